@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# Sets up this checkout: system packages (scripts/setup-system.sh) and the npm dependencies from the
+# lockfile. `--test` adds what the whole test suite needs. Safe to run again: npm ci is skipped when
+# node_modules already matches package-lock.json.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+case "${1:-}" in
+  ""|--test) ;;
+  *) echo "setup: unknown option '$1' (expected --test or nothing)" >&2; exit 2 ;;
+esac
+
+if ! command -v node >/dev/null 2>&1; then
+  echo "setup: Node.js is not installed; install Node.js 20.19 or later (e.g. NodeSource's nodejs package)" >&2
+  exit 1
+fi
+if ! node -e 'const [a,b]=process.versions.node.split(".").map(Number); process.exit(a>20||(a===20&&b>=19)?0:1)'; then
+  echo "setup: Node.js $(node --version) is too old; the station needs 20.19 or later" >&2
+  exit 1
+fi
+
+bash scripts/setup-system.sh ${1:+"$1"}
+
+# node-gyp builds pcsclite against the headers installed with Node, never downloading them.
+node_prefix="$(dirname "$(dirname "$(command -v node)")")"
+if [ -f "$node_prefix/include/node/node.h" ]; then export npm_config_nodedir="$node_prefix"; fi
+
+stamp=node_modules/.setup-lock-hash
+want="$(sha256sum package-lock.json | cut -d' ' -f1)"
+if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ]; then
+  echo "[setup] node_modules matches package-lock.json"
+else
+  echo "[setup] npm ci"
+  npm ci --no-audit --no-fund --loglevel=error
+  echo "$want" > "$stamp"
+fi

@@ -1,0 +1,103 @@
+/**
+ * The composition of the station's HTTP service: `buildStation(deps)` returns the fastify app with
+ * its devices opened; `main.ts` only listens. Tests call it with their own devices and clock and use
+ * `app.inject()`.
+ */
+import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import type { Device } from '../drivers/device.ts';
+import type { SimulatorControl } from '../drivers/sim-control.ts';
+import type { CentralLink } from './central/link.ts';
+import type { Clock } from './clock.ts';
+import { productionProblems } from './config/load.ts';
+import type { StationConfig } from './config/schema.ts';
+import { ConfigError, type ConfigProblem } from './errors.ts';
+import type { OutboxStatus } from './outbox/status.ts';
+import { healthRoutes } from './plugins/health.ts';
+import { simulatorRoutes } from './plugins/sim.ts';
+
+export interface StationDeps {
+  readonly config: StationConfig;
+  readonly devices: readonly Device[];
+  readonly clock: Clock;
+  readonly central: CentralLink;
+  readonly outbox: OutboxStatus;
+  /** Simulator control surfaces, mounted under /sim/ in the test environment. */
+  readonly simulators?: readonly SimulatorControl[];
+  /** Fastify/pino logger settings; defaults to the configured level on stdout. */
+  readonly logger?: FastifyServerOptions['logger'];
+  /** Closed after the devices when the app closes (e.g. the embedded central simulator). */
+  readonly resources?: readonly { close(): Promise<void> }[];
+}
+
+/** Production refuses anything simulated, whether it came from the config or was passed in. */
+function assertEnvironment(deps: StationDeps): void {
+  if (deps.config.environment !== 'production') return;
+  const problems: ConfigProblem[] = [...productionProblems(deps.config)];
+  for (const device of deps.devices) {
+    if (device.mode === 'simulated') {
+      problems.push({
+        key: `/devices (${device.id})`,
+        message: 'is a simulated device; production refuses it',
+      });
+    }
+  }
+  if ((deps.simulators?.length ?? 0) > 0) {
+    problems.push({
+      key: '/simulators',
+      message: 'simulator controls were supplied; production refuses them',
+    });
+  }
+  if (problems.length > 0) throw new ConfigError('CONFIG_PRODUCTION_UNSAFE', undefined, problems);
+}
+
+/**
+ * Builds the station and opens its devices.
+ * @throws {ConfigError} CONFIG_PRODUCTION_UNSAFE when production is asked to run simulated parts.
+ */
+export async function buildStation(deps: StationDeps): Promise<FastifyInstance> {
+  assertEnvironment(deps);
+  const { config, devices, clock } = deps;
+  const app = Fastify({
+    logger: deps.logger ?? { level: config.log.level },
+    // Biometric payloads are large; the default 1 MiB stays until the capture routes set their own.
+    bodyLimit: 1024 * 1024,
+    return503OnClosing: true,
+  });
+
+  app.setNotFoundHandler((request, reply) =>
+    reply
+      .code(404)
+      .send({ error: { code: 'NOT_FOUND', message: `No route ${request.method} ${request.url}` } }),
+  );
+  app.setErrorHandler((error: { statusCode?: number; code?: string; message: string }, request, reply) => {
+    const status = error.statusCode ?? 500;
+    if (status >= 500) request.log.error({ err: error }, 'request failed');
+    return reply.code(status).send({
+      error: { code: error.code ?? (status >= 500 ? 'INTERNAL' : 'BAD_REQUEST'), message: error.message },
+    });
+  });
+
+  const startedAt = clock.monotonic();
+  await app.register(healthRoutes, {
+    config,
+    devices,
+    clock,
+    central: deps.central,
+    outbox: deps.outbox,
+    startedAt,
+  });
+  if (config.environment === 'test' && config.simulators.routes) {
+    await app.register(simulatorRoutes(deps.simulators ?? []), { prefix: '/sim' });
+  }
+
+  app.addHook('onClose', async () => {
+    await Promise.allSettled(devices.map((device) => device.close()));
+    await Promise.allSettled((deps.resources ?? []).map((resource) => resource.close()));
+  });
+
+  await Promise.all(devices.map((device) => device.open()));
+  for (const device of devices) {
+    device.onStateChange((state) => app.log.info({ device: device.id, state }, 'device state'));
+  }
+  return app;
+}

@@ -1,0 +1,207 @@
+/**
+ * Loading and checking the station's configuration file.
+ *
+ * Which file: the path in STATION_CONFIG if set (it must exist), else `station.config.json` in the
+ * working directory if present, else no file (all defaults: the embedded simulated station).
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { Ajv, type ErrorObject } from 'ajv';
+import { ConfigError, type ConfigProblem } from '../errors.ts';
+import { configSchema, type StationConfig } from './schema.ts';
+
+export const CONFIG_ENV_VAR = 'STATION_CONFIG';
+export const DEFAULT_CONFIG_FILE = 'station.config.json';
+/** A configuration file larger than this is refused before parsing (it is a few hundred bytes). */
+export const MAX_CONFIG_BYTES = 1024 * 1024;
+
+const ajv = new Ajv({
+  allErrors: true,
+  useDefaults: true,
+  verbose: true,
+  strict: true,
+  strictRequired: false,
+});
+const validate = ajv.compile(configSchema);
+
+/** JSON pointer segments are escaped per RFC 6901. */
+function pointer(base: string, key: string): string {
+  return `${base}/${key.replace(/~/g, '~0').replace(/\//g, '~1')}`;
+}
+
+function show(value: unknown): string {
+  const text = JSON.stringify(value);
+  return text === undefined ? String(value) : text.length > 60 ? `${text.slice(0, 57)}...` : text;
+}
+
+function describe(error: ErrorObject): ConfigProblem | undefined {
+  const parent: unknown = error.parentSchema;
+  const parentSchema =
+    typeof parent === 'object' && parent !== null ? (parent as Record<string, unknown>) : {};
+  switch (error.keyword) {
+    case 'additionalProperties': {
+      const unknownKey = String((error.params as { additionalProperty: string }).additionalProperty);
+      const props = parentSchema.properties;
+      const allowed =
+        typeof props === 'object' && props !== null ? Object.keys(props).filter((k) => k !== '$schema') : [];
+      return {
+        key: pointer(error.instancePath, unknownKey),
+        message: `unknown key; allowed keys here: ${allowed.join(', ')}`,
+        allowed,
+      };
+    }
+    case 'enum': {
+      const allowed = (error.params as { allowedValues: (string | number | boolean)[] }).allowedValues;
+      return {
+        key: error.instancePath,
+        message: `must be one of: ${allowed.join(', ')} (got ${show(error.data)})`,
+        allowed,
+      };
+    }
+    case 'type':
+      return {
+        key: error.instancePath,
+        message: `must be ${String((error.params as { type: string }).type)} (got ${show(error.data)})`,
+      };
+    case 'required': {
+      const missing = String((error.params as { missingProperty: string }).missingProperty);
+      return { key: pointer(error.instancePath, missing), message: 'is required here' };
+    }
+    case 'pattern':
+    case 'minLength': {
+      const description =
+        typeof parentSchema.description === 'string' ? parentSchema.description : error.message;
+      return { key: error.instancePath, message: `must be ${description} (got ${show(error.data)})` };
+    }
+    case 'minimum':
+    case 'maximum':
+      return {
+        key: error.instancePath,
+        message: `${error.message ?? 'out of range'} (got ${show(error.data)})`,
+      };
+    case 'if':
+      // The `then` branch's own error (e.g. a missing url) says what is wrong.
+      return undefined;
+    default:
+      return { key: error.instancePath, message: error.message ?? `fails ${error.keyword}` };
+  }
+}
+
+/** Settings that production refuses, each naming the key to change. */
+export function productionProblems(config: StationConfig): ConfigProblem[] {
+  if (config.environment !== 'production') return [];
+  const problems: ConfigProblem[] = [];
+  for (const [name, device] of Object.entries(config.devices)) {
+    if (device.mode === 'simulated') {
+      problems.push({
+        key: `/devices/${name}/mode`,
+        message:
+          'is "simulated" (the default); production refuses simulated devices: set "hardware" or "disabled"',
+        allowed: ['hardware', 'disabled'],
+      });
+    }
+  }
+  if (config.simulators.routes) {
+    problems.push({
+      key: '/simulators/routes',
+      message: 'is true; production refuses the /sim/ simulator control routes: set false or remove the key',
+      allowed: [false],
+    });
+  }
+  if (config.central.mode === 'embedded') {
+    problems.push({
+      key: '/central/mode',
+      message: 'is "embedded" (the default, a simulator); production needs "remote" with central.url set',
+      allowed: ['remote'],
+    });
+  }
+  return problems;
+}
+
+/**
+ * Validates a parsed configuration document and fills its defaults.
+ * `baseDir` anchors a relative dataDir (the config file's folder, or the working directory).
+ * @throws {ConfigError} CONFIG_INVALID listing every problem; CONFIG_PRODUCTION_UNSAFE when the
+ *   document is valid but production settings are unsafe.
+ */
+export function parseConfig(document: unknown, options: { file?: string; baseDir: string }): StationConfig {
+  const copy: unknown = structuredClone(document ?? {});
+  if (typeof copy !== 'object' || copy === null || Array.isArray(copy)) {
+    throw new ConfigError('CONFIG_INVALID', options.file, [
+      { key: '', message: 'must be a JSON object ({ ... })' },
+    ]);
+  }
+  if (!validate(copy)) {
+    const problems = (validate.errors ?? []).map(describe).filter((p): p is ConfigProblem => p !== undefined);
+    throw new ConfigError('CONFIG_INVALID', options.file, problems);
+  }
+  const config = copy as unknown as StationConfig;
+  config.simulators.routes ??= config.environment === 'test';
+  config.dataDir = path.resolve(options.baseDir, config.dataDir);
+  const unsafe = productionProblems(config);
+  if (unsafe.length > 0) throw new ConfigError('CONFIG_PRODUCTION_UNSAFE', options.file, unsafe);
+  return config;
+}
+
+/**
+ * Reads and validates one configuration file.
+ * @throws {ConfigError} CONFIG_UNREADABLE (missing, unreadable, too large), CONFIG_NOT_JSON, or as parseConfig.
+ */
+export function readConfigFile(file: string): StationConfig {
+  const absolute = path.resolve(file);
+  let text: string;
+  try {
+    const bytes = readFileSync(absolute);
+    if (bytes.length > MAX_CONFIG_BYTES) {
+      throw new ConfigError('CONFIG_UNREADABLE', absolute, [
+        {
+          key: '',
+          message: `is ${bytes.length} bytes; a configuration file is at most ${MAX_CONFIG_BYTES} bytes`,
+        },
+      ]);
+    }
+    text = bytes.toString('utf8');
+  } catch (cause) {
+    if (cause instanceof ConfigError) throw cause;
+    const reason = (cause as NodeJS.ErrnoException).code === 'ENOENT' ? 'does not exist' : 'cannot be read';
+    throw new ConfigError(
+      'CONFIG_UNREADABLE',
+      absolute,
+      [{ key: '', message: `${reason} (${String(cause)})` }],
+      { cause },
+    );
+  }
+  let document: unknown;
+  try {
+    document = JSON.parse(text);
+  } catch (cause) {
+    throw new ConfigError(
+      'CONFIG_NOT_JSON',
+      absolute,
+      [{ key: '', message: `is not valid JSON: ${cause instanceof Error ? cause.message : String(cause)}` }],
+      { cause },
+    );
+  }
+  return parseConfig(document, { file: absolute, baseDir: path.dirname(absolute) });
+}
+
+export interface LoadedConfig {
+  readonly config: StationConfig;
+  /** The file read, or undefined when running on defaults. */
+  readonly file: string | undefined;
+}
+
+/**
+ * Finds and loads the configuration as `npm start` does (see the module comment).
+ * @throws {ConfigError} as readConfigFile; CONFIG_UNREADABLE if STATION_CONFIG names a missing file.
+ */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd: string = process.cwd()): LoadedConfig {
+  const fromEnv = env[CONFIG_ENV_VAR];
+  if (fromEnv !== undefined && fromEnv !== '') {
+    const file = path.resolve(cwd, fromEnv);
+    return { config: readConfigFile(file), file };
+  }
+  const fallback = path.join(cwd, DEFAULT_CONFIG_FILE);
+  if (existsSync(fallback)) return { config: readConfigFile(fallback), file: fallback };
+  return { config: parseConfig({}, { baseDir: cwd }), file: undefined };
+}

@@ -1,0 +1,76 @@
+/**
+ * The /sim/ convention: every simulator's control surface, mounted only in the test environment.
+ *
+ *   GET  /sim/                         the simulators, their scenarios and actions
+ *   GET  /sim/:name                    one simulator, with a snapshot of its state
+ *   PUT  /sim/:name/scenario           { "scenario": "dry-finger" } switches the scenario
+ *   POST /sim/:name/actions/:action    runs an action; the body is validated by the action's schema
+ *
+ * The station refuses to build with these routes in production (app.ts), so /sim/ answers 404 there.
+ */
+import type { FastifyInstance, FastifyPluginAsync } from 'fastify';
+import {
+  assertValidControls,
+  SimulatorActionError,
+  type SimulatorControl,
+} from '../../drivers/sim-control.ts';
+
+function describeControl(control: SimulatorControl) {
+  return {
+    name: control.name,
+    description: control.description,
+    scenario: control.scenario(),
+    scenarios: [...control.scenarios],
+    actions: control.actions.map((a) => ({ name: a.name, description: a.description, input: a.input })),
+  };
+}
+
+export function simulatorRoutes(controls: readonly SimulatorControl[]): FastifyPluginAsync {
+  assertValidControls(controls);
+  return async (app: FastifyInstance) => {
+    app.get('/', async () => ({ simulators: controls.map(describeControl) }));
+
+    for (const control of controls) {
+      app.get(`/${control.name}`, async () => ({ ...describeControl(control), state: control.snapshot() }));
+
+      app.put(
+        `/${control.name}/scenario`,
+        {
+          schema: {
+            body: {
+              type: 'object',
+              additionalProperties: false,
+              required: ['scenario'],
+              properties: { scenario: { type: 'string', enum: [...control.scenarios] } },
+            },
+          },
+        },
+        async (request) => {
+          const { scenario } = request.body as { scenario: string };
+          control.setScenario(scenario);
+          request.log.info({ simulator: control.name, scenario }, 'simulator scenario switched');
+          return { name: control.name, scenario: control.scenario() };
+        },
+      );
+
+      for (const action of control.actions) {
+        app.post(
+          `/${control.name}/actions/${action.name}`,
+          { schema: { body: action.input } },
+          async (request, reply) => {
+            try {
+              const result = await action.run(request.body ?? {});
+              request.log.info({ simulator: control.name, action: action.name }, 'simulator action');
+              return { name: control.name, action: action.name, result };
+            } catch (error) {
+              if (error instanceof SimulatorActionError) {
+                return reply.code(409).send({ error: { code: error.code, message: error.message } });
+              }
+              throw error;
+            }
+          },
+        );
+      }
+    }
+  };
+}

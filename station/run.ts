@@ -1,0 +1,80 @@
+/**
+ * Runs the station as a service: load config, compose, build, listen; stop cleanly on SIGINT/SIGTERM
+ * (stop accepting, drain in-flight requests, close devices, exit 0). Used by main.ts and `station start`.
+ */
+import type { FastifyInstance } from 'fastify';
+import { buildStation } from './app.ts';
+import { systemClock } from './clock.ts';
+import { composeStation } from './compose/embedded.ts';
+import { loadConfig } from './config/load.ts';
+import { ConfigError } from './errors.ts';
+
+/** How long shutdown may take before the process exits anyway, ms. */
+export const SHUTDOWN_GRACE_MS = 10_000;
+
+export interface RunOptions {
+  readonly env?: NodeJS.ProcessEnv;
+  readonly cwd?: string;
+}
+
+/** Starts the station; resolves once it listens. Installs signal handlers that exit the process. */
+export async function runStation(options: RunOptions = {}): Promise<FastifyInstance> {
+  const { config, file } = loadConfig(options.env ?? process.env, options.cwd ?? process.cwd());
+  const deps = await composeStation(config, { clock: systemClock });
+  let app: FastifyInstance;
+  try {
+    app = await buildStation(deps);
+  } catch (error) {
+    await Promise.allSettled((deps.resources ?? []).map((r) => r.close()));
+    throw error;
+  }
+  try {
+    await app.listen({ host: config.server.host, port: config.server.port });
+  } catch (error) {
+    await app.close();
+    if ((error as NodeJS.ErrnoException).code === 'EADDRINUSE') {
+      throw new ConfigError('CONFIG_INVALID', file, [
+        {
+          key: '/server/port',
+          message: `port ${config.server.port} on ${config.server.host} is already in use; stop the other program or choose another port`,
+        },
+      ]);
+    }
+    throw error;
+  }
+  const address = app.server.address();
+  const port = typeof address === 'object' && address !== null ? address.port : config.server.port;
+  const url = `http://${config.server.host.includes(':') ? `[${config.server.host}]` : config.server.host}:${port}`;
+  app.log.info(
+    { url, environment: config.environment, config: file ?? '(defaults)', dataDir: config.dataDir },
+    `Station ready at ${url} (${config.environment})`,
+  );
+
+  let stopping = false;
+  const stop = (signal: NodeJS.Signals) => {
+    if (stopping) {
+      app.log.warn({ signal }, 'second signal during shutdown: exiting now');
+      process.exit(1);
+    }
+    stopping = true;
+    app.log.info({ signal }, 'stopping: draining requests and closing devices');
+    const timer = setTimeout(() => {
+      app.log.error(`shutdown took longer than ${SHUTDOWN_GRACE_MS} ms: exiting anyway`);
+      process.exit(1);
+    }, SHUTDOWN_GRACE_MS);
+    timer.unref();
+    app.close().then(
+      () => {
+        app.log.info('stopped');
+        process.exit(0);
+      },
+      (error: unknown) => {
+        app.log.error({ err: error }, 'error while stopping');
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGINT', stop);
+  process.on('SIGTERM', stop);
+  return app;
+}

@@ -1,0 +1,119 @@
+/**
+ * Real-socket smoke test: `npm start` as a technician runs it, /health over TCP, SIGTERM, exit 0,
+ * and the port free again afterwards.
+ */
+import { spawn } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { tempDir } from '../support/station.ts';
+
+const ROOT = path.resolve(import.meta.dirname, '../..');
+
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const address = server.address();
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  if (address === null || typeof address === 'string') throw new Error('no port');
+  return address.port;
+}
+
+async function portIsFree(port: number): Promise<boolean> {
+  const server = createServer();
+  return new Promise((resolve) => {
+    server.once('error', () => resolve(false));
+    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
+  });
+}
+
+const cleanups: (() => void)[] = [];
+afterEach(() => {
+  while (cleanups.length > 0) cleanups.pop()?.();
+});
+
+describe('npm start', () => {
+  it.each([
+    ['SIGTERM to npm (a service manager stopping it)', 'npm'],
+    ['SIGINT to the process group (Ctrl-C in a terminal)', 'group'],
+  ] as const)(
+    'answers /health within 10 s and stops cleanly on %s, releasing the port',
+    async (_label, target) => {
+      const tmp = tempDir('station-smoke-');
+      cleanups.push(() => tmp.remove());
+      const port = await freePort();
+      const configFile = path.join(tmp.dir, 'station.json');
+      writeFileSync(
+        configFile,
+        JSON.stringify({ server: { port }, dataDir: 'data', log: { level: 'info' } }),
+      );
+
+      const child = spawn('npm', ['start', '--silent'], {
+        cwd: ROOT,
+        env: { ...process.env, STATION_CONFIG: configFile },
+        stdio: ['ignore', 'pipe', 'pipe'],
+        detached: true,
+      });
+      cleanups.push(() => {
+        if (child.exitCode === null && child.pid !== undefined) process.kill(-child.pid, 'SIGKILL');
+      });
+      let output = '';
+      child.stdout.on('data', (chunk: Buffer) => {
+        output += chunk.toString();
+      });
+      child.stderr.on('data', (chunk: Buffer) => {
+        output += chunk.toString();
+      });
+      const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+        child.once('exit', (code, signal) => resolve({ code, signal })),
+      );
+
+      const started = performance.now();
+      let health: Record<string, unknown> | undefined;
+      while (performance.now() - started < 10_000 && child.exitCode === null) {
+        try {
+          const response = await fetch(`http://127.0.0.1:${port}/health`, {
+            signal: AbortSignal.timeout(1000),
+          });
+          health = (await response.json()) as Record<string, unknown>;
+          break;
+        } catch {
+          await new Promise((resolve) => setTimeout(resolve, 100));
+        }
+      }
+      expect(health, `no /health answer within 10 s; output:\n${output}`).toBeDefined();
+      expect(health).toMatchObject({ status: 'ok', environment: 'test', outbox: { depth: 0 } });
+      expect(output).toContain(`Station ready at http://127.0.0.1:${port}`);
+
+      // npm forwards SIGTERM to the station it runs (the start script execs node, so no shell sits between).
+      if (target === 'npm') child.kill('SIGTERM');
+      else if (child.pid !== undefined) process.kill(-child.pid, 'SIGINT');
+      const { code } = await exited;
+      expect(code, output).toBe(0);
+      expect(output).toMatch(/"msg":"stopped"/);
+      expect(await portIsFree(port)).toBe(true);
+    },
+    30_000,
+  );
+
+  it('exits 1 with the bad key named when the configuration is invalid', async () => {
+    const tmp = tempDir('station-smoke-');
+    cleanups.push(() => tmp.remove());
+    const configFile = path.join(tmp.dir, 'station.json');
+    writeFileSync(configFile, JSON.stringify({ environment: 'production' }));
+    const child = spawn('npm', ['start', '--silent'], {
+      cwd: ROOT,
+      env: { ...process.env, STATION_CONFIG: configFile },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stderr = '';
+    child.stderr.on('data', (chunk: Buffer) => {
+      stderr += chunk.toString();
+    });
+    const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
+    expect(code).toBe(1);
+    expect(stderr).toMatch(/\/devices\/hotplug\/mode: is "simulated"/);
+    expect(stderr).toMatch(/\/central\/mode: is "embedded"/);
+  }, 30_000);
+});

@@ -1,0 +1,57 @@
+/** Helpers to build a station in-process for tests, on simulated parts and loopback only. */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import type { FastifyInstance } from 'fastify';
+import { buildStation, type StationDeps } from '../../station/app.ts';
+import type { Clock } from '../../station/clock.ts';
+import { composeStation } from '../../station/compose/embedded.ts';
+import { parseConfig } from '../../station/config/load.ts';
+import type { StationConfig } from '../../station/config/schema.ts';
+
+/** A clock the test moves by hand. */
+export class ManualClock implements Clock {
+  wall: number;
+  mono = 0;
+  constructor(wall = Date.UTC(2026, 10, 22, 8, 0, 0)) {
+    this.wall = wall;
+  }
+  now(): number {
+    return this.wall;
+  }
+  monotonic(): number {
+    return this.mono;
+  }
+  advance(ms: number): void {
+    this.wall += ms;
+    this.mono += ms;
+  }
+}
+
+export function tempDir(prefix = 'station-test-'): { dir: string; remove(): void } {
+  const dir = mkdtempSync(path.join(tmpdir(), prefix));
+  return { dir, remove: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+export function testConfig(overrides: Record<string, unknown>, dataDir: string): StationConfig {
+  return parseConfig({ log: { level: 'silent' }, ...overrides, dataDir }, { baseDir: dataDir });
+}
+
+/** The embedded default (simulated devices, embedded central) in a temp data dir. */
+export async function embeddedStation(
+  overrides: Record<string, unknown> = {},
+  clock: Clock = new ManualClock(),
+): Promise<{ app: FastifyInstance; deps: StationDeps; cleanup(): Promise<void> }> {
+  const tmp = tempDir();
+  const config = testConfig(overrides, tmp.dir);
+  const deps = await composeStation(config, { clock, logger: false });
+  const app = await buildStation(deps);
+  return {
+    app,
+    deps,
+    cleanup: async () => {
+      await app.close();
+      tmp.remove();
+    },
+  };
+}

@@ -1,0 +1,123 @@
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { CliIo } from '../../../station/cli/command.ts';
+import { main } from '../../../station/cli/main.ts';
+import { embeddedStation, tempDir } from '../../support/station.ts';
+
+function capture(cwd = process.cwd()): CliIo & { out: string; err: string } {
+  const io = {
+    out: '',
+    err: '',
+    env: {},
+    cwd,
+    stdout: (text: string) => {
+      io.out += text;
+    },
+    stderr: (text: string) => {
+      io.err += text;
+    },
+  };
+  return io;
+}
+
+const cleanups: (() => Promise<void> | void)[] = [];
+afterEach(async () => {
+  while (cleanups.length > 0) await cleanups.pop()?.();
+});
+
+describe('station CLI', () => {
+  it('prints the version', async () => {
+    const io = capture();
+    expect(await main(['--version'], io)).toBe(0);
+    expect(io.out).toBe('0.1.0\n');
+  });
+
+  it('prints help for the root, for groups and for each command', async () => {
+    let io = capture();
+    expect(await main(['--help'], io)).toBe(0);
+    expect(io.out).toMatch(/Usage: station <command>/);
+    for (const name of ['start', 'health', 'config', 'sim'])
+      expect(io.out).toMatch(new RegExp(`\\n  ${name}\\s`));
+    io = capture();
+    expect(await main(['config', '--help'], io)).toBe(0);
+    expect(io.out).toMatch(/check\s+Validate/);
+    io = capture();
+    expect(await main(['config', 'check', '--help'], io)).toBe(0);
+    expect(io.out).toMatch(/^Usage: station config check <file>/);
+    io = capture();
+    expect(await main(['sim', 'do', '--help'], io)).toBe(0);
+    expect(io.out).toMatch(/--data/);
+  });
+
+  it('exits 2 with usage on stderr for an unknown command, option or missing argument', async () => {
+    let io = capture();
+    expect(await main(['frobnicate'], io)).toBe(2);
+    expect(io.err).toMatch(/unknown command 'frobnicate'/);
+    io = capture();
+    expect(await main(['config', 'check'], io)).toBe(2);
+    expect(io.err).toMatch(/missing argument/);
+    io = capture();
+    expect(await main(['config', 'defaults', '--bogus'], io)).toBe(2);
+    expect(io.err).toMatch(/Unknown option '--bogus'/);
+    expect(io.out).toBe('');
+  });
+
+  it('config check prints the effective config as JSON for a good file, and the problems for a bad one', async () => {
+    const tmp = tempDir();
+    cleanups.push(() => tmp.remove());
+    writeFileSync(path.join(tmp.dir, 'good.json'), JSON.stringify({ server: { port: 9000 } }));
+    writeFileSync(
+      path.join(tmp.dir, 'bad.json'),
+      JSON.stringify({ server: { port: -1 }, environment: 'prod' }),
+    );
+
+    let io = capture(tmp.dir);
+    expect(await main(['config', 'check', 'good.json'], io)).toBe(0);
+    const effective = JSON.parse(io.out);
+    expect(effective.server).toEqual({ host: '127.0.0.1', port: 9000 });
+    expect(effective.dataDir).toBe(path.join(tmp.dir, 'var'));
+
+    io = capture(tmp.dir);
+    expect(await main(['config', 'check', 'bad.json'], io)).toBe(1);
+    expect(io.out).toBe('');
+    expect(io.err).toMatch(/\/server\/port: must be >= 0 \(got -1\)/);
+    expect(io.err).toMatch(/\/environment: must be one of: test, production \(got "prod"\)/);
+  });
+
+  it('drives the simulators and reads health of a running station over HTTP', async () => {
+    const station = await embeddedStation();
+    cleanups.push(station.cleanup);
+    await station.app.listen({ host: '127.0.0.1', port: 0 });
+    const address = station.app.server.address();
+    const url = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
+
+    let io = capture();
+    expect(
+      await main(
+        ['sim', 'do', 'usb', 'attach', '--data', '{"vendorId":4660,"productId":22136}', '--url', url],
+        io,
+      ),
+    ).toBe(0);
+    expect(JSON.parse(io.out).result).toMatchObject({ vendorId: 4660, productId: 22136 });
+
+    io = capture();
+    expect(await main(['sim', 'show', 'usb', '--url', url], io)).toBe(0);
+    expect(JSON.parse(io.out).state.devices).toHaveLength(1);
+
+    io = capture();
+    expect(await main(['sim', 'scenario', 'usb', 'nonsense', '--url', url], io)).toBe(1);
+    expect(io.err).toMatch(/HTTP 400/);
+
+    io = capture();
+    expect(await main(['health', '--url', url], io)).toBe(0);
+    expect(JSON.parse(io.out).status).toBe('ok');
+  });
+
+  it('says how to fix it when no station is running at the URL', async () => {
+    const io = capture();
+    expect(await main(['health', '--url', 'http://127.0.0.1:9'], io)).toBe(1);
+    expect(io.err).toMatch(/cannot reach the station at http:\/\/127\.0\.0\.1:9\/health/);
+    expect(io.err).toMatch(/npm start/);
+  });
+});

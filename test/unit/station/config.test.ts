@@ -1,0 +1,210 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { loadConfig, MAX_CONFIG_BYTES, parseConfig, readConfigFile } from '../../../station/config/load.ts';
+import { ConfigError } from '../../../station/errors.ts';
+import { tempDir } from '../../support/station.ts';
+
+function problemsOf(fn: () => unknown): {
+  code: string;
+  problems: { key: string; message: string; allowed?: unknown }[];
+} {
+  try {
+    fn();
+  } catch (error) {
+    if (error instanceof ConfigError) return { code: error.code, problems: [...error.problems] };
+    throw error;
+  }
+  throw new Error('expected a ConfigError');
+}
+
+describe('configuration', () => {
+  let tmp: ReturnType<typeof tempDir>;
+  beforeEach(() => {
+    tmp = tempDir('station-config-');
+  });
+  afterEach(() => tmp.remove());
+
+  const write = (name: string, content: unknown) => {
+    const file = path.join(tmp.dir, name);
+    writeFileSync(file, typeof content === 'string' ? content : JSON.stringify(content));
+    return file;
+  };
+
+  it('fills every default from an empty document: the embedded simulated test station', () => {
+    const config = parseConfig({}, { baseDir: tmp.dir });
+    expect(config).toEqual({
+      environment: 'test',
+      stationId: 'dev-station-01',
+      server: { host: '127.0.0.1', port: 8080 },
+      dataDir: path.join(tmp.dir, 'var'),
+      log: { level: 'info' },
+      devices: { hotplug: { mode: 'simulated' } },
+      central: { mode: 'embedded', timeoutMs: 2000 },
+      simulators: { routes: true },
+    });
+  });
+
+  it('accepts a complete valid file and resolves dataDir against the file', () => {
+    mkdirSync(path.join(tmp.dir, 'etc'));
+    const file = write('etc/station.json', {
+      environment: 'test',
+      stationId: 'HN-BADINH-07',
+      server: { host: '0.0.0.0', port: 9090 },
+      dataDir: '../data',
+      log: { level: 'warn' },
+      devices: { hotplug: { mode: 'disabled' } },
+      central: { mode: 'remote', url: 'https://central.example.test/api', timeoutMs: 5000 },
+      simulators: { routes: false },
+    });
+    const config = readConfigFile(file);
+    expect(config.stationId).toBe('HN-BADINH-07');
+    expect(config.server).toEqual({ host: '0.0.0.0', port: 9090 });
+    expect(config.dataDir).toBe(path.join(tmp.dir, 'data'));
+    expect(config.central).toEqual({
+      mode: 'remote',
+      url: 'https://central.example.test/api',
+      timeoutMs: 5000,
+    });
+    expect(config.simulators.routes).toBe(false);
+  });
+
+  it('reports a missing file as CONFIG_UNREADABLE naming the file', () => {
+    const missing = path.join(tmp.dir, 'nope.json');
+    const { code, problems } = problemsOf(() => readConfigFile(missing));
+    expect(code).toBe('CONFIG_UNREADABLE');
+    expect(problems[0]?.message).toMatch(/does not exist/);
+    expect(() => readConfigFile(missing)).toThrow(missing);
+  });
+
+  it('reports malformed JSON as CONFIG_NOT_JSON', () => {
+    const file = write('bad.json', '{ "environment": "test", }');
+    expect(problemsOf(() => readConfigFile(file)).code).toBe('CONFIG_NOT_JSON');
+  });
+
+  it('refuses a file above the size bound before parsing it', () => {
+    const file = write('huge.json', `{"stationId":"${'x'.repeat(MAX_CONFIG_BYTES)}"}`);
+    const { code, problems } = problemsOf(() => readConfigFile(file));
+    expect(code).toBe('CONFIG_UNREADABLE');
+    expect(problems[0]?.message).toMatch(/at most 1048576 bytes/);
+  });
+
+  it('names a wrong type with the key and the value given', () => {
+    const { code, problems } = problemsOf(() =>
+      parseConfig({ server: { port: '8080' } }, { baseDir: tmp.dir }),
+    );
+    expect(code).toBe('CONFIG_INVALID');
+    expect(problems).toEqual([{ key: '/server/port', message: 'must be integer (got "8080")' }]);
+  });
+
+  it('names an unknown key and lists the keys allowed there', () => {
+    const { problems } = problemsOf(() => parseConfig({ server: { prot: 80 } }, { baseDir: tmp.dir }));
+    expect(problems).toEqual([
+      {
+        key: '/server/prot',
+        message: 'unknown key; allowed keys here: host, port',
+        allowed: ['host', 'port'],
+      },
+    ]);
+  });
+
+  it('lists the allowed values of an enumerated key', () => {
+    const { problems } = problemsOf(() =>
+      parseConfig({ environment: 'staging', devices: { hotplug: { mode: 'fake' } } }, { baseDir: tmp.dir }),
+    );
+    expect(problems).toContainEqual({
+      key: '/environment',
+      message: 'must be one of: test, production (got "staging")',
+      allowed: ['test', 'production'],
+    });
+    expect(problems).toContainEqual(
+      expect.objectContaining({
+        key: '/devices/hotplug/mode',
+        allowed: ['simulated', 'hardware', 'disabled'],
+      }),
+    );
+  });
+
+  it('reports every problem at once, not only the first', () => {
+    const { problems } = problemsOf(() =>
+      parseConfig(
+        { server: { port: 70000 }, stationId: 'no spaces', log: { level: 'loud' }, extra: 1 },
+        { baseDir: tmp.dir },
+      ),
+    );
+    expect(problems.map((p) => p.key).sort()).toEqual(['/extra', '/log/level', '/server/port', '/stationId']);
+  });
+
+  it('requires central.url when central.mode is remote', () => {
+    const { problems } = problemsOf(() => parseConfig({ central: { mode: 'remote' } }, { baseDir: tmp.dir }));
+    expect(problems).toEqual([{ key: '/central/url', message: 'is required here' }]);
+  });
+
+  it('rejects a document that is not an object', () => {
+    expect(problemsOf(() => parseConfig([1, 2], { baseDir: tmp.dir })).problems[0]?.message).toMatch(
+      /JSON object/,
+    );
+  });
+
+  describe('production', () => {
+    it('refuses the defaults, naming each unsafe setting', () => {
+      const { code, problems } = problemsOf(() =>
+        parseConfig({ environment: 'production' }, { baseDir: tmp.dir }),
+      );
+      expect(code).toBe('CONFIG_PRODUCTION_UNSAFE');
+      expect(problems.map((p) => p.key)).toEqual(['/devices/hotplug/mode', '/central/mode']);
+    });
+
+    it('refuses simulator routes switched on explicitly', () => {
+      const { problems } = problemsOf(() =>
+        parseConfig(
+          {
+            environment: 'production',
+            devices: { hotplug: { mode: 'hardware' } },
+            central: { mode: 'remote', url: 'https://central.example.test' },
+            simulators: { routes: true },
+          },
+          { baseDir: tmp.dir },
+        ),
+      );
+      expect(problems.map((p) => p.key)).toEqual(['/simulators/routes']);
+    });
+
+    it('accepts hardware devices with a remote central service, routes off by default', () => {
+      const config = parseConfig(
+        {
+          environment: 'production',
+          devices: { hotplug: { mode: 'hardware' } },
+          central: { mode: 'remote', url: 'https://central.example.test' },
+        },
+        { baseDir: tmp.dir },
+      );
+      expect(config.simulators.routes).toBe(false);
+    });
+  });
+
+  describe('which file is loaded', () => {
+    it('uses STATION_CONFIG when set', () => {
+      const file = write('custom.json', { stationId: 'from-env' });
+      expect(loadConfig({ STATION_CONFIG: file }, tmp.dir)).toMatchObject({
+        file,
+        config: { stationId: 'from-env' },
+      });
+    });
+
+    it('fails when STATION_CONFIG names a missing file rather than silently using defaults', () => {
+      expect(problemsOf(() => loadConfig({ STATION_CONFIG: 'missing.json' }, tmp.dir)).code).toBe(
+        'CONFIG_UNREADABLE',
+      );
+    });
+
+    it('falls back to station.config.json in the working directory, then to defaults', () => {
+      expect(loadConfig({}, tmp.dir)).toMatchObject({
+        file: undefined,
+        config: { stationId: 'dev-station-01' },
+      });
+      write('station.config.json', { stationId: 'from-cwd' });
+      expect(loadConfig({}, tmp.dir).config.stationId).toBe('from-cwd');
+    });
+  });
+});
