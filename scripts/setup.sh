@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Sets up this checkout: system packages (scripts/setup-system.sh) and the npm dependencies from the
-# lockfile. `--test` adds what the whole test suite needs. Safe to run again: npm ci is skipped when
-# node_modules already matches package-lock.json.
+# lockfile. `--test` adds what the whole test suite needs. Safe to run again: the npm install is
+# skipped when node_modules already matches package-lock.json.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -30,7 +30,11 @@ want="$(sha256sum package-lock.json | cut -d' ' -f1)"
 if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ]; then
   echo "[setup] node_modules matches package-lock.json"
 else
-  echo "[setup] npm ci"
-  npm ci --no-audit --no-fund --loglevel=error
+  # `npm install` from the committed lockfile, not `npm ci`: the registry this project installs from
+  # lacks some other-platform optional packages (e.g. Biome's Windows and macOS binaries), so the
+  # lockfile cannot list them, and npm 11's `ci` then refuses the lockfile as out of sync. `install`
+  # still resolves exactly the locked versions for this platform and leaves the lockfile unchanged.
+  echo "[setup] npm install (from package-lock.json)"
+  npm install --no-audit --no-fund --loglevel=error
   echo "$want" > "$stamp"
 fi
