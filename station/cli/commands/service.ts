@@ -1,6 +1,7 @@
 import { ConfigError } from '../../errors.ts';
 import { runStation } from '../../run.ts';
 import { type Command, EXIT_FAILED, EXIT_OK, parse, UsageError } from '../command.ts';
+import { renderFingerCommand, renderSlapCommand } from './render.ts';
 
 const DEFAULT_URL = 'http://127.0.0.1:8080';
 const urlOption = { url: { type: 'string', default: DEFAULT_URL } } as const;
@@ -133,6 +134,7 @@ export const simCommand: Command = {
   summary: 'Drive the simulators of a running test station (scenarios and actions)',
   help: `Usage: station sim <list|show|scenario|do> ...
 
-Talks to the /sim/ routes of a running station in the test environment.`,
-  subcommands: [simList, simShow, simScenario, simDo],
+list, show, scenario and do talk to the /sim/ routes of a running station in the test environment;
+render-finger and render-slap make synthetic prints offline.`,
+  subcommands: [simList, simShow, simScenario, simDo, renderFingerCommand, renderSlapCommand],
 };
