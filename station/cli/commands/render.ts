@@ -45,6 +45,14 @@ function write(io: CliIo, out: string, image: RenderedImage): { file: string; fo
   return { file, format };
 }
 
+/** The options every render command needs. @throws {UsageError} when --seed or --out is missing. */
+function required(values: { seed?: string | undefined; out?: string | undefined }): { seed: number; out: string } {
+  const seed = integer('seed', values.seed);
+  if (seed === undefined) throw new UsageError('--seed is required');
+  if (values.out === undefined) throw new UsageError('--out is required');
+  return { seed, out: values.out };
+}
+
 async function guarded(io: CliIo, run: () => unknown): Promise<number> {
   try {
     io.stdout(json(run()));
@@ -86,10 +94,7 @@ Raw files are 8-bit greyscale with no header: read width and height from the JSO
       },
       { min: 0, max: 0 },
     );
-    const seed = integer('seed', values.seed);
-    if (seed === undefined) throw new UsageError('--seed is required');
-    if (values.out === undefined) throw new UsageError('--out is required');
-    const out = values.out;
+    const { seed, out } = required(values);
     const finger = integer('finger', values.finger);
     const impression = integer('impression', values.impression);
     return guarded(io, () => {
@@ -147,10 +152,7 @@ Prints JSON with each finger's position, class, placement (centre, rotation), bo
       },
       { min: 0, max: 0 },
     );
-    const seed = integer('seed', values.seed);
-    if (seed === undefined) throw new UsageError('--seed is required');
-    if (values.out === undefined) throw new UsageError('--out is required');
-    const out = values.out;
+    const { seed, out } = required(values);
     const impression = integer('impression', values.impression);
     const missing = (values.missing ?? []).map((m) => integer('missing', m) ?? 0);
     return guarded(io, () => {
