@@ -46,7 +46,10 @@ function write(io: CliIo, out: string, image: RenderedImage): { file: string; fo
 }
 
 /** The options every render command needs. @throws {UsageError} when --seed or --out is missing. */
-function required(values: { seed?: string | undefined; out?: string | undefined }): { seed: number; out: string } {
+function required(values: { seed?: string | undefined; out?: string | undefined }): {
+  seed: number;
+  out: string;
+} {
   const seed = integer('seed', values.seed);
   if (seed === undefined) throw new UsageError('--seed is required');
   if (values.out === undefined) throw new UsageError('--out is required');
