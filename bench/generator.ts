@@ -3,8 +3,27 @@
  * warm = another impression of a cached identity. Target: a 1600x1500 slap in under 2 s.
  * Writes bench/results/generator.json.
  */
+import { execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { clearMasterCache, renderFinger, renderSlap } from '../simulators/fingerprint/generator.ts';
+import { buildMaster } from '../simulators/fingerprint/master.ts';
+
+/** Peak RSS of a fresh process doing one render of `kind`, in KiB (median of three processes). */
+function peakRssKiB(kind: 'baseline' | 'finger' | 'slap'): number {
+  const script = fileURLToPath(new URL('./generator-memory.ts', import.meta.url));
+  const samples = [0, 1, 2].map(() => {
+    const out = execFileSync(process.execPath, ['--import', 'tsx', script, kind], { encoding: 'utf8' });
+    return (JSON.parse(out) as { maxRssKiB: number }).maxRssKiB;
+  });
+  return samples.sort((a, b) => a - b)[1] ?? 0;
+}
+
+/** Bytes a cached master holds: its float fields, measured on a real one. */
+function masterBytes(position: 1 | 2 | 5): number {
+  const m = buildMaster({ personSeed: 5, position });
+  return m.field.byteLength + m.orientation.byteLength + m.period.byteLength;
+}
 
 function stats(samples: number[]) {
   const sorted = [...samples].sort((a, b) => a - b);
@@ -38,6 +57,9 @@ for (let i = 0; i < runs; i++) {
   slapWarm.push(time(() => renderSlap({ personSeed: 2000 + i, hand: 'right', impression: 1 })));
   peakRss = Math.max(peakRss, process.memoryUsage().rss);
 }
+const baseline = peakRssKiB('baseline');
+const fingerPeak = peakRssKiB('finger');
+const slapPeak = peakRssKiB('slap');
 const result = {
   benchmark: 'generator',
   date: new Date().toISOString(),
@@ -48,10 +70,15 @@ const result = {
   slap1600x1500: { cold: stats(slapCold), warm: stats(slapWarm) },
   memory: {
     peakRssMiB: Math.round(peakRss / 1048576),
-    // Per render: the output image plus the float ink canvas (5 bytes a pixel); a master is
-    // 4 float fields of its canvas (about 4 MiB for a 440 x 720 finger).
-    fingerRenderMiB: Math.round(((500 * 500 * 5) / 1048576) * 10) / 10,
-    slapRenderMiB: Math.round(((1600 * 1500 * 5) / 1048576) * 10) / 10,
+    // Measured in fresh processes: peak RSS of one cold render minus that of loading the generator.
+    fingerRenderMiB: Math.round((fingerPeak - baseline) / 102.4) / 10,
+    slapRenderMiB: Math.round((slapPeak - baseline) / 102.4) / 10,
+    // What the identity cache keeps per finger (the cache holds up to 24 masters).
+    cachedMasterMiB: {
+      thumb: Math.round(masterBytes(1) / 104857.6) / 10,
+      finger: Math.round(masterBytes(2) / 104857.6) / 10,
+      little: Math.round(masterBytes(5) / 104857.6) / 10,
+    },
   },
 };
 console.table({
@@ -61,7 +88,8 @@ console.table({
   'slap 1600x1500 warm': result.slap1600x1500.warm,
 });
 console.log(
-  `peak RSS ${result.memory.peakRssMiB} MiB; slap cold median ${result.slap1600x1500.cold.median} ms (target < 2000 ms)`,
+  `memory per cold render: finger ${result.memory.fingerRenderMiB} MiB, slap ${result.memory.slapRenderMiB} MiB; ` +
+    `cached master ${result.memory.cachedMasterMiB.finger} MiB; peak RSS ${result.memory.peakRssMiB} MiB; slap cold median ${result.slap1600x1500.cold.median} ms (target < 2000 ms)`,
 );
 mkdirSync(new URL('./results/', import.meta.url), { recursive: true });
 writeFileSync(new URL('./results/generator.json', import.meta.url), `${JSON.stringify(result, null, 2)}\n`);

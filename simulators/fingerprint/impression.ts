@@ -108,6 +108,8 @@ export function drawImpression(canvas: InkCanvas, options: DrawOptions): Impress
   const dv = smoothNoise(spanQ, spanQ, 30, random);
   const pressureNoise = smoothNoise(spanQ, spanQ, 18, random);
   const edgeNoise = smoothNoise(spanQ, spanQ, 10, random);
+  // Skin and ink texture at a few pixels' scale: uneven ink along a ridge, and a ragged contact edge.
+  const grain = smoothNoise(span, span, 3, random);
   const dryNoise = condition === 'dry' ? smoothNoise(span, span, 5, random) : undefined;
   const dryPatches = condition === 'dry' ? smoothNoise(spanQ, spanQ, 11, random) : undefined;
   const wetBlobs = condition === 'wet' ? smoothNoise(spanQ, spanQ, 7, random) : undefined;
@@ -149,8 +151,15 @@ export function drawImpression(canvas: InkCanvas, options: DrawOptions): Impress
         Math.min(spanQ - 1, Math.max(0, Math.round((u + half) / q)));
       const eu = u / rx;
       const ev = v > 0 ? v / (ry * 1.08) : v / ry;
-      const radial = Math.sqrt(eu * eu + ev * ev) + 0.05 * (edgeNoise[gq] ?? 0);
-      let mask = 1 - smoothstep(0.9, 1.0, radial);
+      const gi =
+        Math.min(span - 1, Math.max(0, Math.round(v + half))) * span +
+        Math.min(span - 1, Math.max(0, Math.round(u + half)));
+      const fine = grain[gi] ?? 0;
+      const radial = Math.sqrt(eu * eu + ev * ev) + 0.05 * (edgeNoise[gq] ?? 0) + 0.012 * fine;
+      // Towards the edge of the contact the skin presses less: ridges thin and break up before the
+      // contact ends, rather than fading to grey.
+      const rim = smoothstep(0.8, 1.0, radial);
+      let mask = 1 - smoothstep(0.985, 1.0, radial);
       if (lightGaps) mask *= smoothstep(-0.35, 0.1, lightGaps[gq] ?? 0);
       if (v > partialCut) mask *= 1 - smoothstep(partialCut, partialCut + 10, v);
       if (mask <= 0.002) continue;
@@ -173,13 +182,12 @@ export function drawImpression(canvas: InkCanvas, options: DrawOptions): Impress
       if (f === 0) continue;
       // Pressure sets ridge width: the threshold on the ridge field moves with local pressure.
       const localPressure = pressure + 0.22 * (pressureNoise[gq] ?? 0);
-      const threshold = ridgeThreshold - 0.5 * (localPressure - 1);
-      let value = smoothstep(threshold - 0.32, threshold + 0.32, f);
+      const threshold = ridgeThreshold - 0.5 * (localPressure - 1) + 0.9 * rim + 0.25 * rim * fine;
+      let value = smoothstep(threshold - 0.45, threshold + 0.4, f);
+      // Ink is never even along a ridge: darker where the skin presses harder, grainy throughout.
+      value *= 0.82 + 0.12 * (pressureNoise[gq] ?? 0) - 0.16 * Math.max(0, fine);
       if (dryNoise && dryPatches) {
         // Dry skin: ridges break up into dots and dashes, more so in dry patches.
-        const gi =
-          Math.min(span - 1, Math.max(0, Math.round(v + half))) * span +
-          Math.min(span - 1, Math.max(0, Math.round(u + half)));
         const breakup = (dryNoise[gi] ?? 0) + 0.6 * (dryPatches[gq] ?? 0);
         value *= smoothstep(-0.15, 0.25, breakup);
       }
@@ -303,8 +311,8 @@ export function developScan(canvas: InkCanvas, random: Random): Uint8Array {
       // 3-tap cross blur: the optics never give perfectly hard ridge edges.
       const c = ink[i] ?? 0;
       const blurred =
-        0.6 * c +
-        0.1 * ((ink[i - 1] ?? c) + (ink[i + 1] ?? c) + (ink[i - width] ?? c) + (ink[i + width] ?? c));
+        0.48 * c +
+        0.13 * ((ink[i - 1] ?? c) + (ink[i + 1] ?? c) + (ink[i - width] ?? c) + (ink[i + width] ?? c));
       const base = background + 6 * (shadingQ[(y >> 3) * shadingWidth + (x >> 3)] ?? 0);
       const value = base - (base - ridge) * blurred + noise * (normals[random.uint32() >>> 20] ?? 0);
       out[i] = value < 0 ? 0 : value > 255 ? 255 : Math.round(value);

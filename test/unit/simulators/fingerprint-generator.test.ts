@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { blockOrientation } from '../../../protocol/fingerprint/orientation.ts';
+import { extractMinutiae, ridgePeriod } from '../../../protocol/fingerprint/ridges.ts';
 import {
   clearMasterCache,
   type FingerTruth,
@@ -92,6 +93,37 @@ describe('identity', () => {
     for (let finger = 1; finger <= 10; finger++)
       hashes.add(sha256(renderFinger({ personSeed: 9, finger }).image.pixels));
     expect(hashes.size).toBe(10);
+  });
+});
+
+describe('ridge measurements', () => {
+  it('renders 500 ppi ridge spacing and tens of minutiae, like a live scan', () => {
+    // Real 500 ppi prints have 8-11 px between ridges (NIST's reference print measures 9.0 with the
+    // same estimator) and a flat finger carries tens of minutiae, not hundreds (SFinGe's reference
+    // prints: 54-118 with this extractor over a larger area).
+    for (const [personSeed, finger] of [
+      [1, 2],
+      [7, 3],
+      [12, 7],
+      [3, 1],
+      [5, 9],
+    ] as const) {
+      const { image } = renderFinger({ personSeed, finger });
+      const period = ridgePeriod(image).median;
+      expect(period).toBeGreaterThanOrEqual(8);
+      expect(period).toBeLessThanOrEqual(11);
+      const count = extractMinutiae(image).minutiae.length;
+      expect(count).toBeGreaterThanOrEqual(20);
+      expect(count).toBeLessThanOrEqual(120);
+    }
+  });
+
+  it('reads the broken ridges of dry skin as extra endings', () => {
+    const good = extractMinutiae(renderFinger({ personSeed: 21, finger: 4 }).image).minutiae.length;
+    const dry = extractMinutiae(renderFinger({ personSeed: 21, finger: 4, condition: 'dry' }).image).minutiae
+      .length;
+    // Broken dry ridges read as many spurious endings.
+    expect(dry).toBeGreaterThan(good);
   });
 });
 
@@ -189,4 +221,4 @@ describe('bad input', () => {
   });
 });
 
-const GOLDEN_FINGER_SEED_1 = 'a1c31e644959965acd9801ac055362ccaa4b70d7553807f32523fc2e30d69797';
+const GOLDEN_FINGER_SEED_1 = '1aaa6f595f0f43373c509b2269b2a34af3ed6005754fdf3102104df77366fe35';

@@ -1,0 +1,124 @@
+/**
+ * npm run gallery: renders the contact sheets shown in docs/fingerprint-generator.md into
+ * docs/img/. Deterministic: re-running it rewrites the same bytes, so a diff in docs/img/ means the
+ * generator's output changed.
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import {
+  CONDITIONS,
+  FINGERPRINT_CLASSES,
+  type RenderedImage,
+  renderFinger,
+  renderSlap,
+} from '../simulators/fingerprint/generator.ts';
+import { encodePng, type GreyImage } from '../station/imaging/grey-image.ts';
+
+const OUT = new URL('../docs/img/', import.meta.url);
+
+/** Box-filter downscale by an integer factor. */
+function shrink(image: RenderedImage, factor: number): GreyImage {
+  const width = Math.floor(image.width / factor);
+  const height = Math.floor(image.height / factor);
+  const pixels = new Uint8Array(width * height);
+  for (let y = 0; y < height; y++) {
+    for (let x = 0; x < width; x++) {
+      let sum = 0;
+      for (let dy = 0; dy < factor; dy++)
+        for (let dx = 0; dx < factor; dx++)
+          sum += image.pixels[(y * factor + dy) * image.width + x * factor + dx] ?? 0;
+      pixels[y * width + x] = Math.round(sum / (factor * factor));
+    }
+  }
+  return { width, height, pixels };
+}
+
+/** Tiles laid out row by row, `columns` wide, separated by a 4 px white gutter. */
+function sheet(tiles: readonly GreyImage[], columns: number): GreyImage {
+  const gutter = 4;
+  const tileW = Math.max(...tiles.map((t) => t.width));
+  const tileH = Math.max(...tiles.map((t) => t.height));
+  const rows = Math.ceil(tiles.length / columns);
+  const width = columns * tileW + (columns + 1) * gutter;
+  const height = rows * tileH + (rows + 1) * gutter;
+  const pixels = new Uint8Array(width * height).fill(255);
+  tiles.forEach((tile, i) => {
+    const ox = gutter + (i % columns) * (tileW + gutter);
+    const oy = gutter + Math.floor(i / columns) * (tileH + gutter);
+    for (let y = 0; y < tile.height; y++)
+      pixels.set(tile.pixels.subarray(y * tile.width, (y + 1) * tile.width), (oy + y) * width + ox);
+  });
+  return { width, height, pixels };
+}
+
+function write(name: string, image: GreyImage): void {
+  const bytes = encodePng(image);
+  writeFileSync(new URL(name, OUT), bytes);
+  console.log(`docs/img/${name}  ${image.width}x${image.height}  ${Math.round(bytes.length / 1024)} KiB`);
+}
+
+mkdirSync(OUT, { recursive: true });
+
+// Full resolution: three fingers as a scanner delivers them, to judge ridges, pores and minutiae.
+write(
+  'gallery-full.png',
+  sheet(
+    [
+      renderFinger({ personSeed: 7, finger: 3 }).image,
+      renderFinger({ personSeed: 12, finger: 7, fingerClass: 'whorl' }).image,
+      renderFinger({ personSeed: 3, finger: 1, fingerClass: 'arch' }).image,
+    ],
+    3,
+  ),
+);
+
+// Classes at half size: one finger per class, same person.
+write(
+  'gallery-classes.png',
+  sheet(
+    FINGERPRINT_CLASSES.map((fingerClass) =>
+      shrink(renderFinger({ personSeed: 31, finger: 2, fingerClass }).image, 2),
+    ),
+    4,
+  ),
+);
+
+// Conditions at half size: the same finger under every condition.
+write(
+  'gallery-conditions.png',
+  sheet(
+    CONDITIONS.map((condition) =>
+      shrink(renderFinger({ personSeed: 44, finger: 3, condition, impression: 5 }).image, 2),
+    ),
+    4,
+  ),
+);
+
+// Identity: four impressions of one finger, then the same position of four other people.
+write(
+  'gallery-identity.png',
+  sheet(
+    [
+      ...[1, 2, 3, 4].map((impression) =>
+        shrink(renderFinger({ personSeed: 55, finger: 2, impression }).image, 2),
+      ),
+      ...[56, 57, 58, 59].map((personSeed) => shrink(renderFinger({ personSeed, finger: 2 }).image, 2)),
+    ],
+    4,
+  ),
+);
+
+// Slaps at quarter size: right, left, thumbs; then a missing finger, an extra finger, the wrong hand.
+write(
+  'gallery-slaps.png',
+  sheet(
+    [
+      renderSlap({ personSeed: 61, hand: 'right' }),
+      renderSlap({ personSeed: 61, hand: 'left' }),
+      renderSlap({ personSeed: 61, hand: 'thumbs' }),
+      renderSlap({ personSeed: 62, hand: 'right', missing: [4] }),
+      renderSlap({ personSeed: 62, hand: 'left', extraFinger: true }),
+      renderSlap({ personSeed: 62, hand: 'right', wrongHand: true }),
+    ].map((slap) => shrink(slap.image, 4)),
+    3,
+  ),
+);
