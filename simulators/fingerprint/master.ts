@@ -301,7 +301,6 @@ interface Lattice {
   readonly bank: Bank;
   readonly active: Int32Array;
   readonly kernelOf: Int32Array;
-  readonly offsets: Int32Array;
   readonly blocksWide: number;
   readonly blocksHigh: number;
   readonly blockPixels: readonly Int32Array[];
@@ -334,9 +333,6 @@ function lattice(
       kernelOf[i] = (o * bank.periods + p) * k * k;
     }
   }
-  const offsets = new Int32Array(k * k);
-  for (let dy = -r; dy <= r; dy++)
-    for (let dx = -r; dx <= r; dx++) offsets[(dy + r) * k + (dx + r)] = dy * width + dx;
   const blocksWide = Math.ceil(width / BLOCK);
   const blocksHigh = Math.ceil(height / BLOCK);
   const lists: number[][] = Array.from({ length: blocksWide * blocksHigh }, () => []);
@@ -348,7 +344,6 @@ function lattice(
     bank,
     active: Int32Array.from(activeList),
     kernelOf,
-    offsets,
     blocksWide,
     blocksHigh,
     blockPixels: lists.map((l) => Int32Array.from(l)),

@@ -1,8 +1,7 @@
-import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { extractMinutiae, foregroundBlocks, ridgePeriod } from '../../../protocol/fingerprint/ridges.ts';
-
-const FIXTURES = new URL('../../../../shared/fixtures/', import.meta.url);
+import { decodePgm } from '../../../station/imaging/grey-image.ts';
+import { readFixture } from '../../support/fixtures.ts';
 
 /**
  * Parallel ridges with `period` px between centres at angle `theta`, dark ridges on a light
@@ -44,7 +43,7 @@ describe('ridge period', () => {
   });
 
   it("measures NIST's reference print at 8.5-10 px, as 500 ppi ridges are", () => {
-    const nist = new Uint8Array(readFileSync(new URL('wsq/nistFinger_500x500.raw', FIXTURES)));
+    const nist = readFixture('wsq/nistFinger_500x500.raw');
     const measured = ridgePeriod({ width: 500, height: 500, pixels: nist }).median;
     expect(measured).toBeGreaterThanOrEqual(8.5);
     expect(measured).toBeLessThanOrEqual(10);
@@ -77,12 +76,8 @@ describe('minutiae', () => {
 
   it('counts tens of minutiae, not hundreds, on the SFinGe reference prints', () => {
     for (const n of [1, 2, 3, 4, 5]) {
-      const pgm = readFileSync(new URL(`nfiq2/SFinGe_Test0${n}.pgm`, FIXTURES));
-      // P5 416 560 255: a fixed 15-byte header for these files.
-      const header = pgm.subarray(0, 15).toString('latin1');
-      expect(header).toBe('P5\n416 560\n255\n');
-      const count = extractMinutiae({ width: 416, height: 560, pixels: new Uint8Array(pgm.subarray(15)) })
-        .minutiae.length;
+      const image = decodePgm(readFixture(`nfiq2/SFinGe_Test0${n}.pgm`));
+      const count = extractMinutiae(image).minutiae.length;
       // FingerJet (NIST's extractor) finds 54-105 on these; ours runs up to twice that.
       expect(count).toBeGreaterThan(30);
       expect(count).toBeLessThan(200);

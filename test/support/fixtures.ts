@@ -1,0 +1,26 @@
+/**
+ * The shared reference data (NIST and ICAO files) lives outside this repository, beside it:
+ * `../shared/fixtures/` from the repository root. CCCD_FIXTURES points elsewhere.
+ * A missing fixture fails the test with the path it looked for; tests never skip on it.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = path.resolve(fileURLToPath(new URL('../..', import.meta.url)));
+
+export const FIXTURES_DIR = process.env.CCCD_FIXTURES ?? path.resolve(root, '..', 'shared', 'fixtures');
+
+/** Absolute path of a shared fixture, e.g. `fixture('wsq/nistFinger_500x500.raw')`. */
+export function fixture(relative: string): string {
+  const file = path.join(FIXTURES_DIR, relative);
+  if (!existsSync(file))
+    throw new Error(
+      `fixture ${file} not found: put the shared fixtures beside the repository or set CCCD_FIXTURES`,
+    );
+  return file;
+}
+
+export function readFixture(relative: string): Uint8Array {
+  return new Uint8Array(readFileSync(fixture(relative)));
+}
