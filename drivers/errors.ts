@@ -11,7 +11,10 @@ export type DriverErrorCode =
   | 'DEVICE_NOT_FOUND'
   | 'DEVICE_PERMISSION_DENIED'
   | 'DEVICE_PROTOCOL'
-  | 'DEVICE_UNAVAILABLE';
+  | 'DEVICE_UNAVAILABLE'
+  | 'DEVICE_REPORTED_ERROR'
+  | 'DEVICE_INTEGRITY'
+  | 'DEVICE_UNTRUSTED';
 
 export interface DriverErrorFields {
   /** OS path or reader name of the device, when there is one. */
@@ -73,6 +76,50 @@ export class DeviceUnavailableError extends DriverError {
   override readonly name = 'DeviceUnavailableError';
   constructor(message: string, fields: DriverErrorFields = {}) {
     super('DEVICE_UNAVAILABLE', message, fields);
+  }
+}
+
+/**
+ * The device broke its protocol: a malformed or out-of-sequence message, an answer to another
+ * command. The driver resynchronises before the next exchange.
+ */
+export class ProtocolError extends DriverError {
+  override readonly name = 'ProtocolError';
+  /** Byte offset of the problem in the message, when a decoder reported one. */
+  readonly offset: number | undefined;
+  constructor(message: string, fields: DriverErrorFields & { offset?: number } = {}) {
+    super('DEVICE_PROTOCOL', message, fields);
+    this.offset = fields.offset;
+  }
+}
+
+/** The device answered with an error of its own (a stable device code, e.g. NO_FINGER_TIMEOUT). */
+export class DeviceReportedError extends DriverError {
+  override readonly name = 'DeviceReportedError';
+  readonly deviceCode: string;
+  readonly detail: string;
+  constructor(deviceCode: string, message: string, fields: DriverErrorFields & { detail?: string } = {}) {
+    super('DEVICE_REPORTED_ERROR', message, fields);
+    this.deviceCode = deviceCode;
+    this.detail = fields.detail ?? '';
+  }
+}
+
+/** Data arrived but failed its integrity check (CRC, device signature): it must not be used. */
+export class IntegrityError extends DriverError {
+  override readonly name = 'IntegrityError';
+  readonly check: 'crc' | 'signature' | 'checksum';
+  constructor(check: 'crc' | 'signature' | 'checksum', message: string, fields: DriverErrorFields = {}) {
+    super('DEVICE_INTEGRITY', message, fields);
+    this.check = check;
+  }
+}
+
+/** The device's certificate does not chain to a trusted CA, or is not valid now. */
+export class UntrustedDeviceError extends DriverError {
+  override readonly name = 'UntrustedDeviceError';
+  constructor(message: string, fields: DriverErrorFields = {}) {
+    super('DEVICE_UNTRUSTED', message, fields);
   }
 }
 

@@ -1,0 +1,575 @@
+/**
+ * The FPSCAN driver: a fingerprint scanner on a HID port (protocol/scanner/README.md).
+ *
+ * One exchange at a time per scanner (a second caller gets BusyError); every wait is bounded; a
+ * capture is an async iterable of STATUS and PREVIEW events that ends in a RESULT whose CRC and
+ * device signature have been checked against the device certificate, which itself must chain to a
+ * trusted device CA. After any failure the driver resynchronises (CANCEL, drain, new INIT channel)
+ * so the next capture works without restarting the station. A disconnect is one state change and
+ * one DisconnectedError; with a hot-plug port the scanner reopens by itself when it comes back.
+ */
+import { createHash, randomBytes } from 'node:crypto';
+import { crc32 } from '../../protocol/crc32.ts';
+import {
+  type CaptureModeName,
+  Cmd,
+  cmdName,
+  type DeviceInfo,
+  type DeviceStatusName,
+  decodeDeviceInfo,
+  decodeError,
+  decodeInitResponse,
+  decodePreview,
+  decodeResult,
+  decodeStatus,
+  encodeBeep,
+  encodeCaptureRequest,
+  encodeInitRequest,
+  encodeSetLed,
+  type LedSetting,
+  MAX_CAPTURE_TIMEOUT_MS,
+  type Preview,
+  resultSignedBytes,
+} from '../../protocol/scanner/commands.ts';
+import {
+  BROADCAST_CID,
+  foldReport,
+  frameMessage,
+  IDLE,
+  type Message,
+  type Reassembly,
+} from '../../protocol/scanner/framing.ts';
+import type { Device, DeviceMode, DeviceState } from '../device.ts';
+import { DeviceStateHolder } from '../device.ts';
+import {
+  BusyError,
+  CanceledError,
+  DeviceReportedError,
+  DeviceTimeoutError,
+  DisconnectedError,
+  DriverError,
+  IntegrityError,
+  ProtocolError,
+  throwIfAborted,
+} from '../errors.ts';
+import type { HotplugPort } from '../hotplug/port.ts';
+import type { HidBus, HidPort } from './hid-port.ts';
+import type { DeviceTrustStore, VerifiedDevice } from './trust.ts';
+import { verifyEcdsa } from './trust.ts';
+
+export interface ScannerTimeouts {
+  /** Longest silence between two reports of one message, ms. */
+  readonly reportMs: number;
+  /** Longest wait for the answer to a short command (INIT, GET_INFO, SET_LED, BEEP), ms. */
+  readonly answerMs: number;
+  /** Longest silence during a capture (the device sends STATUS at least every 500 ms), ms. */
+  readonly keepaliveMs: number;
+  /** Time a device gets after a capture's finger timeout to process and send the image, ms. */
+  readonly processingMs: number;
+}
+
+export const DEFAULT_TIMEOUTS: ScannerTimeouts = {
+  reportMs: 500,
+  answerMs: 2000,
+  keepaliveMs: 2000,
+  processingMs: 15000,
+};
+
+export interface HidScannerOptions {
+  readonly id: string;
+  readonly mode: DeviceMode;
+  readonly bus: HidBus;
+  /** Which device: an OS path, or vendor and product ids (the first match is used). */
+  readonly match: { readonly path?: string; readonly vendorId?: number; readonly productId?: number };
+  readonly trust: DeviceTrustStore;
+  /** Wall clock in ms since the epoch, for certificate validity. */
+  readonly now: () => number;
+  readonly hotplug?: HotplugPort;
+  readonly timeouts?: Partial<ScannerTimeouts>;
+  /** Source of nonces; crypto random bytes by default. */
+  readonly randomBytes?: (length: number) => Uint8Array;
+}
+
+export interface CaptureOptions {
+  readonly mode: CaptureModeName;
+  /** How long the device waits for a finger, ms (1 .. 600000). */
+  readonly timeoutMs: number;
+  readonly signal?: AbortSignal;
+  readonly preview?: boolean;
+  /** Preview downscale divisor, 1 .. 16 (default 4). */
+  readonly previewScale?: number;
+}
+
+export interface CapturedImage {
+  readonly mode: CaptureModeName;
+  readonly width: number;
+  readonly height: number;
+  readonly ppi: number;
+  /** 8-bit grey, row-major, 0 = black. */
+  readonly pixels: Uint8Array;
+  readonly nonce: Uint8Array;
+  readonly signature: Uint8Array;
+  readonly device: {
+    readonly vendor: string;
+    readonly model: string;
+    readonly serial: string;
+    readonly certificateSubject: string;
+  };
+  /** FPSCAN devices are enrollment-grade; serial modules are verification-only. */
+  readonly use: 'enrollment' | 'verification-only';
+}
+
+export type CaptureEvent =
+  | { readonly type: 'status'; readonly status: DeviceStatusName }
+  | { readonly type: 'preview'; readonly preview: Preview }
+  | { readonly type: 'result'; readonly image: CapturedImage };
+
+/** Read slice: reads wait at most this long, so an abort is noticed within it, ms. */
+const READ_SLICE_MS = 50;
+
+export class HidFingerprintScanner implements Device {
+  readonly id: string;
+  readonly family = 'fingerprint-hid' as const;
+  readonly mode: DeviceMode;
+  readonly #options: HidScannerOptions;
+  readonly #timeouts: ScannerTimeouts;
+  readonly #state = new DeviceStateHolder({ status: 'closed' });
+  readonly #random: (length: number) => Uint8Array;
+  #port: HidPort | undefined;
+  #cid = BROADCAST_CID;
+  #info: DeviceInfo | undefined;
+  #verified: VerifiedDevice | undefined;
+  #busy = false;
+  #closed = true;
+  #opening: Promise<void> | undefined;
+  #unlisten: (() => void) | undefined;
+
+  constructor(options: HidScannerOptions) {
+    this.id = options.id;
+    this.mode = options.mode;
+    this.#options = options;
+    this.#timeouts = { ...DEFAULT_TIMEOUTS, ...options.timeouts };
+    this.#random = options.randomBytes ?? ((n) => new Uint8Array(randomBytes(n)));
+  }
+
+  state(): DeviceState {
+    return this.#state.get();
+  }
+
+  onStateChange(listener: (state: DeviceState) => void): () => void {
+    return this.#state.subscribe(listener);
+  }
+
+  /** What GET_INFO said, once open. */
+  info(): DeviceInfo | undefined {
+    return this.#info;
+  }
+
+  async open(): Promise<void> {
+    this.#closed = false;
+    if (!this.#unlisten && this.#options.hotplug) {
+      this.#unlisten = this.#options.hotplug.listen((event) => {
+        const { vendorId, productId } = this.#options.match;
+        if (event.device.vendorId !== vendorId || event.device.productId !== productId) return;
+        if (event.type === 'attach' && this.#state.get().status !== 'ready') void this.#connect();
+      });
+    }
+    await this.#connect();
+  }
+
+  async close(): Promise<void> {
+    this.#closed = true;
+    this.#unlisten?.();
+    this.#unlisten = undefined;
+    const port = this.#port;
+    this.#port = undefined;
+    await port?.close().catch(() => undefined);
+    this.#state.set({ status: 'closed' });
+  }
+
+  /** Opens the port, allocates a channel, reads and verifies the device. Never rejects. */
+  #connect(): Promise<void> {
+    this.#opening ??= this.#doConnect().finally(() => {
+      this.#opening = undefined;
+    });
+    return this.#opening;
+  }
+
+  async #doConnect(): Promise<void> {
+    this.#state.set({ status: 'opening' });
+    try {
+      const { match, bus } = this.#options;
+      let path = match.path;
+      if (!path) {
+        const found = await bus.list({ vendorId: match.vendorId, productId: match.productId });
+        path = found[0]?.path;
+      }
+      if (!path) {
+        this.#state.set({ status: 'disconnected', reason: 'no matching scanner is plugged in' });
+        return;
+      }
+      const port = await bus.open(path);
+      if (this.#closed) {
+        await port.close();
+        return;
+      }
+      this.#port = port;
+      await this.#init(undefined);
+      const infoMessage = await this.#exchange(Cmd.GET_INFO, new Uint8Array(), Cmd.GET_INFO, undefined);
+      const info = decodeDeviceInfo(infoMessage.payload);
+      if (!info.ok)
+        throw new ProtocolError(`GET_INFO: ${info.error.detail}`, {
+          devicePath: path,
+          offset: info.error.offset,
+        });
+      this.#verified = this.#options.trust.verifyDevice(info.value.certificate, this.#options.now(), path);
+      this.#info = info.value;
+      this.#state.set({
+        status: 'ready',
+        detail: {
+          vendor: info.value.vendor,
+          model: info.value.model,
+          serial: info.value.serial,
+          ppi: info.value.ppi,
+          modes: info.value.modes.join(','),
+        },
+      });
+    } catch (error) {
+      await this.#drop(error);
+    }
+  }
+
+  /** Turns a failure into state: a disconnect, or an error the officer sees in /health. */
+  async #drop(error: unknown): Promise<void> {
+    const port = this.#port;
+    this.#port = undefined;
+    await port?.close().catch(() => undefined);
+    if (this.#closed) return;
+    if (error instanceof DisconnectedError)
+      this.#state.set({ status: 'disconnected', reason: error.message });
+    else if (error instanceof DriverError)
+      this.#state.set({ status: 'error', code: error.code, message: error.message });
+    else this.#state.set({ status: 'error', code: 'DEVICE_UNAVAILABLE', message: String(error) });
+  }
+
+  #requirePort(): HidPort {
+    const port = this.#port;
+    if (!port || (this.#state.get().status !== 'ready' && this.#state.get().status !== 'opening')) {
+      const state = this.#state.get();
+      if (state.status === 'disconnected')
+        throw new DisconnectedError(`Scanner ${this.id} is disconnected: ${state.reason}`);
+      throw new DriverError('DEVICE_UNAVAILABLE', `Scanner ${this.id} is not ready (${state.status})`);
+    }
+    return port;
+  }
+
+  async #send(cmd: number, payload: Uint8Array, cid = this.#cid): Promise<void> {
+    const port = this.#requirePort();
+    for (const report of frameMessage({ cid, cmd, payload }, port.reportSize)) await port.write(report);
+  }
+
+  /**
+   * Reads reports until one whole message arrives on our channel (or the broadcast channel while
+   * INIT is running). `silenceMs` bounds the wait for the first report, `reportMs` the gaps inside
+   * a message.
+   */
+  async #receive(silenceMs: number, signal: AbortSignal | undefined, cid = this.#cid): Promise<Message> {
+    const port = this.#requirePort();
+    let state: Reassembly = IDLE;
+    let waited = 0;
+    for (;;) {
+      throwIfAborted(signal);
+      const limit = state.status === 'receiving' ? this.#timeouts.reportMs : silenceMs;
+      const slice = Math.min(READ_SLICE_MS, Math.max(1, limit - waited));
+      const report = await port.read(slice);
+      if (!report) {
+        waited += slice;
+        if (waited >= limit) {
+          if (state.status === 'receiving')
+            throw new ProtocolError(
+              `The scanner stopped sending in the middle of a ${cmdName(state.cmd)} message`,
+              { devicePath: port.path },
+            );
+          throw new DeviceTimeoutError(limit, `The scanner did not answer within ${limit} ms`, {
+            devicePath: port.path,
+          });
+        }
+        continue;
+      }
+      const outcome = foldReport(state, report, { size: port.reportSize, cid });
+      if (outcome.kind === 'ignored') continue;
+      waited = 0;
+      if (outcome.kind === 'error')
+        throw new ProtocolError(`Bad report from the scanner: ${outcome.error.detail}`, {
+          devicePath: port.path,
+          offset: outcome.error.offset,
+        });
+      state = outcome.state;
+      if (outcome.kind === 'message') return outcome.message;
+    }
+  }
+
+  /** One command and its final answer; STATUS messages in between are skipped. */
+  async #exchange(
+    cmd: number,
+    payload: Uint8Array,
+    expect: number,
+    signal: AbortSignal | undefined,
+  ): Promise<Message> {
+    await this.#send(cmd, payload);
+    for (;;) {
+      const message = await this.#receive(this.#timeouts.answerMs, signal);
+      if (message.cmd === Cmd.STATUS) continue;
+      this.#throwIfDeviceError(message);
+      if (message.cmd !== expect)
+        throw new ProtocolError(`The scanner answered ${cmdName(message.cmd)} to ${cmdName(cmd)}`, {
+          devicePath: this.#port?.path,
+        });
+      return message;
+    }
+  }
+
+  #throwIfDeviceError(message: Message): void {
+    if (message.cmd !== Cmd.ERROR) return;
+    const decoded = decodeError(message.payload);
+    if (!decoded.ok) throw new ProtocolError(`Malformed ERROR from the scanner: ${decoded.error.detail}`);
+    const { name, code, detail } = decoded.value;
+    throw new DeviceReportedError(
+      name === 'UNKNOWN' ? `0x${code.toString(16)}` : name,
+      `The scanner reported ${name} (0x${code.toString(16).padStart(2, '0')})${detail ? `: ${detail}` : ''}`,
+      { devicePath: this.#port?.path, detail },
+    );
+  }
+
+  /** INIT on the broadcast channel; adopts the new channel (README 4.1). */
+  async #init(signal: AbortSignal | undefined): Promise<void> {
+    const nonce = this.#random(8);
+    await this.#send(Cmd.INIT, encodeInitRequest(nonce), BROADCAST_CID);
+    const deadline = this.#timeouts.answerMs;
+    for (;;) {
+      const message = await this.#receive(deadline, signal, BROADCAST_CID);
+      if (message.cmd !== Cmd.INIT) continue;
+      const init = decodeInitResponse(message.payload);
+      if (!init.ok) throw new ProtocolError(`Malformed INIT answer: ${init.error.detail}`);
+      if (!init.value.nonce.every((b, i) => b === nonce[i])) continue;
+      this.#cid = init.value.cid;
+      return;
+    }
+  }
+
+  /** After a failure: cancel whatever runs, drop queued reports, start a fresh channel. */
+  async #resync(): Promise<void> {
+    const port = this.#port;
+    if (!port) return;
+    try {
+      await this.#send(Cmd.CANCEL, new Uint8Array());
+      // Drain: whatever the device still sends for the old exchange.
+      for (let quiet = 0; quiet < 3; ) quiet = (await port.read(20)) ? 0 : quiet + 1;
+      await this.#init(undefined);
+    } catch (error) {
+      await this.#drop(error);
+    }
+  }
+
+  /** Runs `body` holding the scanner; BusyError when another exchange holds it. */
+  async #exclusive<T>(body: () => Promise<T>): Promise<T> {
+    if (this.#busy)
+      throw new BusyError(`Scanner ${this.id} is busy with another operation; wait for it to finish`);
+    this.#busy = true;
+    try {
+      return await body();
+    } catch (error) {
+      await this.#afterFailure(error);
+      throw error;
+    } finally {
+      this.#busy = false;
+    }
+  }
+
+  async #afterFailure(error: unknown): Promise<void> {
+    if (error instanceof DisconnectedError) {
+      await this.#drop(error);
+      return;
+    }
+    if (error instanceof DriverError && error.code === 'DEVICE_UNAVAILABLE') return;
+    await this.#resync();
+  }
+
+  /** Sets the finger-guide LEDs. */
+  setLeds(leds: readonly LedSetting[], signal?: AbortSignal): Promise<void> {
+    return this.#exclusive(async () => {
+      await this.#exchange(Cmd.SET_LED, encodeSetLed(leds), Cmd.SET_LED, signal);
+    });
+  }
+
+  beep(frequencyHz: number, durationMs: number, signal?: AbortSignal): Promise<void> {
+    return this.#exclusive(async () => {
+      await this.#exchange(Cmd.BEEP, encodeBeep({ frequencyHz, durationMs }), Cmd.BEEP, signal);
+    });
+  }
+
+  /**
+   * Captures in `mode`: yields STATUS and PREVIEW events, then one `result` with a verified image.
+   * Rejects (on iteration) with BusyError, CanceledError (signal fired: the device is told to
+   * CANCEL), DeviceReportedError (e.g. NO_FINGER_TIMEOUT, UNSUPPORTED_MODE), IntegrityError (CRC or
+   * signature), ProtocolError, DeviceTimeoutError (the device went silent) or DisconnectedError.
+   * Breaking out of the loop early cancels the capture on the device.
+   */
+  capture(options: CaptureOptions): AsyncIterable<CaptureEvent> {
+    return {
+      [Symbol.asyncIterator]: () => this.#captureEvents(options)[Symbol.asyncIterator](),
+    };
+  }
+
+  async *#captureEvents(options: CaptureOptions): AsyncGenerator<CaptureEvent> {
+    throwIfAborted(options.signal);
+    if (
+      !Number.isInteger(options.timeoutMs) ||
+      options.timeoutMs < 1 ||
+      options.timeoutMs > MAX_CAPTURE_TIMEOUT_MS
+    )
+      throw new RangeError(`capture timeout ${options.timeoutMs} ms outside 1 .. ${MAX_CAPTURE_TIMEOUT_MS}`);
+    if (this.#busy)
+      throw new BusyError(`Scanner ${this.id} is busy with another operation; wait for it to finish`);
+    this.#busy = true;
+    let finished = false;
+    try {
+      const port = this.#requirePort();
+      const info = this.#info;
+      const verified = this.#verified;
+      if (!info || !verified) throw new DriverError('DEVICE_UNAVAILABLE', `Scanner ${this.id} is not open`);
+      if (!info.modes.includes(options.mode))
+        throw new DeviceReportedError(
+          'UNSUPPORTED_MODE',
+          `Scanner ${info.model} cannot capture ${options.mode}; it offers ${info.modes.join(', ')}`,
+        );
+      const nonce = this.#random(32);
+      await this.#send(
+        Cmd.CAPTURE,
+        encodeCaptureRequest({
+          mode: options.mode,
+          timeoutMs: options.timeoutMs,
+          nonce,
+          preview: options.preview ?? false,
+          previewScale: options.previewScale ?? 4,
+        }),
+      );
+      const hardDeadline = performance.now() + options.timeoutMs + this.#timeouts.processingMs;
+      for (;;) {
+        if (performance.now() > hardDeadline)
+          throw new DeviceTimeoutError(
+            options.timeoutMs + this.#timeouts.processingMs,
+            'The scanner did not finish the capture in time',
+            {
+              devicePath: port.path,
+            },
+          );
+        let message: Message;
+        try {
+          message = await this.#receive(this.#timeouts.keepaliveMs, options.signal);
+        } catch (error) {
+          if (error instanceof CanceledError) throw await this.#cancelCapture(error);
+          throw error;
+        }
+        this.#throwIfDeviceError(message);
+        if (message.cmd === Cmd.STATUS) {
+          const status = decodeStatus(message.payload);
+          if (!status.ok) throw new ProtocolError(`Malformed STATUS: ${status.error.detail}`);
+          yield { type: 'status', status: status.value };
+        } else if (message.cmd === Cmd.PREVIEW) {
+          const preview = decodePreview(message.payload);
+          if (!preview.ok)
+            throw new ProtocolError(`Malformed PREVIEW: ${preview.error.detail}`, {
+              offset: preview.error.offset,
+            });
+          yield { type: 'preview', preview: preview.value };
+        } else if (message.cmd === Cmd.RESULT) {
+          const image = this.#verifyResult(message.payload, options.mode, nonce, info, verified, port.path);
+          finished = true;
+          yield { type: 'result', image };
+          return;
+        } else {
+          throw new ProtocolError(`The scanner sent ${cmdName(message.cmd)} during a capture`, {
+            devicePath: port.path,
+          });
+        }
+      }
+    } catch (error) {
+      finished = true;
+      await this.#afterFailure(error);
+      throw error;
+    } finally {
+      // The consumer broke out of the loop: tell the device to stop.
+      if (!finished) await this.#resync();
+      this.#busy = false;
+    }
+  }
+
+  /** The signal fired: CANCEL, then expect the device's ERROR CANCELED (README 4.4). */
+  async #cancelCapture(cause: CanceledError): Promise<CanceledError> {
+    try {
+      await this.#send(Cmd.CANCEL, new Uint8Array());
+      for (;;) {
+        const message = await this.#receive(this.#timeouts.answerMs, undefined);
+        if (message.cmd === Cmd.ERROR || message.cmd === Cmd.RESULT) break;
+      }
+    } catch {
+      // The resync after the failure puts the device straight.
+    }
+    return cause;
+  }
+
+  #verifyResult(
+    payload: Uint8Array,
+    mode: CaptureModeName,
+    nonce: Uint8Array,
+    info: DeviceInfo,
+    verified: VerifiedDevice,
+    devicePath: string,
+  ): CapturedImage {
+    const decoded = decodeResult(payload);
+    if (!decoded.ok)
+      throw new ProtocolError(`Malformed RESULT: ${decoded.error.detail}`, {
+        devicePath,
+        offset: decoded.error.offset,
+      });
+    const result = decoded.value;
+    if (result.mode !== mode)
+      throw new ProtocolError(`The scanner returned a ${result.mode} image for a ${mode} capture`, {
+        devicePath,
+      });
+    const crc = crc32(result.pixels);
+    if (crc !== result.crc32)
+      throw new IntegrityError(
+        'crc',
+        `Image CRC mismatch: the scanner said 0x${result.crc32.toString(16).padStart(8, '0')}, the image has 0x${crc.toString(16).padStart(8, '0')}; capture again`,
+        { devicePath },
+      );
+    const hash = new Uint8Array(createHash('sha256').update(result.pixels).digest());
+    const signed = resultSignedBytes(nonce, result, hash);
+    if (!verifyEcdsa(verified.publicKey, signed, result.signature))
+      throw new IntegrityError(
+        'signature',
+        `The image's device signature does not verify against ${info.serial}'s certificate; it cannot be used`,
+        {
+          devicePath,
+        },
+      );
+    return {
+      mode: result.mode,
+      width: result.width,
+      height: result.height,
+      ppi: result.ppi,
+      pixels: result.pixels,
+      nonce,
+      signature: result.signature,
+      device: {
+        vendor: info.vendor,
+        model: info.model,
+        serial: info.serial,
+        certificateSubject: verified.subject,
+      },
+      use: 'enrollment',
+    };
+  }
+}
