@@ -1,0 +1,168 @@
+import { createHash } from 'node:crypto';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import {
+  BusyError,
+  CanceledError,
+  DeviceReportedError,
+  DeviceTimeoutError,
+  DisconnectedError,
+  IntegrityError,
+} from '../../../drivers/errors.ts';
+import {
+  type CapturedImage,
+  type CaptureEvent,
+  HidFingerprintScanner,
+} from '../../../drivers/fingerprint/hid-scanner.ts';
+import { DeviceTrustStore } from '../../../drivers/fingerprint/trust.ts';
+import { SimulatedUsbBus } from '../../../simulators/hotplug/simulated-hotplug.ts';
+import { createDeviceCa, type DeviceCa, issueDeviceCertificate } from '../../../simulators/pki/device-ca.ts';
+import { SIM_SLAP_SCANNER, SimulatedHidScanner } from '../../../simulators/scanner/hid-scanner-sim.ts';
+
+const NOW = Date.UTC(2026, 10, 22);
+let ca: DeviceCa;
+let otherCa: DeviceCa;
+let open: HidFingerprintScanner[] = [];
+
+beforeAll(async () => {
+  ca = await createDeviceCa('Sim Vendor Device CA');
+  otherCa = await createDeviceCa('Someone Else CA');
+});
+
+afterEach(async () => {
+  for (const s of open) await s.close();
+  open = [];
+});
+
+async function rig(options: { trust?: DeviceCa; timeouts?: { keepaliveMs?: number } } = {}) {
+  const credentials = await issueDeviceCertificate(ca, { model: 'SIM-FAP60', serialNumber: 'SIM60-000001' });
+  const usb = new SimulatedUsbBus([
+    { vendorId: SIM_SLAP_SCANNER.vendorId, productId: SIM_SLAP_SCANNER.productId },
+  ]);
+  const device = new SimulatedHidScanner({ ...credentials, usb, personSeed: 5 });
+  const scanner = new HidFingerprintScanner({
+    id: 'scanner-hid',
+    mode: 'simulated',
+    bus: device,
+    match: { vendorId: SIM_SLAP_SCANNER.vendorId, productId: SIM_SLAP_SCANNER.productId },
+    trust: new DeviceTrustStore([(options.trust ?? ca).certificate]),
+    now: () => NOW,
+    hotplug: usb,
+    timeouts: options.timeouts,
+  });
+  open.push(scanner);
+  await scanner.open();
+  return { device, scanner, usb };
+}
+
+async function capture(
+  scanner: HidFingerprintScanner,
+  mode: CapturedImage['mode'],
+  extra: { preview?: boolean; signal?: AbortSignal; timeoutMs?: number } = {},
+) {
+  const events: CaptureEvent[] = [];
+  for await (const event of scanner.capture({ mode, timeoutMs: extra.timeoutMs ?? 5000, ...extra }))
+    events.push(event);
+  const last = events.at(-1);
+  if (last?.type !== 'result') throw new Error('no result');
+  return { image: last.image, events };
+}
+
+describe('FPSCAN HID scanner against the simulator', () => {
+  it('opens, reads its info and verifies its certificate', async () => {
+    const { scanner } = await rig();
+    expect(scanner.state()).toMatchObject({
+      status: 'ready',
+      detail: { model: 'SIM-FAP60', serial: 'SIM60-000001', ppi: 500 },
+    });
+    expect(scanner.info()?.modes).toEqual(['flat-single', 'slap-left', 'slap-right', 'two-thumbs']);
+  });
+
+  it.each([
+    ['flat-single', 500, 500],
+    ['slap-right', 1600, 1500],
+    ['slap-left', 1600, 1500],
+    ['two-thumbs', 1600, 1500],
+  ] as const)('captures %s: a verified %ix%i image at 500 ppi', async (mode, width, height) => {
+    const { scanner } = await rig();
+    const { image, events } = await capture(scanner, mode, { preview: true });
+    expect(image).toMatchObject({ mode, width, height, ppi: 500, use: 'enrollment' });
+    expect(image.pixels).toHaveLength(width * height);
+    // A print, not a blank: real ink covers a good part of the image.
+    expect(image.pixels.filter((v) => v < 128).length).toBeGreaterThan(width * height * 0.05);
+    expect(events.filter((e) => e.type === 'preview').length).toBeGreaterThanOrEqual(2);
+    expect(events.filter((e) => e.type === 'status').map((e) => e.type === 'status' && e.status)).toContain(
+      'processing',
+    );
+    const preview = events.find((e) => e.type === 'preview');
+    expect(preview?.type === 'preview' && preview.preview.width).toBe(Math.floor(width / 4));
+  });
+
+  it('refuses a scanner whose certificate is not from a trusted CA', async () => {
+    const { scanner } = await rig({ trust: otherCa });
+    expect(scanner.state()).toMatchObject({ status: 'error', code: 'DEVICE_UNTRUSTED' });
+    // No image is ever taken from it: the driver will not capture from an untrusted device.
+    await expect(capture(scanner, 'flat-single')).rejects.toMatchObject({ code: 'DEVICE_UNAVAILABLE' });
+  });
+
+  it('gives a second caller a BusyError while a capture runs', async () => {
+    const { scanner } = await rig();
+    const first = capture(scanner, 'flat-single');
+    await new Promise((r) => setTimeout(r, 20));
+    await expect(capture(scanner, 'flat-single')).rejects.toBeInstanceOf(BusyError);
+    await expect(first).resolves.toMatchObject({ image: { mode: 'flat-single' } });
+  });
+
+  it('cancels through the AbortSignal, and the next capture works', async () => {
+    const { scanner, device } = await rig();
+    device.setScenario('no-finger');
+    const controller = new AbortController();
+    setTimeout(() => controller.abort(), 100);
+    await expect(capture(scanner, 'flat-single', { signal: controller.signal })).rejects.toBeInstanceOf(
+      CanceledError,
+    );
+    device.setScenario('good');
+    await expect(capture(scanner, 'flat-single')).resolves.toMatchObject({ image: { width: 500 } });
+  });
+
+  it.each([
+    ['no-finger', DeviceReportedError, 'NO_FINGER_TIMEOUT'],
+    ['busy', DeviceReportedError, 'DEVICE_BUSY'],
+    ['corrupt-report', IntegrityError, 'crc'],
+    ['bad-signature', IntegrityError, 'signature'],
+    ['stall', DeviceTimeoutError, undefined],
+    ['slow-device', DeviceTimeoutError, undefined],
+  ] as const)(
+    'fault %s gives its typed error, and the next capture succeeds',
+    async (scenario, type, detail) => {
+      const { scanner, device } = await rig({ timeouts: { keepaliveMs: 800 } });
+      device.setScenario(scenario);
+      const failure = await capture(scanner, 'flat-single', { timeoutMs: 400 }).then(
+        () => undefined,
+        (error: unknown) => error,
+      );
+      expect(failure).toBeInstanceOf(type);
+      if (failure instanceof DeviceReportedError) expect(failure.deviceCode).toBe(detail);
+      if (failure instanceof IntegrityError) expect(failure.check).toBe(detail);
+      device.setScenario('good');
+      await expect(capture(scanner, 'flat-single')).resolves.toMatchObject({ image: { width: 500 } });
+      expect(scanner.state().status).toBe('ready');
+    },
+  );
+
+  it('an unplug mid-transfer is one disconnect and one DisconnectedError; after re-plug it captures again', async () => {
+    const { scanner, device } = await rig();
+    const states: string[] = [];
+    scanner.onStateChange((s) => states.push(s.status));
+    device.setScenario('unplug-mid-transfer');
+    await expect(capture(scanner, 'slap-right')).rejects.toBeInstanceOf(DisconnectedError);
+    expect(states.filter((s) => s === 'disconnected')).toHaveLength(1);
+    device.setScenario('good');
+    // The simulator plugs itself back in after 200 ms; the hot-plug port tells the driver.
+    for (let i = 0; i < 100 && scanner.state().status !== 'ready'; i++)
+      await new Promise((r) => setTimeout(r, 20));
+    expect(scanner.state().status).toBe('ready');
+    const { image } = await capture(scanner, 'slap-right');
+    expect(createHash('sha256').update(image.pixels).digest('hex')).toHaveLength(64);
+    expect(image.width).toBe(1600);
+  });
+});
