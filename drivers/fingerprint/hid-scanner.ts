@@ -509,8 +509,10 @@ export class HidFingerprintScanner implements Device {
   async #cancelCapture(cause: CanceledError): Promise<CanceledError> {
     try {
       await this.#send(Cmd.CANCEL, new Uint8Array());
-      for (;;) {
-        const message = await this.#receive(this.#timeouts.answerMs, undefined);
+      // Bounded: a device that keeps sending STATUS after CANCEL gets answerMs in all.
+      const deadline = performance.now() + this.#timeouts.answerMs;
+      while (performance.now() < deadline) {
+        const message = await this.#receive(Math.max(1, Math.ceil(deadline - performance.now())), undefined);
         if (message.cmd === Cmd.ERROR || message.cmd === Cmd.RESULT) break;
       }
     } catch {
