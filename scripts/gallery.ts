@@ -4,33 +4,16 @@
  * generator's output changed.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
+import { downscaleBox } from '../protocol/image/downscale.ts';
 import {
   CONDITIONS,
   FINGERPRINT_CLASSES,
-  type RenderedImage,
   renderFinger,
   renderSlap,
 } from '../simulators/fingerprint/generator.ts';
 import { encodePng, type GreyImage } from '../station/imaging/grey-image.ts';
 
 const OUT = new URL('../docs/img/', import.meta.url);
-
-/** Box-filter downscale by an integer factor. */
-function shrink(image: RenderedImage, factor: number): GreyImage {
-  const width = Math.floor(image.width / factor);
-  const height = Math.floor(image.height / factor);
-  const pixels = new Uint8Array(width * height);
-  for (let y = 0; y < height; y++) {
-    for (let x = 0; x < width; x++) {
-      let sum = 0;
-      for (let dy = 0; dy < factor; dy++)
-        for (let dx = 0; dx < factor; dx++)
-          sum += image.pixels[(y * factor + dy) * image.width + x * factor + dx] ?? 0;
-      pixels[y * width + x] = Math.round(sum / (factor * factor));
-    }
-  }
-  return { width, height, pixels };
-}
 
 /** Tiles laid out row by row, `columns` wide, separated by a 4 px white gutter. */
 function sheet(tiles: readonly GreyImage[], columns: number): GreyImage {
@@ -76,7 +59,7 @@ write(
   'gallery-classes.png',
   sheet(
     FINGERPRINT_CLASSES.map((fingerClass) =>
-      shrink(renderFinger({ personSeed: 31, finger: 2, fingerClass }).image, 2),
+      downscaleBox(renderFinger({ personSeed: 31, finger: 2, fingerClass }).image, 2),
     ),
     4,
   ),
@@ -87,7 +70,7 @@ write(
   'gallery-conditions.png',
   sheet(
     CONDITIONS.map((condition) =>
-      shrink(renderFinger({ personSeed: 44, finger: 3, condition, impression: 5 }).image, 2),
+      downscaleBox(renderFinger({ personSeed: 44, finger: 3, condition, impression: 5 }).image, 2),
     ),
     4,
   ),
@@ -99,9 +82,9 @@ write(
   sheet(
     [
       ...[1, 2, 3, 4].map((impression) =>
-        shrink(renderFinger({ personSeed: 55, finger: 2, impression }).image, 2),
+        downscaleBox(renderFinger({ personSeed: 55, finger: 2, impression }).image, 2),
       ),
-      ...[56, 57, 58, 59].map((personSeed) => shrink(renderFinger({ personSeed, finger: 2 }).image, 2)),
+      ...[56, 57, 58, 59].map((personSeed) => downscaleBox(renderFinger({ personSeed, finger: 2 }).image, 2)),
     ],
     4,
   ),
@@ -118,7 +101,7 @@ write(
       renderSlap({ personSeed: 62, hand: 'right', missing: [4] }),
       renderSlap({ personSeed: 62, hand: 'left', extraFinger: true }),
       renderSlap({ personSeed: 62, hand: 'right', wrongHand: true }),
-    ].map((slap) => shrink(slap.image, 4)),
+    ].map((slap) => downscaleBox(slap.image, 4)),
     3,
   ),
 );

@@ -12,6 +12,7 @@ import { CanceledError, DisconnectedError, DriverError } from '../../drivers/err
 import type { HidBus, HidDeviceRef, HidPort } from '../../drivers/fingerprint/hid-port.ts';
 import type { SimulatorAction, SimulatorControl } from '../../drivers/sim-control.ts';
 import { crc32 } from '../../protocol/crc32.ts';
+import { downscaleBox } from '../../protocol/image/downscale.ts';
 import {
   type CaptureModeName,
   type CaptureRequest,
@@ -122,28 +123,6 @@ function sleep(ms: number, signal?: AbortSignal): Promise<void> {
     };
     signal?.addEventListener('abort', onAbort, { once: true });
   });
-}
-
-/** Downscales by an integer divisor (box filter), for PREVIEW frames. */
-function downscale(
-  image: RenderedImage,
-  divisor: number,
-): { width: number; height: number; pixels: Uint8Array } {
-  const width = Math.max(1, Math.floor(image.width / divisor));
-  const height = Math.max(1, Math.floor(image.height / divisor));
-  const pixels = new Uint8Array(width * height);
-  const area = divisor * divisor;
-  for (let y = 0; y < height; y++) {
-    for (let x = 0; x < width; x++) {
-      let sum = 0;
-      for (let dy = 0; dy < divisor; dy++) {
-        const row = (y * divisor + dy) * image.width + x * divisor;
-        for (let dx = 0; dx < divisor; dx++) sum += image.pixels[row + dx] ?? 0;
-      }
-      pixels[y * width + x] = Math.round(sum / area);
-    }
-  }
-  return { width, height, pixels };
 }
 
 /** The wire: host-to-device reports go straight in; device-to-host reports are paced. */
@@ -560,7 +539,7 @@ export class SimulatedHidScanner implements HidBus, SimulatorControl {
     let sequence = 0;
     if (request.preview) {
       // Previews while the finger settles: empty glass, then the print fading in, about 20 frames/s.
-      const small = downscale(image, request.previewScale);
+      const small = downscaleBox(image, request.previewScale);
       const frames = Math.max(2, Math.ceil(landAfter / 50));
       for (let f = 0; f < frames; f++) {
         const weight = f / (frames - 1);
