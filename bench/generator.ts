@@ -8,6 +8,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { clearMasterCache, renderFinger, renderSlap } from '../simulators/fingerprint/generator.ts';
 import { buildMaster } from '../simulators/fingerprint/master.ts';
+import { summarize } from './stats.ts';
 
 /** Peak RSS of a fresh process doing one render of `kind`, in KiB (median of three processes). */
 function peakRssKiB(kind: 'baseline' | 'finger' | 'slap'): number {
@@ -23,17 +24,6 @@ function peakRssKiB(kind: 'baseline' | 'finger' | 'slap'): number {
 function masterBytes(position: 1 | 2 | 5): number {
   const m = buildMaster({ personSeed: 5, position });
   return m.field.byteLength + m.orientation.byteLength + m.period.byteLength;
-}
-
-function stats(samples: number[]) {
-  const sorted = [...samples].sort((a, b) => a - b);
-  const at = (q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? 0;
-  return {
-    n: sorted.length,
-    median: Math.round(at(0.5) * 10) / 10,
-    p95: Math.round(at(0.95) * 10) / 10,
-    min: Math.round((sorted[0] ?? 0) * 10) / 10,
-  };
 }
 
 function time(fn: () => unknown): number {
@@ -66,8 +56,8 @@ const result = {
   node: process.version,
   unit: 'ms',
   targets: { slapColdMs: 2000 },
-  finger500x500: { cold: stats(fingerCold), warm: stats(fingerWarm) },
-  slap1600x1500: { cold: stats(slapCold), warm: stats(slapWarm) },
+  finger500x500: { cold: summarize(fingerCold), warm: summarize(fingerWarm) },
+  slap1600x1500: { cold: summarize(slapCold), warm: summarize(slapWarm) },
   memory: {
     peakRssMiB: Math.round(peakRss / 1048576),
     // Measured in fresh processes: peak RSS of one cold render minus that of loading the generator.

@@ -11,13 +11,7 @@ import { decodePreview, encodePreview } from '../protocol/scanner/commands.ts';
 import { foldReport, frameMessage, IDLE, type Reassembly } from '../protocol/scanner/framing.ts';
 import { createDeviceCa, issueDeviceCertificate } from '../simulators/pki/device-ca.ts';
 import { SIM_SLAP_SCANNER, SimulatedHidScanner } from '../simulators/scanner/hid-scanner-sim.ts';
-
-function stats(samples: number[]) {
-  const sorted = [...samples].sort((a, b) => a - b);
-  const at = (q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? 0;
-  const round = (v: number) => Math.round(v * 100) / 100;
-  return { n: sorted.length, median: round(at(0.5)), p95: round(at(0.95)), min: round(sorted[0] ?? 0) };
-}
+import { summarize } from './stats.ts';
 
 const runs = Number(process.env.BENCH_RUNS ?? 9);
 const ca = await createDeviceCa('Bench CA');
@@ -85,9 +79,9 @@ const result = {
   node: process.version,
   linkBudget: { reportsPerSecond: 8000, reportBytes: 1024 },
   targets: { slapTransferMs: 350, previewFps: 15, driverCpuPerPreviewMs: 5 },
-  slapTransferMs: stats(transfer),
-  previewFps: stats(previewFps),
-  driverCpuPerPreviewMs: stats(cpu),
+  slapTransferMs: summarize(transfer),
+  previewFps: summarize(previewFps),
+  driverCpuPerPreviewMs: summarize(cpu),
 };
 console.table({
   'slap transfer, ms': result.slapTransferMs,
