@@ -11,6 +11,7 @@
  * driver's business: it calls `foldEnd` when the line has been quiet too long.
  */
 
+import { nameOf } from '../names.ts';
 import { type DecodeError, type DecodeErrorReason, type DecodeResult, fail, ok } from '../result.ts';
 
 // ---------------------------------------------------------------------------------------------
@@ -387,8 +388,7 @@ export type InstructionName = keyof typeof Instruction;
 
 /** The manual's name of an instruction code, or 'UNKNOWN'. Never throws. */
 export function instructionName(code: number): InstructionName | 'UNKNOWN' {
-  for (const [name, value] of Object.entries(Instruction)) if (value === code) return name as InstructionName;
-  return 'UNKNOWN';
+  return nameOf(Instruction, code) ?? 'UNKNOWN';
 }
 
 /**
@@ -499,7 +499,7 @@ export function decodeAuraLedParams(params: Uint8Array): DecodeResult<AuraLed> {
   const wrong = exactLength<AuraLed>(params, 4, 'AuraLedConfig parameters');
   if (wrong) return wrong;
   const code = params[0] ?? 0;
-  const control = (Object.keys(AuraControl) as AuraControlName[]).find((c) => AuraControl[c] === code);
+  const control = nameOf(AuraControl, code);
   if (!control) return fail('invalid-value', 0, `LED control code ${code}`);
   return ok({ control, speed: params[1] ?? 0, colour: params[2] ?? 0, count: params[3] ?? 0 });
 }
@@ -544,7 +544,7 @@ export function decodeSysParaParams(params: Uint8Array): DecodeResult<SysParaSet
   if (wrong) return wrong;
   const number = params[0] ?? 0;
   const value = params[1] ?? 0;
-  const parameter = (Object.keys(SysParaNumber) as SysParaName[]).find((p) => SysParaNumber[p] === number);
+  const parameter = nameOf(SysParaNumber, number);
   if (!parameter) return fail('invalid-value', 0, `system parameter number ${number}`);
   const [low, high] = SYS_PARA_RANGE[parameter];
   if (value < low || value > high)
@@ -619,9 +619,7 @@ export const CONFIRMATION_TEXT: Readonly<Record<ConfirmationName, string>> = {
 
 /** The stable name of a confirmation code, or 'UNKNOWN'. Never throws. */
 export function confirmationName(code: number): ConfirmationName | 'UNKNOWN' {
-  for (const [name, value] of Object.entries(ConfirmationCode))
-    if (value === code) return name as ConfirmationName;
-  return 'UNKNOWN';
+  return nameOf(ConfirmationCode, code) ?? 'UNKNOWN';
 }
 
 export interface Ack {

@@ -5,6 +5,7 @@
  * carry (a programmer error).
  */
 
+import { nameOf } from '../names.ts';
 import { type DecodeResult, fail, ok } from '../result.ts';
 
 /** Section 4: command bytes (bit 7 set, as framing requires). */
@@ -24,8 +25,7 @@ export const Cmd = {
 export type CmdName = keyof typeof Cmd;
 
 export function cmdName(cmd: number): string {
-  for (const [name, value] of Object.entries(Cmd)) if (value === cmd) return name;
-  return `0x${cmd.toString(16).padStart(2, '0')}`;
+  return nameOf(Cmd, cmd) ?? `0x${cmd.toString(16).padStart(2, '0')}`;
 }
 
 /** Section 4.11: stable error codes a device sends in ERROR. */
@@ -47,8 +47,7 @@ export const ErrorCode = {
 export type ErrorCodeName = keyof typeof ErrorCode;
 
 export function errorCodeName(code: number): ErrorCodeName | 'UNKNOWN' {
-  for (const [name, value] of Object.entries(ErrorCode)) if (value === code) return name as ErrorCodeName;
-  return 'UNKNOWN';
+  return nameOf(ErrorCode, code) ?? 'UNKNOWN';
 }
 
 /** Capture modes (section 4.4) and their bit in GET_INFO's mode mask (bit = 1 << (mode - 1)). */
@@ -63,7 +62,7 @@ export type CaptureModeName = keyof typeof CaptureMode;
 export const CAPTURE_MODES = Object.keys(CaptureMode) as CaptureModeName[];
 
 export function captureModeName(value: number): CaptureModeName | undefined {
-  return CAPTURE_MODES.find((name) => CaptureMode[name] === value);
+  return nameOf(CaptureMode, value);
 }
 
 /** Device status in STATUS/KEEPALIVE (section 4.10). */
@@ -537,14 +536,12 @@ export function decodeSetLed(bytes: Uint8Array): DecodeResult<LedSetting[]> {
   if (count > 16) return fail('too-large', 0, `${count} LEDs, at most 16`);
   const missing = need<LedSetting[]>(r, 3 * count, 'SET_LED entries');
   if (missing) return missing;
-  const colours = Object.keys(LedColour) as LedColourName[];
-  const modes = Object.keys(LedMode) as LedModeName[];
   const leds: LedSetting[] = [];
   for (let i = 0; i < count; i++) {
     const at = r.offset;
     const index = r.u8();
-    const colour = colours.find((c) => LedColour[c] === bytes[at + 1]);
-    const mode = modes.find((m) => LedMode[m] === bytes[at + 2]);
+    const colour = nameOf(LedColour, bytes[at + 1]);
+    const mode = nameOf(LedMode, bytes[at + 2]);
     r.offset += 2;
     if (!colour || !mode)
       return fail('invalid-value', at + 1, `LED ${index}: colour ${bytes[at + 1]}, mode ${bytes[at + 2]}`);
@@ -589,7 +586,7 @@ export function decodeStatus(bytes: Uint8Array): DecodeResult<DeviceStatusName> 
       Math.min(1, bytes.length),
       'STATUS is one byte',
     );
-  const name = (Object.keys(DeviceStatus) as DeviceStatusName[]).find((s) => DeviceStatus[s] === bytes[0]);
+  const name = nameOf(DeviceStatus, bytes[0]);
   return name ? ok(name) : fail('invalid-value', 0, `status ${bytes[0]}`);
 }
 
