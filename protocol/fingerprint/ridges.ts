@@ -355,12 +355,7 @@ export function extractMinutiae(image: GreyPixels): MinutiaeResult {
   const localMean = boxBlur(smooth, width, height, Math.max(3, Math.round(period * 0.9)));
 
   // A pixel is ridge when darker than its neighbourhood, inside the foreground.
-  const inForeground = (x: number, y: number): boolean => {
-    const bx = Math.floor(x / mask.block);
-    const by = Math.floor(y / mask.block);
-    if (bx >= mask.blocksWide || by >= mask.blocksHigh) return false;
-    return mask.inside[by * mask.blocksWide + bx] === 1;
-  };
+  const inForeground = (x: number, y: number) => blockSet(mask, mask.inside, x, y);
   const bits = new Uint8Array(width * height);
   for (let y = 1; y < height - 1; y++) {
     for (let x = 1; x < width - 1; x++) {
@@ -373,12 +368,7 @@ export function extractMinutiae(image: GreyPixels): MinutiaeResult {
   // Minutiae must lie a margin inside the foreground: the contact edge ends every ridge. Border
   // blocks are only partly covered, so the margin is counted from the mask eroded by one block.
   const core = erode(mask);
-  const inCore = (x: number, y: number): boolean => {
-    const bx = Math.floor(x / mask.block);
-    const by = Math.floor(y / mask.block);
-    if (bx >= mask.blocksWide || by >= mask.blocksHigh) return false;
-    return core[by * mask.blocksWide + bx] === 1;
-  };
+  const inCore = (x: number, y: number) => blockSet(mask, core, x, y);
   const margin = Math.ceil(period);
   const deepInside = (x: number, y: number): boolean => {
     for (const [dx, dy] of [
@@ -464,6 +454,14 @@ export function extractMinutiae(image: GreyPixels): MinutiaeResult {
   }
   for (let a = 0; a < kept.length; a++) if (dropped[a] === 0) final.push(kept[a] as Minutia);
   return { minutiae: final, mask, period };
+}
+
+/** Whether pixel (x, y) falls in a block set to 1 in `flags`, a grid shaped like `mask`'s. */
+function blockSet(mask: BlockMask, flags: Uint8Array, x: number, y: number): boolean {
+  const bx = Math.floor(x / mask.block);
+  const by = Math.floor(y / mask.block);
+  if (bx >= mask.blocksWide || by >= mask.blocksHigh) return false;
+  return flags[by * mask.blocksWide + bx] === 1;
 }
 
 /** Blocks of `mask` whose eight neighbours are all inside too. */
