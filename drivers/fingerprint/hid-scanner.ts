@@ -15,7 +15,6 @@ import {
   Cmd,
   cmdName,
   type DeviceInfo,
-  type DeviceStatusName,
   decodeDeviceInfo,
   decodeError,
   decodeInitResponse,
@@ -28,7 +27,6 @@ import {
   encodeSetLed,
   type LedSetting,
   MAX_CAPTURE_TIMEOUT_MS,
-  type Preview,
   resultSignedBytes,
 } from '../../protocol/scanner/commands.ts';
 import {
@@ -39,7 +37,7 @@ import {
   type Message,
   type Reassembly,
 } from '../../protocol/scanner/framing.ts';
-import type { Device, DeviceMode, DeviceState } from '../device.ts';
+import type { DeviceMode, DeviceState } from '../device.ts';
 import { DeviceStateHolder } from '../device.ts';
 import {
   BusyError,
@@ -54,6 +52,13 @@ import {
 } from '../errors.ts';
 import type { HotplugPort } from '../hotplug/port.ts';
 import type { HidBus, HidPort } from './hid-port.ts';
+import type {
+  CapturedImage,
+  CaptureEvent,
+  CaptureOptions,
+  FingerprintScanner,
+  ScannerDescription,
+} from './scanner.ts';
 import type { DeviceTrustStore, VerifiedDevice } from './trust.ts';
 import { verifyEcdsa } from './trust.ts';
 
@@ -90,44 +95,10 @@ export interface HidScannerOptions {
   readonly randomBytes?: (length: number) => Uint8Array;
 }
 
-export interface CaptureOptions {
-  readonly mode: CaptureModeName;
-  /** How long the device waits for a finger, ms (1 .. 600000). */
-  readonly timeoutMs: number;
-  readonly signal?: AbortSignal;
-  readonly preview?: boolean;
-  /** Preview downscale divisor, 1 .. 16 (default 4). */
-  readonly previewScale?: number;
-}
-
-export interface CapturedImage {
-  readonly mode: CaptureModeName;
-  readonly width: number;
-  readonly height: number;
-  readonly ppi: number;
-  /** 8-bit grey, row-major, 0 = black. */
-  readonly pixels: Uint8Array;
-  readonly nonce: Uint8Array;
-  readonly signature: Uint8Array;
-  readonly device: {
-    readonly vendor: string;
-    readonly model: string;
-    readonly serial: string;
-    readonly certificateSubject: string;
-  };
-  /** FPSCAN devices are enrollment-grade; serial modules are verification-only. */
-  readonly use: 'enrollment' | 'verification-only';
-}
-
-export type CaptureEvent =
-  | { readonly type: 'status'; readonly status: DeviceStatusName }
-  | { readonly type: 'preview'; readonly preview: Preview }
-  | { readonly type: 'result'; readonly image: CapturedImage };
-
 /** Read slice: reads wait at most this long, so an abort is noticed within it, ms. */
 const READ_SLICE_MS = 50;
 
-export class HidFingerprintScanner implements Device {
+export class HidFingerprintScanner implements FingerprintScanner {
   readonly id: string;
   readonly family = 'fingerprint-hid' as const;
   readonly mode: DeviceMode;
@@ -163,6 +134,13 @@ export class HidFingerprintScanner implements Device {
   /** What GET_INFO said, once open. */
   info(): DeviceInfo | undefined {
     return this.#info;
+  }
+
+  describe(): ScannerDescription | undefined {
+    const info = this.#info;
+    if (!info) return undefined;
+    const { certificate: _certificate, ...rest } = info;
+    return { ...rest, use: 'enrollment', certificateSubject: this.#verified?.subject ?? '' };
   }
 
   async open(): Promise<void> {
@@ -371,12 +349,23 @@ export class HidFingerprintScanner implements Device {
     }
   }
 
+  /**
+   * A scanner that dropped off (no hot-plug port to notice its return, or an error at open) gets
+   * one reconnect attempt before a command, so the officer's retry is enough.
+   */
+  async #ensureOpen(): Promise<void> {
+    if (this.#closed) throw new DriverError('DEVICE_UNAVAILABLE', `Scanner ${this.id} is closed`);
+    const status = this.#state.get().status;
+    if (status === 'disconnected' || status === 'error') await this.#connect();
+  }
+
   /** Runs `body` holding the scanner; BusyError when another exchange holds it. */
   async #exclusive<T>(body: () => Promise<T>): Promise<T> {
     if (this.#busy)
       throw new BusyError(`Scanner ${this.id} is busy with another operation; wait for it to finish`);
     this.#busy = true;
     try {
+      await this.#ensureOpen();
       return await body();
     } catch (error) {
       await this.#afterFailure(error);
@@ -434,6 +423,7 @@ export class HidFingerprintScanner implements Device {
     this.#busy = true;
     let finished = false;
     try {
+      await this.#ensureOpen();
       const port = this.#requirePort();
       const info = this.#info;
       const verified = this.#verified;
@@ -563,15 +553,9 @@ export class HidFingerprintScanner implements Device {
       height: result.height,
       ppi: result.ppi,
       pixels: result.pixels,
-      nonce,
-      signature: result.signature,
-      device: {
-        vendor: info.vendor,
-        model: info.model,
-        serial: info.serial,
-        certificateSubject: verified.subject,
-      },
+      device: { vendor: info.vendor, model: info.model, serial: info.serial },
       use: 'enrollment',
+      attestation: { nonce, signature: result.signature, certificateSubject: verified.subject },
     };
   }
 }

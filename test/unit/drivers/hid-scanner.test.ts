@@ -8,11 +8,8 @@ import {
   DisconnectedError,
   IntegrityError,
 } from '../../../drivers/errors.ts';
-import {
-  type CapturedImage,
-  type CaptureEvent,
-  HidFingerprintScanner,
-} from '../../../drivers/fingerprint/hid-scanner.ts';
+import { HidFingerprintScanner } from '../../../drivers/fingerprint/hid-scanner.ts';
+import type { CapturedImage, CaptureEvent } from '../../../drivers/fingerprint/scanner.ts';
 import { DeviceTrustStore } from '../../../drivers/fingerprint/trust.ts';
 import { SimulatedUsbBus } from '../../../simulators/hotplug/simulated-hotplug.ts';
 import { createDeviceCa, type DeviceCa, issueDeviceCertificate } from '../../../simulators/pki/device-ca.ts';
@@ -75,6 +72,11 @@ describe('FPSCAN HID scanner against the simulator', () => {
       detail: { model: 'SIM-FAP60', serial: 'SIM60-000001', ppi: 500 },
     });
     expect(scanner.info()?.modes).toEqual(['flat-single', 'slap-left', 'slap-right', 'two-thumbs']);
+    expect(scanner.describe()).toMatchObject({
+      model: 'SIM-FAP60',
+      use: 'enrollment',
+      certificateSubject: expect.stringContaining('SIM60-000001'),
+    });
   });
 
   it.each([
@@ -86,6 +88,8 @@ describe('FPSCAN HID scanner against the simulator', () => {
     const { scanner } = await rig();
     const { image, events } = await capture(scanner, mode, { preview: true });
     expect(image).toMatchObject({ mode, width, height, ppi: 500, use: 'enrollment' });
+    expect(image.attestation?.nonce).toHaveLength(32);
+    expect(image.attestation?.signature.length).toBeGreaterThan(60);
     expect(image.pixels).toHaveLength(width * height);
     // A print, not a blank: real ink covers a good part of the image.
     expect(image.pixels.filter((v) => v < 128).length).toBeGreaterThan(width * height * 0.05);
