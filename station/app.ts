@@ -12,6 +12,7 @@ import { productionProblems } from './config/load.ts';
 import type { StationConfig } from './config/schema.ts';
 import { ConfigError, type ConfigProblem } from './errors.ts';
 import type { OutboxStatus } from './outbox/status.ts';
+import { deviceRoutes } from './plugins/devices.ts';
 import { healthRoutes } from './plugins/health.ts';
 import { simulatorRoutes } from './plugins/sim.ts';
 
@@ -86,6 +87,7 @@ export async function buildStation(deps: StationDeps): Promise<FastifyInstance> 
     outbox: deps.outbox,
     startedAt,
   });
+  await app.register(deviceRoutes, { devices });
   if (config.environment === 'test' && config.simulators.routes) {
     await app.register(simulatorRoutes(deps.simulators ?? []), { prefix: '/sim' });
   }

@@ -5,9 +5,16 @@
 import { STATION_VERSION } from '../version.ts';
 import { type CliIo, type Command, EXIT_FAILED, EXIT_OK, EXIT_USAGE, UsageError } from './command.ts';
 import { configCommand } from './commands/config.ts';
+import { scannerCommand } from './commands/scanner.ts';
 import { healthCommand, simCommand, startCommand } from './commands/service.ts';
 
-export const commands: readonly Command[] = [startCommand, healthCommand, configCommand, simCommand];
+export const commands: readonly Command[] = [
+  startCommand,
+  healthCommand,
+  configCommand,
+  scannerCommand,
+  simCommand,
+];
 
 function listing(title: string, list: readonly Command[]): string {
   const width = Math.max(...list.map((c) => c.name.length));

@@ -5,15 +5,18 @@
  */
 import type { Device } from '../../drivers/device.ts';
 import { HotplugMonitor } from '../../drivers/hotplug/hotplug-monitor.ts';
+import type { HotplugPort } from '../../drivers/hotplug/port.ts';
 import type { SimulatorControl } from '../../drivers/sim-control.ts';
 import { startCentralSimulator } from '../../simulators/central/server.ts';
 import { SimulatedUsbBus } from '../../simulators/hotplug/simulated-hotplug.ts';
+import { SIM_SLAP_SCANNER } from '../../simulators/scanner/hid-scanner-sim.ts';
 import type { StationDeps } from '../app.ts';
 import { HttpCentralLink } from '../central/link.ts';
 import type { Clock } from '../clock.ts';
 import type { StationConfig } from '../config/schema.ts';
 import { SpoolOutboxStatus } from '../outbox/status.ts';
 import { STATION_VERSION } from '../version.ts';
+import { composeScanners } from './scanners.ts';
 
 export interface ComposeOptions {
   readonly clock: Clock;
@@ -32,21 +35,38 @@ export async function composeStation(config: StationConfig, options: ComposeOpti
   const outbox = new SpoolOutboxStatus(config.dataDir);
   await outbox.prepare();
 
+  let hotplug: HotplugPort | undefined;
+  let usb: SimulatedUsbBus | undefined;
   switch (config.devices.hotplug.mode) {
     case 'simulated': {
-      const bus = new SimulatedUsbBus();
-      devices.push(new HotplugMonitor(bus, 'simulated'));
-      simulators.push(bus);
+      // A simulated HID scanner starts out plugged into the simulated bus.
+      usb = new SimulatedUsbBus(
+        config.devices.fingerprintHid.mode === 'simulated'
+          ? [{ vendorId: SIM_SLAP_SCANNER.vendorId, productId: SIM_SLAP_SCANNER.productId }]
+          : [],
+      );
+      hotplug = usb;
+      devices.push(new HotplugMonitor(usb, 'simulated'));
+      simulators.push(usb);
       break;
     }
     case 'hardware': {
       const { NativeUsbHotplug } = await import('../../drivers/hotplug/native-usb.ts');
-      devices.push(new HotplugMonitor(new NativeUsbHotplug(), 'hardware'));
+      hotplug = new NativeUsbHotplug();
+      devices.push(new HotplugMonitor(hotplug, 'hardware'));
       break;
     }
     case 'disabled':
       break;
   }
+
+  const scanners = await composeScanners(config, {
+    clock: options.clock,
+    ...(hotplug === undefined ? {} : { hotplug }),
+    ...(usb === undefined ? {} : { usb }),
+  });
+  devices.push(...scanners.scanners);
+  simulators.push(...scanners.simulators);
 
   let centralUrl: string;
   if (config.central.mode === 'embedded') {

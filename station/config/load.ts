@@ -118,9 +118,37 @@ export function productionProblems(config: StationConfig): ConfigProblem[] {
   return problems;
 }
 
+/** Keys a hardware device cannot run without, each naming what to set. */
+export function hardwareProblems(config: StationConfig): ConfigProblem[] {
+  const problems: ConfigProblem[] = [];
+  const hid = config.devices.fingerprintHid;
+  if (hid.mode === 'hardware') {
+    if (hid.path === undefined && (hid.vendorId === undefined || hid.productId === undefined))
+      problems.push({
+        key: '/devices/fingerprintHid',
+        message: 'needs "vendorId" and "productId", or "path", to find the scanner in hardware mode',
+      });
+    if (hid.trustAnchors === undefined)
+      problems.push({
+        key: '/devices/fingerprintHid/trustAnchors',
+        message: 'is required in hardware mode: a PEM file of the device CAs whose scanners may sign images',
+      });
+  }
+  if (
+    config.devices.fingerprintSerial.mode === 'hardware' &&
+    config.devices.fingerprintSerial.path === undefined
+  )
+    problems.push({
+      key: '/devices/fingerprintSerial/path',
+      message: 'is required in hardware mode: the serial line of the module, e.g. /dev/ttyUSB0',
+    });
+  return problems;
+}
+
 /**
  * Validates a parsed configuration document and fills its defaults.
- * `baseDir` anchors a relative dataDir (the config file's folder, or the working directory).
+ * `baseDir` anchors a relative dataDir and trustAnchors (the config file's folder, or the working
+ * directory).
  * @throws {ConfigError} CONFIG_INVALID listing every problem; CONFIG_PRODUCTION_UNSAFE when the
  *   document is valid but production settings are unsafe.
  */
@@ -138,6 +166,11 @@ export function parseConfig(document: unknown, options: { file?: string; baseDir
   const config = copy as unknown as StationConfig;
   config.simulators.routes ??= config.environment === 'test';
   config.dataDir = path.resolve(options.baseDir, config.dataDir);
+  const { fingerprintHid } = config.devices;
+  if (fingerprintHid.trustAnchors !== undefined)
+    fingerprintHid.trustAnchors = path.resolve(options.baseDir, fingerprintHid.trustAnchors);
+  const missing = hardwareProblems(config);
+  if (missing.length > 0) throw new ConfigError('CONFIG_INVALID', options.file, missing);
   const unsafe = productionProblems(config);
   if (unsafe.length > 0) throw new ConfigError('CONFIG_PRODUCTION_UNSAFE', options.file, unsafe);
   return config;

@@ -18,6 +18,31 @@ export interface StationConfig {
   devices: {
     /** USB attach/detach events, used by drivers to find a device again after re-plug. */
     hotplug: { mode: DeviceModeSetting };
+    /** The FPSCAN HID scanner (4-4-2 enrollment). */
+    fingerprintHid: {
+      mode: DeviceModeSetting;
+      /** Match by USB ids (hardware); the first matching scanner is used. */
+      vendorId?: number;
+      productId?: number;
+      /** Or by OS path (e.g. /dev/hidraw3); wins over the ids. */
+      path?: string;
+      /** Report size in bytes when the OS cannot give the report descriptor (64 .. 1024). */
+      reportSize: number;
+      /** PEM file of the device CA certificates whose scanners are trusted (hardware). */
+      trustAnchors?: string;
+    };
+    /** The R30x-family serial module (mobile kits; verification only). */
+    fingerprintSerial: {
+      mode: DeviceModeSetting;
+      /** Serial line (hardware), e.g. /dev/ttyUSB0. */
+      path?: string;
+      /** Line speed, bit/s: 9600 x N, N = 1 .. 12. */
+      baudRate: number;
+      /** Module address. */
+      address: number;
+      /** Module password. */
+      password: number;
+    };
   };
   central: {
     /** `embedded` starts the simulated central service on loopback; `remote` uses `url`. */
@@ -85,6 +110,35 @@ export const configSchema = {
           additionalProperties: false,
           default: {},
           properties: { mode: deviceMode },
+        },
+        fingerprintHid: {
+          type: 'object',
+          additionalProperties: false,
+          default: {},
+          properties: {
+            mode: deviceMode,
+            vendorId: { type: 'integer', minimum: 0, maximum: 0xffff },
+            productId: { type: 'integer', minimum: 0, maximum: 0xffff },
+            path: { type: 'string', minLength: 1 },
+            reportSize: { type: 'integer', minimum: 64, maximum: 1024, default: 1024 },
+            trustAnchors: { type: 'string', minLength: 1 },
+          },
+        },
+        fingerprintSerial: {
+          type: 'object',
+          additionalProperties: false,
+          default: {},
+          properties: {
+            mode: deviceMode,
+            path: { type: 'string', minLength: 1 },
+            baudRate: {
+              type: 'integer',
+              enum: [9600, 19200, 28800, 38400, 48000, 57600, 67200, 76800, 86400, 96000, 105600, 115200],
+              default: 57600,
+            },
+            address: { type: 'integer', minimum: 0, maximum: 0xffffffff, default: 0xffffffff },
+            password: { type: 'integer', minimum: 0, maximum: 0xffffffff, default: 0 },
+          },
         },
       },
     },

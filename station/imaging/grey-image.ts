@@ -3,6 +3,7 @@
  * non-interlaced), binary PGM (P5, maxval 255) and headerless raw. Encoders and decoders bound every
  * size; decoders return typed errors.
  */
+import { writeFileSync } from 'node:fs';
 import { deflateSync, inflateSync } from 'node:zlib';
 import { crc32 } from '../../protocol/crc32.ts';
 
@@ -232,4 +233,15 @@ export function decodePng(bytes: Uint8Array): GreyImage {
     }
   }
   return { width, height, pixels };
+}
+
+/**
+ * Writes `image` to `file` in the format its extension names (.png carries `ppi`).
+ * @throws {ImageFileError} IMAGE_UNSUPPORTED for another extension; the fs error when writing fails.
+ */
+export function writeGreyImage(file: string, image: GreyImage, ppi?: number): ImageFormat {
+  const format = formatOf(file);
+  const bytes = format === 'png' ? encodePng(image, ppi) : format === 'pgm' ? encodePgm(image) : image.pixels;
+  writeFileSync(file, bytes);
+  return format;
 }

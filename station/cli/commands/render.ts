@@ -3,7 +3,6 @@
  * integrators. The image goes to --out (.png, .pgm or .raw); the truth (class, placement, boxes,
  * singularities) goes to stdout as JSON.
  */
-import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import {
   CONDITIONS,
@@ -15,7 +14,7 @@ import {
   renderSlap,
   SIZE_PRESETS,
 } from '../../../simulators/fingerprint/generator.ts';
-import { encodePgm, encodePng, formatOf } from '../../imaging/grey-image.ts';
+import { formatOf, writeGreyImage } from '../../imaging/grey-image.ts';
 import { type CliIo, type Command, EXIT_FAILED, EXIT_OK, json, parse, UsageError } from '../command.ts';
 
 function integer(name: string, text: string | undefined): number | undefined {
@@ -38,11 +37,7 @@ function size(text: string | undefined): { width?: number; height?: number } {
 
 function write(io: CliIo, out: string, image: RenderedImage): { file: string; format: string } {
   const file = path.resolve(io.cwd, out);
-  const format = formatOf(file);
-  const bytes =
-    format === 'png' ? encodePng(image, image.ppi) : format === 'pgm' ? encodePgm(image) : image.pixels;
-  writeFileSync(file, bytes);
-  return { file, format };
+  return { file, format: writeGreyImage(file, image, image.ppi) };
 }
 
 /** The options every render command needs. @throws {UsageError} when --seed or --out is missing. */

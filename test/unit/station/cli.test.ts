@@ -1,8 +1,9 @@
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { CliIo } from '../../../station/cli/command.ts';
 import { main } from '../../../station/cli/main.ts';
+import { decodePng } from '../../../station/imaging/grey-image.ts';
 import { embeddedStation, tempDir } from '../../support/station.ts';
 
 function capture(cwd = process.cwd()): CliIo & { out: string; err: string } {
@@ -103,7 +104,8 @@ describe('station CLI', () => {
 
     io = capture();
     expect(await main(['sim', 'show', 'usb', '--url', url], io)).toBe(0);
-    expect(JSON.parse(io.out).state.devices).toHaveLength(1);
+    // The simulated HID scanner, and the device attached above.
+    expect(JSON.parse(io.out).state.devices).toHaveLength(2);
 
     io = capture();
     expect(await main(['sim', 'scenario', 'usb', 'nonsense', '--url', url], io)).toBe(1);
@@ -119,5 +121,81 @@ describe('station CLI', () => {
     expect(await main(['health', '--url', 'http://127.0.0.1:9'], io)).toBe(1);
     expect(io.err).toMatch(/cannot reach the station at http:\/\/127\.0\.0\.1:9\/health/);
     expect(io.err).toMatch(/npm start/);
+  });
+
+  describe('scanner', () => {
+    async function running() {
+      const station = await embeddedStation();
+      cleanups.push(station.cleanup);
+      await station.app.listen({ host: '127.0.0.1', port: 0 });
+      const address = station.app.server.address();
+      return `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
+    }
+
+    it('lists the scanners of a running station, shows one, and captures a slap to a PNG', async () => {
+      const url = await running();
+      let io = capture();
+      expect(await main(['scanner', 'list', '--url', url], io)).toBe(0);
+      const { scanners } = JSON.parse(io.out) as { scanners: { id: string; scanner: { use: string } }[] };
+      expect(scanners.map((s) => [s.id, s.scanner.use])).toEqual([
+        ['scanner-hid', 'enrollment'],
+        ['scanner-serial', 'verification-only'],
+      ]);
+
+      io = capture();
+      expect(await main(['scanner', 'info', 'scanner-hid', '--url', url], io)).toBe(0);
+      expect(JSON.parse(io.out).scanner).toMatchObject({ model: 'SIM-FAP60', fap: 60, ppi: 500 });
+
+      const tmp = tempDir('station-cli-');
+      cleanups.push(() => tmp.remove());
+      io = capture(tmp.dir);
+      expect(
+        await main(['scanner', 'capture', '--mode', 'slap-right', '--out', 'right.png', '--url', url], io),
+      ).toBe(0);
+      const answer = JSON.parse(io.out);
+      expect(answer).toMatchObject({ scanner: 'scanner-hid', mode: 'slap-right', width: 1600, height: 1500 });
+      expect(answer.attestation.signature).toMatch(/^[0-9a-f]{100,}$/);
+      const image = decodePng(readFileSync(path.join(tmp.dir, 'right.png')));
+      expect([image.width, image.height]).toEqual([1600, 1500]);
+    });
+
+    it('reports a device failure with its code and exits 1', async () => {
+      const url = await running();
+      expect(await main(['sim', 'scenario', 'scanner-hid', 'no-finger', '--url', url], capture())).toBe(0);
+      const tmp = tempDir('station-cli-');
+      cleanups.push(() => tmp.remove());
+      const io = capture(tmp.dir);
+      const argv = ['scanner', 'capture', 'scanner-hid', '--mode', 'flat-single', '--out', 'f.png'];
+      expect(await main([...argv, '--timeout', '300', '--url', url], io)).toBe(1);
+      expect(io.err).toMatch(/HTTP 422 .*DEVICE_REPORTED_ERROR/);
+    });
+
+    it('captures standalone, with no station running, from the configured simulated scanner', async () => {
+      const tmp = tempDir('station-cli-');
+      cleanups.push(() => tmp.remove());
+      writeFileSync(
+        path.join(tmp.dir, 'station.json'),
+        JSON.stringify({ dataDir: 'var', devices: { fingerprintSerial: { mode: 'disabled' } } }),
+      );
+      const io = capture(tmp.dir);
+      const argv = ['scanner', 'capture', '--standalone', '--config', 'station.json'];
+      expect(await main([...argv, '--mode', 'flat-single', '--out', 'flat.pgm'], io)).toBe(0);
+      expect(JSON.parse(io.out)).toMatchObject({
+        scanner: 'scanner-hid',
+        format: 'pgm',
+        width: 500,
+        attested: true,
+      });
+      expect(readFileSync(path.join(tmp.dir, 'flat.pgm')).subarray(0, 2).toString()).toBe('P5');
+    });
+
+    it('refuses a mode it does not know and a file type it cannot write, with usage', async () => {
+      let io = capture();
+      expect(await main(['scanner', 'capture', '--mode', 'palm', '--out', 'x.png'], io)).toBe(2);
+      expect(io.err).toMatch(/--mode must be one of: flat-single/);
+      io = capture();
+      expect(await main(['scanner', 'capture', '--mode', 'flat-single', '--out', 'x.jpg'], io)).toBe(2);
+      expect(io.err).toMatch(/\.png, \.pgm or \.raw/);
+    });
   });
 });

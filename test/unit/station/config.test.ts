@@ -39,7 +39,11 @@ describe('configuration', () => {
       server: { host: '127.0.0.1', port: 8080 },
       dataDir: path.join(tmp.dir, 'var'),
       log: { level: 'info' },
-      devices: { hotplug: { mode: 'simulated' } },
+      devices: {
+        hotplug: { mode: 'simulated' },
+        fingerprintHid: { mode: 'simulated', reportSize: 1024 },
+        fingerprintSerial: { mode: 'simulated', baudRate: 57600, address: 0xffffffff, password: 0 },
+      },
       central: { mode: 'embedded', timeoutMs: 2000 },
       simulators: { routes: true },
     });
@@ -152,7 +156,12 @@ describe('configuration', () => {
         parseConfig({ environment: 'production' }, { baseDir: tmp.dir }),
       );
       expect(code).toBe('CONFIG_PRODUCTION_UNSAFE');
-      expect(problems.map((p) => p.key)).toEqual(['/devices/hotplug/mode', '/central/mode']);
+      expect(problems.map((p) => p.key)).toEqual([
+        '/devices/hotplug/mode',
+        '/devices/fingerprintHid/mode',
+        '/devices/fingerprintSerial/mode',
+        '/central/mode',
+      ]);
     });
 
     it('refuses simulator routes switched on explicitly', () => {
@@ -160,7 +169,11 @@ describe('configuration', () => {
         parseConfig(
           {
             environment: 'production',
-            devices: { hotplug: { mode: 'hardware' } },
+            devices: {
+              hotplug: { mode: 'hardware' },
+              fingerprintHid: { mode: 'disabled' },
+              fingerprintSerial: { mode: 'disabled' },
+            },
             central: { mode: 'remote', url: 'https://central.example.test' },
             simulators: { routes: true },
           },
@@ -174,12 +187,47 @@ describe('configuration', () => {
       const config = parseConfig(
         {
           environment: 'production',
-          devices: { hotplug: { mode: 'hardware' } },
+          devices: {
+            hotplug: { mode: 'hardware' },
+            fingerprintHid: {
+              mode: 'hardware',
+              vendorId: 0x1d6b,
+              productId: 0x0f60,
+              trustAnchors: 'etc/scanner-cas.pem',
+            },
+            fingerprintSerial: { mode: 'hardware', path: '/dev/ttyUSB0', baudRate: 115200 },
+          },
           central: { mode: 'remote', url: 'https://central.example.test' },
         },
         { baseDir: tmp.dir },
       );
       expect(config.simulators.routes).toBe(false);
+      // Relative to the config file's folder, like dataDir.
+      expect(config.devices.fingerprintHid.trustAnchors).toBe(path.join(tmp.dir, 'etc/scanner-cas.pem'));
+      expect(config.devices.fingerprintSerial).toMatchObject({ baudRate: 115200, address: 0xffffffff });
+    });
+
+    it('names what a hardware scanner needs: how to find it, the trust anchors, the serial line', () => {
+      const { code, problems } = problemsOf(() =>
+        parseConfig(
+          { devices: { fingerprintHid: { mode: 'hardware' }, fingerprintSerial: { mode: 'hardware' } } },
+          { baseDir: tmp.dir },
+        ),
+      );
+      expect(code).toBe('CONFIG_INVALID');
+      expect(problems.map((p) => p.key)).toEqual([
+        '/devices/fingerprintHid',
+        '/devices/fingerprintHid/trustAnchors',
+        '/devices/fingerprintSerial/path',
+      ]);
+    });
+
+    it('refuses a serial speed the module family cannot run at', () => {
+      const { problems } = problemsOf(() =>
+        parseConfig({ devices: { fingerprintSerial: { baudRate: 56000 } } }, { baseDir: tmp.dir }),
+      );
+      expect(problems[0]?.key).toBe('/devices/fingerprintSerial/baudRate');
+      expect(problems[0]?.allowed).toContain(57600);
     });
   });
 

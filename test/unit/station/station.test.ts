@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { DeviceState } from '../../../drivers/device.ts';
 import { HotplugMonitor } from '../../../drivers/hotplug/hotplug-monitor.ts';
@@ -7,6 +8,7 @@ import { SimulatedUsbBus } from '../../../simulators/hotplug/simulated-hotplug.t
 import { buildStation } from '../../../station/app.ts';
 import { HttpCentralLink } from '../../../station/central/link.ts';
 import { ConfigError } from '../../../station/errors.ts';
+import { decodePng } from '../../../station/imaging/grey-image.ts';
 import { SpoolOutboxStatus } from '../../../station/outbox/status.ts';
 import { embeddedStation, ManualClock, tempDir, testConfig } from '../../support/station.ts';
 
@@ -54,7 +56,20 @@ describe('GET /health on the embedded simulated station', () => {
           id: 'usb-hotplug',
           family: 'hotplug',
           mode: 'simulated',
-          state: { status: 'ready', detail: { usbDevices: 0 } },
+          // The simulated HID scanner is plugged into the simulated bus.
+          state: { status: 'ready', detail: { usbDevices: 1 } },
+        },
+        {
+          id: 'scanner-hid',
+          family: 'fingerprint-hid',
+          mode: 'simulated',
+          state: { status: 'ready', detail: { model: 'SIM-FAP60', ppi: 500 } },
+        },
+        {
+          id: 'scanner-serial',
+          family: 'fingerprint-serial',
+          mode: 'simulated',
+          state: { status: 'ready', detail: { baud: 57600, use: 'verification-only' } },
         },
       ],
       outbox: { depth: 0 },
@@ -86,7 +101,7 @@ describe('GET /health on the embedded simulated station', () => {
     await new Promise((resolve) => setImmediate(resolve));
     expect((await station.app.inject('/health')).json().devices[0].state).toEqual({
       status: 'ready',
-      detail: { usbDevices: 1 },
+      detail: { usbDevices: 2 },
     });
   });
 
@@ -139,7 +154,11 @@ describe('the /sim/ convention', () => {
     const station = await embeddedStation();
     cleanups.push(station.cleanup);
     const body = (await station.app.inject('/sim/')).json();
-    expect(body.simulators.map((s: { name: string }) => s.name)).toEqual(['usb']);
+    expect(body.simulators.map((s: { name: string }) => s.name)).toEqual([
+      'usb',
+      'scanner-hid',
+      'scanner-serial',
+    ]);
     expect(body.simulators[0]).toMatchObject({ scenario: 'normal', scenarios: ['normal'] });
     expect(body.simulators[0].actions.map((a: { name: string }) => a.name)).toEqual(['attach', 'detach']);
   });
@@ -194,7 +213,11 @@ describe('test and production never mix', () => {
       config: testConfig(
         {
           environment: 'production',
-          devices: { hotplug: { mode: 'hardware' } },
+          devices: {
+            hotplug: { mode: 'hardware' },
+            fingerprintHid: { mode: 'disabled' },
+            fingerprintSerial: { mode: 'disabled' },
+          },
           central: { mode: 'remote', url: 'http://127.0.0.1:9' },
         },
         tmpDir,
@@ -276,5 +299,105 @@ describe('start and stop', () => {
     expect(port.listening).toBe(1);
     await app.close();
     expect(port).toMatchObject({ listening: 0, closed: true });
+  });
+});
+
+describe('the devices route', () => {
+  it('lists every device, with the scanners described', async () => {
+    const station = await embeddedStation();
+    cleanups.push(station.cleanup);
+    const { devices } = (await station.app.inject('/devices')).json();
+    expect(devices.map((d: { id: string }) => d.id)).toEqual([
+      'usb-hotplug',
+      'scanner-hid',
+      'scanner-serial',
+    ]);
+    expect(devices[1].scanner).toMatchObject({
+      modes: ['flat-single', 'slap-left', 'slap-right', 'two-thumbs'],
+      use: 'enrollment',
+      certificateSubject: expect.stringContaining('SIM60-000001'),
+    });
+    expect(devices[2].scanner).toMatchObject({
+      modes: ['flat-single'],
+      captureWidth: 256,
+      use: 'verification-only',
+    });
+    expect((await station.app.inject('/devices/nope')).json().error.code).toBe('DEVICE_NOT_FOUND');
+  });
+
+  it('captures through the HID scanner: a signed image as PNG, with its hash', async () => {
+    const station = await embeddedStation();
+    cleanups.push(station.cleanup);
+    const response = await station.app.inject({
+      method: 'POST',
+      url: '/devices/scanner-hid/capture',
+      payload: { mode: 'two-thumbs' },
+    });
+    expect(response.statusCode).toBe(200);
+    const { image, statuses } = response.json();
+    expect(image).toMatchObject({
+      mode: 'two-thumbs',
+      width: 1600,
+      height: 1500,
+      ppi: 500,
+      use: 'enrollment',
+    });
+    expect(statuses).toContain('processing');
+    const pixels = decodePng(Buffer.from(image.png, 'base64')).pixels;
+    expect(createHash('sha256').update(pixels).digest('hex')).toBe(image.sha256);
+    expect(image.attestation.nonce).toMatch(/^[0-9a-f]{64}$/);
+
+    const png = await station.app.inject({
+      method: 'POST',
+      url: '/devices/scanner-hid/capture',
+      payload: { mode: 'flat-single', format: 'png' },
+    });
+    expect(png.headers['content-type']).toBe('image/png');
+    expect(decodePng(png.rawPayload).width).toBe(500);
+    expect(JSON.parse(String(png.headers['x-capture-metadata']))).toMatchObject({ mode: 'flat-single' });
+  });
+
+  it('captures through the serial module at its real line speed, marked verification-only', async () => {
+    const station = await embeddedStation();
+    cleanups.push(station.cleanup);
+    const response = await station.app.inject({
+      method: 'POST',
+      url: '/devices/scanner-serial/capture',
+      payload: { mode: 'flat-single' },
+    });
+    expect(response.statusCode).toBe(200);
+    expect(response.json().image).toMatchObject({
+      width: 256,
+      height: 288,
+      use: 'verification-only',
+      attestation: null,
+    });
+  }, 30_000);
+
+  it('maps failures to HTTP by their stable code: 422 device refusal, 400 not a scanner or bad mode', async () => {
+    const station = await embeddedStation();
+    cleanups.push(station.cleanup);
+    const capture = (id: string, payload: unknown) =>
+      station.app.inject({ method: 'POST', url: `/devices/${id}/capture`, payload: payload as object });
+
+    let response = await capture('scanner-serial', { mode: 'slap-left' });
+    expect(response.statusCode).toBe(422);
+    expect(response.json().error).toMatchObject({
+      code: 'DEVICE_REPORTED_ERROR',
+      deviceCode: 'UNSUPPORTED_MODE',
+    });
+
+    await station.app.inject({
+      method: 'PUT',
+      url: '/sim/scanner-hid/scenario',
+      payload: { scenario: 'bad-signature' },
+    });
+    response = await capture('scanner-hid', { mode: 'flat-single' });
+    expect(response.statusCode).toBe(502);
+    expect(response.json().error.code).toBe('DEVICE_INTEGRITY');
+
+    expect((await capture('usb-hotplug', { mode: 'flat-single' })).json().error.code).toBe('NOT_A_SCANNER');
+    expect((await capture('scanner-hid', { mode: 'palm' })).statusCode).toBe(400);
+    expect((await capture('scanner-hid', { mode: 'flat-single', timeoutMs: 0 })).statusCode).toBe(400);
   });
 });

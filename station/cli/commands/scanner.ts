@@ -1,0 +1,276 @@
+/**
+ * `station scanner list|info|capture`: fingerprint scanners, real or simulated.
+ *
+ * By default the commands go through a running station's /devices routes, since the station holds
+ * the devices. With --standalone (no station running; a technician checking a scanner) they build
+ * the configured scanners in this process, from the same configuration file `npm start` reads.
+ */
+import path from 'node:path';
+import type { Device } from '../../../drivers/device.ts';
+import { DriverError } from '../../../drivers/errors.ts';
+import { type FingerprintScanner, isFingerprintScanner } from '../../../drivers/fingerprint/scanner.ts';
+import { CAPTURE_MODES, type CaptureModeName } from '../../../protocol/scanner/commands.ts';
+import { systemClock } from '../../clock.ts';
+import { composeScanners } from '../../compose/scanners.ts';
+import { loadConfig } from '../../config/load.ts';
+import { ConfigError } from '../../errors.ts';
+import { decodePng, formatOf, writeGreyImage } from '../../imaging/grey-image.ts';
+import { type CliIo, type Command, EXIT_FAILED, EXIT_OK, json, parse, UsageError } from '../command.ts';
+
+const DEFAULT_URL = 'http://127.0.0.1:8080';
+const common = {
+  url: { type: 'string', default: DEFAULT_URL },
+  standalone: { type: 'boolean', default: false },
+  config: { type: 'string' },
+} as const;
+
+const COMMON_HELP = `  --url URL         the running station (default ${DEFAULT_URL})
+  --standalone      no station: open the configured scanners in this process
+  --config FILE     configuration for --standalone (default: STATION_CONFIG or ./station.config.json)`;
+
+interface DeviceView {
+  readonly id: string;
+  readonly family: string;
+  readonly mode: string;
+  readonly state: { readonly status: string };
+  readonly scanner?: { readonly modes: readonly string[] } | null;
+}
+
+class StationCallError extends Error {
+  override readonly name = 'StationCallError';
+}
+
+/** A JSON request to the station. @throws {StationCallError} saying what went wrong and what to do. */
+async function request<T>(url: string, init: RequestInit = {}, timeoutMs = 10_000): Promise<T> {
+  let response: Response;
+  try {
+    response = await fetch(url, { ...init, signal: AbortSignal.timeout(timeoutMs) });
+  } catch (error) {
+    const reason =
+      error instanceof Error
+        ? error.cause instanceof Error
+          ? error.cause.message
+          : error.message
+        : String(error);
+    throw new StationCallError(
+      `cannot reach the station at ${url}: ${reason}. Is it running (npm start)? Use --url, or --standalone to open the scanners here.`,
+    );
+  }
+  const text = await response.text();
+  if (!response.ok) {
+    let message = text;
+    try {
+      const body = JSON.parse(text) as { error?: { code?: string; message?: string } };
+      if (body.error) message = `${body.error.code}: ${body.error.message}`;
+    } catch {
+      // Not JSON: show the text as it is.
+    }
+    throw new StationCallError(`HTTP ${response.status} from ${url}: ${message}`);
+  }
+  return JSON.parse(text) as T;
+}
+
+/** The configured scanners, opened here; `use` runs with them and they are closed after. */
+async function withStandalone<T>(
+  io: CliIo,
+  configFile: string | undefined,
+  use: (scanners: readonly FingerprintScanner[]) => Promise<T>,
+): Promise<T> {
+  const env = configFile === undefined ? io.env : { ...io.env, STATION_CONFIG: configFile };
+  const { config } = loadConfig(env, io.cwd);
+  const { scanners } = await composeScanners(config, { clock: systemClock });
+  try {
+    await Promise.all(scanners.map((s) => s.open()));
+    return await use(scanners);
+  } finally {
+    await Promise.allSettled(scanners.map((s) => s.close()));
+  }
+}
+
+function viewOf(device: Device) {
+  return {
+    id: device.id,
+    family: device.family,
+    mode: device.mode,
+    state: device.state(),
+    ...(isFingerprintScanner(device) ? { scanner: device.describe() ?? null } : {}),
+  };
+}
+
+/** Runs a command body, turning the expected failures into a message and exit code 1. */
+async function guarded(io: CliIo, body: () => Promise<unknown>): Promise<number> {
+  try {
+    io.stdout(json(await body()));
+    return EXIT_OK;
+  } catch (error) {
+    if (error instanceof UsageError) throw error;
+    if (error instanceof StationCallError || error instanceof DriverError || error instanceof ConfigError) {
+      const code = 'code' in error ? ` [${String(error.code)}]` : '';
+      io.stderr(`${error.message}${code}\n`);
+      return EXIT_FAILED;
+    }
+    throw error;
+  }
+}
+
+/** Picks a scanner: the one named, else the first ready one that offers `mode`. */
+function choose(
+  devices: readonly DeviceView[],
+  id: string | undefined,
+  mode: string | undefined,
+): DeviceView {
+  const scanners = devices.filter((d) => d.family.startsWith('fingerprint-'));
+  if (id !== undefined) {
+    const found = scanners.find((d) => d.id === id);
+    if (!found)
+      throw new UsageError(`no scanner '${id}'; scanners: ${scanners.map((d) => d.id).join(', ') || 'none'}`);
+    return found;
+  }
+  const ready = scanners.filter((d) => d.state.status === 'ready');
+  const found = ready.find((d) => mode === undefined || d.scanner?.modes.includes(mode)) ?? ready[0];
+  if (!found)
+    throw new StationCallError(
+      `no ready scanner${mode ? ` offering ${mode}` : ''}; scanners: ${
+        scanners.map((d) => `${d.id} (${d.state.status})`).join(', ') || 'none'
+      }`,
+    );
+  return found;
+}
+
+const listCommand: Command = {
+  name: 'list',
+  summary: 'List the fingerprint scanners with their state and abilities',
+  help: `Usage: station scanner list [options]
+
+${COMMON_HELP}`,
+  async run(args, io) {
+    const { values } = parse(args, common, { min: 0, max: 0 });
+    return guarded(io, async () => {
+      if (values.standalone)
+        return withStandalone(io, values.config, async (scanners) => ({ scanners: scanners.map(viewOf) }));
+      const { devices } = await request<{ devices: DeviceView[] }>(`${values.url}/devices`);
+      return { scanners: devices.filter((d) => d.family.startsWith('fingerprint-')) };
+    });
+  },
+};
+
+const infoCommand: Command = {
+  name: 'info',
+  summary: "Show one scanner's identity, resolution, modes and certificate",
+  help: `Usage: station scanner info [<scanner>] [options]
+
+<scanner> is an id from 'station scanner list' (default: the first ready scanner).
+${COMMON_HELP}`,
+  async run(args, io) {
+    const { values, positionals } = parse(args, common, { min: 0, max: 1 });
+    const id = positionals[0];
+    return guarded(io, async () => {
+      if (values.standalone)
+        return withStandalone(io, values.config, async (scanners) => {
+          const views = scanners.map(viewOf);
+          const chosen = choose(views, id, undefined);
+          return views.find((v) => v.id === chosen.id);
+        });
+      const { devices } = await request<{ devices: DeviceView[] }>(`${values.url}/devices`);
+      return choose(devices, id, undefined);
+    });
+  },
+};
+
+interface CaptureAnswer {
+  readonly image: {
+    readonly mode: string;
+    readonly width: number;
+    readonly height: number;
+    readonly ppi: number;
+    readonly png: string;
+  } & Record<string, unknown>;
+}
+
+const captureCommand: Command = {
+  name: 'capture',
+  summary: 'Capture a fingerprint image and write it to a file',
+  help: `Usage: station scanner capture --mode MODE --out FILE.png|.pgm|.raw [<scanner>] [options]
+
+  --mode MODE       ${CAPTURE_MODES.join(', ')}
+  --out FILE        where the image goes; .png keeps the resolution
+  --timeout MS      how long to wait for the finger, 1-600000 ms (default 10000)
+${COMMON_HELP}
+
+Prints JSON: the file, the image's size, resolution, use (enrollment or verification-only), device,
+SHA-256 and, for attested scanners, the device signature. <scanner> defaults to the first ready
+scanner that offers MODE.`,
+  async run(args, io) {
+    const { values, positionals } = parse(
+      args,
+      {
+        ...common,
+        mode: { type: 'string' },
+        out: { type: 'string' },
+        timeout: { type: 'string', default: '10000' },
+      },
+      { min: 0, max: 1 },
+    );
+    const mode = values.mode;
+    if (mode === undefined) throw new UsageError('--mode is required');
+    if (!(CAPTURE_MODES as readonly string[]).includes(mode))
+      throw new UsageError(`--mode must be one of: ${CAPTURE_MODES.join(', ')}; got '${mode}'`);
+    if (values.out === undefined) throw new UsageError('--out is required');
+    if (!/^\d+$/.test(values.timeout))
+      throw new UsageError(`--timeout must be a number of ms, got '${values.timeout}'`);
+    const timeoutMs = Number(values.timeout);
+    const file = path.resolve(io.cwd, values.out);
+    try {
+      formatOf(file);
+    } catch (error) {
+      throw new UsageError(error instanceof Error ? error.message : String(error));
+    }
+    const id = positionals[0];
+    return guarded(io, async () => {
+      if (values.standalone)
+        return withStandalone(io, values.config, async (scanners) => {
+          const chosen = choose(scanners.map(viewOf), id, mode);
+          const scanner = scanners.find((s) => s.id === chosen.id);
+          if (!scanner) throw new UsageError(`no scanner '${chosen.id}'`);
+          for await (const event of scanner.capture({ mode: mode as CaptureModeName, timeoutMs })) {
+            if (event.type !== 'result') continue;
+            const { pixels: _pixels, attestation, ...image } = event.image;
+            const format = writeGreyImage(file, event.image, event.image.ppi);
+            return {
+              file,
+              format,
+              scanner: scanner.id,
+              ...image,
+              attested: attestation !== undefined,
+            };
+          }
+          throw new StationCallError(`scanner ${scanner.id} ended the capture without an image`);
+        });
+      const { devices } = await request<{ devices: DeviceView[] }>(`${values.url}/devices`);
+      const chosen = choose(devices, id, mode);
+      const answer = await request<CaptureAnswer>(
+        `${values.url}/devices/${encodeURIComponent(chosen.id)}/capture`,
+        {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ mode, timeoutMs }),
+        },
+        // The finger wait, then the transfer (a serial module needs about 7 s at 57,600 bit/s).
+        timeoutMs + 60_000,
+      );
+      const { png, ...metadata } = answer.image;
+      const image = decodePng(Buffer.from(png, 'base64'));
+      const format = writeGreyImage(file, image, metadata.ppi);
+      return { file, format, scanner: chosen.id, ...metadata };
+    });
+  },
+};
+
+export const scannerCommand: Command = {
+  name: 'scanner',
+  summary: 'Fingerprint scanners: list them, show one, capture an image',
+  help: `Usage: station scanner <list|info|capture> ...
+
+Talks to a running station (npm start) by default; --standalone opens the configured scanners here.`,
+  subcommands: [listCommand, infoCommand, captureCommand],
+};

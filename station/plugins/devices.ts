@@ -1,0 +1,168 @@
+/**
+ * The devices route: what is attached, and a fingerprint capture on demand. It is the minimal
+ * surface testers and the CLI use until the enrollment workflow drives capture itself.
+ *
+ *   GET  /devices                      every device with its state (and a scanner's description)
+ *   GET  /devices/:id                  one device
+ *   POST /devices/:id/capture          { mode, timeoutMs?, format? } captures one image
+ *
+ * A capture answers JSON (the image as base64 PNG with its metadata and SHA-256) or, with
+ * `format: "png"`, the PNG itself with the metadata in X-Capture-* headers. Driver failures map to
+ * HTTP codes by their stable `code`; the body is always `{ error: { code, message } }`. A client
+ * that hangs up cancels the capture on the device.
+ */
+import { createHash } from 'node:crypto';
+import type { FastifyPluginAsync } from 'fastify';
+import type { Device } from '../../drivers/device.ts';
+import { DriverError } from '../../drivers/errors.ts';
+import { type CapturedImage, isFingerprintScanner } from '../../drivers/fingerprint/scanner.ts';
+import { CAPTURE_MODES, MAX_CAPTURE_TIMEOUT_MS } from '../../protocol/scanner/commands.ts';
+import { encodePng } from '../imaging/grey-image.ts';
+
+export interface DevicesOptions {
+  readonly devices: readonly Device[];
+}
+
+/** HTTP status per driver error code: the client's fault, the device's state, or the device's fault. */
+const STATUS_OF_CODE: Readonly<Record<string, number>> = {
+  DEVICE_BUSY: 409,
+  DEVICE_CANCELED: 499,
+  DEVICE_REPORTED_ERROR: 422,
+  DEVICE_TIMEOUT: 504,
+  DEVICE_DISCONNECTED: 503,
+  DEVICE_UNAVAILABLE: 503,
+  DEVICE_NOT_FOUND: 503,
+  DEVICE_PERMISSION_DENIED: 503,
+  DEVICE_PROTOCOL: 502,
+  DEVICE_INTEGRITY: 502,
+  DEVICE_UNTRUSTED: 502,
+};
+
+function describeDevice(device: Device) {
+  return {
+    id: device.id,
+    family: device.family,
+    mode: device.mode,
+    state: device.state(),
+    ...(isFingerprintScanner(device) ? { scanner: device.describe() ?? null } : {}),
+  };
+}
+
+function hex(bytes: Uint8Array): string {
+  return Buffer.from(bytes).toString('hex');
+}
+
+function imageMetadata(image: CapturedImage) {
+  return {
+    mode: image.mode,
+    width: image.width,
+    height: image.height,
+    ppi: image.ppi,
+    use: image.use,
+    device: image.device,
+    sha256: createHash('sha256').update(image.pixels).digest('hex'),
+    attestation: image.attestation
+      ? {
+          nonce: hex(image.attestation.nonce),
+          signature: hex(image.attestation.signature),
+          certificateSubject: image.attestation.certificateSubject,
+        }
+      : null,
+  };
+}
+
+const captureBody = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['mode'],
+  properties: {
+    mode: { type: 'string', enum: CAPTURE_MODES },
+    timeoutMs: { type: 'integer', minimum: 1, maximum: MAX_CAPTURE_TIMEOUT_MS, default: 10_000 },
+    format: { type: 'string', enum: ['json', 'png'], default: 'json' },
+  },
+} as const;
+
+interface CaptureBody {
+  mode: (typeof CAPTURE_MODES)[number];
+  timeoutMs: number;
+  format: 'json' | 'png';
+}
+
+export const deviceRoutes: FastifyPluginAsync<DevicesOptions> = async (app, options) => {
+  const { devices } = options;
+  const byId = new Map(devices.map((d) => [d.id, d]));
+
+  const notFound = (id: string) => ({
+    error: {
+      code: 'DEVICE_NOT_FOUND',
+      message: `No device '${id}'; devices: ${[...byId.keys()].join(', ') || 'none'}`,
+    },
+  });
+
+  app.get('/devices', async () => ({ devices: devices.map(describeDevice) }));
+
+  app.get<{ Params: { id: string } }>('/devices/:id', async (request, reply) => {
+    const device = byId.get(request.params.id);
+    if (!device) return reply.code(404).send(notFound(request.params.id));
+    return describeDevice(device);
+  });
+
+  app.post<{ Params: { id: string }; Body: CaptureBody }>(
+    '/devices/:id/capture',
+    { schema: { body: captureBody } },
+    async (request, reply) => {
+      const device = byId.get(request.params.id);
+      if (!device) return reply.code(404).send(notFound(request.params.id));
+      if (!isFingerprintScanner(device))
+        return reply.code(400).send({
+          error: {
+            code: 'NOT_A_SCANNER',
+            message: `Device '${device.id}' (${device.family}) cannot capture`,
+          },
+        });
+      const { mode, timeoutMs, format } = request.body;
+      const abort = new AbortController();
+      const onClose = () => {
+        if (!reply.raw.writableEnded) abort.abort();
+      };
+      reply.raw.once('close', onClose);
+      const statuses: string[] = [];
+      let previews = 0;
+      try {
+        for await (const event of device.capture({ mode, timeoutMs, signal: abort.signal })) {
+          if (event.type === 'status') statuses.push(event.status);
+          else if (event.type === 'preview') previews++;
+          else {
+            const image = event.image;
+            const png = encodePng(image, image.ppi);
+            const metadata = imageMetadata(image);
+            request.log.info(
+              { device: device.id, mode, width: image.width, height: image.height, sha256: metadata.sha256 },
+              'fingerprint captured',
+            );
+            if (format === 'png') {
+              return reply
+                .header('content-type', 'image/png')
+                .header('x-capture-metadata', JSON.stringify(metadata))
+                .send(Buffer.from(png));
+            }
+            return { image: { ...metadata, png: Buffer.from(png).toString('base64') }, statuses, previews };
+          }
+        }
+        throw new Error(`scanner ${device.id} ended a capture without a result`);
+      } catch (error) {
+        if (!(error instanceof DriverError)) throw error;
+        request.log.warn({ device: device.id, mode, code: error.code, err: error }, 'capture failed');
+        return reply.code(STATUS_OF_CODE[error.code] ?? 500).send({
+          error: {
+            code: error.code,
+            message: error.message,
+            ...('deviceCode' in error ? { deviceCode: error.deviceCode } : {}),
+          },
+        });
+      } finally {
+        reply.raw.off('close', onClose);
+      }
+    },
+  );
+};
