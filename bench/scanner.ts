@@ -2,15 +2,19 @@
  * npm run bench:scanner: the FPSCAN path through the production driver and the simulated scanner
  * under its default link budget (8,000 reports/s of 1,024 bytes). Targets: a 1600x1500 slap
  * transfer in 350 ms or less; at least 15 preview frames/s at 400x375 end to end; at most 5 ms of
- * driver CPU per preview frame. Writes bench/results/scanner.json.
+ * driver CPU per preview frame. Also, for reference (no target: the wire sets it), one R30x image
+ * through the serial driver at the module's factory 57,600 bit/s. Writes bench/results/scanner.json.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { HidFingerprintScanner } from '../drivers/fingerprint/hid-scanner.ts';
+import { R30xFingerprintScanner } from '../drivers/fingerprint/r30x-scanner.ts';
 import { DeviceTrustStore } from '../drivers/fingerprint/trust.ts';
+import { imageTransferBytes, serialTimeMs } from '../protocol/r30x/packet.ts';
 import { decodePreview, encodePreview } from '../protocol/scanner/commands.ts';
 import { foldReport, frameMessage, IDLE, type Reassembly } from '../protocol/scanner/framing.ts';
 import { createDeviceCa, issueDeviceCertificate } from '../simulators/pki/device-ca.ts';
 import { SIM_SLAP_SCANNER, SimulatedHidScanner } from '../simulators/scanner/hid-scanner-sim.ts';
+import { SimulatedR30xModule } from '../simulators/scanner/r30x-sim.ts';
 import { summarize } from './stats.ts';
 
 const runs = Number(process.env.BENCH_RUNS ?? 9);
@@ -73,6 +77,28 @@ for (let i = 0; i < 200; i++) {
   cpu.push((used.user + used.system) / 1000);
 }
 
+// R30x: from the "capturing" status (GenImg answered OK) to the image in hand: UpImage, 289
+// packets at 57,600 bit/s through the simulated module's paced line, unpacking.
+const serialRuns = Number(process.env.BENCH_SERIAL_RUNS ?? 3);
+const module = new SimulatedR30xModule({ fingerDelayMs: 100 });
+const serial = new R30xFingerprintScanner({
+  id: 'bench-serial',
+  mode: 'simulated',
+  opener: module,
+  path: module.path,
+});
+await serial.open();
+const serialImage: number[] = [];
+for (let i = 0; i < serialRuns; i++) {
+  let capturingAt = 0;
+  for await (const event of serial.capture({ mode: 'flat-single', timeoutMs: 10000 })) {
+    if (event.type === 'status' && event.status === 'capturing') capturingAt = performance.now();
+    if (event.type === 'result') serialImage.push(performance.now() - capturingAt);
+  }
+}
+await serial.close();
+await module.close();
+
 const result = {
   benchmark: 'scanner',
   date: new Date().toISOString(),
@@ -82,11 +108,18 @@ const result = {
   slapTransferMs: summarize(transfer),
   previewFps: summarize(previewFps),
   driverCpuPerPreviewMs: summarize(cpu),
+  serialImage: {
+    baud: 57600,
+    packetSize: 128,
+    wireTimeMs: Math.round(serialTimeMs(imageTransferBytes(128), 57600)),
+    ms: summarize(serialImage),
+  },
 };
 console.table({
   'slap transfer, ms': result.slapTransferMs,
   'preview frames/s (400x375)': result.previewFps,
   'driver CPU per preview, ms': result.driverCpuPerPreviewMs,
+  'R30x image at 57,600 bit/s, ms': result.serialImage.ms,
 });
 mkdirSync(new URL('./results/', import.meta.url), { recursive: true });
 writeFileSync(new URL('./results/scanner.json', import.meta.url), `${JSON.stringify(result, null, 2)}\n`);
