@@ -11,6 +11,7 @@ import {
 import { HidFingerprintScanner } from '../../../drivers/fingerprint/hid-scanner.ts';
 import type { CapturedImage, CaptureEvent } from '../../../drivers/fingerprint/scanner.ts';
 import { DeviceTrustStore } from '../../../drivers/fingerprint/trust.ts';
+import { renderFinger, renderSlap } from '../../../simulators/fingerprint/generator.ts';
 import { SimulatedUsbBus } from '../../../simulators/hotplug/simulated-hotplug.ts';
 import { createDeviceCa, type DeviceCa, issueDeviceCertificate } from '../../../simulators/pki/device-ca.ts';
 import { SIM_SLAP_SCANNER, SimulatedHidScanner } from '../../../simulators/scanner/hid-scanner-sim.ts';
@@ -168,5 +169,44 @@ describe('FPSCAN HID scanner against the simulator', () => {
     const { image } = await capture(scanner, 'slap-right');
     expect(createHash('sha256').update(image.pixels).digest('hex')).toHaveLength(64);
     expect(image.width).toBe(1600);
+  });
+
+  it.each(['dry', 'wet', 'smudged', 'partial', 'moving'] as const)(
+    'scenario %s: the verified flat image is that skin condition from the generator',
+    async (condition) => {
+      const { scanner, device } = await rig();
+      device.setScenario(condition);
+      const { image } = await capture(scanner, 'flat-single');
+      const impression = (device.snapshot() as { captures: number }).captures;
+      const expected = renderFinger({
+        personSeed: 5,
+        finger: 2,
+        impression,
+        condition,
+        width: 500,
+        height: 500,
+      });
+      expect(image.pixels).toEqual(expected.image.pixels);
+    },
+  );
+
+  it.each([
+    ['missing-finger', { missing: [4] }],
+    ['extra-finger', { extraFinger: true }],
+    ['wrong-hand', { wrongHand: true }],
+  ] as const)('scenario %s: the verified right slap shows that placement', async (scenario, placement) => {
+    const { scanner, device } = await rig();
+    device.setScenario(scenario);
+    const { image } = await capture(scanner, 'slap-right');
+    const impression = (device.snapshot() as { captures: number }).captures;
+    const expected = renderSlap({
+      personSeed: 5,
+      hand: 'right',
+      impression,
+      width: 1600,
+      height: 1500,
+      ...placement,
+    });
+    expect(image.pixels).toEqual(expected.image.pixels);
   });
 });
