@@ -185,7 +185,7 @@ describe('R30x serial driver against the simulated module', () => {
   });
 
   it('a wrong password leaves the scanner in error, naming the module refusal', async () => {
-    const { scanner } = await rig({ password: 0x1234 }).then(async (r) => {
+    const { scanner, module } = await rig({ password: 0x1234 }).then(async (r) => {
       r.module.setScenario('wrong-password');
       await r.scanner.close();
       await r.scanner.open();
@@ -195,6 +195,10 @@ describe('R30x serial driver against the simulated module', () => {
     await expect(captureImage(scanner, { mode: 'flat-single', timeoutMs: 1000 })).rejects.toBeInstanceOf(
       DriverError,
     );
+    // Once the module takes the password again, the next capture reopens and works.
+    module.setScenario('good');
+    expect((await captureImage(scanner, { mode: 'flat-single', timeoutMs: 5000 })).width).toBe(256);
+    expect(scanner.state().status).toBe('ready');
   });
 
   it('refuses a baud rate the module family cannot run at', () => {
