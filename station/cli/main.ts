@@ -7,12 +7,14 @@ import { type CliIo, type Command, EXIT_FAILED, EXIT_OK, EXIT_USAGE, UsageError 
 import { configCommand } from './commands/config.ts';
 import { scannerCommand } from './commands/scanner.ts';
 import { healthCommand, simCommand, startCommand } from './commands/service.ts';
+import { wsqCommand } from './commands/wsq.ts';
 
 export const commands: readonly Command[] = [
   startCommand,
   healthCommand,
   configCommand,
   scannerCommand,
+  wsqCommand,
   simCommand,
 ];
 
