@@ -71,7 +71,15 @@ export interface DrawOptions {
   readonly strength?: number;
   /** Elongates the contact downwards (slaps press more of the finger), 1 = flat single finger. */
   readonly elongation?: number;
+  /**
+   * How strong the condition is, 0 (barely) .. 1 (as bad as it gets), for graded test sets. When
+   * omitted the condition's strength varies with the impression seed around the middle (0.5 gives
+   * the same constants the random draw centres on), and the seeded random stream is unchanged.
+   */
+  readonly severity?: number;
 }
+
+const lerp = (a: number, b: number, t: number) => a + (b - a) * t;
 
 function smoothstep(edge0: number, edge1: number, x: number): number {
   const t = Math.min(1, Math.max(0, (x - edge0) / (edge1 - edge0)));
@@ -84,14 +92,26 @@ export function drawImpression(canvas: InkCanvas, options: DrawOptions): Impress
   const random = new Random(mixSeed(STREAM_IMPRESSION, options.impressionSeed, master.position));
   const { width, height, ink } = canvas;
 
+  const severity = options.severity;
+  // Strength-dependent constants: at severity 0.5 they equal the fixed values used when none is given.
+  const at = (mid: number, perUnit: number) =>
+    severity === undefined ? mid : mid + perUnit * (severity - 0.5);
   let pressure = random.range(0.85, 1.15);
   let contactScale = random.range(0.92, 1.04);
   if (condition === 'light-touch') {
     pressure = random.range(0.45, 0.6);
     contactScale = random.range(0.62, 0.74);
+    if (severity !== undefined) {
+      pressure = lerp(1, 0.3, severity);
+      contactScale = lerp(1, 0.5, severity);
+    }
   } else if (condition === 'heavy-pressure') {
     pressure = random.range(1.6, 1.8);
     contactScale = random.range(1.06, 1.12);
+    if (severity !== undefined) {
+      pressure = lerp(1, 2.2, severity);
+      contactScale = lerp(1, 1.16, severity);
+    }
   }
   const distortion = random.range(2, 6) * (condition === 'heavy-pressure' ? 1.6 : 1);
   const elongation = options.elongation ?? 1;
@@ -114,12 +134,22 @@ export function drawImpression(canvas: InkCanvas, options: DrawOptions): Impress
   const dryPatches = condition === 'dry' ? smoothNoise(spanQ, spanQ, 11, random) : undefined;
   const wetBlobs = condition === 'wet' ? smoothNoise(spanQ, spanQ, 7, random) : undefined;
   const lightGaps = condition === 'light-touch' ? smoothNoise(spanQ, spanQ, 9, random) : undefined;
-  const partialCut = condition === 'partial' ? random.range(-0.25, 0.05) * ry : Number.POSITIVE_INFINITY;
+  let partialCut = condition === 'partial' ? random.range(-0.25, 0.05) * ry : Number.POSITIVE_INFINITY;
+  if (condition === 'partial' && severity !== undefined) partialCut = lerp(0.7, -0.6, severity) * ry;
   const half = span / 2;
 
   const ridgeThreshold =
-    condition === 'wet' ? -0.55 : condition === 'dry' ? 0.3 : condition === 'heavy-pressure' ? -0.45 : 0;
-  const contrast = condition === 'dry' ? 0.62 : condition === 'light-touch' ? 0.58 : 1;
+    condition === 'wet'
+      ? at(-0.55, -1.1)
+      : condition === 'dry'
+        ? at(0.3, 0.6)
+        : condition === 'heavy-pressure'
+          ? -0.45
+          : 0;
+  const contrast =
+    condition === 'dry' ? Math.max(0.2, at(0.62, -0.76)) : condition === 'light-touch' ? 0.58 : 1;
+  const dryShift = at(0, 0.8);
+  const wetShift = at(0, -0.6);
 
   const cos = Math.cos(placement.rotation);
   const sin = Math.sin(placement.rotation);
@@ -189,9 +219,9 @@ export function drawImpression(canvas: InkCanvas, options: DrawOptions): Impress
       if (dryNoise && dryPatches) {
         // Dry skin: ridges break up into dots and dashes, more so in dry patches.
         const breakup = (dryNoise[gi] ?? 0) + 0.6 * (dryPatches[gq] ?? 0);
-        value *= smoothstep(-0.15, 0.25, breakup);
+        value *= smoothstep(-0.15 + dryShift, 0.25 + dryShift, breakup);
       }
-      if (wetBlobs) value = Math.max(value, smoothstep(0.35, 0.55, wetBlobs[gq] ?? 0));
+      if (wetBlobs) value = Math.max(value, smoothstep(0.35 + wetShift, 0.55 + wetShift, wetBlobs[gq] ?? 0));
       if (condition === 'heavy-pressure') value = Math.max(value, 0.35);
       value *= mask * contrast * strength;
       const index = y * width + x;

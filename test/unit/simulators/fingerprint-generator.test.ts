@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { blockOrientation } from '../../../protocol/fingerprint/orientation.ts';
 import { extractMinutiae, ridgePeriod } from '../../../protocol/fingerprint/ridges.ts';
+import { blur, noise, washOut } from '../../../simulators/fingerprint/degrade.ts';
 import {
   clearMasterCache,
   type FingerTruth,
@@ -161,6 +162,46 @@ describe('conditions', () => {
     if (!full.finger || !partial.finger) throw new Error('expected fingers');
     expect(partial.finger.box.height).toBeLessThan(full.finger.box.height * 0.75);
     expect(Math.abs(partial.finger.box.y - full.finger.box.y)).toBeLessThan(15);
+  });
+});
+
+describe('graded conditions (severity) and image degradations', () => {
+  const inkOf = (image: RenderedImage) => image.pixels.reduce((sum, v) => sum + (255 - v), 0);
+
+  it('grades each condition by severity: more severe, further from a good print', () => {
+    const at = (condition: string, severity: number) =>
+      renderFinger({ personSeed: 12, condition, severity, impression: 3 });
+    // Dry skin loses ink, a partial contact loses area, heavy pressure gains ink, wet skin floods.
+    expect(inkOf(at('dry', 0.9).image)).toBeLessThan(inkOf(at('dry', 0.1).image) * 0.8);
+    const partialLow = at('partial', 0.1).finger?.box.height ?? 0;
+    const partialHigh = at('partial', 0.9).finger?.box.height ?? 0;
+    expect(partialHigh).toBeLessThan(partialLow * 0.75);
+    expect(inkOf(at('heavy-pressure', 0.9).image)).toBeGreaterThan(
+      inkOf(at('heavy-pressure', 0.1).image) * 1.15,
+    );
+    expect(inkOf(at('wet', 0.9).image)).toBeGreaterThan(inkOf(at('wet', 0.1).image) * 1.1);
+  });
+
+  it('refuses a severity outside 0 .. 1', () => {
+    expect(() => renderFinger({ personSeed: 1, condition: 'dry', severity: 1.5 })).toThrow(
+      GeneratorOptionError,
+    );
+  });
+
+  it('blurs, adds noise and washes out deterministically, more with a larger setting', () => {
+    const { image } = renderFinger({ personSeed: 2 });
+    const roughness = (img: RenderedImage) => {
+      let sum = 0;
+      for (let i = 1; i < img.pixels.length; i++)
+        sum += Math.abs((img.pixels[i] ?? 0) - (img.pixels[i - 1] ?? 0));
+      return sum;
+    };
+    expect(roughness(blur(image, 2.5))).toBeLessThan(roughness(blur(image, 1)));
+    expect(roughness(blur(image, 1))).toBeLessThan(roughness(image));
+    expect(sha256(noise(image, 20, 5).pixels)).toBe(sha256(noise(image, 20, 5).pixels));
+    expect(roughness(noise(image, 30))).toBeGreaterThan(roughness(noise(image, 10)));
+    expect(inkOf(washOut(image, 0.7))).toBeCloseTo(inkOf(image) * 0.3, -5);
+    expect(() => blur(image, -1)).toThrow(RangeError);
   });
 });
 
