@@ -33,7 +33,7 @@ import {
   MAX_ZERO_RUN_SYMBOL,
   optimalSpec,
 } from './huffman.ts';
-import { MAX_PIXELS, MAX_SIDE, MIN_SIDE } from './limits.ts';
+import { MAX_PIXELS, MAX_SIDE, MIN_ENCODE_SIDE } from './limits.ts';
 import { formatNistcom } from './nistcom.ts';
 import { allocateBins, BIN_CENTER, subbandPeak, subbandVariances, ZERO_BIN_RATIO } from './quantization.ts';
 import {
@@ -66,7 +66,7 @@ export const ENCODER_NUMBER = 2;
 export const SOFTWARE_NUMBER = 0;
 
 export interface WsqEncodeOptions {
-  /** Pixels, MIN_SIDE .. MAX_SIDE, and width x height <= MAX_PIXELS. */
+  /** Pixels, MIN_ENCODE_SIDE .. MAX_SIDE, and width x height <= MAX_PIXELS. */
   readonly width: number;
   readonly height: number;
   /** Scan resolution for NISTCOM, pixels per inch: an integer 1 .. 65535, or -1 for unknown. Default 500. */
@@ -79,7 +79,7 @@ export interface WsqEncodeOptions {
 export type WsqEncodeErrorReason =
   /** width or height is not a positive integer. */
   | 'invalid-size'
-  /** A side is below MIN_SIDE: too small for the five-level decomposition. */
+  /** A side is below MIN_ENCODE_SIDE (81 px). */
   | 'too-small'
   /** A side is above MAX_SIDE or the pixel count above MAX_PIXELS. */
   | 'too-large'
@@ -281,10 +281,10 @@ function checkArguments(pixels: Uint8Array, options: WsqEncodeOptions): WsqEncod
       reason: 'invalid-size',
       detail: `size ${width}x${height}: both sides must be positive integers`,
     };
-  if (width < MIN_SIDE || height < MIN_SIDE)
+  if (width < MIN_ENCODE_SIDE || height < MIN_ENCODE_SIDE)
     return {
       reason: 'too-small',
-      detail: `${width}x${height} is below ${MIN_SIDE}x${MIN_SIDE}, the smallest image the 5-level decomposition takes`,
+      detail: `${width}x${height} is below ${MIN_ENCODE_SIDE}x${MIN_ENCODE_SIDE}, the smallest image whose WSQ file every conformant decoder reconstructs alike`,
     };
   if (width > MAX_SIDE || height > MAX_SIDE || width * height > MAX_PIXELS)
     return {
@@ -364,7 +364,8 @@ function tokenize(
           n = emitRun(symbols, extras, n, run, maxRunSymbol, run8, run16);
           run = 0;
         }
-        const p = Math.min(0xffff, Math.floor((magnitude - halfZero) / bin) + 1);
+        // At most 32767: NBIS decodes indices into a signed 16-bit integer (quantization.ts, MAX_INDEX).
+        const p = Math.min(0x7fff, Math.floor((magnitude - halfZero) / bin) + 1);
         if (p <= maxInline) symbols[n++] = bias + (v < 0 ? -p : p);
         else {
           symbols[n] = p <= 0xff ? (v < 0 ? neg8 : pos8) : v < 0 ? neg16 : pos16;

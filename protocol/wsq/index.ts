@@ -17,5 +17,5 @@ export {
   type WsqEncodeOptions,
   type WsqEncodeResult,
 } from './encoder.ts';
-export { MAX_PIXELS, MAX_SIDE, MIN_SIDE } from './limits.ts';
+export { MAX_PIXELS, MAX_SIDE, MIN_ENCODE_SIDE, MIN_SIDE } from './limits.ts';
 export { maxAbsDifference, psnr } from './metrics.ts';

@@ -11,8 +11,15 @@
  * (5 bytes per pixel; about 200 MB at the pixel limit). A 1600 x 1500 slap is 2.4 MP.
  */
 
-/** Smallest width or height, pixels. */
+/** Smallest width or height we decode, pixels. */
 export const MIN_SIDE = 64;
+/**
+ * Smallest width or height we encode, pixels. NIST's reference decoder (NBIS dwsq) cannot invert
+ * its own transform when a side is 80 px or less (its edge handling on 2-sample lines: measured
+ * 10-63 grey levels off with no quantization at all), so a file we write that small would look
+ * different at a receiver using it. From 81 px up it agrees with ours within one grey level.
+ */
+export const MIN_ENCODE_SIDE = 81;
 /** Largest width or height, pixels (the SOF fields allow 65535). */
 export const MAX_SIDE = 8192;
 /** Largest width x height, pixels. */

@@ -90,8 +90,13 @@ function areaFraction(k: number): number {
   return k < 4 ? 1 / 1024 : k < 51 ? 1 / 256 : 1 / 16;
 }
 
-/** Largest quantized index we let a bin width produce: the 16-bit escapes carry up to 65535. */
-export const MAX_INDEX = 0xfffe;
+/**
+ * Largest quantized index we let a bin width produce. The 16-bit escapes could carry 65535, but
+ * NIST's reference decoder (NBIS dwsq) stores each decoded index in a signed 16-bit integer, so a
+ * value above 32767 wraps round there; we keep every index within what it reads correctly, with one
+ * step of margin for the rounding of Q_k and Z_k into the DQT.
+ */
+export const MAX_INDEX = 0x7ffe;
 
 /**
  * Bin widths Q_k for a target bit rate r (bits per pixel), Part 3's bit allocation:

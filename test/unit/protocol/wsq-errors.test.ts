@@ -50,30 +50,31 @@ function expectError(r: DecodeResult<unknown>, reason: DecodeErrorReason, offset
 }
 
 describe('encoder arguments', () => {
-  const ok = new Uint8Array(64 * 64);
+  const ok = new Uint8Array(81 * 81);
   it.each([
     ['1x1', new Uint8Array(1), { width: 1, height: 1 }, 'too-small'],
-    ['63x64', new Uint8Array(63 * 64), { width: 63, height: 64 }, 'too-small'],
-    ['zero width', ok, { width: 0, height: 64 }, 'invalid-size'],
-    ['negative height', ok, { width: 64, height: -64 }, 'invalid-size'],
-    ['fractional size', ok, { width: 64.5, height: 64 }, 'invalid-size'],
-    ['NaN size', ok, { width: Number.NaN, height: 64 }, 'invalid-size'],
-    ['8193 wide', ok, { width: 8193, height: 64 }, 'too-large'],
+    ['80x81', new Uint8Array(80 * 81), { width: 80, height: 81 }, 'too-small'],
+    ['81x80', new Uint8Array(81 * 80), { width: 81, height: 80 }, 'too-small'],
+    ['zero width', ok, { width: 0, height: 81 }, 'invalid-size'],
+    ['negative height', ok, { width: 81, height: -81 }, 'invalid-size'],
+    ['fractional size', ok, { width: 81.5, height: 81 }, 'invalid-size'],
+    ['NaN size', ok, { width: Number.NaN, height: 81 }, 'invalid-size'],
+    ['8193 wide', ok, { width: 8193, height: 81 }, 'too-large'],
     ['over 40 MP', ok, { width: 8000, height: 6000 }, 'too-large'],
-    ['short buffer', new Uint8Array(64 * 63), { width: 64, height: 64 }, 'length-mismatch'],
-    ['long buffer', new Uint8Array(64 * 65), { width: 64, height: 64 }, 'length-mismatch'],
-    ['zero bit rate', ok, { width: 64, height: 64, bitRate: 0 }, 'invalid-bit-rate'],
-    ['negative bit rate', ok, { width: 64, height: 64, bitRate: -0.75 }, 'invalid-bit-rate'],
-    ['NaN bit rate', ok, { width: 64, height: 64, bitRate: Number.NaN }, 'invalid-bit-rate'],
+    ['short buffer', new Uint8Array(81 * 80), { width: 81, height: 81 }, 'length-mismatch'],
+    ['long buffer', new Uint8Array(81 * 82), { width: 81, height: 81 }, 'length-mismatch'],
+    ['zero bit rate', ok, { width: 81, height: 81, bitRate: 0 }, 'invalid-bit-rate'],
+    ['negative bit rate', ok, { width: 81, height: 81, bitRate: -0.75 }, 'invalid-bit-rate'],
+    ['NaN bit rate', ok, { width: 81, height: 81, bitRate: Number.NaN }, 'invalid-bit-rate'],
     [
       'infinite bit rate',
       ok,
-      { width: 64, height: 64, bitRate: Number.POSITIVE_INFINITY },
+      { width: 81, height: 81, bitRate: Number.POSITIVE_INFINITY },
       'invalid-bit-rate',
     ],
-    ['bit rate above 8', ok, { width: 64, height: 64, bitRate: 8.5 }, 'invalid-bit-rate'],
-    ['ppi 0', ok, { width: 64, height: 64, ppi: 0 }, 'invalid-ppi'],
-    ['fractional ppi', ok, { width: 64, height: 64, ppi: 499.5 }, 'invalid-ppi'],
+    ['bit rate above 8', ok, { width: 81, height: 81, bitRate: 8.5 }, 'invalid-bit-rate'],
+    ['ppi 0', ok, { width: 81, height: 81, ppi: 0 }, 'invalid-ppi'],
+    ['fractional ppi', ok, { width: 81, height: 81, ppi: 499.5 }, 'invalid-ppi'],
   ] as const)('refuses %s with a typed result, not a throw', (_name, pixels, options, reason) => {
     const r = encodeWsq(pixels, options);
     expect(r.ok).toBe(false);
@@ -84,12 +85,12 @@ describe('encoder arguments', () => {
   });
 
   it('refuses a non-Uint8Array buffer from untyped callers', () => {
-    const r = encodeWsq(new Uint16Array(64 * 64) as unknown as Uint8Array, { width: 64, height: 64 });
+    const r = encodeWsq(new Uint16Array(81 * 81) as unknown as Uint8Array, { width: 81, height: 81 });
     expect(r.ok || r.error.reason).toBe('length-mismatch');
   });
 
-  it('accepts the boundaries: 64x64, bit rate 8, ppi -1 (unknown)', () => {
-    const r = encodeWsq(ok, { width: 64, height: 64, bitRate: 8, ppi: -1 });
+  it('accepts the boundaries: 81x81, bit rate 8, ppi -1 (unknown)', () => {
+    const r = encodeWsq(ok, { width: 81, height: 81, bitRate: 8, ppi: -1 });
     expect(r.ok).toBe(true);
     if (!r.ok) return;
     const d = decodeWsq(r.value);

@@ -378,6 +378,8 @@ describe('bit allocation (Part 3)', () => {
     );
     expect(measured).toEqual([0, 1, 2, 3]);
     for (let k = 0; k < 4; k++) expect(bins[k]).toBeCloseTo(5000 / MAX_INDEX, 9);
+    // NIST's dwsq reads indices as signed 16-bit integers: nothing above 32767 may be written.
+    expect(MAX_INDEX).toBeLessThan(0x7fff);
     // A moderate rate leaves the bins above the bound and measures nothing.
     const none: number[] = [];
     allocateBins(
