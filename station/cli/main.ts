@@ -6,6 +6,7 @@ import { STATION_VERSION } from '../version.ts';
 import { type CliIo, type Command, EXIT_FAILED, EXIT_OK, EXIT_USAGE, UsageError } from './command.ts';
 import { configCommand } from './commands/config.ts';
 import { scannerCommand } from './commands/scanner.ts';
+import { segmentCommand } from './commands/segment.ts';
 import { healthCommand, simCommand, startCommand } from './commands/service.ts';
 import { wsqCommand } from './commands/wsq.ts';
 
@@ -14,6 +15,7 @@ export const commands: readonly Command[] = [
   healthCommand,
   configCommand,
   scannerCommand,
+  segmentCommand,
   wsqCommand,
   simCommand,
 ];

@@ -5,6 +5,7 @@
  * Inputs and outputs are plain data with typed arrays, so they cross threads by structured clone
  * or, for the big pixel and file buffers, by transfer.
  */
+import { type Hand, type SlapSegmentation, segmentSlap } from '../../protocol/fingerprint/segment.ts';
 import { decodeWsq, encodeWsq, type WsqImage } from '../../protocol/wsq/index.ts';
 import { type JobContext, JobInputError, type JobOutput } from './worker-runtime.ts';
 
@@ -21,7 +22,14 @@ export interface WsqEncodeInput extends GreyInput {
   readonly bitRate?: number;
 }
 
+export interface SegmentInput extends GreyInput {
+  readonly hand: Hand;
+  /** Finger positions declared absent (amputated, bandaged). */
+  readonly missing?: readonly number[];
+}
+
 export interface HotpathJobs {
+  segment: { readonly input: SegmentInput; readonly output: SlapSegmentation };
   'wsq-encode': { readonly input: WsqEncodeInput; readonly output: Uint8Array };
   'wsq-decode': { readonly input: { readonly bytes: Uint8Array }; readonly output: WsqImage };
 }
@@ -37,6 +45,22 @@ type Handlers = {
 
 /** The station's job handlers. Run only inside workers (worker.ts). */
 export const STATION_JOBS: Handlers = {
+  segment(input, ctx) {
+    const result = ctx.stage('segment', () =>
+      segmentSlap(input, {
+        hand: input.hand,
+        ...(input.missing === undefined ? {} : { missing: input.missing }),
+      }),
+    );
+    if (!result.ok)
+      throw new JobInputError(result.error.reason, `Segmentation refused the image: ${result.error.detail}`);
+    return {
+      value: result.value,
+      // Distinct buffers only: transferring one twice is an error.
+      transfer: [...new Set(result.value.fingers.map((f) => f.crop.pixels.buffer as ArrayBuffer))],
+    };
+  },
+
   'wsq-encode'(input, ctx) {
     const encoded = ctx.stage('wsq', () =>
       encodeWsq(input.pixels, {
