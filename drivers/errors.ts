@@ -3,6 +3,8 @@
  * these; callers branch on `code`, never on message text.
  */
 
+import type { DeviceState } from './device.ts';
+
 export type DriverErrorCode =
   | 'DEVICE_CANCELED'
   | 'DEVICE_BUSY'
@@ -127,4 +129,19 @@ export class UntrustedDeviceError extends DriverError {
 export function throwIfAborted(signal: AbortSignal | undefined): void {
   if (signal?.aborted)
     throw new CanceledError('The operation was canceled before it started', { cause: signal.reason });
+}
+
+/** The state a device goes to after `error` ended its connection: disconnected, or in error. */
+export function stateAfterFailure(error: unknown): DeviceState {
+  if (error instanceof DisconnectedError) return { status: 'disconnected', reason: error.message };
+  if (error instanceof DriverError) return { status: 'error', code: error.code, message: error.message };
+  return { status: 'error', code: 'DEVICE_UNAVAILABLE', message: String(error) };
+}
+
+/** The error for a call on a device that is not ready: DisconnectedError, or DEVICE_UNAVAILABLE. */
+export function notReadyError(what: string, state: DeviceState): DriverError {
+  if (state.status === 'disconnected')
+    return new DisconnectedError(`${what} is disconnected: ${state.reason}`);
+  const why = state.status === 'error' ? `${state.status}: ${state.message}` : state.status;
+  return new DriverError('DEVICE_UNAVAILABLE', `${what} is not ready (${why})`);
 }

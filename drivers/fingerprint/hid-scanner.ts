@@ -47,7 +47,9 @@ import {
   DisconnectedError,
   DriverError,
   IntegrityError,
+  notReadyError,
   ProtocolError,
+  stateAfterFailure,
   throwIfAborted,
 } from '../errors.ts';
 import type { HotplugPort } from '../hotplug/port.ts';
@@ -222,22 +224,14 @@ export class HidFingerprintScanner implements FingerprintScanner {
     const port = this.#port;
     this.#port = undefined;
     await port?.close().catch(() => undefined);
-    if (this.#closed) return;
-    if (error instanceof DisconnectedError)
-      this.#state.set({ status: 'disconnected', reason: error.message });
-    else if (error instanceof DriverError)
-      this.#state.set({ status: 'error', code: error.code, message: error.message });
-    else this.#state.set({ status: 'error', code: 'DEVICE_UNAVAILABLE', message: String(error) });
+    if (!this.#closed) this.#state.set(stateAfterFailure(error));
   }
 
   #requirePort(): HidPort {
     const port = this.#port;
-    if (!port || (this.#state.get().status !== 'ready' && this.#state.get().status !== 'opening')) {
-      const state = this.#state.get();
-      if (state.status === 'disconnected')
-        throw new DisconnectedError(`Scanner ${this.id} is disconnected: ${state.reason}`);
-      throw new DriverError('DEVICE_UNAVAILABLE', `Scanner ${this.id} is not ready (${state.status})`);
-    }
+    const status = this.#state.get().status;
+    if (!port || (status !== 'ready' && status !== 'opening'))
+      throw notReadyError(`Scanner ${this.id}`, this.#state.get());
     return port;
   }
 

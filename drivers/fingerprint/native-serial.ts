@@ -4,52 +4,45 @@
  */
 import { SerialPort } from 'serialport';
 import { CanceledError, DisconnectedError, DriverError } from '../errors.ts';
+import { ReceiveQueue } from './receive-queue.ts';
 import type { SerialLink, SerialOpener } from './serial-port.ts';
 
 const DEFAULT_MAX_BUFFERED = 256 * 1024;
 
 class NativeSerialLink implements SerialLink {
-  overruns = 0;
-  #chunks: Uint8Array[] = [];
-  #buffered = 0;
-  #waiter: (() => void) | undefined;
+  readonly #queue: ReceiveQueue;
   #closed = false;
-  #gone: DisconnectedError | undefined;
-  #reading = false;
 
   constructor(
     readonly path: string,
     readonly baudRate: number,
     private readonly port: SerialPort,
-    private readonly maxBuffered: number,
+    maxBuffered: number,
   ) {
-    port.on('data', (data: Buffer) => {
-      this.#chunks.push(new Uint8Array(data));
-      this.#buffered += data.length;
-      while (this.#buffered > this.maxBuffered && this.#chunks.length > 0) {
-        const dropped = this.#chunks.shift();
-        this.#buffered -= dropped?.length ?? 0;
-        this.overruns += dropped?.length ?? 0;
-      }
-      this.#waiter?.();
-    });
+    this.#queue = new ReceiveQueue(path, maxBuffered);
+    port.on('data', (data: Buffer) => this.#queue.push(new Uint8Array(data)));
     port.on('close', () => {
       if (!this.#closed)
-        this.#gone = new DisconnectedError(`The serial line ${path} closed`, { devicePath: path });
-      this.#waiter?.();
+        this.#queue.fail(new DisconnectedError(`The serial line ${path} closed`, { devicePath: path }));
     });
     port.on('error', (cause: Error) => {
-      this.#gone = new DisconnectedError(`The serial line ${path} failed: ${cause.message}`, {
-        devicePath: path,
-        cause,
-      });
-      this.#waiter?.();
+      this.#queue.fail(
+        new DisconnectedError(`The serial line ${path} failed: ${cause.message}`, {
+          devicePath: path,
+          cause,
+        }),
+      );
     });
+  }
+
+  get overruns(): number {
+    return this.#queue.overruns;
   }
 
   async write(bytes: Uint8Array): Promise<void> {
     if (this.#closed) throw new CanceledError('The serial line is closed', { devicePath: this.path });
-    if (this.#gone) throw this.#gone;
+    const gone = this.#queue.gone;
+    if (gone) throw gone;
     await new Promise<void>((resolve, reject) => {
       this.port.write(Buffer.from(bytes), (error) => {
         if (error)
@@ -73,49 +66,14 @@ class NativeSerialLink implements SerialLink {
     });
   }
 
-  async read(timeoutMs: number): Promise<Uint8Array | undefined> {
-    if (this.#reading)
-      throw new DriverError('DEVICE_BUSY', 'One read at a time on a serial line', { devicePath: this.path });
-    this.#reading = true;
-    try {
-      const deadline = performance.now() + timeoutMs;
-      for (;;) {
-        if (this.#closed) throw new CanceledError('The serial line was closed', { devicePath: this.path });
-        if (this.#chunks.length > 0) {
-          const out = new Uint8Array(this.#buffered);
-          let at = 0;
-          for (const chunk of this.#chunks) {
-            out.set(chunk, at);
-            at += chunk.length;
-          }
-          this.#chunks = [];
-          this.#buffered = 0;
-          return out;
-        }
-        if (this.#gone) throw this.#gone;
-        const left = deadline - performance.now();
-        if (left <= 0) return undefined;
-        await new Promise<void>((resolve) => {
-          const timer = setTimeout(() => {
-            this.#waiter = undefined;
-            resolve();
-          }, left);
-          this.#waiter = () => {
-            clearTimeout(timer);
-            this.#waiter = undefined;
-            resolve();
-          };
-        });
-      }
-    } finally {
-      this.#reading = false;
-    }
+  read(timeoutMs: number): Promise<Uint8Array | undefined> {
+    return this.#queue.read(timeoutMs);
   }
 
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
-    this.#waiter?.();
+    this.#queue.close();
     if (this.port.isOpen) await new Promise<void>((resolve) => this.port.close(() => resolve()));
   }
 }

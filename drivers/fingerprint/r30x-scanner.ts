@@ -51,7 +51,9 @@ import {
   DisconnectedError,
   DriverError,
   IntegrityError,
+  notReadyError,
   ProtocolError,
+  stateAfterFailure,
   throwIfAborted,
 } from '../errors.ts';
 import type {
@@ -224,21 +226,13 @@ export class R30xFingerprintScanner implements FingerprintScanner {
     const link = this.#link;
     this.#link = undefined;
     await link?.close().catch(() => undefined);
-    if (this.#closed) return;
-    if (error instanceof DisconnectedError)
-      this.#state.set({ status: 'disconnected', reason: error.message });
-    else if (error instanceof DriverError)
-      this.#state.set({ status: 'error', code: error.code, message: error.message });
-    else this.#state.set({ status: 'error', code: 'DEVICE_UNAVAILABLE', message: String(error) });
+    if (!this.#closed) this.#state.set(stateAfterFailure(error));
   }
 
   #requireLink(): SerialLink {
     const link = this.#link;
     if (link) return link;
-    const state = this.#state.get();
-    if (state.status === 'disconnected')
-      throw new DisconnectedError(`Scanner ${this.id} is disconnected: ${state.reason}`);
-    throw new DriverError('DEVICE_UNAVAILABLE', `Scanner ${this.id} is not ready (${state.status})`);
+    throw notReadyError(`Scanner ${this.id}`, this.#state.get());
   }
 
   async #verifyPassword(signal: AbortSignal | undefined): Promise<void> {
@@ -388,14 +382,8 @@ export class R30xFingerprintScanner implements FingerprintScanner {
   async #ensureOpen(): Promise<void> {
     if (this.#closed) throw new DriverError('DEVICE_UNAVAILABLE', `Scanner ${this.id} is closed`);
     if (this.#state.get().status !== 'ready') await this.#connect();
-    this.#requireLink();
-    if (this.#state.get().status !== 'ready') {
-      const state = this.#state.get();
-      throw new DriverError(
-        'DEVICE_UNAVAILABLE',
-        `Scanner ${this.id} is not ready (${state.status === 'error' ? state.message : state.status})`,
-      );
-    }
+    if (!this.#link || this.#state.get().status !== 'ready')
+      throw notReadyError(`Scanner ${this.id}`, this.#state.get());
   }
 
   /**

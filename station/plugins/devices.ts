@@ -38,7 +38,8 @@ const STATUS_OF_CODE: Readonly<Record<string, number>> = {
   DEVICE_UNTRUSTED: 502,
 };
 
-function describeDevice(device: Device) {
+/** A device as the API and the CLI show it: identity, state, and a scanner's description. */
+export function describeDevice(device: Device) {
   return {
     id: device.id,
     family: device.family,

@@ -6,15 +6,15 @@
  * the configured scanners in this process, from the same configuration file `npm start` reads.
  */
 import path from 'node:path';
-import type { Device } from '../../../drivers/device.ts';
 import { DriverError } from '../../../drivers/errors.ts';
-import { type FingerprintScanner, isFingerprintScanner } from '../../../drivers/fingerprint/scanner.ts';
+import type { FingerprintScanner } from '../../../drivers/fingerprint/scanner.ts';
 import { CAPTURE_MODES, type CaptureModeName } from '../../../protocol/scanner/commands.ts';
 import { systemClock } from '../../clock.ts';
 import { composeScanners } from '../../compose/scanners.ts';
 import { loadConfig } from '../../config/load.ts';
 import { ConfigError } from '../../errors.ts';
 import { decodePng, formatOf, writeGreyImage } from '../../imaging/grey-image.ts';
+import { describeDevice } from '../../plugins/devices.ts';
 import { type CliIo, type Command, EXIT_FAILED, EXIT_OK, json, parse, UsageError } from '../command.ts';
 
 const DEFAULT_URL = 'http://127.0.0.1:8080';
@@ -87,16 +87,6 @@ async function withStandalone<T>(
   }
 }
 
-function viewOf(device: Device) {
-  return {
-    id: device.id,
-    family: device.family,
-    mode: device.mode,
-    state: device.state(),
-    ...(isFingerprintScanner(device) ? { scanner: device.describe() ?? null } : {}),
-  };
-}
-
 /** Runs a command body, turning the expected failures into a message and exit code 1. */
 async function guarded(io: CliIo, body: () => Promise<unknown>): Promise<number> {
   try {
@@ -147,7 +137,9 @@ ${COMMON_HELP}`,
     const { values } = parse(args, common, { min: 0, max: 0 });
     return guarded(io, async () => {
       if (values.standalone)
-        return withStandalone(io, values.config, async (scanners) => ({ scanners: scanners.map(viewOf) }));
+        return withStandalone(io, values.config, async (scanners) => ({
+          scanners: scanners.map(describeDevice),
+        }));
       const { devices } = await request<{ devices: DeviceView[] }>(`${values.url}/devices`);
       return { scanners: devices.filter((d) => d.family.startsWith('fingerprint-')) };
     });
@@ -167,7 +159,7 @@ ${COMMON_HELP}`,
     return guarded(io, async () => {
       if (values.standalone)
         return withStandalone(io, values.config, async (scanners) => {
-          const views = scanners.map(viewOf);
+          const views = scanners.map(describeDevice);
           const chosen = choose(views, id, undefined);
           return views.find((v) => v.id === chosen.id);
         });
@@ -229,7 +221,7 @@ scanner that offers MODE.`,
     return guarded(io, async () => {
       if (values.standalone)
         return withStandalone(io, values.config, async (scanners) => {
-          const chosen = choose(scanners.map(viewOf), id, mode);
+          const chosen = choose(scanners.map(describeDevice), id, mode);
           const scanner = scanners.find((s) => s.id === chosen.id);
           if (!scanner) throw new UsageError(`no scanner '${chosen.id}'`);
           for await (const event of scanner.capture({ mode: mode as CaptureModeName, timeoutMs })) {

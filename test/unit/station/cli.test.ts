@@ -1,26 +1,12 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { CliIo } from '../../../station/cli/command.ts';
 import { main } from '../../../station/cli/main.ts';
 import { decodePng } from '../../../station/imaging/grey-image.ts';
+import { recordingIo } from '../../support/cli.ts';
 import { embeddedStation, tempDir } from '../../support/station.ts';
 
-function capture(cwd = process.cwd()): CliIo & { out: string; err: string } {
-  const io = {
-    out: '',
-    err: '',
-    env: {},
-    cwd,
-    stdout: (text: string) => {
-      io.out += text;
-    },
-    stderr: (text: string) => {
-      io.err += text;
-    },
-  };
-  return io;
-}
+const capture = recordingIo;
 
 const cleanups: (() => Promise<void> | void)[] = [];
 afterEach(async () => {

@@ -2,27 +2,13 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { psnr } from '../../../protocol/wsq/index.ts';
-import type { CliIo } from '../../../station/cli/command.ts';
 import { main } from '../../../station/cli/main.ts';
 import { decodePgm, decodePng } from '../../../station/imaging/grey-image.ts';
+import { recordingIo } from '../../support/cli.ts';
 import { fixture } from '../../support/fixtures.ts';
 import { tempDir } from '../../support/station.ts';
 
-function io(cwd: string): CliIo & { out: string; err: string } {
-  const result = {
-    out: '',
-    err: '',
-    env: {},
-    cwd,
-    stdout: (text: string) => {
-      result.out += text;
-    },
-    stderr: (text: string) => {
-      result.err += text;
-    },
-  };
-  return result;
-}
+const io = recordingIo;
 
 const cleanups: (() => void)[] = [];
 afterEach(() => {
