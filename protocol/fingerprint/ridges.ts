@@ -35,6 +35,9 @@ function checkImage(image: GreyPixels): void {
  * Blocks whose grey-level standard deviation is high enough to hold ridges. The threshold is
  * relative to the image's own strongest blocks, so a faint dry print is still found, with an
  * absolute floor so empty glass with sensor noise is not.
+ *
+ * @param block block side, px
+ * @throws {RangeError} when the image is below 32x32 px or the buffer does not match the size
  */
 export function foregroundBlocks(image: GreyPixels, block = 16): BlockMask {
   checkImage(image);
@@ -42,20 +45,29 @@ export function foregroundBlocks(image: GreyPixels, block = 16): BlockMask {
   const blocksWide = Math.floor(image.width / block);
   const blocksHigh = Math.floor(image.height / block);
   const deviation = new Float64Array(blocksWide * blocksHigh);
+  // Integer sums, so accumulating them row by row, in memory order, changes nothing.
+  const sums = new Float64Array(blocksWide);
+  const squareSums = new Float64Array(blocksWide);
   for (let by = 0; by < blocksHigh; by++) {
-    for (let bx = 0; bx < blocksWide; bx++) {
-      let sum = 0;
-      let squares = 0;
-      for (let y = by * block; y < (by + 1) * block; y++) {
-        for (let x = bx * block; x < (bx + 1) * block; x++) {
-          const v = pixels[y * width + x] ?? 0;
+    sums.fill(0);
+    squareSums.fill(0);
+    for (let y = by * block; y < (by + 1) * block; y++) {
+      for (let bx = 0; bx < blocksWide; bx++) {
+        let sum = 0;
+        let squares = 0;
+        for (let i = y * width + bx * block, end = i + block; i < end; i++) {
+          const v = pixels[i] ?? 0;
           sum += v;
           squares += v * v;
         }
+        sums[bx] = (sums[bx] ?? 0) + sum;
+        squareSums[bx] = (squareSums[bx] ?? 0) + squares;
       }
+    }
+    for (let bx = 0; bx < blocksWide; bx++) {
       const n = block * block;
-      const mean = sum / n;
-      deviation[by * blocksWide + bx] = Math.sqrt(Math.max(0, squares / n - mean * mean));
+      const mean = (sums[bx] ?? 0) / n;
+      deviation[by * blocksWide + bx] = Math.sqrt(Math.max(0, (squareSums[bx] ?? 0) / n - mean * mean));
     }
   }
   const sorted = Float64Array.from(deviation).sort();
@@ -97,79 +109,157 @@ export interface RidgePeriod {
  * Ridge period by the oriented-window method (Hong, Wan and Jain 1998): in each coherent foreground
  * block, grey levels are averaged along the ridge direction into a signature across the ridges; the
  * period is the mean distance between the signature's minima (ridge centres).
+ *
+ * @throws {RangeError} when the image is below 32x32 px or the buffer does not match the size
  */
 export function ridgePeriod(image: GreyPixels, field?: OrientationField, mask?: BlockMask): RidgePeriod {
   checkImage(image);
   const { width, height, pixels } = image;
   const orientation = field ?? blockOrientation(pixels, width, height, 16);
   const foreground = mask ?? foregroundBlocks(image, orientation.block);
-  const block = orientation.block;
+  const { block, blocksWide, blocksHigh, angle, coherence } = orientation;
+  const sameGrid = foreground.block === block;
+  const inside = foreground.inside;
   const across = 2 * block; // signature length, across the ridges
   const along = block; // averaging length, along the ridges
-  const perBlock = new Float32Array(orientation.blocksWide * orientation.blocksHigh);
+  const perBlock = new Float32Array(blocksWide * blocksHigh);
   const signature = new Float64Array(across);
-  const measured: number[] = [];
-  for (let by = 0; by < orientation.blocksHigh; by++) {
-    for (let bx = 0; bx < orientation.blocksWide; bx++) {
-      const b = by * orientation.blocksWide + bx;
-      if ((orientation.coherence[b] ?? 0) < 0.4) continue;
-      if (foreground.block === block && (foreground.inside[b] ?? 0) === 0) continue;
-      const theta = orientation.angle[b] ?? 0;
+  const measured = new Float64Array(blocksWide * blocksHigh);
+  let count = 0;
+  for (let by = 0; by < blocksHigh; by++) {
+    for (let bx = 0; bx < blocksWide; bx++) {
+      const b = by * blocksWide + bx;
+      if ((coherence[b] ?? 0) < 0.4) continue;
+      if (sameGrid && (inside[b] ?? 0) === 0) continue;
+      const theta = angle[b] ?? 0;
       const ux = Math.cos(theta); // along the ridge
       const uy = Math.sin(theta);
       const nx = -uy; // across the ridges
       const ny = ux;
       const cx = bx * block + block / 2;
       const cy = by * block + block / 2;
-      let complete = true;
-      for (let k = 0; k < across && complete; k++) {
-        let sum = 0;
-        const t = k - across / 2;
-        for (let d = 0; d < along; d++) {
-          const s = d - along / 2;
-          const x = Math.round(cx + t * nx + s * ux);
-          const y = Math.round(cy + t * ny + s * uy);
-          if (x < 0 || y < 0 || x >= width || y >= height) {
-            complete = false;
-            break;
+      const taps = tapPlacement(width, height, cx, cy, ux, uy, across, along);
+      if (taps === 'outside') continue; // the block's window leaves the image: not measured
+      if (taps === 'inside') {
+        // The same sums as edgeSignature, (cx + t nx) + s ux, rounded. Every tap here is at
+        // x, y >= 1, and for doubles v >= 0.5, floor(v + 0.5) (truncation, as v < 2^31) is
+        // exactly Math.round(v): v + 0.5 cannot round up across an integer there.
+        for (let k = 0; k < across; k++) {
+          const t = k - across / 2;
+          const baseX = cx + t * nx;
+          const baseY = cy + t * ny;
+          let sum = 0;
+          for (let s = -along / 2; s < along / 2; s++) {
+            const x = (baseX + s * ux + 0.5) | 0;
+            const y = (baseY + s * uy + 0.5) | 0;
+            sum += pixels[y * width + x] ?? 0;
           }
-          sum += pixels[y * width + x] ?? 0;
+          signature[k] = sum / along;
         }
-        signature[k] = sum / along;
-      }
-      if (!complete) continue;
-      // Light smoothing, then the positions of local minima deep enough to be ridges.
-      let low = Number.POSITIVE_INFINITY;
-      let high = Number.NEGATIVE_INFINITY;
-      for (let k = 0; k < across; k++) {
-        const v = signature[k] ?? 0;
-        if (v < low) low = v;
-        if (v > high) high = v;
-      }
-      if (high - low < 10) continue;
-      const floor = low + 0.5 * (high - low);
-      const minima: number[] = [];
-      for (let k = 1; k < across - 1; k++) {
-        const prev = ((signature[k - 1] ?? 0) + (signature[k] ?? 0)) / 2;
-        const here = signature[k] ?? 0;
-        const next = ((signature[k + 1] ?? 0) + (signature[k] ?? 0)) / 2;
-        if (here <= prev && here < next && here < floor) {
-          if (minima.length > 0 && k - (minima[minima.length - 1] ?? 0) < 3) continue;
-          minima.push(k);
-        }
-      }
-      if (minima.length < 2) continue;
-      const period = ((minima[minima.length - 1] ?? 0) - (minima[0] ?? 0)) / (minima.length - 1);
-      // 500 ppi ridges lie 3 to 25 px apart; anything else is noise or a crease.
-      if (period < 3 || period > 25) continue;
+      } else edgeSignature(image, signature, cx, cy, ux, uy, along);
+      const period = signaturePeriod(signature);
+      if (period === 0) continue;
       perBlock[b] = period;
-      measured.push(period);
+      measured[count++] = period;
     }
   }
-  measured.sort((a, b) => a - b);
-  const median =
-    measured.length === 0 ? Number.NaN : (measured[Math.floor(measured.length / 2)] ?? Number.NaN);
-  return { median, blocks: measured.length, perBlock };
+  const sorted = measured.subarray(0, count).sort();
+  const median = count === 0 ? Number.NaN : (sorted[Math.floor(count / 2)] ?? Number.NaN);
+  return { median, blocks: count, perBlock };
+}
+
+/**
+ * Where the taps of a block's signature fall: tap (t, s), t = k - across / 2 and s = d - along / 2,
+ * is pixel (round(cx + t nx + s ux), round(cy + t ny + s uy)), n = (-uy, ux), evaluated left to
+ * right in doubles. Each operation there is monotone in t and in s, so the tap grid's extreme
+ * pixels are at its four corners. 'outside' when a tap leaves the image, 'inside' when every tap
+ * has x, y >= 1, 'edge' when some tap lies on row or column 0.
+ */
+function tapPlacement(
+  width: number,
+  height: number,
+  cx: number,
+  cy: number,
+  ux: number,
+  uy: number,
+  across: number,
+  along: number,
+): 'outside' | 'inside' | 'edge' {
+  const nx = -uy;
+  const ny = ux;
+  let low = Number.POSITIVE_INFINITY;
+  for (let corner = 0; corner < 4; corner++) {
+    const t = corner < 2 ? -across / 2 : across - 1 - across / 2;
+    const s = corner % 2 === 0 ? -along / 2 : along - 1 - along / 2;
+    const x = Math.round(cx + t * nx + s * ux);
+    const y = Math.round(cy + t * ny + s * uy);
+    if (x < 0 || y < 0 || x >= width || y >= height) return 'outside';
+    low = Math.min(low, x, y);
+  }
+  return low >= 1 ? 'inside' : 'edge';
+}
+
+/** The signature of a block whose taps all lie in the image, some on row or column 0. */
+function edgeSignature(
+  image: GreyPixels,
+  signature: Float64Array,
+  cx: number,
+  cy: number,
+  ux: number,
+  uy: number,
+  along: number,
+): void {
+  const { width, pixels } = image;
+  const across = signature.length;
+  const nx = -uy;
+  const ny = ux;
+  for (let k = 0; k < across; k++) {
+    let sum = 0;
+    const t = k - across / 2;
+    for (let d = 0; d < along; d++) {
+      const s = d - along / 2;
+      const x = Math.round(cx + t * nx + s * ux);
+      const y = Math.round(cy + t * ny + s * uy);
+      sum += pixels[y * width + x] ?? 0;
+    }
+    signature[k] = sum / along;
+  }
+}
+
+/**
+ * Mean distance between the ridge centres of a signature, px: after light smoothing, the local
+ * minima in the darker half, at least 3 samples apart. 0 when the signature is flat, has fewer than
+ * two minima, or the period is outside 3 to 25 px (500 ppi ridges; anything else is noise or a
+ * crease).
+ */
+function signaturePeriod(signature: Float64Array): number {
+  const across = signature.length;
+  let low = Number.POSITIVE_INFINITY;
+  let high = Number.NEGATIVE_INFINITY;
+  for (let k = 0; k < across; k++) {
+    const v = signature[k] ?? 0;
+    if (v < low) low = v;
+    if (v > high) high = v;
+  }
+  if (high - low < 10) return 0;
+  const floor = low + 0.5 * (high - low);
+  let first = 0;
+  let last = 0;
+  let minima = 0;
+  for (let k = 1; k < across - 1; k++) {
+    const prev = ((signature[k - 1] ?? 0) + (signature[k] ?? 0)) / 2;
+    const here = signature[k] ?? 0;
+    const next = ((signature[k + 1] ?? 0) + (signature[k] ?? 0)) / 2;
+    if (here <= prev && here < next && here < floor) {
+      if (minima > 0 && k - last < 3) continue;
+      if (minima === 0) first = k;
+      last = k;
+      minima++;
+    }
+  }
+  if (minima < 2) return 0;
+  const period = (last - first) / (minima - 1);
+  return period < 3 || period > 25 ? 0 : period;
 }
 
 export type MinutiaKind = 'ending' | 'bifurcation';
@@ -189,157 +279,529 @@ export interface MinutiaeResult {
   readonly period: number;
 }
 
-/** Separable box blur with a radius of r px, clamped at the edges. */
-function boxBlur(source: Float32Array, width: number, height: number, r: number): Float32Array {
-  const temp = new Float32Array(source.length);
-  const out = new Float32Array(source.length);
-  const n = 2 * r + 1;
-  for (let y = 0; y < height; y++) {
-    let sum = 0;
-    for (let k = -r; k <= r; k++) sum += source[y * width + Math.min(width - 1, Math.max(0, k))] ?? 0;
-    for (let x = 0; x < width; x++) {
-      temp[y * width + x] = sum / n;
-      const add = Math.min(width - 1, x + r + 1);
-      const drop = Math.max(0, x - r);
-      sum += (source[y * width + add] ?? 0) - (source[y * width + drop] ?? 0);
+/*
+ * The filters below give, bit for bit, the float32 values of the direct per-pixel formulas: box
+ * blurs with edge clamping (rows, then columns, each pass stored as float32, running sums in
+ * doubles) and a 7-tap smoothing along the ridges. Where the code adds in another order than the
+ * direct loop, the sums are exact, so the order cannot matter: the pixels are 8-bit integers, a
+ * nonzero row of the 3x3 blur is k / 3 >= 1/3 (a float32 multiple of 2^-25), a nonzero 3x3 blur is
+ * >= 1/9 (a multiple of 2^-27), and sums of three or seven of them stay below 2^11, far inside the
+ * 53 bits of a double. Binarisation, thinning and every minutia are therefore unchanged.
+ */
+
+/**
+ * 3x3 box blur (radius 1, edges clamped) of 8-bit pixels into `out`, in one pass over four rolling
+ * rows of the horizontal blur, two output rows at a time (they share the sum of their middle
+ * rows); all these sums are exact (see above).
+ */
+function blur3x3(pixels: Uint8Array, width: number, height: number, out: Float32Array): void {
+  const rows = new Float32Array(4 * width); // horizontal blur of row y in slot y & 3
+  blurRow3(pixels, width, 0, rows);
+  blurRow3(pixels, width, 1, rows);
+  for (let y = 0; y < height; y += 2) {
+    // Rows y - 1 ... y + 2, clamped; y + 2 replaces y - 2.
+    if (y + 2 < height) blurRow3(pixels, width, y + 2, rows);
+    const up = (Math.max(0, y - 1) & 3) * width;
+    const top = (y & 3) * width;
+    const bottom = (Math.min(height - 1, y + 1) & 3) * width;
+    const down = (Math.min(height - 1, y + 2) & 3) * width;
+    const row = y * width;
+    if (y + 1 < height) {
+      for (let x = 0; x < width; x++) {
+        const middle = (rows[top + x] ?? 0) + (rows[bottom + x] ?? 0);
+        out[row + x] = ((rows[up + x] ?? 0) + middle) / 3;
+        out[row + width + x] = (middle + (rows[down + x] ?? 0)) / 3;
+      }
+    } else {
+      for (let x = 0; x < width; x++)
+        out[row + x] = ((rows[up + x] ?? 0) + (rows[top + x] ?? 0) + (rows[bottom + x] ?? 0)) / 3;
     }
+    // Row y + 3 replaces y - 1, which no later output row needs.
+    if (y + 3 < height) blurRow3(pixels, width, y + 3, rows);
   }
-  for (let x = 0; x < width; x++) {
-    let sum = 0;
-    for (let k = -r; k <= r; k++) sum += temp[Math.min(height - 1, Math.max(0, k)) * width + x] ?? 0;
-    for (let y = 0; y < height; y++) {
-      out[y * width + x] = sum / n;
-      const add = Math.min(height - 1, y + r + 1);
-      const drop = Math.max(0, y - r);
-      sum += (temp[add * width + x] ?? 0) - (temp[drop * width + x] ?? 0);
-    }
+}
+
+/** k / 3 as float32 for every sum k of three 8-bit pixels. */
+const THIRDS = Float32Array.from({ length: 3 * 255 + 1 }, (_, k) => k / 3);
+
+/** Horizontal 3-pixel mean of row y (ends clamped) into slot y & 3 of `rows`. */
+function blurRow3(pixels: Uint8Array, width: number, y: number, rows: Float32Array): void {
+  const thirds = THIRDS;
+  const row = y * width;
+  const slot = (y & 3) * width;
+  let left = pixels[row] ?? 0;
+  let middle = left;
+  for (let x = 0; x < width - 1; x++) {
+    const right = pixels[row + x + 1] ?? 0;
+    rows[slot + x] = thirds[left + middle + right] ?? 0;
+    left = middle;
+    middle = right;
   }
-  return out;
+  rows[slot + width - 1] = thirds[left + middle + middle] ?? 0;
 }
 
 /**
- * Smooths along the local ridge direction (a 1-D average of `length` px per pixel) so that pores,
- * sensor noise and small ridge breaks do not binarise into false endings.
+ * Horizontal pass of a box blur with a radius of r px, clamped at the row ends, into `out`, by a
+ * running sum (the same additions in the same order as the per-row textbook loop).
+ */
+function blurRows(source: Float32Array, width: number, height: number, r: number, out: Float32Array): void {
+  const n = 2 * r + 1;
+  // Columns x < low drop a clamped pixel, x >= high add one; between, neither clamps.
+  const low = Math.min(width, r);
+  const high = Math.max(low, width - r - 1);
+  for (let y = 0; y < height; y++) {
+    const row = y * width;
+    let sum = 0;
+    for (let k = -r; k <= r; k++) sum += source[row + Math.min(width - 1, Math.max(0, k))] ?? 0;
+    let x = 0;
+    for (; x < low; x++) {
+      out[row + x] = sum / n;
+      sum += (source[row + Math.min(width - 1, x + r + 1)] ?? 0) - (source[row + Math.max(0, x - r)] ?? 0);
+    }
+    for (; x < high; x++) {
+      out[row + x] = sum / n;
+      sum += (source[row + x + r + 1] ?? 0) - (source[row + x - r] ?? 0);
+    }
+    for (; x < width; x++) {
+      out[row + x] = sum / n;
+      sum += (source[row + Math.min(width - 1, x + r + 1)] ?? 0) - (source[row + Math.max(0, x - r)] ?? 0);
+    }
+  }
+}
+
+/**
+ * A binary image packed 32 pixels to a word: pixel (x, y) is bit x & 31 of word
+ * y * stride + 1 + (x >> 5). Each row has one zero word before and after it, so the neighbours of
+ * any pixel can be read without bounds checks.
+ */
+interface PackedBits {
+  readonly stride: number;
+  /** Words per row that hold pixels. */
+  readonly words: number;
+  readonly plane: Int32Array;
+}
+
+/**
+ * Ridge pixels, packed: inside the foreground (and one pixel in from the image edge) and darker
+ * than the local mean, the vertical pass of a box blur of radius r over `rows` (the horizontal pass
+ * of `smooth`), rounded to float32 as a stored blur is. The vertical pass keeps one running sum
+ * per column, as the textbook column loop does, and walks the rows in memory order.
+ */
+function binarise(
+  smooth: Float32Array,
+  rows: Float32Array,
+  width: number,
+  height: number,
+  r: number,
+  mask: BlockMask,
+): PackedBits {
+  const { block, blocksWide, blocksHigh, inside } = mask;
+  const words = (width + 31) >> 5;
+  const stride = words + 2;
+  const plane = new Int32Array(stride * height);
+  const n = 2 * r + 1;
+  const sums = new Float64Array(width);
+  for (let k = -r; k <= r; k++) {
+    const row = Math.min(height - 1, Math.max(0, k)) * width;
+    for (let x = 0; x < width; x++) sums[x] = (sums[x] ?? 0) + (rows[row + x] ?? 0);
+  }
+  const foreground = new Uint8Array(width); // this block row, 0 on the first and last column
+  let maskRow = -1;
+  for (let y = 0; y < height; y++) {
+    const row = y * width;
+    const add = Math.min(height - 1, y + r + 1) * width;
+    const drop = Math.max(0, y - r) * width;
+    const by = Math.floor(y / block);
+    if (y >= 1 && y < height - 1 && by < blocksHigh) {
+      if (by !== maskRow) {
+        maskRow = by;
+        foreground.fill(0);
+        for (let bx = 0; bx < blocksWide; bx++)
+          if (inside[by * blocksWide + bx] === 1)
+            foreground.fill(1, Math.max(1, bx * block), Math.min(width - 1, (bx + 1) * block));
+      }
+      for (let k = 0; k < words; k++) {
+        let word = 0;
+        for (let x = k << 5, end = Math.min(width, x + 32); x < end; x++) {
+          const sum = sums[x] ?? 0;
+          // +(boolean) keeps the loop free of a data-dependent branch, which mispredicts half the time.
+          if (foreground[x] === 1) word |= +((smooth[row + x] ?? 0) < Math.fround(sum / n)) << (x & 31);
+          sums[x] = sum + ((rows[add + x] ?? 0) - (rows[drop + x] ?? 0));
+        }
+        plane[y * stride + 1 + k] = word;
+      }
+    } else {
+      for (let x = 0; x < width; x++)
+        sums[x] = (sums[x] ?? 0) + ((rows[add + x] ?? 0) - (rows[drop + x] ?? 0));
+    }
+  }
+  return { stride, words, plane };
+}
+
+/** Taps of the smoothing along the ridges, px (odd, centred). */
+const SMOOTH_TAPS = 7;
+const SMOOTH_HALF = 3;
+
+/**
+ * Whether rounding x + v to the nearest integer (ties up, Math.round) gives x + round(v) for every
+ * integer |x| < 2^31, when x + v is computed in doubles. Rounding x + v errs by at most half an
+ * ulp of 2^31, 1.2e-7 px; unless v lies within 1e-6 px of a half-integer, x + v stays strictly
+ * inside the same rounding interval as the exact sum, whose rounding is x + round(v).
+ */
+function offsetRoundsExactly(v: number): boolean {
+  return Math.abs(v - Math.floor(v) - 0.5) > 1e-6;
+}
+
+/**
+ * Smooths along the local ridge direction (a 1-D average of SMOOTH_TAPS px per pixel) so that
+ * pores, sensor noise and small ridge breaks do not binarise into false endings. Tap s of pixel
+ * (x, y) in block b is the pixel (round(x + s cos b), round(y + s sin b)); taps outside the image
+ * are left out of the average.
+ *
+ * The direction is constant per block, so each block's taps are fixed offsets
+ * (round(s cos b), round(s sin b)), exact by offsetRoundsExactly; away from the image edge they are
+ * fixed index offsets and need no bounds checks. Blocks whose taps land on a rounding tie (none in
+ * the fixtures) take the per-pixel formula instead.
  */
 function smoothAlongRidges(
   source: Float32Array,
   width: number,
   height: number,
   field: OrientationField,
-  length: number,
-): Float32Array {
-  const out = new Float32Array(source.length);
-  const half = Math.floor(length / 2);
+  out: Float32Array,
+): void {
+  const { block, blocksWide, blocksHigh, angle } = field;
+  const half = SMOOTH_HALF;
+  const taps = SMOOTH_TAPS;
+  const blocks = blocksWide * blocksHigh;
+  const stepX = new Int32Array(blocks * taps);
+  const stepY = new Int32Array(blocks * taps);
+  const offsets = new Int32Array(blocks * taps);
+  const exact = new Uint8Array(blocks);
+  const cosines = new Float64Array(blocks);
+  const sines = new Float64Array(blocks);
+  for (let b = 0; b < blocks; b++) {
+    const theta = angle[b] ?? 0;
+    const dx = Math.cos(theta);
+    const dy = Math.sin(theta);
+    cosines[b] = dx;
+    sines[b] = dy;
+    let ok = 1;
+    for (let s = -half; s <= half; s++) {
+      if (!offsetRoundsExactly(s * dx) || !offsetRoundsExactly(s * dy)) ok = 0;
+      const k = b * taps + s + half;
+      stepX[k] = Math.round(s * dx);
+      stepY[k] = Math.round(s * dy);
+      offsets[k] = (stepY[k] ?? 0) * width + (stepX[k] ?? 0);
+    }
+    exact[b] = ok;
+  }
   for (let y = 0; y < height; y++) {
-    const by = Math.min(field.blocksHigh - 1, Math.floor(y / field.block));
-    for (let x = 0; x < width; x++) {
-      const bx = Math.min(field.blocksWide - 1, Math.floor(x / field.block));
-      const theta = field.angle[by * field.blocksWide + bx] ?? 0;
-      const dx = Math.cos(theta);
-      const dy = Math.sin(theta);
-      let sum = 0;
-      let count = 0;
-      for (let s = -half; s <= half; s++) {
-        const sx = Math.round(x + s * dx);
-        const sy = Math.round(y + s * dy);
-        if (sx < 0 || sy < 0 || sx >= width || sy >= height) continue;
-        sum += source[sy * width + sx] ?? 0;
-        count++;
+    const by = Math.min(blocksHigh - 1, Math.floor(y / block));
+    const rowInside = y >= half && y < height - half;
+    for (let bx = 0; bx < blocksWide; bx++) {
+      const b = by * blocksWide + bx;
+      const x0 = bx * block;
+      const x1 = bx === blocksWide - 1 ? width : x0 + block;
+      if (exact[b] !== 1) {
+        const dx = cosines[b] ?? 0;
+        const dy = sines[b] ?? 0;
+        for (let x = x0; x < x1; x++) out[y * width + x] = smoothPixel(source, width, height, x, y, dx, dy);
+        continue;
       }
-      out[y * width + x] = sum / count;
+      const o = b * taps;
+      const inner0 = rowInside ? Math.max(x0, half) : x1;
+      const inner1 = Math.max(inner0, Math.min(x1, width - half));
+      for (let x = x0; x < inner0; x++)
+        out[y * width + x] = smoothEdgePixel(source, width, height, x, y, stepX, stepY, o);
+      const o0 = offsets[o] ?? 0;
+      const o1 = offsets[o + 1] ?? 0;
+      const o2 = offsets[o + 2] ?? 0;
+      const o3 = offsets[o + 3] ?? 0;
+      const o4 = offsets[o + 4] ?? 0;
+      const o5 = offsets[o + 5] ?? 0;
+      const o6 = offsets[o + 6] ?? 0;
+      for (let i = y * width + inner0, end = y * width + inner1; i < end; i++) {
+        // Exact sums (see above), so pairing them for speed changes nothing.
+        const sum =
+          (source[i + o0] ?? 0) +
+          (source[i + o1] ?? 0) +
+          ((source[i + o2] ?? 0) + (source[i + o3] ?? 0)) +
+          ((source[i + o4] ?? 0) + (source[i + o5] ?? 0) + (source[i + o6] ?? 0));
+        out[i] = sum / taps;
+      }
+      for (let x = inner1; x < x1; x++)
+        out[y * width + x] = smoothEdgePixel(source, width, height, x, y, stepX, stepY, o);
     }
   }
-  return out;
 }
 
-/** Zhang-Suen thinning in place: ridges (1) shrink to 8-connected lines one pixel wide. */
-function thin(bits: Uint8Array, width: number, height: number): void {
-  const remove: number[] = [];
-  let changed = true;
-  while (changed) {
-    changed = false;
-    for (let step = 0; step < 2; step++) {
-      remove.length = 0;
-      for (let y = 1; y < height - 1; y++) {
-        for (let x = 1; x < width - 1; x++) {
-          const i = y * width + x;
-          if (bits[i] !== 1) continue;
-          const p2 = bits[i - width] ?? 0;
-          const p3 = bits[i - width + 1] ?? 0;
-          const p4 = bits[i + 1] ?? 0;
-          const p5 = bits[i + width + 1] ?? 0;
-          const p6 = bits[i + width] ?? 0;
-          const p7 = bits[i + width - 1] ?? 0;
-          const p8 = bits[i - 1] ?? 0;
-          const p9 = bits[i - width - 1] ?? 0;
-          const neighbours = p2 + p3 + p4 + p5 + p6 + p7 + p8 + p9;
-          if (neighbours < 2 || neighbours > 6) continue;
-          const ring = [p2, p3, p4, p5, p6, p7, p8, p9, p2];
-          let transitions = 0;
-          for (let k = 0; k < 8; k++) if (ring[k] === 0 && ring[k + 1] === 1) transitions++;
-          if (transitions !== 1) continue;
-          if (
-            step === 0 ? p2 * p4 * p6 !== 0 || p4 * p6 * p8 !== 0 : p2 * p4 * p8 !== 0 || p2 * p6 * p8 !== 0
-          )
-            continue;
-          remove.push(i);
-        }
+/** The smoothing at a pixel near the image edge, from its block's tap offsets at `first`. */
+function smoothEdgePixel(
+  source: Float32Array,
+  width: number,
+  height: number,
+  x: number,
+  y: number,
+  stepX: Int32Array,
+  stepY: Int32Array,
+  first: number,
+): number {
+  let sum = 0;
+  let count = 0;
+  for (let k = first; k < first + SMOOTH_TAPS; k++) {
+    const sx = x + (stepX[k] ?? 0);
+    const sy = y + (stepY[k] ?? 0);
+    if (sx < 0 || sy < 0 || sx >= width || sy >= height) continue;
+    sum += source[sy * width + sx] ?? 0;
+    count++;
+  }
+  return sum / count;
+}
+
+/** The smoothing at one pixel by the defining formula; taps outside the image are left out. */
+function smoothPixel(
+  source: Float32Array,
+  width: number,
+  height: number,
+  x: number,
+  y: number,
+  dx: number,
+  dy: number,
+): number {
+  let sum = 0;
+  let count = 0;
+  for (let s = -SMOOTH_HALF; s <= SMOOTH_HALF; s++) {
+    const sx = Math.round(x + s * dx);
+    const sy = Math.round(y + s * dy);
+    if (sx < 0 || sy < 0 || sx >= width || sy >= height) continue;
+    sum += source[sy * width + sx] ?? 0;
+    count++;
+  }
+  return sum / count;
+}
+
+/**
+ * Zhang-Suen thinning (CACM 27(3), 1984) in place: ridges shrink to 8-connected lines one pixel
+ * wide. Rows 0 and height - 1 must be empty. Each sub-iteration deletes, all at once, the pixels
+ * with 2 to 6 of the 8 neighbours p2 (north) ... p9 (north-west, clockwise) set, exactly one 0-to-1
+ * transition around p2 ... p9 p2, and p2 p4 p6 = p4 p6 p8 = 0 (first) or p2 p4 p8 = p2 p6 p8 = 0
+ * (second); it stops when a pass of both deletes nothing.
+ *
+ * The test runs on 32 pixels at once: each neighbour is a shifted copy of the word, the neighbour
+ * count is a bit-sliced adder. A word's test depends only on the 3x3 words around it, so a word is
+ * tested again only when one of those lost pixels since its previous test of the same kind.
+ */
+function thin(bits: PackedBits, height: number): void {
+  const { stride, words, plane } = bits;
+  // The last sub-iteration that must test each word: the next two after a word around it lost
+  // pixels (one of each kind), and the first two for every word.
+  const due = new Int32Array(plane.length).fill(1);
+  const doomedAt = new Int32Array(plane.length);
+  const doomedMask = new Int32Array(plane.length);
+  // Two sub-iterations in a row that delete nothing leave nothing to delete ever after: the same
+  // skeleton as stopping at the end of a quiet pass.
+  let quiet = 0;
+  for (let t = 0; quiet < 2; t++) {
+    const first = (t & 1) === 0;
+    let count = 0;
+    for (let y = 1; y < height - 1; y++) {
+      for (let i = y * stride + 1, end = y * stride + 1 + words; i < end; i++) {
+        const centre = plane[i] ?? 0;
+        if (centre === 0 || (due[i] ?? 0) < t) continue;
+        const above = i - stride;
+        const below = i + stride;
+        const up = plane[above] ?? 0;
+        const down = plane[below] ?? 0;
+        // Bit b of p4 is the east neighbour of pixel b, and so on round the ring.
+        const p2 = up;
+        const p3 = (up >>> 1) | ((plane[above + 1] ?? 0) << 31);
+        const p4 = (centre >>> 1) | ((plane[i + 1] ?? 0) << 31);
+        const p5 = (down >>> 1) | ((plane[below + 1] ?? 0) << 31);
+        const p6 = down;
+        const p7 = (down << 1) | ((plane[below - 1] ?? 0) >>> 31);
+        const p8 = (centre << 1) | ((plane[i - 1] ?? 0) >>> 31);
+        const p9 = (up << 1) | ((plane[above - 1] ?? 0) >>> 31);
+        // Neighbour count n = b0 + 2 b1 + 4 b2 + 8 b3 by full adders.
+        let half = p2 ^ p3;
+        const s1 = half ^ p4;
+        const c1 = (p2 & p3) | (p4 & half);
+        half = p5 ^ p6;
+        const s2 = half ^ p7;
+        const c2 = (p5 & p6) | (p7 & half);
+        const s3 = p8 ^ p9;
+        const c3 = p8 & p9;
+        half = s1 ^ s2;
+        const b0 = half ^ s3;
+        const c4 = (s1 & s2) | (s3 & half);
+        half = c1 ^ c2;
+        const s5 = half ^ c3;
+        const c5 = (c1 & c2) | (c3 & half);
+        const b1 = s5 ^ c4;
+        const c6 = s5 & c4;
+        const b2 = c5 ^ c6;
+        const b3 = c5 & c6;
+        const twoToSix = (b1 | b2) & ~b3 & ~(b2 & b1 & b0); // 2 <= n <= 6 (n = 8 has only b3)
+        // Exactly one 0-to-1 transition: `once` collects transitions, `twice` repeats.
+        let once = ~p2 & p3;
+        let twice = 0;
+        let step = ~p3 & p4;
+        twice |= once & step;
+        once |= step;
+        step = ~p4 & p5;
+        twice |= once & step;
+        once |= step;
+        step = ~p5 & p6;
+        twice |= once & step;
+        once |= step;
+        step = ~p6 & p7;
+        twice |= once & step;
+        once |= step;
+        step = ~p7 & p8;
+        twice |= once & step;
+        once |= step;
+        step = ~p8 & p9;
+        twice |= once & step;
+        once |= step;
+        step = ~p9 & p2;
+        twice |= once & step;
+        once |= step;
+        const corner = first ? ~(p2 & p4 & p6) & ~(p4 & p6 & p8) : ~(p2 & p4 & p8) & ~(p2 & p6 & p8);
+        const doomed = centre & twoToSix & once & ~twice & corner;
+        if (doomed === 0) continue;
+        doomedAt[count] = i;
+        doomedMask[count] = doomed;
+        count++;
       }
-      for (const i of remove) bits[i] = 0;
-      if (remove.length > 0) changed = true;
     }
+    for (let k = 0; k < count; k++) {
+      const i = doomedAt[k] ?? 0;
+      plane[i] = (plane[i] ?? 0) & ~(doomedMask[k] ?? 0);
+      for (let j = i - stride - 1; j <= i + stride - 1; j += stride) {
+        due[j] = t + 2;
+        due[j + 1] = t + 2;
+        due[j + 2] = t + 2;
+      }
+    }
+    quiet = count === 0 ? quiet + 1 : 0;
   }
 }
+
+/** Sets `bits` (zeroed, width * height) from a packed image; returns the set pixels in row-major order. */
+function unpack(packed: PackedBits, width: number, height: number, bits: Uint8Array): Int32Array {
+  const { stride, words, plane } = packed;
+  let count = 0;
+  for (let i = 0; i < plane.length; i++) {
+    const word = plane[i] ?? 0;
+    if (word !== 0) count += popcount(word);
+  }
+  const set = new Int32Array(count);
+  let n = 0;
+  for (let y = 0; y < height; y++) {
+    for (let k = 0; k < words; k++) {
+      let word = plane[y * stride + 1 + k] ?? 0;
+      while (word !== 0) {
+        const lowest = word & -word;
+        const i = y * width + (k << 5) + 31 - Math.clz32(lowest);
+        bits[i] = 1;
+        set[n++] = i;
+        word ^= lowest;
+      }
+    }
+  }
+  return set;
+}
+
+/** Number of set bits in a 32-bit word. */
+function popcount(word: number): number {
+  let v = word - ((word >>> 1) & 0x55555555);
+  v = (v & 0x33333333) + ((v >>> 2) & 0x33333333);
+  return (Math.imul((v + (v >>> 4)) & 0x0f0f0f0f, 0x01010101) >>> 24) & 0xff;
+}
+
+/**
+ * The 8-neighbourhood of pixel i as one byte: bit k is Zhang and Suen's neighbour p(k + 2), that is
+ * p2 north (i - width), then clockwise p3 north-east ... p9 north-west (y downwards).
+ */
+function neighbourCode(bits: Uint8Array, width: number, i: number): number {
+  return (
+    (bits[i - width] ?? 0) |
+    ((bits[i - width + 1] ?? 0) << 1) |
+    ((bits[i + 1] ?? 0) << 2) |
+    ((bits[i + width + 1] ?? 0) << 3) |
+    ((bits[i + width] ?? 0) << 4) |
+    ((bits[i + width - 1] ?? 0) << 5) |
+    ((bits[i - 1] ?? 0) << 6) |
+    ((bits[i - width - 1] ?? 0) << 7)
+  );
+}
+
+/** Crossing number for every neighbour byte: half the number of 0/1 changes around the ring. */
+function crossingTable(): Uint8Array {
+  const table = new Uint8Array(256);
+  for (let code = 0; code < 256; code++) {
+    let changes = 0;
+    for (let k = 0; k < 8; k++) if (((code >> k) & 1) !== ((code >> ((k + 1) % 8)) & 1)) changes++;
+    table[code] = changes / 2;
+  }
+  return table;
+}
+
+const CROSSINGS = crossingTable();
 
 const RING_X = [1, 1, 0, -1, -1, -1, 0, 1];
 const RING_Y = [0, 1, 1, 1, 0, -1, -1, -1];
 
-/** Crossing number: half the number of 0/1 changes around the 8-neighbourhood. */
-function crossingNumber(bits: Uint8Array, width: number, i: number): number {
-  let changes = 0;
-  for (let k = 0; k < 8; k++) {
-    const a = bits[i + (RING_Y[k] ?? 0) * width + (RING_X[k] ?? 0)] ?? 0;
-    const b = bits[i + (RING_Y[(k + 1) % 8] ?? 0) * width + (RING_X[(k + 1) % 8] ?? 0)] ?? 0;
-    if (a !== b) changes++;
-  }
-  return changes / 2;
+/** Index offsets of the 8 neighbours in RING order (east, then clockwise with y downwards). */
+function ringOffsets(width: number): Int32Array {
+  const ring = new Int32Array(8);
+  for (let k = 0; k < 8; k++) ring[k] = (RING_Y[k] ?? 0) * width + (RING_X[k] ?? 0);
+  return ring;
 }
 
 /**
  * Follows the skeleton from `start` for at most `steps` pixels without turning back. Returns where
- * it stopped and why: at another minutia, at the end of a line, or after `steps`.
+ * it stopped and whether that is a minutia (`kindAt` not 0; never when `kindAt` is null) rather than
+ * the end of a line or the step limit.
  */
 function trace(
   bits: Uint8Array,
-  width: number,
+  ring: Int32Array,
   start: number,
   steps: number,
-  isMinutia: (i: number) => boolean,
+  kindAt: Int8Array | null,
   from = -1,
-): { end: number; length: number; hit: boolean } {
+): { end: number; hit: boolean } {
   let previous = from;
   let current = start;
   for (let length = 1; length <= steps; length++) {
     let next = -1;
     for (let k = 0; k < 8; k++) {
-      const j = current + (RING_Y[k] ?? 0) * width + (RING_X[k] ?? 0);
+      const j = current + (ring[k] ?? 0);
       if (j === previous || j === start || j === from || bits[j] !== 1) continue;
       next = j;
       break;
     }
-    if (next < 0) return { end: current, length, hit: false };
+    if (next < 0) return { end: current, hit: false };
     previous = current;
     current = next;
-    if (isMinutia(current)) return { end: current, length, hit: true };
+    if (kindAt !== null && kindAt[current] !== 0) return { end: current, hit: true };
   }
-  return { end: current, length: steps, hit: false };
+  return { end: current, hit: false };
 }
+
+/** Offsets, in units of the margin, at which a minutia must still see the eroded foreground. */
+const MARGIN_PROBES = [0, 0, 1, 0, -1, 0, 0, 1, 0, -1, 1, 1, -1, -1, 1, -1, -1, 1];
 
 /**
  * Minutiae of a 500 ppi greyscale print. The pipeline: ridge period and orientation per block, a
  * blur and a smoothing along the ridges, binarisation against the local mean, Zhang-Suen thinning,
  * crossing numbers (1 ending, 3 bifurcation), then removal of minutiae near the foreground border
  * and of the pairs thinning invents (spurs, bridges, short segments, broken ridges).
+ *
+ * Buffers are sized from the image: two float planes and a few byte planes. About 10 ms for a
+ * 500x500 print on the 2-core station VM (bench/minutiae.ts).
+ * @throws {RangeError} when the image is below 32x32 px or the buffer does not match the size
  */
 export function extractMinutiae(image: GreyPixels): MinutiaeResult {
   checkImage(image);
@@ -349,78 +811,53 @@ export function extractMinutiae(image: GreyPixels): MinutiaeResult {
   const measured = ridgePeriod(image, field, mask).median;
   const period = Number.isFinite(measured) ? measured : 9;
 
-  const grey = new Float32Array(width * height);
-  for (let i = 0; i < grey.length; i++) grey[i] = pixels[i] ?? 0;
-  const smooth = smoothAlongRidges(boxBlur(grey, width, height, 1), width, height, field, 7);
-  const localMean = boxBlur(smooth, width, height, Math.max(3, Math.round(period * 0.9)));
-
+  // Two float planes carry the filter chain: a 3x3 blur, the smoothing along the ridges, then the
+  // local mean (radius about 0.9 periods), whose vertical pass binarises as it goes.
+  const a = new Float32Array(width * height);
+  const b = new Float32Array(width * height);
+  blur3x3(pixels, width, height, b);
+  const smooth = a;
+  smoothAlongRidges(b, width, height, field, smooth);
+  const meanRadius = Math.max(3, Math.round(period * 0.9));
+  blurRows(smooth, width, height, meanRadius, b);
   // A pixel is ridge when darker than its neighbourhood, inside the foreground.
-  const inForeground = (x: number, y: number) => blockSet(mask, mask.inside, x, y);
+  const ridges = binarise(smooth, b, width, height, meanRadius, mask);
+  thin(ridges, height);
+
+  // The skeleton as bytes for tracing, and its endings and bifurcations (crossing number 1 or 3),
+  // in row-major order.
   const bits = new Uint8Array(width * height);
-  for (let y = 1; y < height - 1; y++) {
-    for (let x = 1; x < width - 1; x++) {
-      const i = y * width + x;
-      if (inForeground(x, y) && (smooth[i] ?? 0) < (localMean[i] ?? 0)) bits[i] = 1;
-    }
-  }
-  thin(bits, width, height);
-
-  // Minutiae must lie a margin inside the foreground: the contact edge ends every ridge. Border
-  // blocks are only partly covered, so the margin is counted from the mask eroded by one block.
-  const core = erode(mask);
-  const inCore = (x: number, y: number) => blockSet(mask, core, x, y);
-  const margin = Math.ceil(period);
-  const deepInside = (x: number, y: number): boolean => {
-    for (const [dx, dy] of [
-      [0, 0],
-      [margin, 0],
-      [-margin, 0],
-      [0, margin],
-      [0, -margin],
-      [margin, margin],
-      [-margin, -margin],
-      [margin, -margin],
-      [-margin, margin],
-    ] as const) {
-      const sx = x + dx;
-      const sy = y + dy;
-      if (sx < 0 || sy < 0 || sx >= width || sy >= height || !inCore(sx, sy)) return false;
-    }
-    return true;
-  };
-
+  const skeleton = unpack(ridges, width, height, bits);
+  const crossings = CROSSINGS;
   const kindAt = new Int8Array(width * height); // 1 ending, 3 bifurcation
   const candidates: number[] = [];
-  for (let y = 1; y < height - 1; y++) {
-    for (let x = 1; x < width - 1; x++) {
-      const i = y * width + x;
-      if (bits[i] !== 1) continue;
-      const cn = crossingNumber(bits, width, i);
-      if (cn === 1 || cn === 3) {
-        kindAt[i] = cn;
-        candidates.push(i);
-      }
+  for (let k = 0; k < skeleton.length; k++) {
+    const i = skeleton[k] ?? 0;
+    const cn = crossings[neighbourCode(bits, width, i)] ?? 0;
+    if (cn === 1 || cn === 3) {
+      kindAt[i] = cn;
+      candidates.push(i);
     }
   }
 
   // Spurs (an ending that reaches a bifurcation within a period), short segments (two endings joined
   // within a period) and bridges (two bifurcations joined within a period) are thinning artefacts.
+  const ring = ringOffsets(width);
   const removed = new Uint8Array(width * height);
-  const isMinutia = (i: number) => kindAt[i] !== 0;
   const reach = Math.ceil(period);
   for (const i of candidates) {
     if (removed[i] === 1) continue;
     if (kindAt[i] === 1) {
-      const { end, hit } = trace(bits, width, i, reach, isMinutia);
+      const { end, hit } = trace(bits, ring, i, reach, kindAt);
       if (hit) {
         removed[i] = 1;
         removed[end] = 1;
       }
     } else {
       for (let k = 0; k < 8; k++) {
-        const j = i + (RING_Y[k] ?? 0) * width + (RING_X[k] ?? 0);
+        const j = i + (ring[k] ?? 0);
         if (bits[j] !== 1) continue;
-        const { end, hit } = trace(bits, width, j, reach, isMinutia, i);
+        const { end, hit } = trace(bits, ring, j, reach, kindAt, i);
         if (hit && kindAt[end] === 3) {
           removed[i] = 1;
           removed[end] = 1;
@@ -429,29 +866,38 @@ export function extractMinutiae(image: GreyPixels): MinutiaeResult {
     }
   }
 
+  // Minutiae must lie a margin inside the foreground: the contact edge ends every ridge. Border
+  // blocks are only partly covered, so the margin is counted from the mask eroded by one block.
+  const core = erode(mask);
+  const margin = Math.ceil(period);
   const kept: Minutia[] = [];
   for (const i of candidates) {
     if (removed[i] === 1) continue;
     const x = i % width;
     const y = (i - x) / width;
-    if (!deepInside(x, y)) continue;
+    if (!deepInside(mask, core, width, height, x, y, margin)) continue;
     const kind: MinutiaKind = kindAt[i] === 1 ? 'ending' : 'bifurcation';
-    kept.push({ x, y, kind, angle: directionAt(bits, width, i, reach, kind) });
+    kept.push({ x, y, kind, angle: directionAt(bits, ring, width, i, reach, kind) });
   }
 
   // Broken ridges: two endings facing each other within about a period are one ridge with a gap.
-  const final: Minutia[] = [];
+  // hypot(dx, dy) >= max(|dx|, |dy|), so pairs further apart on either axis need no hypot.
+  const gap = period * 0.8;
   const dropped = new Uint8Array(kept.length);
   for (let a = 0; a < kept.length; a++) {
+    const p = kept[a] as Minutia;
     for (let b = a + 1; b < kept.length; b++) {
-      const p = kept[a] as Minutia;
       const q = kept[b] as Minutia;
-      if (Math.hypot(p.x - q.x, p.y - q.y) < period * 0.8) {
+      const dx = p.x - q.x;
+      const dy = p.y - q.y;
+      if (Math.abs(dx) >= gap || Math.abs(dy) >= gap) continue;
+      if (Math.hypot(dx, dy) < gap) {
         dropped[a] = 1;
         dropped[b] = 1;
       }
     }
   }
+  const final: Minutia[] = [];
   for (let a = 0; a < kept.length; a++) if (dropped[a] === 0) final.push(kept[a] as Minutia);
   return { minutiae: final, mask, period };
 }
@@ -462,6 +908,24 @@ function blockSet(mask: BlockMask, flags: Uint8Array, x: number, y: number): boo
   const by = Math.floor(y / mask.block);
   if (bx >= mask.blocksWide || by >= mask.blocksHigh) return false;
   return flags[by * mask.blocksWide + bx] === 1;
+}
+
+/** Whether (x, y) and the eight points `margin` px away (axes and diagonals) lie in `core` blocks. */
+function deepInside(
+  mask: BlockMask,
+  core: Uint8Array,
+  width: number,
+  height: number,
+  x: number,
+  y: number,
+  margin: number,
+): boolean {
+  for (let k = 0; k < MARGIN_PROBES.length; k += 2) {
+    const sx = x + (MARGIN_PROBES[k] ?? 0) * margin;
+    const sy = y + (MARGIN_PROBES[k + 1] ?? 0) * margin;
+    if (sx < 0 || sy < 0 || sx >= width || sy >= height || !blockSet(mask, core, sx, sy)) return false;
+  }
+  return true;
 }
 
 /** Blocks of `mask` whose eight neighbours are all inside too. */
@@ -480,20 +944,27 @@ function erode(mask: BlockMask): Uint8Array {
 }
 
 /** Direction of the ridge at a minutia: from the minutia towards a point `reach` px along it. */
-function directionAt(bits: Uint8Array, width: number, i: number, reach: number, kind: MinutiaKind): number {
+function directionAt(
+  bits: Uint8Array,
+  ring: Int32Array,
+  width: number,
+  i: number,
+  reach: number,
+  kind: MinutiaKind,
+): number {
   const x = i % width;
   const y = (i - x) / width;
   let end = i;
   if (kind === 'ending') {
-    end = trace(bits, width, i, reach, () => false).end;
+    end = trace(bits, ring, i, reach, null).end;
   } else {
     // For a bifurcation, average the directions of its branches: they point along the ridge pair.
     let sx = 0;
     let sy = 0;
     for (let k = 0; k < 8; k++) {
-      const j = i + (RING_Y[k] ?? 0) * width + (RING_X[k] ?? 0);
+      const j = i + (ring[k] ?? 0);
       if (bits[j] !== 1) continue;
-      const e = trace(bits, width, j, reach, () => false, i).end;
+      const e = trace(bits, ring, j, reach, null, i).end;
       const ex = e % width;
       sx += ex - x;
       sy += (e - ex) / width - y;

@@ -1,5 +1,11 @@
+import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { extractMinutiae, foregroundBlocks, ridgePeriod } from '../../../protocol/fingerprint/ridges.ts';
+import {
+  extractMinutiae,
+  foregroundBlocks,
+  type Minutia,
+  ridgePeriod,
+} from '../../../protocol/fingerprint/ridges.ts';
 import { decodePgm } from '../../../station/imaging/grey-image.ts';
 import { readFixture } from '../../support/fixtures.ts';
 
@@ -72,6 +78,39 @@ describe('minutiae', () => {
     // The upper ending's ridge leaves upwards (-y), the lower one's downwards.
     expect(Math.sin(top?.angle ?? 0)).toBeLessThan(-0.8);
     expect(Math.sin(bottom?.angle ?? 0)).toBeGreaterThan(0.8);
+  });
+
+  // Golden values recorded with the direct per-pixel implementation (per-pixel trigonometry and
+  // rounding, full-image Zhang-Suen scans) that the fast one replaced: any change to the filters,
+  // the thinning or the clean-up that moves a single minutia, or an angle by 1e-9 rad, fails here.
+  const digest = (minutiae: readonly Minutia[]) =>
+    createHash('sha256')
+      .update(minutiae.map((m) => `${m.x},${m.y},${m.kind},${m.angle.toFixed(9)}`).join(';'))
+      .digest('hex');
+
+  it("finds the reference minutiae on NIST's 500x500 print", () => {
+    const nist = readFixture('wsq/nistFinger_500x500.raw');
+    const { minutiae, period } = extractMinutiae({ width: 500, height: 500, pixels: nist });
+    expect(period).toBe(9);
+    expect(minutiae).toHaveLength(181);
+    expect(minutiae.filter((m) => m.kind === 'ending')).toHaveLength(129);
+    expect(minutiae[0]).toEqual({ x: 124, y: 26, kind: 'ending', angle: 0.11065722117389563 });
+    expect(digest(minutiae)).toBe('3571cb24497770c1b30f0a0193f104c7889fc6776c2059b6297abe6c5ec37068');
+  });
+
+  it('finds the reference minutiae on a crop whose sides are not whole blocks', () => {
+    // 467x483 from (13, 9): partial last blocks, and ridge windows that reach row and column 0.
+    const nist = readFixture('wsq/nistFinger_500x500.raw');
+    const width = 467;
+    const height = 483;
+    const pixels = new Uint8Array(width * height);
+    for (let y = 0; y < height; y++)
+      pixels.set(nist.subarray((y + 9) * 500 + 13, (y + 9) * 500 + 13 + width), y * width);
+    const { minutiae, period } = extractMinutiae({ width, height, pixels });
+    expect(period).toBeCloseTo(8.666666666666666, 12);
+    expect(minutiae).toHaveLength(160);
+    expect(minutiae.filter((m) => m.kind === 'ending')).toHaveLength(108);
+    expect(digest(minutiae)).toBe('7bf7373d1c2d025d242457c066821561141d257f2d95f555e325f769c33d5ccb');
   });
 
   it('counts tens of minutiae, not hundreds, on the SFinGe reference prints', () => {
