@@ -6,6 +6,16 @@
 
 export type { BlockGrid } from './blocks.ts';
 export type { CropBox } from './crop.ts';
+export {
+  assessFeedback,
+  FEEDBACK_CODES,
+  FEEDBACK_MESSAGES,
+  FEEDBACK_THRESHOLDS,
+  type FeedbackCode,
+  noFingerFeedback,
+  type OfficerMessage,
+  type QualityFeedback,
+} from './feedback.ts';
 export { HISTOGRAM_BOUNDARIES, HISTOGRAM_FAMILIES, type HistogramFamily } from './histogram.ts';
 export { MAX_INPUT_SIDE, MAX_PRINT_HEIGHT, MAX_PRINT_WIDTH, MIN_SIDE } from './limits.ts';
 export type { LocalRegionMaps } from './local-regions.ts';
@@ -38,3 +48,33 @@ export {
   QUALITY_MEASURE_NAMES,
   type QualityMeasureName,
 } from './names.ts';
+export {
+  assessPreview,
+  PREVIEW_THRESHOLDS,
+  type PreviewAssessment,
+  type PreviewError,
+  type PreviewErrorReason,
+  type PreviewOptions,
+  type PreviewResult,
+} from './preview.ts';
+export {
+  type FingerScore,
+  SCORE_IDENTITY,
+  type ScoreError,
+  type ScoreIdentity,
+  type ScoreOptions,
+  type ScoreResult,
+  scoreFinger,
+  scoreOf,
+} from './score.ts';
+export {
+  SCORE_FEATURES,
+  type ScoreFeature,
+  type ScoreModel,
+  type ScoreModelFeature,
+  scoreFeatureVector,
+  scoreFromFeatures,
+  Z_LIMIT,
+} from './score-features.ts';
+export { SCORE_MODEL } from './score-model.ts';
+export { type PrintSignals, printSignals } from './score-signals.ts';
