@@ -20,7 +20,7 @@ import {
 import { renderFinger } from '../simulators/fingerprint/generator.ts';
 import { decodePgm } from '../station/imaging/grey-image.ts';
 import { readFixture } from '../test/support/fixtures.ts';
-import { type Summary, summarize } from './stats.ts';
+import { type Summary, summarize, timeRuns } from './stats.ts';
 
 const runs = Number(process.env.BENCH_RUNS ?? 51);
 const warm = 5;
@@ -35,17 +35,6 @@ images.push([
   renderFinger({ personSeed: 1, width: 500, height: 500 }).image,
 ]);
 
-function timed(fn: () => unknown): number[] {
-  for (let i = 0; i < warm; i++) fn();
-  const samples: number[] = [];
-  for (let i = 0; i < runs; i++) {
-    const start = performance.now();
-    fn();
-    samples.push(performance.now() - start);
-  }
-  return samples;
-}
-
 function prelude(image: GreyPixels): void {
   const field = blockOrientation(image.pixels, image.width, image.height, 16);
   ridgePeriod(image, field, foregroundBlocks(image, 16));
@@ -59,8 +48,8 @@ for (const [name, image] of images) {
   perImage[name] = {
     size: `${image.width}x${image.height}`,
     minutiae: extractMinutiae(image).minutiae.length,
-    extract: summarize(timed(() => extractMinutiae(image))),
-    prelude: summarize(timed(() => prelude(image))),
+    extract: summarize(timeRuns(runs, warm, () => extractMinutiae(image))),
+    prelude: summarize(timeRuns(runs, warm, () => prelude(image))),
   };
 }
 

@@ -14,21 +14,10 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { downscaleBox } from '../protocol/image/downscale.ts';
 import { assessPreview, type GreyImage, scoreFinger } from '../protocol/quality/index.ts';
 import { renderFinger } from '../simulators/fingerprint/generator.ts';
-import { type Summary, summarize } from './stats.ts';
+import { type Summary, summarize, timeRuns } from './stats.ts';
 
 const runs = Number(process.env.BENCH_RUNS ?? 31);
 const warm = 5;
-
-function timed(n: number, fn: () => unknown): number[] {
-  for (let i = 0; i < warm; i++) fn();
-  const samples: number[] = [];
-  for (let i = 0; i < n; i++) {
-    const start = performance.now();
-    fn();
-    samples.push(performance.now() - start);
-  }
-  return samples;
-}
 
 const prints: [string, GreyImage][] = [
   ['good, personSeed 1', renderFinger({ personSeed: 1 }).image],
@@ -42,7 +31,7 @@ const score: Record<string, Summary & { score: number }> = {};
 const pooled: number[] = [];
 for (const [name, image] of prints) {
   const r = scoreFinger(image);
-  const samples = timed(runs, () => scoreFinger(image));
+  const samples = timeRuns(runs, warm, () => scoreFinger(image));
   pooled.push(...samples);
   score[name] = { ...summarize(samples), score: r.ok ? r.value.score : -1 };
 }
@@ -66,7 +55,7 @@ for (const [name, condition] of [
 }
 const preview: Record<string, Summary & { framesPerSecond: number }> = {};
 for (const [name, image, ppi] of frames) {
-  const s = summarize(timed(runs * 10, () => assessPreview(image, { ppi })));
+  const s = summarize(timeRuns(runs * 10, warm, () => assessPreview(image, { ppi })));
   preview[name] = { ...s, framesPerSecond: Math.round(1000 / Math.max(s.p95, 0.001)) };
 }
 

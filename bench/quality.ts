@@ -27,7 +27,7 @@ import { regionOfInterest } from '../protocol/quality/roi.ts';
 import { renderFinger } from '../simulators/fingerprint/generator.ts';
 import { decodePgm } from '../station/imaging/grey-image.ts';
 import { readFixture } from '../test/support/fixtures.ts';
-import { type Summary, summarize } from './stats.ts';
+import { type Summary, summarize, timeRuns } from './stats.ts';
 
 const runs = Number(process.env.BENCH_RUNS ?? 31);
 const warm = 5;
@@ -102,17 +102,6 @@ function stages(image: Raster): Record<Group, number> {
   return t as Record<Group, number>;
 }
 
-function timed(n: number, fn: () => unknown): number[] {
-  for (let i = 0; i < warm; i++) fn();
-  const samples: number[] = [];
-  for (let i = 0; i < n; i++) {
-    const start = performance.now();
-    fn();
-    samples.push(performance.now() - start);
-  }
-  return samples;
-}
-
 const perImage: Record<
   string,
   { size: string; groups: Record<string, Summary>; total: Summary; totalWithExtraction: Summary }
@@ -123,9 +112,9 @@ for (const [name, image] of images) {
   for (let i = 0; i < warm; i++) stages(image);
   for (let i = 0; i < runs; i++)
     for (const [g, ms] of Object.entries(stages(image)) as [Group, number][]) samples.get(g)?.push(ms);
-  const total = summarize(timed(runs, () => computeQualityMeasures(image, { minutiae: supplied })));
+  const total = summarize(timeRuns(runs, warm, () => computeQualityMeasures(image, { minutiae: supplied })));
   const totalWithExtraction = summarize(
-    timed(Math.max(5, Math.round(runs / 3)), () => computeQualityMeasures(image)),
+    timeRuns(Math.max(5, Math.round(runs / 3)), warm, () => computeQualityMeasures(image)),
   );
   perImage[name] = {
     size: `${image.width}x${image.height}`,

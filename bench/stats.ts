@@ -12,3 +12,15 @@ export function summarize(samples: readonly number[]): Summary {
   const round = (v: number) => Math.round(v * 100) / 100;
   return { n: sorted.length, median: round(at(0.5)), p95: round(at(0.95)), min: round(sorted[0] ?? 0) };
 }
+
+/** Times `fn` `runs` times after `warm` untimed calls; the samples in ms. */
+export function timeRuns(runs: number, warm: number, fn: () => unknown): number[] {
+  for (let i = 0; i < warm; i++) fn();
+  const samples: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    const start = performance.now();
+    fn();
+    samples.push(performance.now() - start);
+  }
+  return samples;
+}

@@ -9,7 +9,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { decodeWsq, encodeWsq, inspectWsq, psnr } from '../protocol/wsq/index.ts';
 import { renderFinger, renderSlap } from '../simulators/fingerprint/generator.ts';
 import { readFixture } from '../test/support/fixtures.ts';
-import { summarize } from './stats.ts';
+import { summarize, timeRuns } from './stats.ts';
 
 const runs = Number(process.env.BENCH_RUNS ?? 31);
 const slapRuns = Math.max(3, Math.round(runs / 3));
@@ -30,18 +30,6 @@ function decodeOrThrow(bytes: Uint8Array): Uint8Array {
   const r = decodeWsq(bytes);
   if (!r.ok) throw new Error(`decode failed: ${r.error.reason} at ${r.error.offset}: ${r.error.detail}`);
   return r.value.pixels;
-}
-
-/** Times `fn` `n` times after `warm` untimed calls, ms. */
-function timed(n: number, warm: number, fn: () => unknown): number[] {
-  for (let i = 0; i < warm; i++) fn();
-  const samples: number[] = [];
-  for (let i = 0; i < n; i++) {
-    const start = performance.now();
-    fn();
-    samples.push(performance.now() - start);
-  }
-  return samples;
 }
 
 /** Bits per pixel and PSNR of one image at one rate, with NIST's figures when we have them. */
@@ -66,10 +54,10 @@ const slap = renderSlap({ personSeed: 3, hand: 'right' }).image;
 const slapFile = encodeOrThrow(slap);
 
 const times = {
-  encode500x500: summarize(timed(runs, 5, () => encodeOrThrow(finger))),
-  decode500x500: summarize(timed(runs, 5, () => decodeOrThrow(nistFile))),
-  encode1600x1500: summarize(timed(slapRuns, 2, () => encodeOrThrow(slap))),
-  decode1600x1500: summarize(timed(slapRuns, 2, () => decodeOrThrow(slapFile))),
+  encode500x500: summarize(timeRuns(runs, 5, () => encodeOrThrow(finger))),
+  decode500x500: summarize(timeRuns(runs, 5, () => decodeOrThrow(nistFile))),
+  encode1600x1500: summarize(timeRuns(slapRuns, 2, () => encodeOrThrow(slap))),
+  decode1600x1500: summarize(timeRuns(slapRuns, 2, () => decodeOrThrow(slapFile))),
 };
 
 const synthetic = [1, 2, 3].map((personSeed) => renderFinger({ personSeed, width: 500, height: 500 }).image);
