@@ -41,6 +41,7 @@ import {
 } from '../../protocol/scanner/framing.ts';
 import { type RenderedImage, renderFinger, renderSlap } from '../fingerprint/generator.ts';
 import type { SimulatedUsbBus } from '../hotplug/simulated-hotplug.ts';
+import { sleep } from '../sleep.ts';
 
 export const HID_SCENARIOS = [
   'good',
@@ -109,21 +110,6 @@ const MODE_FINGER: Record<CaptureModeName, number> = {
   'two-thumbs': 1,
   rolled: 2,
 };
-
-function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal?.aborted) return reject(new CanceledError());
-    const timer = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(new CanceledError());
-    };
-    signal?.addEventListener('abort', onAbort, { once: true });
-  });
-}
 
 /** The wire: host-to-device reports go straight in; device-to-host reports are paced. */
 class SimulatedHidPort implements HidPort {

@@ -17,7 +17,7 @@
  * (imaging failure, line noise, a corrupted data packet, a stalled transfer, a slow sensor, a wrong
  * password, the module unplugged half way through an image).
  */
-import { CanceledError, DriverError } from '../../drivers/errors.ts';
+import { DriverError } from '../../drivers/errors.ts';
 import type { SerialLink, SerialOpener } from '../../drivers/fingerprint/serial-port.ts';
 import {
   type SimulatorAction,
@@ -53,6 +53,7 @@ import {
 import { MAX_SEED, renderFinger } from '../fingerprint/generator.ts';
 import { mixSeed, Random } from '../fingerprint/random.ts';
 import { memoryLinePair } from '../serial/memory-line.ts';
+import { sleep } from '../sleep.ts';
 
 export const R30X_SCENARIOS = [
   'good',
@@ -134,21 +135,6 @@ interface Serving {
 interface Exchange {
   readonly link: SerialLink;
   readonly signal: AbortSignal;
-}
-
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal.aborted) return reject(new CanceledError());
-    const timer = setTimeout(() => {
-      signal.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(new CanceledError());
-    };
-    signal.addEventListener('abort', onAbort, { once: true });
-  });
 }
 
 /** Waits until performance.now() reaches `at` (timers may fire a little early, so loop). */
