@@ -120,49 +120,40 @@ export function foregroundCells(grid: CellGrid): Uint8Array {
   return closed;
 }
 
-function dilate(bits: Uint8Array, width: number, height: number): Uint8Array {
+/**
+ * 3 x 3 morphology on a 0/1 grid: a cell becomes `value` when it or any neighbour inside the image
+ * holds `value`. Cells outside the image count as neither, so an erosion (value 0) treats them as
+ * foreground and fingers cut by the edge keep their rim.
+ */
+function spread(bits: Uint8Array, width: number, height: number, value: 0 | 1): Uint8Array {
   const out = new Uint8Array(bits.length);
+  const other = 1 - value;
   for (let y = 0; y < height; y++) {
     for (let x = 0; x < width; x++) {
-      let on = 0;
-      for (let dy = -1; dy <= 1 && on === 0; dy++) {
+      let hit = false;
+      for (let dy = -1; dy <= 1 && !hit; dy++) {
         const yy = y + dy;
         if (yy < 0 || yy >= height) continue;
         for (let dx = -1; dx <= 1; dx++) {
           const xx = x + dx;
-          if (xx >= 0 && xx < width && bits[yy * width + xx] === 1) {
-            on = 1;
+          if (xx >= 0 && xx < width && bits[yy * width + xx] === value) {
+            hit = true;
             break;
           }
         }
       }
-      out[y * width + x] = on;
+      out[y * width + x] = hit ? value : other;
     }
   }
   return out;
 }
 
-/** Erosion that treats outside the image as foreground, so fingers cut by the edge keep their rim. */
+function dilate(bits: Uint8Array, width: number, height: number): Uint8Array {
+  return spread(bits, width, height, 1);
+}
+
 function erode(bits: Uint8Array, width: number, height: number): Uint8Array {
-  const out = new Uint8Array(bits.length);
-  for (let y = 0; y < height; y++) {
-    for (let x = 0; x < width; x++) {
-      let on = 1;
-      for (let dy = -1; dy <= 1 && on === 1; dy++) {
-        const yy = y + dy;
-        if (yy < 0 || yy >= height) continue;
-        for (let dx = -1; dx <= 1; dx++) {
-          const xx = x + dx;
-          if (xx >= 0 && xx < width && bits[yy * width + xx] === 0) {
-            on = 0;
-            break;
-          }
-        }
-      }
-      out[y * width + x] = on;
-    }
-  }
-  return out;
+  return spread(bits, width, height, 0);
 }
 
 /** Sets background components that do not touch the border and have at most `maxCells` cells. */
