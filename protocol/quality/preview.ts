@@ -58,8 +58,12 @@ export const PREVIEW_THRESHOLDS = {
   blockDarkness: 35,
   /** ... or (at 250 ppi and up) its std-dev is at least this, with some darkness (dry skin). */
   blockTexture: 20,
-  /** Present: ink at least this many grey levels below the glass (a latent on the glass: 34 to 55) ... */
-  minContrast: 62,
+  /**
+   * Present: ink at least this many grey levels below the glass ... Generated latents left on the
+   * glass reach 71 (0.7% of them at 69 or more); the faintest real contact, dry skin at severity
+   * 0.8, starts at 71 (0.1% below 69).
+   */
+  minContrast: 69,
   /** ... over at least this area at 500 ppi, px (a fingertip is about 90 000). */
   minArea500: 15000,
   /** Centred: centroid within this fraction of the side from the centre. */

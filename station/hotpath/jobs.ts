@@ -6,6 +6,16 @@
  * or, for the big pixel and file buffers, by transfer.
  */
 import { type Hand, type SlapSegmentation, segmentSlap } from '../../protocol/fingerprint/segment.ts';
+import {
+  assessPreview,
+  type CropBox,
+  type MinutiaPoint,
+  type PreviewAssessment,
+  type QualityFeedback,
+  type QualityMeasureName,
+  type ScoreIdentity,
+  scoreFinger,
+} from '../../protocol/quality/index.ts';
 import { decodeWsq, encodeWsq, type WsqImage } from '../../protocol/wsq/index.ts';
 import { type JobContext, JobInputError, type JobOutput } from './worker-runtime.ts';
 
@@ -28,8 +38,50 @@ export interface SegmentInput extends GreyInput {
   readonly missing?: readonly number[];
 }
 
+export interface FingerInput extends GreyInput {
+  /** Resolution written into the WSQ file; 500 when omitted (the score assumes 500 ppi). */
+  readonly ppi?: number;
+  /** WSQ bits per pixel; 0.75 when omitted. */
+  readonly bitRate?: number;
+  /** Also compress the finger to WSQ (default true). */
+  readonly wsq?: boolean;
+}
+
+/**
+ * One finger's quality, as it crosses back from the worker: the score with its identity and
+ * feedback, and the NFIQ 2 native measures by NIST's names, without the per-block maps.
+ */
+export interface FingerQuality {
+  /** Our unified score 0..100 (never an NFIQ 2 score; see `identity`). 0 when no finger is seen. */
+  readonly score: number;
+  readonly identity: ScoreIdentity;
+  /** What to tell the officer, most urgent first; empty for a good print. */
+  readonly feedback: readonly QualityFeedback[];
+  /** Every measure by NFIQ 2 name; undefined when the image held no print at all. NaN: not defined. */
+  readonly measures: Readonly<Record<QualityMeasureName, number>> | undefined;
+  /** Names whose value is NaN (a histogram family without any local region). */
+  readonly missing: readonly QualityMeasureName[];
+  /** The print inside the image after trimming its white frame, px. */
+  readonly print: CropBox | undefined;
+  /** Our extractor's minutiae, in image px (they fill the Minutiae_* measures). */
+  readonly minutiae: readonly MinutiaPoint[];
+}
+
+export interface FingerOutput {
+  readonly quality: FingerQuality;
+  /** The finger as WSQ, when asked for. */
+  readonly wsq: Uint8Array | undefined;
+}
+
+export interface PreviewInput extends GreyInput {
+  /** The frame's resolution: 500 full size, 125 for a 1/4 preview (default 500). */
+  readonly ppi?: number;
+}
+
 export interface HotpathJobs {
   segment: { readonly input: SegmentInput; readonly output: SlapSegmentation };
+  finger: { readonly input: FingerInput; readonly output: FingerOutput };
+  preview: { readonly input: PreviewInput; readonly output: PreviewAssessment };
   'wsq-encode': { readonly input: WsqEncodeInput; readonly output: Uint8Array };
   'wsq-decode': { readonly input: { readonly bytes: Uint8Array }; readonly output: WsqImage };
 }
@@ -46,12 +98,18 @@ type Handlers = {
 /** The station's job handlers. Run only inside workers (worker.ts). */
 export const STATION_JOBS: Handlers = {
   segment(input, ctx) {
-    const result = ctx.stage('segment', () =>
-      segmentSlap(input, {
-        hand: input.hand,
-        ...(input.missing === undefined ? {} : { missing: input.missing }),
-      }),
-    );
+    const result = ctx.stage('segment', () => {
+      try {
+        return segmentSlap(input, {
+          hand: input.hand,
+          ...(input.missing === undefined ? {} : { missing: input.missing }),
+        });
+      } catch (error) {
+        // segmentSlap throws only for impossible options (a missing position not on this hand).
+        if (error instanceof RangeError) throw new JobInputError('invalid-option', error.message);
+        throw error;
+      }
+    });
     if (!result.ok)
       throw new JobInputError(result.error.reason, `Segmentation refused the image: ${result.error.detail}`);
     return {
@@ -59,6 +117,52 @@ export const STATION_JOBS: Handlers = {
       // Distinct buffers only: transferring one twice is an error.
       transfer: [...new Set(result.value.fingers.map((f) => f.crop.pixels.buffer as ArrayBuffer))],
     };
+  },
+
+  finger(input, ctx) {
+    const scored = ctx.stage('quality', () => scoreFinger(input, { minutiae: 'extract' }));
+    if (!scored.ok)
+      throw new JobInputError(
+        scored.error.reason,
+        `Quality scoring refused the image: ${scored.error.detail}`,
+      );
+    const { score, identity, feedback, measures } = scored.value;
+    const quality: FingerQuality = {
+      score,
+      identity,
+      feedback,
+      measures: measures?.measures,
+      missing: measures?.missing ?? [],
+      print: measures?.crop,
+      minutiae: measures?.minutiae ?? [],
+    };
+    if (input.wsq === false) return { value: { quality, wsq: undefined } };
+    const encoded = ctx.stage('wsq', () =>
+      encodeWsq(input.pixels, {
+        width: input.width,
+        height: input.height,
+        ...(input.ppi === undefined ? {} : { ppi: input.ppi }),
+        ...(input.bitRate === undefined ? {} : { bitRate: input.bitRate }),
+      }),
+    );
+    if (!encoded.ok)
+      throw new JobInputError(
+        encoded.error.reason,
+        `WSQ encoding refused the finger: ${encoded.error.detail}`,
+      );
+    return { value: { quality, wsq: encoded.value }, transfer: [encoded.value.buffer as ArrayBuffer] };
+  },
+
+  preview(input, ctx) {
+    const assessed = ctx.stage('preview', () =>
+      assessPreview(input, input.ppi === undefined ? {} : { ppi: input.ppi }),
+    );
+    if (!assessed.ok)
+      throw new JobInputError(
+        assessed.error.reason,
+        `Preview assessment refused the frame: ${assessed.error.detail}`,
+      );
+    return { value: assessed.value };
   },
 
   'wsq-encode'(input, ctx) {

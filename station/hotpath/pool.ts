@@ -64,6 +64,11 @@ export interface RunOptions {
   readonly transfer?: readonly ArrayBuffer[];
   /** Overrides the kind's budget for this job, ms. */
   readonly budgetMs?: number;
+  /**
+   * 'urgent' jobs (live preview frames) wait ahead of every 'normal' one, in their own arrival
+   * order; a running job is never interrupted. Default 'normal'.
+   */
+  readonly priority?: 'normal' | 'urgent';
 }
 
 interface Job {
@@ -73,6 +78,7 @@ interface Job {
   readonly transfer: readonly ArrayBuffer[];
   readonly cancel: SharedArrayBuffer;
   readonly budgetMs: number;
+  readonly urgent: boolean;
   readonly enqueuedAt: number;
   startedAt: number;
   settled: boolean;
@@ -299,6 +305,7 @@ export class HotpathPool {
         transfer: options.transfer ?? [],
         cancel,
         budgetMs: options.budgetMs ?? this.#options.budgetsMs?.[kind] ?? DEFAULT_BUDGET_MS,
+        urgent: options.priority === 'urgent',
         enqueuedAt: performance.now(),
         startedAt: 0,
         settled: false,
@@ -316,7 +323,12 @@ export class HotpathPool {
         },
       };
       options.signal?.addEventListener('abort', job.onAbort, { once: true });
-      this.#queue.push(job);
+      if (job.urgent) {
+        const firstNormal = this.#queue.findIndex((queued) => !queued.urgent);
+        this.#queue.splice(firstNormal < 0 ? this.#queue.length : firstNormal, 0, job);
+      } else {
+        this.#queue.push(job);
+      }
       this.#pump();
     });
   }

@@ -54,6 +54,16 @@ const SCALES = [
   ['1/4 scale (125 ppi)', (image: GreyImage) => assess(downscaleBox(image, 4), 125)],
 ] as const;
 
+describe('latents left on the glass by many people', () => {
+  it('read as a finger at most once in 40 frames, at either scale', () => {
+    const frames = Array.from({ length: 40 }, (_, i) => frame(200 + i, 'no-finger', undefined, i % 3));
+    for (const [, look] of SCALES) {
+      const present = frames.filter((image) => look(image).fingerPresent).length;
+      expect(present).toBeLessThanOrEqual(1);
+    }
+  }, 60_000);
+});
+
 describe.each(SCALES)('%s', (_name, look) => {
   it.each(SEEDS)('a finger is present, centred, with a finger-sized area (seed %i)', (s) => {
     const a = look(frame(s));

@@ -181,7 +181,7 @@ describe('scoreFinger on bad input', () => {
 });
 
 describe('a good print', () => {
-  it('scores high, with no feedback, and passes supplied minutiae through to the record', () => {
+  it('scores high, with no feedback, and takes supplied or extracted minutiae into the record', () => {
     const image = good(HELD_OUT[1]);
     const plain = scoreFinger(image);
     expect(plain.ok).toBe(true);
@@ -201,6 +201,12 @@ describe('a good print', () => {
     expect(supplied.ok && supplied.value.measures?.measures.Minutiae_Count).toBe(3);
     // The score does not read minutiae.
     expect(supplied.ok && supplied.value.score).toBe(plain.value.score);
+
+    const extracted = scoreFinger(image, { minutiae: 'extract' });
+    expect(extracted.ok && extracted.value.minutiae).toBe('extracted');
+    // A good generated print carries dozens of minutiae; NFIQ 2 flags fewer than 5.
+    expect(extracted.ok && extracted.value.measures?.measures.Minutiae_Count).toBeGreaterThan(20);
+    expect(extracted.ok && extracted.value.score).toBe(plain.value.score);
   });
 });
 

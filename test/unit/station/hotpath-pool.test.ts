@@ -65,6 +65,23 @@ describe('the hot-path worker pool', () => {
     expect(Math.max(...results.map((r) => r.timings.queuedMs))).toBeGreaterThan(100);
   });
 
+  it('runs urgent jobs (preview frames) ahead of every queued normal one', async () => {
+    const hot = pool({ size: 1 });
+    await hot.ready();
+    const order: string[] = [];
+    const run = (name: string, priority: 'normal' | 'urgent') =>
+      hot.runAny('spin', { ms: name === 'busy' ? 100 : 5 }, { priority }).then(() => order.push(name));
+    const jobs = [
+      run('busy', 'normal'),
+      run('normal-1', 'normal'),
+      run('normal-2', 'normal'),
+      run('urgent-1', 'urgent'),
+      run('urgent-2', 'urgent'),
+    ];
+    await Promise.all(jobs);
+    expect(order).toEqual(['busy', 'urgent-1', 'urgent-2', 'normal-1', 'normal-2']);
+  });
+
   it('reports a job over its budget, and still returns its result', async () => {
     const reports: string[] = [];
     const hot = pool({ budgetsMs: { spin: 20 }, onOverBudget: (r) => reports.push(r.kind) });

@@ -1,0 +1,325 @@
+/**
+ * The station's hot-path API: assess one finger, assess a live preview frame, process a slap end to
+ * end. Everything runs in the worker pool (pool.ts), never on the event loop that serves the
+ * officer's screen; every result carries its stage timings and whether it kept its latency budget.
+ *
+ * A slap runs as a small job graph across the workers: the slap's WSQ starts at once beside the
+ * segmentation; as soon as the fingers are cut, each finger's quality and WSQ run as jobs of their
+ * own, so on two cores the whole slap costs about one segmentation plus two fingers of wall time.
+ *
+ * Pixels are copied into the pool unless the caller passes `transferPixels: true`, which moves the
+ * caller's buffer instead (the caller's array is emptied).
+ */
+import type { Hand, SlapSegmentation } from '../../protocol/fingerprint/segment.ts';
+import type { GreyImage, PreviewAssessment } from '../../protocol/quality/index.ts';
+import { HotpathError } from './errors.ts';
+import type { FingerOutput, FingerQuality, GreyInput, HotpathJobs, JobKind } from './jobs.ts';
+import { HotpathPool, type JobResult, type JobTimings, type OverBudgetReport } from './pool.ts';
+
+/** Latency budgets, ms: the issue's targets with a margin for moving buffers between threads. */
+export const HOTPATH_BUDGETS_MS = {
+  /** Quality (all measures, minutiae, score) plus WSQ of one 500 x 500 finger. */
+  finger: 75,
+  /** One live frame; 40 ms is 25 frames/s. */
+  preview: 40,
+  /** Segmentation of a 1600 x 1500 slap. */
+  segment: 80,
+  /** WSQ of a whole slap. */
+  'wsq-encode': 250,
+  'wsq-decode': 250,
+  /** A slap end to end, wall time on two cores. */
+  slap: 400,
+} as const;
+
+export type BudgetKind = keyof typeof HOTPATH_BUDGETS_MS;
+
+export interface HotpathOptions {
+  /** Worker threads; one per core by default. */
+  readonly workers?: number;
+  /** Overrides of HOTPATH_BUDGETS_MS, ms. */
+  readonly budgetsMs?: Readonly<Partial<Record<BudgetKind, number>>>;
+  /** A job running longer than this is killed with its worker, ms (default 30000). */
+  readonly hardLimitMs?: number;
+  /** Jobs allowed to wait for a worker (default 256; a slap is 6 jobs). */
+  readonly maxQueued?: number;
+  /** Heap cap per worker, MB (default 512). */
+  readonly maxHeapMb?: number;
+  /** Told about every job, and every slap, that finished over its budget. */
+  readonly onOverBudget?: (report: OverBudgetReport) => void;
+  /** The worker module; tests pass their own. */
+  readonly workerUrl?: URL;
+}
+
+export interface CallOptions {
+  readonly signal?: AbortSignal;
+  /** Move the caller's pixel buffer to the worker instead of copying it (the array is emptied). */
+  readonly transferPixels?: boolean;
+}
+
+export interface FingerOptions extends CallOptions {
+  /** Resolution written into the WSQ file (default 500; the score assumes 500 ppi). */
+  readonly ppi?: number;
+  /** WSQ bits per pixel (default 0.75). */
+  readonly bitRate?: number;
+  /** Also compress to WSQ (default true). */
+  readonly wsq?: boolean;
+}
+
+export interface FingerAssessment extends FingerOutput {
+  readonly timings: JobTimings;
+  readonly budgetMs: number;
+  readonly overBudget: boolean;
+}
+
+export interface PreviewOptions extends CallOptions {
+  /** The frame's resolution: 500 full size, 125 for a 1/4 preview (default 500). */
+  readonly ppi?: number;
+}
+
+export interface PreviewResult {
+  readonly assessment: PreviewAssessment;
+  readonly timings: JobTimings;
+  readonly overBudget: boolean;
+}
+
+export interface SlapOptions extends CallOptions {
+  /** The hand the officer asked for. */
+  readonly hand: Hand;
+  /** Positions declared absent (amputated, bandaged). */
+  readonly missing?: readonly number[];
+  /** WSQ bits per pixel for the slap and its fingers (default 0.75). */
+  readonly bitRate?: number;
+}
+
+/** One finger of a processed slap. */
+export interface SlapFinger extends Omit<SlapSegmentation['fingers'][number], 'crop'>, FingerOutput {
+  /** The upright crop (500 ppi) that was scored and compressed. */
+  readonly crop: GreyImage;
+  readonly timings: JobTimings;
+}
+
+export interface SlapTimings {
+  /** From the call to the result, ms: what the officer waits. */
+  readonly wallMs: number;
+  readonly segment: JobTimings;
+  readonly slapWsq: JobTimings;
+  /**
+   * Worker time per stage summed over the slap's jobs, ms: segment, quality (measures, minutiae
+   * and score), wsq (the slap's and the fingers').
+   */
+  readonly stages: Readonly<Record<string, number>>;
+}
+
+export interface SlapResult extends Omit<SlapSegmentation, 'fingers'> {
+  readonly fingers: readonly SlapFinger[];
+  /** The whole slap as WSQ. */
+  readonly wsq: Uint8Array;
+  readonly timings: SlapTimings;
+  readonly budgetMs: number;
+  readonly overBudget: boolean;
+}
+
+/** The pixels to send: a copy, or the caller's own buffer when it may be moved whole. */
+function pixelsFor(image: GreyInput, transfer: boolean): { pixels: Uint8Array; transfer: ArrayBuffer[] } {
+  const { pixels } = image;
+  if (!(pixels instanceof Uint8Array)) throw new TypeError('image.pixels must be a Uint8Array');
+  // A view on part of a larger buffer (a pooled Buffer) is never moved: that would take the rest too.
+  const whole = pixels.byteOffset === 0 && pixels.byteLength === pixels.buffer.byteLength;
+  const own = transfer && whole && pixels.buffer instanceof ArrayBuffer ? pixels : new Uint8Array(pixels);
+  return { pixels: own, transfer: [own.buffer as ArrayBuffer] };
+}
+
+function addStages(into: Record<string, number>, stages: Readonly<Record<string, number>>): void {
+  for (const [name, ms] of Object.entries(stages)) into[name] = (into[name] ?? 0) + ms;
+}
+
+export class Hotpath {
+  readonly #pool: HotpathPool;
+  readonly #budgets: Readonly<Record<BudgetKind, number>>;
+  readonly #onOverBudget: ((report: OverBudgetReport) => void) | undefined;
+
+  /** Starts the workers (they load in the background; jobs queue until they are ready). */
+  constructor(options: HotpathOptions = {}) {
+    this.#budgets = { ...HOTPATH_BUDGETS_MS, ...options.budgetsMs };
+    this.#onOverBudget = options.onOverBudget;
+    this.#pool = new HotpathPool({
+      ...(options.workers === undefined ? {} : { size: options.workers }),
+      ...(options.workerUrl === undefined ? {} : { workerUrl: options.workerUrl }),
+      ...(options.hardLimitMs === undefined ? {} : { hardLimitMs: options.hardLimitMs }),
+      ...(options.maxQueued === undefined ? {} : { maxQueued: options.maxQueued }),
+      ...(options.maxHeapMb === undefined ? {} : { maxHeapMb: options.maxHeapMb }),
+      budgetsMs: this.#budgets,
+      ...(options.onOverBudget === undefined ? {} : { onOverBudget: options.onOverBudget }),
+    });
+  }
+
+  get workers(): number {
+    return this.#pool.size;
+  }
+
+  /** Resolves once every worker has loaded. */
+  ready(): Promise<void> {
+    return this.#pool.ready();
+  }
+
+  stats(): ReturnType<HotpathPool['stats']> {
+    return this.#pool.stats();
+  }
+
+  /** Fails pending work with HOTPATH_CLOSED and stops the workers. */
+  close(): Promise<void> {
+    return this.#pool.close();
+  }
+
+  /**
+   * Scores one 500 ppi finger (NFIQ 2 measures with our minutiae, our unified score, officer
+   * feedback) and compresses it to WSQ.
+   * @throws {HotpathError} (as a rejection) HOTPATH_INPUT with the algorithm's reason for an image
+   *   it refuses (empty, size-mismatch, too-small, too-large...), and the pool's other codes.
+   */
+  async assessFinger(image: GreyInput, options: FingerOptions = {}): Promise<FingerAssessment> {
+    const { pixels, transfer } = pixelsFor(image, options.transferPixels === true);
+    const result = await this.#pool.run(
+      'finger',
+      {
+        width: image.width,
+        height: image.height,
+        pixels,
+        ...(options.ppi === undefined ? {} : { ppi: options.ppi }),
+        ...(options.bitRate === undefined ? {} : { bitRate: options.bitRate }),
+        ...(options.wsq === undefined ? {} : { wsq: options.wsq }),
+      },
+      { transfer, ...(options.signal === undefined ? {} : { signal: options.signal }) },
+    );
+    return {
+      ...result.value,
+      timings: result.timings,
+      budgetMs: result.budgetMs,
+      overBudget: result.overBudget,
+    };
+  }
+
+  /**
+   * Assesses one live preview frame: finger present, centred, area, contrast, coarse quality.
+   * Preview jobs wait ahead of slap and finger work, so the applicant's guidance keeps flowing.
+   * @throws {HotpathError} (as a rejection) HOTPATH_INPUT for a frame it refuses, and the pool's codes.
+   */
+  async assessPreview(frame: GreyInput, options: PreviewOptions = {}): Promise<PreviewResult> {
+    const { pixels, transfer } = pixelsFor(frame, options.transferPixels === true);
+    const result = await this.#pool.run(
+      'preview',
+      {
+        width: frame.width,
+        height: frame.height,
+        pixels,
+        ...(options.ppi === undefined ? {} : { ppi: options.ppi }),
+      },
+      { transfer, priority: 'urgent', ...(options.signal === undefined ? {} : { signal: options.signal }) },
+    );
+    return { assessment: result.value, timings: result.timings, overBudget: result.overBudget };
+  }
+
+  /**
+   * Processes a four-finger slap or a two-thumb image end to end: segmentation into fingers with
+   * positions and the expected-count check, each finger's quality and WSQ, and the slap's WSQ.
+   * One failing part cancels the rest.
+   * @throws {HotpathError} (as a rejection) HOTPATH_INPUT when segmentation or WSQ refuses the image
+   *   (with their reason; 'invalid-option' for a `missing` position not on `hand`), HOTPATH_CANCELED
+   *   when `signal` fires, and the pool's other codes.
+   */
+  async processSlap(image: GreyInput, options: SlapOptions): Promise<SlapResult> {
+    const started = performance.now();
+    const controller = new AbortController();
+    const onAbort = () => controller.abort();
+    if (options.signal?.aborted)
+      throw new HotpathError('HOTPATH_CANCELED', 'The slap was canceled', { job: 'slap' });
+    options.signal?.addEventListener('abort', onAbort, { once: true });
+    const jobs: Promise<unknown>[] = [];
+    // The first failure is the one reported; it cancels the slap's other jobs, whose own
+    // (HOTPATH_CANCELED) failures come after it and are ignored.
+    let firstFailure: unknown;
+    const track = <K extends JobKind>(job: Promise<JobResult<HotpathJobs[K]['output']>>) => {
+      jobs.push(
+        job.catch((error: unknown) => {
+          firstFailure ??= error;
+          controller.abort();
+        }),
+      );
+      return job;
+    };
+    const signal = controller.signal;
+    const budgetMs = this.#budgets.slap;
+    try {
+      const forWsq = pixelsFor(image, false);
+      const forSegment = pixelsFor(image, options.transferPixels === true);
+      const size = { width: image.width, height: image.height };
+      const bitRate = options.bitRate === undefined ? {} : { bitRate: options.bitRate };
+      // Sub-jobs carry the slap's budget: queueing behind each other is the plan, not a delay.
+      const slapWsq = track<'wsq-encode'>(
+        this.#pool.run(
+          'wsq-encode',
+          { ...size, pixels: forWsq.pixels, ...bitRate },
+          { transfer: forWsq.transfer, signal, budgetMs },
+        ),
+      );
+      const segmented = await track<'segment'>(
+        this.#pool.run(
+          'segment',
+          {
+            ...size,
+            pixels: forSegment.pixels,
+            hand: options.hand,
+            ...(options.missing === undefined ? {} : { missing: options.missing }),
+          },
+          { transfer: forSegment.transfer, signal, budgetMs },
+        ),
+      );
+      const scored = segmented.value.fingers.map((finger) => {
+        // The crop stays in the result; the worker gets a copy (a finger is ~150 kB).
+        const copy = new Uint8Array(finger.crop.pixels);
+        return track<'finger'>(
+          this.#pool.run(
+            'finger',
+            { width: finger.crop.width, height: finger.crop.height, pixels: copy, ...bitRate },
+            { transfer: [copy.buffer], signal, budgetMs },
+          ),
+        );
+      });
+      const [wsq, fingers] = await Promise.all([slapWsq, Promise.all(scored)]);
+      const stages: Record<string, number> = {};
+      addStages(stages, segmented.timings.stages);
+      addStages(stages, wsq.timings.stages);
+      for (const f of fingers) addStages(stages, f.timings.stages);
+      const wallMs = performance.now() - started;
+      const timings: SlapTimings = { wallMs, segment: segmented.timings, slapWsq: wsq.timings, stages };
+      const overBudget = wallMs > budgetMs;
+      if (overBudget)
+        this.#onOverBudget?.({
+          kind: 'slap',
+          budgetMs,
+          timings: { ...segmented.timings, totalMs: wallMs, stages },
+        });
+      const { fingers: cut, ...checks } = segmented.value;
+      return {
+        ...checks,
+        fingers: cut.map((finger, i) => {
+          const done = fingers[i] as JobResult<FingerOutput>;
+          return { ...finger, ...done.value, timings: done.timings };
+        }),
+        wsq: wsq.value,
+        timings,
+        budgetMs,
+        overBudget,
+      };
+    } catch (error) {
+      controller.abort();
+      // Let the other jobs settle so none is left running or rejecting unobserved.
+      await Promise.all(jobs);
+      throw firstFailure ?? error;
+    } finally {
+      options.signal?.removeEventListener('abort', onAbort);
+    }
+  }
+}
+
+export type { FingerQuality };
