@@ -5,6 +5,7 @@
 import { STATION_VERSION } from '../version.ts';
 import { type CliIo, type Command, EXIT_FAILED, EXIT_OK, EXIT_USAGE, UsageError } from './command.ts';
 import { configCommand } from './commands/config.ts';
+import { qualityCommand } from './commands/quality.ts';
 import { scannerCommand } from './commands/scanner.ts';
 import { segmentCommand } from './commands/segment.ts';
 import { healthCommand, simCommand, startCommand } from './commands/service.ts';
@@ -15,6 +16,7 @@ export const commands: readonly Command[] = [
   healthCommand,
   configCommand,
   scannerCommand,
+  qualityCommand,
   segmentCommand,
   wsqCommand,
   simCommand,

@@ -74,6 +74,7 @@ export const renderFingerCommand: Command = {
   --impression K    impression seed: placement, distortion, pressure, noise; default 0
   --class NAME      force the class: ${FINGERPRINT_CLASSES.join(', ')}
   --condition NAME  ${CONDITIONS.join(', ')}; default good
+  --severity S      strength of the condition, 0..1 (graded test sets); default: drawn from the seeds
   --size WxH        image size (256-4000 px a side) or ${Object.keys(SIZE_PRESETS).join(', ')}; default 500x500
 
 Prints JSON: the file, width, height, ppi and the truth (class, placement, box, singularities).
@@ -87,6 +88,7 @@ Raw files are 8-bit greyscale with no header: read width and height from the JSO
         impression: { type: 'string' },
         class: { type: 'string' },
         condition: { type: 'string' },
+        severity: { type: 'string' },
         size: { type: 'string' },
         out: { type: 'string' },
       },
@@ -95,6 +97,9 @@ Raw files are 8-bit greyscale with no header: read width and height from the JSO
     const { seed, out } = required(values);
     const finger = integer('finger', values.finger);
     const impression = integer('impression', values.impression);
+    const severity = values.severity === undefined ? undefined : Number(values.severity);
+    if (severity !== undefined && !(Number.isFinite(severity) && severity >= 0 && severity <= 1))
+      throw new UsageError(`--severity must be a number from 0 to 1, got '${values.severity}'`);
     return guarded(io, () => {
       formatOf(out);
       const rendered = renderFinger({
@@ -103,6 +108,7 @@ Raw files are 8-bit greyscale with no header: read width and height from the JSO
         ...(impression === undefined ? {} : { impression }),
         ...(values.class === undefined ? {} : { fingerClass: values.class }),
         ...(values.condition === undefined ? {} : { condition: values.condition }),
+        ...(severity === undefined ? {} : { severity }),
         ...size(values.size),
       });
       const { file, format } = write(io, out, rendered.image);

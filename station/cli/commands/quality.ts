@@ -1,0 +1,154 @@
+/**
+ * `station quality --in finger.png`: scores one 500 ppi finger image and prints JSON with our
+ * unified score (and its algorithm identity: it is not an NFIQ 2 score), the officer feedback, and
+ * the NFIQ 2 native measures keyed by NIST's own names. The four FingerJet FX minutiae measures are
+ * NIST's extractor's; ours stand beside them under names of our own (`ourMinutiae`).
+ */
+import { readFileSync, statSync } from 'node:fs';
+import path from 'node:path';
+import {
+  ACTIONABLE_FEEDBACK_NAMES,
+  MINUTIAE_COUNTERPARTS,
+  MINUTIAE_MEASURE_NAMES,
+  NIST_COMPUTED_MEASURE_NAMES,
+  scoreFinger,
+} from '../../../protocol/quality/index.ts';
+import { decodeWsq } from '../../../protocol/wsq/index.ts';
+import { decodePgm, decodePng, formatOf, type GreyImage, ImageFileError } from '../../imaging/grey-image.ts';
+import { type Command, EXIT_FAILED, EXIT_OK, json, parse, UsageError } from '../command.ts';
+
+/** A 4000 x 4000 raw image is 16 MB; nothing larger is read. */
+const MAX_INPUT_BYTES = 32 * 1024 * 1024;
+
+class InputFailure extends Error {
+  override readonly name = 'InputFailure';
+}
+
+function positiveInteger(name: string, text: string | undefined): number | undefined {
+  if (text === undefined) return undefined;
+  if (!/^\d+$/.test(text) || Number(text) < 1)
+    throw new UsageError(`--${name} must be a positive integer, got '${text}'`);
+  return Number(text);
+}
+
+/** NaN (a measure not defined for this image) prints as null; the rest to six significant digits, as NIST prints. */
+function printable(value: number): number | null {
+  return Number.isNaN(value) ? null : Number(value.toPrecision(6));
+}
+
+function readImage(file: string, format: string, size: { width?: number; height?: number }): GreyImage {
+  let bytes: Uint8Array;
+  try {
+    const length = statSync(file).size;
+    if (length > MAX_INPUT_BYTES)
+      throw new InputFailure(`${file} is ${length} bytes; at most ${MAX_INPUT_BYTES} bytes are read`);
+    bytes = new Uint8Array(readFileSync(file));
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') throw new InputFailure(`${file}: no such file`);
+    throw error;
+  }
+  switch (format) {
+    case 'png':
+      return decodePng(bytes);
+    case 'pgm':
+      return decodePgm(bytes);
+    case 'wsq': {
+      const decoded = decodeWsq(bytes);
+      if (!decoded.ok)
+        throw new InputFailure(
+          `${file} is not a WSQ file we can decode: ${decoded.error.detail} [${decoded.error.reason} at byte ${decoded.error.offset}]`,
+        );
+      return decoded.value;
+    }
+    default:
+      return { width: size.width ?? 0, height: size.height ?? 0, pixels: bytes };
+  }
+}
+
+export const qualityCommand: Command = {
+  name: 'quality',
+  summary: 'Score one finger image: our quality score, officer feedback, NFIQ 2 measures',
+  help: `Usage: station quality --in FINGER.png|.pgm|.wsq|.raw [--width W --height H]
+
+  --in FILE             one finger at 500 ppi: 8-bit grey PNG, binary PGM, WSQ, or raw
+  --width W, --height H the size of a raw image (required for .raw, refused otherwise)
+
+Prints JSON:
+  score        our unified quality score 0..100 (not NFIQ 2; see algorithm)
+  algorithm    the score's identity: vendor, product and model version
+  feedback     what to tell the officer, most urgent first: code, message (vi, en) and the
+               values the rule read
+  measures     the NFIQ 2 native measures we compute, by NIST's names (FDA_Bin10_Mean, LCS_Bin10_3,
+               Mu, ...), and NFIQ 2's actionable feedback values; null where a measure is undefined
+  ourMinutiae  our extractor's minutiae measures, beside the FingerJet FX measure each stands in for
+Exit 1 for an image the measures refuse (empty, too small, too large, a slap: segment it first).`,
+  async run(args, io) {
+    const { values } = parse(
+      args,
+      { in: { type: 'string' }, width: { type: 'string' }, height: { type: 'string' } },
+      { min: 0, max: 0 },
+    );
+    if (values.in === undefined) throw new UsageError('--in is required');
+    let format: string;
+    if (values.in.toLowerCase().endsWith('.wsq')) format = 'wsq';
+    else {
+      try {
+        format = formatOf(values.in);
+      } catch {
+        throw new UsageError(`${values.in}: use a .png, .pgm, .wsq or .raw file name`);
+      }
+    }
+    const width = positiveInteger('width', values.width);
+    const height = positiveInteger('height', values.height);
+    if (format === 'raw' && (width === undefined || height === undefined))
+      throw new UsageError('a .raw image needs --width and --height');
+    if (format !== 'raw' && (width !== undefined || height !== undefined))
+      throw new UsageError(`--width and --height are for .raw input; a .${format} file carries its size`);
+    const file = path.resolve(io.cwd, values.in);
+    try {
+      const image = readImage(file, format, {
+        ...(width === undefined ? {} : { width }),
+        ...(height === undefined ? {} : { height }),
+      });
+      const result = scoreFinger(image, { minutiae: 'extract' });
+      if (!result.ok) {
+        io.stderr(`cannot score ${file}: ${result.error.detail} [${result.error.reason}]\n`);
+        return EXIT_FAILED;
+      }
+      const { score, identity, feedback, measures } = result.value;
+      const named: Record<string, number | null> = {};
+      const ours: Record<string, { value: number | null; standsFor: string }> = {};
+      if (measures) {
+        for (const name of [...NIST_COMPUTED_MEASURE_NAMES, ...ACTIONABLE_FEEDBACK_NAMES])
+          named[name] = printable(measures.measures[name]);
+        for (const name of MINUTIAE_MEASURE_NAMES)
+          ours[name] = { value: printable(measures.measures[name]), standsFor: MINUTIAE_COUNTERPARTS[name] };
+      }
+      io.stdout(
+        json({
+          file,
+          width: image.width,
+          height: image.height,
+          score,
+          algorithm: {
+            name: 'cccd-station unified fingerprint quality (not NFIQ 2)',
+            vendorId: `0x${identity.vendorId.toString(16).padStart(4, '0')}`,
+            productId: `0x${identity.productId.toString(16).padStart(4, '0')}`,
+            version: identity.version,
+          },
+          feedback,
+          print: measures?.crop ?? null,
+          measures: measures ? named : null,
+          ourMinutiae: measures ? ours : null,
+        }),
+      );
+      return EXIT_OK;
+    } catch (error) {
+      if (error instanceof InputFailure || error instanceof ImageFileError) {
+        io.stderr(`${error.message}${error instanceof ImageFileError ? ` [${error.code}]` : ''}\n`);
+        return EXIT_FAILED;
+      }
+      throw error;
+    }
+  },
+};
