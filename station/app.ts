@@ -11,6 +11,7 @@ import type { Clock } from './clock.ts';
 import { productionProblems } from './config/load.ts';
 import type { StationConfig } from './config/schema.ts';
 import { ConfigError, type ConfigProblem } from './errors.ts';
+import type { Hotpath } from './hotpath/hotpath.ts';
 import type { OutboxStatus } from './outbox/status.ts';
 import { deviceRoutes } from './plugins/devices.ts';
 import { healthRoutes } from './plugins/health.ts';
@@ -28,6 +29,8 @@ export interface StationDeps {
   readonly logger?: FastifyServerOptions['logger'];
   /** Closed after the devices when the app closes (e.g. the embedded central simulator). */
   readonly resources?: readonly { close(): Promise<void> }[];
+  /** The fingerprint hot path (reported in /health; the caller closes it, e.g. as a resource). */
+  readonly hotpath?: Hotpath;
 }
 
 /** Production refuses anything simulated, whether it came from the config or was passed in. */
@@ -86,6 +89,7 @@ export async function buildStation(deps: StationDeps): Promise<FastifyInstance> 
     central: deps.central,
     outbox: deps.outbox,
     startedAt,
+    ...(deps.hotpath === undefined ? {} : { hotpath: deps.hotpath }),
   });
   await app.register(deviceRoutes, { devices });
   if (config.environment === 'test' && config.simulators.routes) {

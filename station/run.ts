@@ -11,6 +11,8 @@ import { ConfigError } from './errors.ts';
 
 /** How long shutdown may take before the process exits anyway, ms. */
 export const SHUTDOWN_GRACE_MS = 10_000;
+/** The same signal again within this many ms is one delivery seen twice, not a second request. */
+const DUPLICATE_SIGNAL_MS = 1000;
 
 export interface RunOptions {
   readonly env?: NodeJS.ProcessEnv;
@@ -42,6 +44,10 @@ export async function runStation(options: RunOptions = {}): Promise<FastifyInsta
     }
     throw error;
   }
+  // Warm the hot-path workers now, so the officer's first capture does not wait for them.
+  deps.hotpath
+    ?.ready()
+    .catch((error: unknown) => app.log.error({ err: error }, 'hot-path workers did not start'));
   const address = app.server.address();
   const port = typeof address === 'object' && address !== null ? address.port : config.server.port;
   const url = `http://${config.server.host.includes(':') ? `[${config.server.host}]` : config.server.host}:${port}`;
@@ -50,13 +56,16 @@ export async function runStation(options: RunOptions = {}): Promise<FastifyInsta
     `Station ready at ${url} (${config.environment})`,
   );
 
-  let stopping = false;
+  let stopping: { signal: NodeJS.Signals; at: number } | undefined;
   const stop = (signal: NodeJS.Signals) => {
     if (stopping) {
+      // Ctrl-C under npm arrives twice: once to the process group, once forwarded by npm. The same
+      // signal again within a second is that echo; a later one is someone insisting.
+      if (signal === stopping.signal && performance.now() - stopping.at < DUPLICATE_SIGNAL_MS) return;
       app.log.warn({ signal }, 'second signal during shutdown: exiting now');
       process.exit(1);
     }
-    stopping = true;
+    stopping = { signal, at: performance.now() };
     app.log.info({ signal }, 'stopping: draining requests and closing devices');
     const timer = setTimeout(() => {
       app.log.error(`shutdown took longer than ${SHUTDOWN_GRACE_MS} ms: exiting anyway`);

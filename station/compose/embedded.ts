@@ -14,6 +14,7 @@ import type { StationDeps } from '../app.ts';
 import { HttpCentralLink } from '../central/link.ts';
 import type { Clock } from '../clock.ts';
 import type { StationConfig } from '../config/schema.ts';
+import { Hotpath } from '../hotpath/hotpath.ts';
 import { SpoolOutboxStatus } from '../outbox/status.ts';
 import { STATION_VERSION } from '../version.ts';
 import { composeScanners } from './scanners.ts';
@@ -88,9 +89,16 @@ export async function composeStation(config: StationConfig, options: ComposeOpti
     clock: options.clock,
   });
 
+  const hotpath = new Hotpath({
+    ...(config.hotpath.workers === 0 ? {} : { workers: config.hotpath.workers }),
+    hardLimitMs: config.hotpath.hardLimitMs,
+  });
+  resources.push(hotpath);
+
   return {
     config,
     devices,
+    hotpath,
     clock: options.clock,
     central,
     outbox,

@@ -56,6 +56,13 @@ export interface StationConfig {
     /** Mounts the /sim/ control routes. Defaults to true in test and false in production. */
     routes: boolean;
   };
+  /** The fingerprint hot path's worker pool. */
+  hotpath: {
+    /** Worker threads; 0 = one per core. */
+    workers: number;
+    /** A job running longer than this is killed with its worker, ms. */
+    hardLimitMs: number;
+  };
 }
 
 const deviceMode = {
@@ -162,6 +169,15 @@ export const configSchema = {
       properties: {
         // No default here: it follows the environment (true in test, false in production); see load.ts.
         routes: { type: 'boolean' },
+      },
+    },
+    hotpath: {
+      type: 'object',
+      additionalProperties: false,
+      default: {},
+      properties: {
+        workers: { type: 'integer', minimum: 0, maximum: 64, default: 0 },
+        hardLimitMs: { type: 'integer', minimum: 1000, maximum: 600000, default: 30000 },
       },
     },
   },

@@ -14,7 +14,13 @@ import type { Hand, SlapSegmentation } from '../../protocol/fingerprint/segment.
 import type { GreyImage, PreviewAssessment } from '../../protocol/quality/index.ts';
 import { HotpathError } from './errors.ts';
 import type { FingerOutput, FingerQuality, GreyInput, HotpathJobs, JobKind } from './jobs.ts';
-import { HotpathPool, type JobResult, type JobTimings, type OverBudgetReport } from './pool.ts';
+import {
+  HotpathPool,
+  type JobResult,
+  type JobTimings,
+  type OverBudgetReport,
+  type PoolStats,
+} from './pool.ts';
 
 /** Latency budgets, ms: the issue's targets with a margin for moving buffers between threads. */
 export const HOTPATH_BUDGETS_MS = {
@@ -134,15 +140,27 @@ function addStages(into: Record<string, number>, stages: Readonly<Record<string,
 }
 
 export class Hotpath {
-  readonly #pool: HotpathPool;
+  readonly #options: HotpathOptions;
   readonly #budgets: Readonly<Record<BudgetKind, number>>;
   readonly #onOverBudget: ((report: OverBudgetReport) => void) | undefined;
+  #started: HotpathPool | undefined;
+  #closed = false;
 
-  /** Starts the workers (they load in the background; jobs queue until they are ready). */
+  /**
+   * Workers start on the first job or on `ready()`, whichever comes first, so a station that never
+   * scores a finger (a notary desk) never pays for them; call `ready()` at start to have them warm.
+   */
   constructor(options: HotpathOptions = {}) {
+    this.#options = options;
     this.#budgets = { ...HOTPATH_BUDGETS_MS, ...options.budgetsMs };
     this.#onOverBudget = options.onOverBudget;
-    this.#pool = new HotpathPool({
+  }
+
+  get #pool(): HotpathPool {
+    if (this.#started) return this.#started;
+    if (this.#closed) throw new HotpathError('HOTPATH_CLOSED', 'The hot path is closed');
+    const options = this.#options;
+    this.#started = new HotpathPool({
       ...(options.workers === undefined ? {} : { size: options.workers }),
       ...(options.workerUrl === undefined ? {} : { workerUrl: options.workerUrl }),
       ...(options.hardLimitMs === undefined ? {} : { hardLimitMs: options.hardLimitMs }),
@@ -151,24 +169,35 @@ export class Hotpath {
       budgetsMs: this.#budgets,
       ...(options.onOverBudget === undefined ? {} : { onOverBudget: options.onOverBudget }),
     });
+    return this.#started;
   }
 
-  get workers(): number {
-    return this.#pool.size;
+  /** Starts the workers if they are not yet, and resolves once every one has loaded. */
+  async ready(): Promise<void> {
+    await this.#pool.ready();
   }
 
-  /** Resolves once every worker has loaded. */
-  ready(): Promise<void> {
-    return this.#pool.ready();
+  /** The pool's counters; all zero, with `started: false`, before the first job. */
+  stats(): PoolStats & { readonly started: boolean } {
+    if (this.#started) return { ...this.#started.stats(), started: true };
+    return {
+      started: false,
+      workers: 0,
+      busy: 0,
+      starting: 0,
+      queued: 0,
+      completed: 0,
+      failed: 0,
+      overBudget: 0,
+      crashed: 0,
+      timedOut: 0,
+    };
   }
 
-  stats(): ReturnType<HotpathPool['stats']> {
-    return this.#pool.stats();
-  }
-
-  /** Fails pending work with HOTPATH_CLOSED and stops the workers. */
-  close(): Promise<void> {
-    return this.#pool.close();
+  /** Fails pending work with HOTPATH_CLOSED and stops the workers. Safe to call twice. */
+  async close(): Promise<void> {
+    this.#closed = true;
+    await this.#started?.close();
   }
 
   /**

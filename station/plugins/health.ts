@@ -7,6 +7,7 @@ import type { Device } from '../../drivers/device.ts';
 import type { CentralLink } from '../central/link.ts';
 import type { Clock } from '../clock.ts';
 import type { StationConfig } from '../config/schema.ts';
+import type { Hotpath } from '../hotpath/hotpath.ts';
 import type { OutboxStatus } from '../outbox/status.ts';
 import { STATION_VERSION } from '../version.ts';
 
@@ -18,10 +19,11 @@ export interface HealthOptions {
   readonly outbox: OutboxStatus;
   /** Monotonic ms at which the station started. */
   readonly startedAt: number;
+  readonly hotpath?: Hotpath;
 }
 
 export const healthRoutes: FastifyPluginAsync<HealthOptions> = async (app, options) => {
-  const { config, devices, clock, central, outbox, startedAt } = options;
+  const { config, devices, clock, central, outbox, startedAt, hotpath } = options;
   app.get('/health', async (request) => {
     const [reachability, depth] = await Promise.all([
       central.reachability(),
@@ -52,6 +54,8 @@ export const healthRoutes: FastifyPluginAsync<HealthOptions> = async (app, optio
       devices: deviceReports,
       outbox: depth,
       central: reachability,
+      // Worker counters: crashed or timed-out jobs and jobs over budget show up here first.
+      ...(hotpath === undefined ? {} : { hotpath: hotpath.stats() }),
     };
   });
 };

@@ -85,6 +85,16 @@ describe('npm start', () => {
       expect(health, `no /health answer within 10 s; output:\n${output}`).toBeDefined();
       expect(health).toMatchObject({ status: 'ok', environment: 'test', outbox: { depth: 0 } });
       expect(output).toContain(`Station ready at http://127.0.0.1:${port}`);
+      // The hot-path workers warm up after listen, one per core.
+      let hotpath: Record<string, unknown> | undefined;
+      while (performance.now() - started < 20_000) {
+        const response = await fetch(`http://127.0.0.1:${port}/health`);
+        hotpath = ((await response.json()) as { hotpath?: Record<string, unknown> }).hotpath;
+        if (hotpath?.started === true && hotpath.starting === 0) break;
+        await new Promise((resolve) => setTimeout(resolve, 200));
+      }
+      expect(hotpath, output).toMatchObject({ started: true, starting: 0, crashed: 0, busy: 0 });
+      expect(hotpath?.workers).toBeGreaterThanOrEqual(1);
 
       // npm forwards SIGTERM to the station it runs (the start script execs node, so no shell sits between).
       if (target === 'npm') child.kill('SIGTERM');

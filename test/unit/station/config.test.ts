@@ -46,6 +46,7 @@ describe('configuration', () => {
       },
       central: { mode: 'embedded', timeoutMs: 2000 },
       simulators: { routes: true },
+      hotpath: { workers: 0, hardLimitMs: 30000 },
     });
   });
 

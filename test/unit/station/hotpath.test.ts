@@ -145,3 +145,15 @@ describe('processSlap', () => {
     expect(again.fingers.map((f) => f.position)).toEqual([6, 1]);
   });
 });
+
+describe('the hot path before and after its life', () => {
+  it('starts no worker until asked, and refuses work once closed', async () => {
+    const idle = new Hotpath({ workers: 1 });
+    expect(idle.stats()).toMatchObject({ started: false, workers: 0 });
+    await idle.close();
+    const { image } = renderFinger({ personSeed: 47 });
+    expect((await failure(idle.assessFinger(image))).code).toBe('HOTPATH_CLOSED');
+    expect((await failure(idle.processSlap(image, { hand: 'right' }))).code).toBe('HOTPATH_CLOSED');
+    expect(idle.stats().started).toBe(false);
+  });
+});

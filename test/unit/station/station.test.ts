@@ -74,6 +74,8 @@ describe('GET /health on the embedded simulated station', () => {
       ],
       outbox: { depth: 0 },
       central: { mode: 'embedded', reachable: true, environment: 'test' },
+      // Workers start on the first job (or at `npm start`, after listen).
+      hotpath: { started: false, workers: 0, crashed: 0 },
     });
     expect(body.central.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
   });
