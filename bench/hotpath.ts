@@ -84,7 +84,11 @@ for (let i = 0; i < runs; i++) {
   if (result.fingers.length !== 4) throw new Error(`expected 4 fingers, got ${result.fingers.length}`);
   slapWall.push(result.timings.wallMs);
   if (result.overBudget) overBudget++;
-  for (const [stage, ms] of Object.entries(result.timings.stages)) (stageSamples[stage] ??= []).push(ms);
+  for (const [stage, ms] of Object.entries(result.timings.stages)) {
+    const samples = stageSamples[stage] ?? [];
+    samples.push(ms);
+    stageSamples[stage] = samples;
+  }
   // The busiest worker's time: the wall can be no shorter than that.
   const perThread = new Map<number, number>();
   for (const t of [result.timings.segment, result.timings.slapWsq, ...result.fingers.map((f) => f.timings)])
