@@ -24,3 +24,16 @@ export function fixture(relative: string): string {
 export function readFixture(relative: string): Uint8Array {
   return new Uint8Array(readFileSync(fixture(relative)));
 }
+
+/** The shared reference notes and vectors, beside the fixtures (`../shared/reference/`). */
+export const REFERENCE_DIR = process.env.CCCD_REFERENCE ?? path.resolve(FIXTURES_DIR, '..', 'reference');
+
+/** Parsed JSON from the shared reference folder, e.g. `readReferenceJson('icao9303-vectors.json')`. */
+export function readReferenceJson(relative: string): unknown {
+  const file = path.join(REFERENCE_DIR, relative);
+  if (!existsSync(file))
+    throw new Error(
+      `reference file ${file} not found: put the shared folder beside the repository or set CCCD_REFERENCE`,
+    );
+  return JSON.parse(readFileSync(file, 'utf8'));
+}
