@@ -17,29 +17,18 @@ import {
   type QualityMeasureName,
 } from '../protocol/quality/index.ts';
 import { decodePgm } from '../station/imaging/grey-image.ts';
-import { readFixture } from '../test/support/fixtures.ts';
+import { readFixture, readNistQualityOutput } from '../test/support/fixtures.ts';
 
 const FIXTURES = [1, 2, 3, 4, 5].map((n) => `SFinGe_Test0${n}`);
-
-function nistOutput(name: string): Map<string, number> {
-  const text = new TextDecoder().decode(readFixture(`nfiq2/${name}_output.txt`));
-  return new Map(
-    text
-      .trim()
-      .split('\n')
-      .map((line) => {
-        const at = line.indexOf(': ');
-        return [line.slice(0, at), Number(line.slice(at + 2))] as const;
-      }),
-  );
-}
 
 const ours = FIXTURES.map((name) => {
   const r = computeQualityMeasures(decodePgm(readFixture(`nfiq2/${name}.pgm`)));
   if (!r.ok) throw new Error(`${name}: ${r.error.reason}: ${r.error.detail}`);
   return r.value.measures;
 });
-const nist = FIXTURES.map(nistOutput);
+const nist = FIXTURES.map(
+  (name) => new Map([...readNistQualityOutput(name)].map(([k, v]) => [k, Number(v)] as const)),
+);
 
 const fmt = (v: number) => (Number.isInteger(v) ? String(v) : String(Number(v.toPrecision(6))));
 const isBin = (name: string) =>

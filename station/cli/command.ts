@@ -59,3 +59,14 @@ export function parse<O extends ParsedOptions>(
 export function json(value: unknown): string {
   return `${JSON.stringify(value, null, 2)}\n`;
 }
+
+/**
+ * A `--name N` option as a positive integer; undefined when the option was not given.
+ * @throws {UsageError} when the text is not a positive integer.
+ */
+export function positiveInteger(name: string, text: string | undefined): number | undefined {
+  if (text === undefined) return undefined;
+  if (!/^\d+$/.test(text) || Number(text) < 1)
+    throw new UsageError(`--${name} must be a positive integer, got '${text}'`);
+  return Number(text);
+}

@@ -38,11 +38,8 @@ export interface SegmentInput extends GreyInput {
   readonly missing?: readonly number[];
 }
 
-export interface FingerInput extends GreyInput {
-  /** Resolution written into the WSQ file; 500 when omitted (the score assumes 500 ppi). */
-  readonly ppi?: number;
-  /** WSQ bits per pixel; 0.75 when omitted. */
-  readonly bitRate?: number;
+/** A finger to score; `ppi` (default 500, which the score assumes) and `bitRate` are the WSQ's. */
+export interface FingerInput extends WsqEncodeInput {
   /** Also compress the finger to WSQ (default true). */
   readonly wsq?: boolean;
 }
@@ -95,6 +92,21 @@ type Handlers = {
   ) => JobOutput<HotpathJobs[K]['output']>;
 };
 
+/** WSQ of `input` as the timed stage 'wsq'. @throws {JobInputError} when the encoder refuses it. */
+function encodeStage(input: WsqEncodeInput, ctx: JobContext, what: string): Uint8Array {
+  const encoded = ctx.stage('wsq', () =>
+    encodeWsq(input.pixels, {
+      width: input.width,
+      height: input.height,
+      ...(input.ppi === undefined ? {} : { ppi: input.ppi }),
+      ...(input.bitRate === undefined ? {} : { bitRate: input.bitRate }),
+    }),
+  );
+  if (!encoded.ok)
+    throw new JobInputError(encoded.error.reason, `WSQ encoding refused ${what}: ${encoded.error.detail}`);
+  return encoded.value;
+}
+
 /** The station's job handlers. Run only inside workers (worker.ts). */
 export const STATION_JOBS: Handlers = {
   segment(input, ctx) {
@@ -137,20 +149,8 @@ export const STATION_JOBS: Handlers = {
       minutiae: measures?.minutiae ?? [],
     };
     if (input.wsq === false) return { value: { quality, wsq: undefined } };
-    const encoded = ctx.stage('wsq', () =>
-      encodeWsq(input.pixels, {
-        width: input.width,
-        height: input.height,
-        ...(input.ppi === undefined ? {} : { ppi: input.ppi }),
-        ...(input.bitRate === undefined ? {} : { bitRate: input.bitRate }),
-      }),
-    );
-    if (!encoded.ok)
-      throw new JobInputError(
-        encoded.error.reason,
-        `WSQ encoding refused the finger: ${encoded.error.detail}`,
-      );
-    return { value: { quality, wsq: encoded.value }, transfer: [encoded.value.buffer as ArrayBuffer] };
+    const encoded = encodeStage(input, ctx, 'the finger');
+    return { value: { quality, wsq: encoded }, transfer: [encoded.buffer as ArrayBuffer] };
   },
 
   preview(input, ctx) {
@@ -166,17 +166,8 @@ export const STATION_JOBS: Handlers = {
   },
 
   'wsq-encode'(input, ctx) {
-    const encoded = ctx.stage('wsq', () =>
-      encodeWsq(input.pixels, {
-        width: input.width,
-        height: input.height,
-        ...(input.ppi === undefined ? {} : { ppi: input.ppi }),
-        ...(input.bitRate === undefined ? {} : { bitRate: input.bitRate }),
-      }),
-    );
-    if (!encoded.ok)
-      throw new JobInputError(encoded.error.reason, `WSQ encoding refused: ${encoded.error.detail}`);
-    return { value: encoded.value, transfer: [encoded.value.buffer as ArrayBuffer] };
+    const encoded = encodeStage(input, ctx, 'the image');
+    return { value: encoded, transfer: [encoded.buffer as ArrayBuffer] };
   },
 
   'wsq-decode'(input, ctx) {

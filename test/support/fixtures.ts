@@ -37,3 +37,20 @@ export function readReferenceJson(relative: string): unknown {
     );
   return JSON.parse(readFileSync(file, 'utf8'));
 }
+
+/**
+ * NIST's expected NFIQ 2 output for an SFinGe fixture (`nfiq2/<name>_output.txt`), as printed:
+ * `name -> text` (six significant digits; `Number()` it for arithmetic).
+ */
+export function readNistQualityOutput(name: string): Map<string, string> {
+  const text = new TextDecoder().decode(readFixture(`nfiq2/${name}_output.txt`));
+  return new Map(
+    text
+      .trim()
+      .split('\n')
+      .map((line) => {
+        const at = line.indexOf(': ');
+        return [line.slice(0, at), line.slice(at + 2).trim()] as const;
+      }),
+  );
+}

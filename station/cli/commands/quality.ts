@@ -15,20 +15,13 @@ import {
 } from '../../../protocol/quality/index.ts';
 import { decodeWsq } from '../../../protocol/wsq/index.ts';
 import { decodePgm, decodePng, formatOf, type GreyImage, ImageFileError } from '../../imaging/grey-image.ts';
-import { type Command, EXIT_FAILED, EXIT_OK, json, parse, UsageError } from '../command.ts';
+import { type Command, EXIT_FAILED, EXIT_OK, json, parse, positiveInteger, UsageError } from '../command.ts';
 
 /** A 4000 x 4000 raw image is 16 MB; nothing larger is read. */
 const MAX_INPUT_BYTES = 32 * 1024 * 1024;
 
 class InputFailure extends Error {
   override readonly name = 'InputFailure';
-}
-
-function positiveInteger(name: string, text: string | undefined): number | undefined {
-  if (text === undefined) return undefined;
-  if (!/^\d+$/.test(text) || Number(text) < 1)
-    throw new UsageError(`--${name} must be a positive integer, got '${text}'`);
-  return Number(text);
 }
 
 /** NaN (a measure not defined for this image) prints as null; the rest to six significant digits, as NIST prints. */

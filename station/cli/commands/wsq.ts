@@ -21,7 +21,16 @@ import {
   ImageFileError,
   writeGreyImage,
 } from '../../imaging/grey-image.ts';
-import { type CliIo, type Command, EXIT_FAILED, EXIT_OK, json, parse, UsageError } from '../command.ts';
+import {
+  type CliIo,
+  type Command,
+  EXIT_FAILED,
+  EXIT_OK,
+  json,
+  parse,
+  positiveInteger,
+  UsageError,
+} from '../command.ts';
 
 /** Largest input file read, bytes: a 4000 x 4000 raw image is 16 MB; WSQ files are far smaller. */
 const MAX_INPUT_BYTES = 64 * 1024 * 1024;
@@ -43,13 +52,6 @@ function readInput(io: CliIo, file: string): { file: string; bytes: Uint8Array }
   if (size > MAX_INPUT_BYTES)
     throw new CodecFailure(`${absolute} is ${size} bytes; at most ${MAX_INPUT_BYTES} bytes are read`);
   return { file: absolute, bytes: new Uint8Array(readFileSync(absolute)) };
-}
-
-function positiveInteger(name: string, text: string | undefined): number | undefined {
-  if (text === undefined) return undefined;
-  if (!/^\d+$/.test(text) || Number(text) < 1)
-    throw new UsageError(`--${name} must be a positive integer, got '${text}'`);
-  return Number(text);
 }
 
 function imageFormat(file: string): 'png' | 'pgm' | 'raw' {

@@ -18,22 +18,9 @@ import {
   type QualityMeasures,
 } from '../../../protocol/quality/index.ts';
 import { decodePgm } from '../../../station/imaging/grey-image.ts';
-import { readFixture } from '../../support/fixtures.ts';
+import { readFixture, readNistQualityOutput } from '../../support/fixtures.ts';
 
 const FIXTURES = [1, 2, 3, 4, 5].map((n) => `SFinGe_Test0${n}`);
-
-/** NIST's `Name: value` lines, values kept as printed. */
-function nistOutput(name: string): Map<string, string> {
-  const text = new TextDecoder().decode(readFixture(`nfiq2/${name}_output.txt`));
-  const entries = text
-    .trim()
-    .split('\n')
-    .map((line) => {
-      const at = line.indexOf(': ');
-      return [line.slice(0, at), line.slice(at + 2).trim()] as const;
-    });
-  return new Map(entries);
-}
 
 /** How NIST's output prints a double: six significant digits. */
 const printed = (v: number) => Number(v.toPrecision(6));
@@ -46,7 +33,7 @@ beforeAll(() => {
     const result = computeQualityMeasures(decodePgm(readFixture(`nfiq2/${name}.pgm`)));
     if (!result.ok) throw new Error(`${name}: ${result.error.reason}: ${result.error.detail}`);
     results.set(name, result.value);
-    expected.set(name, nistOutput(name));
+    expected.set(name, readNistQualityOutput(name));
   }
 });
 

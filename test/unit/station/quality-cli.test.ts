@@ -4,7 +4,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { NIST_COMPUTED_MEASURE_NAMES } from '../../../protocol/quality/index.ts';
 import { main } from '../../../station/cli/main.ts';
 import { recordingIo } from '../../support/cli.ts';
-import { fixture, readFixture } from '../../support/fixtures.ts';
+import { fixture, readNistQualityOutput } from '../../support/fixtures.ts';
 import { tempDir } from '../../support/station.ts';
 
 const cleanups: (() => void)[] = [];
@@ -24,20 +24,6 @@ async function quality(dir: string, ...args: string[]) {
   return { code, out: io.out, err: io.err };
 }
 
-/** NIST's expected output for a fixture, as `name -> value`. */
-function nist(name: string): Map<string, number> {
-  const text = new TextDecoder().decode(readFixture(`nfiq2/${name}_output.txt`));
-  return new Map(
-    text
-      .trim()
-      .split('\n')
-      .map((line) => {
-        const at = line.indexOf(': ');
-        return [line.slice(0, at), Number(line.slice(at + 2))] as const;
-      }),
-  );
-}
-
 describe('station quality', () => {
   it("prints our score with its identity, and NFIQ 2 measures under NIST's names equal to NIST's output", async () => {
     const dir = scratch();
@@ -48,7 +34,7 @@ describe('station quality', () => {
     expect(answer.score).toBeGreaterThan(0);
     expect(answer.algorithm).toMatchObject({ vendorId: '0x0000', productId: '0x0001' });
     expect(answer.algorithm.name).toMatch(/not NFIQ 2/);
-    const expected = nist('SFinGe_Test03');
+    const expected = readNistQualityOutput('SFinGe_Test03');
     expect(Object.keys(answer.measures)).toEqual(
       expect.arrayContaining([...NIST_COMPUTED_MEASURE_NAMES, 'UniformImage', 'EmptyImageOrContrastTooLow']),
     );
@@ -56,7 +42,7 @@ describe('station quality', () => {
       const want = expected.get(name);
       expect(want, name).toBeDefined();
       // NIST prints six significant digits; so do we.
-      expect(answer.measures[name], name).toBeCloseTo(want ?? Number.NaN, 4);
+      expect(answer.measures[name], name).toBeCloseTo(Number(want), 4);
     }
     expect(answer.ourMinutiae.Minutiae_Count.standsFor).toBe('FingerJetFX_MinutiaeCount');
     expect(answer.ourMinutiae.Minutiae_Count.value).toBeGreaterThan(5);
