@@ -144,7 +144,13 @@ export function encodeTag(tag: number): Uint8Array {
     tag > 0xffff ? [tag >> 16, (tag >> 8) & 0xff, tag & 0xff] : tag > 0xff ? [tag >> 8, tag & 0xff] : [tag];
   const multi = bytes.length > 1;
   const first = bytes[0] ?? 0;
-  if (multi !== ((first & 0x1f) === 0x1f)) throw new RangeError(`tag ${tag.toString(16)} is not valid BER`);
+  if (multi !== ((first & 0x1f) === 0x1f) || first === 0xff)
+    throw new RangeError(`tag ${tag.toString(16)} is not valid BER (or starts with padding byte FF)`);
+  // Subsequent bytes: bit 8 set on all but the last (7816-4 §5.2.2.1), or readTlv reads another tag.
+  for (let i = 1; i < bytes.length; i++) {
+    const more = ((bytes[i] ?? 0) & 0x80) !== 0;
+    if (more !== i < bytes.length - 1) throw new RangeError(`tag ${tag.toString(16)} is not valid BER`);
+  }
   return Uint8Array.from(bytes);
 }
 
