@@ -34,8 +34,25 @@ const DEFAULT_MAX_LENGTH = 16 * 1024 * 1024;
 const DEFAULT_MAX_DEPTH = 16;
 const DEFAULT_MAX_NODES = 10_000;
 
-/** Reads one TLV at `offset` of `bytes` (the value must fit in `bytes`). */
-export function readTlv(bytes: Uint8Array, offset = 0, limits: TlvLimits = {}): DecodeResult<Tlv> {
+export interface TlvHeader {
+  readonly tag: number;
+  readonly constructed: boolean;
+  /** Tag and length bytes. */
+  readonly headerLength: number;
+  /** The declared value length, bytes. */
+  readonly length: number;
+}
+
+/**
+ * Reads the tag and length of the TLV at `offset` without needing its value to be present: how a
+ * reader learns a file's size from its first bytes. Errors as `readTlv`, except a value that runs
+ * past `bytes`, which is fine here.
+ */
+export function readTlvHeader(
+  bytes: Uint8Array,
+  offset = 0,
+  limits: TlvLimits = {},
+): DecodeResult<TlvHeader> {
   let at = offset;
   const first = bytes[at];
   if (first === undefined) return fail('truncated', at, 'no tag byte');
@@ -74,15 +91,24 @@ export function readTlv(bytes: Uint8Array, offset = 0, limits: TlvLimits = {}): 
   const maxLength = limits.maxLength ?? DEFAULT_MAX_LENGTH;
   if (length > maxLength)
     return fail('too-large', offset, `value of ${length} bytes exceeds the ${maxLength}-byte bound`);
+  return ok({ tag, constructed: (first & 0x20) !== 0, headerLength: at - offset, length });
+}
+
+/** Reads one TLV at `offset` of `bytes` (the value must fit in `bytes`). */
+export function readTlv(bytes: Uint8Array, offset = 0, limits: TlvLimits = {}): DecodeResult<Tlv> {
+  const header = readTlvHeader(bytes, offset, limits);
+  if (!header.ok) return header;
+  const { tag, constructed, headerLength, length } = header.value;
+  const at = offset + headerLength;
   if (at + length > bytes.length)
     return fail('truncated', at, `value of ${length} bytes declared, ${bytes.length - at} present`);
   return ok({
     tag,
-    constructed: (first & 0x20) !== 0,
+    constructed,
     offset,
-    headerLength: at - offset,
+    headerLength,
     value: bytes.subarray(at, at + length),
-    totalLength: at - offset + length,
+    totalLength: headerLength + length,
   });
 }
 
