@@ -16,7 +16,8 @@ export type DriverErrorCode =
   | 'DEVICE_UNAVAILABLE'
   | 'DEVICE_REPORTED_ERROR'
   | 'DEVICE_INTEGRITY'
-  | 'DEVICE_UNTRUSTED';
+  | 'DEVICE_UNTRUSTED'
+  | 'CARD_REMOVED';
 
 export interface DriverErrorFields {
   /** OS path or reader name of the device, when there is one. */
@@ -70,6 +71,20 @@ export class DisconnectedError extends DriverError {
   override readonly name = 'DisconnectedError';
   constructor(message = 'The device was disconnected', fields: DriverErrorFields = {}) {
     super('DEVICE_DISCONNECTED', message, fields);
+  }
+}
+
+/**
+ * No card in the reader: it was pulled (also in the middle of an exchange) or never inserted. The
+ * reader itself stays usable; the next card gets a new session.
+ */
+export class CardRemovedError extends DriverError {
+  override readonly name = 'CardRemovedError';
+  constructor(
+    message = 'The card was removed from the reader; insert it again',
+    fields: DriverErrorFields = {},
+  ) {
+    super('CARD_REMOVED', message, fields);
   }
 }
 

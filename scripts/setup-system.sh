@@ -5,7 +5,8 @@
 #   scripts/setup-system.sh --test    plus what the whole test suite needs (virtual reader, socat, ffmpeg, ...)
 #
 # Idempotent: packages already installed are not fetched again, and pcscd is started only when it is
-# not running (or restarted once when the virtual reader driver was just installed under it).
+# not running (or, with --test, restarted once when the virtual reader driver was just installed under
+# it or is not listening).
 set -euo pipefail
 
 mode=run
@@ -54,27 +55,55 @@ else
   say "apt packages already present"
 fi
 
-# pcscd: containers have no systemd to socket-activate it, so start it ourselves.
-if pgrep -x pcscd >/dev/null 2>&1; then
+# pcscd: containers have no systemd to socket-activate it, so start it ourselves. Processes are found
+# through /proc, not pgrep: a slim image has no procps in the run mode.
+pcscd_pids() {
+  local comm
+  for comm in /proc/[0-9]*/comm; do
+    if [ "$(cat "$comm" 2>/dev/null)" = pcscd ]; then basename "$(dirname "$comm")"; fi
+  done
+}
+
+start_pcscd() { $SUDO pcscd; }
+
+restart_pcscd() {
+  local pids
+  pids="$(pcscd_pids)"
+  # shellcheck disable=SC2086 # one pid per word
+  if [ -n "$pids" ]; then $SUDO kill $pids 2>/dev/null || true; fi
+  for _ in $(seq 1 50); do [ -z "$(pcscd_pids)" ] && break; sleep 0.1; done
+  start_pcscd
+}
+
+# vpcd listens on 35963 (0x8C7B, "Virtual PCD 00 00") once pcscd has loaded it.
+vpcd_listening() { grep -qiE '^ *[0-9]+: [0-9A-F]+:8C7B [0-9A-F]+:0000 0A' /proc/net/tcp /proc/net/tcp6 2>/dev/null; }
+
+wait_for_vpcd() {
+  for _ in $(seq 1 50); do vpcd_listening && return 0; sleep 0.1; done
+  return 1
+}
+
+restarted=no
+if [ -n "$(pcscd_pids)" ]; then
   if [ "$mode" = test ] && [ "$vpcd_was_installed" = no ]; then
     say "restarting pcscd so it loads the vpcd virtual reader"
-    $SUDO pkill -x pcscd || true
-    for _ in $(seq 1 50); do pgrep -x pcscd >/dev/null 2>&1 || break; sleep 0.1; done
-    $SUDO pcscd
+    restart_pcscd
+    restarted=yes
   else
     say "pcscd already running"
   fi
 else
   say "starting pcscd"
-  $SUDO pcscd
+  start_pcscd
 fi
 
 if [ "$mode" = test ]; then
-  # vpcd listens on 35963 ("Virtual PCD 00 00") once pcscd has loaded it.
-  for _ in $(seq 1 50); do
-    if ss -ltn 2>/dev/null | grep -q ':35963 '; then say "vpcd virtual reader listening on 127.0.0.1:35963"; exit 0; fi
-    sleep 0.1
-  done
+  if ! wait_for_vpcd && [ "$restarted" = no ]; then
+    # A pcscd started before vsmartcard-vpcd was installed never loads it: restart once.
+    say "pcscd runs without the vpcd virtual reader; restarting it"
+    restart_pcscd
+  fi
+  if wait_for_vpcd; then say "vpcd virtual reader listening on 127.0.0.1:35963"; exit 0; fi
   echo "setup-system: pcscd is running but the vpcd virtual reader is not listening on port 35963;" \
        "check /etc/reader.conf.d/vpcd and restart pcscd" >&2
   exit 1
