@@ -36,6 +36,8 @@ export interface ReadDocumentOptions {
   readonly monotonic: () => number;
   /** Use extended-length APDUs (chip and reader both support them). */
   readonly extendedLength?: boolean;
+  /** Plaintext bytes per short READ BINARY (default: the largest secure messaging allows). */
+  readonly shortChunk?: number;
   readonly onApdu?: (trace: ApduTrace) => void;
 }
 
@@ -90,6 +92,7 @@ export async function readDocument(
   const reader = new EmrtdReader(channel, {
     crypto: options.crypto,
     ...(options.extendedLength === undefined ? {} : { extendedLength: options.extendedLength }),
+    ...(options.shortChunk === undefined ? {} : { shortChunk: options.shortChunk }),
     ...(options.onApdu === undefined ? {} : { onApdu: options.onApdu }),
   });
   await reader.selectApplication();

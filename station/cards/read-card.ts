@@ -32,6 +32,8 @@ export interface ReadCardOptions {
   readonly now: () => number;
   /** Force short APDUs even when reader and card take extended ones (for comparisons). */
   readonly shortApdusOnly?: boolean;
+  /** Plaintext bytes per short READ BINARY (default: the largest secure messaging allows). */
+  readonly shortChunk?: number;
   readonly onApdu?: (trace: ApduTrace) => void;
 }
 
@@ -93,6 +95,7 @@ export async function readCard(
       clock: { now: options.now },
       monotonic: () => performance.now(),
       extendedLength,
+      ...(options.shortChunk === undefined ? {} : { shortChunk: options.shortChunk }),
       ...(options.onApdu === undefined ? {} : { onApdu: options.onApdu }),
     },
   );
