@@ -6,6 +6,8 @@
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import type { Device } from '../drivers/device.ts';
 import type { SimulatorControl } from '../drivers/sim-control.ts';
+import type { CardReaderDevice } from '../drivers/smartcard/card-reader.ts';
+import type { TrustStore } from '../protocol/icao9303/pa.ts';
 import type { CentralLink } from './central/link.ts';
 import type { Clock } from './clock.ts';
 import { productionProblems } from './config/load.ts';
@@ -13,6 +15,7 @@ import type { StationConfig } from './config/schema.ts';
 import { ConfigError, type ConfigProblem } from './errors.ts';
 import type { Hotpath } from './hotpath/hotpath.ts';
 import type { OutboxStatus } from './outbox/status.ts';
+import { cardRoutes } from './plugins/cards.ts';
 import { deviceRoutes } from './plugins/devices.ts';
 import { healthRoutes } from './plugins/health.ts';
 import { simulatorRoutes } from './plugins/sim.ts';
@@ -31,6 +34,8 @@ export interface StationDeps {
   readonly resources?: readonly { close(): Promise<void> }[];
   /** The fingerprint hot path (reported in /health; the caller closes it, e.g. as a resource). */
   readonly hotpath?: Hotpath;
+  /** The chip-card reader (also in `devices`) and the trust store PA checks against. */
+  readonly cards?: { readonly reader: CardReaderDevice; readonly trustStore: TrustStore | undefined };
 }
 
 /** Production refuses anything simulated, whether it came from the config or was passed in. */
@@ -92,6 +97,7 @@ export async function buildStation(deps: StationDeps): Promise<FastifyInstance> 
     ...(deps.hotpath === undefined ? {} : { hotpath: deps.hotpath }),
   });
   await app.register(deviceRoutes, { devices });
+  if (deps.cards) await app.register(cardRoutes, { ...deps.cards, clock });
   if (config.environment === 'test' && config.simulators.routes) {
     await app.register(simulatorRoutes(deps.simulators ?? []), { prefix: '/sim' });
   }

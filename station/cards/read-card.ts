@@ -4,14 +4,15 @@
  * chip's data is genuine (Passive Authentication, with the reason in Vietnamese and English), the
  * portrait, timings and the APDU count.
  */
-import { createNodePaCrypto } from '../../drivers/crypto/pa-node.ts';
+
 import { nodeIcao9303Crypto } from '../../drivers/crypto/node-crypto.ts';
+import { createNodePaCrypto } from '../../drivers/crypto/pa-node.ts';
 import type { CardSession } from '../../drivers/smartcard/card-reader.ts';
-import { parseAtr } from '../../protocol/iso7816/atr.ts';
-import { type MrzResult, cccdMrzInformation, mrzInformation } from '../../protocol/icao9303/mrz-info.ts';
+import { cccdMrzInformation, type MrzResult, mrzInformation } from '../../protocol/icao9303/mrz-info.ts';
 import { paMessage, type TrustStore } from '../../protocol/icao9303/pa.ts';
-import type { ApduTrace } from '../../protocol/icao9303/reader.ts';
 import { type DocumentReport, readDocument } from '../../protocol/icao9303/read-document.ts';
+import type { ApduTrace } from '../../protocol/icao9303/reader.ts';
+import { parseAtr } from '../../protocol/iso7816/atr.ts';
 
 /** The numbers that open the chip: a CCCD's 12-digit ID, or an MRZ document number; dates YYMMDD. */
 export type CardKey =
@@ -22,7 +23,11 @@ export type CardKey =
 export function accessKey(key: CardKey): MrzResult<string> {
   return 'id12' in key
     ? cccdMrzInformation(key.id12, key.dateOfBirth, key.dateOfExpiry)
-    : mrzInformation({ documentNumber: key.documentNumber, dateOfBirth: key.dateOfBirth, dateOfExpiry: key.dateOfExpiry });
+    : mrzInformation({
+        documentNumber: key.documentNumber,
+        dateOfBirth: key.dateOfBirth,
+        dateOfExpiry: key.dateOfExpiry,
+      });
 }
 
 export interface ReadCardOptions {
@@ -68,7 +73,9 @@ export interface CardCheck {
   };
   readonly dataGroupsRead: readonly number[];
   readonly notRead: DocumentReport['notRead'];
-  readonly portrait: { readonly format: string; readonly width: number; readonly height: number; readonly bytes: number } | undefined;
+  readonly portrait:
+    | { readonly format: string; readonly width: number; readonly height: number; readonly bytes: number }
+    | undefined;
   readonly apdus: number;
   readonly timings: DocumentReport['timings'];
 }

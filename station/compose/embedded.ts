@@ -17,6 +17,7 @@ import type { StationConfig } from '../config/schema.ts';
 import { Hotpath } from '../hotpath/hotpath.ts';
 import { SpoolOutboxStatus } from '../outbox/status.ts';
 import { STATION_VERSION } from '../version.ts';
+import { composeCardReader } from './cards.ts';
 import { composeScanners } from './scanners.ts';
 
 export interface ComposeOptions {
@@ -69,6 +70,10 @@ export async function composeStation(config: StationConfig, options: ComposeOpti
   devices.push(...scanners.scanners);
   simulators.push(...scanners.simulators);
 
+  const cards = await composeCardReader(config);
+  if (cards.reader) devices.push(cards.reader);
+  simulators.push(...cards.simulators);
+
   let centralUrl: string;
   if (config.central.mode === 'embedded') {
     const central = await startCentralSimulator({
@@ -99,6 +104,7 @@ export async function composeStation(config: StationConfig, options: ComposeOpti
     config,
     devices,
     hotpath,
+    ...(cards.reader === undefined ? {} : { cards: { reader: cards.reader, trustStore: cards.trustStore } }),
     clock: options.clock,
     central,
     outbox,

@@ -134,6 +134,13 @@ export function hardwareProblems(config: StationConfig): ConfigProblem[] {
         message: 'is required in hardware mode: a PEM file of the device CAs whose scanners may sign images',
       });
   }
+  const cardReader = config.devices.cardReader;
+  if (cardReader.mode === 'hardware' && cardReader.trustStore === undefined)
+    problems.push({
+      key: '/devices/cardReader/trustStore',
+      message:
+        'is required in hardware mode: a folder with the CSCA certificates (or an ICAO master list) that cards must chain to',
+    });
   if (
     config.devices.fingerprintSerial.mode === 'hardware' &&
     config.devices.fingerprintSerial.path === undefined
@@ -169,6 +176,9 @@ export function parseConfig(document: unknown, options: { file?: string; baseDir
   const { fingerprintHid } = config.devices;
   if (fingerprintHid.trustAnchors !== undefined)
     fingerprintHid.trustAnchors = path.resolve(options.baseDir, fingerprintHid.trustAnchors);
+  const { cardReader } = config.devices;
+  if (cardReader.trustStore !== undefined)
+    cardReader.trustStore = path.resolve(options.baseDir, cardReader.trustStore);
   const missing = hardwareProblems(config);
   if (missing.length > 0) throw new ConfigError('CONFIG_INVALID', options.file, missing);
   const unsafe = productionProblems(config);

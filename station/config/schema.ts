@@ -43,6 +43,16 @@ export interface StationConfig {
       /** Module password. */
       password: number;
     };
+    /** PC/SC chip-card readers (notary checks, renewals): pcscd in hardware mode. */
+    cardReader: {
+      mode: DeviceModeSetting;
+      /** Use only readers whose name starts with this (default: the first reader with a card). */
+      reader?: string;
+      /** Longest wait for one exchange with a card, ms. */
+      timeoutMs: number;
+      /** Folder of CSCA certificates (PEM/DER), CRLs (.crl) and ICAO master lists (.ml) for PA. */
+      trustStore?: string;
+    };
   };
   central: {
     /** `embedded` starts the simulated central service on loopback; `remote` uses `url`. */
@@ -145,6 +155,17 @@ export const configSchema = {
             },
             address: { type: 'integer', minimum: 0, maximum: 0xffffffff, default: 0xffffffff },
             password: { type: 'integer', minimum: 0, maximum: 0xffffffff, default: 0 },
+          },
+        },
+        cardReader: {
+          type: 'object',
+          additionalProperties: false,
+          default: {},
+          properties: {
+            mode: deviceMode,
+            reader: { type: 'string', minLength: 1 },
+            timeoutMs: { type: 'integer', minimum: 500, maximum: 60000, default: 5000 },
+            trustStore: { type: 'string', minLength: 1 },
           },
         },
       },

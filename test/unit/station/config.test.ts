@@ -43,6 +43,7 @@ describe('configuration', () => {
         hotplug: { mode: 'simulated' },
         fingerprintHid: { mode: 'simulated', reportSize: 1024 },
         fingerprintSerial: { mode: 'simulated', baudRate: 57600, address: 0xffffffff, password: 0 },
+        cardReader: { mode: 'simulated', timeoutMs: 5000 },
       },
       central: { mode: 'embedded', timeoutMs: 2000 },
       simulators: { routes: true },
@@ -161,6 +162,7 @@ describe('configuration', () => {
         '/devices/hotplug/mode',
         '/devices/fingerprintHid/mode',
         '/devices/fingerprintSerial/mode',
+        '/devices/cardReader/mode',
         '/central/mode',
       ]);
     });
@@ -174,6 +176,7 @@ describe('configuration', () => {
               hotplug: { mode: 'hardware' },
               fingerprintHid: { mode: 'disabled' },
               fingerprintSerial: { mode: 'disabled' },
+              cardReader: { mode: 'disabled' },
             },
             central: { mode: 'remote', url: 'https://central.example.test' },
             simulators: { routes: true },
@@ -197,21 +200,29 @@ describe('configuration', () => {
               trustAnchors: 'etc/scanner-cas.pem',
             },
             fingerprintSerial: { mode: 'hardware', path: '/dev/ttyUSB0', baudRate: 115200 },
+            cardReader: { mode: 'hardware', trustStore: 'etc/csca' },
           },
           central: { mode: 'remote', url: 'https://central.example.test' },
         },
         { baseDir: tmp.dir },
       );
       expect(config.simulators.routes).toBe(false);
+      expect(config.devices.cardReader.trustStore).toBe(path.join(tmp.dir, 'etc/csca'));
       // Relative to the config file's folder, like dataDir.
       expect(config.devices.fingerprintHid.trustAnchors).toBe(path.join(tmp.dir, 'etc/scanner-cas.pem'));
       expect(config.devices.fingerprintSerial).toMatchObject({ baudRate: 115200, address: 0xffffffff });
     });
 
-    it('names what a hardware scanner needs: how to find it, the trust anchors, the serial line', () => {
+    it('names what hardware needs: how to find the scanner, its trust anchors, the serial line, the CSCA store', () => {
       const { code, problems } = problemsOf(() =>
         parseConfig(
-          { devices: { fingerprintHid: { mode: 'hardware' }, fingerprintSerial: { mode: 'hardware' } } },
+          {
+            devices: {
+              fingerprintHid: { mode: 'hardware' },
+              fingerprintSerial: { mode: 'hardware' },
+              cardReader: { mode: 'hardware' },
+            },
+          },
           { baseDir: tmp.dir },
         ),
       );
@@ -219,6 +230,7 @@ describe('configuration', () => {
       expect(problems.map((p) => p.key)).toEqual([
         '/devices/fingerprintHid',
         '/devices/fingerprintHid/trustAnchors',
+        '/devices/cardReader/trustStore',
         '/devices/fingerprintSerial/path',
       ]);
     });

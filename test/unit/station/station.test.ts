@@ -71,6 +71,8 @@ describe('GET /health on the embedded simulated station', () => {
           mode: 'simulated',
           state: { status: 'ready', detail: { baud: 57600, use: 'verification-only' } },
         },
+        // The simulated CCCD starts in the simulated reader.
+        { id: 'card-reader', family: 'card-reader', mode: 'simulated', state: { status: 'ready' } },
       ],
       outbox: { depth: 0 },
       central: { mode: 'embedded', reachable: true, environment: 'test' },
@@ -160,6 +162,8 @@ describe('the /sim/ convention', () => {
       'usb',
       'scanner-hid',
       'scanner-serial',
+      'card',
+      'pcsc',
     ]);
     expect(body.simulators[0]).toMatchObject({ scenario: 'normal', scenarios: ['normal'] });
     expect(body.simulators[0].actions.map((a: { name: string }) => a.name)).toEqual(['attach', 'detach']);
@@ -219,6 +223,7 @@ describe('test and production never mix', () => {
             hotplug: { mode: 'hardware' },
             fingerprintHid: { mode: 'disabled' },
             fingerprintSerial: { mode: 'disabled' },
+            cardReader: { mode: 'disabled' },
           },
           central: { mode: 'remote', url: 'http://127.0.0.1:9' },
         },
@@ -313,6 +318,7 @@ describe('the devices route', () => {
       'usb-hotplug',
       'scanner-hid',
       'scanner-serial',
+      'card-reader',
     ]);
     expect(devices[1].scanner).toMatchObject({
       modes: ['flat-single', 'slap-left', 'slap-right', 'two-thumbs'],

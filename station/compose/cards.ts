@@ -1,0 +1,80 @@
+/**
+ * The chip-card reader from the configuration: PC/SC through pcscd in hardware mode, or the
+ * in-process PC/SC port holding the simulated CCCD (started with the card inserted) in simulated
+ * mode, with the trust store Passive Authentication checks against.
+ */
+import type { SimulatorControl } from '../../drivers/sim-control.ts';
+import { CardReaderDevice } from '../../drivers/smartcard/card-reader.ts';
+import type { TrustStore } from '../../protocol/icao9303/pa.ts';
+import { CccdCardSimulator } from '../../simulators/card/cccd-card-sim.ts';
+import { InProcessPcsc } from '../../simulators/card/in-process-pcsc.ts';
+import type { StationConfig } from '../config/schema.ts';
+import { ConfigError } from '../errors.ts';
+
+export const CARD_READER_ID = 'card-reader';
+/** The reader the simulated card sits in. */
+export const SIMULATED_READER = 'Simulated Reader 00 00';
+
+export interface CardParts {
+  readonly reader: CardReaderDevice | undefined;
+  /** CSCA certificates, CRLs and master lists; undefined: PA reports not-checked. */
+  readonly trustStore: TrustStore | undefined;
+  readonly simulators: SimulatorControl[];
+}
+
+/**
+ * @throws {ConfigError} CONFIG_UNREADABLE when the configured trust-store folder cannot be read.
+ */
+export async function composeCardReader(config: StationConfig): Promise<CardParts> {
+  const settings = config.devices.cardReader;
+  switch (settings.mode) {
+    case 'disabled':
+      return { reader: undefined, trustStore: undefined, simulators: [] };
+    case 'simulated': {
+      const card = await CccdCardSimulator.create();
+      const pcsc = new InProcessPcsc({ readers: [SIMULATED_READER], card: () => card.card() });
+      pcsc.insert(card.card());
+      const reader = new CardReaderDevice({
+        id: CARD_READER_ID,
+        mode: 'simulated',
+        openPort: async () => pcsc.client(),
+        timeoutMs: settings.timeoutMs,
+        ...(settings.reader === undefined ? {} : { reader: settings.reader }),
+      });
+      return { reader, trustStore: { cscaCertificates: [card.cscaCertificate] }, simulators: [card, pcsc] };
+    }
+    case 'hardware': {
+      let trustStore: TrustStore | undefined;
+      if (settings.trustStore !== undefined) {
+        const { loadTrustStoreFolder } = await import('../../drivers/crypto/pa-node.ts');
+        try {
+          const loaded = await loadTrustStoreFolder(settings.trustStore);
+          trustStore = loaded.trustStore;
+        } catch (cause) {
+          throw new ConfigError(
+            'CONFIG_UNREADABLE',
+            undefined,
+            [
+              {
+                key: '/devices/cardReader/trustStore',
+                message: `${settings.trustStore} cannot be read (${String(cause)})`,
+              },
+            ],
+            { cause },
+          );
+        }
+      }
+      const reader = new CardReaderDevice({
+        id: CARD_READER_ID,
+        mode: 'hardware',
+        openPort: async () => {
+          const { NativePcsc } = await import('../../drivers/smartcard/native-pcsc.ts');
+          return NativePcsc.open();
+        },
+        timeoutMs: settings.timeoutMs,
+        ...(settings.reader === undefined ? {} : { reader: settings.reader }),
+      });
+      return { reader, trustStore, simulators: [] };
+    }
+  }
+}

@@ -1,0 +1,150 @@
+/**
+ * The notary's card check over HTTP:
+ *
+ *   POST /cards/read   { id12 | documentNumber, dateOfBirth, dateOfExpiry (YYMMDD), reader?, photo? }
+ *
+ * reads the card in the reader (BAC, every readable data group, Passive Authentication against
+ * the configured trust store) and answers the check: holder, PA verdict with the officer's message
+ * in Vietnamese and English, data groups, timings and APDU count; with `photo: true` also the
+ * portrait as base64. Failures answer `{ error: { code, message, officer? } }` by stable code.
+ */
+import type { FastifyPluginAsync } from 'fastify';
+import { DriverError } from '../../drivers/errors.ts';
+import type { CardReaderDevice } from '../../drivers/smartcard/card-reader.ts';
+import { CardError } from '../../protocol/icao9303/errors.ts';
+import type { TrustStore } from '../../protocol/icao9303/pa.ts';
+import { accessKey, type CardKey, readCard } from '../cards/read-card.ts';
+import type { Clock } from '../clock.ts';
+
+export interface CardRoutesOptions {
+  readonly reader: CardReaderDevice;
+  readonly trustStore: TrustStore | undefined;
+  readonly clock: Clock;
+}
+
+const STATUS_OF_CODE: Readonly<Record<string, number>> = {
+  CARD_ACCESS_DENIED: 422,
+  CARD_AUTHENTICATION_FAILED: 422,
+  CARD_NOT_EMRTD: 422,
+  CARD_SM_SESSION_DEAD: 502,
+  CARD_SM_MAC_MISMATCH: 502,
+  CARD_DATA_DAMAGED: 502,
+  CARD_FILE_NOT_FOUND: 502,
+  CARD_ACCESS_CONDITIONS: 502,
+  CARD_UNEXPECTED_STATUS: 502,
+  CARD_REMOVED: 409,
+  DEVICE_BUSY: 409,
+  DEVICE_TIMEOUT: 504,
+  DEVICE_DISCONNECTED: 503,
+  DEVICE_UNAVAILABLE: 503,
+  DEVICE_PROTOCOL: 502,
+  DEVICE_CANCELED: 499,
+};
+
+/** What the officer reads for the failures they can act on. */
+const OFFICER: Readonly<Record<string, { vi: string; en: string }>> = {
+  CARD_ACCESS_DENIED: {
+    vi: 'Thẻ không chấp nhận mã truy cập: kiểm tra lại số định danh, ngày sinh và ngày hết hạn in trên thẻ.',
+    en: 'The card refused the access key: check the ID number, date of birth and date of expiry printed on the card.',
+  },
+  CARD_REMOVED: {
+    vi: 'Thẻ bị rút ra hoặc không còn trên đầu đọc: đặt thẻ lên đầu đọc, giữ yên và đọc lại.',
+    en: 'The card is not on the reader (or was moved during the read): place it on the reader, hold it still and read again.',
+  },
+  CARD_SM_MAC_MISMATCH: {
+    vi: 'Dữ liệu nhận từ chip không toàn vẹn. Đọc lại; nếu vẫn lỗi, không chấp nhận thẻ và báo cáo cấp trên.',
+    en: 'Data from the chip failed its integrity check. Read again; if it fails again, do not accept the card and report it.',
+  },
+  CARD_NOT_EMRTD: {
+    vi: 'Đây không phải thẻ căn cước gắn chip (không có ứng dụng ICAO).',
+    en: 'This is not a chip ID card (no ICAO application on the chip).',
+  },
+};
+
+const DATE = { type: 'string', pattern: '^[0-9]{6}$' } as const;
+
+export const cardRoutes: FastifyPluginAsync<CardRoutesOptions> = async (app, options) => {
+  const { reader, trustStore, clock } = options;
+  app.post<{
+    Body: {
+      id12?: string;
+      documentNumber?: string;
+      dateOfBirth: string;
+      dateOfExpiry: string;
+      reader?: string;
+      photo?: boolean;
+    };
+  }>(
+    '/cards/read',
+    {
+      schema: {
+        body: {
+          type: 'object',
+          additionalProperties: false,
+          required: ['dateOfBirth', 'dateOfExpiry'],
+          properties: {
+            id12: { type: 'string', pattern: '^[0-9]{12}$' },
+            documentNumber: { type: 'string', pattern: '^[0-9A-Z<]{1,22}$' },
+            dateOfBirth: DATE,
+            dateOfExpiry: DATE,
+            reader: { type: 'string', minLength: 1, maxLength: 200 },
+            photo: { type: 'boolean' },
+          },
+          oneOf: [{ required: ['id12'] }, { required: ['documentNumber'] }],
+        },
+      },
+    },
+    async (request, reply) => {
+      const body = request.body;
+      const key: CardKey =
+        body.id12 !== undefined
+          ? { id12: body.id12, dateOfBirth: body.dateOfBirth, dateOfExpiry: body.dateOfExpiry }
+          : {
+              documentNumber: body.documentNumber ?? '',
+              dateOfBirth: body.dateOfBirth,
+              dateOfExpiry: body.dateOfExpiry,
+            };
+      const mrz = accessKey(key);
+      if (!mrz.ok)
+        return reply.code(400).send({
+          error: { code: 'BAD_REQUEST', message: `${mrz.error.field}: ${mrz.error.detail}` },
+        });
+      let session: Awaited<ReturnType<CardReaderDevice['connect']>> | undefined;
+      try {
+        session = await reader.connect(body.reader);
+        const { check, report } = await readCard(session, {
+          mrzInformation: mrz.value,
+          ...(trustStore === undefined ? {} : { trustStore }),
+          now: () => clock.now(),
+        });
+        return {
+          genuine: check.passiveAuthentication.verdict === 'valid',
+          ...check,
+          ...(body.photo && report.portrait
+            ? {
+                photo: {
+                  format: report.portrait.format,
+                  base64: Buffer.from(report.portrait.image).toString('base64'),
+                },
+              }
+            : {}),
+        };
+      } catch (error) {
+        if (error instanceof CardError || error instanceof DriverError) {
+          const status = STATUS_OF_CODE[error.code] ?? 502;
+          const officer = OFFICER[error.code];
+          return reply.code(status).send({
+            error: {
+              code: error.code,
+              message: error.message,
+              ...(officer === undefined ? {} : { officer }),
+            },
+          });
+        }
+        throw error;
+      } finally {
+        await session?.close();
+      }
+    },
+  );
+};

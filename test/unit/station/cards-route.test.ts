@@ -1,0 +1,77 @@
+/**
+ * POST /cards/read on the embedded station: the simulated CCCD in the simulated reader, read
+ * through the production driver and protocol code, with scenarios switched over /sim/card.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import { embeddedStation, ManualClock } from '../../support/station.ts';
+
+const cleanups: (() => Promise<void>)[] = [];
+afterEach(async () => {
+  while (cleanups.length > 0) await cleanups.pop()?.();
+});
+
+/** The numbers printed on the simulated card (SAMPLE_PERSON). */
+const CARD = { id12: '001099012345', dateOfBirth: '990101', dateOfExpiry: '390101' };
+
+async function station() {
+  const s = await embeddedStation({}, new ManualClock(Date.UTC(2026, 10, 22, 9, 0, 0)));
+  cleanups.push(s.cleanup);
+  const read = (body: Record<string, unknown>) =>
+    s.app.inject({ method: 'POST', url: '/cards/read', payload: body });
+  const scenario = (name: string) =>
+    s.app.inject({ method: 'PUT', url: '/sim/card/scenario', payload: { scenario: name } });
+  const action = (name: string) =>
+    s.app.inject({ method: 'POST', url: `/sim/pcsc/actions/${name}`, payload: {} });
+  return { read, scenario, action };
+}
+
+describe('POST /cards/read', () => {
+  it('reads the simulated CCCD: holder from DG1, PA valid against the station trust store, the portrait', async () => {
+    const { read } = await station();
+    const response = await read({ ...CARD, photo: true });
+    expect(response.statusCode).toBe(200);
+    const body = response.json();
+    expect(body).toMatchObject({
+      genuine: true,
+      accessMethod: 'BAC',
+      holder: { id12: '001099012345', issuingState: 'VNM', dateOfBirth: '990101', checkDigitsOk: true },
+      passiveAuthentication: { verdict: 'valid' },
+      dataGroupsRead: [1, 2, 13, 14, 15],
+    });
+    expect(body.passiveAuthentication.message.vi.length).toBeGreaterThan(0);
+    expect(Buffer.from(body.photo.base64, 'base64').subarray(0, 3)).toEqual(Buffer.from([0xff, 0xd8, 0xff]));
+    expect(body.apdus).toBeGreaterThan(8);
+  });
+
+  it('wrong numbers: 422 CARD_ACCESS_DENIED with the officer told to check them; malformed: 400', async () => {
+    const { read } = await station();
+    const wrong = await read({ ...CARD, dateOfBirth: '990102' });
+    expect(wrong.statusCode).toBe(422);
+    expect(wrong.json().error).toMatchObject({
+      code: 'CARD_ACCESS_DENIED',
+      officer: { en: expect.stringMatching(/check/) },
+    });
+    expect((await read({ ...CARD, id12: '12345' })).statusCode).toBe(400);
+    expect((await read({ dateOfBirth: '990101', dateOfExpiry: '390101' })).statusCode).toBe(400);
+  });
+
+  it('reports each data scenario as its PA verdict, and a removed card as 409 CARD_REMOVED', async () => {
+    const { read, scenario, action } = await station();
+    for (const [name, verdict] of [
+      ['tampered-dg', 'data-group-altered'],
+      ['expired-ds', 'certificate-expired'],
+      ['unknown-csca', 'unknown-issuer'],
+    ] as const) {
+      expect((await scenario(name)).statusCode).toBe(200);
+      // A new card of the scenario goes in.
+      expect((await action('remove')).statusCode).toBe(200);
+      expect((await action('insert')).statusCode).toBe(200);
+      const body = (await read(CARD)).json();
+      expect([body.genuine, body.passiveAuthentication.verdict]).toEqual([false, verdict]);
+    }
+    expect((await action('remove')).statusCode).toBe(200);
+    const none = await read(CARD);
+    expect(none.statusCode).toBe(409);
+    expect(none.json().error.code).toBe('CARD_REMOVED');
+  });
+});
