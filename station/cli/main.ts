@@ -4,6 +4,7 @@
  */
 import { STATION_VERSION } from '../version.ts';
 import { type CliIo, type Command, EXIT_FAILED, EXIT_OK, EXIT_USAGE, UsageError } from './command.ts';
+import { cardCommand } from './commands/card.ts';
 import { configCommand } from './commands/config.ts';
 import { qualityCommand } from './commands/quality.ts';
 import { scannerCommand } from './commands/scanner.ts';
@@ -16,6 +17,7 @@ export const commands: readonly Command[] = [
   healthCommand,
   configCommand,
   scannerCommand,
+  cardCommand,
   qualityCommand,
   segmentCommand,
   wsqCommand,

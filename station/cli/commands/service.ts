@@ -1,6 +1,7 @@
 import { ConfigError } from '../../errors.ts';
 import { runStation } from '../../run.ts';
 import { type Command, EXIT_FAILED, EXIT_OK, parse, UsageError } from '../command.ts';
+import { simCardCommand } from './card.ts';
 import { renderFingerCommand, renderSlapCommand } from './render.ts';
 
 const DEFAULT_URL = 'http://127.0.0.1:8080';
@@ -132,9 +133,10 @@ const simDo: Command = {
 export const simCommand: Command = {
   name: 'sim',
   summary: 'Drive the simulators of a running test station (scenarios and actions)',
-  help: `Usage: station sim <list|show|scenario|do> ...
+  help: `Usage: station sim <list|show|scenario|do|render-finger|render-slap|card> ...
 
 list, show, scenario and do talk to the /sim/ routes of a running station in the test environment;
-render-finger and render-slap make synthetic prints offline.`,
-  subcommands: [simList, simShow, simScenario, simDo, renderFingerCommand, renderSlapCommand],
+render-finger and render-slap make synthetic prints offline; card puts a simulated CCCD into
+pcscd's virtual reader (vsmartcard-vpcd) for any PC/SC client.`,
+  subcommands: [simList, simShow, simScenario, simDo, renderFingerCommand, renderSlapCommand, simCardCommand],
 };

@@ -1,0 +1,785 @@
+/**
+ * `station card readers|read` and `station sim card`: chip-card readers through PC/SC, the notary's
+ * card check from the command line, and a simulated CCCD in vsmartcard's vpcd reader so the real
+ * pcscd path (and any PC/SC tool, opensc-tool included) can be tried without a card.
+ *
+ * `card read` prints JSON on stdout and exits 0 whenever the chip was read, whatever Passive
+ * Authentication says (`genuine` and `passiveAuthentication.verdict` carry that); 1 when the read
+ * failed (the typed error's code and what to do go to stderr); 2 for a wrong command line.
+ */
+import { readFileSync, statSync } from 'node:fs';
+import { mkdir, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { loadTrustStoreFolder } from '../../../drivers/crypto/pa-node.ts';
+import { DeviceTimeoutError, DriverError } from '../../../drivers/errors.ts';
+import { CardReaderDevice, type CardSession } from '../../../drivers/smartcard/card-reader.ts';
+import { NativePcsc } from '../../../drivers/smartcard/native-pcsc.ts';
+import type { PcscPort } from '../../../drivers/smartcard/port.ts';
+import { CardError } from '../../../protocol/icao9303/errors.ts';
+import type { ImageFormat } from '../../../protocol/icao9303/lds/face-record.ts';
+import type { MrzError } from '../../../protocol/icao9303/mrz-info.ts';
+import type { TrustStore } from '../../../protocol/icao9303/pa.ts';
+import { parseAtr } from '../../../protocol/iso7816/atr.ts';
+import {
+  CARD_SCENARIOS,
+  type CardScenario,
+  CccdCardSimulator,
+} from '../../../simulators/card/cccd-card-sim.ts';
+import { type Dg13Field, type PersonRecord, personMrz } from '../../../simulators/card/lds-builder.ts';
+import { VpcdLink } from '../../../simulators/card/vpcd-link.ts';
+import { writeTrustStoreFolder } from '../../../simulators/pki/csca.ts';
+import { sleep } from '../../../simulators/sleep.ts';
+import { accessKey, type CardKey, readCard } from '../../cards/read-card.ts';
+import { type Command, EXIT_FAILED, EXIT_OK, json, parse, positiveInteger, UsageError } from '../command.ts';
+
+const toHex = (bytes: Uint8Array) => Buffer.from(bytes).toString('hex').toUpperCase();
+/** ms rounded to 0.1 ms, for the printed timings. */
+const tenths = (ms: number) => Math.round(ms * 10) / 10;
+
+/** How long `card read` waits for a card by default, ms. */
+export const DEFAULT_CARD_WAIT_MS = 10_000;
+/** vpcd's first slot ("Virtual PCD 00 00"); the second slot is the next port. */
+export const VPCD_BASE_PORT = 35963;
+/** Slots vsmartcard-vpcd 3.3 opens (VICC_MAX_SLOTS). */
+const VPCD_SLOTS = 2;
+
+// ---------------------------------------------------------------------------------------------
+// What to do after a failed read, by error code (officer- and technician-facing)
+
+const ADVICE: Readonly<Record<string, string>> = {
+  CARD_ACCESS_DENIED:
+    'check the numbers on the card (ID number, date of birth, date of expiry) and type them again',
+  CARD_AUTHENTICATION_FAILED:
+    'the chip did not prove it holds the key: check the numbers on the card; if they are right, the chip may not be genuine',
+  CARD_REMOVED: 'the card was removed during the read; put it back and hold it still',
+  CARD_SM_MAC_MISMATCH:
+    'a protected answer from the chip failed its check, so nothing read can be trusted: read the card again; if it happens again, treat the chip as faulty or forged',
+  CARD_SM_SESSION_DEAD: 'the secure session with the chip ended: read the card again',
+  CARD_NOT_EMRTD: 'this card has no ID-document application: is it a chip ID card (CCCD) or a passport?',
+  CARD_DATA_DAMAGED: 'read the card again; if it fails again, check the document by eye and report it',
+  CARD_FILE_NOT_FOUND: 'read the card again; if it fails again, check the document by eye and report it',
+  CARD_ACCESS_CONDITIONS: 'the chip refused a file this station needs; report the card',
+  CARD_UNEXPECTED_STATUS: 'read the card again; if it fails again, report the card',
+  DEVICE_TIMEOUT: 'the card stopped answering: hold it still on the reader and try again',
+  DEVICE_BUSY: 'another application is using the card: close it (or wait) and try again',
+  DEVICE_PROTOCOL: 'communication with the card failed: put it back on the reader and try again',
+  DEVICE_DISCONNECTED: 'the reader went away: plug it in again and retry',
+  DEVICE_REPORTED_ERROR: 'the reader reported an error: take the card off, put it back and try again',
+};
+
+/** "CODE: message\nwhat to do" for a typed failure; undefined for anything else. */
+export function describeReadFailure(error: unknown): string | undefined {
+  if (!(error instanceof CardError) && !(error instanceof DriverError)) return undefined;
+  const advice = ADVICE[error.code];
+  return `${error.code}: ${error.message}${advice === undefined ? '' : `\n${advice}`}\n`;
+}
+
+// ---------------------------------------------------------------------------------------------
+// The access key from the command line
+
+interface KeyOptions {
+  readonly 'mrz-info'?: string | undefined;
+  readonly id?: string | undefined;
+  readonly dob?: string | undefined;
+  readonly expiry?: string | undefined;
+}
+
+/** Which option an MRZ field came from, for usage messages. */
+function optionOf(error: MrzError, fromMrzInfo: boolean): string {
+  if (fromMrzInfo)
+    return {
+      documentNumber: '--mrz-info (document number)',
+      dateOfBirth: '--mrz-info (date of birth)',
+      dateOfExpiry: '--mrz-info (date of expiry)',
+      id12: '--mrz-info',
+      text: '--mrz-info',
+    }[error.field];
+  return {
+    documentNumber: '--id',
+    id12: '--id',
+    dateOfBirth: '--dob',
+    dateOfExpiry: '--expiry',
+    text: '--id',
+  }[error.field];
+}
+
+/**
+ * The card key from `--mrz-info DOCNO,YYMMDD,YYMMDD` or `--id ID12 --dob YYMMDD --expiry YYMMDD`,
+ * and its MRZ information for BAC.
+ * @throws {UsageError} naming the option (and field) that is missing or malformed.
+ */
+export function keyFromOptions(values: KeyOptions): {
+  readonly key: CardKey;
+  readonly mrzInformation: string;
+  readonly from: 'id12' | 'mrz-info';
+} {
+  const mrzInfo = values['mrz-info'];
+  const cccd = [values.id, values.dob, values.expiry];
+  let key: CardKey;
+  if (mrzInfo !== undefined) {
+    if (cccd.some((v) => v !== undefined))
+      throw new UsageError('give either --mrz-info or --id with --dob and --expiry, not both');
+    const parts = mrzInfo.split(',').map((p) => p.trim());
+    const [documentNumber, dateOfBirth, dateOfExpiry] = parts;
+    if (
+      parts.length !== 3 ||
+      documentNumber === undefined ||
+      dateOfBirth === undefined ||
+      dateOfExpiry === undefined
+    )
+      throw new UsageError(
+        `--mrz-info takes DOCUMENT-NUMBER,YYMMDD,YYMMDD (number, date of birth, date of expiry); got '${mrzInfo}'`,
+      );
+    key = { documentNumber, dateOfBirth, dateOfExpiry };
+  } else {
+    if (cccd.every((v) => v === undefined))
+      throw new UsageError(
+        'the card key is required: --id ID12 --dob YYMMDD --expiry YYMMDD (CCCD), or --mrz-info DOCNO,YYMMDD,YYMMDD',
+      );
+    const [id12, dateOfBirth, dateOfExpiry] = cccd;
+    if (id12 === undefined) throw new UsageError('--id is required with --dob and --expiry');
+    if (dateOfBirth === undefined) throw new UsageError('--dob is required with --id');
+    if (dateOfExpiry === undefined) throw new UsageError('--expiry is required with --id');
+    key = { id12, dateOfBirth, dateOfExpiry };
+  }
+  const result = accessKey(key);
+  if (!result.ok) {
+    const { error } = result;
+    const fromMrzInfo = mrzInfo !== undefined;
+    const value =
+      error.field === 'dateOfBirth'
+        ? key.dateOfBirth
+        : error.field === 'dateOfExpiry'
+          ? key.dateOfExpiry
+          : 'id12' in key
+            ? key.id12
+            : key.documentNumber;
+    throw new UsageError(
+      `${optionOf(error, fromMrzInfo)} '${value}' is not valid: ${error.detail} (${error.reason} at character ${error.position + 1})`,
+    );
+  }
+  return { key, mrzInformation: result.value, from: mrzInfo === undefined ? 'id12' : 'mrz-info' };
+}
+
+// ---------------------------------------------------------------------------------------------
+// station card readers | read
+
+/** What the card commands need from the machine; tests give an in-process PC/SC. */
+export interface CardCommandDeps {
+  /** Opens PC/SC. @throws {DeviceUnavailableError} when pcscd is not running. */
+  readonly openPort: () => Promise<PcscPort>;
+  /** Wall clock, ms since the epoch (certificate validity). Default Date.now. */
+  readonly now?: () => number;
+}
+
+const PORTRAIT_EXTENSION: Readonly<Record<ImageFormat, string>> = {
+  jpeg: '.jpg',
+  jp2: '.jp2',
+  j2k: '.j2k',
+  unknown: '.bin',
+};
+
+/** The requested photo path with the extension of the image's real format. */
+export function photoPath(requested: string, format: ImageFormat): string {
+  const ext = path.extname(requested);
+  const fits = format === 'jpeg' ? ['.jpg', '.jpeg'] : [PORTRAIT_EXTENSION[format]];
+  if (fits.includes(ext.toLowerCase())) return requested;
+  const stem = ext === '' ? requested : requested.slice(0, -ext.length);
+  return `${stem}${PORTRAIT_EXTENSION[format]}`;
+}
+
+interface LoadedTrust {
+  readonly dir: string;
+  readonly trustStore: TrustStore;
+  readonly certificates: number;
+  readonly problems: readonly { readonly file: string; readonly reason: string }[];
+}
+
+class CliFailure extends Error {
+  override readonly name = 'CliFailure';
+}
+
+async function loadTrust(dir: string): Promise<LoadedTrust> {
+  let loaded: Awaited<ReturnType<typeof loadTrustStoreFolder>>;
+  try {
+    loaded = await loadTrustStoreFolder(dir);
+  } catch (error) {
+    throw new CliFailure(
+      `--trust ${dir}: cannot read the folder (${(error as NodeJS.ErrnoException).code ?? String(error)})`,
+    );
+  }
+  const certificates = loaded.trustStore.cscaCertificates.length;
+  if (certificates === 0)
+    throw new CliFailure(
+      `--trust ${dir}: no CSCA certificate in the folder (*.pem, *.crt, *.cer, *.der or a *.ml master list)${
+        loaded.problems.length > 0
+          ? `; ${loaded.problems.map((p) => `${p.file}: ${p.reason}`).join('; ')}`
+          : ''
+      }`,
+    );
+  return { dir, trustStore: loaded.trustStore, certificates, problems: loaded.problems };
+}
+
+/** The names of every reader the PC/SC service lists now. */
+async function readerNames(openPort: () => Promise<PcscPort>): Promise<string[]> {
+  const port = await openPort();
+  try {
+    return (await port.listReaders()).map((r) => r.name);
+  } finally {
+    await port.close();
+  }
+}
+
+function readersCommand(deps: CardCommandDeps): Command {
+  return {
+    name: 'readers',
+    summary: 'List the PC/SC readers, whether a card is in each, and its ATR',
+    help: `Usage: station card readers
+
+Lists the readers pcscd knows, each with its card (present/absent) and, for a card, its ATR (hex),
+the protocols it offers and whether it announces extended-length APDUs. Exit 1 when pcscd is not
+running.`,
+    async run(args, io) {
+      parse(args, {}, { min: 0, max: 0 });
+      let port: PcscPort;
+      try {
+        port = await deps.openPort();
+      } catch (error) {
+        const text = describeReadFailure(error);
+        if (text === undefined) throw error;
+        io.stderr(text);
+        return EXIT_FAILED;
+      }
+      try {
+        const readers = (await port.listReaders()).map((r) => {
+          if (r.card === 'absent') return { name: r.name, card: 'absent' as const };
+          const atr = parseAtr(r.atr);
+          return {
+            name: r.name,
+            card: 'present' as const,
+            atr: toHex(r.atr),
+            ...(atr.ok
+              ? {
+                  protocols: atr.value.protocols.map((t) => `T=${t}`),
+                  extendedLength: atr.value.extendedLength,
+                }
+              : { atrProblem: atr.error.detail }),
+          };
+        });
+        if (readers.length === 0) io.stderr('no PC/SC reader is connected\n');
+        io.stdout(json({ readers }));
+        return EXIT_OK;
+      } finally {
+        await port.close();
+      }
+    },
+  };
+}
+
+const READ_HELP = `Usage: station card read --reader NAME (--id ID12 --dob YYMMDD --expiry YYMMDD | --mrz-info DOCNO,YYMMDD,YYMMDD) [options]
+
+  --reader NAME       the reader, by name or name prefix (see 'station card readers')
+  --id ID12           the 12-digit number printed on a CCCD, with
+  --dob YYMMDD        the date of birth and
+  --expiry YYMMDD     the date of expiry printed on the card
+  --mrz-info D,B,E    instead of --id: a document number, date of birth and date of expiry (MRZ)
+  --trust DIR         CSCA trust-store folder for Passive Authentication (*.pem, *.der, *.crl, *.ml);
+                      without it PA is 'not-checked': hashes and signature are checked, the issuer not
+  --out-photo FILE    write the portrait there (the extension follows the image: .jpg or .jp2)
+  --short-apdus       short APDUs only, even when reader and card take extended ones
+  --timeout-ms N      how long to wait for a card, ms (default ${DEFAULT_CARD_WAIT_MS})
+
+Waits for a card in the reader, opens it with BAC, reads every data group it may, checks it (Passive
+Authentication) and prints JSON: the holder (DG1), access method, "genuine" (PA verdict is valid),
+the PA verdict with its reason and the officer's message (Vietnamese and English), data groups read
+and not read, extended length used, timings (ms) and the APDU count.
+Exit 0 when the card was read, whatever the verdict; 1 when the read failed (the error code and what
+to do on stderr, e.g. CARD_ACCESS_DENIED: check the numbers on the card); 2 for a wrong command line.`;
+
+function readCommand(deps: CardCommandDeps): Command {
+  return {
+    name: 'read',
+    summary: 'Read and check the chip of an ID card (BAC, data groups, Passive Authentication)',
+    help: READ_HELP,
+    async run(args, io) {
+      const { values } = parse(
+        args,
+        {
+          reader: { type: 'string' },
+          'mrz-info': { type: 'string' },
+          id: { type: 'string' },
+          dob: { type: 'string' },
+          expiry: { type: 'string' },
+          trust: { type: 'string' },
+          'out-photo': { type: 'string' },
+          'short-apdus': { type: 'boolean', default: false },
+          'timeout-ms': { type: 'string' },
+        },
+        { min: 0, max: 0 },
+      );
+      const prefix = values.reader;
+      if (prefix === undefined || prefix === '')
+        throw new UsageError("--reader is required (a reader name or prefix; see 'station card readers')");
+      const access = keyFromOptions(values);
+      const waitMs = positiveInteger('timeout-ms', values['timeout-ms']) ?? DEFAULT_CARD_WAIT_MS;
+      const photo = values['out-photo'] === undefined ? undefined : path.resolve(io.cwd, values['out-photo']);
+
+      try {
+        const trust =
+          values.trust === undefined ? undefined : await loadTrust(path.resolve(io.cwd, values.trust));
+        for (const problem of trust?.problems ?? [])
+          io.stderr(`--trust: skipped ${problem.file}: ${problem.reason}\n`);
+        return await readWithReader(deps, io, {
+          prefix,
+          waitMs,
+          mrzInformation: access.mrzInformation,
+          keyFrom: access.from,
+          trust,
+          photo,
+          shortApdusOnly: values['short-apdus'],
+        });
+      } catch (error) {
+        if (error instanceof CliFailure) {
+          io.stderr(`${error.message}\n`);
+          return EXIT_FAILED;
+        }
+        const text = describeReadFailure(error);
+        if (text === undefined) throw error;
+        io.stderr(text);
+        return EXIT_FAILED;
+      }
+    },
+  };
+}
+
+async function readWithReader(
+  deps: CardCommandDeps,
+  io: Parameters<NonNullable<Command['run']>>[1],
+  options: {
+    readonly prefix: string;
+    readonly waitMs: number;
+    readonly mrzInformation: string;
+    readonly keyFrom: 'id12' | 'mrz-info';
+    readonly trust: LoadedTrust | undefined;
+    readonly photo: string | undefined;
+    readonly shortApdusOnly: boolean;
+  },
+): Promise<number> {
+  const device = new CardReaderDevice({
+    id: 'cli',
+    mode: 'hardware',
+    openPort: deps.openPort,
+    reader: options.prefix,
+  });
+  await device.open();
+  let session: CardSession | undefined;
+  try {
+    const state = device.state();
+    // open() never rejects: PC/SC failing to open (pcscd not running) is the error state.
+    if (state.status === 'error') throw new CliFailure(`${state.code}: ${state.message}`);
+    if (state.status !== 'ready') {
+      const names = await readerNames(deps.openPort).catch(() => []);
+      throw new CliFailure(
+        `no reader whose name starts with '${options.prefix}'; readers: ${
+          names.length === 0 ? 'none connected' : names.map((n) => `'${n}'`).join(', ')
+        }`,
+      );
+    }
+    const started = performance.now();
+    if (!device.readers().some((r) => r.status === 'card'))
+      io.stderr(`waiting up to ${options.waitMs} ms for a card in ${options.prefix}…\n`);
+    let found: Awaited<ReturnType<CardReaderDevice['waitForCard']>>;
+    try {
+      found = await device.waitForCard({ timeoutMs: options.waitMs });
+    } catch (error) {
+      if (error instanceof DeviceTimeoutError)
+        throw new CliFailure(
+          `no card in ${options.prefix} within ${options.waitMs} ms: put the card on the reader (or use --timeout-ms)`,
+        );
+      throw error;
+    }
+    const waitMs = performance.now() - started;
+    const connecting = performance.now();
+    session = await device.connect(found.name);
+    const connectMs = performance.now() - connecting;
+    const { check, report } = await readCard(session, {
+      mrzInformation: options.mrzInformation,
+      now: deps.now ?? Date.now,
+      ...(options.trust === undefined ? {} : { trustStore: options.trust.trustStore }),
+      ...(options.shortApdusOnly ? { shortApdusOnly: true } : {}),
+    });
+    const atr = toHex(session.atr);
+    await session.close();
+    session = undefined;
+
+    let photoFile: string | undefined;
+    if (options.photo !== undefined) {
+      if (report.portrait) {
+        photoFile = photoPath(options.photo, report.portrait.format);
+        if (photoFile !== options.photo)
+          io.stderr(`the portrait is ${report.portrait.format}: written to ${photoFile}\n`);
+        await mkdir(path.dirname(photoFile), { recursive: true });
+        await writeFile(photoFile, report.portrait.image);
+      } else io.stderr(`the chip gave no readable portrait: nothing written to ${options.photo}\n`);
+    }
+    const pa = check.passiveAuthentication;
+    io.stdout(
+      json({
+        reader: check.reader,
+        atr,
+        genuine: pa.verdict === 'valid',
+        holder: check.holder ?? null,
+        ...(report.dg1Error ? { holderError: report.dg1Error } : {}),
+        accessMethod: check.accessMethod,
+        accessKey: options.keyFrom,
+        passiveAuthentication: {
+          ...pa,
+          trustStore:
+            options.trust === undefined
+              ? null
+              : { dir: options.trust.dir, certificates: options.trust.certificates },
+          ...(options.trust === undefined
+            ? {
+                note: 'no --trust folder: the issuer (CSCA) was not checked, so the card cannot be called genuine',
+              }
+            : {}),
+        },
+        dataGroupsRead: check.dataGroupsRead,
+        notRead: check.notRead,
+        extendedLength: check.extendedLength,
+        portrait: check.portrait ? { ...check.portrait, file: photoFile ?? null } : null,
+        ...(report.portraitError ? { portraitError: report.portraitError } : {}),
+        apdus: check.apdus,
+        timings: {
+          waitForCardMs: tenths(waitMs),
+          connectMs: tenths(connectMs),
+          accessMs: tenths(check.timings.accessMs),
+          files: Object.fromEntries(Object.entries(check.timings.files).map(([f, t]) => [f, tenths(t)])),
+          passiveAuthenticationMs: tenths(check.timings.passiveAuthenticationMs),
+          totalMs: tenths(check.timings.totalMs),
+        },
+      }),
+    );
+    return EXIT_OK;
+  } finally {
+    await session?.close().catch(() => undefined);
+    await device.close();
+  }
+}
+
+const nativeDeps: CardCommandDeps = { openPort: () => NativePcsc.open() };
+
+/** The `card` command group on the given PC/SC (default: pcscd through pcsclite). */
+export function createCardCommand(deps: CardCommandDeps = nativeDeps): Command {
+  return {
+    name: 'card',
+    summary: 'Chip-card readers and ID cards: list readers, read and check a card',
+    help: `Usage: station card <readers|read> ...
+
+Uses the PC/SC readers through pcscd (start it with 'sudo pcscd'; 'station sim card' puts a
+simulated CCCD in vsmartcard's virtual reader).`,
+    subcommands: [readersCommand(deps), readCommand(deps)],
+  };
+}
+
+export const cardCommand: Command = createCardCommand();
+
+// ---------------------------------------------------------------------------------------------
+// station sim card
+
+/** A person file that cannot be used; the message says which field and why. */
+export class PersonFileError extends Error {
+  override readonly name = 'PersonFileError';
+}
+
+/** Largest person file read, bytes (a record is well under 2 KB). */
+const MAX_PERSON_BYTES = 64 * 1024;
+
+const PERSON_KEYS = [
+  'id12',
+  'surname',
+  'givenNames',
+  'sex',
+  'dateOfBirth',
+  'dateOfExpiry',
+  'nationality',
+  'issuingState',
+  'dg13',
+] as const;
+
+function isoDate(value: unknown): boolean {
+  if (typeof value !== 'string' || !/^\d{4}-\d{2}-\d{2}$/.test(value)) return false;
+  const date = new Date(`${value}T00:00:00Z`);
+  return !Number.isNaN(date.getTime()) && date.toISOString().startsWith(value);
+}
+
+/**
+ * Checks a parsed person record (simulators/card/lds-builder.ts PersonRecord; `dg13` may be left
+ * out). Returns the record, or every problem found as `field: what is wrong`.
+ */
+export function validatePerson(
+  value: unknown,
+): { ok: true; value: PersonRecord } | { ok: false; problems: string[] } {
+  if (typeof value !== 'object' || value === null || Array.isArray(value))
+    return { ok: false, problems: ['the file must hold one JSON object (a person record)'] };
+  const record = value as Record<string, unknown>;
+  const problems: string[] = [];
+  for (const key of Object.keys(record))
+    if (!(PERSON_KEYS as readonly string[]).includes(key))
+      problems.push(`${key}: unknown field; allowed: ${PERSON_KEYS.join(', ')}`);
+  if (typeof record.id12 !== 'string' || !/^\d{12}$/.test(record.id12))
+    problems.push(`id12: must be the 12-digit citizen ID as a string (got ${JSON.stringify(record.id12)})`);
+  for (const key of ['surname', 'givenNames'] as const)
+    if (typeof record[key] !== 'string' || (record[key] as string).trim() === '')
+      problems.push(`${key}: must be a non-empty string`);
+  if (record.sex !== 'M' && record.sex !== 'F')
+    problems.push(`sex: must be "M" or "F" (got ${JSON.stringify(record.sex)})`);
+  for (const key of ['dateOfBirth', 'dateOfExpiry'] as const)
+    if (!isoDate(record[key]))
+      problems.push(`${key}: must be a real date as YYYY-MM-DD (got ${JSON.stringify(record[key])})`);
+  for (const key of ['nationality', 'issuingState'] as const)
+    if (record[key] !== undefined && (typeof record[key] !== 'string' || !/^[A-Z<]{3}$/.test(record[key])))
+      problems.push(
+        `${key}: must be a 3-letter ICAO code such as "VNM" (got ${JSON.stringify(record[key])})`,
+      );
+  const dg13 = record.dg13 ?? [];
+  if (!Array.isArray(dg13))
+    problems.push('dg13: must be a list of { "fieldNo": 1-255, "value": string or [strings] }');
+  else
+    dg13.forEach((field: unknown, i) => {
+      const f = field as Partial<Record<'fieldNo' | 'value', unknown>> | null;
+      const valueOk =
+        typeof f?.value === 'string' ||
+        (Array.isArray(f?.value) && f.value.every((v) => typeof v === 'string'));
+      if (
+        typeof f !== 'object' ||
+        f === null ||
+        !Number.isInteger(f.fieldNo) ||
+        (f.fieldNo as number) < 1 ||
+        (f.fieldNo as number) > 255 ||
+        !valueOk
+      )
+        problems.push(`dg13[${i}]: must be { "fieldNo": 1-255, "value": string or [strings] }`);
+    });
+  if (problems.length > 0) return { ok: false, problems };
+  const person = { ...record, dg13: dg13 as Dg13Field[] } as unknown as PersonRecord;
+  try {
+    // The MRZ the chip's DG1 will hold: names and dates must fit it.
+    personMrz(person);
+  } catch (error) {
+    return { ok: false, problems: [`the record does not make a CCCD MRZ: ${(error as Error).message}`] };
+  }
+  return { ok: true, value: person };
+}
+
+/**
+ * Reads and checks a person file.
+ * @throws {PersonFileError} when it cannot be read, is not JSON or is not a valid person record.
+ */
+export function loadPersonFile(file: string): PersonRecord {
+  let text: string;
+  try {
+    if (statSync(file).size > MAX_PERSON_BYTES)
+      throw new PersonFileError(`${file}: larger than ${MAX_PERSON_BYTES} bytes; not a person record`);
+    text = readFileSync(file, 'utf8');
+  } catch (error) {
+    if (error instanceof PersonFileError) throw error;
+    throw new PersonFileError(
+      `${file}: cannot read it (${(error as NodeJS.ErrnoException).code ?? String(error)})`,
+    );
+  }
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch (error) {
+    throw new PersonFileError(`${file}: not JSON (${(error as Error).message})`);
+  }
+  const checked = validatePerson(parsed);
+  if (!checked.ok)
+    throw new PersonFileError(`${file}: not a valid person record:\n  ${checked.problems.join('\n  ')}`);
+  return checked.value;
+}
+
+/** The vpcd reader name pcscd gives the slot behind `port`, when it is a default vpcd slot. */
+export function vpcdReaderName(port: number): string | null {
+  const slot = port - VPCD_BASE_PORT;
+  return slot >= 0 && slot < VPCD_SLOTS
+    ? `Virtual PCD 00 ${slot.toString(16).toUpperCase().padStart(2, '0')}`
+    : null;
+}
+
+/** The line `station sim card` prints once its card is in the reader. */
+export interface SimCardInfo {
+  readonly port: number;
+  /** The reader pcscd shows the card in; null for a port that is not one of vpcd's default slots. */
+  readonly readerName: string | null;
+  readonly id12: string;
+  /** YYMMDD. */
+  readonly dateOfBirth: string;
+  /** YYMMDD. */
+  readonly dateOfExpiry: string;
+  readonly mrzInformation: string;
+  readonly scenario: string;
+  /** The exported trust-store folder, or null. */
+  readonly trustStore: string | null;
+}
+
+export interface RunSimCardOptions {
+  readonly simulator: CccdCardSimulator;
+  /** vpcd's port: 35963 for "Virtual PCD 00 00", 35964 for "... 00 01". Default 35963. */
+  readonly port?: number;
+  /** Where pcscd runs. Default 127.0.0.1. */
+  readonly host?: string;
+  /** Write the simulator's CSCA certificate into this folder (a trust store for `card read`). */
+  readonly exportTrust?: string;
+  /** Ends the run: the card is removed and the promise resolves. */
+  readonly signal: AbortSignal;
+  /** Called once, when the first card is in the reader. */
+  readonly onReady: (info: SimCardInfo) => void;
+  /** Progress for a human (card pulled, put back). */
+  readonly log?: (message: string) => void;
+  /** Pause before a card that left the reader (pulled mid-read, dropped by vpcd) is put back, ms. Default 1000. */
+  readonly reinsertMs?: number;
+  /** Longest wait for vpcd to take the card, ms. Default 10000. */
+  readonly insertTimeoutMs?: number;
+}
+
+/**
+ * Keeps a simulated CCCD in a vpcd reader until `signal` fires, then removes it. A card that leaves
+ * on its own (the card-pulled-mid-read scenario, vpcd dropping it) is replaced by a fresh one after
+ * `reinsertMs`, as an officer would put it back.
+ * @throws {DeviceUnavailableError} when vpcd does not take the card (pcscd or vsmartcard-vpcd missing).
+ * @throws {RangeError} when the simulator's person record does not make a card.
+ */
+export async function runSimCard(options: RunSimCardOptions): Promise<void> {
+  const { simulator, signal } = options;
+  const port = options.port ?? VPCD_BASE_PORT;
+  const log = options.log ?? (() => undefined);
+  const access = simulator.access();
+  simulator.lds(); // builds the chip's files now, so a bad record fails before the card goes in
+  let trustStore: string | null = null;
+  if (options.exportTrust !== undefined) {
+    await writeTrustStoreFolder(options.exportTrust, [simulator.cscaCertificate]);
+    trustStore = options.exportTrust;
+  }
+  const readerName = vpcdReaderName(port);
+  const where = readerName ?? `vpcd port ${port}`;
+  let announced = false;
+  while (!signal.aborted) {
+    const link = new VpcdLink({
+      ...simulator.card(),
+      port,
+      ...(options.host === undefined ? {} : { host: options.host }),
+      ...(options.insertTimeoutMs === undefined ? {} : { insertTimeoutMs: options.insertTimeoutMs }),
+      onError: (error) => log(`vpcd link: ${error.message}`),
+    });
+    const onAbort = () => void link.remove();
+    signal.addEventListener('abort', onAbort, { once: true });
+    try {
+      await link.insert();
+      if (!announced) {
+        announced = true;
+        options.onReady({
+          port,
+          readerName,
+          ...access,
+          scenario: simulator.scenario(),
+          trustStore,
+        });
+      } else log(`the card is back in ${where}`);
+      await link.whenRemoved();
+    } catch (error) {
+      if (signal.aborted) break;
+      throw error;
+    } finally {
+      signal.removeEventListener('abort', onAbort);
+    }
+    if (signal.aborted) break;
+    const pause = options.reinsertMs ?? 1000;
+    log(`the card left ${where}; a fresh one goes back in ${pause} ms`);
+    await sleep(pause, signal).catch(() => undefined);
+  }
+}
+
+const SIM_CARD_HELP = `Usage: station sim card [--scenario NAME] [--person FILE.json] [--port ${VPCD_BASE_PORT}] [--host HOST] [--export-trust DIR]
+
+  --scenario NAME     how the card behaves (default valid):
+                      ${CARD_SCENARIOS.slice(0, 5).join(', ')},
+                      ${CARD_SCENARIOS.slice(5).join(', ')}
+  --person FILE       the card holder as JSON: { "id12", "surname", "givenNames", "sex": "M"|"F",
+                      "dateOfBirth": "YYYY-MM-DD", "dateOfExpiry": "YYYY-MM-DD", "nationality"?,
+                      "issuingState"?, "dg13"?: [{ "fieldNo", "value" }] } (default: a sample citizen)
+  --port N            vpcd's port: ${VPCD_BASE_PORT} is reader 'Virtual PCD 00 00', ${VPCD_BASE_PORT + 1} is 'Virtual PCD 00 01'
+  --host HOST         where pcscd with vsmartcard-vpcd runs (default 127.0.0.1)
+  --export-trust DIR  write the simulator's CSCA certificate there, for 'station card read --trust DIR'
+
+Puts a simulated CCCD chip (BAC, secure messaging, signed data groups) into vsmartcard's virtual
+reader and keeps it there until SIGINT or SIGTERM, then removes it and exits 0. Once the card is in,
+prints one JSON line: port, readerName, id12, dateOfBirth, dateOfExpiry (YYMMDD), mrzInformation,
+scenario and trustStore. A card that leaves the reader (card-pulled-mid-read) is put back after 1 s.
+The CSCA is made fresh at each start: export it again after a restart. Needs pcscd with
+vsmartcard-vpcd (bash scripts/setup-system.sh --test).`;
+
+export const simCardCommand: Command = {
+  name: 'card',
+  summary: "Put a simulated CCCD into vpcd's virtual reader until stopped",
+  help: SIM_CARD_HELP,
+  async run(args, io) {
+    const { values } = parse(
+      args,
+      {
+        scenario: { type: 'string', default: 'valid' },
+        person: { type: 'string' },
+        port: { type: 'string' },
+        host: { type: 'string' },
+        'export-trust': { type: 'string' },
+      },
+      { min: 0, max: 0 },
+    );
+    const scenario = values.scenario;
+    if (!(CARD_SCENARIOS as readonly string[]).includes(scenario))
+      throw new UsageError(`--scenario must be one of: ${CARD_SCENARIOS.join(', ')}; got '${scenario}'`);
+    const port = positiveInteger('port', values.port) ?? VPCD_BASE_PORT;
+    if (port > 65535) throw new UsageError(`--port must be a TCP port (1-65535), got ${port}`);
+    let person: PersonRecord | undefined;
+    if (values.person !== undefined) {
+      try {
+        person = loadPersonFile(path.resolve(io.cwd, values.person));
+      } catch (error) {
+        if (!(error instanceof PersonFileError)) throw error;
+        io.stderr(`${error.message}\n`);
+        return EXIT_FAILED;
+      }
+    }
+    const simulator = await CccdCardSimulator.create({
+      scenario: scenario as CardScenario,
+      ...(person === undefined ? {} : { person }),
+    });
+    const controller = new AbortController();
+    const stop = () => controller.abort();
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+    try {
+      await runSimCard({
+        simulator,
+        port,
+        ...(values.host === undefined ? {} : { host: values.host }),
+        ...(values['export-trust'] === undefined
+          ? {}
+          : { exportTrust: path.resolve(io.cwd, values['export-trust']) }),
+        signal: controller.signal,
+        onReady: (info) => io.stdout(`${JSON.stringify(info)}\n`),
+        log: (message) => io.stderr(`${message}\n`),
+      });
+    } catch (error) {
+      if (!(error instanceof DriverError)) throw error;
+      io.stderr(`${error.code}: ${error.message}\n`);
+      return EXIT_FAILED;
+    } finally {
+      process.off('SIGINT', stop);
+      process.off('SIGTERM', stop);
+    }
+    io.stderr('the card was removed; simulator stopped\n');
+    return EXIT_OK;
+  },
+};

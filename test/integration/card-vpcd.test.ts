@@ -1,0 +1,319 @@
+/**
+ * `station card read`, `card readers` and `sim card` through the real PC/SC stack: pcsclite -> pcscd
+ * -> vsmartcard's vpcd, SECOND slot ("Virtual PCD 00 01", TCP 35964) -> VpcdLink -> the simulated
+ * CCCD of every scenario. pcsc-vpcd.test.ts uses the first slot, so vitest may run both files at
+ * once. `npm run setup:test` (scripts/setup-system.sh --test) installs pcscd, vsmartcard-vpcd and
+ * opensc and starts pcscd; without them these tests fail saying so.
+ *
+ * Each APDU takes about 44 ms through vpcd and a card change shows within one 400 ms poll, so a
+ * whole read is about a second; the cards go in and out in-process (VpcdLink), except in the last
+ * test, where `station sim card` runs as a child process.
+ */
+import { type ChildProcess, execFile, spawn, spawnSync } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { createInterface } from 'node:readline';
+import { promisify } from 'node:util';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { CardReaderDevice } from '../../drivers/smartcard/card-reader.ts';
+import { NativePcsc } from '../../drivers/smartcard/native-pcsc.ts';
+import { type CardScenario, CccdCardSimulator } from '../../simulators/card/cccd-card-sim.ts';
+import { VpcdLink } from '../../simulators/card/vpcd-link.ts';
+import { writeTrustStoreFolder } from '../../simulators/pki/csca.ts';
+import type { SimCardInfo } from '../../station/cli/commands/card.ts';
+import { main } from '../../station/cli/main.ts';
+import { recordingIo } from '../support/cli.ts';
+import { tempDir } from '../support/station.ts';
+
+const run = promisify(execFile);
+const READER = 'Virtual PCD 00 01';
+const VPCD_PORT = 35964;
+const AID = 'A0000002471001';
+const ROOT = new URL('../../', import.meta.url).pathname;
+
+/** Whether a TCP port is in LISTEN state, from /proc/net (a probe connection would look like a card to vpcd). */
+function listening(port: number): boolean {
+  const wanted = `:${port.toString(16).toUpperCase().padStart(4, '0')}`;
+  for (const file of ['/proc/net/tcp', '/proc/net/tcp6']) {
+    if (!existsSync(file)) continue;
+    for (const line of readFileSync(file, 'utf8').split('\n').slice(1)) {
+      const fields = line.trim().split(/\s+/);
+      if (fields[1]?.endsWith(wanted) && fields[3] === '0A') return true;
+    }
+  }
+  return false;
+}
+
+function pcscdRunning(): boolean {
+  for (const pid of readdirSync('/proc').filter((name) => /^\d+$/.test(name))) {
+    try {
+      if (readFileSync(`/proc/${pid}/comm`, 'utf8').trim() === 'pcscd') return true;
+    } catch {
+      // the process ended while we looked
+    }
+  }
+  return false;
+}
+
+/** Fails (never skips) with what to install or start. */
+function preflight(): void {
+  const problems: string[] = [];
+  if (!existsSync('/usr/sbin/pcscd')) problems.push('pcscd is not installed (apt package pcscd)');
+  if (!existsSync('/usr/lib/pcsc/drivers/serial/libifdvpcd.so'))
+    problems.push('the vpcd virtual reader is not installed (apt package vsmartcard-vpcd)');
+  if (spawnSync('opensc-tool', ['--version']).error)
+    problems.push('opensc-tool is not installed (apt package opensc)');
+  if (problems.length === 0 && !pcscdRunning()) problems.push('pcscd is not running');
+  if (problems.length === 0 && !listening(VPCD_PORT))
+    problems.push(
+      `pcscd runs but nothing listens on ${VPCD_PORT} (vpcd's second slot): restart pcscd so it loads vsmartcard-vpcd`,
+    );
+  if (problems.length > 0)
+    throw new Error(
+      `The card CLI integration test needs pcscd with vsmartcard-vpcd and opensc: ${problems.join('; ')}. ` +
+        'Run `npm run setup:test` (bash scripts/setup-system.sh --test installs them and starts pcscd).',
+    );
+}
+
+const tmp = tempDir('card-vpcd-');
+let sim: CccdCardSimulator;
+let trustDir: string;
+/** Watches the reader, to know when pcscd has seen a card leave. */
+let watcher: CardReaderDevice;
+const links: VpcdLink[] = [];
+const children: ChildProcess[] = [];
+
+/** Puts a fresh simulated CCCD in `scenario` into the reader. */
+async function insert(scenario: CardScenario): Promise<VpcdLink> {
+  sim.setScenario(scenario);
+  const link = new VpcdLink({ ...sim.card(), port: VPCD_PORT });
+  links.push(link);
+  await link.insert();
+  return link;
+}
+
+/** `station card read` in-process with the numbers printed on the card. */
+async function cardRead(extra: readonly string[] = [], access = sim.access()) {
+  const io = recordingIo(tmp.dir);
+  const code = await main(
+    [
+      'card',
+      'read',
+      '--reader',
+      READER,
+      '--id',
+      access.id12,
+      '--dob',
+      access.dateOfBirth,
+      '--expiry',
+      access.dateOfExpiry,
+      ...extra,
+    ],
+    io,
+  );
+  // pcscd sees a new card at its next poll, so the command may say it waits for one first.
+  const err = io.err.replace(/^waiting up to \d+ ms for a card in Virtual PCD 00 01…\n/, '');
+  return { code, io, err, result: code === 0 ? JSON.parse(io.out) : undefined };
+}
+
+async function readerEmpty(timeoutMs = 5000): Promise<void> {
+  const deadline = performance.now() + timeoutMs;
+  while (watcher.readers().find((r) => r.name === READER)?.status !== 'empty') {
+    if (performance.now() > deadline) throw new Error(`${READER} still shows a card after ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+beforeAll(async () => {
+  preflight();
+  sim = await CccdCardSimulator.create();
+  trustDir = path.join(tmp.dir, 'trust');
+  await writeTrustStoreFolder(trustDir, [sim.cscaCertificate]);
+  watcher = new CardReaderDevice({
+    id: 'watch',
+    mode: 'hardware',
+    openPort: () => NativePcsc.open(),
+    reader: READER,
+  });
+  await watcher.open();
+  // A card left over by another process would confuse every test below.
+  expect(watcher.readers()).toEqual([{ name: READER, status: 'empty' }]);
+});
+
+afterEach(async () => {
+  for (const child of children.splice(0)) if (child.exitCode === null) child.kill('SIGKILL');
+  while (links.length > 0) await links.pop()?.remove();
+  if (watcher) await readerEmpty();
+});
+
+afterAll(async () => {
+  await watcher?.close();
+  tmp.remove();
+});
+
+describe('station card through pcscd and vpcd', () => {
+  it('reads a valid CCCD with BAC: PA valid against the exported CSCA, holder, portrait, APDU count', async () => {
+    const link = await insert('valid');
+    const { code, err, result } = await cardRead(['--trust', trustDir, '--out-photo', 'face.jpg']);
+    expect(err).toBe('');
+    expect(code).toBe(0);
+    expect(result).toMatchObject({
+      reader: READER,
+      genuine: true,
+      accessMethod: 'BAC',
+      holder: { id12: sim.access().id12, documentNumber: sim.access().id12.slice(3), checkDigitsOk: true },
+      passiveAuthentication: { verdict: 'valid', trustStore: { dir: trustDir, certificates: 1 } },
+      dataGroupsRead: [1, 2, 13, 14, 15],
+      extendedLength: true,
+      portrait: { format: 'jpeg', file: path.join(tmp.dir, 'face.jpg') },
+    });
+    // Every APDU the chip saw is counted (pcscd sends none of its own to a vpcd card).
+    expect(result.apdus).toBe(link.card.apduCount);
+    const photo = readFileSync(path.join(tmp.dir, 'face.jpg'));
+    expect(photo.length).toBe(result.portrait.bytes);
+    expect([...photo.subarray(0, 3)]).toEqual([0xff, 0xd8, 0xff]);
+
+    // The same card again with short APDUs only: more of them, same verdict.
+    const short = await cardRead(['--trust', trustDir, '--short-apdus']);
+    expect(short.code).toBe(0);
+    expect(short.result).toMatchObject({
+      extendedLength: false,
+      passiveAuthentication: { verdict: 'valid' },
+    });
+    expect(short.result.apdus).toBeGreaterThan(result.apdus);
+  });
+
+  it('card readers shows the card and its ATR', async () => {
+    const link = await insert('valid');
+    // The card is in once pcscd's next poll sees it.
+    await watcher.waitForCard({ reader: READER, timeoutMs: 5000 });
+    const io = recordingIo();
+    expect(await main(['card', 'readers'], io)).toBe(0);
+    const { readers } = JSON.parse(io.out) as { readers: { name: string }[] };
+    expect(readers.find((r) => r.name === READER)).toEqual({
+      name: READER,
+      card: 'present',
+      atr: Buffer.from(link.card.atr).toString('hex').toUpperCase(),
+      protocols: ['T=0', 'T=1'],
+      extendedLength: true,
+    });
+  });
+
+  it('card readers and card read exit 1 naming pcscd when it is not running (a socket where none listens)', async () => {
+    for (const args of [
+      ['card', 'readers'],
+      ['card', 'read', '--reader', READER, '--id', '001099012345', '--dob', '990101', '--expiry', '390101'],
+    ]) {
+      const outcome = await run(process.execPath, ['station/cli/bin.mjs', ...args], {
+        cwd: ROOT,
+        env: { ...process.env, PCSCLITE_CSOCK_NAME: '/nonexistent/pcscd.comm' },
+        timeout: 15_000,
+      }).then(
+        () => ({ code: 0, stderr: '', stdout: '' }),
+        (error: { code: number; stderr: string; stdout: string }) => error,
+      );
+      expect(outcome.code).toBe(1);
+      expect(outcome.stdout).toBe('');
+      expect(outcome.stderr).toMatch(/^DEVICE_UNAVAILABLE: pcscd is not running .*start it/);
+    }
+  });
+
+  it.each([
+    ['tampered-dg', 'data-group-altered', { dataGroups: [2] }],
+    ['unknown-csca', 'unknown-issuer', { problem: 'no-matching-csca' }],
+    ['expired-ds', 'certificate-expired', {}],
+    ['bad-signature', 'signature-invalid', {}],
+  ] as const)('%s: read OK, PA verdict %s, not genuine', async (scenario, verdict, detail) => {
+    await insert(scenario);
+    const { code, err, result } = await cardRead(['--trust', trustDir]);
+    expect(err).toBe('');
+    expect(code).toBe(0);
+    expect(result).toMatchObject({ genuine: false, passiveAuthentication: { verdict, detail } });
+    expect(result.passiveAuthentication.message.vi).not.toBe('');
+  });
+
+  it.each([
+    ['wrong-access-key', /^CARD_ACCESS_DENIED: .*\ncheck the numbers on the card/],
+    ['bad-mac', /^CARD_SM_MAC_MISMATCH: .*\na protected answer from the chip failed its check/],
+  ] as const)('%s: exit 1 with the typed error on stderr', async (scenario, message) => {
+    await insert(scenario);
+    const { code, io, err } = await cardRead(['--trust', trustDir]);
+    expect(err).toMatch(message);
+    expect(code).toBe(1);
+    expect(io.out).toBe('');
+  });
+
+  it('a card pulled mid-read is CARD_REMOVED; a fresh card in the same reader then reads fine', async () => {
+    const pulled = await insert('card-pulled-mid-read');
+    const { code, err } = await cardRead(['--trust', trustDir]);
+    expect(err).toMatch(
+      /^CARD_REMOVED: .*\nthe card was removed during the read; put it back and hold it still\n$/,
+    );
+    expect(code).toBe(1);
+    expect(pulled.state()).toBe('removed');
+    await readerEmpty();
+
+    await insert('valid');
+    const again = await cardRead(['--trust', trustDir]);
+    expect(again.code).toBe(0);
+    expect(again.result.passiveAuthentication.verdict).toBe('valid');
+  });
+
+  it('a slow card (150 ms per APDU) still reads', async () => {
+    await insert('slow-card');
+    const { code, result } = await cardRead(['--trust', trustDir]);
+    expect(code).toBe(0);
+    expect(result.passiveAuthentication.verdict).toBe('valid');
+    expect(result.timings.totalMs).toBeGreaterThan(result.apdus * 150);
+  }, 30_000);
+
+  it('opensc-tool sends SELECT of the eMRTD application to the simulated CCCD and gets 9000', async () => {
+    await insert('valid');
+    await watcher.waitForCard({ reader: READER, timeoutMs: 5000 });
+    const list = await run('opensc-tool', ['-l'], { timeout: 15_000 });
+    const index = new RegExp(`^(\\d+)\\s+Yes\\s+.*${READER}$`, 'm').exec(list.stdout)?.[1];
+    expect(index, list.stdout).toBeDefined();
+    const { stdout } = await run('opensc-tool', ['-r', String(index), '-s', `00A4040C07${AID}`], {
+      timeout: 15_000,
+    });
+    expect(stdout).toContain('Sending: 00 A4 04 0C 07 A0 00 00 02 47 10 01');
+    expect(stdout).toContain('Received (SW1=0x90, SW2=0x00)');
+  });
+
+  it('station sim card as a child process: its JSON line opens the card, SIGTERM removes it and exits 0', async () => {
+    const exported = path.join(tmp.dir, 'child-trust');
+    const child = spawn(
+      process.execPath,
+      ['station/cli/bin.mjs', 'sim', 'card', '--port', String(VPCD_PORT), '--export-trust', exported],
+      { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    children.push(child);
+    let stderr = '';
+    child.stderr?.on('data', (chunk: Buffer) => {
+      stderr += chunk.toString();
+    });
+    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+    const line = await new Promise<string>((resolve, reject) => {
+      const lines = createInterface({ input: child.stdout ?? process.stdin });
+      lines.once('line', resolve);
+      void exited.then((code) => reject(new Error(`sim card exited (${code}) before its line: ${stderr}`)));
+    });
+    const info = JSON.parse(line) as SimCardInfo;
+    expect(info).toMatchObject({
+      port: VPCD_PORT,
+      readerName: READER,
+      scenario: 'valid',
+      trustStore: exported,
+      id12: expect.stringMatching(/^\d{12}$/),
+    });
+
+    const { code, result } = await cardRead(['--trust', exported], info);
+    expect(code).toBe(0);
+    expect(result).toMatchObject({ genuine: true, holder: { id12: info.id12 } });
+
+    child.kill('SIGTERM');
+    expect(await exited).toBe(0);
+    expect(stderr).toMatch(/the card was removed; simulator stopped/);
+    await readerEmpty();
+  });
+});
