@@ -41,6 +41,7 @@ import type {
   ReaderStatus,
   TransmitOptions,
 } from './port.ts';
+import { listenWithCatchUp } from './port.ts';
 
 /** PC/SC return codes the adapter tells apart (pcsclite.h). */
 export const SCARD = {
@@ -356,29 +357,11 @@ export class NativePcsc implements PcscPort {
 
   listen(observer: (event: PcscEvent) => void): () => void {
     if (this.#closed) throw new CanceledError('The PC/SC port is closed');
-    // Catch the newcomer up on what is present, on a later tick (never inside listen).
-    // Events that happen before the catch-up is delivered queue behind it, in order.
-    let queue: PcscEvent[] | undefined = [];
-    for (const [name, entry] of this.#entries) {
-      queue.push({ type: 'reader-added', reader: name });
-      if (entry.atr) queue.push({ type: 'card-inserted', reader: name, atr: entry.atr.slice() });
-    }
-    let active = true;
-    const wrapped = (event: PcscEvent) => {
-      if (!active) return;
-      if (queue) queue.push(event);
-      else observer(event);
-    };
-    this.#observers.add(wrapped);
-    setImmediate(() => {
-      const pending = queue ?? [];
-      queue = undefined;
-      for (const event of pending) if (active) observer(event);
-    });
-    return () => {
-      active = false;
-      this.#observers.delete(wrapped);
-    };
+    return listenWithCatchUp(
+      this.#observers,
+      [...this.#entries].map(([name, entry]) => [name, entry.atr] as const),
+      observer,
+    );
   }
 
   async connect(reader: string, options: ConnectOptions): Promise<CardConnection> {

@@ -79,3 +79,36 @@ export interface PcscPort {
   connect(reader: string, options: ConnectOptions): Promise<CardConnection>;
   close(): Promise<void>;
 }
+
+/**
+ * `PcscPort.listen` as both ports implement it: the newcomer is caught up on `present` (readers
+ * and the cards in them) on a later tick, never inside `listen`; events that happen before that
+ * queue behind the catch-up, in order. `observers` is the port's set it broadcasts to.
+ */
+export function listenWithCatchUp(
+  observers: Set<(event: PcscEvent) => void>,
+  present: Iterable<readonly [reader: string, atr: Uint8Array | undefined]>,
+  observer: (event: PcscEvent) => void,
+): () => void {
+  let queue: PcscEvent[] | undefined = [];
+  for (const [reader, atr] of present) {
+    queue.push({ type: 'reader-added', reader });
+    if (atr) queue.push({ type: 'card-inserted', reader, atr: atr.slice() });
+  }
+  let active = true;
+  const wrapped = (event: PcscEvent) => {
+    if (!active) return;
+    if (queue) queue.push(event);
+    else observer(event);
+  };
+  observers.add(wrapped);
+  setImmediate(() => {
+    const pending = queue ?? [];
+    queue = undefined;
+    for (const event of pending) if (active) observer(event);
+  });
+  return () => {
+    active = false;
+    observers.delete(wrapped);
+  };
+}

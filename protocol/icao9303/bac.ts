@@ -19,9 +19,11 @@
  * | 0..31  | E.IFD = Enc(RND.IFD‖RND.IC‖K.IFD) | E.IC = Enc(RND.IC‖RND.IFD‖K.IC) |
  * | 32..39 | M.IFD = MAC(E.IFD)         | M.IC = MAC(E.IC)           |
  */
+
 import { constantTimeEqual } from '../bytes.ts';
 import type { CommandApdu, ResponseApdu } from '../iso7816/apdu.ts';
 import { hexStatus, SW } from '../iso7816/status.ts';
+import { concatBytes } from '../iso7816/tlv.ts';
 import type { Icao9303Crypto } from './crypto.ts';
 import { type BacKeys, deriveSessionKeys } from './keys.ts';
 import { retailMac, SM_MAC_LENGTH } from './mac.ts';
@@ -91,20 +93,10 @@ function expectLength(name: string, value: Uint8Array, length: number): void {
   if (value.length !== length) throw new RangeError(`${name} must be ${length} bytes, got ${value.length}`);
 }
 
-function concat(...parts: readonly Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const part of parts) {
-    out.set(part, at);
-    at += part.length;
-  }
-  return out;
-}
-
 /** E = 3DES-CBC(KEnc, IV 0, plain); M = retail MAC(KMac, E); returns E ‖ M. */
 function seal(crypto: Icao9303Crypto, keys: BacKeys, plain: Uint8Array): Uint8Array {
   const cryptogram = crypto.tdesCbcEncrypt(keys.KEnc, new Uint8Array(8), plain);
-  return concat(cryptogram, retailMac(crypto, keys.KMac, cryptogram));
+  return concatBytes(cryptogram, retailMac(crypto, keys.KMac, cryptogram));
 }
 
 /** Checks M over E in constant time, then decrypts E. Undefined when the MAC does not verify. */
@@ -125,7 +117,7 @@ function session(
   const seed = new Uint8Array(BAC_KEY_MATERIAL_LENGTH);
   for (let i = 0; i < seed.length; i++) seed[i] = (kIfd[i] ?? 0) ^ (kIc[i] ?? 0);
   const { KSenc, KSmac } = deriveSessionKeys(crypto, seed, '3des');
-  return { KSenc, KSmac, SSC: concat(rndIc.subarray(4, 8), rndIfd.subarray(4, 8)) };
+  return { KSenc, KSmac, SSC: concatBytes(rndIc.subarray(4, 8), rndIfd.subarray(4, 8)) };
 }
 
 /**
@@ -172,7 +164,7 @@ export function buildExternalAuthenticate(
   expectLength('RND.IC', rndIc, BAC_NONCE_LENGTH);
   expectLength('RND.IFD', rndIfd, BAC_NONCE_LENGTH);
   expectLength('K.IFD', kIfd, BAC_KEY_MATERIAL_LENGTH);
-  const data = seal(crypto, keys, concat(rndIfd, rndIc, kIfd));
+  const data = seal(crypto, keys, concatBytes(rndIfd, rndIc, kIfd));
   return {
     keys,
     rndIc: rndIc.slice(),
@@ -283,6 +275,6 @@ export function answerExternalAuthenticate(
     return bacFail('nonce-mismatch', refusal, 'the reader did not echo RND.IC');
   const rndIfd = s.subarray(0, 8);
   const kIfd = s.subarray(16, 32);
-  const data = seal(crypto, keys, concat(chip.rndIc, rndIfd, chip.kIc));
+  const data = seal(crypto, keys, concatBytes(chip.rndIc, rndIfd, chip.kIc));
   return { ok: true, value: { data, session: session(crypto, chip.rndIc, rndIfd, kIfd, chip.kIc) } };
 }

@@ -34,6 +34,7 @@ import type {
   ReaderStatus,
   TransmitOptions,
 } from '../../drivers/smartcard/port.ts';
+import { listenWithCatchUp } from '../../drivers/smartcard/port.ts';
 import { SimulatedCard, type SimulatedCardOptions } from './vpcd-link.ts';
 
 export type { CardApplication, SimulatedCardOptions, T0Behaviour } from './vpcd-link.ts';
@@ -324,27 +325,7 @@ class InProcessPcscClient implements PcscPort {
 
   listen(observer: (event: PcscEvent) => void): () => void {
     this.#assertOpen();
-    let queue: PcscEvent[] | undefined = [];
-    for (const [name, atr] of this.#view) {
-      queue.push({ type: 'reader-added', reader: name });
-      if (atr) queue.push({ type: 'card-inserted', reader: name, atr: atr.slice() });
-    }
-    let active = true;
-    const wrapped = (event: PcscEvent) => {
-      if (!active) return;
-      if (queue) queue.push(event);
-      else observer(event);
-    };
-    this.#observers.add(wrapped);
-    setImmediate(() => {
-      const pending = queue ?? [];
-      queue = undefined;
-      for (const event of pending) if (active) observer(event);
-    });
-    return () => {
-      active = false;
-      this.#observers.delete(wrapped);
-    };
+    return listenWithCatchUp(this.#observers, this.#view, observer);
   }
 
   async connect(reader: string, options: ConnectOptions): Promise<CardConnection> {

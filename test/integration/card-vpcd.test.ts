@@ -9,8 +9,8 @@
  * whole read is about a second; the cards go in and out in-process (VpcdLink), except in the last
  * test, where `station sim card` runs as a child process.
  */
-import { type ChildProcess, execFile, spawn, spawnSync } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { promisify } from 'node:util';
@@ -23,6 +23,7 @@ import { writeTrustStoreFolder } from '../../simulators/pki/csca.ts';
 import type { SimCardInfo } from '../../station/cli/commands/card.ts';
 import { main } from '../../station/cli/main.ts';
 import { recordingIo } from '../support/cli.ts';
+import { assertPcscReady } from '../support/pcsc.ts';
 import { tempDir } from '../support/station.ts';
 
 const run = promisify(execFile);
@@ -30,50 +31,6 @@ const READER = 'Virtual PCD 00 01';
 const VPCD_PORT = 35964;
 const AID = 'A0000002471001';
 const ROOT = new URL('../../', import.meta.url).pathname;
-
-/** Whether a TCP port is in LISTEN state, from /proc/net (a probe connection would look like a card to vpcd). */
-function listening(port: number): boolean {
-  const wanted = `:${port.toString(16).toUpperCase().padStart(4, '0')}`;
-  for (const file of ['/proc/net/tcp', '/proc/net/tcp6']) {
-    if (!existsSync(file)) continue;
-    for (const line of readFileSync(file, 'utf8').split('\n').slice(1)) {
-      const fields = line.trim().split(/\s+/);
-      if (fields[1]?.endsWith(wanted) && fields[3] === '0A') return true;
-    }
-  }
-  return false;
-}
-
-function pcscdRunning(): boolean {
-  for (const pid of readdirSync('/proc').filter((name) => /^\d+$/.test(name))) {
-    try {
-      if (readFileSync(`/proc/${pid}/comm`, 'utf8').trim() === 'pcscd') return true;
-    } catch {
-      // the process ended while we looked
-    }
-  }
-  return false;
-}
-
-/** Fails (never skips) with what to install or start. */
-function preflight(): void {
-  const problems: string[] = [];
-  if (!existsSync('/usr/sbin/pcscd')) problems.push('pcscd is not installed (apt package pcscd)');
-  if (!existsSync('/usr/lib/pcsc/drivers/serial/libifdvpcd.so'))
-    problems.push('the vpcd virtual reader is not installed (apt package vsmartcard-vpcd)');
-  if (spawnSync('opensc-tool', ['--version']).error)
-    problems.push('opensc-tool is not installed (apt package opensc)');
-  if (problems.length === 0 && !pcscdRunning()) problems.push('pcscd is not running');
-  if (problems.length === 0 && !listening(VPCD_PORT))
-    problems.push(
-      `pcscd runs but nothing listens on ${VPCD_PORT} (vpcd's second slot): restart pcscd so it loads vsmartcard-vpcd`,
-    );
-  if (problems.length > 0)
-    throw new Error(
-      `The card CLI integration test needs pcscd with vsmartcard-vpcd and opensc: ${problems.join('; ')}. ` +
-        'Run `npm run setup:test` (bash scripts/setup-system.sh --test installs them and starts pcscd).',
-    );
-}
 
 const tmp = tempDir('card-vpcd-');
 let sim: CccdCardSimulator;
@@ -125,7 +82,7 @@ async function readerEmpty(timeoutMs = 5000): Promise<void> {
 }
 
 beforeAll(async () => {
-  preflight();
+  assertPcscReady(VPCD_PORT, 'The card CLI integration test');
   sim = await CccdCardSimulator.create();
   trustDir = path.join(tmp.dir, 'trust');
   await writeTrustStoreFolder(trustDir, [sim.cscaCertificate]);

@@ -7,8 +7,7 @@
  * vpcd notices a card by polling (about 400 ms), and each APDU takes about 44 ms through it, so the
  * tests wait for events rather than sleeping, and keep APDU counts small.
  */
-import { execFile, spawnSync } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { CardRemovedError, DeviceTimeoutError } from '../../drivers/errors.ts';
@@ -16,6 +15,7 @@ import { CardReaderDevice, type CardReaderEvent } from '../../drivers/smartcard/
 import { NativePcsc } from '../../drivers/smartcard/native-pcsc.ts';
 import { decodeCommand } from '../../protocol/iso7816/apdu.ts';
 import { type ApduTrace, VpcdLink, type VpcdLinkOptions } from '../../simulators/card/vpcd-link.ts';
+import { assertPcscReady } from '../support/pcsc.ts';
 
 const run = promisify(execFile);
 const READER = 'Virtual PCD 00 00';
@@ -44,50 +44,6 @@ function application(apdu: Uint8Array): Uint8Array {
     return Uint8Array.from([...FILE.subarray(offset, offset + (le ?? 256)), 0x90, 0x00]);
   }
   return hex('6D00');
-}
-
-/** Whether a TCP port is in LISTEN state, from /proc/net (a probe connection would look like a card to vpcd). */
-function listening(port: number): boolean {
-  const wanted = `:${port.toString(16).toUpperCase().padStart(4, '0')}`;
-  for (const file of ['/proc/net/tcp', '/proc/net/tcp6']) {
-    if (!existsSync(file)) continue;
-    for (const line of readFileSync(file, 'utf8').split('\n').slice(1)) {
-      const fields = line.trim().split(/\s+/);
-      if (fields[1]?.endsWith(wanted) && fields[3] === '0A') return true;
-    }
-  }
-  return false;
-}
-
-function pcscdRunning(): boolean {
-  for (const pid of readdirSync('/proc').filter((name) => /^\d+$/.test(name))) {
-    try {
-      if (readFileSync(`/proc/${pid}/comm`, 'utf8').trim() === 'pcscd') return true;
-    } catch {
-      // the process ended while we looked
-    }
-  }
-  return false;
-}
-
-/** Fails (never skips) with what to install or start. */
-function preflight(): void {
-  const problems: string[] = [];
-  if (!existsSync('/usr/sbin/pcscd')) problems.push('pcscd is not installed (apt package pcscd)');
-  if (!existsSync('/usr/lib/pcsc/drivers/serial/libifdvpcd.so'))
-    problems.push('the vpcd virtual reader is not installed (apt package vsmartcard-vpcd)');
-  if (spawnSync('opensc-tool', ['--version']).error)
-    problems.push('opensc-tool is not installed (apt package opensc)');
-  if (problems.length === 0 && !pcscdRunning()) problems.push('pcscd is not running');
-  if (problems.length === 0 && !listening(VPCD_PORT))
-    problems.push(
-      `pcscd runs but nothing listens on ${VPCD_PORT}: restart pcscd so it loads vsmartcard-vpcd`,
-    );
-  if (problems.length > 0)
-    throw new Error(
-      `The PC/SC integration test needs pcscd with vsmartcard-vpcd and opensc: ${problems.join('; ')}. ` +
-        'Run `npm run setup:test` (bash scripts/setup-system.sh --test installs them and starts pcscd).',
-    );
 }
 
 let reader: CardReaderDevice;
@@ -137,7 +93,7 @@ async function insertAndConnect(card: VpcdLink) {
 }
 
 beforeAll(async () => {
-  preflight();
+  assertPcscReady(VPCD_PORT, 'The PC/SC integration test');
   reader = new CardReaderDevice({
     id: 'pcsc',
     mode: 'hardware',
