@@ -1,15 +1,16 @@
 /**
  * The notary's card check over HTTP:
  *
- *   POST /cards/read   { id12 | documentNumber, dateOfBirth, dateOfExpiry (YYMMDD), reader?, photo? }
+ *   POST /cards/read   { id12 | documentNumber, dateOfBirth, dateOfExpiry (YYMMDD), reader?, photo?,
+ *                        waitMs? }
  *
- * reads the card in the reader (BAC, every readable data group, Passive Authentication against
+ * waits up to `waitMs` (default 3000) for a card to be placed, then reads the card in the reader (BAC, every readable data group, Passive Authentication against
  * the configured trust store) and answers the check: holder, PA verdict with the officer's message
  * in Vietnamese and English, data groups, timings and APDU count; with `photo: true` also the
  * portrait as base64. Failures answer `{ error: { code, message, officer? } }` by stable code.
  */
 import type { FastifyPluginAsync } from 'fastify';
-import { DriverError } from '../../drivers/errors.ts';
+import { DeviceTimeoutError, DriverError } from '../../drivers/errors.ts';
 import type { CardReaderDevice } from '../../drivers/smartcard/card-reader.ts';
 import { CardError } from '../../protocol/icao9303/errors.ts';
 import type { TrustStore } from '../../protocol/icao9303/pa.ts';
@@ -61,6 +62,9 @@ const OFFICER: Readonly<Record<string, { vi: string; en: string }>> = {
   },
 };
 
+/** How long a read waits for a card to be placed, ms. */
+const DEFAULT_WAIT_MS = 3000;
+
 const DATE = { type: 'string', pattern: '^[0-9]{6}$' } as const;
 
 export const cardRoutes: FastifyPluginAsync<CardRoutesOptions> = async (app, options) => {
@@ -73,6 +77,7 @@ export const cardRoutes: FastifyPluginAsync<CardRoutesOptions> = async (app, opt
       dateOfExpiry: string;
       reader?: string;
       photo?: boolean;
+      waitMs?: number;
     };
   }>(
     '/cards/read',
@@ -89,6 +94,7 @@ export const cardRoutes: FastifyPluginAsync<CardRoutesOptions> = async (app, opt
             dateOfExpiry: DATE,
             reader: { type: 'string', minLength: 1, maxLength: 200 },
             photo: { type: 'boolean' },
+            waitMs: { type: 'integer', minimum: 0, maximum: 30000 },
           },
           oneOf: [{ required: ['id12'] }, { required: ['documentNumber'] }],
         },
@@ -111,7 +117,25 @@ export const cardRoutes: FastifyPluginAsync<CardRoutesOptions> = async (app, opt
         });
       let session: Awaited<ReturnType<CardReaderDevice['connect']>> | undefined;
       try {
-        session = await reader.connect(body.reader);
+        // The officer may press "read" a moment before the card is on the reader.
+        const waitMs = body.waitMs ?? DEFAULT_WAIT_MS;
+        let placed: { name: string };
+        try {
+          placed = await reader.waitForCard({
+            ...(body.reader === undefined ? {} : { reader: body.reader }),
+            timeoutMs: waitMs,
+          });
+        } catch (error) {
+          if (!(error instanceof DeviceTimeoutError)) throw error;
+          return reply.code(409).send({
+            error: {
+              code: 'CARD_ABSENT',
+              message: `No card was placed on ${body.reader ?? 'a reader'} within ${waitMs} ms`,
+              officer: OFFICER.CARD_REMOVED,
+            },
+          });
+        }
+        session = await reader.connect(placed.name);
         const { check, report } = await readCard(session, {
           mrzInformation: mrz.value,
           ...(trustStore === undefined ? {} : { trustStore }),

@@ -20,8 +20,15 @@ async function station() {
     s.app.inject({ method: 'POST', url: '/cards/read', payload: body });
   const scenario = (name: string) =>
     s.app.inject({ method: 'PUT', url: '/sim/card/scenario', payload: { scenario: name } });
-  const action = (name: string) =>
-    s.app.inject({ method: 'POST', url: `/sim/pcsc/actions/${name}`, payload: {} });
+  const cards = async (): Promise<number> =>
+    (await s.app.inject('/devices/card-reader')).json().state.detail?.cards ?? -1;
+  /** Runs the simulator action, then waits until the reader has reported it (events are async). */
+  const action = async (name: 'insert' | 'remove') => {
+    const response = await s.app.inject({ method: 'POST', url: `/sim/pcsc/actions/${name}`, payload: {} });
+    const want = name === 'insert' ? 1 : 0;
+    for (let i = 0; i < 200 && (await cards()) !== want; i++) await new Promise((r) => setTimeout(r, 10));
+    return response;
+  };
   return { read, scenario, action };
 }
 
@@ -55,7 +62,7 @@ describe('POST /cards/read', () => {
     expect((await read({ dateOfBirth: '990101', dateOfExpiry: '390101' })).statusCode).toBe(400);
   });
 
-  it('reports each data scenario as its PA verdict, and a removed card as 409 CARD_REMOVED', async () => {
+  it('reports each data scenario as its PA verdict, and no card on the reader as 409 CARD_ABSENT', async () => {
     const { read, scenario, action } = await station();
     for (const [name, verdict] of [
       ['tampered-dg', 'data-group-altered'],
@@ -70,8 +77,11 @@ describe('POST /cards/read', () => {
       expect([body.genuine, body.passiveAuthentication.verdict]).toEqual([false, verdict]);
     }
     expect((await action('remove')).statusCode).toBe(200);
-    const none = await read(CARD);
+    const none = await read({ ...CARD, waitMs: 300 });
     expect(none.statusCode).toBe(409);
-    expect(none.json().error.code).toBe('CARD_REMOVED');
+    expect(none.json().error).toMatchObject({
+      code: 'CARD_ABSENT',
+      officer: { en: expect.stringMatching(/place it/) },
+    });
   });
 });
