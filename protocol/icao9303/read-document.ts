@@ -3,10 +3,28 @@
  * every data group EF.COM lists that the terminal may read, then Passive Authentication, DG1 and
  * the DG2 portrait. Clocks, crypto and the trust store are injected; the channel is the driver's.
  *
+ * Access control tries the given methods in order (the CCCD habit: PACE with the CAN, PACE with
+ * the MRZ, then BAC), moving on when the chip refuses one: real chips answer 6982, 6985, 6A80 or
+ * 6D00 to a PACE they will not run, and some refuse SELECT MF, so EF.CardAccess is selected
+ * directly. Every attempt and its outcome is in the report.
+ *
+ * Chip authenticity: with DG14, Chip Authentication runs right after EF.SOD and DG14 are read, and
+ * the other groups are read under its keys; with DG15, Active Authentication signs a fresh random
+ * challenge. Either proves the chip holds a private key only when the data group carrying the
+ * public key passed Passive Authentication (`chipVerdict`).
+ *
  * DG3 and DG4 (fingerprints, iris) sit behind Extended Access Control, which this terminal does not
  * hold: they are not asked for, and are listed as `notRead` (PA reports them as not read).
  */
 import type { DecodeError } from '../result.ts';
+import {
+  AA_CHALLENGE_LENGTH,
+  type AaCrypto,
+  type AaVerdict,
+  verifyActiveAuthentication,
+} from './active-auth.ts';
+import { chooseChipAuthentication } from './chip-auth.ts';
+import { type ChipProtocolStatus, type ChipVerdict, chipVerdict } from './chip-verdict.ts';
 import type { Icao9303Crypto } from './crypto.ts';
 import { CardError } from './errors.ts';
 import { decodeEfCom, type EfCom } from './lds/com.ts';
@@ -15,19 +33,47 @@ import { decodeDg2 } from './lds/dg2.ts';
 import { type ImageFormat, sniffImageFormat } from './lds/face-record.ts';
 import { dataGroupFile, EF_COM, EF_SOD } from './lds/files.ts';
 import { type PaCrypto, type PaReport, type TrustStore, verifyPassiveAuthentication } from './pa.ts';
+import { type PacePassword, paceSupported } from './pace.ts';
 import { type ApduTrace, type CardChannel, EmrtdReader } from './reader.ts';
+import { decodeSecurityInfos, type PaceInfo, type SecurityInfos } from './security-infos.ts';
 
 /** Data groups behind Extended Access Control (Terminal Authentication). */
 const EAC_PROTECTED = new Set([3, 4]);
 
-export type DocumentAccess =
+/** One way to open the chip. */
+export type AccessAttempt =
   /** BAC with the MRZ information (document number, birth and expiry dates, check digits). */
-  { readonly method: 'bac'; readonly mrzInformation: string };
+  | { readonly method: 'bac'; readonly mrzInformation: string }
+  /** PACE with the CAN or the MRZ information. */
+  | { readonly method: 'pace'; readonly password: PacePassword };
+
+/** One method, or several tried in order until the chip accepts one. */
+export type DocumentAccess = AccessAttempt | readonly AccessAttempt[];
+
+export type AccessMethodName = 'PACE-CAN' | 'PACE-MRZ' | 'BAC';
+
+export interface AccessAttemptRecord {
+  readonly method: AccessMethodName;
+  readonly outcome:
+    | 'opened'
+    /** The chip does not offer it (no EF.CardAccess, or no PACE this station runs). */
+    | 'not-offered'
+    /** The chip refused the protocol with a status word: the next method is tried. */
+    | 'refused'
+    /** The chip refused the password or key. */
+    | 'access-denied'
+    /** The chip's answers did not verify. */
+    | 'authentication-failed';
+  readonly statusWord?: number;
+  readonly detail?: string;
+}
 
 export interface ReadDocumentOptions {
   readonly access: DocumentAccess;
   readonly crypto: Icao9303Crypto;
   readonly paCrypto: PaCrypto;
+  /** Active Authentication's crypto; absent: AA is not run (reported as not checked). */
+  readonly aaCrypto?: AaCrypto;
   /** Absent: PA's verdict is at best not-checked (no trust store). */
   readonly trustStore?: TrustStore;
   /** Wall clock, ms since the epoch: certificate validity. */
@@ -38,6 +84,8 @@ export interface ReadDocumentOptions {
   readonly extendedLength?: boolean;
   /** Plaintext bytes per short READ BINARY (default: the largest secure messaging allows). */
   readonly shortChunk?: number;
+  /** Skip Chip and Active Authentication (comparisons, benchmarks of the bare read). */
+  readonly skipChipAuthentication?: boolean;
   readonly onApdu?: (trace: ApduTrace) => void;
 }
 
@@ -50,7 +98,10 @@ export interface Portrait {
 }
 
 export interface DocumentReport {
-  readonly accessMethod: 'BAC';
+  readonly accessMethod: AccessMethodName;
+  readonly accessAttempts: readonly AccessAttemptRecord[];
+  /** EF.CardAccess as read (absent on a BAC-only chip), and what it offers. */
+  readonly cardAccess: SecurityInfos | undefined;
   readonly com: EfCom;
   /** Whole file bytes of each data group read, by number. */
   readonly dataGroups: ReadonlyMap<number, Uint8Array>;
@@ -65,23 +116,112 @@ export interface DocumentReport {
   readonly portrait: Portrait | undefined;
   readonly portraitError: DecodeError | undefined;
   readonly passiveAuthentication: PaReport;
+  readonly chipAuthentication: ChipProtocolStatus;
+  readonly activeAuthentication: ChipProtocolStatus & { readonly verdict?: AaVerdict };
+  /** Whether the chip proved it is not a copy (CA or AA with a key PA vouches for). */
+  readonly chip: ChipVerdict;
   readonly apdus: number;
-  /** ms: access control, each file by name, PA, and the whole read. */
+  /** ms: access control, each file by name, CA, AA, PA, and the whole read. */
   readonly timings: {
     readonly accessMs: number;
     readonly files: Readonly<Record<string, number>>;
+    readonly chipAuthenticationMs: number;
+    readonly activeAuthenticationMs: number;
     readonly passiveAuthenticationMs: number;
     readonly totalMs: number;
   };
 }
 
+function methodName(attempt: AccessAttempt): AccessMethodName {
+  if (attempt.method === 'bac') return 'BAC';
+  return attempt.password.kind === 'can' ? 'PACE-CAN' : 'PACE-MRZ';
+}
+
+/** The PACEInfo to run: ECDH-GM on a supported curve, AES-128 first. */
+function choosePace(infos: SecurityInfos | undefined): PaceInfo | undefined {
+  const offered = (infos?.infos ?? []).filter((i): i is PaceInfo => i.type === 'pace' && paceSupported(i));
+  const rank = (i: PaceInfo) => ['aes-128', 'aes-256', 'aes-192', '3des'].indexOf(i.cipher);
+  return offered.sort((a, b) => rank(a) - rank(b))[0];
+}
+
+/**
+ * Opens the chip with the first method it accepts; records every attempt.
+ * @throws {CardError} CARD_NOT_EMRTD, or CARD_ACCESS_DENIED when no method opened it.
+ */
+async function openChip(
+  reader: EmrtdReader,
+  attempts: readonly AccessAttempt[],
+  cardAccess: SecurityInfos | undefined,
+  record: AccessAttemptRecord[],
+): Promise<AccessAttempt> {
+  const pace = choosePace(cardAccess);
+  let notEmrtd: CardError | undefined;
+  for (const attempt of attempts) {
+    const method = methodName(attempt);
+    if (attempt.method === 'pace') {
+      if (!pace) {
+        record.push({
+          method,
+          outcome: 'not-offered',
+          detail: cardAccess
+            ? 'EF.CardAccess offers no PACE this station runs'
+            : 'the chip has no EF.CardAccess',
+        });
+        continue;
+      }
+      const failure = await reader.authenticatePace(pace, attempt.password);
+      if (!failure) {
+        await reader.selectApplication();
+        record.push({ method, outcome: 'opened' });
+        return attempt;
+      }
+      record.push({
+        method,
+        outcome: failure.reason === 'unsupported' ? 'not-offered' : failure.reason,
+        ...(failure.statusWord === undefined ? {} : { statusWord: failure.statusWord }),
+        detail: `${failure.step}: ${failure.detail}`,
+      });
+      continue;
+    }
+    try {
+      await reader.selectApplication();
+      await reader.authenticateBac(attempt.mrzInformation);
+      record.push({ method, outcome: 'opened' });
+      return attempt;
+    } catch (error) {
+      if (!(error instanceof CardError)) throw error;
+      if (error.code === 'CARD_NOT_EMRTD') notEmrtd = error;
+      record.push({
+        method,
+        outcome:
+          error.code === 'CARD_ACCESS_DENIED'
+            ? 'access-denied'
+            : error.code === 'CARD_AUTHENTICATION_FAILED'
+              ? 'authentication-failed'
+              : 'refused',
+        ...(error.statusWord === undefined ? {} : { statusWord: error.statusWord }),
+        detail: error.message,
+      });
+    }
+  }
+  if (notEmrtd && record.every((r) => r.outcome !== 'access-denied')) throw notEmrtd;
+  const tried = record.map((r) => `${r.method} ${r.outcome}`).join(', ');
+  throw new CardError(
+    'CARD_ACCESS_DENIED',
+    `The chip did not open with any method (${tried}): check the numbers and the CAN against the card`,
+    record.findLast((r) => r.statusWord !== undefined)?.statusWord === undefined
+      ? {}
+      : { statusWord: record.findLast((r) => r.statusWord !== undefined)?.statusWord ?? 0 },
+  );
+}
+
 /**
  * Reads the document on `channel` and checks it.
- * @throws {CardError} CARD_NOT_EMRTD, CARD_ACCESS_DENIED (check the numbers on the card),
- *   CARD_AUTHENTICATION_FAILED, CARD_SM_SESSION_DEAD, CARD_SM_MAC_MISMATCH, CARD_DATA_DAMAGED
- *   (EF.COM or EF.SOD unreadable as files), CARD_FILE_NOT_FOUND (EF.COM or EF.SOD absent); the
- *   channel's own errors (card removed, timeout) pass through. Damaged data groups are not
- *   errors: PA and the decoders report them.
+ * @throws {CardError} CARD_NOT_EMRTD, CARD_ACCESS_DENIED (no method opened the chip: check the
+ *   numbers on the card), CARD_AUTHENTICATION_FAILED, CARD_SM_SESSION_DEAD, CARD_SM_MAC_MISMATCH,
+ *   CARD_DATA_DAMAGED (EF.COM or EF.SOD unreadable as files), CARD_FILE_NOT_FOUND (EF.COM or EF.SOD
+ *   absent); the channel's own errors (card removed, timeout) pass through. Damaged data groups,
+ *   a failed Chip or Active Authentication are not errors: the verdicts report them.
  */
 export async function readDocument(
   channel: CardChannel,
@@ -95,8 +235,17 @@ export async function readDocument(
     ...(options.shortChunk === undefined ? {} : { shortChunk: options.shortChunk }),
     ...(options.onApdu === undefined ? {} : { onApdu: options.onApdu }),
   });
-  await reader.selectApplication();
-  await reader.authenticateBac(options.access.mrzInformation);
+  const attempts: readonly AccessAttempt[] = Array.isArray(options.access)
+    ? (options.access as readonly AccessAttempt[])
+    : [options.access as AccessAttempt];
+  let cardAccess: SecurityInfos | undefined;
+  if (attempts.some((a) => a.method === 'pace')) {
+    const bytes = await reader.readCardAccess();
+    const decoded = bytes === undefined ? undefined : decodeSecurityInfos(bytes);
+    cardAccess = decoded?.ok ? decoded.value : undefined;
+  }
+  const accessAttempts: AccessAttemptRecord[] = [];
+  const opened = await openChip(reader, attempts, cardAccess, accessAttempts);
   const accessMs = monotonic() - started;
 
   const files: Record<string, number> = {};
@@ -119,10 +268,10 @@ export async function readDocument(
 
   const dataGroups = new Map<number, Uint8Array>();
   const notRead: { dataGroup: number; why: 'eac-protected' | 'refused' | 'absent' }[] = [];
-  for (const n of com.value.dataGroups) {
+  const readGroup = async (n: number): Promise<void> => {
     if (EAC_PROTECTED.has(n)) {
       notRead.push({ dataGroup: n, why: 'eac-protected' });
-      continue;
+      return;
     }
     const file = dataGroupFile(n);
     try {
@@ -134,7 +283,88 @@ export async function readDocument(
         notRead.push({ dataGroup: n, why: 'absent' });
       else throw error;
     }
+  };
+
+  // Chip Authentication first, so that the rest is read under its keys (9303-11 §7.2).
+  const caStarted = monotonic();
+  let chipAuthentication: ChipProtocolStatus = { status: 'not-offered' };
+  let dg14Infos: SecurityInfos | undefined;
+  if (com.value.dataGroups.includes(14)) {
+    await readGroup(14);
+    const dg14 = dataGroups.get(14);
+    const decoded = dg14 === undefined ? undefined : decodeSecurityInfos(dg14, { dg14: true });
+    dg14Infos = decoded?.ok ? decoded.value : undefined;
+    if (dg14 !== undefined && !decoded?.ok)
+      chipAuthentication = {
+        status: 'not-checked',
+        detail: `DG14 does not decode: ${decoded?.error.detail ?? ''}`,
+      };
+    else if (dg14Infos && !options.skipChipAuthentication) {
+      const choice = chooseChipAuthentication(dg14Infos);
+      if (!choice.ok)
+        chipAuthentication =
+          choice.reason === 'absent'
+            ? { status: 'not-offered' }
+            : { status: 'not-checked', detail: choice.detail };
+      else {
+        const outcome = await reader.chipAuthenticate(choice.offer);
+        if (outcome.kind === 'passed') chipAuthentication = { status: 'passed' };
+        else if (outcome.kind === 'refused')
+          chipAuthentication = {
+            status: 'not-checked',
+            detail: `the chip refused Chip Authentication (${outcome.statusWord.toString(16).toUpperCase()})`,
+          };
+        else {
+          chipAuthentication = { status: 'failed', detail: outcome.detail };
+          // The session is gone with the failed keys: open the chip again to read the rest.
+          await openChip(reader, [opened], cardAccess, []);
+        }
+      }
+    } else if (options.skipChipAuthentication)
+      chipAuthentication = { status: 'not-checked', detail: 'skipped' };
   }
+  const chipAuthenticationMs = monotonic() - caStarted;
+
+  for (const n of com.value.dataGroups) if (n !== 14) await readGroup(n);
+
+  // Active Authentication: a fresh challenge, signed by the chip with DG15's private key.
+  const aaStarted = monotonic();
+  let activeAuthentication: ChipProtocolStatus & { verdict?: AaVerdict } = { status: 'not-offered' };
+  const dg15 = dataGroups.get(15);
+  if (dg15 !== undefined && options.skipChipAuthentication)
+    activeAuthentication = { status: 'not-checked', detail: 'skipped' };
+  else if (dg15 !== undefined && !options.aaCrypto)
+    activeAuthentication = { status: 'not-checked', detail: 'no Active Authentication crypto given' };
+  else if (dg15 !== undefined && options.aaCrypto) {
+    const challenge = options.crypto.randomBytes(AA_CHALLENGE_LENGTH);
+    let signature: Uint8Array | undefined;
+    try {
+      signature = await reader.internalAuthenticate(challenge);
+    } catch (error) {
+      if (!(error instanceof CardError) || error.code !== 'CARD_UNEXPECTED_STATUS') throw error;
+      activeAuthentication = { status: 'not-checked', detail: error.message };
+    }
+    if (signature !== undefined) {
+      const aaInfo = dg14Infos?.infos.find((i) => i.type === 'active-authentication');
+      const verdict = await verifyActiveAuthentication(
+        {
+          dg15,
+          challenge,
+          signature,
+          ...(aaInfo?.type === 'active-authentication' && aaInfo.hash !== undefined
+            ? { ecdsaHash: aaInfo.hash }
+            : {}),
+        },
+        options.aaCrypto,
+      );
+      activeAuthentication = {
+        status: verdict.kind === 'verified' ? 'passed' : verdict.kind === 'failed' ? 'failed' : 'not-checked',
+        ...(verdict.kind === 'verified' ? {} : { detail: verdict.detail }),
+        verdict,
+      };
+    }
+  }
+  const activeAuthenticationMs = monotonic() - aaStarted;
 
   const paStarted = monotonic();
   const passiveAuthentication = await verifyPassiveAuthentication({
@@ -162,7 +392,9 @@ export async function readDocument(
       };
   }
   return {
-    accessMethod: 'BAC',
+    accessMethod: methodName(opened),
+    accessAttempts,
+    cardAccess,
     com: com.value,
     dataGroups,
     sod,
@@ -172,7 +404,17 @@ export async function readDocument(
     portrait,
     portraitError: dg2 && !dg2.ok ? dg2.error : undefined,
     passiveAuthentication,
+    chipAuthentication,
+    activeAuthentication,
+    chip: chipVerdict({ chipAuthentication, activeAuthentication, passiveAuthentication }),
     apdus: reader.apduCount,
-    timings: { accessMs, files, passiveAuthenticationMs, totalMs: monotonic() - started },
+    timings: {
+      accessMs,
+      files,
+      chipAuthenticationMs,
+      activeAuthenticationMs,
+      passiveAuthenticationMs,
+      totalMs: monotonic() - started,
+    },
   };
 }

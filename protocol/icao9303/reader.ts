@@ -17,14 +17,30 @@
 import { type CommandApdu, decodeResponse, encodeCommand, type ResponseApdu } from '../iso7816/apdu.ts';
 import { SW } from '../iso7816/status.ts';
 import { concatBytes, encodeTlv, readTlv, readTlvHeader } from '../iso7816/tlv.ts';
+import { internalAuthenticateCommand } from './active-auth.ts';
 import { BAC_GET_CHALLENGE, finishBac, parseGetChallengeResponse, startBac } from './bac.ts';
+import { type ChipAuthenticationOffer, startChipAuthentication } from './chip-auth.ts';
 import type { Icao9303Crypto } from './crypto.ts';
 import { CardError, fileText, statusText } from './errors.ts';
 import { deriveBacKeys } from './keys.ts';
+import { type PaceFailure, type PacePassword, performPace } from './pace.ts';
 import { type SmFailure, SmReaderSession, tdesSuite } from './secure-messaging.ts';
+import type { PaceInfo } from './security-infos.ts';
 
 /** The eMRTD application identifier (9303-10 §3.6.1). */
 export const EMRTD_AID = Uint8Array.of(0xa0, 0x00, 0x00, 0x02, 0x47, 0x10, 0x01);
+
+/** EF.CardAccess, in the master file (9303-10 §3.11.3): FID 011C, short EF identifier 1C. */
+export const EF_CARD_ACCESS = { fid: 0x011c, sfi: 0x1c } as const;
+
+/** How Chip Authentication went, as the terminal saw it. */
+export type ChipAuthenticationOutcome =
+  /** The chip answered under the keys only the holder of DG14's private key can compute. */
+  | { readonly kind: 'passed' }
+  /** The chip accepted the key agreement but could not continue under the new keys: a clone. */
+  | { readonly kind: 'failed'; readonly detail: string }
+  /** The chip refused the CA commands with a status word. */
+  | { readonly kind: 'refused'; readonly statusWord: number };
 
 /** Largest offset plain READ BINARY (B0) can address: 15 bits. */
 export const MAX_EVEN_OFFSET = 0x7fff;
@@ -177,6 +193,112 @@ export class EmrtdReader {
       session.SSC,
     );
     this.#blockSize = 8;
+  }
+
+  /**
+   * Reads EF.CardAccess before any access control (9303-11 §4.4.1): SELECT by FID in the master
+   * file, else READ BINARY by short EF identifier (some chips refuse one or the other, and many
+   * refuse SELECT MF with 6D00, so it is never sent). Undefined when the chip has none: a BAC-only
+   * chip.
+   * @throws transport errors only; a refusal is an answer, not an error.
+   */
+  async readCardAccess(): Promise<Uint8Array | undefined> {
+    this.#sm = undefined;
+    try {
+      return await this.readFile(EF_CARD_ACCESS.fid);
+    } catch (error) {
+      if (!(error instanceof CardError)) throw error;
+    }
+    // READ BINARY with the short EF identifier in P1 (b8 set), offset 0.
+    const response = await this.send({
+      cla: 0x00,
+      ins: 0xb0,
+      p1: 0x80 | EF_CARD_ACCESS.sfi,
+      p2: 0x00,
+      le: 256,
+    });
+    if (response.sw !== SW.OK && response.sw !== SW.END_OF_FILE) return undefined;
+    const header = readTlvHeader(response.data, 0, { maxLength: 4096 });
+    if (!header.ok) return undefined;
+    const total = header.value.headerLength + header.value.length;
+    if (total <= response.data.length) return response.data.slice(0, total);
+    try {
+      const rest = await this.readBinary(
+        EF_CARD_ACCESS.fid,
+        response.data.length,
+        total - response.data.length,
+      );
+      return concatBytes(response.data, rest).slice(0, total);
+    } catch (error) {
+      if (error instanceof CardError) return undefined;
+      throw error;
+    }
+  }
+
+  /**
+   * PACE (9303-11 §4.4) with `password` over the PACEInfo `info`; on success secure messaging
+   * starts with the session's suite. Returns the failure instead of throwing, so that the caller
+   * can fall back to another password or to BAC.
+   * @throws transport errors only.
+   */
+  async authenticatePace(info: PaceInfo, password: PacePassword): Promise<PaceFailure | undefined> {
+    this.#sm = undefined;
+    const result = await performPace((command) => this.send(command), {
+      crypto: this.#options.crypto,
+      info,
+      password,
+    });
+    if (!result.ok) return result.error;
+    this.#sm = new SmReaderSession(result.value.suite, result.value.ssc);
+    this.#blockSize = result.value.suite.blockSize;
+    return undefined;
+  }
+
+  /**
+   * Chip Authentication (9303-11 §6.2) with DG14's key, under the current session; then one
+   * protected SELECT of EF.COM under the new keys, whose answer only the genuine chip can MAC.
+   * After 'failed' the secure session is gone: authenticate again to keep reading.
+   * @throws {CardError} when no session is up; transport errors pass through.
+   */
+  async chipAuthenticate(offer: ChipAuthenticationOffer): Promise<ChipAuthenticationOutcome> {
+    if (!this.#sm?.alive)
+      throw new CardError('CARD_SM_SESSION_DEAD', 'Chip Authentication needs an open secure session');
+    const start = startChipAuthentication(this.#options.crypto, offer);
+    for (const command of start.commands) {
+      const response = await this.send(command);
+      if (response.sw !== SW.OK) return { kind: 'refused', statusWord: response.sw };
+    }
+    this.#sm = new SmReaderSession(start.next.suite, start.next.ssc);
+    this.#blockSize = start.next.suite.blockSize;
+    try {
+      await this.selectFile(0x011e);
+      return { kind: 'passed' };
+    } catch (error) {
+      if (!(error instanceof CardError)) throw error;
+      this.#sm = undefined;
+      return { kind: 'failed', detail: error.message };
+    }
+  }
+
+  /**
+   * INTERNAL AUTHENTICATE (Active Authentication, 9303-11 §6.1) with an 8-byte challenge; the
+   * chip's signature.
+   * @throws {CardError} CARD_UNEXPECTED_STATUS when the chip refuses; SM errors as `send`.
+   */
+  async internalAuthenticate(challenge: Uint8Array): Promise<Uint8Array> {
+    const response = await this.send(
+      internalAuthenticateCommand(challenge),
+      this.#options.extendedLength ? { extended: true } : {},
+    );
+    if (response.sw !== SW.OK)
+      throw new CardError(
+        'CARD_UNEXPECTED_STATUS',
+        `INTERNAL AUTHENTICATE answered ${statusText(response.sw)}`,
+        {
+          statusWord: response.sw,
+        },
+      );
+    return response.data;
   }
 
   /**

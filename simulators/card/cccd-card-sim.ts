@@ -5,13 +5,31 @@
  * the in-process PC/SC port (the station's embedded default) or on pcscd through vpcd (tests,
  * `station sim card`).
  */
+import { generateKeyPairSync, type KeyObject } from 'node:crypto';
 import { nodeIcao9303Crypto } from '../../drivers/crypto/node-crypto.ts';
 import type { SimulatorAction, SimulatorControl } from '../../drivers/sim-control.ts';
+import { bytesToBigInt, curveByName } from '../../protocol/icao9303/ec.ts';
 import { cccdMrzInformation } from '../../protocol/icao9303/mrz-info.ts';
+import {
+  chipAuthenticationOid,
+  decodeSecurityInfos,
+  encodePaceInfo,
+  encodeSecurityInfos,
+  type PaceInfo,
+  paceProtocolOid,
+} from '../../protocol/icao9303/security-infos.ts';
 import { capabilityHistoricalBytes, contactlessAtr } from '../../protocol/iso7816/atr.ts';
 import { createTestPki, type TestPki } from '../pki/csca.ts';
+import { signActiveAuthentication } from './active-auth-chip.ts';
 import { SimulatedEmrtdCard } from './emrtd-card.ts';
-import { type BuiltLds, buildLds, type PersonRecord, SAMPLE_PERSON } from './lds-builder.ts';
+import {
+  type BuiltLds,
+  buildLds,
+  type LdsBuildOptions,
+  type PersonRecord,
+  SAMPLE_PERSON,
+  SAMPLE_PERSON_SPARSE_DG13,
+} from './lds-builder.ts';
 import type { SimulatedCardOptions } from './vpcd-link.ts';
 
 export const CARD_SCENARIOS = [
@@ -32,6 +50,22 @@ export const CARD_SCENARIOS = [
   'slow-card',
   /** The chip answers one protected response with a wrong MAC. */
   'bad-mac',
+  /** The data copied onto another chip: Chip and Active Authentication fail (other private keys). */
+  'cloned-chip',
+  /** An older chip: no EF.CardAccess, no PACE; BAC only. */
+  'bac-only',
+  /** A chip that refuses BAC (6D00): PACE only. */
+  'pace-only',
+  /** SELECT MF is refused with 6D00; EF.CardAccess is still selectable directly. */
+  'select-mf-refused',
+  /** MSE:Set AT for PACE is refused with 6982; BAC works, as reported for CCCD chips. */
+  'pace-refused',
+  /** The chip's CAN is not the last 6 digits of the ID: PACE-CAN fails (6300), PACE-MRZ opens it. */
+  'other-can',
+  /** DG13 without religion, identifying marks, spouse and the mother's name. */
+  'dg13-missing-fields',
+  /** Active Authentication with RSA-2048 (ISO 9796-2, SHA-256) instead of ECDSA. */
+  'aa-rsa',
 ] as const;
 
 export type CardScenario = (typeof CARD_SCENARIOS)[number];
@@ -43,6 +77,35 @@ export interface CccdCardSimulatorOptions {
   readonly portrait?: { readonly width: number; readonly height: number };
   /** The chip takes extended-length APDUs (default true). */
   readonly extendedLength?: boolean;
+  /** The card access number (default the last 6 digits of the ID, the reported CCCD habit). */
+  readonly can?: string;
+}
+
+/** The PACE the simulated CCCD offers: ECDH generic mapping, brainpoolP256r1, AES-128. */
+export const SIMULATED_PACE = { protocol: paceProtocolOid('ECDH-GM', 'aes-128'), parameterId: 13 } as const;
+
+/** EF.CardAccess of the simulated CCCD. */
+export function simulatedCardAccess(): { bytes: Uint8Array; info: PaceInfo } {
+  const bytes = encodeSecurityInfos([encodePaceInfo({ ...SIMULATED_PACE, version: 2 })]);
+  const decoded = decodeSecurityInfos(bytes);
+  const info = decoded.ok ? decoded.value.infos[0] : undefined;
+  if (info?.type !== 'pace') throw new Error('EF.CardAccess of the simulated card does not decode');
+  return { bytes, info };
+}
+
+const DATA_SCENARIOS = [
+  'tampered-dg',
+  'unknown-csca',
+  'expired-ds',
+  'bad-signature',
+  'dg13-missing-fields',
+  'aa-rsa',
+];
+
+function ecPrivateScalar(key: KeyObject): bigint {
+  const d = key.export({ format: 'jwk' }).d;
+  if (d === undefined) throw new TypeError('not an EC private key');
+  return bytesToBigInt(new Uint8Array(Buffer.from(d, 'base64url')));
 }
 
 /** What a tester needs to open the card: the numbers printed on its front. */
@@ -53,6 +116,8 @@ export interface CardAccessInfo {
   /** YYMMDD. */
   readonly dateOfExpiry: string;
   readonly mrzInformation: string;
+  /** The card access number the simulated chip takes. */
+  readonly can: string;
 }
 
 function yymmdd(iso: string): string {
@@ -62,7 +127,7 @@ function yymmdd(iso: string): string {
 export class CccdCardSimulator implements SimulatorControl {
   readonly name = 'card';
   readonly description =
-    'The simulated CCCD chip card (ICAO 9303 eMRTD with BAC and secure messaging); scenarios set how the next inserted card behaves.';
+    'The simulated CCCD chip card (ICAO 9303 eMRTD: PACE, BAC, secure messaging, Chip and Active Authentication); scenarios set how the next inserted card behaves.';
   readonly scenarios: readonly string[] = CARD_SCENARIOS;
   readonly actions: readonly SimulatorAction[] = [];
   readonly person: PersonRecord;
@@ -94,7 +159,13 @@ export class CccdCardSimulator implements SimulatorControl {
     const dateOfExpiry = yymmdd(this.person.dateOfExpiry);
     const info = cccdMrzInformation(this.person.id12, dateOfBirth, dateOfExpiry);
     if (!info.ok) throw new RangeError(`the person record does not make a CCCD key: ${info.error.detail}`);
-    return { id12: this.person.id12, dateOfBirth, dateOfExpiry, mrzInformation: info.value };
+    return {
+      id12: this.person.id12,
+      dateOfBirth,
+      dateOfExpiry,
+      mrzInformation: info.value,
+      can: this.#options.can ?? this.person.id12.slice(-6),
+    };
   }
 
   scenario(): string {
@@ -123,29 +194,30 @@ export class CccdCardSimulator implements SimulatorControl {
     if (cached) return cached;
     const { pki, person } = this;
     const portrait = this.#options.portrait === undefined ? {} : { portrait: this.#options.portrait };
-    const built =
-      data === 'tampered-dg'
-        ? buildLds(person, { documentSigner: pki.documentSigner, tamperDataGroup: 2, ...portrait })
-        : data === 'unknown-csca'
-          ? buildLds(person, { documentSigner: pki.unknownDocumentSigner, ...portrait })
-          : data === 'expired-ds'
-            ? buildLds(person, { documentSigner: pki.expiredDocumentSigner, ...portrait })
-            : data === 'bad-signature'
-              ? buildLds(person, {
-                  documentSigner: pki.documentSigner,
-                  corruptSodSignature: true,
-                  ...portrait,
-                })
-              : buildLds(person, { documentSigner: pki.documentSigner, ...portrait });
+    const signer =
+      data === 'unknown-csca'
+        ? pki.unknownDocumentSigner
+        : data === 'expired-ds'
+          ? pki.expiredDocumentSigner
+          : pki.documentSigner;
+    const options: LdsBuildOptions = {
+      documentSigner: signer,
+      ...portrait,
+      ...(data === 'tampered-dg' ? { tamperDataGroup: 2 as const } : {}),
+      ...(data === 'bad-signature' ? { corruptSodSignature: true } : {}),
+      ...(data === 'aa-rsa' ? { activeAuthentication: 'rsa-2048' as const } : {}),
+    };
+    const built = buildLds(
+      data === 'dg13-missing-fields' ? { ...person, dg13: SAMPLE_PERSON_SPARSE_DG13 } : person,
+      options,
+    );
     this.#lds.set(data, built);
     return built;
   }
 
   #dataScenario(): string {
     const s = this.#scenario;
-    return s === 'tampered-dg' || s === 'unknown-csca' || s === 'expired-ds' || s === 'bad-signature'
-      ? s
-      : 'valid';
+    return DATA_SCENARIOS.includes(s) ? s : 'valid';
   }
 
   /** A fresh card for the current scenario, to insert into a reader (in-process or vpcd). */
@@ -153,17 +225,53 @@ export class CccdCardSimulator implements SimulatorControl {
     const extendedLength = this.#options.extendedLength ?? true;
     const scenario = this.#scenario;
     let mrzInformation = this.access().mrzInformation;
+    let can = scenario === 'other-can' ? '999999' : this.access().can;
     if (scenario === 'wrong-access-key') {
       // Another person's numbers: the tester's (the printed ones) no longer open the chip.
       const other = cccdMrzInformation('079201000001', '920315', '320315');
       if (other.ok) mrzInformation = other.value;
+      can = '000001';
     }
+    const lds = this.lds();
+    const cardAccess = simulatedCardAccess();
+    // A clone carries the data, not the private keys: it answers with keys of its own.
+    const cloned = scenario === 'cloned-chip';
+    const caKey = cloned
+      ? generateKeyPairSync('ec', { namedCurve: 'prime256v1' }).privateKey
+      : lds.chipAuthenticationKey;
+    const aaKey = cloned
+      ? lds.activeAuthenticationKey.asymmetricKeyType === 'rsa'
+        ? generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey
+        : generateKeyPairSync('ec', { namedCurve: 'prime256v1' }).privateKey
+      : lds.activeAuthenticationKey;
+    const curve = curveByName('prime256v1');
+    if (!curve) throw new Error('P-256 missing');
     const chip = new SimulatedEmrtdCard({
       crypto: nodeIcao9303Crypto,
       mrzInformation,
-      files: this.lds().files,
+      files: lds.files,
       extendedLength,
       ...(scenario === 'bad-mac' ? { badMacOnResponse: 3 } : {}),
+      ...(scenario === 'bac-only'
+        ? {}
+        : {
+            cardAccess: cardAccess.bytes,
+            pace: {
+              info: cardAccess.info,
+              can,
+            },
+          }),
+      ...(scenario === 'pace-only' ? { bac: false } : {}),
+      ...(scenario === 'pace-refused' ? { refusePaceWith: 0x6982 } : {}),
+      ...(scenario === 'select-mf-refused' ? { selectMfStatus: 0x6d00 } : {}),
+      chipAuthentication: {
+        crypto: nodeIcao9303Crypto,
+        curve,
+        privateKey: ecPrivateScalar(caKey),
+        protocol: chipAuthenticationOid('aes-128'),
+        cipher: 'aes-128',
+      },
+      activeAuthentication: (challenge) => signActiveAuthentication(aaKey, challenge, { hash: 'sha256' }),
     });
     return {
       atr: contactlessAtr(capabilityHistoricalBytes({ extendedLength })),

@@ -1,7 +1,9 @@
 /**
  * A simulated eMRTD chip: the card's side of ICAO 9303-10/-11 for the files it is given. It answers
  * SELECT of the eMRTD application, GET CHALLENGE and EXTERNAL AUTHENTICATE (BAC), then SELECT and
- * READ BINARY (B0, B1 with DO54/DO53, short Le and extended Le) under 3DES secure messaging, built
+ * READ BINARY (B0, B1 with DO54/DO53, short Le and extended Le) under 3DES secure messaging; with the
+ * options for them, EF.CardAccess in the master file, PACE (ECDH-GM, CAN and MRZ) with AES or 3DES
+ * secure messaging, Chip Authentication and Active Authentication under secure messaging. Built
  * on the same protocol code the reader uses (protocol/icao9303), whose known-answer tests hold it
  * to the standard's worked examples.
  *
@@ -15,10 +17,16 @@ import {
   type BacChipNonces,
   createBacChipNonces,
 } from '../../protocol/icao9303/bac.ts';
+import {
+  ChipAuthenticationChip,
+  type ChipAuthenticationChipOptions,
+} from '../../protocol/icao9303/chip-auth.ts';
 import type { Icao9303Crypto } from '../../protocol/icao9303/crypto.ts';
 import { type BacKeys, deriveBacKeys } from '../../protocol/icao9303/keys.ts';
-import { EMRTD_AID } from '../../protocol/icao9303/reader.ts';
-import { SmCardSession, tdesSuite } from '../../protocol/icao9303/secure-messaging.ts';
+import { PaceChip } from '../../protocol/icao9303/pace.ts';
+import { EF_CARD_ACCESS, EMRTD_AID } from '../../protocol/icao9303/reader.ts';
+import { SmCardSession, type SmCipherSuite, tdesSuite } from '../../protocol/icao9303/secure-messaging.ts';
+import type { PaceInfo } from '../../protocol/icao9303/security-infos.ts';
 import { decodeCommand, encodeResponse } from '../../protocol/iso7816/apdu.ts';
 import { SW } from '../../protocol/iso7816/status.ts';
 import { encodeTlv, readTlv } from '../../protocol/iso7816/tlv.ts';
@@ -36,6 +44,20 @@ export interface EmrtdCardOptions {
    * chip or a relay might: the reader must reject it. Omitted: never.
    */
   readonly badMacOnResponse?: number;
+  /** EF.CardAccess (FID 011C, SFI 1C in the master file). Absent: a BAC-only chip. */
+  readonly cardAccess?: Uint8Array;
+  /** PACE the chip runs, and with which passwords. Absent: no PACE. */
+  readonly pace?: { readonly info: PaceInfo; readonly can?: string; readonly mrz?: boolean };
+  /** The chip answers BAC (default true; false for a PACE-only chip: 6D00). */
+  readonly bac?: boolean;
+  /** Answer MSE:Set AT for PACE with this status word (6982 as some CCCD chips do). */
+  readonly refusePaceWith?: number;
+  /** The status word for SELECT MF (default 9000; 6D00 as some chips answer). */
+  readonly selectMfStatus?: number;
+  /** Chip Authentication with this static key (a clone holds another key than DG14's). */
+  readonly chipAuthentication?: ChipAuthenticationChipOptions;
+  /** INTERNAL AUTHENTICATE: the signature over a challenge. Absent: 6D00. */
+  readonly activeAuthentication?: (challenge: Uint8Array) => Uint8Array;
 }
 
 const CLA_SM = 0x0c;
@@ -57,10 +79,29 @@ export class SimulatedEmrtdCard {
   #file: number | undefined;
   #protectedResponses = 0;
   #corrupted = false;
+  /** The master file's current EF (EF.CardAccess) before the application is selected. */
+  #mfFile: number | undefined;
+  readonly #pace: PaceChip | undefined;
+  readonly #chipAuthentication: ChipAuthenticationChip | undefined;
+  /** A session to switch to after the current protected answer (Chip Authentication). */
+  #nextSession: { suite: SmCipherSuite; ssc: Uint8Array } | undefined;
 
   constructor(options: EmrtdCardOptions) {
     this.#options = options;
     this.#keys = deriveBacKeys(options.crypto, options.mrzInformation);
+    const pace = options.pace;
+    this.#pace =
+      pace &&
+      new PaceChip({
+        crypto: options.crypto,
+        info: pace.info,
+        passwords: {
+          ...(pace.can === undefined ? {} : { can: pace.can }),
+          ...(pace.mrz === false ? {} : { mrzInformation: options.mrzInformation }),
+        },
+      });
+    this.#chipAuthentication =
+      options.chipAuthentication && new ChipAuthenticationChip(options.chipAuthentication);
   }
 
   /** Power cycle or warm reset: nothing selected, no session. */
@@ -69,6 +110,9 @@ export class SimulatedEmrtdCard {
     this.#nonces = undefined;
     this.#sm = undefined;
     this.#file = undefined;
+    this.#mfFile = undefined;
+    this.#nextSession = undefined;
+    this.#pace?.reset();
   }
 
   /** One command APDU in, one response APDU out. Never throws for any input. */
@@ -86,9 +130,39 @@ export class SimulatedEmrtdCard {
           this.#applicationSelected = sameBytes(command.data, EMRTD_AID);
           return answer(this.#applicationSelected ? SW.OK : SW.FILE_NOT_FOUND);
         }
+        if (command.p1 === 0x00) {
+          const status = this.#options.selectMfStatus ?? SW.OK;
+          if (status === SW.OK) {
+            this.#applicationSelected = false;
+            this.#mfFile = undefined;
+          }
+          return answer(status);
+        }
+        if (!this.#applicationSelected && command.p1 === 0x02) {
+          // The master file holds EF.CardAccess, readable without access control.
+          const fid = ((command.data[0] ?? 0) << 8) | (command.data[1] ?? 0);
+          if (fid !== EF_CARD_ACCESS.fid || !this.#options.cardAccess || command.data.length !== 2)
+            return answer(SW.FILE_NOT_FOUND);
+          this.#mfFile = fid;
+          return answer(SW.OK);
+        }
         // Files need secure messaging once BAC is the access control.
         return answer(this.#applicationSelected ? SW.SECURITY_STATUS_NOT_SATISFIED : SW.FILE_NOT_FOUND);
+      case 0x22: {
+        if (command.p1 !== 0xc1 || command.p2 !== 0xa4) return answer(SW.WRONG_P1P2);
+        if (this.#options.refusePaceWith !== undefined) return answer(this.#options.refusePaceWith);
+        if (!this.#pace) return answer(SW.INS_NOT_SUPPORTED);
+        this.#sm = undefined;
+        return answer(this.#pace.setAuthenticationTemplate(command.data).sw);
+      }
+      case 0x86: {
+        if (!this.#pace) return answer(SW.INS_NOT_SUPPORTED);
+        const result = this.#pace.generalAuthenticate(command.data, (command.cla & 0x10) !== 0);
+        if (result.session) this.#sm = new SmCardSession(result.session.suite, result.session.ssc);
+        return answer(result.sw, result.data);
+      }
       case 0x84: {
+        if (this.#options.bac === false) return answer(SW.INS_NOT_SUPPORTED);
         if (!this.#applicationSelected) return answer(SW.CONDITIONS_NOT_SATISFIED);
         if (command.le !== 8 && command.le !== 256) return answer(SW.WRONG_LENGTH);
         this.#sm = undefined;
@@ -96,6 +170,7 @@ export class SimulatedEmrtdCard {
         return answer(SW.OK, this.#nonces.rndIc);
       }
       case 0x82: {
+        if (this.#options.bac === false) return answer(SW.INS_NOT_SUPPORTED);
         const nonces = this.#nonces;
         this.#nonces = undefined;
         if (!nonces) return answer(SW.CONDITIONS_NOT_SATISFIED);
@@ -106,10 +181,27 @@ export class SimulatedEmrtdCard {
         return answer(SW.OK, result.value.data);
       }
       case 0xb0:
-      case 0xb1:
+      case 0xb1: {
+        const cardAccess = this.#options.cardAccess;
+        const bySfi = command.ins === 0xb0 && command.p1 === (0x80 | EF_CARD_ACCESS.sfi);
+        if (
+          !this.#applicationSelected &&
+          cardAccess &&
+          (bySfi || (command.ins === 0xb0 && this.#mfFile !== undefined))
+        ) {
+          const offset = bySfi ? command.p2 : (command.p1 << 8) | command.p2;
+          if (offset > cardAccess.length) return answer(SW.WRONG_PARAMETERS);
+          const wanted = command.le ?? 256;
+          const data = cardAccess.slice(offset, offset + wanted);
+          return answer(
+            data.length < wanted && wanted !== 256 && wanted !== 65536 ? SW.END_OF_FILE : SW.OK,
+            data,
+          );
+        }
         return answer(
           this.#applicationSelected ? SW.SECURITY_STATUS_NOT_SATISFIED : SW.CONDITIONS_NOT_SATISFIED,
         );
+      }
       default:
         return answer(SW.INS_NOT_SUPPORTED);
     }
@@ -127,6 +219,12 @@ export class SimulatedEmrtdCard {
     const command = unwrapped.value;
     const { data, sw } = this.#dispatch(command.ins, command.p1, command.p2, command.data, command.le);
     const response = sm.wrapResponse(data, sw);
+    const next = this.#nextSession;
+    if (next) {
+      // Chip Authentication: this answer went under the old keys; the next command uses the new.
+      this.#nextSession = undefined;
+      this.#sm = new SmCardSession(next.suite, next.ssc);
+    }
     this.#protectedResponses++;
     if (!this.#corrupted && this.#protectedResponses === this.#options.badMacOnResponse) {
       this.#corrupted = true;
@@ -147,6 +245,11 @@ export class SimulatedEmrtdCard {
     const empty = new Uint8Array(0);
     switch (ins) {
       case 0xa4: {
+        if (p1 === 0x04) {
+          // Selecting the application after PACE (under the PACE session).
+          this.#applicationSelected = sameBytes(data, EMRTD_AID);
+          return { data: empty, sw: this.#applicationSelected ? SW.OK : SW.FILE_NOT_FOUND };
+        }
         if (p1 !== 0x02 || data.length !== 2) return { data: empty, sw: SW.WRONG_P1P2 };
         const fid = ((data[0] ?? 0) << 8) | (data[1] ?? 0);
         if (!this.#options.files.has(fid)) return { data: empty, sw: SW.FILE_NOT_FOUND };
@@ -178,6 +281,26 @@ export class SimulatedEmrtdCard {
         const read = this.#read(offset, le === undefined ? undefined : Math.max(1, le - 4));
         if (read.sw !== SW.OK && read.sw !== SW.END_OF_FILE) return read;
         return { data: encodeTlv(0x53, read.data), sw: read.sw };
+      }
+      case 0x22: {
+        const ca = this.#chipAuthentication;
+        if (!ca || p1 !== 0x41) return { data: empty, sw: ca ? SW.WRONG_P1P2 : SW.INS_NOT_SUPPORTED };
+        const result = ca.manageSecurityEnvironment(p2, data);
+        if (result.next) this.#nextSession = result.next;
+        return { data: result.data ?? empty, sw: result.sw };
+      }
+      case 0x86: {
+        const ca = this.#chipAuthentication;
+        if (!ca) return { data: empty, sw: SW.INS_NOT_SUPPORTED };
+        const result = ca.generalAuthenticate(data);
+        if (result.next) this.#nextSession = result.next;
+        return { data: result.data ?? empty, sw: result.sw };
+      }
+      case 0x88: {
+        const sign = this.#options.activeAuthentication;
+        if (!sign) return { data: empty, sw: SW.INS_NOT_SUPPORTED };
+        if (data.length !== 8) return { data: empty, sw: SW.WRONG_DATA };
+        return { data: sign(data), sw: SW.OK };
       }
       default:
         return { data: empty, sw: SW.INS_NOT_SUPPORTED };

@@ -80,8 +80,18 @@ export const SAMPLE_PERSON: PersonRecord = {
     { fieldNo: 11, value: '01/01/2024' },
     { fieldNo: 12, value: '01/01/2039' },
     { fieldNo: 13, value: ['Nguyễn Văn Bình', 'Trần Thị Cúc'] },
+    { fieldNo: 14, value: ['Lê Thị Hương'] },
+    { fieldNo: 15, value: '012345678' },
   ],
 };
+
+/**
+ * The same citizen's DG13 as some cards carry it: no religion, no identifying marks, no spouse, the
+ * mother's name missing from field 13 (parse by field number, tolerate absences).
+ */
+export const SAMPLE_PERSON_SPARSE_DG13: readonly Dg13Field[] = SAMPLE_PERSON.dg13
+  .filter(({ fieldNo }) => fieldNo !== 7 && fieldNo !== 10 && fieldNo !== 14)
+  .map((field) => (field.fieldNo === 13 ? { fieldNo: 13, value: ['Nguyễn Văn Bình'] } : field));
 
 function yymmdd(iso: string, what: string): string {
   const m = /^(\d{2})(\d{2})-(\d{2})-(\d{2})$/.exec(iso);

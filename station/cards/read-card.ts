@@ -1,16 +1,29 @@
 /**
  * The notary's card check: read a chip ID card in a reader session and report what an officer and
- * an audit need, as plain JSON-able data: who the card says (DG1), how it was opened, whether the
- * chip's data is genuine (Passive Authentication, with the reason in Vietnamese and English), the
- * portrait, timings and the APDU count.
+ * an audit need, as plain JSON-able data: who the card says (DG1, and the CCCD's DG13), how it was
+ * opened (PACE-CAN, PACE-MRZ, BAC, every attempt), whether the chip's data is genuine (Passive
+ * Authentication) and whether the chip itself is (Chip and Active Authentication), each with the
+ * reason in Vietnamese and English, the personal-ID check, the portrait, timings and APDU count.
  */
 
+import { createNodeAaCrypto } from '../../drivers/crypto/aa-node.ts';
 import { nodeIcao9303Crypto } from '../../drivers/crypto/node-crypto.ts';
 import { createNodePaCrypto } from '../../drivers/crypto/pa-node.ts';
 import type { CardSession } from '../../drivers/smartcard/card-reader.ts';
+import { isoToYymmdd } from '../../protocol/cccd/date.ts';
+import { type Dg13, decodeDg13 } from '../../protocol/cccd/dg13.ts';
+import { type CardExpiry, deriveCardExpiry, expiryYymmdd } from '../../protocol/cccd/expiry.ts';
+import { type PersonalIdCheck, validatePersonalId } from '../../protocol/cccd/personal-id.ts';
+import { type CccdQr, parseCccdQr } from '../../protocol/cccd/qr.ts';
+import { CHIP_VERDICT_MESSAGES, type ChipVerdict } from '../../protocol/icao9303/chip-verdict.ts';
 import { cccdMrzInformation, type MrzResult, mrzInformation } from '../../protocol/icao9303/mrz-info.ts';
 import { paMessage, type TrustStore } from '../../protocol/icao9303/pa.ts';
-import { type DocumentReport, readDocument } from '../../protocol/icao9303/read-document.ts';
+import {
+  type AccessAttempt,
+  type AccessMethodName,
+  type DocumentReport,
+  readDocument,
+} from '../../protocol/icao9303/read-document.ts';
 import type { ApduTrace } from '../../protocol/icao9303/reader.ts';
 import { parseAtr } from '../../protocol/iso7816/atr.ts';
 
@@ -18,6 +31,38 @@ import { parseAtr } from '../../protocol/iso7816/atr.ts';
 export type CardKey =
   | { readonly id12: string; readonly dateOfBirth: string; readonly dateOfExpiry: string }
   | { readonly documentNumber: string; readonly dateOfBirth: string; readonly dateOfExpiry: string };
+
+/** The order CCCD chips need (reference §8): PACE with the CAN, PACE with the MRZ, then BAC. */
+export const DEFAULT_ACCESS_ORDER: readonly AccessMethodName[] = ['PACE-CAN', 'PACE-MRZ', 'BAC'];
+
+/**
+ * The CAN to try when the officer gives none: the last 6 digits of the 12-digit ID. One open-source
+ * reader reports this for CCCD chips; it is unverified, so it is only a default.
+ */
+export function defaultCan(key: CardKey): string | undefined {
+  return 'id12' in key && /^\d{12}$/.test(key.id12) ? key.id12.slice(-6) : undefined;
+}
+
+/** A CAN as printed: 6 digits. */
+export function isCan(text: string): boolean {
+  return /^\d{6}$/.test(text);
+}
+
+/** The access attempts, in order, for the MRZ information and an optional CAN. */
+export function accessAttempts(
+  mrzInformation: string,
+  can: string | undefined,
+  order: readonly AccessMethodName[] = DEFAULT_ACCESS_ORDER,
+): AccessAttempt[] {
+  const out: AccessAttempt[] = [];
+  for (const method of order) {
+    if (method === 'PACE-CAN' && can !== undefined)
+      out.push({ method: 'pace', password: { kind: 'can', can } });
+    if (method === 'PACE-MRZ') out.push({ method: 'pace', password: { kind: 'mrz', mrzInformation } });
+    if (method === 'BAC') out.push({ method: 'bac', mrzInformation });
+  }
+  return out;
+}
 
 /** MRZ information for BAC from the printed numbers; a typed failure for malformed ones. */
 export function accessKey(key: CardKey): MrzResult<string> {
@@ -32,6 +77,12 @@ export function accessKey(key: CardKey): MrzResult<string> {
 
 export interface ReadCardOptions {
   readonly mrzInformation: string;
+  /** The card access number for PACE-CAN; absent: PACE-CAN is not tried. */
+  readonly can?: string;
+  /** Which methods to try, in order (default PACE-CAN, PACE-MRZ, BAC). */
+  readonly methods?: readonly AccessMethodName[];
+  /** Skip Chip and Active Authentication (benchmarks of the bare read). */
+  readonly skipChipAuthentication?: boolean;
   readonly trustStore?: TrustStore;
   /** Wall clock, ms since the epoch (certificate validity). */
   readonly now: () => number;
@@ -44,7 +95,14 @@ export interface ReadCardOptions {
 
 export interface CardCheck {
   readonly reader: string;
-  readonly accessMethod: 'BAC';
+  readonly accessMethod: AccessMethodName;
+  readonly accessAttempts: DocumentReport['accessAttempts'];
+  /**
+   * Whether the numbers given (ID or document number, birth and expiry dates) are the chip's own
+   * (DG1). False when PACE-CAN opened a chip whose MRZ differs from what was typed: the officer
+   * should look at the card again. Undefined without a readable DG1.
+   */
+  readonly accessKeyMatchesChip: boolean | undefined;
   readonly extendedLength: boolean;
   readonly holder:
     | {
@@ -71,6 +129,19 @@ export interface CardCheck {
     readonly documentSigner: string | undefined;
     readonly csca: string | undefined;
   };
+  /** Is the chip the issuer's, or a copy (Chip and Active Authentication)? */
+  readonly chip: {
+    readonly verdict: ChipVerdict['kind'];
+    readonly by: ChipVerdict['by'];
+    readonly keysTrusted: ChipVerdict['keysTrusted'];
+    readonly message: { readonly vi: string; readonly en: string };
+    readonly chipAuthentication: DocumentReport['chipAuthentication'];
+    readonly activeAuthentication: { readonly status: string; readonly detail?: string };
+  };
+  /** The CCCD's own data group (DG13), decoded by field number, with what did not decode. */
+  readonly dg13: (Dg13 & { readonly error?: undefined }) | { readonly error: string } | undefined;
+  /** The 12-digit ID checked against its structure, the holder's sex and date of birth. */
+  readonly personalId: PersonalIdCheck | undefined;
   readonly dataGroupsRead: readonly number[];
   readonly notRead: DocumentReport['notRead'];
   readonly portrait:
@@ -95,9 +166,11 @@ export async function readCard(
   const report = await readDocument(
     { transmit: (command) => session.transmit(command) },
     {
-      access: { method: 'bac', mrzInformation: options.mrzInformation },
+      access: accessAttempts(options.mrzInformation, options.can, options.methods),
       crypto: nodeIcao9303Crypto,
       paCrypto: createNodePaCrypto(),
+      aaCrypto: createNodeAaCrypto(),
+      ...(options.skipChipAuthentication ? { skipChipAuthentication: true } : {}),
       ...(options.trustStore === undefined ? {} : { trustStore: options.trustStore }),
       clock: { now: options.now },
       monotonic: () => performance.now(),
@@ -109,9 +182,25 @@ export async function readCard(
   const mrz = report.dg1?.mrz;
   const pa = report.passiveAuthentication;
   const { kind, ...detail } = pa.verdict;
+  const dg13Bytes = report.dataGroups.get(13);
+  const dg13 = dg13Bytes === undefined ? undefined : decodeDg13(dg13Bytes);
+  const id12 = (dg13?.ok ? dg13.value.idNumber : undefined) ?? mrz?.cccd?.id12;
+  const sex = mrz?.sex === 'M' || mrz?.sex === 'F' ? mrz.sex : dg13?.ok ? dg13.value.sexCode : undefined;
+  const birth = dg13?.ok ? dg13.value.dateOfBirth?.iso : undefined;
+  const aa = report.activeAuthentication;
+  const chipKeyResult =
+    mrz &&
+    mrzInformation({
+      documentNumber: mrz.documentNumber,
+      dateOfBirth: mrz.dateOfBirth,
+      dateOfExpiry: mrz.dateOfExpiry,
+    });
+  const chipKey = chipKeyResult?.ok ? chipKeyResult.value : undefined;
   const check: CardCheck = {
     reader: session.reader,
     accessMethod: report.accessMethod,
+    accessAttempts: report.accessAttempts,
+    accessKeyMatchesChip: chipKey === undefined ? undefined : chipKey === options.mrzInformation,
     extendedLength,
     holder: mrz && {
       documentCode: mrz.documentCode,
@@ -134,6 +223,22 @@ export async function readCard(
       documentSigner: pa.documentSigner?.subject,
       csca: pa.csca?.subject,
     },
+    chip: {
+      verdict: report.chip.kind,
+      by: report.chip.by,
+      keysTrusted: report.chip.keysTrusted,
+      message: CHIP_VERDICT_MESSAGES[report.chip.kind],
+      chipAuthentication: report.chipAuthentication,
+      activeAuthentication: { status: aa.status, ...(aa.detail === undefined ? {} : { detail: aa.detail }) },
+    },
+    dg13: dg13 === undefined ? undefined : dg13.ok ? dg13.value : { error: dg13.error.detail },
+    personalId:
+      id12 === undefined
+        ? undefined
+        : validatePersonalId(id12, {
+            ...(sex === undefined ? {} : { sex }),
+            ...(birth === undefined ? {} : { dateOfBirth: birth }),
+          }),
     dataGroupsRead: [...report.dataGroups.keys()].sort((a, b) => a - b),
     notRead: report.notRead,
     portrait: report.portrait && {
@@ -146,4 +251,76 @@ export async function readCard(
     timings: report.timings,
   };
   return { check, report };
+}
+
+export type QrKeyResult =
+  | {
+      readonly ok: true;
+      readonly key: { readonly id12: string; readonly dateOfBirth: string; readonly dateOfExpiry: string };
+      readonly qr: CccdQr;
+      /** How the expiry was found: typed by the officer, or derived from the renewal ages. */
+      readonly expiryFrom: 'given' | 'derived';
+      readonly expiry: CardExpiry | undefined;
+    }
+  | {
+      readonly ok: false;
+      /** QR_INVALID: no usable ID or birth date; EXPIRY_UNKNOWN: ask the officer for the expiry. */
+      readonly code: 'QR_INVALID' | 'EXPIRY_UNKNOWN';
+      readonly message: { readonly vi: string; readonly en: string };
+      readonly qr: CccdQr;
+      readonly expiry: CardExpiry | undefined;
+    };
+
+/**
+ * The chip's key from the card's QR text: the ID and birth date from the QR, the expiry typed by
+ * the officer (`dateOfExpiry`, YYMMDD) or else derived from the birth and issue dates by the
+ * renewal ages (protocol/cccd/expiry.ts). When it cannot be derived, the officer must type it.
+ * The QR's own problems (a personal ID that disagrees with its sex or birth date, a bad address
+ * field) are in `qr.errors` either way; only a missing ID or birth date stops the read.
+ */
+export function cardKeyFromQr(text: string, options: { today: string; dateOfExpiry?: string }): QrKeyResult {
+  const qr = parseCccdQr(text, { today: options.today });
+  const blocking = qr.errors.filter(
+    (e) => e.field === 'format' || e.field === 'id' || e.field === 'dateOfBirth',
+  );
+  if (qr.id === undefined || !/^\d{12}$/.test(qr.id) || qr.dateOfBirth === undefined || blocking.length > 0)
+    return {
+      ok: false,
+      code: 'QR_INVALID',
+      message: {
+        vi: `Mã QR không đọc được số định danh hoặc ngày sinh: ${blocking.map((e) => e.message.vi).join('; ') || 'thiếu trường'}`,
+        en: `The QR code gives no usable ID number or date of birth: ${blocking.map((e) => e.message.en).join('; ') || 'field missing'}`,
+      },
+      qr,
+      expiry: undefined,
+    };
+  const dateOfBirth = isoToYymmdd(qr.dateOfBirth);
+  if (options.dateOfExpiry !== undefined)
+    return {
+      ok: true,
+      key: { id12: qr.id, dateOfBirth, dateOfExpiry: options.dateOfExpiry },
+      qr,
+      expiryFrom: 'given',
+      expiry: undefined,
+    };
+  const expiry = deriveCardExpiry(qr.dateOfBirth, qr.dateOfIssue);
+  const yymmdd = expiryYymmdd(expiry);
+  if (yymmdd === undefined)
+    return {
+      ok: false,
+      code: 'EXPIRY_UNKNOWN',
+      message: {
+        vi: 'Không suy ra được ngày hết hạn từ mã QR: nhập ngày hết hạn in trên thẻ.',
+        en: 'The expiry date cannot be derived from the QR code: enter the expiry date printed on the card.',
+      },
+      qr,
+      expiry,
+    };
+  return {
+    ok: true,
+    key: { id12: qr.id, dateOfBirth, dateOfExpiry: yymmdd },
+    qr,
+    expiryFrom: 'derived',
+    expiry,
+  };
 }

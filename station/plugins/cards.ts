@@ -1,20 +1,25 @@
 /**
  * The notary's card check over HTTP:
  *
- *   POST /cards/read   { id12 | documentNumber, dateOfBirth, dateOfExpiry (YYMMDD), reader?, photo?,
- *                        waitMs? }
+ *   POST /cards/read   { (id12 | documentNumber) + dateOfBirth + dateOfExpiry (YYMMDD)
+ *                          | qr (the card's QR text) [+ dateOfExpiry],
+ *                        can?, reader?, photo?, waitMs? }
  *
- * waits up to `waitMs` (default 3000) for a card to be placed, then reads the card in the reader (BAC, every readable data group, Passive Authentication against
- * the configured trust store) and answers the check: holder, PA verdict with the officer's message
- * in Vietnamese and English, data groups, timings and APDU count; with `photo: true` also the
- * portrait as base64. Failures answer `{ error: { code, message, officer? } }` by stable code.
+ * waits up to `waitMs` (default 3000) for a card to be placed, then reads the card in the reader:
+ * PACE with the CAN (given, or the last 6 digits of a CCCD ID), PACE with the MRZ, then BAC; every
+ * readable data group; Passive Authentication against the configured trust store; Chip and Active
+ * Authentication. It answers the check: holder (DG1, DG13), how the chip was opened, the PA and
+ * chip verdicts with the officer's messages in Vietnamese and English, the personal-ID check, data
+ * groups, timings and APDU count; with `photo: true` also the portrait as base64. `genuine` is true
+ * only when PA is valid and the chip is not suspected a clone. Failures answer
+ * `{ error: { code, message, officer? } }` by stable code.
  */
 import type { FastifyPluginAsync } from 'fastify';
 import { DeviceTimeoutError, DriverError } from '../../drivers/errors.ts';
 import type { CardReaderDevice } from '../../drivers/smartcard/card-reader.ts';
 import { CardError } from '../../protocol/icao9303/errors.ts';
 import type { TrustStore } from '../../protocol/icao9303/pa.ts';
-import { accessKey, type CardKey, readCard } from '../cards/read-card.ts';
+import { accessKey, type CardKey, cardKeyFromQr, defaultCan, readCard } from '../cards/read-card.ts';
 import type { Clock } from '../clock.ts';
 
 export interface CardRoutesOptions {
@@ -73,8 +78,10 @@ export const cardRoutes: FastifyPluginAsync<CardRoutesOptions> = async (app, opt
     Body: {
       id12?: string;
       documentNumber?: string;
-      dateOfBirth: string;
-      dateOfExpiry: string;
+      qr?: string;
+      can?: string;
+      dateOfBirth?: string;
+      dateOfExpiry?: string;
       reader?: string;
       photo?: boolean;
       waitMs?: number;
@@ -86,35 +93,55 @@ export const cardRoutes: FastifyPluginAsync<CardRoutesOptions> = async (app, opt
         body: {
           type: 'object',
           additionalProperties: false,
-          required: ['dateOfBirth', 'dateOfExpiry'],
           properties: {
             id12: { type: 'string', pattern: '^[0-9]{12}$' },
             documentNumber: { type: 'string', pattern: '^[0-9A-Z<]{1,22}$' },
+            qr: { type: 'string', minLength: 1, maxLength: 1000 },
+            can: { type: 'string', pattern: '^[0-9]{6}$' },
             dateOfBirth: DATE,
             dateOfExpiry: DATE,
             reader: { type: 'string', minLength: 1, maxLength: 200 },
             photo: { type: 'boolean' },
             waitMs: { type: 'integer', minimum: 0, maximum: 30000 },
           },
-          oneOf: [{ required: ['id12'] }, { required: ['documentNumber'] }],
+          oneOf: [
+            { required: ['id12', 'dateOfBirth', 'dateOfExpiry'] },
+            { required: ['documentNumber', 'dateOfBirth', 'dateOfExpiry'] },
+            { required: ['qr'], not: { anyOf: [{ required: ['dateOfBirth'] }] } },
+          ],
         },
       },
     },
     async (request, reply) => {
       const body = request.body;
-      const key: CardKey =
-        body.id12 !== undefined
-          ? { id12: body.id12, dateOfBirth: body.dateOfBirth, dateOfExpiry: body.dateOfExpiry }
-          : {
-              documentNumber: body.documentNumber ?? '',
-              dateOfBirth: body.dateOfBirth,
-              dateOfExpiry: body.dateOfExpiry,
-            };
+      let key: CardKey;
+      let fromQr: ReturnType<typeof cardKeyFromQr> | undefined;
+      if (body.qr !== undefined) {
+        fromQr = cardKeyFromQr(body.qr, {
+          today: new Date(clock.now()).toISOString().slice(0, 10),
+          ...(body.dateOfExpiry === undefined ? {} : { dateOfExpiry: body.dateOfExpiry }),
+        });
+        if (!fromQr.ok)
+          return reply.code(422).send({
+            error: { code: fromQr.code, message: fromQr.message.en, officer: fromQr.message },
+            qr: { errors: fromQr.qr.errors, expiry: fromQr.expiry },
+          });
+        key = fromQr.key;
+      } else
+        key =
+          body.id12 !== undefined
+            ? { id12: body.id12, dateOfBirth: body.dateOfBirth ?? '', dateOfExpiry: body.dateOfExpiry ?? '' }
+            : {
+                documentNumber: body.documentNumber ?? '',
+                dateOfBirth: body.dateOfBirth ?? '',
+                dateOfExpiry: body.dateOfExpiry ?? '',
+              };
       const mrz = accessKey(key);
       if (!mrz.ok)
         return reply.code(400).send({
           error: { code: 'BAD_REQUEST', message: `${mrz.error.field}: ${mrz.error.detail}` },
         });
+      const can = body.can ?? defaultCan(key);
       let session: Awaited<ReturnType<CardReaderDevice['connect']>> | undefined;
       try {
         // The officer may press "read" a moment before the card is on the reader.
@@ -138,12 +165,23 @@ export const cardRoutes: FastifyPluginAsync<CardRoutesOptions> = async (app, opt
         session = await reader.connect(placed.name);
         const { check, report } = await readCard(session, {
           mrzInformation: mrz.value,
+          ...(can === undefined ? {} : { can }),
           ...(trustStore === undefined ? {} : { trustStore }),
           now: () => clock.now(),
         });
         return {
-          genuine: check.passiveAuthentication.verdict === 'valid',
+          genuine:
+            check.passiveAuthentication.verdict === 'valid' && check.chip.verdict !== 'clone-suspected',
           ...check,
+          ...(fromQr?.ok
+            ? {
+                qr: {
+                  errors: fromQr.qr.errors,
+                  expiryFrom: fromQr.expiryFrom,
+                  expiry: fromQr.expiry ?? null,
+                },
+              }
+            : {}),
           ...(body.photo && report.portrait
             ? {
                 photo: {

@@ -109,7 +109,7 @@ afterAll(async () => {
 });
 
 describe('station card through pcscd and vpcd', () => {
-  it('reads a valid CCCD with BAC: PA valid against the exported CSCA, holder, portrait, APDU count', async () => {
+  it('reads a valid CCCD with PACE-CAN: PA valid, CA and AA passed, holder and DG13, portrait, APDU count', async () => {
     const link = await insert('valid');
     const { code, err, result } = await cardRead(['--trust', trustDir, '--out-photo', 'face.jpg']);
     expect(err).toBe('');
@@ -117,7 +117,17 @@ describe('station card through pcscd and vpcd', () => {
     expect(result).toMatchObject({
       reader: READER,
       genuine: true,
-      accessMethod: 'BAC',
+      accessMethod: 'PACE-CAN',
+      accessAttempts: [{ method: 'PACE-CAN', outcome: 'opened' }],
+      accessKeyMatchesChip: true,
+      chip: {
+        verdict: 'genuine-chip',
+        chipAuthentication: { status: 'passed' },
+        activeAuthentication: { status: 'passed' },
+        keysTrusted: { dg14: true, dg15: true },
+      },
+      dg13: { idNumber: sim.access().id12, fullName: 'Nguyễn Văn An', motherName: 'Trần Thị Cúc' },
+      personalId: { ok: true },
       holder: { id12: sim.access().id12, documentNumber: sim.access().id12.slice(3), checkDigitsOk: true },
       passiveAuthentication: { verdict: 'valid', trustStore: { dir: trustDir, certificates: 1 } },
       dataGroupsRead: [1, 2, 13, 14, 15],
@@ -138,6 +148,131 @@ describe('station card through pcscd and vpcd', () => {
       passiveAuthentication: { verdict: 'valid' },
     });
     expect(short.result.apdus).toBeGreaterThan(result.apdus);
+  });
+
+  it.each([
+    // The CAN guess is wrong on this chip: PACE-CAN is refused (6300), PACE-MRZ opens it.
+    [
+      'other-can',
+      [],
+      'PACE-MRZ',
+      [
+        ['PACE-CAN', 'access-denied', 0x6300],
+        ['PACE-MRZ', 'opened'],
+      ],
+    ],
+    // An older chip without EF.CardAccess: straight to BAC.
+    [
+      'bac-only',
+      [],
+      'BAC',
+      [
+        ['PACE-CAN', 'not-offered'],
+        ['PACE-MRZ', 'not-offered'],
+        ['BAC', 'opened'],
+      ],
+    ],
+    // MSE:Set AT refused with 6982, as reported for CCCD chips: BAC after both PACE attempts.
+    [
+      'pace-refused',
+      [],
+      'BAC',
+      [
+        ['PACE-CAN', 'refused', 0x6982],
+        ['PACE-MRZ', 'refused', 0x6982],
+        ['BAC', 'opened'],
+      ],
+    ],
+    // A PACE-only chip with a CAN the officer typed wrong: PACE-MRZ, never BAC.
+    [
+      'pace-only',
+      ['--can', '123456'],
+      'PACE-MRZ',
+      [
+        ['PACE-CAN', 'access-denied', 0x6300],
+        ['PACE-MRZ', 'opened'],
+      ],
+    ],
+    // SELECT MF is refused (6D00): EF.CardAccess is selected directly, PACE-CAN opens it.
+    ['select-mf-refused', [], 'PACE-CAN', [['PACE-CAN', 'opened']]],
+  ] as const)(
+    '%s %j: opened with %s after the attempts %j; PA valid, genuine chip',
+    async (scenario, extra, method, attempts) => {
+      await insert(scenario);
+      const { code, err, result } = await cardRead(['--trust', trustDir, ...extra]);
+      expect(err).toBe('');
+      expect(code).toBe(0);
+      expect(result).toMatchObject({
+        genuine: true,
+        accessMethod: method,
+        passiveAuthentication: { verdict: 'valid' },
+        chip: { verdict: 'genuine-chip' },
+      });
+      expect(
+        result.accessAttempts.map((a: { method: string; outcome: string; statusWord?: number }) =>
+          a.statusWord === undefined ? [a.method, a.outcome] : [a.method, a.outcome, a.statusWord],
+        ),
+      ).toEqual(attempts);
+    },
+  );
+
+  it('cloned-chip: PA valid (the data is the issuer’s), but CA and AA fail: clone suspected, not genuine', async () => {
+    await insert('cloned-chip');
+    const { code, err, result } = await cardRead(['--trust', trustDir]);
+    expect(err).toBe('');
+    expect(code).toBe(0);
+    expect(result).toMatchObject({
+      genuine: false,
+      passiveAuthentication: { verdict: 'valid' },
+      chip: {
+        verdict: 'clone-suspected',
+        by: ['chip-authentication', 'active-authentication'],
+        chipAuthentication: { status: 'failed' },
+        activeAuthentication: { status: 'failed' },
+        message: { vi: expect.stringMatching(/sao chép/) },
+      },
+      // After the failed CA the chip is opened again and every group still read.
+      dataGroupsRead: [1, 2, 13, 14, 15],
+    });
+  });
+
+  it('aa-rsa: Active Authentication with RSA-2048 (ISO 9796-2) passes', async () => {
+    await insert('aa-rsa');
+    const { code, result } = await cardRead(['--trust', trustDir]);
+    expect(code).toBe(0);
+    expect(result.chip).toMatchObject({
+      verdict: 'genuine-chip',
+      activeAuthentication: { status: 'passed' },
+    });
+  });
+
+  it('dg13-missing-fields: DG13 decodes what is there; absent fields are absent, not errors', async () => {
+    await insert('dg13-missing-fields');
+    const { code, result } = await cardRead(['--trust', trustDir]);
+    expect(code).toBe(0);
+    expect(result.dg13).toMatchObject({
+      fullName: 'Nguyễn Văn An',
+      fatherName: 'Nguyễn Văn Bình',
+      issues: [],
+    });
+    for (const absent of ['religion', 'identifyingMarks', 'spouseName', 'motherName'])
+      expect(result.dg13).not.toHaveProperty(absent);
+  });
+
+  it('--qr: the ID and birth date from the QR text, the expiry derived by the renewal ages', async () => {
+    await insert('valid');
+    const access = sim.access();
+    const io = recordingIo(tmp.dir);
+    // Born 1999-01-01, issued 2024-01-01 (at 25): valid until the 40th birthday, 2039-01-01.
+    const qr = `${access.id12}|012345678|Nguyễn Văn An|01011999|Nam|Số 1 Tràng Tiền, Hoàn Kiếm, Hà Nội|01012024`;
+    const code = await main(['card', 'read', '--reader', READER, '--qr', qr, '--trust', trustDir], io);
+    expect(code).toBe(0);
+    expect(JSON.parse(io.out)).toMatchObject({
+      accessKey: 'qr',
+      genuine: true,
+      qr: { errors: [], expiryFrom: 'derived', expiry: { kind: 'date', date: '2039-01-01' } },
+      accessKeyMatchesChip: true,
+    });
   });
 
   it('card readers shows the card and its ATR', async () => {
@@ -176,18 +311,27 @@ describe('station card through pcscd and vpcd', () => {
   });
 
   it.each([
-    ['tampered-dg', 'data-group-altered', { dataGroups: [2] }],
-    ['unknown-csca', 'unknown-issuer', { problem: 'no-matching-csca' }],
-    ['expired-ds', 'certificate-expired', {}],
-    ['bad-signature', 'signature-invalid', {}],
-  ] as const)('%s: read OK, PA verdict %s, not genuine', async (scenario, verdict, detail) => {
-    await insert(scenario);
-    const { code, err, result } = await cardRead(['--trust', trustDir]);
-    expect(err).toBe('');
-    expect(code).toBe(0);
-    expect(result).toMatchObject({ genuine: false, passiveAuthentication: { verdict, detail } });
-    expect(result.passiveAuthentication.message.vi).not.toBe('');
-  });
+    // DG14 and DG15 still match a SOD that chains to the CSCA: the chip itself is proven.
+    ['tampered-dg', 'data-group-altered', { dataGroups: [2] }, 'genuine-chip'],
+    // Keys from a SOD nobody vouches for prove nothing about the chip.
+    ['unknown-csca', 'unknown-issuer', { problem: 'no-matching-csca' }, 'not-proven'],
+    ['expired-ds', 'certificate-expired', {}, 'genuine-chip'],
+    ['bad-signature', 'signature-invalid', {}, 'not-proven'],
+  ] as const)(
+    '%s: read OK, PA verdict %s, not genuine; chip verdict %4$s',
+    async (scenario, verdict, detail, chip) => {
+      await insert(scenario);
+      const { code, err, result } = await cardRead(['--trust', trustDir]);
+      expect(err).toBe('');
+      expect(code).toBe(0);
+      expect(result).toMatchObject({
+        genuine: false,
+        passiveAuthentication: { verdict, detail },
+        chip: { verdict: chip },
+      });
+      expect(result.passiveAuthentication.message.vi).not.toBe('');
+    },
+  );
 
   it.each([
     ['wrong-access-key', /^CARD_ACCESS_DENIED: .*\ncheck the numbers on the card/],

@@ -29,8 +29,24 @@ import { type Dg13Field, type PersonRecord, personMrz } from '../../../simulator
 import { VpcdLink } from '../../../simulators/card/vpcd-link.ts';
 import { writeTrustStoreFolder } from '../../../simulators/pki/csca.ts';
 import { sleep } from '../../../simulators/sleep.ts';
-import { accessKey, type CardKey, readCard } from '../../cards/read-card.ts';
-import { type Command, EXIT_FAILED, EXIT_OK, json, parse, positiveInteger, UsageError } from '../command.ts';
+import {
+  accessKey,
+  type CardKey,
+  cardKeyFromQr,
+  defaultCan,
+  isCan,
+  readCard,
+} from '../../cards/read-card.ts';
+import {
+  type Command,
+  EXIT_FAILED,
+  EXIT_OK,
+  EXIT_USAGE,
+  json,
+  parse,
+  positiveInteger,
+  UsageError,
+} from '../command.ts';
 
 const toHex = (bytes: Uint8Array) => Buffer.from(bytes).toString('hex').toUpperCase();
 /** ms rounded to 0.1 ms, for the printed timings. */
@@ -276,30 +292,37 @@ running.`,
   };
 }
 
-const READ_HELP = `Usage: station card read --reader NAME (--id ID12 --dob YYMMDD --expiry YYMMDD | --mrz-info DOCNO,YYMMDD,YYMMDD) [options]
+const READ_HELP = `Usage: station card read --reader NAME (--id ID12 --dob YYMMDD --expiry YYMMDD | --qr TEXT [--expiry YYMMDD] | --mrz-info DOCNO,YYMMDD,YYMMDD) [--can NNNNNN] [options]
 
   --reader NAME       the reader, by name or name prefix (see 'station card readers')
   --id ID12           the 12-digit number printed on a CCCD, with
   --dob YYMMDD        the date of birth and
   --expiry YYMMDD     the date of expiry printed on the card
+  --qr TEXT           instead of --id and --dob: the text of the card's QR code; the expiry is derived
+                      from the birth and issue dates by the renewal ages unless --expiry is given
   --mrz-info D,B,E    instead of --id: a document number, date of birth and date of expiry (MRZ)
+  --can NNNNNN        the card access number for PACE (default for a CCCD: the last 6 digits of the ID,
+                      an unverified habit; PACE with the MRZ and BAC follow if the chip refuses it)
   --trust DIR         CSCA trust-store folder for Passive Authentication (*.pem, *.der, *.crl, *.ml);
                       without it PA is 'not-checked': hashes and signature are checked, the issuer not
   --out-photo FILE    write the portrait there (the extension follows the image: .jpg or .jp2)
   --short-apdus       short APDUs only, even when reader and card take extended ones
   --timeout-ms N      how long to wait for a card, ms (default ${DEFAULT_CARD_WAIT_MS})
 
-Waits for a card in the reader, opens it with BAC, reads every data group it may, checks it (Passive
-Authentication) and prints JSON: the holder (DG1), access method, "genuine" (PA verdict is valid),
-the PA verdict with its reason and the officer's message (Vietnamese and English), data groups read
-and not read, extended length used, timings (ms) and the APDU count.
+Waits for a card in the reader, opens it (PACE-CAN, then PACE-MRZ, then BAC), reads every data group it
+may, checks the data (Passive Authentication) and the chip (Chip and Active Authentication) and prints
+JSON: the holder (DG1 and the CCCD's DG13 fields), the personal-ID check, the access method and every
+attempt, "genuine" (PA valid and no clone suspected), the PA and chip verdicts with their reasons and
+the officer's messages (Vietnamese and English), data groups read and not read, extended length used,
+timings (ms) and the APDU count.
 Exit 0 when the card was read, whatever the verdict; 1 when the read failed (the error code and what
 to do on stderr, e.g. CARD_ACCESS_DENIED: check the numbers on the card); 2 for a wrong command line.`;
 
 function readCommand(deps: CardCommandDeps): Command {
   return {
     name: 'read',
-    summary: 'Read and check the chip of an ID card (BAC, data groups, Passive Authentication)',
+    summary:
+      'Read and check the chip of an ID card (PACE/BAC, data groups, Passive, Chip and Active Authentication)',
     help: READ_HELP,
     async run(args, io) {
       const { values } = parse(
@@ -310,6 +333,8 @@ function readCommand(deps: CardCommandDeps): Command {
           id: { type: 'string' },
           dob: { type: 'string' },
           expiry: { type: 'string' },
+          qr: { type: 'string' },
+          can: { type: 'string' },
           trust: { type: 'string' },
           'out-photo': { type: 'string' },
           'short-apdus': { type: 'boolean', default: false },
@@ -320,7 +345,28 @@ function readCommand(deps: CardCommandDeps): Command {
       const prefix = values.reader;
       if (prefix === undefined || prefix === '')
         throw new UsageError("--reader is required (a reader name or prefix; see 'station card readers')");
-      const access = keyFromOptions(values);
+      let qr: ReturnType<typeof cardKeyFromQr> | undefined;
+      let keyValues: KeyOptions = values;
+      if (values.qr !== undefined) {
+        if (values.id !== undefined || values.dob !== undefined || values['mrz-info'] !== undefined)
+          throw new UsageError(
+            '--qr gives the ID and the date of birth: do not also give --id, --dob or --mrz-info',
+          );
+        qr = cardKeyFromQr(values.qr, {
+          today: new Date((deps.now ?? Date.now)()).toISOString().slice(0, 10),
+          ...(values.expiry === undefined ? {} : { dateOfExpiry: values.expiry }),
+        });
+        if (!qr.ok) {
+          io.stderr(`${qr.code}: ${qr.message.en}\n${qr.message.vi}\n`);
+          for (const e of qr.qr.errors) io.stderr(`  ${e.field}: ${e.code}: ${e.message.en}\n`);
+          return qr.code === 'EXPIRY_UNKNOWN' ? EXIT_USAGE : EXIT_FAILED;
+        }
+        keyValues = { id: qr.key.id12, dob: qr.key.dateOfBirth, expiry: qr.key.dateOfExpiry };
+      }
+      const access = keyFromOptions(keyValues);
+      if (values.can !== undefined && !isCan(values.can))
+        throw new UsageError(`--can '${values.can}' is not 6 digits`);
+      const can = values.can ?? defaultCan(access.key);
       const waitMs = positiveInteger('timeout-ms', values['timeout-ms']) ?? DEFAULT_CARD_WAIT_MS;
       const photo = values['out-photo'] === undefined ? undefined : path.resolve(io.cwd, values['out-photo']);
 
@@ -333,7 +379,11 @@ function readCommand(deps: CardCommandDeps): Command {
           prefix,
           waitMs,
           mrzInformation: access.mrzInformation,
-          keyFrom: access.from,
+          can,
+          keyFrom: qr?.ok ? 'qr' : access.from,
+          qr: qr?.ok
+            ? { errors: qr.qr.errors, expiryFrom: qr.expiryFrom, expiry: qr.expiry ?? null }
+            : undefined,
           trust,
           photo,
           shortApdusOnly: values['short-apdus'],
@@ -359,7 +409,9 @@ async function readWithReader(
     readonly prefix: string;
     readonly waitMs: number;
     readonly mrzInformation: string;
-    readonly keyFrom: 'id12' | 'mrz-info';
+    readonly can: string | undefined;
+    readonly keyFrom: 'id12' | 'mrz-info' | 'qr';
+    readonly qr: unknown;
     readonly trust: LoadedTrust | undefined;
     readonly photo: string | undefined;
     readonly shortApdusOnly: boolean;
@@ -404,6 +456,7 @@ async function readWithReader(
     const connectMs = performance.now() - connecting;
     const { check, report } = await readCard(session, {
       mrzInformation: options.mrzInformation,
+      ...(options.can === undefined ? {} : { can: options.can }),
       now: deps.now ?? Date.now,
       ...(options.trust === undefined ? {} : { trustStore: options.trust.trustStore }),
       ...(options.shortApdusOnly ? { shortApdusOnly: true } : {}),
@@ -427,11 +480,17 @@ async function readWithReader(
       json({
         reader: check.reader,
         atr,
-        genuine: pa.verdict === 'valid',
+        genuine: pa.verdict === 'valid' && check.chip.verdict !== 'clone-suspected',
         holder: check.holder ?? null,
         ...(report.dg1Error ? { holderError: report.dg1Error } : {}),
+        dg13: check.dg13 ?? null,
+        personalId: check.personalId ?? null,
+        ...(options.qr === undefined ? {} : { qr: options.qr }),
         accessMethod: check.accessMethod,
+        accessAttempts: check.accessAttempts,
         accessKey: options.keyFrom,
+        accessKeyMatchesChip: check.accessKeyMatchesChip ?? null,
+        chip: check.chip,
         passiveAuthentication: {
           ...pa,
           trustStore:
@@ -455,6 +514,8 @@ async function readWithReader(
           connectMs: tenths(connectMs),
           accessMs: tenths(check.timings.accessMs),
           files: Object.fromEntries(Object.entries(check.timings.files).map(([f, t]) => [f, tenths(t)])),
+          chipAuthenticationMs: tenths(check.timings.chipAuthenticationMs),
+          activeAuthenticationMs: tenths(check.timings.activeAuthenticationMs),
           passiveAuthenticationMs: tenths(check.timings.passiveAuthenticationMs),
           totalMs: tenths(check.timings.totalMs),
         },
@@ -619,6 +680,8 @@ export interface SimCardInfo {
   /** YYMMDD. */
   readonly dateOfExpiry: string;
   readonly mrzInformation: string;
+  /** The card access number the simulated chip takes (for PACE-CAN). */
+  readonly can: string;
   readonly scenario: string;
   /** The exported trust-store folder, or null. */
   readonly trustStore: string | null;

@@ -161,8 +161,17 @@ describe('station card read over the in-process PC/SC', () => {
     expect(result).toMatchObject({
       reader: READER,
       genuine: true,
-      accessMethod: 'BAC',
+      accessMethod: 'PACE-CAN',
+      accessAttempts: [{ method: 'PACE-CAN', outcome: 'opened' }],
       accessKey: 'id12',
+      chip: {
+        verdict: 'genuine-chip',
+        by: ['chip-authentication', 'active-authentication'],
+        chipAuthentication: { status: 'passed' },
+        activeAuthentication: { status: 'passed' },
+      },
+      dg13: { idNumber: '001099012345', fullName: 'Nguyễn Văn An', spouseName: 'Lê Thị Hương' },
+      personalId: { ok: true, province: { code: '001' } },
       holder: { id12: '001099012345', surname: 'NGUYEN', givenNames: 'VAN AN', dateOfBirth: '990101' },
       passiveAuthentication: {
         verdict: 'valid',
@@ -399,6 +408,7 @@ describe('station sim card', () => {
         id12: '079201000001',
         dateOfBirth: '920315',
         dateOfExpiry: '390101',
+        can: '000001',
         mrzInformation: simulator.access().mrzInformation,
         scenario: 'slow-card',
         trustStore: exportTrust,

@@ -40,7 +40,9 @@ describe('POST /cards/read', () => {
     const body = response.json();
     expect(body).toMatchObject({
       genuine: true,
-      accessMethod: 'BAC',
+      accessMethod: 'PACE-CAN',
+      accessKeyMatchesChip: true,
+      chip: { verdict: 'genuine-chip', message: { vi: expect.stringMatching(/chip thật/) } },
       holder: { id12: '001099012345', issuingState: 'VNM', dateOfBirth: '990101', checkDigitsOk: true },
       passiveAuthentication: { verdict: 'valid' },
       dataGroupsRead: [1, 2, 13, 14, 15],
@@ -52,13 +54,22 @@ describe('POST /cards/read', () => {
 
   it('wrong numbers: 422 CARD_ACCESS_DENIED with the officer told to check them; malformed: 400', async () => {
     const { read } = await station();
-    const wrong = await read({ ...CARD, dateOfBirth: '990102' });
+    // Another ID: its CAN guess (last 6 digits) and its MRZ key are both wrong.
+    const wrong = await read({ ...CARD, id12: '001099012346' });
     expect(wrong.statusCode).toBe(422);
     expect(wrong.json().error).toMatchObject({
       code: 'CARD_ACCESS_DENIED',
       officer: { en: expect.stringMatching(/check/) },
     });
     expect((await read({ ...CARD, id12: '12345' })).statusCode).toBe(400);
+    // A mistyped date alone does not stop PACE with the CAN; the mismatch is reported.
+    const typo = await read({ ...CARD, dateOfBirth: '990102' });
+    expect(typo.statusCode).toBe(200);
+    expect(typo.json()).toMatchObject({ accessMethod: 'PACE-CAN', accessKeyMatchesChip: false });
+    // Without the CAN guess (a CAN given that the chip does not take) the wrong date is refused.
+    const noCan = await read({ ...CARD, dateOfBirth: '990102', can: '000000' });
+    expect(noCan.statusCode).toBe(422);
+    expect(noCan.json().error.code).toBe('CARD_ACCESS_DENIED');
     expect((await read({ dateOfBirth: '990101', dateOfExpiry: '390101' })).statusCode).toBe(400);
   });
 
