@@ -286,11 +286,11 @@ export async function readDocument(
   };
 
   // Chip Authentication first, so that the rest is read under its keys (9303-11 §7.2).
-  const caStarted = monotonic();
   let chipAuthentication: ChipProtocolStatus = { status: 'not-offered' };
   let dg14Infos: SecurityInfos | undefined;
+  if (com.value.dataGroups.includes(14)) await readGroup(14);
+  const caStarted = monotonic();
   if (com.value.dataGroups.includes(14)) {
-    await readGroup(14);
     const dg14 = dataGroups.get(14);
     const decoded = dg14 === undefined ? undefined : decodeSecurityInfos(dg14, { dg14: true });
     dg14Infos = decoded?.ok ? decoded.value : undefined;

@@ -179,10 +179,10 @@ export class CccdCardSimulator implements SimulatorControl {
   }
 
   snapshot(): unknown {
-    const { id12, dateOfBirth, dateOfExpiry } = this.access();
+    const { id12, dateOfBirth, dateOfExpiry, can } = this.access();
     return {
       scenario: this.#scenario,
-      person: { id12, dateOfBirth, dateOfExpiry },
+      person: { id12, dateOfBirth, dateOfExpiry, can },
       csca: this.pki.csca.name,
     };
   }
