@@ -7,7 +7,8 @@ import { nodeIcao9303Crypto } from '../../../drivers/crypto/node-crypto.ts';
 import { createNodePaCrypto } from '../../../drivers/crypto/pa-node.ts';
 import { cccdMrzInformation } from '../../../protocol/icao9303/mrz-info.ts';
 import { type ReadDocumentOptions, readDocument } from '../../../protocol/icao9303/read-document.ts';
-import { SimulatedEmrtdCard } from '../../../simulators/card/emrtd-card.ts';
+import { simulatedCardAccess } from '../../../simulators/card/cccd-card-sim.ts';
+import { type EmrtdCardOptions, SimulatedEmrtdCard } from '../../../simulators/card/emrtd-card.ts';
 import { type BuiltLds, buildScenarioLds, SAMPLE_PERSON } from '../../../simulators/card/lds-builder.ts';
 import { createTestPki, type TestPki } from '../../../simulators/pki/csca.ts';
 
@@ -75,5 +76,100 @@ describe('reading a simulated CCCD end to end', () => {
     const { trustStore: _none, ...rest } = options();
     const report = await readDocument(card(buildScenarioLds(SAMPLE_PERSON, pki, 'valid')), rest);
     expect(report.passiveAuthentication.verdict).toMatchObject({ kind: 'not-checked' });
+  });
+});
+
+describe('the CCCD access order: PACE-CAN, PACE-MRZ, BAC', () => {
+  const { bytes: cardAccess, info } = simulatedCardAccess();
+  const order = [
+    { method: 'pace' as const, password: { kind: 'can' as const, can: '012345' } },
+    { method: 'pace' as const, password: { kind: 'mrz' as const, mrzInformation: access.mrzInformation } },
+    access,
+  ];
+  function paceCard(lds: BuiltLds, extra: Partial<EmrtdCardOptions> = {}) {
+    const chip = new SimulatedEmrtdCard({
+      crypto: nodeIcao9303Crypto,
+      mrzInformation: access.mrzInformation,
+      files: lds.files,
+      cardAccess,
+      pace: { info, can: '012345' },
+      ...extra,
+    });
+    const sent: Uint8Array[] = [];
+    return {
+      sent,
+      transmit: async (command: Uint8Array) => {
+        sent.push(command);
+        return chip.handle(command);
+      },
+    };
+  }
+
+  it.each([0x6982, 0x6985, 0x6a80, 0x6d00])(
+    'MSE:Set AT refused with %s: both PACE attempts are recorded as refused, BAC opens the chip',
+    async (sw) => {
+      const lds = buildScenarioLds(SAMPLE_PERSON, pki, 'valid');
+      const report = await readDocument(paceCard(lds, { refusePaceWith: sw }), options({ access: order }));
+      expect(report.accessMethod).toBe('BAC');
+      expect(report.accessAttempts).toEqual([
+        {
+          method: 'PACE-CAN',
+          outcome: 'refused',
+          statusWord: sw,
+          detail: expect.stringContaining('mse-set-at'),
+        },
+        {
+          method: 'PACE-MRZ',
+          outcome: 'refused',
+          statusWord: sw,
+          detail: expect.stringContaining('mse-set-at'),
+        },
+        { method: 'BAC', outcome: 'opened' },
+      ]);
+      expect(report.passiveAuthentication.verdict.kind).toBe('valid');
+    },
+  );
+
+  it('PACE-CAN opens a chip that offers it, and SELECT MF is never sent', async () => {
+    const lds = buildScenarioLds(SAMPLE_PERSON, pki, 'valid');
+    const link = paceCard(lds, { selectMfStatus: 0x6d00 });
+    const report = await readDocument(link, options({ access: order }));
+    expect(report.accessMethod).toBe('PACE-CAN');
+    expect(report.cardAccess?.infos).toEqual([info]);
+    // Nothing was ever sent with P1 = 00 to SELECT (SELECT MF); the first command selects 011C.
+    expect(link.sent.some((c) => c[1] === 0xa4 && c[2] === 0x00)).toBe(false);
+    expect([...(link.sent[0] ?? [])].slice(0, 7)).toEqual([0x00, 0xa4, 0x02, 0x0c, 0x02, 0x01, 0x1c]);
+  });
+
+  it('EF.CardAccess read by short EF identifier when the chip refuses SELECT of 011C', async () => {
+    const lds = buildScenarioLds(SAMPLE_PERSON, pki, 'valid');
+    const chip = new SimulatedEmrtdCard({
+      crypto: nodeIcao9303Crypto,
+      mrzInformation: access.mrzInformation,
+      files: lds.files,
+      cardAccess,
+      pace: { info, can: '012345' },
+    });
+    const transmit = async (command: Uint8Array) =>
+      command[1] === 0xa4 && command[2] === 0x02 && command[5] === 0x01 && command[6] === 0x1c
+        ? Uint8Array.of(0x6a, 0x82)
+        : chip.handle(command);
+    const report = await readDocument({ transmit }, options({ access: order }));
+    expect(report.accessMethod).toBe('PACE-CAN');
+  });
+
+  it('every method refused: CARD_ACCESS_DENIED naming each attempt', async () => {
+    const lds = buildScenarioLds(SAMPLE_PERSON, pki, 'valid');
+    const wrong = cccdMrzInformation('001099012345', '990102', '390101');
+    if (!wrong.ok) throw new Error(wrong.error.detail);
+    const attempts = [
+      { method: 'pace' as const, password: { kind: 'can' as const, can: '999999' } },
+      { method: 'pace' as const, password: { kind: 'mrz' as const, mrzInformation: wrong.value } },
+      { method: 'bac' as const, mrzInformation: wrong.value },
+    ];
+    await expect(readDocument(paceCard(lds), options({ access: attempts }))).rejects.toMatchObject({
+      code: 'CARD_ACCESS_DENIED',
+      message: expect.stringMatching(/PACE-CAN access-denied, PACE-MRZ access-denied, BAC access-denied/),
+    });
   });
 });
