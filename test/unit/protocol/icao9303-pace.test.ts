@@ -174,6 +174,17 @@ function link(chip: PaceChip): {
   };
 }
 
+/** A PACEInfo as a chip's EF.CardAccess would carry it, decoded. */
+function offered(
+  mapping: 'ECDH-GM' | 'ECDH-IM',
+  cipher: SecureMessagingCipher,
+  parameterId: number,
+): PaceInfo {
+  return paceInfoOf(
+    toHex(encodeSecurityInfos([encodePaceInfo({ protocol: paceProtocolOid(mapping, cipher), parameterId })])),
+  );
+}
+
 const MRZ_INFO = '00109901220010110390101'.padEnd(24, '0');
 
 describe('PACE between our terminal and our simulated chip', () => {
@@ -187,8 +198,7 @@ describe('PACE between our terminal and our simulated chip', () => {
   for (const [curveName, parameterId, cipher] of cases)
     for (const kind of ['mrz', 'can'] as const)
       it(`${curveName} ${cipher} with the ${kind === 'can' ? 'CAN' : 'MRZ'}: both sides hold the same keys`, async () => {
-        const protocol = paceProtocolOid('ECDH-GM', cipher);
-        const info = paceInfoOf(toHex(encodeSecurityInfos([encodePaceInfo({ protocol, parameterId })])));
+        const info = offered('ECDH-GM', cipher, parameterId);
         const chip = new PaceChip({ crypto, info, passwords: { mrzInformation: MRZ_INFO, can: '012345' } });
         const { send, session } = link(chip);
         const password: PacePassword =
@@ -214,13 +224,7 @@ describe('PACE between our terminal and our simulated chip', () => {
       });
 
   it('a wrong CAN is refused by the chip at mutual authentication (6300)', async () => {
-    const info = paceInfoOf(
-      toHex(
-        encodeSecurityInfos([
-          encodePaceInfo({ protocol: paceProtocolOid('ECDH-GM', 'aes-128'), parameterId: 13 }),
-        ]),
-      ),
-    );
+    const info = offered('ECDH-GM', 'aes-128', 13);
     const chip = new PaceChip({ crypto, info, passwords: { can: '012345' } });
     const result = await performPace(link(chip).send, {
       crypto,
@@ -237,13 +241,7 @@ describe('PACE between our terminal and our simulated chip', () => {
   });
 
   it('a password the chip does not hold is refused at MSE:Set AT (6A88)', async () => {
-    const info = paceInfoOf(
-      toHex(
-        encodeSecurityInfos([
-          encodePaceInfo({ protocol: paceProtocolOid('ECDH-GM', 'aes-128'), parameterId: 13 }),
-        ]),
-      ),
-    );
+    const info = offered('ECDH-GM', 'aes-128', 13);
     const chip = new PaceChip({ crypto, info, passwords: { mrzInformation: MRZ_INFO } });
     const result = await performPace(link(chip).send, {
       crypto,
@@ -256,13 +254,7 @@ describe('PACE between our terminal and our simulated chip', () => {
   });
 
   it('names unsupported mappings and parameters instead of trying them', async () => {
-    const base = paceInfoOf(
-      toHex(
-        encodeSecurityInfos([
-          encodePaceInfo({ protocol: paceProtocolOid('ECDH-IM', 'aes-128'), parameterId: 13 }),
-        ]),
-      ),
-    );
+    const base = offered('ECDH-IM', 'aes-128', 13);
     const im = await performPace(async () => response('9000'), {
       crypto,
       info: base,
