@@ -278,7 +278,12 @@ export function curveFromDomain(domain: EcDomain): DecodeResult<EcCurve> {
   if (!isProbablyPrimeOdd(domain.p) || !isProbablyPrimeOdd(domain.n))
     return fail('invalid-value', 0, 'the field size or the group order is not prime');
   try {
-    return ok(build('explicit', undefined, domain));
+    const curve = build('explicit', undefined, domain);
+    // The generator must be on the curve and of order n: (n - 1)·G = -G.
+    curve.generator.assertValidity();
+    if (!curve.generator.multiplyUnsafe(domain.n - 1n).equals(curve.generator.negate()))
+      return fail('invalid-value', 0, 'the base point does not have the stated order');
+    return ok(curve);
   } catch (error) {
     return fail('invalid-value', 0, `the curve parameters are unusable: ${String(error)}`);
   }

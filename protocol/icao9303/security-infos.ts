@@ -165,7 +165,7 @@ function decodeInfo(buffer: Uint8Array, node: TlvNode): SecurityInfo | undefined
     const cipher = CIPHERS.get(pace[1] ?? 0);
     const version = smallInt(second);
     if (!mapping || !cipher || version === undefined)
-      return { type: 'other', protocol, raw: rawOf(buffer, node) };
+      return { type: 'other', protocol, raw: rawOf(buffer, node).slice() };
     const parameterId = third === undefined ? undefined : smallInt(third);
     if (third !== undefined && parameterId === undefined) return undefined;
     return { type: 'pace', protocol, mapping, cipher, version, parameterId };
@@ -176,7 +176,7 @@ function decodeInfo(buffer: Uint8Array, node: TlvNode): SecurityInfo | undefined
     const cipher = CIPHERS.get(ca[1] ?? 0);
     const version = smallInt(second);
     if (!agreement || !cipher || version === undefined)
-      return { type: 'other', protocol, raw: rawOf(buffer, node) };
+      return { type: 'other', protocol, raw: rawOf(buffer, node).slice() };
     const keyId = third === undefined ? undefined : smallInt(third);
     return { type: 'chip-authentication', protocol, agreement, cipher, version, keyId };
   }
@@ -217,13 +217,23 @@ export function decodeSecurityInfos(
   const tree = parseTree(bytes, LIMITS);
   if (!tree.ok) return tree;
   let set = tree.value[0];
+  if (tree.value.length > 1)
+    return fail(
+      'trailing-data',
+      tree.value[1]?.offset ?? 0,
+      `bytes after the ${options.dg14 ? 'DG14' : 'SecurityInfos SET'}`,
+    );
   if (options.dg14) {
     if (set?.tag !== dataGroupTag(14)) return fail('invalid-value', 0, 'DG14 does not start with tag 6E');
+    if (set.children.length > 1)
+      return fail(
+        'trailing-data',
+        set.children[1]?.offset ?? 0,
+        'DG14 holds more than its SecurityInfos SET',
+      );
     set = set.children[0];
   }
   if (set?.tag !== 0x31) return fail('invalid-value', set?.offset ?? 0, 'SecurityInfos is not a SET');
-  if (tree.value.length > 1 && !options.dg14)
-    return fail('trailing-data', tree.value[1]?.offset ?? 0, 'bytes after the SecurityInfos SET');
   if (set.children.length > MAX_INFOS)
     return fail('too-large', set.offset, `more than ${MAX_INFOS} SecurityInfo entries`);
   const infos: SecurityInfo[] = [];
