@@ -309,12 +309,13 @@ export async function readDocument(
       else {
         const outcome = await reader.chipAuthenticate(choice.offer);
         if (outcome.kind === 'passed') chipAuthentication = { status: 'passed' };
-        else if (outcome.kind === 'refused')
+        else if (outcome.kind === 'refused') {
           chipAuthentication = {
             status: 'not-checked',
             detail: `the chip refused Chip Authentication (${outcome.statusWord.toString(16).toUpperCase()})`,
           };
-        else {
+          if (!reader.secured) await openChip(reader, [opened], cardAccess, []);
+        } else {
           chipAuthentication = { status: 'failed', detail: outcome.detail };
           // The session is gone with the failed keys: open the chip again to read the rest.
           await openChip(reader, [opened], cardAccess, []);

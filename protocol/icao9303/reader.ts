@@ -39,7 +39,7 @@ export type ChipAuthenticationOutcome =
   | { readonly kind: 'passed' }
   /** The chip accepted the key agreement but could not continue under the new keys: a clone. */
   | { readonly kind: 'failed'; readonly detail: string }
-  /** The chip refused the CA commands with a status word. */
+  /** The chip refused the CA commands with a status word (check `secured`: the session may be gone). */
   | { readonly kind: 'refused'; readonly statusWord: number };
 
 /** Largest offset plain READ BINARY (B0) can address: 15 bits. */
@@ -265,7 +265,15 @@ export class EmrtdReader {
       throw new CardError('CARD_SM_SESSION_DEAD', 'Chip Authentication needs an open secure session');
     const start = startChipAuthentication(this.#options.crypto, offer);
     for (const command of start.commands) {
-      const response = await this.send(command);
+      let response: ResponseApdu;
+      try {
+        response = await this.send(command);
+      } catch (error) {
+        // A refusal without secure messaging (6987/6988) ends the session: the caller re-opens.
+        if (!(error instanceof CardError)) throw error;
+        this.#sm = undefined;
+        return { kind: 'refused', statusWord: error.statusWord ?? 0 };
+      }
       if (response.sw !== SW.OK) return { kind: 'refused', statusWord: response.sw };
     }
     this.#sm = new SmReaderSession(start.next.suite, start.next.ssc);

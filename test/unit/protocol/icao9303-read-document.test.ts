@@ -173,3 +173,31 @@ describe('the CCCD access order: PACE-CAN, PACE-MRZ, BAC', () => {
     });
   });
 });
+
+describe('Chip Authentication refused', () => {
+  it.each([
+    ['answers 6D00 under secure messaging', false],
+    ['answers 6988 in plain, ending the session', true],
+  ])(
+    'a chip that %s: CA not checked, the chip opened again, every group still read',
+    async (_what, plain) => {
+      const lds = buildScenarioLds(SAMPLE_PERSON, pki, 'valid');
+      const chip = new SimulatedEmrtdCard({
+        crypto: nodeIcao9303Crypto,
+        mrzInformation: access.mrzInformation,
+        files: lds.files,
+      });
+      const transmit = async (command: Uint8Array) =>
+        plain && command[0] === 0x0c && command[1] === 0x22 && command[2] === 0x41
+          ? Uint8Array.of(0x69, 0x88)
+          : chip.handle(command);
+      const report = await readDocument({ transmit }, options());
+      expect(report.chipAuthentication).toMatchObject({
+        status: 'not-checked',
+        detail: expect.stringMatching(/refused/),
+      });
+      expect([...report.dataGroups.keys()].sort((a, b) => a - b)).toEqual([1, 2, 13, 14, 15]);
+      expect(report.passiveAuthentication.verdict.kind).toBe('valid');
+    },
+  );
+});
