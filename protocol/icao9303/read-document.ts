@@ -206,12 +206,11 @@ async function openChip(
   }
   if (notEmrtd && record.every((r) => r.outcome !== 'access-denied')) throw notEmrtd;
   const tried = record.map((r) => `${r.method} ${r.outcome}`).join(', ');
+  const statusWord = record.findLast((r) => r.statusWord !== undefined)?.statusWord;
   throw new CardError(
     'CARD_ACCESS_DENIED',
     `The chip did not open with any method (${tried}): check the numbers and the CAN against the card`,
-    record.findLast((r) => r.statusWord !== undefined)?.statusWord === undefined
-      ? {}
-      : { statusWord: record.findLast((r) => r.statusWord !== undefined)?.statusWord ?? 0 },
+    statusWord === undefined ? {} : { statusWord },
   );
 }
 

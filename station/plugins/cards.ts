@@ -20,7 +20,7 @@ import type { CardReaderDevice } from '../../drivers/smartcard/card-reader.ts';
 import { CardError } from '../../protocol/icao9303/errors.ts';
 import type { TrustStore } from '../../protocol/icao9303/pa.ts';
 import { accessKey, type CardKey, cardKeyFromQr, defaultCan, readCard } from '../cards/read-card.ts';
-import type { Clock } from '../clock.ts';
+import { type Clock, localToday } from '../clock.ts';
 
 export interface CardRoutesOptions {
   readonly reader: CardReaderDevice;
@@ -118,7 +118,7 @@ export const cardRoutes: FastifyPluginAsync<CardRoutesOptions> = async (app, opt
       let fromQr: ReturnType<typeof cardKeyFromQr> | undefined;
       if (body.qr !== undefined) {
         fromQr = cardKeyFromQr(body.qr, {
-          today: new Date(clock.now()).toISOString().slice(0, 10),
+          today: localToday(clock.now()),
           ...(body.dateOfExpiry === undefined ? {} : { dateOfExpiry: body.dateOfExpiry }),
         });
         if (!fromQr.ok)

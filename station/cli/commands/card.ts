@@ -37,6 +37,7 @@ import {
   isCan,
   readCard,
 } from '../../cards/read-card.ts';
+import { localToday } from '../../clock.ts';
 import {
   type Command,
   EXIT_FAILED,
@@ -353,7 +354,7 @@ function readCommand(deps: CardCommandDeps): Command {
             '--qr gives the ID and the date of birth: do not also give --id, --dob or --mrz-info',
           );
         qr = cardKeyFromQr(values.qr, {
-          today: new Date((deps.now ?? Date.now)()).toISOString().slice(0, 10),
+          today: localToday((deps.now ?? Date.now)()),
           ...(values.expiry === undefined ? {} : { dateOfExpiry: values.expiry }),
         });
         if (!qr.ok) {

@@ -7,14 +7,10 @@
 import { parseIsoDate } from '../../../protocol/cccd/date.ts';
 import { deriveCardExpiry } from '../../../protocol/cccd/expiry.ts';
 import { parseCccdQr } from '../../../protocol/cccd/qr.ts';
+import { localToday } from '../../clock.ts';
 import { type Command, EXIT_FAILED, EXIT_OK, json, parse, UsageError } from '../command.ts';
 
 /** The station's local calendar date, yyyy-mm-dd. */
-function localDate(now: Date): string {
-  const pad = (n: number) => String(n).padStart(2, '0');
-  return `${now.getFullYear()}-${pad(now.getMonth() + 1)}-${pad(now.getDate())}`;
-}
-
 const parseCommand = (now: () => Date): Command => ({
   name: 'parse',
   summary: 'Parse the text of a CCCD QR code and check it',
@@ -36,7 +32,7 @@ Prints JSON:
 Exit 0 when the QR text has no errors, 1 when it has some (the JSON is printed either way).`,
   async run(args, io) {
     const { values, positionals } = parse(args, { today: { type: 'string' } }, { min: 1, max: 1 });
-    const today = values.today ?? localDate(now());
+    const today = values.today ?? localToday(now().getTime());
     if (parseIsoDate(today) === undefined)
       throw new UsageError(`--today must be a calendar date YYYY-MM-DD, got '${today}'`);
     const qr = parseCccdQr(positionals[0] ?? '', { today });
