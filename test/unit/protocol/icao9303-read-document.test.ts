@@ -36,13 +36,29 @@ function options(overrides: Partial<ReadDocumentOptions> = {}): ReadDocumentOpti
   };
 }
 
-function card(lds: BuiltLds) {
+/**
+ * The simulated chip for `lds` as a channel that records what was sent; `intercept` may answer a
+ * command in the chip's place (a misbehaving chip).
+ */
+function card(
+  lds: BuiltLds,
+  extra: Partial<EmrtdCardOptions> = {},
+  intercept: (command: Uint8Array) => Uint8Array | undefined = () => undefined,
+) {
   const chip = new SimulatedEmrtdCard({
     crypto: nodeIcao9303Crypto,
     mrzInformation: access.mrzInformation,
     files: lds.files,
+    ...extra,
   });
-  return { transmit: async (command: Uint8Array) => chip.handle(command) };
+  const sent: Uint8Array[] = [];
+  return {
+    sent,
+    transmit: async (command: Uint8Array) => {
+      sent.push(command);
+      return intercept(command) ?? chip.handle(command);
+    },
+  };
 }
 
 describe('reading a simulated CCCD end to end', () => {
@@ -86,24 +102,8 @@ describe('the CCCD access order: PACE-CAN, PACE-MRZ, BAC', () => {
     { method: 'pace' as const, password: { kind: 'mrz' as const, mrzInformation: access.mrzInformation } },
     access,
   ];
-  function paceCard(lds: BuiltLds, extra: Partial<EmrtdCardOptions> = {}) {
-    const chip = new SimulatedEmrtdCard({
-      crypto: nodeIcao9303Crypto,
-      mrzInformation: access.mrzInformation,
-      files: lds.files,
-      cardAccess,
-      pace: { info, can: '012345' },
-      ...extra,
-    });
-    const sent: Uint8Array[] = [];
-    return {
-      sent,
-      transmit: async (command: Uint8Array) => {
-        sent.push(command);
-        return chip.handle(command);
-      },
-    };
-  }
+  const paceCard = (lds: BuiltLds, extra: Partial<EmrtdCardOptions> = {}) =>
+    card(lds, { cardAccess, pace: { info, can: '012345' }, ...extra });
 
   it.each([0x6982, 0x6985, 0x6a80, 0x6d00])(
     'MSE:Set AT refused with %s: both PACE attempts are recorded as refused, BAC opens the chip',
@@ -143,19 +143,15 @@ describe('the CCCD access order: PACE-CAN, PACE-MRZ, BAC', () => {
 
   it('EF.CardAccess read by short EF identifier when the chip refuses SELECT of 011C', async () => {
     const lds = buildScenarioLds(SAMPLE_PERSON, pki, 'valid');
-    const chip = new SimulatedEmrtdCard({
-      crypto: nodeIcao9303Crypto,
-      mrzInformation: access.mrzInformation,
-      files: lds.files,
-      cardAccess,
-      pace: { info, can: '012345' },
-    });
-    const transmit = async (command: Uint8Array) =>
+    // The chip refuses SELECT of 011C (6A82); READ BINARY by short EF identifier still works.
+    const link = card(lds, { cardAccess, pace: { info, can: '012345' } }, (command) =>
       command[1] === 0xa4 && command[2] === 0x02 && command[5] === 0x01 && command[6] === 0x1c
         ? Uint8Array.of(0x6a, 0x82)
-        : chip.handle(command);
-    const report = await readDocument({ transmit }, options({ access: order }));
+        : undefined,
+    );
+    const report = await readDocument(link, options({ access: order }));
     expect(report.accessMethod).toBe('PACE-CAN');
+    expect(link.sent.some((c) => c[1] === 0xb0 && c[2] === 0x9c)).toBe(true);
   });
 
   it('every method refused: CARD_ACCESS_DENIED naming each attempt', async () => {
@@ -182,16 +178,12 @@ describe('Chip Authentication refused', () => {
     'a chip that %s: CA not checked, the chip opened again, every group still read',
     async (_what, plain) => {
       const lds = buildScenarioLds(SAMPLE_PERSON, pki, 'valid');
-      const chip = new SimulatedEmrtdCard({
-        crypto: nodeIcao9303Crypto,
-        mrzInformation: access.mrzInformation,
-        files: lds.files,
-      });
-      const transmit = async (command: Uint8Array) =>
+      const link = card(lds, {}, (command) =>
         plain && command[0] === 0x0c && command[1] === 0x22 && command[2] === 0x41
           ? Uint8Array.of(0x69, 0x88)
-          : chip.handle(command);
-      const report = await readDocument({ transmit }, options());
+          : undefined,
+      );
+      const report = await readDocument(link, options());
       expect(report.chipAuthentication).toMatchObject({
         status: 'not-checked',
         detail: expect.stringMatching(/refused/),
