@@ -34,7 +34,8 @@ export type ParsedOptions = NonNullable<ParseArgsConfig['options']>;
 
 /**
  * Parses options strictly (unknown options are usage errors).
- * @throws {UsageError} for unknown options, missing values or the wrong number of positionals.
+ * @throws {UsageError} for unknown options, missing values, a single-value option given twice, or the
+ *   wrong number of positionals.
  */
 export function parse<O extends ParsedOptions>(
   args: readonly string[],
@@ -42,12 +43,21 @@ export function parse<O extends ParsedOptions>(
   positionals: { min: number; max: number },
 ) {
   let parsed: ReturnType<
-    typeof parseArgs<{ args: string[]; options: O; allowPositionals: true; strict: true }>
+    typeof parseArgs<{ args: string[]; options: O; allowPositionals: true; strict: true; tokens: true }>
   >;
   try {
-    parsed = parseArgs({ args: [...args], options, allowPositionals: true, strict: true });
+    parsed = parseArgs({ args: [...args], options, allowPositionals: true, strict: true, tokens: true });
   } catch (error) {
     throw new UsageError(error instanceof Error ? error.message : String(error));
+  }
+  // parseArgs keeps the last of a repeated option; for a single-value option that silently drops what
+  // the person typed first (`--in a.png --in b.png` scoring only b.png), so it is refused instead.
+  const seen = new Set<string>();
+  for (const token of parsed.tokens) {
+    if (token.kind !== 'option' || options[token.name]?.multiple === true) continue;
+    if (seen.has(token.name))
+      throw new UsageError(`--${token.name} was given more than once; it takes a single value`);
+    seen.add(token.name);
   }
   const count = parsed.positionals.length;
   if (count < positionals.min) throw new UsageError('missing argument');

@@ -1,11 +1,14 @@
 /** A CliIo that records what a command prints, for tests of `station ...` commands. */
 import type { CliIo } from '../../station/cli/command.ts';
 
-export function recordingIo(cwd = process.cwd()): CliIo & { out: string; err: string } {
+export function recordingIo(
+  cwd = process.cwd(),
+  env: NodeJS.ProcessEnv = {},
+): CliIo & { out: string; err: string } {
   const io = {
     out: '',
     err: '',
-    env: {},
+    env,
     cwd,
     stdout: (text: string) => {
       io.out += text;

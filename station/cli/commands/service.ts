@@ -1,36 +1,33 @@
 import { ConfigError } from '../../errors.ts';
 import { runStation } from '../../run.ts';
-import { type Command, EXIT_FAILED, EXIT_OK, parse, UsageError } from '../command.ts';
+import { type CliIo, type Command, EXIT_FAILED, EXIT_OK, parse, UsageError } from '../command.ts';
+import { resolveStationUrl, unreachable } from '../station-url.ts';
 import { simCardCommand } from './card.ts';
 import { renderFingerCommand, renderSlapCommand } from './render.ts';
 
-const DEFAULT_URL = 'http://127.0.0.1:8080';
-const urlOption = { url: { type: 'string', default: DEFAULT_URL } } as const;
+const urlOption = { url: { type: 'string' } } as const;
+const URL_HELP = `--url URL   the running station; default: $STATION_URL, else where the configuration file
+            (as npm start finds it) makes the station listen, else http://127.0.0.1:8080`;
 
 /** GET/PUT/POST against a running station; prints the JSON answer; non-2xx is a failure. */
-async function call(
-  io: Parameters<NonNullable<Command['run']>>[1],
-  method: string,
-  url: string,
-  body?: unknown,
-) {
+async function call(io: CliIo, method: string, url: string | undefined, path: string, body?: unknown) {
+  const station = resolveStationUrl(url, io.env, io.cwd);
+  const target = `${station.base}${path}`;
   let response: Response;
   try {
-    response = await fetch(url, {
+    response = await fetch(target, {
       method,
       headers: body === undefined ? {} : { 'content-type': 'application/json' },
       ...(body === undefined ? {} : { body: JSON.stringify(body) }),
       signal: AbortSignal.timeout(10_000),
     });
   } catch (error) {
-    io.stderr(
-      `cannot reach the station at ${url}: ${error instanceof Error ? (error.cause instanceof Error ? error.cause.message : error.message) : String(error)}\nIs it running (npm start)? Use --url to point elsewhere.\n`,
-    );
+    io.stderr(`${unreachable(station, error)}\n`);
     return EXIT_FAILED;
   }
   const text = await response.text();
   if (!response.ok) {
-    io.stderr(`${method} ${url} answered HTTP ${response.status}: ${text}\n`);
+    io.stderr(`${method} ${target} answered HTTP ${response.status}: ${text}\n`);
     return EXIT_FAILED;
   }
   io.stdout(text.endsWith('\n') ? text : `${text}\n`);
@@ -62,50 +59,51 @@ Runs the station until SIGINT or SIGTERM. --config overrides STATION_CONFIG.`,
 export const healthCommand: Command = {
   name: 'health',
   summary: 'Print the health of a running station as JSON',
-  help: `Usage: station health [--url ${DEFAULT_URL}]`,
+  help: `Usage: station health [--url URL]\n\n${URL_HELP}`,
   async run(args, io) {
     const { values } = parse(args, urlOption, { min: 0, max: 0 });
-    return call(io, 'GET', `${values.url}/health`);
+    return call(io, 'GET', values.url, '/health');
   },
 };
 
 const simList: Command = {
   name: 'list',
   summary: 'List the simulators of a running station, their scenarios and actions',
-  help: `Usage: station sim list [--url ${DEFAULT_URL}]`,
+  help: `Usage: station sim list [--url URL]\n\n${URL_HELP}`,
   async run(args, io) {
     const { values } = parse(args, urlOption, { min: 0, max: 0 });
-    return call(io, 'GET', `${values.url}/sim/`);
+    return call(io, 'GET', values.url, '/sim/');
   },
 };
 
 const simShow: Command = {
   name: 'show',
   summary: "Show one simulator's scenario and state",
-  help: `Usage: station sim show <simulator> [--url ${DEFAULT_URL}]`,
+  help: `Usage: station sim show <simulator> [--url URL]\n\n${URL_HELP}`,
   async run(args, io) {
     const { values, positionals } = parse(args, urlOption, { min: 1, max: 1 });
-    return call(io, 'GET', `${values.url}/sim/${encodeURIComponent(positionals[0] ?? '')}`);
+    return call(io, 'GET', values.url, `/sim/${encodeURIComponent(positionals[0] ?? '')}`);
   },
 };
 
 const simScenario: Command = {
   name: 'scenario',
   summary: "Switch a simulator's scenario",
-  help: `Usage: station sim scenario <simulator> <scenario> [--url ${DEFAULT_URL}]`,
+  help: `Usage: station sim scenario <simulator> <scenario> [--url URL]\n\n${URL_HELP}`,
   async run(args, io) {
     const { values, positionals } = parse(args, urlOption, { min: 2, max: 2 });
     const [name = '', scenario] = positionals;
-    return call(io, 'PUT', `${values.url}/sim/${encodeURIComponent(name)}/scenario`, { scenario });
+    return call(io, 'PUT', values.url, `/sim/${encodeURIComponent(name)}/scenario`, { scenario });
   },
 };
 
 const simDo: Command = {
   name: 'do',
   summary: 'Run a simulator action (insert a card, place a finger, plug a device)',
-  help: `Usage: station sim do <simulator> <action> [--data '<json>'] [--url ${DEFAULT_URL}]
+  help: `Usage: station sim do <simulator> <action> [--data '<json>'] [--url URL]
 
---data is the action's input as JSON (see 'station sim list' for each action's schema).`,
+--data is the action's input as JSON (see 'station sim list' for each action's schema).
+${URL_HELP}`,
   async run(args, io) {
     const { values, positionals } = parse(
       args,
@@ -124,7 +122,8 @@ const simDo: Command = {
     return call(
       io,
       'POST',
-      `${values.url}/sim/${encodeURIComponent(name)}/actions/${encodeURIComponent(action)}`,
+      values.url,
+      `/sim/${encodeURIComponent(name)}/actions/${encodeURIComponent(action)}`,
       body,
     );
   },

@@ -110,6 +110,8 @@ Prints JSON: the file, its size in bytes, the image size, the target and achieve
     );
     if (values.in === undefined) throw new UsageError('--in is required');
     if (values.out === undefined) throw new UsageError('--out is required');
+    if (path.extname(values.out).toLowerCase() !== '.wsq')
+      throw new UsageError(`--out must name a .wsq file, got '${values.out}'`);
     const format = imageFormat(values.in);
     const width = positiveInteger('width', values.width);
     const height = positiveInteger('height', values.height);
@@ -173,14 +175,19 @@ Prints JSON: the file, the image size and the resolution from the WSQ file's NIS
 const infoCommand: Command = {
   name: 'info',
   summary: "Show a WSQ file's markers, NISTCOM fields, bit rate and subband table",
-  help: `Usage: station wsq info FILE.wsq
+  help: `Usage: station wsq info --in FILE.wsq
+       station wsq info FILE.wsq
 
 Prints JSON: frame fields, NISTCOM, bits per pixel, markers with offsets, filters, the 64 subbands
 with their quantiser bin widths (q) and zero-bin widths (z), blocks and Huffman tables.`,
   async run(args, io) {
-    const { positionals } = parse(args, {}, { min: 1, max: 1 });
+    const { values, positionals } = parse(args, { in: { type: 'string' } }, { min: 0, max: 1 });
+    if (values.in !== undefined && positionals.length > 0)
+      throw new UsageError(`give the file once: --in ${values.in} or ${positionals[0]}, not both`);
+    const file = values.in ?? positionals[0];
+    if (file === undefined) throw new UsageError('--in is required');
     return guarded(io, () => {
-      const input = readInput(io, positionals[0] ?? '');
+      const input = readInput(io, file);
       const info = inspectWsq(input.bytes);
       if (!info.ok) throw decodeFailure(input.file, info.error);
       return { file: input.file, ...info.value };

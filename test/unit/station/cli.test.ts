@@ -105,7 +105,7 @@ describe('station CLI', () => {
   it('says how to fix it when no station is running at the URL', async () => {
     const io = capture();
     expect(await main(['health', '--url', 'http://127.0.0.1:9'], io)).toBe(1);
-    expect(io.err).toMatch(/cannot reach the station at http:\/\/127\.0\.0\.1:9\/health/);
+    expect(io.err).toMatch(/No station answers at http:\/\/127\.0\.0\.1:9 \(from --url\)/);
     expect(io.err).toMatch(/npm start/);
   });
 

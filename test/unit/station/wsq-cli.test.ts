@@ -50,6 +50,11 @@ describe('station wsq', () => {
       WSQ_BITRATE: expect.stringMatching(/^0\.75/),
     });
     expect(info.subbands).toHaveLength(64);
+
+    // The same answer through --in, as encode and decode take their input.
+    run = io(dir);
+    expect(await main(['wsq', 'info', '--in', 'f.wsq'], run)).toBe(0);
+    expect(JSON.parse(run.out)).toEqual(info);
   });
 
   it('reads PGM input and a higher bit rate gives a larger, closer file', async () => {
@@ -79,6 +84,10 @@ describe('station wsq', () => {
       [['wsq', 'encode', '--in', 'x.pgm', '--bitrate', 'NaN', '--out', 'x.wsq'], /--bitrate must be/],
       [['wsq', 'encode', '--in', 'x.pgm', '--bitrate', '9', '--out', 'x.wsq'], /--bitrate must be/],
       [['wsq', 'decode', '--in', 'x.wsq', '--out', 'x.jpg'], /\.png, \.pgm or \.raw/],
+      [['wsq', 'encode', '--in', 'x.pgm', '--out', 'x.png'], /--out must name a \.wsq file, got 'x\.png'/],
+      [['wsq', 'encode', '--in', 'x.pgm', '--out', 'x'], /--out must name a \.wsq file/],
+      [['wsq', 'info', '--in', 'a.wsq', 'b.wsq'], /give the file once/],
+      [['wsq', 'info'], /--in is required/],
     ];
     for (const [argv, message] of cases) {
       const run = io(dir);
