@@ -12,13 +12,14 @@ import type { CentralLink } from './central/link.ts';
 import type { Clock } from './clock.ts';
 import { productionProblems } from './config/load.ts';
 import type { StationConfig } from './config/schema.ts';
-import { ConfigError, type ConfigProblem } from './errors.ts';
+import { ConfigError, type ConfigProblem, RequestInvalidError } from './errors.ts';
 import type { Hotpath } from './hotpath/hotpath.ts';
 import type { OutboxStatus } from './outbox/status.ts';
 import { cardRoutes } from './plugins/cards.ts';
 import { deviceRoutes } from './plugins/devices.ts';
 import { healthRoutes } from './plugins/health.ts';
 import { simulatorRoutes } from './plugins/sim.ts';
+import { STATION_VERSION } from './version.ts';
 
 export interface StationDeps {
   readonly config: StationConfig;
@@ -71,6 +72,11 @@ export async function buildStation(deps: StationDeps): Promise<FastifyInstance> 
     // Biometric payloads are large; the default 1 MiB stays until the capture routes set their own.
     bodyLimit: 1024 * 1024,
     return503OnClosing: true,
+    // A key the schema does not know is refused, not dropped: `{"timeout":1000}` meant `timeoutMs`,
+    // and silently waiting the default 10 s instead is worse than saying so. `verbose` gives the
+    // formatter the parent schema, so it can list the allowed keys and values.
+    ajv: { customOptions: { removeAdditional: false, allErrors: true, verbose: true } },
+    schemaErrorFormatter: (errors, dataVar) => new RequestInvalidError(dataVar, errors),
   });
 
   app.setNotFoundHandler((request, reply) =>
@@ -79,12 +85,36 @@ export async function buildStation(deps: StationDeps): Promise<FastifyInstance> 
       .send({ error: { code: 'NOT_FOUND', message: `No route ${request.method} ${request.url}` } }),
   );
   app.setErrorHandler((error: { statusCode?: number; code?: string; message: string }, request, reply) => {
+    if (error instanceof RequestInvalidError) {
+      return reply.code(400).send({
+        error: { code: error.code, message: error.message, problems: error.problems },
+      });
+    }
     const status = error.statusCode ?? 500;
     if (status >= 500) request.log.error({ err: error }, 'request failed');
     return reply.code(status).send({
       error: { code: error.code ?? (status >= 500 ? 'INTERNAL' : 'BAD_REQUEST'), message: error.message },
     });
   });
+
+  // Until the officer's screen is served here, `/` says what this is and where to look.
+  app.get('/', async () => ({
+    service: 'CCCD enrollment and verification station',
+    version: STATION_VERSION,
+    environment: config.environment,
+    stationId: config.stationId,
+    health: '/health',
+    routes: {
+      'GET /health': 'status, devices, hot path, outbox and central service',
+      'GET /devices': 'devices with their state',
+      'POST /devices/:id/capture': 'capture a fingerprint image',
+      ...(deps.cards ? { 'POST /cards/read': 'read and authenticate a chip ID card' } : {}),
+      ...(config.environment === 'test' && config.simulators.routes
+        ? { 'GET /sim/': 'simulators, their scenarios and actions' }
+        : {}),
+    },
+    docs: 'README.md and docs/ in the station repository; `station --help` for the command line',
+  }));
 
   const startedAt = clock.monotonic();
   await app.register(healthRoutes, {

@@ -1,6 +1,13 @@
 /** The station layer's error catalogue (STYLE.md, errors). */
 
+import type { ErrorObject } from 'ajv';
+import { describeSchemaError } from './schema-problems.ts';
+
 export type StationErrorCode =
+  | 'REQUEST_INVALID'
+  | 'PORT_IN_USE'
+  | 'PORT_NOT_PERMITTED'
+  | 'ADDRESS_NOT_AVAILABLE'
   | 'CONFIG_INVALID'
   | 'CONFIG_UNREADABLE'
   | 'CONFIG_NOT_JSON'
@@ -42,5 +49,42 @@ export class ConfigError extends StationError {
     super(code, `Invalid ${where}:\n${lines.join('\n')}`, options);
     this.file = file;
     this.problems = problems;
+  }
+}
+
+/**
+ * An HTTP request that its route's schema refuses (answered 400). `problems` names each bad key as a
+ * JSON pointer under the part of the request (`body/mode`), with the allowed values or keys.
+ */
+export class RequestInvalidError extends StationError {
+  override readonly name = 'RequestInvalidError';
+  readonly statusCode = 400;
+  readonly problems: readonly ConfigProblem[];
+
+  constructor(part: string, errors: readonly ErrorObject[]) {
+    const problems = errors
+      .map((error) => describeSchemaError(error, part))
+      .filter((p): p is ConfigProblem => p !== undefined);
+    const lines = problems.map((p) => `${p.key}: ${p.message}`);
+    super('REQUEST_INVALID', `Invalid request: ${lines.join('; ')}`);
+    this.problems = problems;
+  }
+}
+
+/** The service could not listen where it is configured to (checked before any device is opened). */
+export class ListenError extends StationError {
+  override readonly name = 'ListenError';
+  readonly host: string;
+  readonly port: number;
+  constructor(
+    code: Extract<StationErrorCode, 'PORT_IN_USE' | 'PORT_NOT_PERMITTED' | 'ADDRESS_NOT_AVAILABLE'>,
+    host: string,
+    port: number,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(code, message, options);
+    this.host = host;
+    this.port = port;
   }
 }

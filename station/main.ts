@@ -1,12 +1,12 @@
-/** `npm start`: run the station; configuration errors print what to fix and exit 1. */
-import { ConfigError } from './errors.ts';
+/** `npm start`: run the station; configuration and listen errors print what to fix and exit 1. */
+import { StationError } from './errors.ts';
 import { runStation } from './run.ts';
 
 try {
   await runStation();
 } catch (error) {
-  if (error instanceof ConfigError) {
-    process.stderr.write(`station: ${error.message}\n`);
+  if (error instanceof StationError) {
+    process.stderr.write(`station: ${error.message} [${error.code}]\n`);
   } else {
     process.stderr.write(
       `station: failed to start: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,

@@ -2,12 +2,13 @@
  * Runs the station as a service: load config, compose, build, listen; stop cleanly on SIGINT/SIGTERM
  * (stop accepting, drain in-flight requests, close devices, exit 0). Used by main.ts and `station start`.
  */
+import { createServer } from 'node:net';
 import type { FastifyInstance } from 'fastify';
 import { buildStation } from './app.ts';
 import { systemClock } from './clock.ts';
 import { composeStation } from './compose/embedded.ts';
 import { loadConfig } from './config/load.ts';
-import { ConfigError } from './errors.ts';
+import { ListenError } from './errors.ts';
 
 /** How long shutdown may take before the process exits anyway, ms. */
 export const SHUTDOWN_GRACE_MS = 10_000;
@@ -19,9 +20,61 @@ export interface RunOptions {
   readonly cwd?: string;
 }
 
+/** A listen failure as the station's typed error, naming the address and the setting to change. */
+function listenError(error: unknown, host: string, port: number, file: string | undefined): unknown {
+  const code = (error as NodeJS.ErrnoException).code;
+  const setting = `server.port in ${file ?? 'a configuration file (STATION_CONFIG or station.config.json)'}`;
+  if (code === 'EADDRINUSE')
+    return new ListenError(
+      'PORT_IN_USE',
+      host,
+      port,
+      `Port ${port} on ${host} is already in use (is another station running?). Stop the other program, or set ${setting}.`,
+      { cause: error },
+    );
+  if (code === 'EACCES')
+    return new ListenError(
+      'PORT_NOT_PERMITTED',
+      host,
+      port,
+      `Port ${port} on ${host} needs privileges this user does not have. Choose a port above 1023 in ${setting}.`,
+      { cause: error },
+    );
+  if (code === 'EADDRNOTAVAIL' || code === 'ENOTFOUND')
+    return new ListenError(
+      'ADDRESS_NOT_AVAILABLE',
+      host,
+      port,
+      `${host} is not an address of this machine. Set server.host to one of its addresses (127.0.0.1 for this machine only).`,
+      { cause: error },
+    );
+  return error;
+}
+
+/**
+ * Binds the service's address once and lets it go, so a taken port is reported before devices open.
+ * @throws {ListenError} PORT_IN_USE, PORT_NOT_PERMITTED or ADDRESS_NOT_AVAILABLE.
+ */
+async function assertCanListen(host: string, port: number, file: string | undefined): Promise<void> {
+  if (port === 0) return;
+  const probe = createServer();
+  try {
+    await new Promise<void>((resolve, reject) => {
+      probe.once('error', reject);
+      probe.listen({ host, port, exclusive: true }, resolve);
+    });
+  } catch (error) {
+    throw listenError(error, host, port, file);
+  }
+  await new Promise<void>((resolve) => probe.close(() => resolve()));
+}
+
 /** Starts the station; resolves once it listens. Installs signal handlers that exit the process. */
 export async function runStation(options: RunOptions = {}): Promise<FastifyInstance> {
   const { config, file } = loadConfig(options.env ?? process.env, options.cwd ?? process.cwd());
+  // Before any device is opened or worker started: a port taken by another station is the commonest
+  // start failure, and it should not cost a scanner handshake to find out.
+  await assertCanListen(config.server.host, config.server.port, file);
   const deps = await composeStation(config, { clock: systemClock });
   let app: FastifyInstance;
   try {
@@ -34,15 +87,7 @@ export async function runStation(options: RunOptions = {}): Promise<FastifyInsta
     await app.listen({ host: config.server.host, port: config.server.port });
   } catch (error) {
     await app.close();
-    if ((error as NodeJS.ErrnoException).code === 'EADDRINUSE') {
-      throw new ConfigError('CONFIG_INVALID', file, [
-        {
-          key: '/server/port',
-          message: `port ${config.server.port} on ${config.server.host} is already in use; stop the other program or choose another port`,
-        },
-      ]);
-    }
-    throw error;
+    throw listenError(error, config.server.host, config.server.port, file);
   }
   // Warm the hot-path workers now, so the officer's first capture does not wait for them.
   deps.hotpath

@@ -6,8 +6,9 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { Ajv, type ErrorObject } from 'ajv';
+import { Ajv } from 'ajv';
 import { ConfigError, type ConfigProblem } from '../errors.ts';
+import { describeSchemaError } from '../schema-problems.ts';
 import { configSchema, type StationConfig } from './schema.ts';
 
 export const CONFIG_ENV_VAR = 'STATION_CONFIG';
@@ -23,69 +24,6 @@ const ajv = new Ajv({
   strictRequired: false,
 });
 const validate = ajv.compile(configSchema);
-
-/** JSON pointer segments are escaped per RFC 6901. */
-function pointer(base: string, key: string): string {
-  return `${base}/${key.replace(/~/g, '~0').replace(/\//g, '~1')}`;
-}
-
-function show(value: unknown): string {
-  const text = JSON.stringify(value);
-  return text === undefined ? String(value) : text.length > 60 ? `${text.slice(0, 57)}...` : text;
-}
-
-function describe(error: ErrorObject): ConfigProblem | undefined {
-  const parent: unknown = error.parentSchema;
-  const parentSchema =
-    typeof parent === 'object' && parent !== null ? (parent as Record<string, unknown>) : {};
-  switch (error.keyword) {
-    case 'additionalProperties': {
-      const unknownKey = String((error.params as { additionalProperty: string }).additionalProperty);
-      const props = parentSchema.properties;
-      const allowed =
-        typeof props === 'object' && props !== null ? Object.keys(props).filter((k) => k !== '$schema') : [];
-      return {
-        key: pointer(error.instancePath, unknownKey),
-        message: `unknown key; allowed keys here: ${allowed.join(', ')}`,
-        allowed,
-      };
-    }
-    case 'enum': {
-      const allowed = (error.params as { allowedValues: (string | number | boolean)[] }).allowedValues;
-      return {
-        key: error.instancePath,
-        message: `must be one of: ${allowed.join(', ')} (got ${show(error.data)})`,
-        allowed,
-      };
-    }
-    case 'type':
-      return {
-        key: error.instancePath,
-        message: `must be ${String((error.params as { type: string }).type)} (got ${show(error.data)})`,
-      };
-    case 'required': {
-      const missing = String((error.params as { missingProperty: string }).missingProperty);
-      return { key: pointer(error.instancePath, missing), message: 'is required here' };
-    }
-    case 'pattern':
-    case 'minLength': {
-      const description =
-        typeof parentSchema.description === 'string' ? parentSchema.description : error.message;
-      return { key: error.instancePath, message: `must be ${description} (got ${show(error.data)})` };
-    }
-    case 'minimum':
-    case 'maximum':
-      return {
-        key: error.instancePath,
-        message: `${error.message ?? 'out of range'} (got ${show(error.data)})`,
-      };
-    case 'if':
-      // The `then` branch's own error (e.g. a missing url) says what is wrong.
-      return undefined;
-    default:
-      return { key: error.instancePath, message: error.message ?? `fails ${error.keyword}` };
-  }
-}
 
 /** Settings that production refuses, each naming the key to change. */
 export function productionProblems(config: StationConfig): ConfigProblem[] {
@@ -167,7 +105,9 @@ export function parseConfig(document: unknown, options: { file?: string; baseDir
     ]);
   }
   if (!validate(copy)) {
-    const problems = (validate.errors ?? []).map(describe).filter((p): p is ConfigProblem => p !== undefined);
+    const problems = (validate.errors ?? [])
+      .map((error) => describeSchemaError(error))
+      .filter((p): p is ConfigProblem => p !== undefined);
     throw new ConfigError('CONFIG_INVALID', options.file, problems);
   }
   const config = copy as unknown as StationConfig;

@@ -126,4 +126,38 @@ describe('npm start', () => {
     expect(stderr).toMatch(/\/devices\/hotplug\/mode: is "simulated"/);
     expect(stderr).toMatch(/\/central\/mode: is "embedded"/);
   }, 30_000);
+
+  it('reports a port already in use as a port problem, before opening any device', async () => {
+    const tmp = tempDir('station-smoke-');
+    cleanups.push(() => tmp.remove());
+    const taken = createServer();
+    await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));
+    cleanups.push(() => taken.close());
+    const address = taken.address();
+    if (address === null || typeof address === 'string') throw new Error('no port');
+    const configFile = path.join(tmp.dir, 'station.json');
+    writeFileSync(configFile, JSON.stringify({ server: { port: address.port }, log: { level: 'debug' } }));
+    const child = spawn('npm', ['start', '--silent'], {
+      cwd: ROOT,
+      env: { ...process.env, STATION_CONFIG: configFile },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => {
+      stdout += chunk.toString();
+    });
+    child.stderr.on('data', (chunk: Buffer) => {
+      stderr += chunk.toString();
+    });
+    const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
+    expect(code).toBe(1);
+    expect(stderr).toContain(`Port ${address.port} on 127.0.0.1 is already in use`);
+    expect(stderr).toContain('[PORT_IN_USE]');
+    expect(stderr).toContain(configFile);
+    expect(stderr).not.toMatch(/Invalid configuration/);
+    // Nothing was opened: no device logged a state, no hot-path worker started.
+    expect(stdout).not.toMatch(/"device":/);
+    expect(stdout).not.toMatch(/hot-path/);
+  }, 30_000);
 });

@@ -1,4 +1,4 @@
-import { ConfigError } from '../../errors.ts';
+import { StationError } from '../../errors.ts';
 import { runStation } from '../../run.ts';
 import { type CliIo, type Command, EXIT_FAILED, EXIT_OK, parse, UsageError } from '../command.ts';
 import { resolveStationUrl, unreachable } from '../station-url.ts';
@@ -46,8 +46,8 @@ Runs the station until SIGINT or SIGTERM. --config overrides STATION_CONFIG.`,
     try {
       await runStation({ env, cwd: io.cwd });
     } catch (error) {
-      if (!(error instanceof ConfigError)) throw error;
-      io.stderr(`${error.message}\n`);
+      if (!(error instanceof StationError)) throw error;
+      io.stderr(`${error.message} [${error.code}]\n`);
       return EXIT_FAILED;
     }
     // Keep running: the signal handlers installed by runStation end the process.

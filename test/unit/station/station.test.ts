@@ -178,7 +178,7 @@ describe('the /sim/ convention', () => {
       payload: { scenario: 'dry' },
     });
     expect(response.statusCode).toBe(400);
-    expect(response.json().error.message).toMatch(/allowed values/);
+    expect(response.json().error.message).toMatch(/body\/scenario: must be one of: normal \(got "dry"\)/);
   });
 
   it('validates action input against the action schema', async () => {
