@@ -38,3 +38,23 @@ else
   npm install --no-audit --no-fund --loglevel=error
   echo "$want" > "$stamp"
 fi
+
+# The `station` command from any directory: a two-line launcher on PATH that runs this checkout's CLI
+# (`npx station` only works inside the checkout; outside it npm looks for a registry package). Root
+# gets /usr/local/bin; anyone else ~/.local/bin. A `station` there that is not ours is left alone.
+if [ "$(id -u)" -eq 0 ]; then bindir=/usr/local/bin; else bindir="$HOME/.local/bin"; fi
+launcher="$bindir/station"
+marker='# cccd-station launcher'
+if [ -e "$launcher" ] && ! grep -qF "$marker" "$launcher"; then
+  echo "[setup] $launcher exists and is not ours; not replacing it (use 'npx station' in the checkout)" >&2
+else
+  mkdir -p "$bindir"
+  checkout="$(pwd -P)"
+  quoted="'$(printf '%s' "$checkout" | sed "s/'/'\\\\''/g")'"
+  printf '#!/bin/sh\n%s, written by scripts/setup.sh: the station command of this checkout.\nexec node %s/station/cli/bin.mjs "$@"\n' \
+    "$marker" "$quoted" > "$launcher.tmp"
+  chmod 755 "$launcher.tmp"
+  mv -f "$launcher.tmp" "$launcher"
+  echo "[setup] 'station' command installed in $bindir"
+  case ":$PATH:" in *":$bindir:"*) ;; *) echo "[setup] add $bindir to PATH to type 'station' anywhere" >&2 ;; esac
+fi

@@ -4,13 +4,19 @@
  * have to pass `--url` to every command.
  *
  * Precedence: `--url`, then `STATION_URL`, then the configuration file that `npm start` would read
- * (`STATION_CONFIG`, else `station.config.json` in the working directory), then the defaults.
+ * (`STATION_CONFIG`, else `station.config.json` in the working directory, else the one in the
+ * checkout, where `npm start` runs whatever directory it is typed in), then the defaults.
  */
-import { loadConfig } from '../config/load.ts';
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { CONFIG_ENV_VAR, DEFAULT_CONFIG_FILE, loadConfig } from '../config/load.ts';
 import { ConfigError } from '../errors.ts';
 import { UsageError } from './command.ts';
 
 export const STATION_URL_ENV_VAR = 'STATION_URL';
+
+/** The checkout this CLI runs from: npm runs `npm start` there, so its config file is read there. */
+const CHECKOUT = path.resolve(import.meta.dirname, '../..');
 
 /** Where the station was found, and which setting said so (for "cannot reach" messages). */
 export interface StationUrl {
@@ -59,14 +65,19 @@ export function resolveStationUrl(
   option: string | undefined,
   env: NodeJS.ProcessEnv,
   cwd: string,
+  checkout: string = CHECKOUT,
 ): StationUrl {
   if (option !== undefined) return { base: normaliseStationUrl(option, '--url'), source: '--url' };
   const fromEnv = env[STATION_URL_ENV_VAR];
   if (fromEnv !== undefined && fromEnv !== '')
     return { base: normaliseStationUrl(fromEnv, STATION_URL_ENV_VAR), source: STATION_URL_ENV_VAR };
+  const fromCheckout =
+    (env[CONFIG_ENV_VAR] ?? '') === '' &&
+    !existsSync(path.join(cwd, DEFAULT_CONFIG_FILE)) &&
+    existsSync(path.join(checkout, DEFAULT_CONFIG_FILE));
   let loaded: ReturnType<typeof loadConfig>;
   try {
-    loaded = loadConfig(env, cwd);
+    loaded = loadConfig(env, fromCheckout ? checkout : cwd);
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;
     throw new UsageError(

@@ -67,6 +67,18 @@ describe('client commands find the running station', () => {
     expect(JSON.parse(io.out).name).toBe('usb');
   });
 
+  it("from the checkout's station.config.json when the working directory has none, as npm start runs there", () => {
+    const checkout = folder();
+    writeFileSync(path.join(checkout, 'station.config.json'), JSON.stringify({ server: { port: 8181 } }));
+    const elsewhere = folder();
+    const found = resolveStationUrl(undefined, {}, elsewhere, checkout);
+    expect(found.base).toBe('http://127.0.0.1:8181');
+    expect(found.source).toBe(`configuration file ${path.join(checkout, 'station.config.json')}`);
+    // A file in the working directory is the one `station start` there would read: it wins.
+    writeFileSync(path.join(elsewhere, 'station.config.json'), JSON.stringify({ server: { port: 8282 } }));
+    expect(resolveStationUrl(undefined, {}, elsewhere, checkout).base).toBe('http://127.0.0.1:8282');
+  });
+
   it('accepts --url without a scheme and with trailing slashes', async () => {
     const port = await listening();
     for (const url of [`127.0.0.1:${port}`, `http://127.0.0.1:${port}/`, `localhost:${port}//`]) {
@@ -107,7 +119,7 @@ describe('client commands find the running station', () => {
     expect(normaliseStationUrl('[::1]:8080', 'x')).toBe('http://[::1]:8080');
     expect(() => normaliseStationUrl('http://host:8080/?a=1', 'x')).toThrow(UsageError);
     expect(() => normaliseStationUrl('http://', 'x')).toThrow(UsageError);
-    expect(resolveStationUrl(undefined, {}, folder())).toEqual({
+    expect(resolveStationUrl(undefined, {}, folder(), folder())).toEqual({
       base: 'http://127.0.0.1:8080',
       source: 'defaults',
     });
