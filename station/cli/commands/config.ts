@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { parseConfig, readConfigFile } from '../../config/load.ts';
 import { ConfigError } from '../../errors.ts';
@@ -10,16 +11,22 @@ const check: Command = {
 
 Validates <file> against the configuration schema. On success prints the effective configuration
 (defaults filled in, dataDir made absolute) as JSON on stdout and exits 0. On failure lists each bad
-key with the allowed values on stderr and exits 1. Production settings that would be refused at start
+key with the allowed values on stderr and exits 1. No file yet? Start from the defaults:
+  station config defaults > station.config.json Production settings that would be refused at start
 (simulated devices, simulator routes, the embedded central service) fail the check too.`,
   async run(args, io) {
     const { positionals } = parse(args, {}, { min: 1, max: 1 });
+    const file = path.resolve(io.cwd, positionals[0] ?? '');
     try {
-      io.stdout(json(readConfigFile(path.resolve(io.cwd, positionals[0] ?? ''))));
+      io.stdout(json(readConfigFile(file)));
       return EXIT_OK;
     } catch (error) {
       if (!(error instanceof ConfigError)) throw error;
       io.stderr(`${error.message}\n`);
+      if (error.code === 'CONFIG_UNREADABLE' && !existsSync(file))
+        io.stderr(
+          `Create it first, e.g. 'station config defaults > ${positionals[0]}', then change the keys you need.\n`,
+        );
       return EXIT_FAILED;
     }
   },

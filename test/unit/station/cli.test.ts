@@ -72,6 +72,21 @@ describe('station CLI', () => {
     expect(io.err).toMatch(/\/environment: must be one of: test, production \(got "prod"\)/);
   });
 
+  it('config check of a missing file says to create it from the defaults, and that file checks clean', async () => {
+    const tmp = tempDir();
+    cleanups.push(() => tmp.remove());
+    let io = recordingIo(tmp.dir);
+    expect(await main(['config', 'check', 'station.config.json'], io)).toBe(1);
+    expect(io.err).toMatch(/does not exist/);
+    expect(io.err).toContain('station config defaults > station.config.json');
+    io = recordingIo(tmp.dir);
+    expect(await main(['config', 'defaults'], io)).toBe(0);
+    writeFileSync(path.join(tmp.dir, 'station.config.json'), io.out);
+    io = recordingIo(tmp.dir);
+    expect(await main(['config', 'check', 'station.config.json'], io)).toBe(0);
+    expect(JSON.parse(io.out).dataDir).toBe(path.join(tmp.dir, 'var'));
+  });
+
   it('drives the simulators and reads health of a running station over HTTP', async () => {
     const station = await embeddedStation();
     cleanups.push(station.cleanup);
