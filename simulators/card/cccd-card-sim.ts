@@ -8,6 +8,7 @@
 import { generateKeyPairSync, type KeyObject } from 'node:crypto';
 import { nodeIcao9303Crypto } from '../../drivers/crypto/node-crypto.ts';
 import type { SimulatorAction, SimulatorControl } from '../../drivers/sim-control.ts';
+import { birthdayAt } from '../../protocol/cccd/date.ts';
 import { bytesToBigInt, curveByName } from '../../protocol/icao9303/ec.ts';
 import { cccdMrzInformation } from '../../protocol/icao9303/mrz-info.ts';
 import {
@@ -66,6 +67,11 @@ export const CARD_SCENARIOS = [
   'dg13-missing-fields',
   /** Active Authentication with RSA-2048 (ISO 9796-2, SHA-256) instead of ECDSA. */
   'aa-rsa',
+  /**
+   * The holder's previous card: genuine, but it expired on the 25th birthday (issued at 17, on
+   * 1 March 2016; for the sample citizen, expiry 2024-01-01). Its printed numbers differ: see GET /sim/card.
+   */
+  'expired-card',
 ] as const;
 
 export type CardScenario = (typeof CARD_SCENARIOS)[number];
@@ -100,6 +106,7 @@ const DATA_SCENARIOS = [
   'bad-signature',
   'dg13-missing-fields',
   'aa-rsa',
+  'expired-card',
 ];
 
 function ecPrivateScalar(key: KeyObject): bigint {
@@ -153,14 +160,15 @@ export class CccdCardSimulator implements SimulatorControl {
     return this.pki.csca.certificate;
   }
 
-  /** The numbers printed on the card, which open it (whatever the scenario). */
+  /** The numbers printed on the card of the current scenario, which open it. */
   access(): CardAccessInfo {
-    const dateOfBirth = yymmdd(this.person.dateOfBirth);
-    const dateOfExpiry = yymmdd(this.person.dateOfExpiry);
-    const info = cccdMrzInformation(this.person.id12, dateOfBirth, dateOfExpiry);
+    const person = this.#cardHolder();
+    const dateOfBirth = yymmdd(person.dateOfBirth);
+    const dateOfExpiry = yymmdd(person.dateOfExpiry);
+    const info = cccdMrzInformation(person.id12, dateOfBirth, dateOfExpiry);
     if (!info.ok) throw new RangeError(`the person record does not make a CCCD key: ${info.error.detail}`);
     return {
-      id12: this.person.id12,
+      id12: person.id12,
       dateOfBirth,
       dateOfExpiry,
       mrzInformation: info.value,
@@ -192,7 +200,7 @@ export class CccdCardSimulator implements SimulatorControl {
     const data = this.#dataScenario();
     const cached = this.#lds.get(data);
     if (cached) return cached;
-    const { pki, person } = this;
+    const { pki } = this;
     const portrait = this.#options.portrait === undefined ? {} : { portrait: this.#options.portrait };
     const signer =
       data === 'unknown-csca'
@@ -207,12 +215,37 @@ export class CccdCardSimulator implements SimulatorControl {
       ...(data === 'bad-signature' ? { corruptSodSignature: true } : {}),
       ...(data === 'aa-rsa' ? { activeAuthentication: 'rsa-2048' as const } : {}),
     };
+    const holder = this.#cardHolder();
     const built = buildLds(
-      data === 'dg13-missing-fields' ? { ...person, dg13: SAMPLE_PERSON_SPARSE_DG13 } : person,
+      data === 'dg13-missing-fields' ? { ...holder, dg13: SAMPLE_PERSON_SPARSE_DG13 } : holder,
       options,
     );
     this.#lds.set(data, built);
     return built;
+  }
+
+  /**
+   * The person record the current scenario's card carries: for expired-card, the card issued at
+   * 17 on 1 March of that year, expiring on the 25th birthday (DG1 and DG13 fields 11 and 12).
+   */
+  #cardHolder(): PersonRecord {
+    const person = this.person;
+    if (this.#scenario !== 'expired-card') return person;
+    const birthYear = Number(person.dateOfBirth.slice(0, 4));
+    const issued = `01/03/${birthYear + 17}`;
+    const expiry = birthdayAt(person.dateOfBirth, 25);
+    const printed = `${expiry.slice(8, 10)}/${expiry.slice(5, 7)}/${expiry.slice(0, 4)}`;
+    return {
+      ...person,
+      dateOfExpiry: expiry,
+      dg13: person.dg13.map((field) =>
+        field.fieldNo === 11
+          ? { fieldNo: 11, value: issued }
+          : field.fieldNo === 12
+            ? { fieldNo: 12, value: printed }
+            : field,
+      ),
+    };
   }
 
   #dataScenario(): string {
