@@ -336,6 +336,23 @@ describe('station card read over the in-process PC/SC', () => {
     expect(io.out).toBe('');
   });
 
+  it('card-pulled-mid-read pulls once: the card put back (the retry the officer makes) reads', async () => {
+    const { pcsc, run } = rig('card-pulled-mid-read');
+    const pulled = await run('read', ['--reader', READER, ...KEY, '--trust', trustDir]);
+    expect(pulled.code).toBe(1);
+    expect(pulled.io.err).toMatch(/^CARD_REMOVED: /);
+    await until(() => pcsc.cardIn() === undefined);
+    pcsc.insert(sim.card());
+    const again = await run('read', ['--reader', READER, ...KEY, '--trust', trustDir]);
+    expect(again.io.err).toMatch(/verdict: USABLE/);
+    expect(again.code).toBe(0);
+    // Setting the scenario again arms another pull.
+    sim.setScenario('card-pulled-mid-read');
+    pcsc.remove();
+    pcsc.insert(sim.card());
+    expect((await run('read', ['--reader', READER, ...KEY])).code).toBe(1);
+  });
+
   it('exit 1 naming the readers when none matches, and when no card comes in time', async () => {
     let { code, io } = await rig('valid').run('read', ['--reader', 'ACS', ...KEY]);
     expect(code).toBe(1);
