@@ -816,8 +816,7 @@ export async function runSimCard(options: RunSimCardOptions): Promise<void> {
 const SIM_CARD_HELP = `Usage: station sim card [--scenario NAME] [--person FILE.json] [--port ${VPCD_BASE_PORT}] [--host HOST] [--export-trust DIR]
 
   --scenario NAME     how the card behaves (default valid):
-                      ${CARD_SCENARIOS.slice(0, 5).join(', ')},
-                      ${CARD_SCENARIOS.slice(5).join(', ')}
+${scenarioLines(CARD_SCENARIOS, 22, 100)}
   --person FILE       the card holder as JSON: { "id12", "surname", "givenNames", "sex": "M"|"F",
                       "dateOfBirth": "YYYY-MM-DD", "dateOfExpiry": "YYYY-MM-DD", "nationality"?,
                       "issuingState"?, "dg13"?: [{ "fieldNo", "value" }] } (default: a sample citizen)
@@ -825,12 +824,29 @@ const SIM_CARD_HELP = `Usage: station sim card [--scenario NAME] [--person FILE.
   --host HOST         where pcscd with vsmartcard-vpcd runs (default 127.0.0.1)
   --export-trust DIR  write the simulator's CSCA certificate there, for 'station card read --trust DIR'
 
-Puts a simulated CCCD chip (BAC, secure messaging, signed data groups) into vsmartcard's virtual
-reader and keeps it there until SIGINT or SIGTERM, then removes it and exits 0. Once the card is in,
-prints one JSON line: port, readerName, id12, dateOfBirth, dateOfExpiry (YYMMDD), mrzInformation,
-scenario and trustStore. A card that leaves the reader (card-pulled-mid-read) is put back after 1 s.
+Puts a simulated CCCD chip (PACE and BAC, secure messaging, signed data groups, Chip and Active
+Authentication) into vsmartcard's virtual reader and keeps it there until SIGINT or SIGTERM, then
+removes it and exits 0. The scenario applies from the first card. Once the card is in, prints one
+JSON line: port, readerName, id12, dateOfBirth, dateOfExpiry (YYMMDD), mrzInformation, can, scenario
+and trustStore. A card that leaves the reader is put back after 1 s; card-pulled-mid-read pulls only
+once, so the read retried after it succeeds.
 The CSCA is made fresh at each start: export it again after a restart. Needs pcscd with
 vsmartcard-vpcd (bash scripts/setup-system.sh --test).`;
+
+/** Names joined by ', ' in lines indented by `indent` spaces, at most `width` characters each. */
+function scenarioLines(names: readonly string[], indent: number, width: number): string {
+  const lines: string[] = [];
+  let line = '';
+  for (const [i, name] of names.entries()) {
+    const item = i < names.length - 1 ? `${name},` : name;
+    if (line !== '' && indent + line.length + 1 + item.length > width) {
+      lines.push(line);
+      line = item;
+    } else line = line === '' ? item : `${line} ${item}`;
+  }
+  if (line !== '') lines.push(line);
+  return lines.map((l) => `${' '.repeat(indent)}${l}`).join('\n');
+}
 
 export const simCardCommand: Command = {
   name: 'card',

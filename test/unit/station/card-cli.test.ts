@@ -94,6 +94,9 @@ describe('station card: command line', () => {
     expect(await main(['sim', 'card', '--help'], io)).toBe(0);
     expect(io.out).toMatch(/^Usage: station sim card \[--scenario NAME\]/);
     expect(io.out).toMatch(/wrong-access-key/);
+    expect(io.out).toMatch(/expired-card/);
+    expect(io.out).toMatch(/PACE and BAC, .*Chip and Active\s+Authentication/s);
+    expect(io.out).toMatch(/card-pulled-mid-read pulls only\s+once/);
   });
 
   it.each([
