@@ -136,3 +136,19 @@ describe('repeated options', () => {
     expect(wsq.err).toMatch(/--in was given more than once/);
   });
 });
+
+describe('sim scenario', () => {
+  it('says when a card scenario applies, and --now puts a fresh card of it in at once', async () => {
+    const port = await listening();
+    const url = `127.0.0.1:${port}`;
+    let io = recordingIo(folder());
+    expect(await main(['sim', 'scenario', 'card', 'expired-card', '--url', url], io)).toBe(0);
+    expect(JSON.parse(io.out)).toMatchObject({ scenario: 'expired-card', appliesFrom: 'next-insertion' });
+    io = recordingIo(folder());
+    expect(await main(['sim', 'scenario', 'card', 'cloned-chip', '--now', '--url', url], io)).toBe(0);
+    expect(JSON.parse(io.out)).toMatchObject({ scenario: 'cloned-chip', appliesFrom: 'now' });
+    io = recordingIo(folder());
+    expect(await main(['sim', 'do', 'card', 'reinsert', '--url', url], io)).toBe(0);
+    expect(JSON.parse(io.out)).toMatchObject({ name: 'card', action: 'reinsert' });
+  });
+});
