@@ -70,6 +70,11 @@ class NativeSerialLink implements SerialLink {
     return this.#queue.read(timeoutMs);
   }
 
+  /** serialport emits 'close' (with `disconnected`) when the adapter is pulled, 'error' on a dead fd. */
+  onDisconnect(listener: (error: DisconnectedError) => void): () => void {
+    return this.#queue.onDisconnect(listener);
+  }
+
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;

@@ -8,6 +8,12 @@
  * still answers (VfyPwd). A serial line that goes quiet looks the same as a module that stalled,
  * so silence is a DeviceTimeoutError; a USB-serial adapter pulled out is a DisconnectedError.
  * A capture on a scanner that dropped off reopens the line first.
+ *
+ * Unplug and re-plug while idle: the line tells the driver it went away (SerialLink.onDisconnect:
+ * serialport's 'close' event when the adapter is pulled), so the state is `disconnected` at once and
+ * the dead line is closed. While disconnected the driver tries to reopen the line every `watchMs`
+ * (a missing /dev/ttyUSB0 is DEVICE_NOT_FOUND and leaves it disconnected); once the line opens it
+ * verifies the password and reads the parameters again, so the first capture after a re-plug works.
  */
 
 import {
@@ -53,7 +59,7 @@ import {
   IntegrityError,
   notReadyError,
   ProtocolError,
-  stateAfterFailure,
+  stateAfterLoss,
   throwIfAborted,
 } from '../errors.ts';
 import type {
@@ -94,7 +100,12 @@ export interface R30xScannerOptions {
   /** Model label for /health and the image's device record (default 'R30x'). */
   readonly model?: string;
   readonly timeouts?: Partial<R30xTimeouts>;
+  /** How often a disconnected module's line is tried again, ms (default 500). */
+  readonly watchMs?: number;
 }
+
+/** Default of R30xScannerOptions.watchMs, ms. */
+export const DEFAULT_R30X_WATCH_MS = 500;
 
 /** Read slice: reads wait at most this long, so an abort is noticed within it, ms. */
 const READ_SLICE_MS = 50;
@@ -121,6 +132,10 @@ export class R30xFingerprintScanner implements FingerprintScanner {
   #closed = true;
   #opening: Promise<void> | undefined;
   #recovering: Promise<void> | undefined;
+  #unlisten: (() => void) | undefined;
+  #watch: ReturnType<typeof setInterval> | undefined;
+  /** The line went away while an exchange held the module; dropped when the exchange ends. */
+  #lostWhileBusy: DisconnectedError | undefined;
 
   /** @throws {RangeError} for a baud rate that is not 9600 x N, N = 1 .. 12. */
   constructor(options: R30xScannerOptions) {
@@ -167,12 +182,21 @@ export class R30xFingerprintScanner implements FingerprintScanner {
 
   async open(): Promise<void> {
     this.#closed = false;
+    if (!this.#watch) {
+      this.#watch = setInterval(() => this.#watchTick(), this.#options.watchMs ?? DEFAULT_R30X_WATCH_MS);
+      // Watching must not keep the process alive on its own.
+      this.#watch.unref();
+    }
     await this.#connect();
   }
 
   async close(): Promise<void> {
     this.#closed = true;
+    if (this.#watch) clearInterval(this.#watch);
+    this.#watch = undefined;
     await this.#recovering;
+    this.#unlisten?.();
+    this.#unlisten = undefined;
     const link = this.#link;
     this.#link = undefined;
     await link?.close().catch(() => undefined);
@@ -188,14 +212,21 @@ export class R30xFingerprintScanner implements FingerprintScanner {
 
   /** Opens the line, verifies the password and reads the parameter block. Never rejects. */
   async #doConnect(): Promise<void> {
-    this.#state.set({ status: 'opening' });
+    this.#lostWhileBusy = undefined;
     try {
+      // 'opening' only once the line is there: a module still unplugged stays disconnected,
+      // without a state event per attempt.
       const link = await this.#options.opener.open(this.#options.path, this.#baud);
       if (this.#closed) {
         await link.close();
         return;
       }
+      this.#state.set({ status: 'opening' });
       this.#link = link;
+      this.#unlisten?.();
+      this.#unlisten = link.onDisconnect((error) => {
+        if (this.#link === link) this.#lost(error);
+      });
       this.#rx = STREAM_START;
       this.#packets.length = 0;
       // A module that was mid-transfer when we (re)opened: let it finish first.
@@ -222,11 +253,43 @@ export class R30xFingerprintScanner implements FingerprintScanner {
     }
   }
 
+  /**
+   * Turns a failure into state (before the line is closed, so nobody starts an exchange on a dead
+   * line meanwhile). A module already disconnected keeps its first reason.
+   */
   async #drop(error: unknown): Promise<void> {
     const link = this.#link;
     this.#link = undefined;
+    this.#unlisten?.();
+    this.#unlisten = undefined;
+    const next = stateAfterLoss(error);
+    if (!this.#closed && !(next.status === 'disconnected' && this.#state.get().status === 'disconnected'))
+      this.#state.set(next);
     await link?.close().catch(() => undefined);
-    if (!this.#closed) this.#state.set(stateAfterFailure(error));
+  }
+
+  /**
+   * The line went away by itself. A ready module drops at once; one busy in an exchange drops when
+   * the exchange ends, if the exchange's own reads did not notice first.
+   */
+  #lost(error: DisconnectedError): void {
+    if (this.#closed) return;
+    if (this.#busy) this.#lostWhileBusy = error;
+    else if (this.#state.get().status === 'ready') void this.#drop(error);
+  }
+
+  /** Ends an exchange: frees the module, and drops it if its line went away meanwhile. */
+  #release(): void {
+    this.#busy = false;
+    const lost = this.#lostWhileBusy;
+    this.#lostWhileBusy = undefined;
+    if (lost && this.#state.get().status === 'ready') void this.#drop(lost);
+  }
+
+  /** Every `watchMs`: tries to reopen a disconnected module, unless an exchange or an open runs. */
+  #watchTick(): void {
+    if (this.#closed || this.#busy || this.#opening) return;
+    if (this.#state.get().status === 'disconnected') void this.#connect();
   }
 
   #requireLink(): SerialLink {
@@ -374,7 +437,7 @@ export class R30xFingerprintScanner implements FingerprintScanner {
       await this.#afterFailure(error);
       throw error;
     } finally {
-      this.#busy = false;
+      this.#release();
     }
   }
 
@@ -481,14 +544,14 @@ export class R30xFingerprintScanner implements FingerprintScanner {
         background = true;
         this.#recover();
       }
-      if (!background) this.#busy = false;
+      if (!background) this.#release();
     }
   }
 
   /** Resynchronises in the background, holding the scanner until the line is quiet again. */
   #recover(): void {
     this.#recovering = this.#resync().finally(() => {
-      this.#busy = false;
+      this.#release();
       this.#recovering = undefined;
     });
   }

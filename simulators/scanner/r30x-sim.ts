@@ -17,7 +17,7 @@
  * (imaging failure, line noise, a corrupted data packet, a stalled transfer, a slow sensor, a wrong
  * password, the module unplugged half way through an image).
  */
-import { DriverError } from '../../drivers/errors.ts';
+import { type DisconnectedError, DriverError } from '../../drivers/errors.ts';
 import type { SerialLink, SerialOpener } from '../../drivers/fingerprint/serial-port.ts';
 import {
   type SimulatorAction,
@@ -180,6 +180,10 @@ class HostEnd implements SerialLink {
 
   read(timeoutMs: number): Promise<Uint8Array | undefined> {
     return this.line.read(timeoutMs);
+  }
+
+  onDisconnect(listener: (error: DisconnectedError) => void): () => void {
+    return this.line.onDisconnect(listener);
   }
 
   async close(): Promise<void> {

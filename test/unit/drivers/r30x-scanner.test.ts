@@ -184,6 +184,24 @@ describe('R30x serial driver against the simulated module', () => {
     expect(states).toEqual(['disconnected', 'opening', 'ready']);
   });
 
+  it('an idle unplug is disconnected at once (the line says so); the re-plug reopens by itself and the first capture works', async () => {
+    const { scanner, module } = await rig();
+    const states: string[] = [];
+    scanner.onStateChange((s) => states.push(s.status));
+    module.unplug();
+    for (let i = 0; i < 50 && scanner.state().status !== 'disconnected'; i++)
+      await new Promise((r) => setTimeout(r, 10));
+    expect(scanner.state().status).toBe('disconnected');
+    // Trying the line again while the module is away is not a state change.
+    await new Promise((r) => setTimeout(r, 600));
+    expect(states).toEqual(['disconnected']);
+    module.plug();
+    for (let i = 0; i < 100 && scanner.state().status !== 'ready'; i++)
+      await new Promise((r) => setTimeout(r, 10));
+    expect(states).toEqual(['disconnected', 'opening', 'ready']);
+    expect((await captureImage(scanner, { mode: 'flat-single', timeoutMs: 5000 })).width).toBe(256);
+  });
+
   it('a wrong password leaves the scanner in error, naming the module refusal', async () => {
     const { scanner, module } = await rig({ password: 0x1234 }).then(async (r) => {
       r.module.setScenario('wrong-password');
