@@ -14,12 +14,18 @@
  * the dead line is closed. While disconnected the driver tries to reopen the line every `watchMs`
  * (a missing /dev/ttyUSB0 is DEVICE_NOT_FOUND and leaves it disconnected); once the line opens it
  * verifies the password and reads the parameters again, so the first capture after a re-plug works.
+ *
+ * Password: a module whose password differs from the configured one answers VfyPwd with 0x13;
+ * that is a DeviceReportedError WRONG_PASSWORD naming the setting to fix, and the scanner stays in
+ * `error` until the password matches. A module that lost its verification (it was power-cycled
+ * behind our back) answers 0x21 to other instructions: the driver verifies again and retries once.
  */
 
 import {
   type Ack,
   AuraColour,
   type AuraControlName,
+  ConfirmationCode,
   DEFAULT_ADDRESS,
   DEFAULT_BAUD,
   DEFAULT_PASSWORD,
@@ -106,6 +112,9 @@ export interface R30xScannerOptions {
 
 /** Default of R30xScannerOptions.watchMs, ms. */
 export const DEFAULT_R30X_WATCH_MS = 500;
+
+/** The configuration key that holds the module's password, for messages that say what to fix. */
+const PASSWORD_SETTING = 'devices.fingerprintSerial.password';
 
 /** Read slice: reads wait at most this long, so an abort is noticed within it, ms. */
 const READ_SLICE_MS = 50;
@@ -298,12 +307,22 @@ export class R30xFingerprintScanner implements FingerprintScanner {
     throw notReadyError(`Scanner ${this.id}`, this.#state.get());
   }
 
+  /**
+   * VfyPwd with the configured password.
+   * @throws {DeviceReportedError} WRONG_PASSWORD when the module holds another password (0x13).
+   */
   async #verifyPassword(signal: AbortSignal | undefined): Promise<void> {
-    const ack = await this.#command(
+    const ack = await this.#exchangeOnce(
       Instruction.VfyPwd,
       encodePasswordParams(this.#options.password ?? DEFAULT_PASSWORD),
       signal,
     );
+    if (ack.code === ConfirmationCode.WRONG_PASSWORD)
+      throw new DeviceReportedError(
+        'WRONG_PASSWORD',
+        `The fingerprint module at ${this.#options.path} refused the password (VfyPwd answered 0x13): set ${PASSWORD_SETTING} to the module's password, or use the module it belongs to`,
+        { devicePath: this.#link?.path },
+      );
     this.#requireOk(ack, 'VfyPwd');
   }
 
@@ -369,8 +388,24 @@ export class R30xFingerprintScanner implements FingerprintScanner {
     }
   }
 
-  /** Sends one command and returns its acknowledge. */
+  /**
+   * Sends one command and returns its acknowledge. A module that answers "verify the password
+   * first" (0x21: it was power-cycled, or another password is now required) gets VfyPwd and the
+   * command once more.
+   */
   async #command(instruction: number, params: Uint8Array, signal: AbortSignal | undefined): Promise<Ack> {
+    const ack = await this.#exchangeOnce(instruction, params, signal);
+    if (ack.code !== ConfirmationCode.PASSWORD_REQUIRED || instruction === Instruction.VfyPwd) return ack;
+    await this.#verifyPassword(signal);
+    return this.#exchangeOnce(instruction, params, signal);
+  }
+
+  /** Sends one command and returns its acknowledge, whatever its confirmation code. */
+  async #exchangeOnce(
+    instruction: number,
+    params: Uint8Array,
+    signal: AbortSignal | undefined,
+  ): Promise<Ack> {
     const link = this.#requireLink();
     const bytes = encodeCommand(this.#address, instruction, params);
     await link.write(bytes);

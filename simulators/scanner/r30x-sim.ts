@@ -316,11 +316,16 @@ export class SimulatedR30xModule implements SimulatorControl, SerialOpener {
     return this.#scenario;
   }
 
-  /** @throws {RangeError} for a name not in R30X_SCENARIOS. */
+  /**
+   * `wrong-password` puts a module holding another password on the line, at once: the password the
+   * host verified no longer counts, VfyPwd answers 0x13 and every other instruction 0x21.
+   * @throws {RangeError} for a name not in R30X_SCENARIOS.
+   */
   setScenario(name: string): void {
     if (!(R30X_SCENARIOS as readonly string[]).includes(name))
       throw new RangeError(`unknown scenario ${name}`);
     this.#scenario = name as R30xScenario;
+    if (this.#scenario === 'wrong-password') this.#verified = false;
   }
 
   snapshot(): unknown {
@@ -529,8 +534,10 @@ export class SimulatedR30xModule implements SimulatorControl, SerialOpener {
   // --- instructions -----------------------------------------------------------------------------
 
   async #execute(x: Exchange, { instruction, params }: Command): Promise<void> {
-    // With a non-default password every instruction but VfyPwd needs the password first.
-    if (instruction !== Instruction.VfyPwd && this.#password !== 0 && !this.#verified)
+    // With a non-default password every instruction but VfyPwd needs the password first; in
+    // `wrong-password` the module holds a password the host does not know.
+    const passwordSet = this.#password !== 0 || this.#scenario === 'wrong-password';
+    if (instruction !== Instruction.VfyPwd && passwordSet && !this.#verified)
       return this.#reply(x, ConfirmationCode.PASSWORD_REQUIRED);
     switch (instruction) {
       case Instruction.VfyPwd: {

@@ -123,3 +123,27 @@ describe('an unplugged serial module', () => {
     expect(response.json().image).toMatchObject({ width: 256, height: 288, use: 'verification-only' });
   }, 30_000);
 });
+
+describe('a serial module holding another password', () => {
+  it('makes the capture fail with WRONG_PASSWORD naming the setting to fix, shows error, and works again once the password matches', async () => {
+    const station = await embeddedStation({ devices: { fingerprintSerial: { baudRate: 115200 } } });
+    cleanups.push(station.cleanup);
+    const { app } = station;
+    const scenario = (name: string) =>
+      app.inject({ method: 'PUT', url: '/sim/scanner-serial/scenario', payload: { scenario: name } });
+    await scenario('wrong-password');
+    const refused = await capture(app, 'scanner-serial');
+    expect(refused.statusCode).toBe(422);
+    expect(refused.json().error).toMatchObject({
+      code: 'DEVICE_REPORTED_ERROR',
+      deviceCode: 'WRONG_PASSWORD',
+      message: expect.stringContaining('devices.fingerprintSerial.password'),
+    });
+    expect(await statuses(app, 'scanner-serial')).toEqual({ devices: 'error', health: 'error' });
+
+    await scenario('good');
+    const response = await capture(app, 'scanner-serial');
+    expect(response.statusCode, response.body).toBe(200);
+    expect(await statuses(app, 'scanner-serial')).toEqual({ devices: 'ready', health: 'ready' });
+  }, 30_000);
+});
