@@ -9,8 +9,8 @@
  * one DisconnectedError.
  *
  * Unplug and re-plug while idle: the driver learns of a detach from the hot-plug port (libusb's
- * detach event for the scanner's vendor and product id) or, without one, by seeing the scanner gone
- * from the HID enumeration (checked every `watchMs`); during an exchange, from the port's
+ * detach event for the scanner's vendor and product id) or, without one (or for a scanner matched
+ * by path alone), by seeing it gone from the HID enumeration (checked every `watchMs`); during an exchange, from the port's
  * DisconnectedError (a hidraw read or write failing with ENODEV). Either way the state is
  * `disconnected` at once and the dead port is closed. While disconnected it looks for the scanner
  * every `watchMs` (and at once on a hot-plug attach) and reopens it: a new port, a new INIT channel,
@@ -104,8 +104,9 @@ export interface HidScannerOptions {
   /** Source of nonces; crypto random bytes by default. */
   readonly randomBytes?: (length: number) => Uint8Array;
   /**
-   * How often a scanner that is not there is looked for again, and, without a hot-plug port, how
-   * often a ready one is checked to be still enumerated, ms (default 500).
+   * How often a scanner that is not there is looked for again, and, without a hot-plug port (or
+   * when matched by path alone), how often a ready one is checked to be still enumerated, ms
+   * (default 500).
    */
   readonly watchMs?: number;
 }
@@ -169,8 +170,7 @@ export class HidFingerprintScanner implements FingerprintScanner {
     this.#closed = false;
     if (!this.#unlisten && this.#options.hotplug) {
       this.#unlisten = this.#options.hotplug.listen((event) => {
-        const { vendorId, productId } = this.#options.match;
-        if (event.device.vendorId !== vendorId || event.device.productId !== productId) return;
+        if (!this.#hotplugMatches(event.device)) return;
         if (event.type === 'detach') this.#lost('The scanner was unplugged (USB detach)');
         else if (this.#state.get().status !== 'ready' && !this.#busy) void this.#connect();
       });
@@ -181,6 +181,19 @@ export class HidFingerprintScanner implements FingerprintScanner {
       this.#watch.unref();
     }
     await this.#connect();
+  }
+
+  /**
+   * Whether a USB device is ours, by the configured vendor and product ids. A scanner matched by
+   * path alone cannot be told apart on the bus: it is watched through the HID enumeration instead.
+   */
+  #hotplugMatches(device: { vendorId: number; productId: number }): boolean {
+    const { vendorId, productId } = this.#options.match;
+    if (vendorId === undefined && productId === undefined) return false;
+    return (
+      (vendorId === undefined || device.vendorId === vendorId) &&
+      (productId === undefined || device.productId === productId)
+    );
   }
 
   async close(): Promise<void> {
@@ -207,11 +220,10 @@ export class HidFingerprintScanner implements FingerprintScanner {
     this.#lostWhileBusy = undefined;
     try {
       const { match, bus } = this.#options;
-      let path = match.path;
-      if (!path) {
-        const found = await bus.list({ vendorId: match.vendorId, productId: match.productId });
-        path = found[0]?.path;
-      }
+      const found = await bus.list({ vendorId: match.vendorId, productId: match.productId });
+      // A configured path counts only while it is enumerated, so a scanner that is away is not
+      // opened (and failed) on every look.
+      const path = match.path === undefined ? found[0]?.path : found.find((d) => d.path === match.path)?.path;
       if (!path) {
         // Still not there: a scanner already disconnected keeps its reason (no state event per look).
         if (this.#state.get().status !== 'disconnected' && !this.#closed)
@@ -298,8 +310,10 @@ export class HidFingerprintScanner implements FingerprintScanner {
         return;
       }
       const path = this.#port?.path;
-      if (status !== 'ready' || this.#options.hotplug || path === undefined) return;
       const { vendorId, productId } = this.#options.match;
+      const hotplugWatches =
+        this.#options.hotplug !== undefined && (vendorId !== undefined || productId !== undefined);
+      if (status !== 'ready' || hotplugWatches || path === undefined) return;
       const present = await this.#options.bus.list({ vendorId, productId });
       if (!present.some((d) => d.path === path)) this.#lost(`The scanner ${path} is no longer plugged in`);
     } catch {

@@ -38,6 +38,8 @@ async function rig(
     /** Give the driver the bus's hot-plug events (default true). */
     hotplug?: boolean;
     watchMs?: number;
+    /** Find the scanner by its path, not its USB ids. */
+    byPath?: boolean;
   } = {},
 ) {
   const credentials = await issueDeviceCertificate(ca, { model: 'SIM-FAP60', serialNumber: 'SIM60-000001' });
@@ -49,7 +51,9 @@ async function rig(
     id: 'scanner-hid',
     mode: 'simulated',
     bus: device,
-    match: { vendorId: SIM_SLAP_SCANNER.vendorId, productId: SIM_SLAP_SCANNER.productId },
+    match: options.byPath
+      ? { path: device.path }
+      : { vendorId: SIM_SLAP_SCANNER.vendorId, productId: SIM_SLAP_SCANNER.productId },
     trust: new DeviceTrustStore([(options.trust ?? ca).certificate]),
     now: () => NOW,
     ...(options.hotplug === false ? {} : { hotplug: usb }),
@@ -201,8 +205,11 @@ describe('FPSCAN HID scanner against the simulator', () => {
     expect((await capture(scanner, 'flat-single')).image.width).toBe(500);
   });
 
-  it('without a hot-plug port, sees an idle unplug and the re-plug by watching the HID enumeration', async () => {
-    const { scanner, device } = await rig({ hotplug: false, watchMs: 50 });
+  it.each([
+    ['without a hot-plug port', { hotplug: false }],
+    ['matched by path, which the hot-plug port cannot name', { byPath: true }],
+  ] as const)('%s, sees an idle unplug and the re-plug by watching the HID enumeration', async (_, how) => {
+    const { scanner, device } = await rig({ ...how, watchMs: 50 });
     const states: string[] = [];
     scanner.onStateChange((s) => states.push(s.status));
     device.unplug();
