@@ -14,7 +14,7 @@ import { composeScanners } from '../../compose/scanners.ts';
 import { loadConfig } from '../../config/load.ts';
 import { ConfigError } from '../../errors.ts';
 import { decodePng, formatOf, writeGreyImage } from '../../imaging/grey-image.ts';
-import { describeDevice } from '../../plugins/devices.ts';
+import { describeDevice, imageMetadata } from '../../plugins/devices.ts';
 import { type CliIo, type Command, EXIT_FAILED, EXIT_OK, json, parse, UsageError } from '../command.ts';
 
 const DEFAULT_URL = 'http://127.0.0.1:8080';
@@ -169,14 +169,19 @@ ${COMMON_HELP}`,
   },
 };
 
+type ImageMetadata = ReturnType<typeof imageMetadata>;
+
 interface CaptureAnswer {
-  readonly image: {
-    readonly mode: string;
-    readonly width: number;
-    readonly height: number;
-    readonly ppi: number;
-    readonly png: string;
-  } & Record<string, unknown>;
+  readonly image: ImageMetadata & { readonly png: string };
+}
+
+/**
+ * The JSON `scanner capture` prints, the same in both modes: where the image went, which scanner,
+ * the station's image metadata (size, ppi, use, device, SHA-256 of the pixels, attestation or null),
+ * and `attested` for scripts that only need the yes or no.
+ */
+function captureSummary(file: string, format: string, scanner: string, metadata: ImageMetadata) {
+  return { file, format, scanner, ...metadata, attested: metadata.attestation !== null };
 }
 
 const captureCommand: Command = {
@@ -189,9 +194,10 @@ const captureCommand: Command = {
   --timeout MS      how long to wait for the finger, 1-600000 ms (default 10000)
 ${COMMON_HELP}
 
-Prints JSON: the file, the image's size, resolution, use (enrollment or verification-only), device,
-SHA-256 and, for attested scanners, the device signature. <scanner> defaults to the first ready
-scanner that offers MODE.`,
+Prints JSON, the same with or without --standalone: the file, format, scanner, the image's mode,
+size, resolution, use (enrollment or verification-only), device, SHA-256 of the pixels, attestation
+(the device signature, or null for scanners without one) and attested (true or false). <scanner>
+defaults to the first ready scanner that offers MODE.`,
   async run(args, io) {
     const { values, positionals } = parse(
       args,
@@ -226,15 +232,8 @@ scanner that offers MODE.`,
           if (!scanner) throw new UsageError(`no scanner '${chosen.id}'`);
           for await (const event of scanner.capture({ mode: mode as CaptureModeName, timeoutMs })) {
             if (event.type !== 'result') continue;
-            const { pixels: _pixels, attestation, ...image } = event.image;
             const format = writeGreyImage(file, event.image, event.image.ppi);
-            return {
-              file,
-              format,
-              scanner: scanner.id,
-              ...image,
-              attested: attestation !== undefined,
-            };
+            return captureSummary(file, format, scanner.id, imageMetadata(event.image));
           }
           throw new StationCallError(`scanner ${scanner.id} ended the capture without an image`);
         });
@@ -253,7 +252,7 @@ scanner that offers MODE.`,
       const { png, ...metadata } = answer.image;
       const image = decodePng(Buffer.from(png, 'base64'));
       const format = writeGreyImage(file, image, metadata.ppi);
-      return { file, format, scanner: chosen.id, ...metadata };
+      return captureSummary(file, format, chosen.id, metadata);
     });
   },
 };
