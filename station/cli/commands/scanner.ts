@@ -16,15 +16,16 @@ import { ConfigError } from '../../errors.ts';
 import { decodePng, formatOf, writeGreyImage } from '../../imaging/grey-image.ts';
 import { describeDevice, imageMetadata } from '../../plugins/devices.ts';
 import { type CliIo, type Command, EXIT_FAILED, EXIT_OK, json, parse, UsageError } from '../command.ts';
+import { resolveStationUrl, type StationUrl, unreachable } from '../station-url.ts';
 
-const DEFAULT_URL = 'http://127.0.0.1:8080';
 const common = {
-  url: { type: 'string', default: DEFAULT_URL },
+  url: { type: 'string' },
   standalone: { type: 'boolean', default: false },
   config: { type: 'string' },
 } as const;
 
-const COMMON_HELP = `  --url URL         the running station (default ${DEFAULT_URL})
+const COMMON_HELP = `  --url URL         the running station (default: $STATION_URL, else where the configuration file
+                    as npm start finds it makes the station listen, else http://127.0.0.1:8080)
   --standalone      no station: open the configured scanners in this process
   --config FILE     configuration for --standalone (default: STATION_CONFIG or ./station.config.json)`;
 
@@ -41,19 +42,19 @@ class StationCallError extends Error {
 }
 
 /** A JSON request to the station. @throws {StationCallError} saying what went wrong and what to do. */
-async function request<T>(url: string, init: RequestInit = {}, timeoutMs = 10_000): Promise<T> {
+async function request<T>(
+  station: StationUrl,
+  path: string,
+  init: RequestInit = {},
+  timeoutMs = 10_000,
+): Promise<T> {
+  const url = `${station.base}${path}`;
   let response: Response;
   try {
     response = await fetch(url, { ...init, signal: AbortSignal.timeout(timeoutMs) });
   } catch (error) {
-    const reason =
-      error instanceof Error
-        ? error.cause instanceof Error
-          ? error.cause.message
-          : error.message
-        : String(error);
     throw new StationCallError(
-      `cannot reach the station at ${url}: ${reason}. Is it running (npm start)? Use --url, or --standalone to open the scanners here.`,
+      `${unreachable(station, error)}\nOr use --standalone to open the scanners in this process.`,
     );
   }
   const text = await response.text();
@@ -140,7 +141,10 @@ ${COMMON_HELP}`,
         return withStandalone(io, values.config, async (scanners) => ({
           scanners: scanners.map(describeDevice),
         }));
-      const { devices } = await request<{ devices: DeviceView[] }>(`${values.url}/devices`);
+      const { devices } = await request<{ devices: DeviceView[] }>(
+        resolveStationUrl(values.url, io.env, io.cwd),
+        '/devices',
+      );
       return { scanners: devices.filter((d) => d.family.startsWith('fingerprint-')) };
     });
   },
@@ -163,7 +167,10 @@ ${COMMON_HELP}`,
           const chosen = choose(views, id, undefined);
           return views.find((v) => v.id === chosen.id);
         });
-      const { devices } = await request<{ devices: DeviceView[] }>(`${values.url}/devices`);
+      const { devices } = await request<{ devices: DeviceView[] }>(
+        resolveStationUrl(values.url, io.env, io.cwd),
+        '/devices',
+      );
       return choose(devices, id, undefined);
     });
   },
@@ -237,10 +244,12 @@ defaults to the first ready scanner that offers MODE.`,
           }
           throw new StationCallError(`scanner ${scanner.id} ended the capture without an image`);
         });
-      const { devices } = await request<{ devices: DeviceView[] }>(`${values.url}/devices`);
+      const station = resolveStationUrl(values.url, io.env, io.cwd);
+      const { devices } = await request<{ devices: DeviceView[] }>(station, '/devices');
       const chosen = choose(devices, id, mode);
       const answer = await request<CaptureAnswer>(
-        `${values.url}/devices/${encodeURIComponent(chosen.id)}/capture`,
+        station,
+        `/devices/${encodeURIComponent(chosen.id)}/capture`,
         {
           method: 'POST',
           headers: { 'content-type': 'application/json' },

@@ -58,6 +58,18 @@ describe('client commands find the running station', () => {
     expect(JSON.parse(io.out).simulators.length).toBeGreaterThan(0);
   });
 
+  it('for the scanner commands too, and their failure names --standalone', async () => {
+    const port = await listening();
+    const dir = folder();
+    writeFileSync(path.join(dir, 'station.config.json'), JSON.stringify({ server: { port } }));
+    let io = recordingIo(dir);
+    expect(await main(['scanner', 'list'], io)).toBe(0);
+    expect(JSON.parse(io.out).scanners.map((s: { id: string }) => s.id)).toContain('scanner-hid');
+    io = recordingIo(folder());
+    expect(await main(['scanner', 'list', '--url', `127.0.0.1:${await closedPort()}`], io)).toBe(1);
+    expect(io.err).toMatch(/No station answers at .*\(from --url\)[\s\S]*--standalone/);
+  });
+
   it('from STATION_URL, which wins over the configuration file', async () => {
     const port = await listening();
     const dir = folder();
