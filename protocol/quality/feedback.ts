@@ -241,7 +241,8 @@ export function assessFeedback(
     out.push(item('FINGER_TOO_DRY', { coherence, clarity, inkDepth }));
 
   const { valleyFill, inkCoverage } = signals;
-  const pressed = valleyFill >= t.pressureValleyFill && inkCoverage >= t.pressureCoverage && sharp && !smeared;
+  const pressed =
+    valleyFill >= t.pressureValleyFill && inkCoverage >= t.pressureCoverage && sharp && !smeared;
   if (pressed) out.push(item('FINGER_TOO_MUCH_PRESSURE', { valleyFill, inkCoverage, fineShare }));
 
   if (!pressed && inkDepth < t.lightInkDepth && !broken && sharp && !smeared)
