@@ -7,14 +7,13 @@
 import { describe, expect, it } from 'vitest';
 import {
   assessFeedback,
-
+  CONTRADICTORY_FEEDBACK,
   type FeedbackCode,
   type GreyImage,
   scoreFinger,
 } from '../../../protocol/quality/index.ts';
 import { renderFinger } from '../../../simulators/fingerprint/generator.ts';
 
-const CONTRADICTORY_FEEDBACK: [FeedbackCode, FeedbackCode][] = [["FINGER_MOVING","FINGER_SMUDGED"],["FINGER_TOO_WET","FINGER_TOO_DRY"],["FINGER_TOO_MUCH_PRESSURE","FINGER_TOO_LIGHT"]];
 const SEEDS = Array.from({ length: 30 }, (_, i) => 3000 + i);
 
 /** What the station receives from the R30x after UpImage: 256 x 288, 16 grey levels. */
