@@ -111,7 +111,12 @@ export const FEEDBACK_THRESHOLDS = {
   directionalAnisotropy: 0.45,
   /** ... and the gradients over the whole print lined up at least this much. */
   directionalCoherence: 0.4,
-  /** Moving rather than smudged: a directional smear that leaves this share of blocks flat. */
+  /**
+   * Moving: the blocks' detail falls to half within this many degrees of the direction of the
+   * detail left (motionHalfWidth; still prints 90, a smudge of 6 to 9 px 20 to 45) ...
+   */
+  movingHalfWidth: 17,
+  /** ... or a directional smear that leaves this share of blocks flat (no direction left to read). */
   movingFlatShare: 0.45,
   /** Smudged without a direction: this share of blocks flat ... */
   blurFlatShare: 0.3,
@@ -202,15 +207,6 @@ export function assessFeedback(
   if (inkDepth < t.noFingerInkDepth || faintLatent || ridgeArea < t.noFingerRidgeArea)
     return [noFingerFeedback({ inkDepth, ridgeArea, coherence })];
 
-  const out: QualityFeedback[] = [];
-  // A finger that fills the frame shows no glass around it: NFIQ 2's ROI (Otsu over finger only)
-  // does not measure its area, and its ridge centroid cannot be off-centre by more than
-  // (1 - fullFrameShare) / 2 = 0.1 of the side, under offCentre.
-  const fillsFrame = signals.ridgeShare >= t.fullFrameShare;
-  const { offsetX, offsetY } = signals;
-  if (!fillsFrame && (Math.abs(offsetX) > t.offCentre || Math.abs(offsetY) > t.offCentre))
-    out.push(item('FINGER_NOT_CENTRED', { offsetX, offsetY }));
-
   const { contrastAnisotropy, gradientCoherence, flatShare, fineShare } = signals;
   const directional =
     contrastAnisotropy >= t.directionalAnisotropy && gradientCoherence >= t.directionalCoherence;
@@ -220,16 +216,28 @@ export function assessFeedback(
       (flatShare >= t.blurFlatShare && fineShare < t.blurFineShare) ||
       (coherence >= t.smoothCoherence && fineShare < t.smoothFineShare) ||
       fineShare < t.softFineShare);
-  const moving = directional && flatShare >= t.movingFlatShare;
+  const { motionHalfWidth } = signals;
+  const moving = motionHalfWidth < t.movingHalfWidth || (directional && flatShare >= t.movingFlatShare);
   // A smear explains faint ink, grey valleys, broken ridges and ridges missing from part of the
   // print; they are not put down to the skin or the contact.
   const smeared = moving || directional || blurred;
   const sharp = fineShare >= t.sharpFineShare;
 
+  const out: QualityFeedback[] = [];
+  // A finger that fills the frame shows no glass around it: NFIQ 2's ROI (Otsu over finger only)
+  // does not measure its area, and its ridge centroid cannot be off-centre by more than
+  // (1 - fullFrameShare) / 2 = 0.1 of the side, under offCentre. A smear wipes ridges off such a
+  // finger (and out of NFIQ 2's ROI) but leaves it darker than the glass: fingerShare.
+  const fillsFrame =
+    signals.ridgeShare >= t.fullFrameShare || (smeared && signals.fingerShare >= t.fullFrameShare);
+  const { offsetX, offsetY } = signals;
+  if (!fillsFrame && (Math.abs(offsetX) > t.offCentre || Math.abs(offsetY) > t.offCentre))
+    out.push(item('FINGER_NOT_CENTRED', { offsetX, offsetY }));
+
   if ((roiPixels < t.minRoiPixels && !fillsFrame) || (ridgeArea < t.minRidgeArea && !smeared))
     out.push(item('FINGER_TOO_LITTLE_AREA', { roiPixels, ridgeArea, ridgeShare: signals.ridgeShare }));
 
-  const smearEvidence = { contrastAnisotropy, gradientCoherence, flatShare, fineShare };
+  const smearEvidence = { motionHalfWidth, contrastAnisotropy, gradientCoherence, flatShare, fineShare };
   if (moving) out.push(item('FINGER_MOVING', smearEvidence));
   else if (smeared) out.push(item('FINGER_SMUDGED', smearEvidence));
 
