@@ -153,6 +153,17 @@ export function stateAfterFailure(error: unknown): DeviceState {
   return { status: 'error', code: 'DEVICE_UNAVAILABLE', message: String(error) };
 }
 
+/**
+ * The state a pluggable device (a scanner) goes to after `error`: as stateAfterFailure, except that a
+ * device that is not there (DEVICE_NOT_FOUND: no such path, nothing listed) is `disconnected`, not in
+ * error, since it may be plugged in at any moment.
+ */
+export function stateAfterLoss(error: unknown): DeviceState {
+  if (error instanceof DriverError && error.code === 'DEVICE_NOT_FOUND')
+    return { status: 'disconnected', reason: error.message };
+  return stateAfterFailure(error);
+}
+
 /** The error for a call on a device that is not ready: DisconnectedError, or DEVICE_UNAVAILABLE. */
 export function notReadyError(what: string, state: DeviceState): DriverError {
   if (state.status === 'disconnected')

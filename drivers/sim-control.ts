@@ -23,6 +23,13 @@ export interface SimulatorAction {
   run(input: unknown): Promise<unknown>;
 }
 
+/**
+ * When a scenario switch takes effect: at once ('now'), or with the next card put into a reader
+ * ('next-insertion': a simulated card is made whole at insertion, so the card already in the reader
+ * keeps behaving as it did).
+ */
+export type ScenarioTiming = 'now' | 'next-insertion';
+
 export interface SimulatorControl {
   /** URL segment under /sim/: lowercase letters, digits and '-'. */
   readonly name: string;
@@ -32,6 +39,15 @@ export interface SimulatorControl {
   scenario(): string;
   /** @throws {RangeError} for a name not in `scenarios` (the station checks first). */
   setScenario(name: string): void;
+  /** When `setScenario` takes effect. Absent: 'now'. */
+  readonly scenarioTiming?: ScenarioTiming;
+  /**
+   * Makes a scenario that waits for the next insertion take effect at once (the card simulator
+   * takes its card out of the reader and puts a fresh one in); resolves a JSON-serialisable result.
+   * Absent on simulators whose scenarios always apply at once.
+   * Rejects with SimulatorActionError when it cannot in the current state (no reader to use).
+   */
+  applyScenarioNow?(): Promise<unknown>;
   readonly actions: readonly SimulatorAction[];
   /** A JSON-serialisable summary of the simulator's state, for GET /sim/<name>. */
   snapshot(): unknown;

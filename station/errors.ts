@@ -1,7 +1,7 @@
 /** The station layer's error catalogue (STYLE.md, errors). */
 
 import type { ErrorObject } from 'ajv';
-import { describeSchemaError } from './schema-problems.ts';
+import { describeSchemaErrors } from './schema-problems.ts';
 
 export type StationErrorCode =
   | 'REQUEST_INVALID'
@@ -62,9 +62,7 @@ export class RequestInvalidError extends StationError {
   readonly problems: readonly ConfigProblem[];
 
   constructor(part: string, errors: readonly ErrorObject[]) {
-    const problems = errors
-      .map((error) => describeSchemaError(error, part))
-      .filter((p): p is ConfigProblem => p !== undefined);
+    const problems = describeSchemaErrors(errors, part);
     const lines = problems.map((p) => `${p.key}: ${p.message}`);
     super('REQUEST_INVALID', `Invalid request: ${lines.join('; ')}`);
     this.problems = problems;

@@ -68,7 +68,45 @@ export function describeSchemaError(error: ErrorObject, base = ''): ConfigProble
     case 'if':
       // The `then` branch's own error (e.g. a missing url) says what is wrong.
       return undefined;
+    case 'oneOf':
+    case 'anyOf': {
+      // Name the alternatives by the keys each needs, instead of every branch's own complaint.
+      const branches = Array.isArray(error.schema) ? (error.schema as unknown[]) : [];
+      const alternatives = branches.map((branch) => {
+        const required = (branch as { required?: unknown }).required;
+        return Array.isArray(required) ? required.join(' + ') : '';
+      });
+      if (alternatives.some((a) => a === '')) break;
+      const passing = (error.params as { passingSchemas?: unknown }).passingSchemas;
+      return {
+        key: base + error.instancePath,
+        message: `${Array.isArray(passing) ? 'gives more than one of' : 'needs one of'}: ${alternatives.join('; or ')}`,
+      };
+    }
     default:
-      return { key: base + error.instancePath, message: error.message ?? `fails ${error.keyword}` };
+      break;
   }
+  return { key: base + error.instancePath, message: error.message ?? `fails ${error.keyword}` };
+}
+
+/**
+ * Every Ajv error as problems, once each: the errors inside a oneOf/anyOf's branches are folded
+ * into that keyword's one problem, which names the alternatives.
+ */
+export function describeSchemaErrors(errors: readonly ErrorObject[], base = ''): ConfigProblem[] {
+  const folded = errors
+    .filter((e) => e.keyword === 'oneOf' || e.keyword === 'anyOf')
+    .map((e) => `${e.schemaPath}/`);
+  const problems: ConfigProblem[] = [];
+  const seen = new Set<string>();
+  for (const error of errors) {
+    if (folded.some((prefix) => error.schemaPath.startsWith(prefix))) continue;
+    const problem = describeSchemaError(error, base);
+    if (problem === undefined) continue;
+    const id = `${problem.key}\u0000${problem.message}`;
+    if (seen.has(id)) continue;
+    seen.add(id);
+    problems.push(problem);
+  }
+  return problems;
 }

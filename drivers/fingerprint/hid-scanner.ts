@@ -6,7 +6,15 @@
  * device signature have been checked against the device certificate, which itself must chain to a
  * trusted device CA. After any failure the driver resynchronises (CANCEL, drain, new INIT channel)
  * so the next capture works without restarting the station. A disconnect is one state change and
- * one DisconnectedError; with a hot-plug port the scanner reopens by itself when it comes back.
+ * one DisconnectedError.
+ *
+ * Unplug and re-plug while idle: the driver learns of a detach from the hot-plug port (libusb's
+ * detach event for the scanner's vendor and product id) or, without one (or for a scanner matched
+ * by path alone), by seeing it gone from the HID enumeration (checked every `watchMs`); during an exchange, from the port's
+ * DisconnectedError (a hidraw read or write failing with ENODEV). Either way the state is
+ * `disconnected` at once and the dead port is closed. While disconnected it looks for the scanner
+ * every `watchMs` (and at once on a hot-plug attach) and reopens it: a new port, a new INIT channel,
+ * GET_INFO and the certificate check, so the first capture after a re-plug works.
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { crc32 } from '../../protocol/crc32.ts';
@@ -49,7 +57,7 @@ import {
   IntegrityError,
   notReadyError,
   ProtocolError,
-  stateAfterFailure,
+  stateAfterLoss,
   throwIfAborted,
 } from '../errors.ts';
 import type { HotplugPort } from '../hotplug/port.ts';
@@ -95,7 +103,16 @@ export interface HidScannerOptions {
   readonly timeouts?: Partial<ScannerTimeouts>;
   /** Source of nonces; crypto random bytes by default. */
   readonly randomBytes?: (length: number) => Uint8Array;
+  /**
+   * How often a scanner that is not there is looked for again, and, without a hot-plug port (or
+   * when matched by path alone), how often a ready one is checked to be still enumerated, ms
+   * (default 500).
+   */
+  readonly watchMs?: number;
 }
+
+/** Default of HidScannerOptions.watchMs, ms. */
+export const DEFAULT_WATCH_MS = 500;
 
 /** Read slice: reads wait at most this long, so an abort is noticed within it, ms. */
 const READ_SLICE_MS = 50;
@@ -116,6 +133,10 @@ export class HidFingerprintScanner implements FingerprintScanner {
   #closed = true;
   #opening: Promise<void> | undefined;
   #unlisten: (() => void) | undefined;
+  #watch: ReturnType<typeof setInterval> | undefined;
+  #watching = false;
+  /** The scanner was reported gone while an exchange held it; dropped when the exchange ends. */
+  #lostWhileBusy: DisconnectedError | undefined;
 
   constructor(options: HidScannerOptions) {
     this.id = options.id;
@@ -149,18 +170,38 @@ export class HidFingerprintScanner implements FingerprintScanner {
     this.#closed = false;
     if (!this.#unlisten && this.#options.hotplug) {
       this.#unlisten = this.#options.hotplug.listen((event) => {
-        const { vendorId, productId } = this.#options.match;
-        if (event.device.vendorId !== vendorId || event.device.productId !== productId) return;
-        if (event.type === 'attach' && this.#state.get().status !== 'ready') void this.#connect();
+        if (!this.#hotplugMatches(event.device)) return;
+        if (event.type === 'detach') this.#lost('The scanner was unplugged (USB detach)');
+        else if (this.#state.get().status !== 'ready' && !this.#busy) void this.#connect();
       });
     }
+    if (!this.#watch) {
+      this.#watch = setInterval(() => void this.#watchTick(), this.#options.watchMs ?? DEFAULT_WATCH_MS);
+      // Watching must not keep the process alive on its own.
+      this.#watch.unref();
+    }
     await this.#connect();
+  }
+
+  /**
+   * Whether a USB device is ours, by the configured vendor and product ids. A scanner matched by
+   * path alone cannot be told apart on the bus: it is watched through the HID enumeration instead.
+   */
+  #hotplugMatches(device: { vendorId: number; productId: number }): boolean {
+    const { vendorId, productId } = this.#options.match;
+    if (vendorId === undefined && productId === undefined) return false;
+    return (
+      (vendorId === undefined || device.vendorId === vendorId) &&
+      (productId === undefined || device.productId === productId)
+    );
   }
 
   async close(): Promise<void> {
     this.#closed = true;
     this.#unlisten?.();
     this.#unlisten = undefined;
+    if (this.#watch) clearInterval(this.#watch);
+    this.#watch = undefined;
     const port = this.#port;
     this.#port = undefined;
     await port?.close().catch(() => undefined);
@@ -176,18 +217,20 @@ export class HidFingerprintScanner implements FingerprintScanner {
   }
 
   async #doConnect(): Promise<void> {
-    this.#state.set({ status: 'opening' });
+    this.#lostWhileBusy = undefined;
     try {
       const { match, bus } = this.#options;
-      let path = match.path;
+      const found = await bus.list({ vendorId: match.vendorId, productId: match.productId });
+      // A configured path counts only while it is enumerated, so a scanner that is away is not
+      // opened (and failed) on every look.
+      const path = match.path === undefined ? found[0]?.path : found.find((d) => d.path === match.path)?.path;
       if (!path) {
-        const found = await bus.list({ vendorId: match.vendorId, productId: match.productId });
-        path = found[0]?.path;
-      }
-      if (!path) {
-        this.#state.set({ status: 'disconnected', reason: 'no matching scanner is plugged in' });
+        // Still not there: a scanner already disconnected keeps its reason (no state event per look).
+        if (this.#state.get().status !== 'disconnected' && !this.#closed)
+          this.#state.set({ status: 'disconnected', reason: 'no matching scanner is plugged in' });
         return;
       }
+      this.#state.set({ status: 'opening' });
       const port = await bus.open(path);
       if (this.#closed) {
         await port.close();
@@ -219,12 +262,65 @@ export class HidFingerprintScanner implements FingerprintScanner {
     }
   }
 
-  /** Turns a failure into state: a disconnect, or an error the officer sees in /health. */
+  /**
+   * Turns a failure into state: a disconnect, or an error the officer sees in /health. The state
+   * changes before the port is closed, so nobody starts an exchange on a dead port meanwhile.
+   */
   async #drop(error: unknown): Promise<void> {
     const port = this.#port;
     this.#port = undefined;
+    const next = stateAfterLoss(error);
+    // Already disconnected: keep the first reason, and listeners hear no second disconnect.
+    if (!this.#closed && !(next.status === 'disconnected' && this.#state.get().status === 'disconnected'))
+      this.#state.set(next);
     await port?.close().catch(() => undefined);
-    if (!this.#closed) this.#state.set(stateAfterFailure(error));
+  }
+
+  /**
+   * The scanner went away while nobody was talking to it (hot-plug detach, gone from the
+   * enumeration). A ready scanner drops at once; one busy in an exchange drops when the exchange
+   * ends, if the exchange's own I/O did not notice first.
+   */
+  #lost(reason: string): void {
+    if (this.#closed) return;
+    const error = new DisconnectedError(reason, { devicePath: this.#port?.path });
+    if (this.#busy) this.#lostWhileBusy = error;
+    else if (this.#state.get().status === 'ready') void this.#drop(error);
+  }
+
+  /** Ends an exchange: frees the scanner, and drops it if it was reported gone meanwhile. */
+  #release(): void {
+    this.#busy = false;
+    const lost = this.#lostWhileBusy;
+    this.#lostWhileBusy = undefined;
+    if (lost && this.#state.get().status === 'ready') void this.#drop(lost);
+  }
+
+  /**
+   * Every `watchMs`: reopen a disconnected scanner that is back; without a hot-plug port, check a
+   * ready one is still enumerated. Skipped while an exchange or an open runs.
+   */
+  async #watchTick(): Promise<void> {
+    if (this.#closed || this.#busy || this.#opening || this.#watching) return;
+    this.#watching = true;
+    try {
+      const status = this.#state.get().status;
+      if (status === 'disconnected') {
+        await this.#connect();
+        return;
+      }
+      const path = this.#port?.path;
+      const { vendorId, productId } = this.#options.match;
+      const hotplugWatches =
+        this.#options.hotplug !== undefined && (vendorId !== undefined || productId !== undefined);
+      if (status !== 'ready' || hotplugWatches || path === undefined) return;
+      const present = await this.#options.bus.list({ vendorId, productId });
+      if (!present.some((d) => d.path === path)) this.#lost(`The scanner ${path} is no longer plugged in`);
+    } catch {
+      // Enumeration failed this once; the next tick looks again.
+    } finally {
+      this.#watching = false;
+    }
   }
 
   #requirePort(): HidPort {
@@ -349,6 +445,8 @@ export class HidFingerprintScanner implements FingerprintScanner {
    */
   async #ensureOpen(): Promise<void> {
     if (this.#closed) throw new DriverError('DEVICE_UNAVAILABLE', `Scanner ${this.id} is closed`);
+    // A reopen started by the watch or a hot-plug attach: wait for it rather than share the port.
+    await this.#opening;
     const status = this.#state.get().status;
     if (status === 'disconnected' || status === 'error') await this.#connect();
   }
@@ -365,7 +463,7 @@ export class HidFingerprintScanner implements FingerprintScanner {
       await this.#afterFailure(error);
       throw error;
     } finally {
-      this.#busy = false;
+      this.#release();
     }
   }
 
@@ -485,7 +583,7 @@ export class HidFingerprintScanner implements FingerprintScanner {
     } finally {
       // The consumer broke out of the loop: tell the device to stop.
       if (!finished) await this.#resync();
-      this.#busy = false;
+      this.#release();
     }
   }
 

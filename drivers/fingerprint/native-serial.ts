@@ -1,16 +1,24 @@
 /**
  * The SerialLink on a real serial line (or a pty), through the serialport package. The only file
  * that imports serialport. Received bytes are buffered between reads, bounded by `maxBuffered`.
+ *
+ * A line that goes away is noticed two ways: serialport's 'close' / 'error' events (its poller sees
+ * the fd hang up), and, since that poller does not always report a hang-up on an idle fd (seen on
+ * pty pairs), a look every PRESENCE_MS at whether the device node (/dev/ttyUSB0) still exists.
  */
+import { stat } from 'node:fs/promises';
 import { SerialPort } from 'serialport';
 import { CanceledError, DisconnectedError, DriverError } from '../errors.ts';
 import { ReceiveQueue } from './receive-queue.ts';
 import type { SerialLink, SerialOpener } from './serial-port.ts';
 
 const DEFAULT_MAX_BUFFERED = 256 * 1024;
+/** How often an open line's device node is checked to be still there, ms. */
+const PRESENCE_MS = 250;
 
 class NativeSerialLink implements SerialLink {
   readonly #queue: ReceiveQueue;
+  readonly #presence: ReturnType<typeof setInterval>;
   #closed = false;
 
   constructor(
@@ -25,6 +33,9 @@ class NativeSerialLink implements SerialLink {
       if (!this.#closed)
         this.#queue.fail(new DisconnectedError(`The serial line ${path} closed`, { devicePath: path }));
     });
+    this.#presence = setInterval(() => void this.#checkPresence(), PRESENCE_MS);
+    // Watching must not keep the process alive on its own.
+    this.#presence.unref();
     port.on('error', (cause: Error) => {
       this.#queue.fail(
         new DisconnectedError(`The serial line ${path} failed: ${cause.message}`, {
@@ -37,6 +48,21 @@ class NativeSerialLink implements SerialLink {
 
   get overruns(): number {
     return this.#queue.overruns;
+  }
+
+  async #checkPresence(): Promise<void> {
+    try {
+      await stat(this.path);
+    } catch (cause) {
+      if (this.#closed || (cause as NodeJS.ErrnoException).code !== 'ENOENT') return;
+      clearInterval(this.#presence);
+      this.#queue.fail(
+        new DisconnectedError(`The serial line ${this.path} is gone (its device node vanished)`, {
+          devicePath: this.path,
+          cause,
+        }),
+      );
+    }
   }
 
   async write(bytes: Uint8Array): Promise<void> {
@@ -70,9 +96,15 @@ class NativeSerialLink implements SerialLink {
     return this.#queue.read(timeoutMs);
   }
 
+  /** serialport emits 'close' (with `disconnected`) when the adapter is pulled, 'error' on a dead fd. */
+  onDisconnect(listener: (error: DisconnectedError) => void): () => void {
+    return this.#queue.onDisconnect(listener);
+  }
+
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
+    clearInterval(this.#presence);
     this.#queue.close();
     if (this.port.isOpen) await new Promise<void>((resolve) => this.port.close(() => resolve()));
   }

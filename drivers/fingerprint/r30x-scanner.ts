@@ -8,12 +8,24 @@
  * still answers (VfyPwd). A serial line that goes quiet looks the same as a module that stalled,
  * so silence is a DeviceTimeoutError; a USB-serial adapter pulled out is a DisconnectedError.
  * A capture on a scanner that dropped off reopens the line first.
+ *
+ * Unplug and re-plug while idle: the line tells the driver it went away (SerialLink.onDisconnect:
+ * serialport's 'close' event when the adapter is pulled), so the state is `disconnected` at once and
+ * the dead line is closed. While disconnected the driver tries to reopen the line every `watchMs`
+ * (a missing /dev/ttyUSB0 is DEVICE_NOT_FOUND and leaves it disconnected); once the line opens it
+ * verifies the password and reads the parameters again, so the first capture after a re-plug works.
+ *
+ * Password: a module whose password differs from the configured one answers VfyPwd with 0x13;
+ * that is a DeviceReportedError WRONG_PASSWORD naming the setting to fix, and the scanner stays in
+ * `error` until the password matches. A module that lost its verification (it was power-cycled
+ * behind our back) answers 0x21 to other instructions: the driver verifies again and retries once.
  */
 
 import {
   type Ack,
   AuraColour,
   type AuraControlName,
+  ConfirmationCode,
   DEFAULT_ADDRESS,
   DEFAULT_BAUD,
   DEFAULT_PASSWORD,
@@ -53,7 +65,7 @@ import {
   IntegrityError,
   notReadyError,
   ProtocolError,
-  stateAfterFailure,
+  stateAfterLoss,
   throwIfAborted,
 } from '../errors.ts';
 import type {
@@ -94,7 +106,15 @@ export interface R30xScannerOptions {
   /** Model label for /health and the image's device record (default 'R30x'). */
   readonly model?: string;
   readonly timeouts?: Partial<R30xTimeouts>;
+  /** How often a disconnected module's line is tried again, ms (default 500). */
+  readonly watchMs?: number;
 }
+
+/** Default of R30xScannerOptions.watchMs, ms. */
+export const DEFAULT_R30X_WATCH_MS = 500;
+
+/** The configuration key that holds the module's password, for messages that say what to fix. */
+const PASSWORD_SETTING = 'devices.fingerprintSerial.password';
 
 /** Read slice: reads wait at most this long, so an abort is noticed within it, ms. */
 const READ_SLICE_MS = 50;
@@ -121,6 +141,10 @@ export class R30xFingerprintScanner implements FingerprintScanner {
   #closed = true;
   #opening: Promise<void> | undefined;
   #recovering: Promise<void> | undefined;
+  #unlisten: (() => void) | undefined;
+  #watch: ReturnType<typeof setInterval> | undefined;
+  /** The line went away while an exchange held the module; dropped when the exchange ends. */
+  #lostWhileBusy: DisconnectedError | undefined;
 
   /** @throws {RangeError} for a baud rate that is not 9600 x N, N = 1 .. 12. */
   constructor(options: R30xScannerOptions) {
@@ -167,12 +191,21 @@ export class R30xFingerprintScanner implements FingerprintScanner {
 
   async open(): Promise<void> {
     this.#closed = false;
+    if (!this.#watch) {
+      this.#watch = setInterval(() => this.#watchTick(), this.#options.watchMs ?? DEFAULT_R30X_WATCH_MS);
+      // Watching must not keep the process alive on its own.
+      this.#watch.unref();
+    }
     await this.#connect();
   }
 
   async close(): Promise<void> {
     this.#closed = true;
+    if (this.#watch) clearInterval(this.#watch);
+    this.#watch = undefined;
     await this.#recovering;
+    this.#unlisten?.();
+    this.#unlisten = undefined;
     const link = this.#link;
     this.#link = undefined;
     await link?.close().catch(() => undefined);
@@ -188,14 +221,21 @@ export class R30xFingerprintScanner implements FingerprintScanner {
 
   /** Opens the line, verifies the password and reads the parameter block. Never rejects. */
   async #doConnect(): Promise<void> {
-    this.#state.set({ status: 'opening' });
+    this.#lostWhileBusy = undefined;
     try {
+      // 'opening' only once the line is there: a module still unplugged stays disconnected,
+      // without a state event per attempt.
       const link = await this.#options.opener.open(this.#options.path, this.#baud);
       if (this.#closed) {
         await link.close();
         return;
       }
+      this.#state.set({ status: 'opening' });
       this.#link = link;
+      this.#unlisten?.();
+      this.#unlisten = link.onDisconnect((error) => {
+        if (this.#link === link) this.#lost(error);
+      });
       this.#rx = STREAM_START;
       this.#packets.length = 0;
       // A module that was mid-transfer when we (re)opened: let it finish first.
@@ -222,11 +262,43 @@ export class R30xFingerprintScanner implements FingerprintScanner {
     }
   }
 
+  /**
+   * Turns a failure into state (before the line is closed, so nobody starts an exchange on a dead
+   * line meanwhile). A module already disconnected keeps its first reason.
+   */
   async #drop(error: unknown): Promise<void> {
     const link = this.#link;
     this.#link = undefined;
+    this.#unlisten?.();
+    this.#unlisten = undefined;
+    const next = stateAfterLoss(error);
+    if (!this.#closed && !(next.status === 'disconnected' && this.#state.get().status === 'disconnected'))
+      this.#state.set(next);
     await link?.close().catch(() => undefined);
-    if (!this.#closed) this.#state.set(stateAfterFailure(error));
+  }
+
+  /**
+   * The line went away by itself. A ready module drops at once; one busy in an exchange drops when
+   * the exchange ends, if the exchange's own reads did not notice first.
+   */
+  #lost(error: DisconnectedError): void {
+    if (this.#closed) return;
+    if (this.#busy) this.#lostWhileBusy = error;
+    else if (this.#state.get().status === 'ready') void this.#drop(error);
+  }
+
+  /** Ends an exchange: frees the module, and drops it if its line went away meanwhile. */
+  #release(): void {
+    this.#busy = false;
+    const lost = this.#lostWhileBusy;
+    this.#lostWhileBusy = undefined;
+    if (lost && this.#state.get().status === 'ready') void this.#drop(lost);
+  }
+
+  /** Every `watchMs`: tries to reopen a disconnected module, unless an exchange or an open runs. */
+  #watchTick(): void {
+    if (this.#closed || this.#busy || this.#opening) return;
+    if (this.#state.get().status === 'disconnected') void this.#connect();
   }
 
   #requireLink(): SerialLink {
@@ -235,12 +307,22 @@ export class R30xFingerprintScanner implements FingerprintScanner {
     throw notReadyError(`Scanner ${this.id}`, this.#state.get());
   }
 
+  /**
+   * VfyPwd with the configured password.
+   * @throws {DeviceReportedError} WRONG_PASSWORD when the module holds another password (0x13).
+   */
   async #verifyPassword(signal: AbortSignal | undefined): Promise<void> {
-    const ack = await this.#command(
+    const ack = await this.#exchangeOnce(
       Instruction.VfyPwd,
       encodePasswordParams(this.#options.password ?? DEFAULT_PASSWORD),
       signal,
     );
+    if (ack.code === ConfirmationCode.WRONG_PASSWORD)
+      throw new DeviceReportedError(
+        'WRONG_PASSWORD',
+        `The fingerprint module at ${this.#options.path} refused the password (VfyPwd answered 0x13): set ${PASSWORD_SETTING} to the module's password, or use the module it belongs to`,
+        { devicePath: this.#link?.path },
+      );
     this.#requireOk(ack, 'VfyPwd');
   }
 
@@ -306,8 +388,24 @@ export class R30xFingerprintScanner implements FingerprintScanner {
     }
   }
 
-  /** Sends one command and returns its acknowledge. */
+  /**
+   * Sends one command and returns its acknowledge. A module that answers "verify the password
+   * first" (0x21: it was power-cycled, or another password is now required) gets VfyPwd and the
+   * command once more.
+   */
   async #command(instruction: number, params: Uint8Array, signal: AbortSignal | undefined): Promise<Ack> {
+    const ack = await this.#exchangeOnce(instruction, params, signal);
+    if (ack.code !== ConfirmationCode.PASSWORD_REQUIRED || instruction === Instruction.VfyPwd) return ack;
+    await this.#verifyPassword(signal);
+    return this.#exchangeOnce(instruction, params, signal);
+  }
+
+  /** Sends one command and returns its acknowledge, whatever its confirmation code. */
+  async #exchangeOnce(
+    instruction: number,
+    params: Uint8Array,
+    signal: AbortSignal | undefined,
+  ): Promise<Ack> {
     const link = this.#requireLink();
     const bytes = encodeCommand(this.#address, instruction, params);
     await link.write(bytes);
@@ -374,7 +472,7 @@ export class R30xFingerprintScanner implements FingerprintScanner {
       await this.#afterFailure(error);
       throw error;
     } finally {
-      this.#busy = false;
+      this.#release();
     }
   }
 
@@ -481,14 +579,14 @@ export class R30xFingerprintScanner implements FingerprintScanner {
         background = true;
         this.#recover();
       }
-      if (!background) this.#busy = false;
+      if (!background) this.#release();
     }
   }
 
   /** Resynchronises in the background, holding the scanner until the line is quiet again. */
   #recover(): void {
     this.#recovering = this.#resync().finally(() => {
-      this.#busy = false;
+      this.#release();
       this.#recovering = undefined;
     });
   }

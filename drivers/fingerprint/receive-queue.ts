@@ -13,6 +13,7 @@ export class ReceiveQueue {
   #closed = false;
   #gone: DisconnectedError | undefined;
   #reading = false;
+  readonly #goneListeners = new Set<(error: DisconnectedError) => void>();
 
   constructor(
     readonly path: string,
@@ -31,10 +32,29 @@ export class ReceiveQueue {
     this.#waiter?.();
   }
 
-  /** The line is gone: reads reject with `error` once the bytes already received are read. */
+  /**
+   * The line is gone: reads reject with `error` once the bytes already received are read, and the
+   * disconnect listeners hear it, once (not after our own close()).
+   */
   fail(error: DisconnectedError): void {
-    this.#gone ??= error;
+    if (this.#gone) return;
+    this.#gone = error;
     this.#waiter?.();
+    if (this.#closed) return;
+    for (const listener of [...this.#goneListeners]) listener(error);
+  }
+
+  /** SerialLink.onDisconnect: `listener` hears the line going away by itself, once. */
+  onDisconnect(listener: (error: DisconnectedError) => void): () => void {
+    const gone = this.#gone;
+    if (gone) {
+      if (!this.#closed) setImmediate(() => listener(gone));
+      return () => undefined;
+    }
+    this.#goneListeners.add(listener);
+    return () => {
+      this.#goneListeners.delete(listener);
+    };
   }
 
   get gone(): DisconnectedError | undefined {
@@ -44,6 +64,7 @@ export class ReceiveQueue {
   /** Our side closed the line: a pending read, and every later one, rejects with CanceledError. */
   close(): void {
     this.#closed = true;
+    this.#goneListeners.clear();
     this.#waiter?.();
   }
 

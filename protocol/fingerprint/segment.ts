@@ -111,8 +111,45 @@ export interface WrongHandWarning {
   readonly confidence: number;
 }
 
+/** Why a segmentation that ran cannot be used as the capture asked for. Callers switch on `code`. */
+export type SegmentProblemCode =
+  /** No finger-like region on the glass (empty, all white, all black, only a palm-sized smear). */
+  | 'SEGMENT_NO_FINGER'
+  /** The image holds the other kind of capture: four fingers where two thumbs were asked for, or the reverse. */
+  | 'SEGMENT_HAND_MISMATCH';
+
+export interface SegmentProblem {
+  readonly code: SegmentProblemCode;
+  /** For the officer: Vietnamese first, English second; says what to do. */
+  readonly message: { readonly vi: string; readonly en: string };
+  /** With SEGMENT_HAND_MISMATCH: what the image holds. */
+  readonly seen?: 'four-fingers' | 'thumbs';
+  /** Finger-like regions found. */
+  readonly regions: number;
+}
+
+export const SEGMENT_PROBLEM_MESSAGES = {
+  SEGMENT_NO_FINGER: {
+    vi: 'Không tìm thấy ngón tay nào trên mặt kính: đặt các ngón tay lên mặt kính rồi chụp lại.',
+    en: 'No finger was found on the glass: place the fingers on the glass and capture again.',
+  },
+  'SEGMENT_HAND_MISMATCH/four-fingers': {
+    vi: 'Ảnh có bốn ngón tay, không phải hai ngón cái: chụp lại hai ngón cái, hoặc chọn đúng bàn tay.',
+    en: 'The image shows four fingers, not two thumbs: capture the two thumbs again, or choose the right hand.',
+  },
+  'SEGMENT_HAND_MISMATCH/thumbs': {
+    vi: 'Ảnh có hai ngón cái, không phải bốn ngón tay: chụp lại bốn ngón của bàn tay đã chọn, hoặc chọn hai ngón cái.',
+    en: 'The image shows two thumbs, not four fingers: capture the four fingers of the chosen hand again, or choose thumbs.',
+  },
+} as const;
+
 export interface SlapSegmentation {
   readonly hand: Hand;
+  /**
+   * Set when the result cannot be used as asked: no finger at all, or the other kind of capture
+   * (then `fingers` holds what the declared hand's model made of it, not a usable labelling).
+   */
+  readonly problem: SegmentProblem | undefined;
   /** Fingers found, left to right on the image. */
   readonly fingers: readonly SegmentedFinger[];
   /** Positions expected (not declared missing) but not found, ascending. */
@@ -160,6 +197,12 @@ const MAX_SPLIT_AREA = 5 * MAX_FINGER_AREA;
  * roughly 1.5 widths, a little more pressed on a slap; the generator's contacts end there at ~1.75.
  */
 const JOINT_WIDTHS = 1.8;
+/**
+ * Two regions lean towards each other by at least this much, degrees (the right one's rotation minus
+ * the left one's): thumbs, which lean inwards (about -24), not two fingers of one hand, which fan
+ * out (index -11, middle -3, ring 5, little 14: any pair differs by +8 or more).
+ */
+const THUMBS_CONVERGENCE = 10;
 /** The other hand must explain at least this many fingers for a wrong-hand warning. */
 const MIN_FINGERS_FOR_HAND = 3;
 /** The wrong-hand warning needs the other hand to explain the geometry this much better (chi-square). */
@@ -247,6 +290,7 @@ export function segmentSlap(image: SegmentImage, options: SegmentOptions): Segme
   }
   return ok({
     hand,
+    problem: findProblem(candidates.map(asCandidate), hand, width, assigned.cost),
     fingers,
     missing,
     unexpected,
@@ -254,6 +298,34 @@ export function segmentSlap(image: SegmentImage, options: SegmentOptions): Segme
     positionConfidence: round3(logistic(assigned.runnerUp - assigned.cost)),
     wrongHand,
   });
+}
+
+/**
+ * SEGMENT_NO_FINGER without finger-like regions; SEGMENT_HAND_MISMATCH for three or more of them
+ * under `thumbs` (two thumbs never make three), or for exactly two under a four-finger hand that
+ * lean towards each other as thumbs do and that the thumbs model explains better.
+ */
+function findProblem(
+  candidates: readonly Candidate[],
+  hand: Hand,
+  width: number,
+  cost: number,
+): SegmentProblem | undefined {
+  const regions = candidates.length;
+  if (regions === 0)
+    return { code: 'SEGMENT_NO_FINGER', message: SEGMENT_PROBLEM_MESSAGES.SEGMENT_NO_FINGER, regions };
+  const mismatch = (seen: 'four-fingers' | 'thumbs'): SegmentProblem => ({
+    code: 'SEGMENT_HAND_MISMATCH',
+    message: SEGMENT_PROBLEM_MESSAGES[`SEGMENT_HAND_MISMATCH/${seen}`],
+    seen,
+    regions,
+  });
+  if (hand === 'thumbs') return regions >= MIN_FINGERS_FOR_HAND ? mismatch('four-fingers') : undefined;
+  const [a, b] = [...candidates].sort((p, q) => p.x - q.x);
+  if (regions === 2 && a !== undefined && b !== undefined && b.rotation - a.rotation <= -THUMBS_CONVERGENCE) {
+    if (assignPositions(candidates, 'thumbs', [], width).cost < cost) return mismatch('thumbs');
+  }
+  return undefined;
 }
 
 function checkOptions(options: SegmentOptions): number[] {

@@ -10,7 +10,7 @@
  */
 
 import type { QualityMeasureName } from './names.ts';
-import type { PrintSignals } from './score-signals.ts';
+import { FULL_FRAME_SHARE, type PrintSignals } from './score-signals.ts';
 
 /** Stable codes: callers and translations switch on them, never on the message text. */
 export type FeedbackCode =
@@ -96,6 +96,11 @@ export const FEEDBACK_THRESHOLDS = {
   latentCoherence: 0.55,
   /** No finger either when fewer px than this show ridges (a speck, not a fingertip). */
   noFingerRidgeArea: 5000,
+  /**
+   * The finger fills the frame: ridges over at least this share of the image (a small sensor such
+   * as the R30x's 256 x 288 window). NFIQ 2's ROI is then not read for area or centring.
+   */
+  fullFrameShare: FULL_FRAME_SHARE,
   /** Not centred: ROI centroid further than this from the image centre, fraction of the side. */
   offCentre: 0.15,
   /** Too little area: NFIQ 2 SufficientFingerprintForeground below this (NIST's own threshold) ... */
@@ -144,6 +149,25 @@ export const FEEDBACK_THRESHOLDS = {
   lightInkDepth: 130,
 } as const;
 
+/**
+ * Pairs of codes that cannot both be true of one print: the first of each pair wins, the second
+ * is dropped (assessFeedback's rules already avoid them; this is the guarantee). A finger that
+ * moved was also smeared, but "hold still" is the whole advice; wet and dry skin, pressing too
+ * hard and too lightly, exclude each other.
+ */
+export const CONTRADICTORY_FEEDBACK: readonly (readonly [FeedbackCode, FeedbackCode])[] = [
+  ['FINGER_MOVING', 'FINGER_SMUDGED'],
+  ['FINGER_TOO_WET', 'FINGER_TOO_DRY'],
+  ['FINGER_TOO_MUCH_PRESSURE', 'FINGER_TOO_LIGHT'],
+];
+
+/** `feedback` without the second code of any CONTRADICTORY_FEEDBACK pair whose first is present. */
+function withoutContradictions(feedback: QualityFeedback[]): QualityFeedback[] {
+  const present = new Set(feedback.map((f) => f.code));
+  const dropped = new Set(CONTRADICTORY_FEEDBACK.filter(([a]) => present.has(a)).map(([, b]) => b));
+  return feedback.filter((f) => !dropped.has(f.code));
+}
+
 export interface QualityFeedback {
   readonly code: FeedbackCode;
   readonly message: OfficerMessage;
@@ -179,8 +203,12 @@ export function assessFeedback(
     return [noFingerFeedback({ inkDepth, ridgeArea, coherence })];
 
   const out: QualityFeedback[] = [];
+  // A finger that fills the frame shows no glass around it: NFIQ 2's ROI (Otsu over finger only)
+  // does not measure its area, and its ridge centroid cannot be off-centre by more than
+  // (1 - fullFrameShare) / 2 = 0.1 of the side, under offCentre.
+  const fillsFrame = signals.ridgeShare >= t.fullFrameShare;
   const { offsetX, offsetY } = signals;
-  if (Math.abs(offsetX) > t.offCentre || Math.abs(offsetY) > t.offCentre)
+  if (!fillsFrame && (Math.abs(offsetX) > t.offCentre || Math.abs(offsetY) > t.offCentre))
     out.push(item('FINGER_NOT_CENTRED', { offsetX, offsetY }));
 
   const { contrastAnisotropy, gradientCoherence, flatShare, fineShare } = signals;
@@ -192,28 +220,32 @@ export function assessFeedback(
       (flatShare >= t.blurFlatShare && fineShare < t.blurFineShare) ||
       (coherence >= t.smoothCoherence && fineShare < t.smoothFineShare) ||
       fineShare < t.softFineShare);
-  // A smear explains faint ink, grey valleys and broken ridges; they are not put down to the skin.
-  const smeared = directional || blurred;
+  const moving = directional && flatShare >= t.movingFlatShare;
+  // A smear explains faint ink, grey valleys, broken ridges and ridges missing from part of the
+  // print; they are not put down to the skin or the contact.
+  const smeared = moving || directional || blurred;
   const sharp = fineShare >= t.sharpFineShare;
 
-  if (roiPixels < t.minRoiPixels || (ridgeArea < t.minRidgeArea && !smeared))
-    out.push(item('FINGER_TOO_LITTLE_AREA', { roiPixels, ridgeArea }));
+  if ((roiPixels < t.minRoiPixels && !fillsFrame) || (ridgeArea < t.minRidgeArea && !smeared))
+    out.push(item('FINGER_TOO_LITTLE_AREA', { roiPixels, ridgeArea, ridgeShare: signals.ridgeShare }));
 
   const smearEvidence = { contrastAnisotropy, gradientCoherence, flatShare, fineShare };
-  if (directional && flatShare >= t.movingFlatShare) out.push(item('FINGER_MOVING', smearEvidence));
+  if (moving) out.push(item('FINGER_MOVING', smearEvidence));
   else if (smeared) out.push(item('FINGER_SMUDGED', smearEvidence));
 
-  if (signals.blobShare >= t.wetBlobShare) out.push(item('FINGER_TOO_WET', { blobShare: signals.blobShare }));
+  const wet = signals.blobShare >= t.wetBlobShare;
+  if (wet) out.push(item('FINGER_TOO_WET', { blobShare: signals.blobShare }));
 
   const broken = coherence < t.dryCoherence;
-  if (broken && clarity < t.dryClarity && inkDepth < t.dryInkDepth && !smeared)
+  if (!wet && broken && clarity < t.dryClarity && inkDepth < t.dryInkDepth && !smeared)
     out.push(item('FINGER_TOO_DRY', { coherence, clarity, inkDepth }));
 
   const { valleyFill, inkCoverage } = signals;
-  if (valleyFill >= t.pressureValleyFill && inkCoverage >= t.pressureCoverage && sharp && !smeared)
-    out.push(item('FINGER_TOO_MUCH_PRESSURE', { valleyFill, inkCoverage, fineShare }));
+  const pressed =
+    valleyFill >= t.pressureValleyFill && inkCoverage >= t.pressureCoverage && sharp && !smeared;
+  if (pressed) out.push(item('FINGER_TOO_MUCH_PRESSURE', { valleyFill, inkCoverage, fineShare }));
 
-  if (inkDepth < t.lightInkDepth && !broken && sharp && !smeared)
+  if (!pressed && inkDepth < t.lightInkDepth && !broken && sharp && !smeared)
     out.push(item('FINGER_TOO_LIGHT', { inkDepth, coherence, fineShare }));
-  return out;
+  return withoutContradictions(out);
 }

@@ -8,6 +8,7 @@ export type { BlockGrid } from './blocks.ts';
 export type { CropBox } from './crop.ts';
 export {
   assessFeedback,
+  CONTRADICTORY_FEEDBACK,
   FEEDBACK_CODES,
   FEEDBACK_MESSAGES,
   FEEDBACK_THRESHOLDS,
@@ -77,4 +78,4 @@ export {
   Z_LIMIT,
 } from './score-features.ts';
 export { SCORE_MODEL } from './score-model.ts';
-export { type PrintSignals, printSignals } from './score-signals.ts';
+export { FULL_FRAME_SHARE, type PrintSignals, printSignals } from './score-signals.ts';

@@ -63,6 +63,13 @@ export interface PrintSignals {
    * Unlike NFIQ 2's ROI it leaves out the gaps of a light touch and the glass between them.
    */
   readonly ridgeArea: number;
+  /**
+   * `ridgeArea` over the image's pixels, 0..1. Near 1 when the finger fills the frame (a small
+   * sensor such as the R30x's 256 x 288 window): there is then no glass to measure against, and
+   * NFIQ 2's ROI, whose Otsu thresholds split such an image into darker and lighter halves of the
+   * finger, no longer says how much finger there is.
+   */
+  readonly ridgeShare: number;
   /** ROI pixels over image pixels, 0..1. */
   readonly areaShare: number;
   /** 16 x 16 blocks at least 90 % inside the ROI: how many the block shares are taken over. */
@@ -81,6 +88,8 @@ export const BLOB_GLASS_FRACTION = 0.4;
 export const RIDGE_STD_FRACTION = 0.15;
 /** ... and at least this many grey levels (empty glass: 2.5 to 5 of sensor noise). */
 export const RIDGE_STD_MIN = 8;
+/** Ridges covering at least this share of the image: the finger fills the frame (no glass to see). */
+export const FULL_FRAME_SHARE = 0.8;
 /** Share of a block or region that must be ROI for it to count. */
 const INSIDE = 0.9;
 /** Below this share of non-ROI pixels, the background is taken from the ROI's 98th percentile. */
@@ -96,6 +105,33 @@ function quantile(histogram: Float64Array, total: number, q: number): number {
     if (acc >= target) return v;
   }
   return 255;
+}
+
+/**
+ * Share of the image's pixels in 16 x 16 blocks of the trimmed print whose std-dev is at least
+ * RIDGE_STD_MIN grey levels (texture above the sensor noise, whatever the ink depth), 0..1.
+ */
+function textureShare(image: GreyImage, crop: QualityMeasures['crop']): number {
+  const B = SIGNAL_BLOCK;
+  const stride = image.width;
+  let textured = 0;
+  for (let by = 0; by + B <= crop.height; by += B) {
+    for (let bx = 0; bx + B <= crop.width; bx += B) {
+      let sum = 0;
+      let squares = 0;
+      for (let y = by; y < by + B; y++) {
+        const row = (y + crop.top) * stride + crop.left;
+        for (let x = bx; x < bx + B; x++) {
+          const v = image.pixels[row + x] ?? 0;
+          sum += v;
+          squares += v * v;
+        }
+      }
+      const mean = sum / (B * B);
+      if (squares / (B * B) - mean * mean >= RIDGE_STD_MIN * RIDGE_STD_MIN) textured++;
+    }
+  }
+  return (textured * B * B) / (image.width * image.height);
 }
 
 /**
@@ -146,10 +182,16 @@ export function printSignals(image: GreyImage, quality: QualityMeasures): PrintS
   }
   const glassCount = w * h - roiCount;
 
+  const fillsFrame = textureShare(image, crop) >= FULL_FRAME_SHARE;
+  if (fillsFrame) {
+    // The pixels outside NFIQ 2's ROI are finger, not glass: the glass is the valleys' level.
+    for (let v = 0; v < 256; v++) glassHistogram[v] = (glassHistogram[v] ?? 0) + (roiHistogram[v] ?? 0);
+  }
   const inkLevel = quantile(roiHistogram, roiCount, 0.05);
   const valleyLevel = quantile(roiHistogram, roiCount, 0.95);
-  const background =
-    glassCount >= MIN_BACKGROUND_SHARE * w * h
+  const background = fillsFrame
+    ? quantile(glassHistogram, w * h, 0.98)
+    : glassCount >= MIN_BACKGROUND_SHARE * w * h
       ? quantile(glassHistogram, glassCount, 0.5)
       : quantile(roiHistogram, roiCount, 0.98);
   const inkDepth = roiCount > 0 ? Math.max(0, background - inkLevel) : 0;
@@ -292,6 +334,7 @@ export function printSignals(image: GreyImage, quality: QualityMeasures): PrintS
     offsetX: roiCount > 0 ? (crop.left + sumX / roiCount + 0.5) / image.width - 0.5 : Number.NaN,
     offsetY: roiCount > 0 ? (crop.top + sumY / roiCount + 0.5) / image.height - 0.5 : Number.NaN,
     ridgeArea: ridgeBlocks * B * B,
+    ridgeShare: (ridgeBlocks * B * B) / (image.width * image.height),
     areaShare: roiCount / (image.width * image.height),
     roiBlocks: stds.length,
   };

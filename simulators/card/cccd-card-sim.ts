@@ -7,7 +7,12 @@
  */
 import { generateKeyPairSync, type KeyObject } from 'node:crypto';
 import { nodeIcao9303Crypto } from '../../drivers/crypto/node-crypto.ts';
-import type { SimulatorAction, SimulatorControl } from '../../drivers/sim-control.ts';
+import {
+  type SimulatorAction,
+  SimulatorActionError,
+  type SimulatorControl,
+} from '../../drivers/sim-control.ts';
+import { birthdayAt } from '../../protocol/cccd/date.ts';
 import { bytesToBigInt, curveByName } from '../../protocol/icao9303/ec.ts';
 import { cccdMrzInformation } from '../../protocol/icao9303/mrz-info.ts';
 import {
@@ -44,7 +49,10 @@ export const CARD_SCENARIOS = [
   'expired-ds',
   /** The SOD signature does not verify. */
   'bad-signature',
-  /** The card leaves the field during the read (the 12th APDU). */
+  /**
+   * The card leaves the field during the read (the 12th APDU), once: the card put back after it
+   * (the retry the officer is told to make) reads. Set the scenario again for another pull.
+   */
   'card-pulled-mid-read',
   /** 150 ms per APDU. */
   'slow-card',
@@ -66,6 +74,11 @@ export const CARD_SCENARIOS = [
   'dg13-missing-fields',
   /** Active Authentication with RSA-2048 (ISO 9796-2, SHA-256) instead of ECDSA. */
   'aa-rsa',
+  /**
+   * The holder's previous card: genuine, but it expired on the 25th birthday (issued at 17, on
+   * 1 March 2016; for the sample citizen, expiry 2024-01-01). Its printed numbers differ: see GET /sim/card.
+   */
+  'expired-card',
 ] as const;
 
 export type CardScenario = (typeof CARD_SCENARIOS)[number];
@@ -93,6 +106,9 @@ export function simulatedCardAccess(): { bytes: Uint8Array; info: PaceInfo } {
   return { bytes, info };
 }
 
+/** The APDU during which card-pulled-mid-read pulls the card (1-based; mid-way through DG1/DG2). */
+const PULL_AT_APDU = 12;
+
 const DATA_SCENARIOS = [
   'tampered-dg',
   'unknown-csca',
@@ -100,6 +116,7 @@ const DATA_SCENARIOS = [
   'bad-signature',
   'dg13-missing-fields',
   'aa-rsa',
+  'expired-card',
 ];
 
 function ecPrivateScalar(key: KeyObject): bigint {
@@ -124,23 +141,65 @@ function yymmdd(iso: string): string {
   return `${iso.slice(2, 4)}${iso.slice(5, 7)}${iso.slice(8, 10)}`;
 }
 
+/** Puts a fresh card into the reader the simulator is bound to (taking out the one there). */
+export type ReinsertCard = (card: SimulatedCardOptions) => Promise<unknown>;
+
 export class CccdCardSimulator implements SimulatorControl {
   readonly name = 'card';
   readonly description =
-    'The simulated CCCD chip card (ICAO 9303 eMRTD: PACE, BAC, secure messaging, Chip and Active Authentication); scenarios set how the next inserted card behaves.';
+    'The simulated CCCD chip card (ICAO 9303 eMRTD: PACE, BAC, secure messaging, Chip and Active Authentication); a scenario applies to the next card put in a reader ("applyNow" or the reinsert action puts one in at once).';
   readonly scenarios: readonly string[] = CARD_SCENARIOS;
-  readonly actions: readonly SimulatorAction[] = [];
+  /** A card is made whole when it is built for insertion: the one in the reader keeps its behaviour. */
+  readonly scenarioTiming = 'next-insertion' as const;
   readonly person: PersonRecord;
   readonly pki: TestPki;
   readonly #options: CccdCardSimulatorOptions;
   #scenario: CardScenario;
   readonly #lds = new Map<string, BuiltLds>();
+  /** card-pulled-mid-read: the next card built is pulled; cleared once a card was pulled. */
+  #pullArmed: boolean;
+  #reinsert: ReinsertCard | undefined;
 
   private constructor(pki: TestPki, options: CccdCardSimulatorOptions) {
     this.pki = pki;
     this.person = options.person ?? SAMPLE_PERSON;
     this.#options = options;
     this.#scenario = options.scenario ?? 'valid';
+    this.#pullArmed = this.#scenario === 'card-pulled-mid-read';
+  }
+
+  /**
+   * Binds the reader the card goes into (the station's in-process reader), which enables
+   * `applyScenarioNow` and the `reinsert` action.
+   */
+  bindReader(reinsert: ReinsertCard): void {
+    this.#reinsert = reinsert;
+  }
+
+  get actions(): readonly SimulatorAction[] {
+    if (this.#reinsert === undefined) return [];
+    return [
+      {
+        name: 'reinsert',
+        description:
+          'Take the card out of the reader and put a fresh card of the current scenario in (the scenario applies at once).',
+        input: { type: 'object', additionalProperties: false, properties: {} },
+        run: () => this.applyScenarioNow(),
+      },
+    ];
+  }
+
+  /**
+   * Takes the card out of the bound reader and puts a fresh one of the current scenario in.
+   * Rejects with SimulatorActionError SIM_CARD_NO_READER when no reader is bound.
+   */
+  async applyScenarioNow(): Promise<unknown> {
+    if (this.#reinsert === undefined)
+      throw new SimulatorActionError(
+        'SIM_CARD_NO_READER',
+        'This card simulator is not bound to a reader: the scenario applies to the next card inserted',
+      );
+    return this.#reinsert(this.card());
   }
 
   /** Mints the test PKI (about 10 ms with ECDSA P-256). */
@@ -153,14 +212,15 @@ export class CccdCardSimulator implements SimulatorControl {
     return this.pki.csca.certificate;
   }
 
-  /** The numbers printed on the card, which open it (whatever the scenario). */
+  /** The numbers printed on the card of the current scenario, which open it. */
   access(): CardAccessInfo {
-    const dateOfBirth = yymmdd(this.person.dateOfBirth);
-    const dateOfExpiry = yymmdd(this.person.dateOfExpiry);
-    const info = cccdMrzInformation(this.person.id12, dateOfBirth, dateOfExpiry);
+    const person = this.#cardHolder();
+    const dateOfBirth = yymmdd(person.dateOfBirth);
+    const dateOfExpiry = yymmdd(person.dateOfExpiry);
+    const info = cccdMrzInformation(person.id12, dateOfBirth, dateOfExpiry);
     if (!info.ok) throw new RangeError(`the person record does not make a CCCD key: ${info.error.detail}`);
     return {
-      id12: this.person.id12,
+      id12: person.id12,
       dateOfBirth,
       dateOfExpiry,
       mrzInformation: info.value,
@@ -176,12 +236,14 @@ export class CccdCardSimulator implements SimulatorControl {
     if (!(CARD_SCENARIOS as readonly string[]).includes(name))
       throw new RangeError(`unknown card scenario '${name}'`);
     this.#scenario = name as CardScenario;
+    this.#pullArmed = name === 'card-pulled-mid-read';
   }
 
   snapshot(): unknown {
     const { id12, dateOfBirth, dateOfExpiry, can } = this.access();
     return {
       scenario: this.#scenario,
+      ...(this.#scenario === 'card-pulled-mid-read' ? { pullPending: this.#pullArmed } : {}),
       person: { id12, dateOfBirth, dateOfExpiry, can },
       csca: this.pki.csca.name,
     };
@@ -192,7 +254,7 @@ export class CccdCardSimulator implements SimulatorControl {
     const data = this.#dataScenario();
     const cached = this.#lds.get(data);
     if (cached) return cached;
-    const { pki, person } = this;
+    const { pki } = this;
     const portrait = this.#options.portrait === undefined ? {} : { portrait: this.#options.portrait };
     const signer =
       data === 'unknown-csca'
@@ -207,12 +269,37 @@ export class CccdCardSimulator implements SimulatorControl {
       ...(data === 'bad-signature' ? { corruptSodSignature: true } : {}),
       ...(data === 'aa-rsa' ? { activeAuthentication: 'rsa-2048' as const } : {}),
     };
+    const holder = this.#cardHolder();
     const built = buildLds(
-      data === 'dg13-missing-fields' ? { ...person, dg13: SAMPLE_PERSON_SPARSE_DG13 } : person,
+      data === 'dg13-missing-fields' ? { ...holder, dg13: SAMPLE_PERSON_SPARSE_DG13 } : holder,
       options,
     );
     this.#lds.set(data, built);
     return built;
+  }
+
+  /**
+   * The person record the current scenario's card carries: for expired-card, the card issued at
+   * 17 on 1 March of that year, expiring on the 25th birthday (DG1 and DG13 fields 11 and 12).
+   */
+  #cardHolder(): PersonRecord {
+    const person = this.person;
+    if (this.#scenario !== 'expired-card') return person;
+    const birthYear = Number(person.dateOfBirth.slice(0, 4));
+    const issued = `01/03/${birthYear + 17}`;
+    const expiry = birthdayAt(person.dateOfBirth, 25);
+    const printed = `${expiry.slice(8, 10)}/${expiry.slice(5, 7)}/${expiry.slice(0, 4)}`;
+    return {
+      ...person,
+      dateOfExpiry: expiry,
+      dg13: person.dg13.map((field) =>
+        field.fieldNo === 11
+          ? { fieldNo: 11, value: issued }
+          : field.fieldNo === 12
+            ? { fieldNo: 12, value: printed }
+            : field,
+      ),
+    };
   }
 
   #dataScenario(): string {
@@ -278,7 +365,15 @@ export class CccdCardSimulator implements SimulatorControl {
       application: (apdu) => chip.handle(apdu),
       onPower: () => chip.reset(),
       ...(scenario === 'slow-card' ? { latencyMs: 150 } : {}),
-      ...(scenario === 'card-pulled-mid-read' ? { removeDuringApdu: 12 } : {}),
+      ...(scenario === 'card-pulled-mid-read' && this.#pullArmed
+        ? {
+            removeDuringApdu: PULL_AT_APDU,
+            // Pulled once: the card put back after it reads (unless the scenario is set again).
+            onApdu: (trace: { readonly index: number; readonly response: Uint8Array | undefined }) => {
+              if (trace.index === PULL_AT_APDU && trace.response === undefined) this.#pullArmed = false;
+            },
+          }
+        : {}),
     };
   }
 }

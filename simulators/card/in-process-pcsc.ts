@@ -9,9 +9,11 @@
  * rejects the pending exchange with CardRemovedError at once. The cards are `SimulatedCard`s, the
  * same behaviour (latency, T=0 procedure bytes, pulled mid-APDU) as behind vpcd.
  *
- * As a SimulatorControl ("pcsc"), testers insert and remove cards and switch scenarios from outside:
- * `normal`, `slow-card` (800 ms per answer), `card-removed-mid-read` (the card is pulled at its second
- * READ BINARY after the scenario is set or the card inserted).
+ * As a SimulatorControl ("pcsc"), testers insert and remove cards from outside. The split with the
+ * card simulator ("card"): this control owns the readers (what is plugged in, which card is in it);
+ * how a card behaves (slow, pulled mid-read, its data and keys) is the card's own scenario
+ * (cccd-card-sim.ts), so the same scenarios work behind vpcd, where this control does not exist.
+ * Its only scenario is `normal`.
  */
 import {
   BusyError,
@@ -50,10 +52,8 @@ export interface InProcessPcscOptions {
   readonly card?: () => SimulatedCardOptions;
 }
 
-const SCENARIOS = ['normal', 'slow-card', 'card-removed-mid-read'] as const;
+const SCENARIOS = ['normal'] as const;
 type Scenario = (typeof SCENARIOS)[number];
-
-const SLOW_CARD_MS = 800;
 
 interface SimReader {
   card: SimulatedCard | undefined;
@@ -72,7 +72,7 @@ const readerInput = {
 export class InProcessPcsc implements SimulatorControl {
   readonly name = 'pcsc';
   readonly description =
-    'Simulated PC/SC readers: insert and remove chip cards, make them slow or pull them mid-read.';
+    "Simulated PC/SC readers: insert and remove chip cards (how a card behaves is the card simulator's scenario).";
   readonly scenarios: readonly string[] = SCENARIOS;
   readonly actions: readonly SimulatorAction[];
   readonly maxApduDataSize: number | undefined;
@@ -133,7 +133,6 @@ export class InProcessPcsc implements SimulatorControl {
     if (!(SCENARIOS as readonly string[]).includes(name))
       throw new RangeError(`unknown scenario ${name}; allowed: ${SCENARIOS.join(', ')}`);
     this.#scenario = name as Scenario;
-    for (const reader of this.#readers.values()) if (reader.card) this.#applyScenario(reader.card);
   }
 
   snapshot(): unknown {
@@ -182,7 +181,6 @@ export class InProcessPcsc implements SimulatorControl {
     if (entry.card) throw new RangeError(`${name} already holds a card`);
     const simulated = card instanceof SimulatedCard ? card : new SimulatedCard(card);
     simulated.inserted();
-    this.#applyScenario(simulated);
     entry.card = simulated;
     entry.inserted = new AbortController();
     simulated.power('on');
@@ -283,14 +281,6 @@ export class InProcessPcsc implements SimulatorControl {
     const first = this.#readers.keys().next();
     if (first.done) throw new SimulatorActionError('SIM_PCSC_NO_READER', 'There is no simulated reader');
     return first.value;
-  }
-
-  #applyScenario(card: SimulatedCard): void {
-    card.latencyMs = this.#scenario === 'slow-card' ? SLOW_CARD_MS : (card.options.latencyMs ?? 0);
-    if (this.#scenario === 'card-removed-mid-read') {
-      let reads = 0;
-      card.pullWhen = (apdu) => (apdu[1] === 0xb0 || apdu[1] === 0xb1 ? ++reads === 2 : false);
-    } else card.pullWhen = undefined;
   }
 
   #broadcast(event: PcscEvent): void {

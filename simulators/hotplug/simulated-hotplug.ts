@@ -10,6 +10,19 @@ import {
   type SimulatorControl,
 } from '../../drivers/sim-control.ts';
 
+/**
+ * A simulated device that sits on the bus: told at once (synchronously) when a tester plugs it in or
+ * pulls it out through the bus, so its own state and the bus's never disagree.
+ */
+export interface SimulatedUsbDevice {
+  readonly vendorId: number;
+  readonly productId: number;
+  /** Power comes back: the device answers again on a new connection. */
+  powerOn(): void;
+  /** Power goes: every open connection to the device is dead from now on. */
+  powerOff(): void;
+}
+
 const deviceInput = {
   type: 'object',
   additionalProperties: false,
@@ -27,6 +40,7 @@ export class SimulatedUsbBus implements HotplugPort, SimulatorControl {
   readonly actions: readonly SimulatorAction[];
   readonly #present: UsbDeviceRef[] = [];
   readonly #observers = new Set<(event: HotplugEvent) => void>();
+  readonly #devices = new Set<SimulatedUsbDevice>();
   #nextAddress = 1;
   #closed = false;
 
@@ -78,10 +92,31 @@ export class SimulatedUsbBus implements HotplugPort, SimulatorControl {
     this.#observers.clear();
   }
 
+  /**
+   * Puts a simulated device on the bus (plugged in before anyone listened: no event), and from now on
+   * powers it on and off when a device with its ids is attached to or detached from the bus.
+   * Returns the function that takes it off the bus's wiring again.
+   */
+  connect(device: SimulatedUsbDevice): () => void {
+    const { vendorId, productId } = device;
+    if (!this.#isPresent(device))
+      this.#present.push({ vendorId, productId, busNumber: 1, deviceAddress: this.#nextAddress++ });
+    this.#devices.add(device);
+    return () => {
+      this.#devices.delete(device);
+    };
+  }
+
   /** Plugs a device in; observers hear it on a later tick, as from libusb's hot-plug thread. */
   attach(device: { vendorId: number; productId: number }): UsbDeviceRef {
-    const ref: UsbDeviceRef = { ...device, busNumber: 1, deviceAddress: this.#nextAddress++ };
+    const ref: UsbDeviceRef = {
+      vendorId: device.vendorId,
+      productId: device.productId,
+      busNumber: 1,
+      deviceAddress: this.#nextAddress++,
+    };
     this.#present.push(ref);
+    for (const simulated of this.#wired(device)) simulated.powerOn();
     this.#emit({ type: 'attach', device: ref });
     return ref;
   }
@@ -92,6 +127,7 @@ export class SimulatedUsbBus implements HotplugPort, SimulatorControl {
       const candidate = this.#present[i];
       if (candidate && candidate.vendorId === device.vendorId && candidate.productId === device.productId) {
         this.#present.splice(i, 1);
+        if (!this.#isPresent(device)) for (const simulated of this.#wired(device)) simulated.powerOff();
         this.#emit({ type: 'detach', device: candidate });
         return candidate;
       }
@@ -100,6 +136,14 @@ export class SimulatedUsbBus implements HotplugPort, SimulatorControl {
       'SIM_USB_NOT_PRESENT',
       'No device with that vendor and product id is plugged in',
     );
+  }
+
+  #isPresent(ids: { vendorId: number; productId: number }): boolean {
+    return this.#present.some((d) => d.vendorId === ids.vendorId && d.productId === ids.productId);
+  }
+
+  #wired(ids: { vendorId: number; productId: number }): SimulatedUsbDevice[] {
+    return [...this.#devices].filter((d) => d.vendorId === ids.vendorId && d.productId === ids.productId);
   }
 
   #emit(event: HotplugEvent): void {

@@ -98,7 +98,10 @@ export interface SimulatedHidScannerOptions {
   readonly personSeed?: number;
   /** How long after CAPTURE the finger lands, ms (default 120). */
   readonly fingerDelayMs?: number;
-  /** The USB bus the scanner is plugged into, so unplug and re-plug are seen as hot-plug events. */
+  /**
+   * The USB bus the scanner is plugged into (it puts itself there, plugged in): unplug and re-plug
+   * are hot-plug events, and a detach or attach of its ids through the bus unplugs or re-plugs it.
+   */
   readonly usb?: SimulatedUsbBus;
 }
 
@@ -116,6 +119,8 @@ class SimulatedHidPort implements HidPort {
   readonly path: string;
   readonly reportSize: number;
   #closed = false;
+  /** Set once the scanner is unplugged: like a hidraw node that vanished, the port never works again. */
+  #gone = false;
   #waiter: (() => void) | undefined;
 
   constructor(
@@ -130,8 +135,7 @@ class SimulatedHidPort implements HidPort {
   async write(report: Uint8Array): Promise<void> {
     await Promise.resolve();
     if (this.#closed) throw new CanceledError('The port is closed', { devicePath: this.path });
-    if (!this.device.plugged)
-      throw new DisconnectedError('The scanner was unplugged', { devicePath: this.path });
+    if (this.#gone) throw new DisconnectedError('The scanner was unplugged', { devicePath: this.path });
     if (report.length !== this.reportSize)
       throw new RangeError(`report of ${report.length} bytes, expected ${this.reportSize}`);
     this.device.receive(report.slice());
@@ -141,8 +145,7 @@ class SimulatedHidPort implements HidPort {
     const deadline = performance.now() + timeoutMs;
     for (;;) {
       if (this.#closed) throw new CanceledError('The port is closed', { devicePath: this.path });
-      if (!this.device.plugged)
-        throw new DisconnectedError('The scanner was unplugged', { devicePath: this.path });
+      if (this.#gone) throw new DisconnectedError('The scanner was unplugged', { devicePath: this.path });
       const now = performance.now();
       const head = this.device.peekOutbound();
       if (head && head.at <= now) {
@@ -167,6 +170,12 @@ class SimulatedHidPort implements HidPort {
         };
       });
     }
+  }
+
+  /** The scanner lost power: this port is dead for good; a re-plugged scanner needs a new open(). */
+  cutOff(): void {
+    this.#gone = true;
+    this.poke();
   }
 
   /** Wakes a pending read (new report queued, unplug, close). */
@@ -210,6 +219,12 @@ export class SimulatedHidScanner implements HidBus, SimulatorControl {
     this.path = `sim:fpscan:${this.model.info.serial}`;
     this.#interval = 1000 / (options.reportsPerSecond ?? 8000);
     this.#personSeed = options.personSeed ?? 1;
+    options.usb?.connect({
+      vendorId: this.model.vendorId,
+      productId: this.model.productId,
+      powerOn: () => this.#powerOn(),
+      powerOff: () => this.#powerOff(),
+    });
     this.actions = [
       {
         name: 'unplug',
@@ -299,19 +314,37 @@ export class SimulatedHidScanner implements HidBus, SimulatorControl {
     return this.#port;
   }
 
+  /**
+   * Pulls the scanner out: the open port dies for good (reads and writes reject with
+   * DisconnectedError, also after a re-plug, as a vanished hidraw node does), and the USB bus, when
+   * there is one, tells its listeners.
+   */
   unplug(): void {
+    if (!this.plugged) return;
+    const usb = this.#options.usb;
+    // The bus powers the scanner off through #powerOff, so both agree whoever pulls the cable.
+    if (usb) usb.detach({ vendorId: this.model.vendorId, productId: this.model.productId });
+    else this.#powerOff();
+  }
+
+  /** Plugs the scanner back in: it answers a new open(), with fresh channels. */
+  plug(): void {
+    if (this.plugged) return;
+    const usb = this.#options.usb;
+    if (usb) usb.attach({ vendorId: this.model.vendorId, productId: this.model.productId });
+    else this.#powerOn();
+  }
+
+  #powerOff(): void {
     if (!this.plugged) return;
     this.plugged = false;
     this.#reset();
-    this.#port?.poke();
+    this.#port?.cutOff();
     this.#port = undefined;
-    this.#options.usb?.detach({ vendorId: this.model.vendorId, productId: this.model.productId });
   }
 
-  plug(): void {
-    if (this.plugged) return;
+  #powerOn(): void {
     this.plugged = true;
-    this.#options.usb?.attach({ vendorId: this.model.vendorId, productId: this.model.productId });
   }
 
   // --- the wire ---------------------------------------------------------------------------------

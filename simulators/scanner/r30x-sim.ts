@@ -17,7 +17,7 @@
  * (imaging failure, line noise, a corrupted data packet, a stalled transfer, a slow sensor, a wrong
  * password, the module unplugged half way through an image).
  */
-import { DriverError } from '../../drivers/errors.ts';
+import { type DisconnectedError, DriverError } from '../../drivers/errors.ts';
 import type { SerialLink, SerialOpener } from '../../drivers/fingerprint/serial-port.ts';
 import {
   type SimulatorAction,
@@ -182,6 +182,10 @@ class HostEnd implements SerialLink {
     return this.line.read(timeoutMs);
   }
 
+  onDisconnect(listener: (error: DisconnectedError) => void): () => void {
+    return this.line.onDisconnect(listener);
+  }
+
   async close(): Promise<void> {
     await this.line.close();
     this.onClose();
@@ -312,11 +316,16 @@ export class SimulatedR30xModule implements SimulatorControl, SerialOpener {
     return this.#scenario;
   }
 
-  /** @throws {RangeError} for a name not in R30X_SCENARIOS. */
+  /**
+   * `wrong-password` puts a module holding another password on the line, at once: the password the
+   * host verified no longer counts, VfyPwd answers 0x13 and every other instruction 0x21.
+   * @throws {RangeError} for a name not in R30X_SCENARIOS.
+   */
   setScenario(name: string): void {
     if (!(R30X_SCENARIOS as readonly string[]).includes(name))
       throw new RangeError(`unknown scenario ${name}`);
     this.#scenario = name as R30xScenario;
+    if (this.#scenario === 'wrong-password') this.#verified = false;
   }
 
   snapshot(): unknown {
@@ -525,8 +534,10 @@ export class SimulatedR30xModule implements SimulatorControl, SerialOpener {
   // --- instructions -----------------------------------------------------------------------------
 
   async #execute(x: Exchange, { instruction, params }: Command): Promise<void> {
-    // With a non-default password every instruction but VfyPwd needs the password first.
-    if (instruction !== Instruction.VfyPwd && this.#password !== 0 && !this.#verified)
+    // With a non-default password every instruction but VfyPwd needs the password first; in
+    // `wrong-password` the module holds a password the host does not know.
+    const passwordSet = this.#password !== 0 || this.#scenario === 'wrong-password';
+    if (instruction !== Instruction.VfyPwd && passwordSet && !this.#verified)
       return this.#reply(x, ConfirmationCode.PASSWORD_REQUIRED);
     switch (instruction) {
       case Instruction.VfyPwd: {

@@ -5,7 +5,8 @@
  *
  * It keeps the SerialLink contract: reads resolve on a later tick, one read at a time, a pending
  * read rejects with CanceledError on close, and once either end closes the other end's reads and
- * writes reject with DisconnectedError (a USB-serial adapter pulled out). It does not pace bytes:
+ * writes reject with DisconnectedError and its disconnect listeners hear it (a USB-serial adapter
+ * pulled out). It does not pace bytes:
  * a simulator that wants the line's baud rate paces its own writes.
  */
 import { CanceledError, DisconnectedError } from '../../drivers/errors.ts';
@@ -52,6 +53,10 @@ class MemoryLine implements SerialLink {
     const copy = bytes.slice();
     await new Promise<void>((resolve) => setImmediate(resolve));
     peer.deliver(copy);
+  }
+
+  onDisconnect(listener: (error: DisconnectedError) => void): () => void {
+    return this.#queue.onDisconnect(listener);
   }
 
   async read(timeoutMs: number): Promise<Uint8Array | undefined> {

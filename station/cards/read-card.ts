@@ -15,8 +15,15 @@ import { type Dg13, decodeDg13 } from '../../protocol/cccd/dg13.ts';
 import { type CardExpiry, deriveCardExpiry, expiryYymmdd } from '../../protocol/cccd/expiry.ts';
 import { type PersonalIdCheck, validatePersonalId } from '../../protocol/cccd/personal-id.ts';
 import { type CccdQr, parseCccdQr } from '../../protocol/cccd/qr.ts';
+import type { OfficerMessage } from '../../protocol/cccd/text.ts';
+import { chipValidity, type DocumentValidity } from '../../protocol/cccd/validity.ts';
 import { CHIP_VERDICT_MESSAGES, type ChipVerdict } from '../../protocol/icao9303/chip-verdict.ts';
-import { cccdMrzInformation, type MrzResult, mrzInformation } from '../../protocol/icao9303/mrz-info.ts';
+import {
+  cccdDocumentNumber,
+  cccdMrzInformation,
+  type MrzResult,
+  mrzInformation,
+} from '../../protocol/icao9303/mrz-info.ts';
 import { paMessage, type TrustStore } from '../../protocol/icao9303/pa.ts';
 import {
   type AccessAttempt,
@@ -26,6 +33,7 @@ import {
 } from '../../protocol/icao9303/read-document.ts';
 import type { ApduTrace } from '../../protocol/icao9303/reader.ts';
 import { parseAtr } from '../../protocol/iso7816/atr.ts';
+import { localToday } from '../clock.ts';
 
 /** The numbers that open the chip: a CCCD's 12-digit ID, or an MRZ document number; dates YYMMDD. */
 export type CardKey =
@@ -77,6 +85,8 @@ export function accessKey(key: CardKey): MrzResult<string> {
 
 export interface ReadCardOptions {
   readonly mrzInformation: string;
+  /** The numbers as typed, to name each one that differs from the chip's DG1. */
+  readonly key?: CardKey;
   /** The card access number for PACE-CAN; absent: PACE-CAN is not tried. */
   readonly can?: string;
   /** Which methods to try, in order (default PACE-CAN, PACE-MRZ, BAC). */
@@ -84,7 +94,7 @@ export interface ReadCardOptions {
   /** Skip Chip and Active Authentication (benchmarks of the bare read). */
   readonly skipChipAuthentication?: boolean;
   readonly trustStore?: TrustStore;
-  /** Wall clock, ms since the epoch (certificate validity). */
+  /** Wall clock, ms since the epoch (certificate validity; its local day is "today" for the expiry). */
   readonly now: () => number;
   /** Force short APDUs even when reader and card take extended ones (for comparisons). */
   readonly shortApdusOnly?: boolean;
@@ -103,6 +113,21 @@ export interface CardCheck {
    * should look at the card again. Undefined without a readable DG1.
    */
   readonly accessKeyMatchesChip: boolean | undefined;
+  /**
+   * Each typed number that differs from the chip's DG1 (typed vs chip), with what to tell the
+   * officer. Empty when they agree; undefined without a readable DG1 or without `options.key`.
+   */
+  readonly accessKeyMismatches: readonly KeyMismatch[] | undefined;
+  /** The chip and its data are authentic: Passive Authentication valid and no clone suspected. */
+  readonly genuine: boolean;
+  /** The document is in date on the station's calendar day (null: the expiry is unknown). */
+  readonly valid: boolean | null;
+  /** Genuine and valid: the card can be accepted. */
+  readonly usable: boolean;
+  /** The expiry verdict (protocol/cccd/validity.ts), with the officer's message. */
+  readonly validity: DocumentValidity;
+  /** One line summing up the verdict for people, Vietnamese and English. */
+  readonly summary: OfficerMessage;
   readonly extendedLength: boolean;
   readonly holder:
     | {
@@ -196,11 +221,42 @@ export async function readCard(
       dateOfExpiry: mrz.dateOfExpiry,
     });
   const chipKey = chipKeyResult?.ok ? chipKeyResult.value : undefined;
+  const genuine = pa.verdict.kind === 'valid' && report.chip.kind !== 'clone-suspected';
+  const validity = chipValidity(
+    {
+      mrz: mrz?.dateOfExpiry,
+      dg13: dg13?.ok ? dg13.value.dateOfExpiry : undefined,
+    },
+    localToday(options.now()),
+  );
+  const mismatches =
+    mrz === undefined || options.key === undefined
+      ? undefined
+      : keyMismatches(options.key, {
+          documentNumber: mrz.documentNumber,
+          id12: mrz.cccd?.id12,
+          dateOfBirth: mrz.dateOfBirth,
+          dateOfExpiry: mrz.dateOfExpiry,
+        });
+  const usable = genuine && validity.valid === true;
   const check: CardCheck = {
     reader: session.reader,
     accessMethod: report.accessMethod,
     accessAttempts: report.accessAttempts,
     accessKeyMatchesChip: chipKey === undefined ? undefined : chipKey === options.mrzInformation,
+    accessKeyMismatches: mismatches,
+    genuine,
+    valid: validity.valid,
+    usable,
+    validity,
+    summary: summarize({
+      genuine,
+      usable,
+      passiveAuthentication: kind,
+      chip: report.chip.kind,
+      validity,
+      mismatches: mismatches ?? [],
+    }),
     extendedLength,
     holder: mrz && {
       documentCode: mrz.documentCode,
@@ -251,6 +307,119 @@ export async function readCard(
     timings: report.timings,
   };
   return { check, report };
+}
+
+/** A number typed by the officer that is not the chip's (DG1). */
+export interface KeyMismatch {
+  readonly field: 'id12' | 'documentNumber' | 'dateOfBirth' | 'dateOfExpiry';
+  /** As typed (an ID's 12 digits, dates YYMMDD). */
+  readonly typed: string;
+  /** As the chip's DG1 holds it. */
+  readonly chip: string;
+  readonly message: OfficerMessage;
+}
+
+const FIELD_NAMES: Readonly<Record<KeyMismatch['field'], { vi: string; en: string }>> = {
+  id12: { vi: 'số định danh', en: 'ID number' },
+  documentNumber: { vi: 'số giấy tờ', en: 'document number' },
+  dateOfBirth: { vi: 'ngày sinh', en: 'date of birth' },
+  dateOfExpiry: { vi: 'ngày hết hạn', en: 'date of expiry' },
+};
+
+/** MRZ text without its fillers. */
+const unfilled = (text: string) => text.replace(/</g, '');
+
+/**
+ * Each typed number that is not the chip's: the 12-digit ID against DG1's (or, when DG1 carries no
+ * 12-digit ID, its document number against DG1's), the birth and expiry dates (YYMMDD) against
+ * DG1's. Never throws.
+ */
+export function keyMismatches(
+  typed: CardKey,
+  chip: {
+    readonly documentNumber: string;
+    readonly id12: string | undefined;
+    readonly dateOfBirth: string;
+    readonly dateOfExpiry: string;
+  },
+): KeyMismatch[] {
+  const pairs: [KeyMismatch['field'], string, string][] = [];
+  if ('id12' in typed) {
+    if (chip.id12 !== undefined) pairs.push(['id12', typed.id12, chip.id12]);
+    else {
+      const number = cccdDocumentNumber(typed.id12);
+      pairs.push(['documentNumber', number.ok ? number.value : typed.id12, unfilled(chip.documentNumber)]);
+    }
+  } else pairs.push(['documentNumber', unfilled(typed.documentNumber), unfilled(chip.documentNumber)]);
+  pairs.push(['dateOfBirth', typed.dateOfBirth, chip.dateOfBirth]);
+  pairs.push(['dateOfExpiry', typed.dateOfExpiry, chip.dateOfExpiry]);
+  return pairs
+    .filter(([, a, b]) => a !== b)
+    .map(([field, typedValue, chipValue]) => ({
+      field,
+      typed: typedValue,
+      chip: chipValue,
+      message: {
+        vi: `${capitalize(FIELD_NAMES[field].vi)} đã nhập (${typedValue}) khác với chip (${chipValue}): đối chiếu lại với thẻ.`,
+        en: `The ${FIELD_NAMES[field].en} typed (${typedValue}) differs from the chip's (${chipValue}): check it against the card.`,
+      },
+    }));
+}
+
+const capitalize = (text: string) => text.charAt(0).toUpperCase() + text.slice(1);
+
+/** dd/mm/yyyy for the Vietnamese summary. */
+const viDate = (iso: string) => `${iso.slice(8, 10)}/${iso.slice(5, 7)}/${iso.slice(0, 4)}`;
+
+/**
+ * One line for people: usable or not, genuine or not (with the PA and chip verdicts when not),
+ * the expiry, and each typed number that differs from the chip.
+ */
+export function summarize(verdict: {
+  readonly genuine: boolean;
+  readonly usable: boolean;
+  readonly passiveAuthentication: string;
+  readonly chip: string;
+  readonly validity: DocumentValidity;
+  readonly mismatches: readonly KeyMismatch[];
+}): OfficerMessage {
+  const { validity } = verdict;
+  const en: string[] = [
+    verdict.genuine
+      ? 'the chip and its data are genuine'
+      : `NOT confirmed genuine (data: ${verdict.passiveAuthentication}, chip: ${verdict.chip})`,
+  ];
+  const vi: string[] = [
+    verdict.genuine
+      ? 'chip và dữ liệu là thật'
+      : `KHÔNG xác nhận được là thẻ thật (dữ liệu: ${verdict.passiveAuthentication}, chip: ${verdict.chip})`,
+  ];
+  switch (validity.kind) {
+    case 'in-date':
+      en.push(`valid until ${validity.dateOfExpiry}`);
+      vi.push(`còn hạn đến ${viDate(validity.dateOfExpiry ?? '')}`);
+      break;
+    case 'no-expiry':
+      en.push('valid, no expiry');
+      vi.push('còn giá trị, không thời hạn');
+      break;
+    case 'expired':
+      en.push(`EXPIRED after ${validity.dateOfExpiry}`);
+      vi.push(`ĐÃ HẾT HẠN sau ngày ${viDate(validity.dateOfExpiry ?? '')}`);
+      break;
+    case 'unknown':
+      en.push('expiry unknown: check the date printed on the card');
+      vi.push('không rõ ngày hết hạn: xem ngày in trên thẻ');
+      break;
+  }
+  for (const m of verdict.mismatches) {
+    en.push(`typed ${FIELD_NAMES[m.field].en} ${m.typed} differs from the chip's ${m.chip}`);
+    vi.push(`${FIELD_NAMES[m.field].vi} đã nhập ${m.typed} khác chip ${m.chip}`);
+  }
+  return {
+    vi: `${verdict.usable ? 'DÙNG ĐƯỢC' : 'KHÔNG DÙNG ĐƯỢC'}: ${vi.join('; ')}`,
+    en: `${verdict.usable ? 'USABLE' : 'NOT USABLE'}: ${en.join('; ')}`,
+  };
 }
 
 export type QrKeyResult =

@@ -34,6 +34,12 @@ export async function composeCardReader(config: StationConfig): Promise<CardPart
       const card = await CccdCardSimulator.create();
       const pcsc = new InProcessPcsc({ readers: [SIMULATED_READER], card: () => card.card() });
       pcsc.insert(card.card());
+      // A card scenario applies to the next card put in; "apply now" puts one in at once.
+      card.bindReader(async (fresh) => {
+        pcsc.remove(SIMULATED_READER);
+        pcsc.insert(fresh, SIMULATED_READER);
+        return { reader: SIMULATED_READER, reinserted: true };
+      });
       const reader = new CardReaderDevice({
         id: CARD_READER_ID,
         mode: 'simulated',

@@ -8,7 +8,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { Ajv } from 'ajv';
 import { ConfigError, type ConfigProblem } from '../errors.ts';
-import { describeSchemaError } from '../schema-problems.ts';
+import { describeSchemaErrors } from '../schema-problems.ts';
 import { configSchema, type StationConfig } from './schema.ts';
 
 export const CONFIG_ENV_VAR = 'STATION_CONFIG';
@@ -105,9 +105,7 @@ export function parseConfig(document: unknown, options: { file?: string; baseDir
     ]);
   }
   if (!validate(copy)) {
-    const problems = (validate.errors ?? [])
-      .map((error) => describeSchemaError(error))
-      .filter((p): p is ConfigProblem => p !== undefined);
+    const problems = describeSchemaErrors(validate.errors ?? []);
     throw new ConfigError('CONFIG_INVALID', options.file, problems);
   }
   const config = copy as unknown as StationConfig;

@@ -10,8 +10,19 @@
  * readable data group; Passive Authentication against the configured trust store; Chip and Active
  * Authentication. It answers the check: holder (DG1, DG13), how the chip was opened, the PA and
  * chip verdicts with the officer's messages in Vietnamese and English, the personal-ID check, data
- * groups, timings and APDU count; with `photo: true` also the portrait as base64. `genuine` is true
- * only when PA is valid and the chip is not suspected a clone. Failures answer
+ * groups, timings and APDU count; with `photo: true` also the portrait as base64.
+ *
+ * The verdict (station/cards/read-card.ts CardCheck):
+ *   genuine               the chip and its data are authentic: PA valid and no clone suspected
+ *   valid                 the document is in date on the station's calendar day (null: unknown)
+ *   usable                genuine and valid
+ *   validity              { kind: in-date | no-expiry | expired | unknown, valid, dateOfExpiry,
+ *                           today, from: dg1 | dg13, message: { vi, en } }
+ *   accessKeyMismatches   [{ field: id12 | documentNumber | dateOfBirth | dateOfExpiry, typed, chip,
+ *                           message }] when PACE-CAN opened a chip whose DG1 differs from the numbers
+ *                           given; [] when they agree; null without a readable DG1
+ *   summary               { vi, en }: one line for people
+ * Failures answer
  * `{ error: { code, message, officer? } }` by stable code.
  */
 import type { FastifyPluginAsync } from 'fastify';
@@ -165,14 +176,14 @@ export const cardRoutes: FastifyPluginAsync<CardRoutesOptions> = async (app, opt
         session = await reader.connect(placed.name);
         const { check, report } = await readCard(session, {
           mrzInformation: mrz.value,
+          key,
           ...(can === undefined ? {} : { can }),
           ...(trustStore === undefined ? {} : { trustStore }),
           now: () => clock.now(),
         });
         return {
-          genuine:
-            check.passiveAuthentication.verdict === 'valid' && check.chip.verdict !== 'clone-suspected',
           ...check,
+          accessKeyMismatches: check.accessKeyMismatches ?? null,
           ...(fromQr?.ok
             ? {
                 qr: {

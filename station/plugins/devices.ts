@@ -53,7 +53,11 @@ function hex(bytes: Uint8Array): string {
   return Buffer.from(bytes).toString('hex');
 }
 
-function imageMetadata(image: CapturedImage) {
+/**
+ * What a capture says about its image, besides the pixels: the API's capture answer and header, and
+ * the CLI's `scanner capture` output in both modes, so they always carry the same fields.
+ */
+export function imageMetadata(image: CapturedImage) {
   return {
     mode: image.mode,
     width: image.width,

@@ -3,8 +3,12 @@
  *
  *   GET  /sim/                         the simulators, their scenarios and actions
  *   GET  /sim/:name                    one simulator, with a snapshot of its state
- *   PUT  /sim/:name/scenario           { "scenario": "dry-finger" } switches the scenario
- *   POST /sim/:name/actions/:action    runs an action; the body is validated by the action's schema
+ *   PUT  /sim/:name/scenario           { "scenario": "dry-finger", "applyNow"?: true } switches the
+ *                                      scenario; answers { name, scenario, appliesFrom: 'now' |
+ *                                      'next-insertion' }. A card scenario applies to the next card put
+ *                                      in; "applyNow": true puts a fresh card of it in at once.
+ *   POST /sim/:name/actions/:action    runs an action; the body is validated by the action's schema;
+ *                                      an action that needs no input takes no body at all
  *
  * The station refuses to build with these routes in production (app.ts), so /sim/ answers 404 there.
  */
@@ -21,6 +25,7 @@ function describeControl(control: SimulatorControl) {
     description: control.description,
     scenario: control.scenario(),
     scenarios: [...control.scenarios],
+    scenarioTiming: control.scenarioTiming ?? 'now',
     actions: control.actions.map((a) => ({ name: a.name, description: a.description, input: a.input })),
   };
 }
@@ -41,22 +46,41 @@ export function simulatorRoutes(controls: readonly SimulatorControl[]): FastifyP
               type: 'object',
               additionalProperties: false,
               required: ['scenario'],
-              properties: { scenario: { type: 'string', enum: [...control.scenarios] } },
+              properties: {
+                scenario: { type: 'string', enum: [...control.scenarios] },
+                applyNow: { type: 'boolean' },
+              },
             },
           },
         },
-        async (request) => {
-          const { scenario } = request.body as { scenario: string };
+        async (request, reply) => {
+          const { scenario, applyNow } = request.body as { scenario: string; applyNow?: boolean };
           control.setScenario(scenario);
           request.log.info({ simulator: control.name, scenario }, 'simulator scenario switched');
-          return { name: control.name, scenario: control.scenario() };
+          const timing = control.scenarioTiming ?? 'now';
+          if (applyNow !== true || timing === 'now' || control.applyScenarioNow === undefined)
+            return { name: control.name, scenario: control.scenario(), appliesFrom: timing };
+          try {
+            const applied = await control.applyScenarioNow();
+            return { name: control.name, scenario: control.scenario(), appliesFrom: 'now', applied };
+          } catch (error) {
+            if (error instanceof SimulatorActionError)
+              return reply.code(409).send({ error: { code: error.code, message: error.message } });
+            throw error;
+          }
         },
       );
 
       for (const action of control.actions) {
         app.post(
           `/${control.name}/actions/${action.name}`,
-          { schema: { body: action.input } },
+          {
+            schema: { body: action.input },
+            // No body (and no content-type) is an empty input: `curl -XPOST .../actions/remove`.
+            preValidation: async (request) => {
+              if (request.body === undefined || request.body === null) request.body = {};
+            },
+          },
           async (request, reply) => {
             try {
               const result = await action.run(request.body ?? {});

@@ -69,8 +69,11 @@ async function cardRead(extra: readonly string[] = [], access = sim.access()) {
     io,
   );
   // pcscd sees a new card at its next poll, so the command may say it waits for one first.
-  const err = io.err.replace(/^waiting up to \d+ ms for a card in Virtual PCD 00 01…\n/, '');
-  return { code, io, err, result: code === 0 ? JSON.parse(io.out) : undefined };
+  const waited = io.err.replace(/^waiting up to \d+ ms for a card in Virtual PCD 00 01…\n/, '');
+  // A read card ends with its one-line verdict.
+  const verdict = /^verdict: (.*)\n$/m.exec(waited)?.[1];
+  const err = waited.replace(/^verdict: .*\n$/m, '');
+  return { code, io, err, verdict, result: code === 0 ? JSON.parse(io.out) : undefined };
 }
 
 async function readerEmpty(timeoutMs = 5000): Promise<void> {
@@ -111,12 +114,17 @@ afterAll(async () => {
 describe('station card through pcscd and vpcd', () => {
   it('reads a valid CCCD with PACE-CAN: PA valid, CA and AA passed, holder and DG13, portrait, APDU count', async () => {
     const link = await insert('valid');
-    const { code, err, result } = await cardRead(['--trust', trustDir, '--out-photo', 'face.jpg']);
+    const { code, err, verdict, result } = await cardRead(['--trust', trustDir, '--out-photo', 'face.jpg']);
     expect(err).toBe('');
+    expect(verdict).toBe('USABLE: the chip and its data are genuine; valid until 2039-01-01');
     expect(code).toBe(0);
     expect(result).toMatchObject({
       reader: READER,
       genuine: true,
+      valid: true,
+      usable: true,
+      validity: { kind: 'in-date', dateOfExpiry: '2039-01-01', from: 'dg1' },
+      accessKeyMismatches: [],
       accessMethod: 'PACE-CAN',
       accessAttempts: [{ method: 'PACE-CAN', outcome: 'opened' }],
       accessKeyMatchesChip: true,
@@ -344,7 +352,7 @@ describe('station card through pcscd and vpcd', () => {
     expect(io.out).toBe('');
   });
 
-  it('a card pulled mid-read is CARD_REMOVED; a fresh card in the same reader then reads fine', async () => {
+  it('a card pulled mid-read is CARD_REMOVED; put back (same scenario: it pulls once) it reads', async () => {
     const pulled = await insert('card-pulled-mid-read');
     const { code, err } = await cardRead(['--trust', trustDir]);
     expect(err).toMatch(
@@ -354,7 +362,11 @@ describe('station card through pcscd and vpcd', () => {
     expect(pulled.state()).toBe('removed');
     await readerEmpty();
 
-    await insert('valid');
+    // The officer puts the same card back: the scenario stays, the pull does not happen again.
+    const back = new VpcdLink({ ...sim.card(), port: VPCD_PORT });
+    links.push(back);
+    await back.insert();
+    expect(sim.scenario()).toBe('card-pulled-mid-read');
     const again = await cardRead(['--trust', trustDir]);
     expect(again.code).toBe(0);
     expect(again.result.passiveAuthentication.verdict).toBe('valid');

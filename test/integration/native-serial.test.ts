@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { CanceledError } from '../../drivers/errors.ts';
+import { CanceledError, DisconnectedError } from '../../drivers/errors.ts';
 import { NativeSerialOpener } from '../../drivers/fingerprint/native-serial.ts';
 import type { SerialLink } from '../../drivers/fingerprint/serial-port.ts';
 import { type PtyPair, startPtyPair } from '../support/socat.ts';
@@ -48,6 +48,38 @@ describe('serialport adapter over a socat pty pair', () => {
     const pending = expect(link.read(5000)).rejects.toBeInstanceOf(CanceledError);
     await link.close();
     await pending;
+  });
+
+  it('tells its disconnect listener once when the line goes away by itself (socat stopped), on both ends', async () => {
+    pair = await startPtyPair();
+    const opener = new NativeSerialOpener();
+    const a = await opener.open(pair.a, 57600);
+    const b = await opener.open(pair.b, 57600);
+    links.push(a, b);
+    const heard = { a: [] as DisconnectedError[], b: [] as DisconnectedError[] };
+    a.onDisconnect((error) => heard.a.push(error));
+    b.onDisconnect((error) => heard.b.push(error));
+    await pair.stop();
+    pair = undefined;
+    for (let i = 0; i < 100 && (heard.a.length === 0 || heard.b.length === 0); i++)
+      await new Promise((r) => setTimeout(r, 10));
+    await new Promise((r) => setTimeout(r, 300));
+    expect(heard.a).toHaveLength(1);
+    expect(heard.b).toHaveLength(1);
+    expect(heard.a[0]).toBeInstanceOf(DisconnectedError);
+    await expect(a.read(100)).rejects.toBeInstanceOf(DisconnectedError);
+  });
+
+  it('does not call the disconnect listener for its own close', async () => {
+    pair = await startPtyPair();
+    const link = await new NativeSerialOpener().open(pair.a, 57600);
+    let heard = 0;
+    link.onDisconnect(() => heard++);
+    await link.close();
+    await pair.stop();
+    pair = undefined;
+    await new Promise((r) => setTimeout(r, 400));
+    expect(heard).toBe(0);
   });
 
   it('refuses a missing line with DEVICE_NOT_FOUND', async () => {

@@ -36,7 +36,7 @@ async function rig(options: SimulatedR30xOptions) {
   });
   cleanups.push(() => scanner.close());
   await scanner.open();
-  return { scanner, module };
+  return { scanner, module, pair };
 }
 
 describe('R30x driver over a socat pty through serialport', () => {
@@ -51,6 +51,19 @@ describe('R30x driver over a socat pty through serialport', () => {
     expect(elapsed).toBeGreaterThanOrEqual(serialTimeMs(imageTransferBytes(128), 57600));
     // Real ink: a good part of the image is dark ridges.
     expect(image.pixels.filter((v) => v < 128).length).toBeGreaterThan(256 * 288 * 0.1);
+  }, 30_000);
+
+  it('a line that goes away while idle (socat stopped, as an adapter pulled out) shows disconnected within a second, with no capture', async () => {
+    const { scanner, pair } = await rig({ bitsPerSecond: 2_000_000 });
+    expect(scanner.state().status).toBe('ready');
+    await pair.stop();
+    const started = performance.now();
+    while (scanner.state().status !== 'disconnected' && performance.now() - started < 1000)
+      await new Promise((r) => setTimeout(r, 10));
+    expect(scanner.state().status).toBe('disconnected');
+    // The line is still missing when the driver looks again: it stays disconnected, not in error.
+    await new Promise((r) => setTimeout(r, 700));
+    expect(scanner.state().status).toBe('disconnected');
   }, 30_000);
 
   it.each([

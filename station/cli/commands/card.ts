@@ -3,9 +3,11 @@
  * card check from the command line, and a simulated CCCD in vsmartcard's vpcd reader so the real
  * pcscd path (and any PC/SC tool, opensc-tool included) can be tried without a card.
  *
- * `card read` prints JSON on stdout and exits 0 whenever the chip was read, whatever Passive
- * Authentication says (`genuine` and `passiveAuthentication.verdict` carry that); 1 when the read
- * failed (the typed error's code and what to do go to stderr); 2 for a wrong command line.
+ * `card read` prints JSON on stdout and one line summing up the verdict on stderr. It exits 0
+ * whenever the chip was read, whatever the verdict (`genuine`, `valid`, `usable` carry it), unless
+ * `--strict` asks for 1 when the card is not usable (not genuine or not valid), or a portrait that
+ * failed its check was refused; 1 when the read failed (the typed error's code and what to do go
+ * to stderr); 2 for a wrong command line.
  */
 import { readFileSync, statSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
@@ -306,18 +308,33 @@ const READ_HELP = `Usage: station card read --reader NAME (--id ID12 --dob YYMMD
                       an unverified habit; PACE with the MRZ and BAC follow if the chip refuses it)
   --trust DIR         CSCA trust-store folder for Passive Authentication (*.pem, *.der, *.crl, *.ml);
                       without it PA is 'not-checked': hashes and signature are checked, the issuer not
-  --out-photo FILE    write the portrait there (the extension follows the image: .jpg or .jp2)
+  --out-photo FILE    write the portrait there (the extension follows the image: .jpg or .jp2); a
+                      portrait whose data group (DG2) failed its hash check is refused (exit 1)
+  --allow-unverified-photo
+                      write such a portrait anyway (stderr and "portrait.verified": false say so)
+  --strict            exit 1 unless the card is usable: genuine (PA valid, no clone suspected) and
+                      valid (in date on the station's calendar day, or without expiry)
   --short-apdus       short APDUs only, even when reader and card take extended ones
   --timeout-ms N      how long to wait for a card, ms (default ${DEFAULT_CARD_WAIT_MS})
 
 Waits for a card in the reader, opens it (PACE-CAN, then PACE-MRZ, then BAC), reads every data group it
 may, checks the data (Passive Authentication) and the chip (Chip and Active Authentication) and prints
 JSON: the holder (DG1 and the CCCD's DG13 fields), the personal-ID check, the access method and every
-attempt, "genuine" (PA valid and no clone suspected), the PA and chip verdicts with their reasons and
-the officer's messages (Vietnamese and English), data groups read and not read, extended length used,
-timings (ms) and the APDU count.
-Exit 0 when the card was read, whatever the verdict; 1 when the read failed (the error code and what
-to do on stderr, e.g. CARD_ACCESS_DENIED: check the numbers on the card); 2 for a wrong command line.`;
+attempt, the verdict, the PA and chip verdicts with their reasons and the officer's messages
+(Vietnamese and English), data groups read and not read, extended length used, timings (ms) and the
+APDU count. The verdict:
+  genuine              the chip and its data are authentic (PA valid and no clone suspected)
+  valid                the card is in date on the station's calendar day (null: expiry unknown)
+  usable               genuine and valid
+  validity             { kind: in-date | no-expiry | expired | unknown, valid, dateOfExpiry, today,
+                       from: dg1 | dg13, message: { vi, en } }
+  accessKeyMismatches  each number given that differs from the chip's (DG1), typed vs chip: PACE with
+                       the CAN opens the chip even when the date of birth or expiry was mistyped
+  summary              { vi, en }: the line also printed on stderr, e.g.
+                       "verdict: NOT USABLE: the chip and its data are genuine; EXPIRED after 2024-01-01"
+Exit 0 when the card was read, whatever the verdict (1 with --strict when it is not usable, or when a
+portrait was refused); 1 when the read failed (the error code and what to do on stderr, e.g.
+CARD_ACCESS_DENIED: check the numbers on the card); 2 for a wrong command line.`;
 
 function readCommand(deps: CardCommandDeps): Command {
   return {
@@ -340,6 +357,8 @@ function readCommand(deps: CardCommandDeps): Command {
           'out-photo': { type: 'string' },
           'short-apdus': { type: 'boolean', default: false },
           'timeout-ms': { type: 'string' },
+          'allow-unverified-photo': { type: 'boolean', default: false },
+          strict: { type: 'boolean', default: false },
         },
         { min: 0, max: 0 },
       );
@@ -379,6 +398,7 @@ function readCommand(deps: CardCommandDeps): Command {
         return await readWithReader(deps, io, {
           prefix,
           waitMs,
+          key: access.key,
           mrzInformation: access.mrzInformation,
           can,
           keyFrom: qr?.ok ? 'qr' : access.from,
@@ -387,6 +407,8 @@ function readCommand(deps: CardCommandDeps): Command {
             : undefined,
           trust,
           photo,
+          allowUnverifiedPhoto: values['allow-unverified-photo'],
+          strict: values.strict,
           shortApdusOnly: values['short-apdus'],
         });
       } catch (error) {
@@ -409,12 +431,15 @@ async function readWithReader(
   options: {
     readonly prefix: string;
     readonly waitMs: number;
+    readonly key: CardKey;
     readonly mrzInformation: string;
     readonly can: string | undefined;
     readonly keyFrom: 'id12' | 'mrz-info' | 'qr';
     readonly qr: unknown;
     readonly trust: LoadedTrust | undefined;
     readonly photo: string | undefined;
+    readonly allowUnverifiedPhoto: boolean;
+    readonly strict: boolean;
     readonly shortApdusOnly: boolean;
   },
 ): Promise<number> {
@@ -456,6 +481,7 @@ async function readWithReader(
     session = await device.connect(found.name);
     const connectMs = performance.now() - connecting;
     const { check, report } = await readCard(session, {
+      key: options.key,
       mrzInformation: options.mrzInformation,
       ...(options.can === undefined ? {} : { can: options.can }),
       now: deps.now ?? Date.now,
@@ -467,8 +493,21 @@ async function readWithReader(
     session = undefined;
 
     let photoFile: string | undefined;
+    let photoRefused = false;
+    // The portrait is only the holder's when its data group matches the signed hash (PA).
+    const dg2 = check.passiveAuthentication.dataGroups.find((d) => d.dataGroup === 2)?.status ?? 'not-read';
+    const photoVerified = dg2 === 'match';
     if (options.photo !== undefined) {
-      if (report.portrait) {
+      if (report.portrait && !photoVerified && !options.allowUnverifiedPhoto) {
+        photoRefused = true;
+        io.stderr(
+          `PORTRAIT_UNVERIFIED: the portrait's data group (DG2) failed its check (${dg2}): nothing written to ${options.photo}; it may not be the holder's. --allow-unverified-photo writes it anyway\n`,
+        );
+      } else if (report.portrait) {
+        if (!photoVerified)
+          io.stderr(
+            `the portrait's data group (DG2) failed its check (${dg2}); written anyway (--allow-unverified-photo): do not use it to identify the holder\n`,
+          );
         photoFile = photoPath(options.photo, report.portrait.format);
         if (photoFile !== options.photo)
           io.stderr(`the portrait is ${report.portrait.format}: written to ${photoFile}\n`);
@@ -481,7 +520,12 @@ async function readWithReader(
       json({
         reader: check.reader,
         atr,
-        genuine: pa.verdict === 'valid' && check.chip.verdict !== 'clone-suspected',
+        genuine: check.genuine,
+        valid: check.valid,
+        usable: check.usable,
+        validity: check.validity,
+        accessKeyMismatches: check.accessKeyMismatches ?? null,
+        summary: check.summary,
         holder: check.holder ?? null,
         ...(report.dg1Error ? { holderError: report.dg1Error } : {}),
         dg13: check.dg13 ?? null,
@@ -507,7 +551,9 @@ async function readWithReader(
         dataGroupsRead: check.dataGroupsRead,
         notRead: check.notRead,
         extendedLength: check.extendedLength,
-        portrait: check.portrait ? { ...check.portrait, file: photoFile ?? null } : null,
+        portrait: check.portrait
+          ? { ...check.portrait, verified: photoVerified, file: photoFile ?? null }
+          : null,
         ...(report.portraitError ? { portraitError: report.portraitError } : {}),
         apdus: check.apdus,
         timings: {
@@ -522,7 +568,9 @@ async function readWithReader(
         },
       }),
     );
-    return EXIT_OK;
+    io.stderr(`verdict: ${check.summary.en}\n`);
+    if (photoRefused) return EXIT_FAILED;
+    return options.strict && !check.usable ? EXIT_FAILED : EXIT_OK;
   } finally {
     await session?.close().catch(() => undefined);
     await device.close();
@@ -768,8 +816,7 @@ export async function runSimCard(options: RunSimCardOptions): Promise<void> {
 const SIM_CARD_HELP = `Usage: station sim card [--scenario NAME] [--person FILE.json] [--port ${VPCD_BASE_PORT}] [--host HOST] [--export-trust DIR]
 
   --scenario NAME     how the card behaves (default valid):
-                      ${CARD_SCENARIOS.slice(0, 5).join(', ')},
-                      ${CARD_SCENARIOS.slice(5).join(', ')}
+${scenarioLines(CARD_SCENARIOS, 22, 100)}
   --person FILE       the card holder as JSON: { "id12", "surname", "givenNames", "sex": "M"|"F",
                       "dateOfBirth": "YYYY-MM-DD", "dateOfExpiry": "YYYY-MM-DD", "nationality"?,
                       "issuingState"?, "dg13"?: [{ "fieldNo", "value" }] } (default: a sample citizen)
@@ -777,12 +824,29 @@ const SIM_CARD_HELP = `Usage: station sim card [--scenario NAME] [--person FILE.
   --host HOST         where pcscd with vsmartcard-vpcd runs (default 127.0.0.1)
   --export-trust DIR  write the simulator's CSCA certificate there, for 'station card read --trust DIR'
 
-Puts a simulated CCCD chip (BAC, secure messaging, signed data groups) into vsmartcard's virtual
-reader and keeps it there until SIGINT or SIGTERM, then removes it and exits 0. Once the card is in,
-prints one JSON line: port, readerName, id12, dateOfBirth, dateOfExpiry (YYMMDD), mrzInformation,
-scenario and trustStore. A card that leaves the reader (card-pulled-mid-read) is put back after 1 s.
+Puts a simulated CCCD chip (PACE and BAC, secure messaging, signed data groups, Chip and Active
+Authentication) into vsmartcard's virtual reader and keeps it there until SIGINT or SIGTERM, then
+removes it and exits 0. The scenario applies from the first card. Once the card is in, prints one
+JSON line: port, readerName, id12, dateOfBirth, dateOfExpiry (YYMMDD), mrzInformation, can, scenario
+and trustStore. A card that leaves the reader is put back after 1 s; card-pulled-mid-read pulls only
+once, so the read retried after it succeeds.
 The CSCA is made fresh at each start: export it again after a restart. Needs pcscd with
 vsmartcard-vpcd (bash scripts/setup-system.sh --test).`;
+
+/** Names joined by ', ' in lines indented by `indent` spaces, at most `width` characters each. */
+function scenarioLines(names: readonly string[], indent: number, width: number): string {
+  const lines: string[] = [];
+  let line = '';
+  for (const [i, name] of names.entries()) {
+    const item = i < names.length - 1 ? `${name},` : name;
+    if (line !== '' && indent + line.length + 1 + item.length > width) {
+      lines.push(line);
+      line = item;
+    } else line = line === '' ? item : `${line} ${item}`;
+  }
+  if (line !== '') lines.push(line);
+  return lines.map((l) => `${' '.repeat(indent)}${l}`).join('\n');
+}
 
 export const simCardCommand: Command = {
   name: 'card',

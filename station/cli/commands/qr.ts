@@ -7,6 +7,7 @@
 import { parseIsoDate } from '../../../protocol/cccd/date.ts';
 import { deriveCardExpiry } from '../../../protocol/cccd/expiry.ts';
 import { parseCccdQr } from '../../../protocol/cccd/qr.ts';
+import { validityOfDerivedExpiry } from '../../../protocol/cccd/validity.ts';
 import { localToday } from '../../clock.ts';
 import { type Command, EXIT_FAILED, EXIT_OK, json, parse, UsageError } from '../command.ts';
 
@@ -29,6 +30,9 @@ Prints JSON:
   expiry        the expiry the law gives this card: { kind: 'date', date, yymmdd, renewalAge },
                 { kind: 'no-expiry' }, or { kind: 'unknown', reason, message }: then read the
                 expiry printed on the card
+  validity      that expiry against --today, as 'card read' and POST /cards/read report it:
+                { kind: in-date | no-expiry | expired | unknown, valid (true, false, or null when
+                unknown), dateOfExpiry, today, from: 'qr', message: { vi, en } }
 Exit 0 when the QR text has no errors, 1 when it has some (the JSON is printed either way).`,
   async run(args, io) {
     const { values, positionals } = parse(args, { today: { type: 'string' } }, { min: 1, max: 1 });
@@ -37,6 +41,7 @@ Exit 0 when the QR text has no errors, 1 when it has some (the JSON is printed e
       throw new UsageError(`--today must be a calendar date YYYY-MM-DD, got '${today}'`);
     const qr = parseCccdQr(positionals[0] ?? '', { today });
     const { ok, layout, parts, errors, personalId, ...fields } = qr;
+    const expiry = deriveCardExpiry(qr.dateOfBirth, qr.dateOfIssue);
     io.stdout(
       json({
         today,
@@ -46,7 +51,8 @@ Exit 0 when the QR text has no errors, 1 when it has some (the JSON is printed e
         fields,
         errors,
         personalId: personalId ?? null,
-        expiry: deriveCardExpiry(qr.dateOfBirth, qr.dateOfIssue),
+        expiry,
+        validity: validityOfDerivedExpiry(expiry, today),
       }),
     );
     if (ok) return EXIT_OK;

@@ -58,15 +58,81 @@ function readImage(file: string, format: string, size: { width?: number; height?
   }
 }
 
+/** What one file gave: the report, or why it could not be scored. */
+type FileResult =
+  | { readonly ok: true; readonly report: Record<string, unknown> }
+  | { readonly ok: false; readonly file: string; readonly code: string; readonly message: string };
+
+function formatOfInput(file: string): string {
+  if (file.toLowerCase().endsWith('.wsq')) return 'wsq';
+  try {
+    return formatOf(file);
+  } catch {
+    throw new UsageError(`${file}: use a .png, .pgm, .wsq or .raw file name`);
+  }
+}
+
+/** Scores one file. Expected failures (unreadable, not an image, refused by the measures) are results. */
+function scoreFile(file: string, format: string, size: { width?: number; height?: number }): FileResult {
+  let image: GreyImage;
+  try {
+    image = readImage(file, format, size);
+  } catch (error) {
+    if (error instanceof InputFailure)
+      return { ok: false, file, code: 'INPUT_UNREADABLE', message: error.message };
+    if (error instanceof ImageFileError) return { ok: false, file, code: error.code, message: error.message };
+    throw error;
+  }
+  const result = scoreFinger(image, { minutiae: 'extract' });
+  if (!result.ok)
+    return {
+      ok: false,
+      file,
+      code: `QUALITY_${result.error.reason.toUpperCase().replace(/-/g, '_')}`,
+      message: `cannot score ${file}: ${result.error.detail}`,
+    };
+  const { score, identity, feedback, measures } = result.value;
+  const named: Record<string, number | null> = {};
+  const ours: Record<string, { value: number | null; standsFor: string }> = {};
+  if (measures) {
+    for (const name of [...NIST_COMPUTED_MEASURE_NAMES, ...ACTIONABLE_FEEDBACK_NAMES])
+      named[name] = printable(measures.measures[name]);
+    for (const name of MINUTIAE_MEASURE_NAMES)
+      ours[name] = { value: printable(measures.measures[name]), standsFor: MINUTIAE_COUNTERPARTS[name] };
+  }
+  return {
+    ok: true,
+    report: {
+      file,
+      width: image.width,
+      height: image.height,
+      score,
+      algorithm: {
+        name: 'cccd-station unified fingerprint quality (not NFIQ 2)',
+        vendorId: `0x${identity.vendorId.toString(16).padStart(4, '0')}`,
+        productId: `0x${identity.productId.toString(16).padStart(4, '0')}`,
+        version: identity.version,
+      },
+      feedback,
+      print: measures?.crop ?? null,
+      measures: measures ? named : null,
+      ourMinutiae: measures ? ours : null,
+    },
+  };
+}
+
 export const qualityCommand: Command = {
   name: 'quality',
-  summary: 'Score one finger image: our quality score, officer feedback, NFIQ 2 measures',
-  help: `Usage: station quality --in FINGER.png|.pgm|.wsq|.raw [--width W --height H]
+  summary: 'Score finger images: our quality score, officer feedback, NFIQ 2 measures',
+  help: `Usage: station quality --in FINGER.png|.pgm|.wsq|.raw [--in FINGER2 ...] [--width W --height H]
+       station quality FINGER1 FINGER2 ...
 
-  --in FILE             one finger at 500 ppi: 8-bit grey PNG, binary PGM, WSQ, or raw
-  --width W, --height H the size of a raw image (required for .raw, refused otherwise)
+  --in FILE             a finger at 500 ppi: 8-bit grey PNG, binary PGM, WSQ, or raw; repeat it (or
+                        name the files as arguments) to score several in one start
+  --width W, --height H the size of raw images (required for .raw, refused otherwise)
 
-Prints JSON:
+One file prints one JSON document; several print one JSON line per file, in the order given (JSON
+Lines), so four crops of a slap are one start, not four. Each report has:
   score        our unified quality score 0..100 (not NFIQ 2; see algorithm)
   algorithm    the score's identity: vendor, product and model version
   feedback     what to tell the officer, most urgent first: code, message (vi, en) and the
@@ -74,74 +140,47 @@ Prints JSON:
   measures     the NFIQ 2 native measures we compute, by NIST's names (FDA_Bin10_Mean, LCS_Bin10_3,
                Mu, ...), and NFIQ 2's actionable feedback values; null where a measure is undefined
   ourMinutiae  our extractor's minutiae measures, beside the FingerJet FX measure each stands in for
-Exit 1 for an image the measures refuse (empty, too small, too large, a slap: segment it first).`,
+A file that cannot be scored (missing, not an image, empty, too small, too large, a slap: segment it
+first) gives { file, error: { code, message } } in its place, the reason on stderr, and the others
+are still scored; the exit code is then 1.`,
   async run(args, io) {
-    const { values } = parse(
+    const { values, tokens } = parse(
       args,
-      { in: { type: 'string' }, width: { type: 'string' }, height: { type: 'string' } },
-      { min: 0, max: 0 },
+      { in: { type: 'string', multiple: true }, width: { type: 'string' }, height: { type: 'string' } },
+      { min: 0, max: Number.POSITIVE_INFINITY },
     );
-    if (values.in === undefined) throw new UsageError('--in is required');
-    let format: string;
-    if (values.in.toLowerCase().endsWith('.wsq')) format = 'wsq';
-    else {
-      try {
-        format = formatOf(values.in);
-      } catch {
-        throw new UsageError(`${values.in}: use a .png, .pgm, .wsq or .raw file name`);
-      }
-    }
+    // In the order typed, whether named by --in or as arguments.
+    const inputs = tokens.flatMap((token) =>
+      (token.kind === 'option' && token.name === 'in') || token.kind === 'positional'
+        ? [token.value ?? '']
+        : [],
+    );
+    if (inputs.length === 0) throw new UsageError('--in is required (or name the files as arguments)');
+    const formats = inputs.map(formatOfInput);
     const width = positiveInteger('width', values.width);
     const height = positiveInteger('height', values.height);
-    if (format === 'raw' && (width === undefined || height === undefined))
+    if (formats.includes('raw') && (width === undefined || height === undefined))
       throw new UsageError('a .raw image needs --width and --height');
-    if (format !== 'raw' && (width !== undefined || height !== undefined))
-      throw new UsageError(`--width and --height are for .raw input; a .${format} file carries its size`);
-    const file = path.resolve(io.cwd, values.in);
-    try {
-      const image = readImage(file, format, {
-        ...(width === undefined ? {} : { width }),
-        ...(height === undefined ? {} : { height }),
-      });
-      const result = scoreFinger(image, { minutiae: 'extract' });
+    if (!formats.includes('raw') && (width !== undefined || height !== undefined))
+      throw new UsageError('--width and --height are for .raw input; the other formats carry their size');
+    const size = {
+      ...(width === undefined ? {} : { width }),
+      ...(height === undefined ? {} : { height }),
+    };
+    let failed = false;
+    inputs.forEach((input, index) => {
+      const file = path.resolve(io.cwd, input);
+      const result = scoreFile(file, formats[index] ?? 'raw', size);
       if (!result.ok) {
-        io.stderr(`cannot score ${file}: ${result.error.detail} [${result.error.reason}]\n`);
-        return EXIT_FAILED;
+        failed = true;
+        io.stderr(`${result.message} [${result.code}]\n`);
       }
-      const { score, identity, feedback, measures } = result.value;
-      const named: Record<string, number | null> = {};
-      const ours: Record<string, { value: number | null; standsFor: string }> = {};
-      if (measures) {
-        for (const name of [...NIST_COMPUTED_MEASURE_NAMES, ...ACTIONABLE_FEEDBACK_NAMES])
-          named[name] = printable(measures.measures[name]);
-        for (const name of MINUTIAE_MEASURE_NAMES)
-          ours[name] = { value: printable(measures.measures[name]), standsFor: MINUTIAE_COUNTERPARTS[name] };
-      }
-      io.stdout(
-        json({
-          file,
-          width: image.width,
-          height: image.height,
-          score,
-          algorithm: {
-            name: 'cccd-station unified fingerprint quality (not NFIQ 2)',
-            vendorId: `0x${identity.vendorId.toString(16).padStart(4, '0')}`,
-            productId: `0x${identity.productId.toString(16).padStart(4, '0')}`,
-            version: identity.version,
-          },
-          feedback,
-          print: measures?.crop ?? null,
-          measures: measures ? named : null,
-          ourMinutiae: measures ? ours : null,
-        }),
-      );
-      return EXIT_OK;
-    } catch (error) {
-      if (error instanceof InputFailure || error instanceof ImageFileError) {
-        io.stderr(`${error.message}${error instanceof ImageFileError ? ` [${error.code}]` : ''}\n`);
-        return EXIT_FAILED;
-      }
-      throw error;
-    }
+      const document = result.ok
+        ? result.report
+        : { file, error: { code: result.code, message: result.message } };
+      if (inputs.length > 1) io.stdout(`${JSON.stringify(document)}\n`);
+      else if (result.ok) io.stdout(json(document));
+    });
+    return failed ? EXIT_FAILED : EXIT_OK;
   },
 };

@@ -14,17 +14,18 @@ import { composeScanners } from '../../compose/scanners.ts';
 import { loadConfig } from '../../config/load.ts';
 import { ConfigError } from '../../errors.ts';
 import { decodePng, formatOf, writeGreyImage } from '../../imaging/grey-image.ts';
-import { describeDevice } from '../../plugins/devices.ts';
+import { describeDevice, imageMetadata } from '../../plugins/devices.ts';
 import { type CliIo, type Command, EXIT_FAILED, EXIT_OK, json, parse, UsageError } from '../command.ts';
+import { resolveStationUrl, type StationUrl, unreachable } from '../station-url.ts';
 
-const DEFAULT_URL = 'http://127.0.0.1:8080';
 const common = {
-  url: { type: 'string', default: DEFAULT_URL },
+  url: { type: 'string' },
   standalone: { type: 'boolean', default: false },
   config: { type: 'string' },
 } as const;
 
-const COMMON_HELP = `  --url URL         the running station (default ${DEFAULT_URL})
+const COMMON_HELP = `  --url URL         the running station (default: $STATION_URL, else where the configuration file
+                    as npm start finds it makes the station listen, else http://127.0.0.1:8080)
   --standalone      no station: open the configured scanners in this process
   --config FILE     configuration for --standalone (default: STATION_CONFIG or ./station.config.json)`;
 
@@ -41,19 +42,19 @@ class StationCallError extends Error {
 }
 
 /** A JSON request to the station. @throws {StationCallError} saying what went wrong and what to do. */
-async function request<T>(url: string, init: RequestInit = {}, timeoutMs = 10_000): Promise<T> {
+async function request<T>(
+  station: StationUrl,
+  path: string,
+  init: RequestInit = {},
+  timeoutMs = 10_000,
+): Promise<T> {
+  const url = `${station.base}${path}`;
   let response: Response;
   try {
     response = await fetch(url, { ...init, signal: AbortSignal.timeout(timeoutMs) });
   } catch (error) {
-    const reason =
-      error instanceof Error
-        ? error.cause instanceof Error
-          ? error.cause.message
-          : error.message
-        : String(error);
     throw new StationCallError(
-      `cannot reach the station at ${url}: ${reason}. Is it running (npm start)? Use --url, or --standalone to open the scanners here.`,
+      `${unreachable(station, error)}\nOr use --standalone to open the scanners in this process.`,
     );
   }
   const text = await response.text();
@@ -140,7 +141,10 @@ ${COMMON_HELP}`,
         return withStandalone(io, values.config, async (scanners) => ({
           scanners: scanners.map(describeDevice),
         }));
-      const { devices } = await request<{ devices: DeviceView[] }>(`${values.url}/devices`);
+      const { devices } = await request<{ devices: DeviceView[] }>(
+        resolveStationUrl(values.url, io.env, io.cwd),
+        '/devices',
+      );
       return { scanners: devices.filter((d) => d.family.startsWith('fingerprint-')) };
     });
   },
@@ -163,20 +167,28 @@ ${COMMON_HELP}`,
           const chosen = choose(views, id, undefined);
           return views.find((v) => v.id === chosen.id);
         });
-      const { devices } = await request<{ devices: DeviceView[] }>(`${values.url}/devices`);
+      const { devices } = await request<{ devices: DeviceView[] }>(
+        resolveStationUrl(values.url, io.env, io.cwd),
+        '/devices',
+      );
       return choose(devices, id, undefined);
     });
   },
 };
 
+type ImageMetadata = ReturnType<typeof imageMetadata>;
+
 interface CaptureAnswer {
-  readonly image: {
-    readonly mode: string;
-    readonly width: number;
-    readonly height: number;
-    readonly ppi: number;
-    readonly png: string;
-  } & Record<string, unknown>;
+  readonly image: ImageMetadata & { readonly png: string };
+}
+
+/**
+ * The JSON `scanner capture` prints, the same in both modes: where the image went, which scanner,
+ * the station's image metadata (size, ppi, use, device, SHA-256 of the pixels, attestation or null),
+ * and `attested` for scripts that only need the yes or no.
+ */
+function captureSummary(file: string, format: string, scanner: string, metadata: ImageMetadata) {
+  return { file, format, scanner, ...metadata, attested: metadata.attestation !== null };
 }
 
 const captureCommand: Command = {
@@ -189,9 +201,10 @@ const captureCommand: Command = {
   --timeout MS      how long to wait for the finger, 1-600000 ms (default 10000)
 ${COMMON_HELP}
 
-Prints JSON: the file, the image's size, resolution, use (enrollment or verification-only), device,
-SHA-256 and, for attested scanners, the device signature. <scanner> defaults to the first ready
-scanner that offers MODE.`,
+Prints JSON, the same with or without --standalone: the file, format, scanner, the image's mode,
+size, resolution, use (enrollment or verification-only), device, SHA-256 of the pixels, attestation
+(the device signature, or null for scanners without one) and attested (true or false). <scanner>
+defaults to the first ready scanner that offers MODE.`,
   async run(args, io) {
     const { values, positionals } = parse(
       args,
@@ -226,22 +239,17 @@ scanner that offers MODE.`,
           if (!scanner) throw new UsageError(`no scanner '${chosen.id}'`);
           for await (const event of scanner.capture({ mode: mode as CaptureModeName, timeoutMs })) {
             if (event.type !== 'result') continue;
-            const { pixels: _pixels, attestation, ...image } = event.image;
             const format = writeGreyImage(file, event.image, event.image.ppi);
-            return {
-              file,
-              format,
-              scanner: scanner.id,
-              ...image,
-              attested: attestation !== undefined,
-            };
+            return captureSummary(file, format, scanner.id, imageMetadata(event.image));
           }
           throw new StationCallError(`scanner ${scanner.id} ended the capture without an image`);
         });
-      const { devices } = await request<{ devices: DeviceView[] }>(`${values.url}/devices`);
+      const station = resolveStationUrl(values.url, io.env, io.cwd);
+      const { devices } = await request<{ devices: DeviceView[] }>(station, '/devices');
       const chosen = choose(devices, id, mode);
       const answer = await request<CaptureAnswer>(
-        `${values.url}/devices/${encodeURIComponent(chosen.id)}/capture`,
+        station,
+        `/devices/${encodeURIComponent(chosen.id)}/capture`,
         {
           method: 'POST',
           headers: { 'content-type': 'application/json' },
@@ -253,7 +261,7 @@ scanner that offers MODE.`,
       const { png, ...metadata } = answer.image;
       const image = decodePng(Buffer.from(png, 'base64'));
       const format = writeGreyImage(file, image, metadata.ppi);
-      return { file, format, scanner: chosen.id, ...metadata };
+      return captureSummary(file, format, chosen.id, metadata);
     });
   },
 };

@@ -24,7 +24,10 @@ export const segmentCommand: Command = {
   --out-dir DIR    where the crops go, as finger-<position>.png
 
 Prints JSON: each finger's position, box, rotation and crop file; missing and unexpected positions;
-extra finger-like regions; and a wrong-hand warning when the geometry says the other hand.`,
+extra finger-like regions; and a wrong-hand warning when the geometry says the other hand.
+Exit 1, with "problem" in the JSON and its message on stderr, when no finger is found
+(SEGMENT_NO_FINGER) or the image holds four fingers where thumbs were asked for, or two thumbs
+where a hand was (SEGMENT_HAND_MISMATCH).`,
   async run(args, io) {
     const { values } = parse(
       args,
@@ -82,6 +85,10 @@ extra finger-like regions; and a wrong-hand warning when the geometry says the o
         return { ...finger, crop: { file: out, width: crop.width, height: crop.height } };
       });
       io.stdout(json({ file, width: image.width, height: image.height, ...checks, fingers: written }));
+      if (checks.problem !== undefined) {
+        io.stderr(`${checks.problem.message.vi}\n${checks.problem.message.en} [${checks.problem.code}]\n`);
+        return EXIT_FAILED;
+      }
       return EXIT_OK;
     } catch (error) {
       if (error instanceof ImageFileError) {

@@ -89,11 +89,23 @@ const simShow: Command = {
 const simScenario: Command = {
   name: 'scenario',
   summary: "Switch a simulator's scenario",
-  help: `Usage: station sim scenario <simulator> <scenario> [--url URL]\n\n${URL_HELP}`,
+  help: `Usage: station sim scenario <simulator> <scenario> [--now] [--url URL]
+
+A scenario stays until it is changed. Most apply to the next exchange; the card's apply to the next
+card put in (the answer's appliesFrom says which). --now applies it at once (for the card: takes the
+card out and puts a fresh one of the scenario in).
+${URL_HELP}`,
   async run(args, io) {
-    const { values, positionals } = parse(args, urlOption, { min: 2, max: 2 });
+    const { values, positionals } = parse(
+      args,
+      { ...urlOption, now: { type: 'boolean', default: false } },
+      { min: 2, max: 2 },
+    );
     const [name = '', scenario] = positionals;
-    return call(io, 'PUT', values.url, `/sim/${encodeURIComponent(name)}/scenario`, { scenario });
+    return call(io, 'PUT', values.url, `/sim/${encodeURIComponent(name)}/scenario`, {
+      scenario,
+      ...(values.now ? { applyNow: true } : {}),
+    });
   },
 };
 

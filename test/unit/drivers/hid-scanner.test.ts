@@ -31,7 +31,17 @@ afterEach(async () => {
   open = [];
 });
 
-async function rig(options: { trust?: DeviceCa; timeouts?: { keepaliveMs?: number } } = {}) {
+async function rig(
+  options: {
+    trust?: DeviceCa;
+    timeouts?: { keepaliveMs?: number };
+    /** Give the driver the bus's hot-plug events (default true). */
+    hotplug?: boolean;
+    watchMs?: number;
+    /** Find the scanner by its path, not its USB ids. */
+    byPath?: boolean;
+  } = {},
+) {
   const credentials = await issueDeviceCertificate(ca, { model: 'SIM-FAP60', serialNumber: 'SIM60-000001' });
   const usb = new SimulatedUsbBus([
     { vendorId: SIM_SLAP_SCANNER.vendorId, productId: SIM_SLAP_SCANNER.productId },
@@ -41,15 +51,27 @@ async function rig(options: { trust?: DeviceCa; timeouts?: { keepaliveMs?: numbe
     id: 'scanner-hid',
     mode: 'simulated',
     bus: device,
-    match: { vendorId: SIM_SLAP_SCANNER.vendorId, productId: SIM_SLAP_SCANNER.productId },
+    match: options.byPath
+      ? { path: device.path }
+      : { vendorId: SIM_SLAP_SCANNER.vendorId, productId: SIM_SLAP_SCANNER.productId },
     trust: new DeviceTrustStore([(options.trust ?? ca).certificate]),
     now: () => NOW,
-    hotplug: usb,
+    ...(options.hotplug === false ? {} : { hotplug: usb }),
+    ...(options.watchMs === undefined ? {} : { watchMs: options.watchMs }),
     timeouts: options.timeouts,
   });
   open.push(scanner);
   await scanner.open();
   return { device, scanner, usb };
+}
+
+/** Waits until `condition` holds; fails after `withinMs`. */
+async function until(condition: () => boolean, withinMs: number): Promise<void> {
+  const started = performance.now();
+  while (!condition()) {
+    if (performance.now() - started > withinMs) throw new Error(`condition not met within ${withinMs} ms`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
 }
 
 async function capture(
@@ -169,6 +191,36 @@ describe('FPSCAN HID scanner against the simulator', () => {
     const { image } = await capture(scanner, 'slap-right');
     expect(createHash('sha256').update(image.pixels).digest('hex')).toHaveLength(64);
     expect(image.width).toBe(1600);
+  });
+
+  it('sees an idle unplug at once through the hot-plug port and reopens on the re-plug: the first capture works', async () => {
+    const { scanner, device } = await rig();
+    const states: string[] = [];
+    scanner.onStateChange((s) => states.push(s.status));
+    device.unplug();
+    await until(() => scanner.state().status === 'disconnected', 500);
+    device.plug();
+    await until(() => scanner.state().status === 'ready', 1000);
+    expect(states).toEqual(['disconnected', 'opening', 'ready']);
+    expect((await capture(scanner, 'flat-single')).image.width).toBe(500);
+  });
+
+  it.each([
+    ['without a hot-plug port', { hotplug: false }],
+    ['matched by path, which the hot-plug port cannot name', { byPath: true }],
+  ] as const)('%s, sees an idle unplug and the re-plug by watching the HID enumeration', async (_, how) => {
+    const { scanner, device } = await rig({ ...how, watchMs: 50 });
+    const states: string[] = [];
+    scanner.onStateChange((s) => states.push(s.status));
+    device.unplug();
+    await until(() => scanner.state().status === 'disconnected', 500);
+    // Looking again while it is away is not a state change.
+    await new Promise((r) => setTimeout(r, 200));
+    expect(states).toEqual(['disconnected']);
+    device.plug();
+    await until(() => scanner.state().status === 'ready', 1000);
+    expect(states).toEqual(['disconnected', 'opening', 'ready']);
+    expect((await capture(scanner, 'flat-single')).image.width).toBe(500);
   });
 
   it.each(['dry', 'wet', 'smudged', 'partial', 'moving'] as const)(

@@ -18,6 +18,7 @@ import { R30xFingerprintScanner } from '../../../drivers/fingerprint/r30x-scanne
 import { type CaptureEvent, captureImage } from '../../../drivers/fingerprint/scanner.ts';
 import { renderFinger } from '../../../simulators/fingerprint/generator.ts';
 import { SimulatedR30xModule, type SimulatedR30xOptions } from '../../../simulators/scanner/r30x-sim.ts';
+import { memoryLinePair } from '../../../simulators/serial/memory-line.ts';
 
 const FAST = 4_000_000;
 const open: { scanner: R30xFingerprintScanner; module: SimulatedR30xModule }[] = [];
@@ -184,6 +185,24 @@ describe('R30x serial driver against the simulated module', () => {
     expect(states).toEqual(['disconnected', 'opening', 'ready']);
   });
 
+  it('an idle unplug is disconnected at once (the line says so); the re-plug reopens by itself and the first capture works', async () => {
+    const { scanner, module } = await rig();
+    const states: string[] = [];
+    scanner.onStateChange((s) => states.push(s.status));
+    module.unplug();
+    for (let i = 0; i < 50 && scanner.state().status !== 'disconnected'; i++)
+      await new Promise((r) => setTimeout(r, 10));
+    expect(scanner.state().status).toBe('disconnected');
+    // Trying the line again while the module is away is not a state change.
+    await new Promise((r) => setTimeout(r, 600));
+    expect(states).toEqual(['disconnected']);
+    module.plug();
+    for (let i = 0; i < 100 && scanner.state().status !== 'ready'; i++)
+      await new Promise((r) => setTimeout(r, 10));
+    expect(states).toEqual(['disconnected', 'opening', 'ready']);
+    expect((await captureImage(scanner, { mode: 'flat-single', timeoutMs: 5000 })).width).toBe(256);
+  });
+
   it('a wrong password leaves the scanner in error, naming the module refusal', async () => {
     const { scanner, module } = await rig({ password: 0x1234 }).then(async (r) => {
       r.module.setScenario('wrong-password');
@@ -197,6 +216,58 @@ describe('R30x serial driver against the simulated module', () => {
     );
     // Once the module takes the password again, the next capture reopens and works.
     module.setScenario('good');
+    expect((await captureImage(scanner, { mode: 'flat-single', timeoutMs: 5000 })).width).toBe(256);
+    expect(scanner.state().status).toBe('ready');
+  });
+
+  it.each([0, 0x1234])(
+    'a module that starts refusing the password (configured password %i) fails the next capture with WRONG_PASSWORD, naming the setting, and shows error',
+    async (password) => {
+      const { scanner, module } = await rig({ password });
+      expect(scanner.state().status).toBe('ready');
+      module.setScenario('wrong-password');
+      const failure = await captureImage(scanner, { mode: 'flat-single', timeoutMs: 1000 }).catch(
+        (error: unknown) => error,
+      );
+      expect(failure).toBeInstanceOf(DeviceReportedError);
+      expect(failure).toMatchObject({ code: 'DEVICE_REPORTED_ERROR', deviceCode: 'WRONG_PASSWORD' });
+      expect((failure as Error).message).toContain('devices.fingerprintSerial.password');
+      expect(scanner.state()).toMatchObject({
+        status: 'error',
+        code: 'DEVICE_REPORTED_ERROR',
+        message: expect.stringContaining('devices.fingerprintSerial.password'),
+      });
+      module.setScenario('good');
+      expect((await captureImage(scanner, { mode: 'flat-single', timeoutMs: 5000 })).width).toBe(256);
+      expect(scanner.state().status).toBe('ready');
+    },
+  );
+
+  it('a module power-cycled behind its back (0x21 to GenImg) is verified again and the capture goes on', async () => {
+    // The module on a line it does not own (as on a pty): pulling its power leaves the line open.
+    const module = new SimulatedR30xModule({
+      bitsPerSecond: FAST,
+      fingerDelayMs: 60,
+      genImgMs: 5,
+      password: 0x1234,
+    });
+    const line = memoryLinePair('line', 57_600);
+    module.attach(line.device);
+    const scanner = new R30xFingerprintScanner({
+      id: 'scanner-serial',
+      mode: 'simulated',
+      opener: { open: async () => line.host },
+      path: 'line',
+      password: 0x1234,
+      timeouts: { answerMs: 400, packetMs: 300 },
+    });
+    open.push({ scanner, module });
+    await scanner.open();
+    expect(scanner.state().status).toBe('ready');
+    // Power off and on without the host noticing: the module forgets the password check.
+    module.unplug();
+    module.plug();
+    expect((module.snapshot() as { passwordVerified: boolean }).passwordVerified).toBe(false);
     expect((await captureImage(scanner, { mode: 'flat-single', timeoutMs: 5000 })).width).toBe(256);
     expect(scanner.state().status).toBe('ready');
   });

@@ -173,6 +173,22 @@ describe('SimulatedR30xModule', () => {
     expect((await host.command(Instruction.VfyPwd, encodePasswordParams(0))).code).toBe(0x13);
   });
 
+  it("'wrong-password' set on a module already verified: like a module holding another password, it answers 0x21 to everything but VfyPwd", async () => {
+    const { sim, host } = await rig({ password: 0x12345678 });
+    expect((await host.command(Instruction.VfyPwd, encodePasswordParams(0x12345678))).name).toBe('OK');
+    sim.setScenario('wrong-password');
+    expect((await host.command(Instruction.GenImg)).code).toBe(0x21);
+    expect((await host.command(Instruction.VfyPwd, encodePasswordParams(0x12345678))).code).toBe(0x13);
+    expect((await host.command(Instruction.ReadSysPara)).code).toBe(0x21);
+    // The factory password (0) is no way round it either.
+    const { sim: factory, host: other } = await rig();
+    factory.setScenario('wrong-password');
+    expect((await other.command(Instruction.HandShake)).code).toBe(0x21);
+    sim.setScenario('good');
+    expect((await host.command(Instruction.VfyPwd, encodePasswordParams(0x12345678))).name).toBe('OK');
+    expect((await host.command(Instruction.HandShake)).name).toBe('OK');
+  });
+
   it('reports its system parameters', async () => {
     const { host } = await rig({ address: 0xcafe0001 }, 57_600);
     await host.send(Instruction.ReadSysPara, undefined, 0xcafe0001);

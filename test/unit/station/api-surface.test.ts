@@ -56,6 +56,23 @@ describe('API request validation', () => {
     );
   });
 
+  it('names the alternatives when a body must take one of several shapes', async () => {
+    const app = await station();
+    const response = await app.inject({
+      method: 'POST',
+      url: '/cards/read',
+      payload: { dateOfBirth: '990101' },
+    });
+    expect(response.statusCode).toBe(400);
+    expect(response.json().error.problems).toEqual([
+      {
+        key: 'body',
+        message:
+          'needs one of: id12 + dateOfBirth + dateOfExpiry; or documentNumber + dateOfBirth + dateOfExpiry; or qr',
+      },
+    ]);
+  });
+
   it('refuses unknown keys on the card and simulator routes too', async () => {
     const app = await station();
     let response = await app.inject({

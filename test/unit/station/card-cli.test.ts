@@ -31,6 +31,8 @@ import { recordingIo } from '../../support/cli.ts';
 import { tempDir } from '../../support/station.ts';
 
 const READER = 'Simulated Reader 00 00';
+/** The station's clock in these tests: 22 November 2026, 09:00 local time. */
+const NOW = new Date(2026, 10, 22, 9, 0, 0).getTime();
 const KEY = ['--id', '001099012345', '--dob', '990101', '--expiry', '390101'];
 
 const tmp = tempDir('card-cli-');
@@ -67,7 +69,7 @@ function rig(scenario: CardScenario | 'none' = 'valid', openPort?: () => Promise
     sim.setScenario(scenario);
     pcsc.insert(sim.card());
   }
-  const command = createCardCommand({ openPort: openPort ?? (async () => pcsc.client()) });
+  const command = createCardCommand({ openPort: openPort ?? (async () => pcsc.client()), now: () => NOW });
   const run = async (name: string, args: readonly string[]) => {
     const io = recordingIo(tmp.dir);
     const code = await sub(command, name).run?.(args, io);
@@ -92,6 +94,9 @@ describe('station card: command line', () => {
     expect(await main(['sim', 'card', '--help'], io)).toBe(0);
     expect(io.out).toMatch(/^Usage: station sim card \[--scenario NAME\]/);
     expect(io.out).toMatch(/wrong-access-key/);
+    expect(io.out).toMatch(/expired-card/);
+    expect(io.out).toMatch(/PACE and BAC, .*Chip and Active\s+Authentication/s);
+    expect(io.out).toMatch(/card-pulled-mid-read pulls only\s+once/);
   });
 
   it.each([
@@ -155,12 +160,19 @@ describe('station card read over the in-process PC/SC', () => {
       '--out-photo',
       'out/face',
     ]);
-    expect(io.err).toBe(`the portrait is jpeg: written to ${path.join(tmp.dir, 'out/face.jpg')}\n`);
+    expect(io.err).toBe(
+      `the portrait is jpeg: written to ${path.join(tmp.dir, 'out/face.jpg')}\n` +
+        'verdict: USABLE: the chip and its data are genuine; valid until 2039-01-01\n',
+    );
     expect(code).toBe(0);
     const result = JSON.parse(io.out);
     expect(result).toMatchObject({
       reader: READER,
       genuine: true,
+      valid: true,
+      usable: true,
+      validity: { kind: 'in-date', dateOfExpiry: '2039-01-01', today: '2026-11-22', from: 'dg1' },
+      accessKeyMismatches: [],
       accessMethod: 'PACE-CAN',
       accessAttempts: [{ method: 'PACE-CAN', outcome: 'opened' }],
       accessKey: 'id12',
@@ -181,7 +193,13 @@ describe('station card read over the in-process PC/SC', () => {
       dataGroupsRead: [1, 2, 13, 14, 15],
       notRead: [],
       extendedLength: true,
-      portrait: { format: 'jpeg', width: 96, height: 128, file: path.join(tmp.dir, 'out/face.jpg') },
+      portrait: {
+        format: 'jpeg',
+        width: 96,
+        height: 128,
+        verified: true,
+        file: path.join(tmp.dir, 'out/face.jpg'),
+      },
     });
     expect(result.passiveAuthentication.note).toBeUndefined();
     expect(result.apdus).toBeGreaterThan(10);
@@ -225,6 +243,87 @@ describe('station card read over the in-process PC/SC', () => {
     expect(JSON.parse(io.out)).toMatchObject({ genuine: false, passiveAuthentication: { verdict } });
   });
 
+  it('an expired card: read (exit 0), valid false with its own verdict; --strict exits 1 with the JSON still printed', async () => {
+    const { run } = rig('expired-card');
+    const key = ['--id', '001099012345', '--dob', '990101', '--expiry', '240101', '--trust', trustDir];
+    let { code, io } = await run('read', ['--reader', READER, ...key]);
+    expect(code).toBe(0);
+    expect(io.err).toBe('verdict: NOT USABLE: the chip and its data are genuine; EXPIRED after 2024-01-01\n');
+    expect(JSON.parse(io.out)).toMatchObject({
+      genuine: true,
+      valid: false,
+      usable: false,
+      validity: { kind: 'expired', valid: false, dateOfExpiry: '2024-01-01', today: '2026-11-22' },
+      summary: { vi: expect.stringMatching(/^KHÔNG DÙNG ĐƯỢC: .*ĐÃ HẾT HẠN sau ngày 01\/01\/2024/) },
+    });
+    ({ code, io } = await run('read', ['--reader', READER, ...key, '--strict']));
+    expect(code).toBe(1);
+    expect(JSON.parse(io.out).usable).toBe(false);
+  });
+
+  it('--strict: exit 1 when the card is not genuine (tampered data, or no trust store), 0 when usable', async () => {
+    expect(
+      (await rig('tampered-dg').run('read', ['--reader', READER, ...KEY, '--trust', trustDir, '--strict']))
+        .code,
+    ).toBe(1);
+    expect((await rig('valid').run('read', ['--reader', READER, ...KEY, '--strict'])).code).toBe(1);
+    expect(
+      (await rig('valid').run('read', ['--reader', READER, ...KEY, '--trust', trustDir, '--strict'])).code,
+    ).toBe(0);
+  });
+
+  it('numbers typed that differ from the chip (opened by PACE-CAN) are named, typed vs chip, in JSON and on stderr', async () => {
+    const { run } = rig('valid');
+    const typo = ['--id', '001099012345', '--dob', '990102', '--expiry', '390101', '--trust', trustDir];
+    const { code, io } = await run('read', ['--reader', READER, ...typo]);
+    expect(code).toBe(0);
+    expect(io.err).toBe(
+      "verdict: USABLE: the chip and its data are genuine; valid until 2039-01-01; typed date of birth 990102 differs from the chip's 990101\n",
+    );
+    const result = JSON.parse(io.out);
+    expect(result).toMatchObject({
+      accessMethod: 'PACE-CAN',
+      accessKeyMatchesChip: false,
+      accessKeyMismatches: [{ field: 'dateOfBirth', typed: '990102', chip: '990101' }],
+    });
+    expect(result.accessKeyMismatches).toHaveLength(1);
+    expect(result.accessKeyMismatches[0].message.en).toMatch(/date of birth typed \(990102\) differs/);
+  });
+
+  it('--out-photo refuses a portrait whose DG2 failed its hash (exit 1, nothing written) unless --allow-unverified-photo', async () => {
+    const { run } = rig('tampered-dg');
+    const file = path.join(tmp.dir, 'tampered/face.jpg');
+    let { code, io } = await run('read', [
+      '--reader',
+      READER,
+      ...KEY,
+      '--trust',
+      trustDir,
+      '--out-photo',
+      file,
+    ]);
+    expect(code).toBe(1);
+    expect(io.err).toMatch(
+      /^PORTRAIT_UNVERIFIED: the portrait's data group \(DG2\) failed its check \(mismatch\): nothing written/,
+    );
+    expect(existsSync(file)).toBe(false);
+    expect(JSON.parse(io.out).portrait).toMatchObject({ verified: false, file: null });
+    ({ code, io } = await run('read', [
+      '--reader',
+      READER,
+      ...KEY,
+      '--trust',
+      trustDir,
+      '--out-photo',
+      file,
+      '--allow-unverified-photo',
+    ]));
+    expect(code).toBe(0);
+    expect(io.err).toMatch(/failed its check \(mismatch\); written anyway \(--allow-unverified-photo\)/);
+    expect(existsSync(file)).toBe(true);
+    expect(JSON.parse(io.out).portrait).toMatchObject({ verified: false, file });
+  });
+
   it.each([
     ['wrong-access-key', /^CARD_ACCESS_DENIED: .*\ncheck the numbers on the card/],
     ['bad-mac', /^CARD_SM_MAC_MISMATCH: /],
@@ -238,6 +337,23 @@ describe('station card read over the in-process PC/SC', () => {
     expect(io.err).toMatch(message);
     expect(code).toBe(1);
     expect(io.out).toBe('');
+  });
+
+  it('card-pulled-mid-read pulls once: the card put back (the retry the officer makes) reads', async () => {
+    const { pcsc, run } = rig('card-pulled-mid-read');
+    const pulled = await run('read', ['--reader', READER, ...KEY, '--trust', trustDir]);
+    expect(pulled.code).toBe(1);
+    expect(pulled.io.err).toMatch(/^CARD_REMOVED: /);
+    await until(() => pcsc.cardIn() === undefined);
+    pcsc.insert(sim.card());
+    const again = await run('read', ['--reader', READER, ...KEY, '--trust', trustDir]);
+    expect(again.io.err).toMatch(/verdict: USABLE/);
+    expect(again.code).toBe(0);
+    // Setting the scenario again arms another pull.
+    sim.setScenario('card-pulled-mid-read');
+    pcsc.remove();
+    pcsc.insert(sim.card());
+    expect((await run('read', ['--reader', READER, ...KEY])).code).toBe(1);
   });
 
   it('exit 1 naming the readers when none matches, and when no card comes in time', async () => {

@@ -48,6 +48,20 @@ describe('POST /cards/read', () => {
       dataGroupsRead: [1, 2, 13, 14, 15],
     });
     expect(body.passiveAuthentication.message.vi.length).toBeGreaterThan(0);
+    // Genuine and, on 2026-11-22, in date until 2039-01-01: usable; the typed numbers are the chip's.
+    expect(body).toMatchObject({
+      valid: true,
+      usable: true,
+      validity: {
+        kind: 'in-date',
+        valid: true,
+        dateOfExpiry: '2039-01-01',
+        today: '2026-11-22',
+        from: 'dg1',
+      },
+      accessKeyMismatches: [],
+      summary: { en: 'USABLE: the chip and its data are genuine; valid until 2039-01-01' },
+    });
     expect(Buffer.from(body.photo.base64, 'base64').subarray(0, 3)).toEqual(Buffer.from([0xff, 0xd8, 0xff]));
     expect(body.apdus).toBeGreaterThan(8);
   });
@@ -62,15 +76,50 @@ describe('POST /cards/read', () => {
       officer: { en: expect.stringMatching(/check/) },
     });
     expect((await read({ ...CARD, id12: '12345' })).statusCode).toBe(400);
-    // A mistyped date alone does not stop PACE with the CAN; the mismatch is reported.
-    const typo = await read({ ...CARD, dateOfBirth: '990102' });
+    // A mistyped date alone does not stop PACE with the CAN; the differing field is named.
+    const typo = await read({ ...CARD, dateOfBirth: '990102', dateOfExpiry: '390102' });
     expect(typo.statusCode).toBe(200);
-    expect(typo.json()).toMatchObject({ accessMethod: 'PACE-CAN', accessKeyMatchesChip: false });
+    expect(typo.json()).toMatchObject({
+      accessMethod: 'PACE-CAN',
+      accessKeyMatchesChip: false,
+      accessKeyMismatches: [
+        { field: 'dateOfBirth', typed: '990102', chip: '990101' },
+        { field: 'dateOfExpiry', typed: '390102', chip: '390101' },
+      ],
+    });
+    expect(typo.json().accessKeyMismatches[0].message.vi).toMatch(
+      /Ngày sinh đã nhập \(990102\) khác với chip \(990101\)/,
+    );
+    expect(typo.json().summary.en).toMatch(/typed date of birth 990102 differs from the chip's 990101/);
     // Without the CAN guess (a CAN given that the chip does not take) the wrong date is refused.
     const noCan = await read({ ...CARD, dateOfBirth: '990102', can: '000000' });
     expect(noCan.statusCode).toBe(422);
     expect(noCan.json().error.code).toBe('CARD_ACCESS_DENIED');
     expect((await read({ dateOfBirth: '990101', dateOfExpiry: '390101' })).statusCode).toBe(400);
+  });
+
+  it('an expired card is genuine but not valid: its own verdict and officer message, not usable', async () => {
+    const { read, scenario, action } = await station();
+    expect((await scenario('expired-card')).statusCode).toBe(200);
+    expect((await action('remove')).statusCode).toBe(200);
+    expect((await action('insert')).statusCode).toBe(200);
+    // The previous card of the sample citizen: issued at 17, expired on the 25th birthday.
+    const response = await read({ ...CARD, dateOfExpiry: '240101' });
+    expect(response.statusCode).toBe(200);
+    const body = response.json();
+    expect(body).toMatchObject({
+      genuine: true,
+      valid: false,
+      usable: false,
+      validity: { kind: 'expired', valid: false, dateOfExpiry: '2024-01-01', today: '2026-11-22' },
+      passiveAuthentication: { verdict: 'valid' },
+      accessKeyMismatches: [],
+    });
+    expect(body.validity.message.vi).toMatch(/hết hạn/);
+    expect(body.validity.message.en).toMatch(/expired/);
+    expect(body.summary.en).toMatch(
+      /^NOT USABLE: the chip and its data are genuine; EXPIRED after 2024-01-01$/,
+    );
   });
 
   it('reports each data scenario as its PA verdict, and no card on the reader as 409 CARD_ABSENT', async () => {

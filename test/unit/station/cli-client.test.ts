@@ -58,6 +58,18 @@ describe('client commands find the running station', () => {
     expect(JSON.parse(io.out).simulators.length).toBeGreaterThan(0);
   });
 
+  it('for the scanner commands too, and their failure names --standalone', async () => {
+    const port = await listening();
+    const dir = folder();
+    writeFileSync(path.join(dir, 'station.config.json'), JSON.stringify({ server: { port } }));
+    let io = recordingIo(dir);
+    expect(await main(['scanner', 'list'], io)).toBe(0);
+    expect(JSON.parse(io.out).scanners.map((s: { id: string }) => s.id)).toContain('scanner-hid');
+    io = recordingIo(folder());
+    expect(await main(['scanner', 'list', '--url', `127.0.0.1:${await closedPort()}`], io)).toBe(1);
+    expect(io.err).toMatch(/No station answers at .*\(from --url\)[\s\S]*--standalone/);
+  });
+
   it('from STATION_URL, which wins over the configuration file', async () => {
     const port = await listening();
     const dir = folder();
@@ -134,5 +146,21 @@ describe('repeated options', () => {
     const wsq = recordingIo(folder());
     expect(await main(['wsq', 'encode', '--in', 'a.png', '--in', 'b.png', '--out', 'c.wsq'], wsq)).toBe(2);
     expect(wsq.err).toMatch(/--in was given more than once/);
+  });
+});
+
+describe('sim scenario', () => {
+  it('says when a card scenario applies, and --now puts a fresh card of it in at once', async () => {
+    const port = await listening();
+    const url = `127.0.0.1:${port}`;
+    let io = recordingIo(folder());
+    expect(await main(['sim', 'scenario', 'card', 'expired-card', '--url', url], io)).toBe(0);
+    expect(JSON.parse(io.out)).toMatchObject({ scenario: 'expired-card', appliesFrom: 'next-insertion' });
+    io = recordingIo(folder());
+    expect(await main(['sim', 'scenario', 'card', 'cloned-chip', '--now', '--url', url], io)).toBe(0);
+    expect(JSON.parse(io.out)).toMatchObject({ scenario: 'cloned-chip', appliesFrom: 'now' });
+    io = recordingIo(folder());
+    expect(await main(['sim', 'do', 'card', 'reinsert', '--url', url], io)).toBe(0);
+    expect(JSON.parse(io.out)).toMatchObject({ name: 'card', action: 'reinsert' });
   });
 });

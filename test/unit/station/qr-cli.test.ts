@@ -34,7 +34,24 @@ describe('station qr parse', () => {
       personalId: { ok: true, province: { code: '001', name: 'Hà Nội' }, birthYear: 1999, sex: 'M' },
       // Born 1999-01-01, issued on the 25th birthday: valid to the 40th.
       expiry: { kind: 'date', date: '2039-01-01', yymmdd: '390101', renewalAge: 40 },
+      validity: { kind: 'in-date', valid: true, dateOfExpiry: '2039-01-01', today: '2025-06-01', from: 'qr' },
     });
+  });
+
+  it('reports the expiry against --today as card read does: expired, in date through the last day', async () => {
+    // Born 1999-01-01, issued 2016-03-01 at 17: the card ran to the 25th birthday, 2024-01-01.
+    const old = '001099012345||Nguyễn Văn An|01011999|Nam|Hà Nội|01032016';
+    const expired = JSON.parse((await qr('parse', old, '--today', '2024-01-02')).out);
+    expect(expired.validity).toMatchObject({
+      kind: 'expired',
+      valid: false,
+      dateOfExpiry: '2024-01-01',
+      today: '2024-01-02',
+      from: 'qr',
+      message: { vi: expect.stringMatching(/hết hạn/), en: expect.stringMatching(/expired/) },
+    });
+    const lastDay = JSON.parse((await qr('parse', old, '--today', '2024-01-01')).out);
+    expect(lastDay.validity).toMatchObject({ kind: 'in-date', valid: true });
   });
 
   it('prints every per-field error and exits 1 for a QR text with problems', async () => {
@@ -50,6 +67,7 @@ describe('station qr parse', () => {
     ]);
     expect(answer.errors[0].message.vi).toMatch(/Ngày cấp/);
     expect(answer.expiry).toMatchObject({ kind: 'unknown', reason: 'issued-before-birth' });
+    expect(answer.validity).toMatchObject({ kind: 'unknown', valid: null, dateOfExpiry: null });
     expect(err).toMatch(/3 problem/);
   });
 
@@ -58,6 +76,7 @@ describe('station qr parse', () => {
     const { code, out } = await qr('parse', older, '--today', '2025-06-01');
     expect(code).toBe(0);
     expect(JSON.parse(out).expiry).toMatchObject({ kind: 'no-expiry' });
+    expect(JSON.parse(out).validity).toMatchObject({ kind: 'no-expiry', valid: true, dateOfExpiry: null });
     const early = await qr('parse', older, '--today', '2023-04-01');
     expect(early.code).toBe(1);
     expect(JSON.parse(early.out).errors.map((e: { code: string }) => e.code)).toEqual(['issue-in-future']);

@@ -69,10 +69,10 @@ describe('station quality', () => {
     writeFileSync(path.join(dir, 'tiny.raw'), new Uint8Array(100));
     const tiny = await quality(dir, '--in', 'tiny.raw', '--width', '10', '--height', '10');
     expect(tiny.code).toBe(1);
-    expect(tiny.err).toMatch(/\[too-small\]/);
+    expect(tiny.err).toMatch(/\[QUALITY_TOO_SMALL\]/);
     const short = await quality(dir, '--in', 'tiny.raw', '--width', '100', '--height', '100');
     expect(short.code).toBe(1);
-    expect(short.err).toMatch(/\[size-mismatch\]/);
+    expect(short.err).toMatch(/\[QUALITY_SIZE_MISMATCH\]/);
     writeFileSync(path.join(dir, 'broken.wsq'), new Uint8Array([0xff, 0xa0, 0xff]));
     const broken = await quality(dir, '--in', 'broken.wsq');
     expect(broken.code).toBe(1);
@@ -81,5 +81,47 @@ describe('station quality', () => {
     expect((await quality(dir, '--in', 'photo.jpg')).code).toBe(2);
     expect((await quality(dir, '--in', 'tiny.raw')).code).toBe(2);
     expect((await quality(dir)).code).toBe(2);
+  });
+
+  it('scores several files in one start: one JSON line per file in order, a failed file in its place, exit 1', async () => {
+    const dir = scratch();
+    for (const [seed, condition] of [
+      ['21', 'good'],
+      ['22', 'dry'],
+    ] as const) {
+      const args = [
+        '--seed',
+        seed,
+        '--condition',
+        condition,
+        '--severity',
+        '0.9',
+        '--out',
+        `${condition}.png`,
+      ];
+      expect(await main(['sim', 'render-finger', ...args], recordingIo(dir))).toBe(0);
+    }
+    const single = JSON.parse((await quality(dir, '--in', 'dry.png')).out);
+
+    const both = await quality(dir, '--in', 'good.png', '--in', 'dry.png');
+    expect(both.code).toBe(0);
+    const lines = both.out.trimEnd().split('\n');
+    expect(lines).toHaveLength(2);
+    const [good, dry] = lines.map((line) => JSON.parse(line));
+    expect(good.file).toBe(path.join(dir, 'good.png'));
+    expect(dry).toEqual(single);
+
+    // Positional files, mixed with --in, and one that cannot be read: the others are still scored.
+    const mixed = await quality(dir, 'good.png', 'missing.png', '--in', 'dry.png');
+    expect(mixed.code).toBe(1);
+    const answers = mixed.out
+      .trimEnd()
+      .split('\n')
+      .map((line) => JSON.parse(line));
+    expect(answers.map((a) => path.basename(a.file))).toEqual(['good.png', 'missing.png', 'dry.png']);
+    expect(answers[1].error).toMatchObject({ code: 'INPUT_UNREADABLE' });
+    expect(answers[1].error.message).toMatch(/no such file/);
+    expect(answers[2].score).toBe(single.score);
+    expect(mixed.err).toMatch(/missing\.png: no such file \[INPUT_UNREADABLE\]/);
   });
 });

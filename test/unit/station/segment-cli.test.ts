@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { renderSlap } from '../../../simulators/fingerprint/generator.ts';
@@ -9,6 +9,14 @@ import { recordingIo } from '../../support/cli.ts';
 import { tempDir } from '../../support/station.ts';
 
 const io = recordingIo;
+
+/** An all-white binary PGM. */
+function blankPgm(width: number, height: number): Uint8Array {
+  const header = new TextEncoder().encode(`P5\n${width} ${height}\n255\n`);
+  const out = new Uint8Array(header.length + width * height).fill(255);
+  out.set(header);
+  return out;
+}
 
 const cleanups: (() => Promise<void> | void)[] = [];
 afterEach(async () => {
@@ -42,6 +50,27 @@ describe('station segment', () => {
     expect(crop.width).toBeGreaterThanOrEqual(197);
     expect(crop.height).toBeGreaterThanOrEqual(197);
   });
+
+  it('exits 1 with SEGMENT_NO_FINGER on a blank slap and SEGMENT_HAND_MISMATCH on a slap cut as thumbs', async () => {
+    const tmp = tempDir('station-segment-');
+    cleanups.push(() => tmp.remove());
+    let run = io(tmp.dir);
+    expect(
+      await main(['sim', 'render-slap', '--seed', '5', '--hand', 'right', '--out', 'slap.png'], run),
+    ).toBe(0);
+    run = io(tmp.dir);
+    expect(await main(['segment', '--in', 'slap.png', '--hand', 'thumbs', '--out-dir', 'out'], run)).toBe(1);
+    expect(JSON.parse(run.out).problem).toMatchObject({
+      code: 'SEGMENT_HAND_MISMATCH',
+      seen: 'four-fingers',
+    });
+    expect(run.err).toMatch(/SEGMENT_HAND_MISMATCH/);
+    writeFileSync(path.join(tmp.dir, 'blank.pgm'), blankPgm(400, 400));
+    run = io(tmp.dir);
+    expect(await main(['segment', '--in', 'blank.pgm', '--hand', 'right', '--out-dir', 'out'], run)).toBe(1);
+    expect(JSON.parse(run.out).problem.code).toBe('SEGMENT_NO_FINGER');
+    expect(run.err).toMatch(/No finger was found[\s\S]*SEGMENT_NO_FINGER/);
+  }, 60_000);
 
   it('refuses a wrong hand name and a raw file with usage, and a missing file with exit 1', async () => {
     const dir = tempDir('station-segment-');
