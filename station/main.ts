@@ -1,6 +1,13 @@
 /** `npm start`: run the station; configuration and listen errors print what to fix and exit 1. */
 import { StationError } from './errors.ts';
 import { runStation } from './run.ts';
+import { runtimeProblem } from './runtime.ts';
+
+const wrongRuntime = runtimeProblem(process.versions.node);
+if (wrongRuntime !== undefined) {
+  process.stderr.write(`station: ${wrongRuntime}\n`);
+  process.exit(1);
+}
 
 try {
   await runStation();

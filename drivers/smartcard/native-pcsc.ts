@@ -276,8 +276,14 @@ export class NativePcsc implements PcscPort {
     try {
       factory = (await import('pcsclite')).default;
     } catch (cause) {
+      // An addon compiled for another Node.js ABI says "did not self-register" or names the
+      // NODE_MODULE_VERSION it wanted: the cure is a rebuild for this runtime, not a toolchain.
+      const text = cause instanceof Error ? cause.message : String(cause);
+      const otherAbi = /NODE_MODULE_VERSION|did not self-register/i.test(text);
       throw new DeviceUnavailableError(
-        'The pcsclite binding did not load: install libpcsclite-dev and a C++ toolchain, then `npm rebuild pcsclite` (or run `npm run setup`)',
+        otherAbi
+          ? `The pcsclite binding was built for another Node.js than this one (${process.version}): run \`npm run setup\`, which rebuilds it for the station's runtime`
+          : 'The pcsclite binding did not load: install libpcsclite-dev and a C++ toolchain, then run `npm run setup`',
         { cause },
       );
     }

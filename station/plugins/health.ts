@@ -48,6 +48,8 @@ export const healthRoutes: FastifyPluginAsync<HealthOptions> = async (app, optio
     return {
       status: healthy ? 'ok' : 'degraded',
       version: STATION_VERSION,
+      // The runtime this process runs on: 24.x once setup has installed the pinned one.
+      runtime: { node: process.versions.node, v8: process.versions.v8, abi: process.versions.modules },
       environment: config.environment,
       stationId: config.stationId,
       uptimeMs: Math.round(clock.monotonic() - startedAt),

@@ -7,6 +7,7 @@ import { writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { PINNED_NODE_VERSION } from '../../station/runtime.ts';
 import { tempDir } from '../support/station.ts';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
@@ -83,7 +84,13 @@ describe('npm start', () => {
         }
       }
       expect(health, `no /health answer within 10 s; output:\n${output}`).toBeDefined();
-      expect(health).toMatchObject({ status: 'ok', environment: 'test', outbox: { depth: 0 } });
+      expect(health).toMatchObject({
+        status: 'ok',
+        environment: 'test',
+        outbox: { depth: 0 },
+        // npm start runs the station on the pinned runtime, whatever Node.js runs npm itself.
+        runtime: { node: PINNED_NODE_VERSION },
+      });
       expect(output).toContain(`Station ready at http://127.0.0.1:${port}`);
       // The hot-path workers warm up after listen, one per core.
       let hotpath: Record<string, unknown> | undefined;

@@ -10,6 +10,7 @@ import { HttpCentralLink } from '../../../station/central/link.ts';
 import { ConfigError } from '../../../station/errors.ts';
 import { decodePng } from '../../../station/imaging/grey-image.ts';
 import { SpoolOutboxStatus } from '../../../station/outbox/status.ts';
+import { PINNED_NODE_VERSION } from '../../../station/runtime.ts';
 import { embeddedStation, ManualClock, tempDir, testConfig } from '../../support/station.ts';
 
 /** A hardware-mode port for production tests: records whether it was released. */
@@ -48,6 +49,8 @@ describe('GET /health on the embedded simulated station', () => {
     expect(body).toMatchObject({
       status: 'ok',
       version: '0.1.0',
+      // The pinned runtime (scripts/runtime.env), which these tests run on.
+      runtime: { node: PINNED_NODE_VERSION },
       environment: 'test',
       stationId: 'HCM-Q1-02',
       uptimeMs: 1500,
