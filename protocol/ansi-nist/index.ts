@@ -3,6 +3,19 @@
  * builder for our Vietnamese application profile. Pure: bytes in, values out. See README.md and
  * PROFILE.md in this folder.
  */
+
+export {
+  buildModel,
+  buildTransaction,
+  type RecordSpec,
+  type Segment,
+  type TransactionSpec,
+  type Type1Spec,
+  type Type2Spec,
+  type Type10Spec,
+  type Type14Spec,
+  type Type17Spec,
+} from './builder.ts';
 export { type Charset, charsetOfIndex, decodeText, encodeText } from './charset.ts';
 export * from './limits.ts';
 export {
@@ -25,5 +38,14 @@ export {
   type Transaction,
   US,
 } from './model.ts';
+export {
+  checkType2Value,
+  type Demographics,
+  readDemographics,
+  type Type2FieldSpec,
+  VN_DOMAIN,
+  VN_TOT,
+  VN_TYPE2_FIELDS,
+} from './profile.ts';
 export { fieldText, readTransaction, transactionCharset } from './reader.ts';
 export { AnsiNistWriteError, selfCountingLength, writeTransaction } from './writer.ts';
