@@ -7,13 +7,13 @@
  * (1.015 DCS) decodes. Binary data are views into the input (no copies).
  */
 
-/** Separators of the traditional encoding (ANSI/NIST-ITL 1-2011 §7.1, Table 6). */
+/** Separators of the traditional encoding (ANSI/NIST-ITL 1-2011 §7.1). */
 export const FS = 0x1c; // ends a record
 export const GS = 0x1d; // ends a field
 export const RS = 0x1e; // separates subfields
 export const US = 0x1f; // separates information items
 
-/** Tagged record types: Type-1, Type-2 and Types 9 to 22, 98 and 99 (§7.1, Table 3). */
+/** Tagged record types: Type-1, Type-2 and Types 9 to 22, 98 and 99 (§7.1). */
 export const TAGGED_TYPES: ReadonlySet<number> = new Set([
   1, 2, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 98, 99,
 ]);
