@@ -38,6 +38,8 @@ export type KeyErrorCode =
   | 'PKCS11_PIN_LOCKED'
   | 'PKCS11_OBJECT_NOT_FOUND'
   | 'PKCS11_OBJECT_EXISTS'
+  /** The token lacks a mechanism or parameter the station needs (e.g. RSA-OAEP with SHA-256). */
+  | 'PKCS11_MECHANISM_UNSUPPORTED'
   /** Any other failure the token reports, with its CKR_ name. */
   | 'PKCS11_FAILED'
   /** An encrypted key does not decrypt with this key (packet addressed to another recipient). */

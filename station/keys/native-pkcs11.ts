@@ -412,11 +412,28 @@ export async function openPkcs11DecryptionKey(
               mgf: pkcs11js.CKG_MGF1_SHA256,
               source: CKZ_DATA_SPECIFIED,
             };
-            session.module.C_DecryptInit(
-              session.session,
-              { mechanism: pkcs11js.CKM_RSA_PKCS_OAEP, parameter },
-              privateKey,
-            );
+            try {
+              session.module.C_DecryptInit(
+                session.session,
+                { mechanism: pkcs11js.CKM_RSA_PKCS_OAEP, parameter },
+                privateKey,
+              );
+            } catch (error) {
+              const ckr = ckrName(error);
+              // SoftHSM2 2.6 (Debian 12) accepts OAEP with SHA-1 only ("hashAlg must be CKM_SHA_1").
+              if (
+                ckr === 'CKR_ARGUMENTS_BAD' ||
+                ckr === 'CKR_MECHANISM_PARAM_INVALID' ||
+                ckr === 'CKR_MECHANISM_INVALID'
+              )
+                throw new KeyError(
+                  'PKCS11_MECHANISM_UNSUPPORTED',
+                  `The token of ${where} cannot decrypt RSA-OAEP with SHA-256 and MGF1-SHA-256 (${ckr}); ` +
+                    'SoftHSM2 2.6 offers OAEP with SHA-1 only. Keep this key in a file, or use a token that supports it.',
+                  { ckr, cause: error },
+                );
+              throw error;
+            }
             return new Uint8Array(
               await session.module.C_DecryptAsync(session.session, Buffer.from(data), Buffer.alloc(size)),
             );
