@@ -32,8 +32,9 @@ fi
 packages=(build-essential python3 pkg-config libpcsclite-dev libudev1 libusb-1.0-0 pcscd)
 if [ "$mode" = test ]; then
   # vpcd: the virtual reader our simulated card plugs into; opensc/pcsc-tools: opensc-tool checks;
-  # socat: pty pairs for serial modules; ffmpeg: the camera source.
-  packages+=(vsmartcard-vpcd opensc pcsc-tools socat ffmpeg procps iproute2)
+  # socat: pty pairs for serial modules; ffmpeg: the camera source; softhsm2: the PKCS#11 token the
+  # station-key tests generate keys in and sign with (a production station uses its token's module).
+  packages+=(vsmartcard-vpcd opensc pcsc-tools socat ffmpeg procps iproute2 softhsm2)
 fi
 
 missing=()

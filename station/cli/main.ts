@@ -6,6 +6,7 @@ import { STATION_VERSION } from '../version.ts';
 import { type CliIo, type Command, EXIT_FAILED, EXIT_OK, EXIT_USAGE, UsageError } from './command.ts';
 import { cardCommand } from './commands/card.ts';
 import { configCommand } from './commands/config.ts';
+import { keysCommand } from './commands/keys.ts';
 import { nistCommand } from './commands/nist.ts';
 import { qrCommand } from './commands/qr.ts';
 import { qualityCommand } from './commands/quality.ts';
@@ -25,6 +26,7 @@ export const commands: readonly Command[] = [
   segmentCommand,
   wsqCommand,
   nistCommand,
+  keysCommand,
   simCommand,
 ];
 
