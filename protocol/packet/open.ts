@@ -223,8 +223,9 @@ function isOaepSha256(algorithm: AlgorithmIdentifier): boolean {
       return false;
     const mgfHash = AsnConvert.parse(params.maskGenAlgorithm.parameters, AlgorithmIdentifier);
     if (mgfHash.algorithm !== CMS_OID.sha256) return false;
-    const label = params.pSourceAlgorithm.parameters;
-    return params.pSourceAlgorithm.algorithm === CMS_OID.pSpecified && (!label || label.byteLength <= 2);
+    // A non-empty label (pSpecified with octets) is not checked here: the unwrap, which uses the
+    // empty label, fails for it. (asn1-rsa fills the absent DEFAULT with SHA-1 of "" octets.)
+    return params.pSourceAlgorithm.algorithm === CMS_OID.pSpecified;
   } catch {
     return false;
   }
