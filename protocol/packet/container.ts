@@ -22,6 +22,7 @@ import {
   AsnType,
   AsnTypeTypes,
 } from '@peculiar/asn1-schema';
+import { readTlv } from '../iso7816/tlv.ts';
 import { type DecodeResult, fail, ok } from '../result.ts';
 
 /** Placeholder enterprise arc (unregistered, see above) and the packet's sub-arc. */
@@ -139,12 +140,14 @@ export function encodePacketContent(parts: PacketParts): Uint8Array {
  * `unsupported` for another version, `trailing-data` after it.
  */
 export function decodePacketContent(der: Uint8Array): DecodeResult<PacketParts> {
+  // AsnConvert.parse ignores bytes after the first object: the TLV header tells where it ends.
+  const outer = readTlv(der, 0, { maxLength: der.length });
+  if (!outer.ok) return outer;
+  if (outer.value.totalLength !== der.length)
+    return fail('trailing-data', outer.value.totalLength, 'bytes after EnrollmentPacketContent');
   let content: EnrollmentPacketContent;
   try {
     content = AsnConvert.parse(der, EnrollmentPacketContent);
-    // AsnConvert.parse ignores bytes after the first object: re-encoding shows them.
-    if (AsnConvert.serialize(content).byteLength !== der.length)
-      return fail('trailing-data', 0, 'bytes after EnrollmentPacketContent, or not DER');
   } catch (error) {
     return fail('invalid-value', 0, `EnrollmentPacketContent does not decode: ${(error as Error).message}`);
   }

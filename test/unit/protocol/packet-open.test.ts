@@ -7,6 +7,7 @@ import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createNodePacketCrypto } from '../../../drivers/crypto/packet-node.ts';
 import { type BuildPacketInput, buildPacket, PacketBuildError } from '../../../protocol/packet/build.ts';
+import { decodePacketContent, encodePacketContent } from '../../../protocol/packet/container.ts';
 import type { PacketCrypto } from '../../../protocol/packet/crypto.ts';
 import type { PacketManifest } from '../../../protocol/packet/manifest.ts';
 import {
@@ -444,5 +445,32 @@ describe('trust anchors', () => {
     const central = await createCentral('Another Central');
     const built = await buildPacket(input({ recipientCertificate: central.certificate }));
     expect((await openPacket(opening(built.packet, { decryptor: fileDecryptor(central) }))).ok).toBe(true);
+  });
+});
+
+describe('EnrollmentPacketContent', () => {
+  it('round-trips its three parts and refuses trailing bytes, another version and non-DER', () => {
+    const parts = {
+      manifest: new Uint8Array([0x7b, 0x7d]),
+      transaction: new Uint8Array(300).fill(7),
+      portrait: new Uint8Array([1]),
+    };
+    const der = encodePacketContent(parts);
+    expect(decodePacketContent(der)).toEqual({ ok: true, value: parts });
+    const trailing = new Uint8Array(der.length + 2);
+    trailing.set(der);
+    expect(decodePacketContent(trailing)).toMatchObject({
+      ok: false,
+      error: { reason: 'trailing-data', offset: der.length },
+    });
+    const v2 = der.slice();
+    // SEQUENCE header (30 82 LL LL), then INTEGER 02 01 01: the version byte is at offset 6.
+    expect([...v2.subarray(4, 7)]).toEqual([0x02, 0x01, 0x01]);
+    v2[6] = 2;
+    expect(decodePacketContent(v2)).toMatchObject({ ok: false, error: { reason: 'unsupported' } });
+    expect(decodePacketContent(new Uint8Array([0x30, 0x03, 0x04, 0x01, 0x00]))).toMatchObject({
+      ok: false,
+      error: { reason: 'invalid-value' },
+    });
   });
 });
