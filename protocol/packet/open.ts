@@ -1,0 +1,676 @@
+/**
+ * Opens an enrollment packet (the layout in build.ts): decrypt through `PacketDecryptor`, verify
+ * the CMS signature, the signer's chain to the given trust anchors and the signing time against
+ * every certificate's validity, then the content, the manifest and the part and image hashes.
+ *
+ * Every outcome is a result: a packet that is not ours, damaged or forged gives one typed
+ * `PacketRejection` with its reason; nothing here throws on packet bytes (property-tested).
+ * Memory is bounded by PACKET_LIMITS before the ASN.1 library sees the bytes.
+ */
+import {
+  ContentInfo,
+  EnvelopedData,
+  type KeyTransRecipientInfo,
+  type RecipientInfo,
+  SigningTime,
+} from '@peculiar/asn1-cms';
+import { RsaEsOaepParams } from '@peculiar/asn1-rsa';
+import { AsnConvert, OctetString } from '@peculiar/asn1-schema';
+import { AlgorithmIdentifier, Certificate } from '@peculiar/asn1-x509';
+import { equalBytes, toHex } from '../bytes.ts';
+import { signatureSchemeFor } from '../icao9303/pa.ts';
+import {
+  type CertificateInfo,
+  decodeCertificate,
+  decodeSignedData,
+  findSignerCertificate,
+  integerMagnitude,
+} from '../icao9303/sod.ts';
+import { parseTree } from '../iso7816/tlv.ts';
+import { type DecodeError, type DecodeResult, fail, ok } from '../result.ts';
+import { AttributeSet } from './build.ts';
+import { bytesOf, CMS_OID, decodePacketContent, PACKET_OID, PrintableValue, Utf8Value } from './container.ts';
+import type { PacketCrypto } from './crypto.ts';
+import type { PacketDecryptor } from './keys.ts';
+import { decodeManifest, type ManifestProblem, type PacketManifest } from './manifest.ts';
+
+/** Bounds applied before any ASN.1 parsing. */
+export const PACKET_LIMITS = {
+  /** Largest packet accepted, bytes (a typical one is under 1 MB). */
+  maxPacketLength: 32 * 1024 * 1024,
+  maxDepth: 32,
+  maxNodes: 4000,
+  maxRecipients: 8,
+  /** Longest certificate path followed from the signer to an anchor. */
+  maxPathLength: 5,
+} as const;
+
+/** Unencrypted labels of the EnvelopedData (unprotectedAttrs): for deduplication, not trusted. */
+export interface EnvelopeLabels {
+  readonly packetId?: string;
+  readonly enrollmentSessionId?: string;
+  readonly environment?: string;
+}
+
+export type PacketStage = 'envelope' | 'signed-data' | 'content';
+
+export type PacketRejection =
+  /** The bytes are not a packet: not DER, not the layout, or past a bound. */
+  | { readonly kind: 'malformed'; readonly stage: PacketStage; readonly error: DecodeError }
+  /** No recipient is our certificate, or our key does not unwrap the content key. */
+  | { readonly kind: 'wrong-recipient'; readonly detail: string }
+  /** Our key unwrapped a key, but the content does not decrypt with it (altered ciphertext). */
+  | { readonly kind: 'decryption-failed'; readonly detail: string }
+  | { readonly kind: 'unsupported-algorithm'; readonly detail: string }
+  /** The content does not match its signature. */
+  | {
+      readonly kind: 'content-mismatch';
+      readonly problem: 'message-digest' | 'signature' | 'content-type' | 'signed-attributes-incomplete';
+    }
+  /** The signer's certificate is absent, or does not chain to a trust anchor. */
+  | { readonly kind: 'unknown-signer'; readonly detail: string }
+  /** signingTime lies outside a certificate's validity in the signer's path. */
+  | {
+      readonly kind: 'signer-expired';
+      readonly certificate: string;
+      /** ms since the Unix epoch. */
+      readonly signingTime: number;
+      readonly notBefore: number;
+      readonly notAfter: number;
+    }
+  /** The manifest breaks the schema or the rules: every failing field with its path. */
+  | { readonly kind: 'schema-violation'; readonly problems: readonly ManifestProblem[] }
+  /** The signed attributes or the unencrypted labels disagree with the manifest. */
+  | {
+      readonly kind: 'label-mismatch';
+      readonly field: string;
+      readonly manifest: string;
+      readonly label: string | undefined;
+    }
+  /** A part or an image does not hash to what the manifest lists. */
+  | { readonly kind: 'image-mismatch'; readonly problems: readonly ManifestProblem[] };
+
+export type PacketRejectionKind = PacketRejection['kind'];
+
+export interface OfficerMessage {
+  readonly vi: string;
+  readonly en: string;
+}
+
+/** What an officer or an operator at central reads for each rejection. */
+export const PACKET_MESSAGES: Readonly<Record<PacketRejectionKind, OfficerMessage>> = {
+  malformed: {
+    vi: 'Gói hồ sơ bị hỏng hoặc không đúng định dạng. Hãy gửi lại gói từ trạm.',
+    en: 'The packet is damaged or not in the packet format. Send it again from the station.',
+  },
+  'wrong-recipient': {
+    vi: 'Gói hồ sơ được mã hóa cho máy chủ khác. Kiểm tra chứng thư máy chủ trung tâm đã cài ở trạm.',
+    en: 'The packet is encrypted for another server. Check the central certificate installed at the station.',
+  },
+  'decryption-failed': {
+    vi: 'Không giải mã được nội dung gói: gói đã bị thay đổi trên đường truyền. Hãy gửi lại.',
+    en: 'The packet content does not decrypt: it was altered in transit. Send it again.',
+  },
+  'unsupported-algorithm': {
+    vi: 'Gói dùng thuật toán không được hỗ trợ. Cập nhật phần mềm trạm.',
+    en: 'The packet uses an unsupported algorithm. Update the station software.',
+  },
+  'content-mismatch': {
+    vi: 'Nội dung gói không khớp chữ ký: gói đã bị sửa. Không dùng gói này; gửi lại từ trạm.',
+    en: 'The content does not match its signature: the packet was altered. Do not use it; send it again.',
+  },
+  'unknown-signer': {
+    vi: 'Trạm ký gói không được tin cậy. Kiểm tra chứng thư của trạm.',
+    en: 'The signing station is not trusted. Check the station certificate.',
+  },
+  'signer-expired': {
+    vi: 'Chứng thư của trạm đã hết hạn (hoặc chưa có hiệu lực) khi ký. Gia hạn chứng thư trạm.',
+    en: "The station's certificate was expired (or not yet valid) at signing. Renew the station certificate.",
+  },
+  'schema-violation': {
+    vi: 'Dữ liệu hồ sơ không hợp lệ ở các trường được liệt kê. Sửa và lập lại gói.',
+    en: 'The enrollment data is invalid in the fields listed. Correct them and build the packet again.',
+  },
+  'label-mismatch': {
+    vi: 'Nhãn của gói không khớp nội dung đã ký. Không dùng gói này.',
+    en: 'The packet labels do not match the signed content. Do not use it.',
+  },
+  'image-mismatch': {
+    vi: 'Ảnh trong gói không khớp mã băm trong hồ sơ. Chụp lại và lập lại gói.',
+    en: 'An image does not match the hash in the manifest. Capture again and rebuild the packet.',
+  },
+};
+
+// ---------------------------------------------------------------------------------------------
+// Envelope
+
+function errorText(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+function parseBounded<T>(bytes: Uint8Array, what: string, parse: () => T): DecodeResult<T> {
+  if (bytes.length > PACKET_LIMITS.maxPacketLength)
+    return fail('too-large', 0, `${what} of ${bytes.length} bytes; at most ${PACKET_LIMITS.maxPacketLength}`);
+  const tree = parseTree(bytes, {
+    maxDepth: PACKET_LIMITS.maxDepth,
+    maxNodes: PACKET_LIMITS.maxNodes,
+    maxLength: PACKET_LIMITS.maxPacketLength,
+  });
+  if (!tree.ok) return tree;
+  const [root, extra] = tree.value;
+  if (root?.tag !== 0x30) return fail('invalid-value', 0, `${what} is not a DER SEQUENCE`);
+  if (extra !== undefined) return fail('trailing-data', extra.offset, `bytes after the ${what}`);
+  try {
+    return ok(parse());
+  } catch (error) {
+    return fail('invalid-value', 0, `${what} does not decode: ${errorText(error)}`);
+  }
+}
+
+function decodeEnvelope(bytes: Uint8Array): DecodeResult<EnvelopedData> {
+  return parseBounded(bytes, 'ContentInfo', () => {
+    const info = AsnConvert.parse(bytes, ContentInfo);
+    if (info.contentType !== CMS_OID.envelopedData)
+      throw new Error(`content type ${info.contentType} is not envelopedData`);
+    return AsnConvert.parse(info.content, EnvelopedData);
+  });
+}
+
+function singleValue<T>(
+  attrs: readonly { attrType: string; attrValues: ArrayBuffer[] }[],
+  type: string,
+  schema: new () => T,
+): T | undefined {
+  const matches = attrs.filter((a) => a.attrType === type);
+  const value =
+    matches.length === 1 && matches[0]?.attrValues.length === 1 ? matches[0].attrValues[0] : undefined;
+  if (value === undefined) return undefined;
+  try {
+    return AsnConvert.parse(value, schema);
+  } catch {
+    return undefined;
+  }
+}
+
+function labelsOf(envelope: EnvelopedData): EnvelopeLabels {
+  const attrs = envelope.unprotectedAttrs ?? [];
+  const packetId = singleValue(attrs, PACKET_OID.packetId, PrintableValue)?.value;
+  const enrollmentSessionId = singleValue(attrs, PACKET_OID.enrollmentSessionId, PrintableValue)?.value;
+  const environment = singleValue(attrs, PACKET_OID.environment, PrintableValue)?.value;
+  return {
+    ...(packetId === undefined ? {} : { packetId }),
+    ...(enrollmentSessionId === undefined ? {} : { enrollmentSessionId }),
+    ...(environment === undefined ? {} : { environment }),
+  };
+}
+
+/**
+ * The unencrypted labels (packet id, enrollment session id, environment), read without a key so
+ * an outbox or central can deduplicate. They are not authenticated: `openPacket` checks them
+ * against the signed manifest. Errors as the envelope stage of `openPacket`.
+ */
+export function readEnvelopeLabels(packet: Uint8Array): DecodeResult<EnvelopeLabels> {
+  const envelope = decodeEnvelope(packet);
+  return envelope.ok ? ok(labelsOf(envelope.value)) : envelope;
+}
+
+function isOaepSha256(algorithm: AlgorithmIdentifier): boolean {
+  if (algorithm.algorithm !== CMS_OID.rsaesOaep || !algorithm.parameters) return false;
+  try {
+    const params = AsnConvert.parse(algorithm.parameters, RsaEsOaepParams);
+    if (params.hashAlgorithm.algorithm !== CMS_OID.sha256) return false;
+    if (params.maskGenAlgorithm.algorithm !== CMS_OID.mgf1 || !params.maskGenAlgorithm.parameters)
+      return false;
+    const mgfHash = AsnConvert.parse(params.maskGenAlgorithm.parameters, AlgorithmIdentifier);
+    if (mgfHash.algorithm !== CMS_OID.sha256) return false;
+    // A non-empty label (pSpecified with octets) is not checked here: the unwrap, which uses the
+    // empty label, fails for it. (asn1-rsa fills the absent DEFAULT with SHA-1 of "" octets.)
+    return params.pSourceAlgorithm.algorithm === CMS_OID.pSpecified;
+  } catch {
+    return false;
+  }
+}
+
+function matchesRecipient(ktri: KeyTransRecipientInfo, cert: Certificate): boolean {
+  const rid = ktri.rid.issuerAndSerialNumber;
+  if (!rid) return false;
+  return (
+    equalBytes(
+      new Uint8Array(AsnConvert.serialize(rid.issuer)),
+      new Uint8Array(AsnConvert.serialize(cert.tbsCertificate.issuer)),
+    ) &&
+    equalBytes(
+      integerMagnitude(new Uint8Array(rid.serialNumber)),
+      integerMagnitude(new Uint8Array(cert.tbsCertificate.serialNumber)),
+    )
+  );
+}
+
+type Step<T> =
+  | { readonly ok: true; readonly value: T }
+  | { readonly ok: false; readonly rejection: PacketRejection };
+
+const reject = (rejection: PacketRejection): { ok: false; rejection: PacketRejection } => ({
+  ok: false,
+  rejection,
+});
+
+async function decrypt(
+  envelope: EnvelopedData,
+  decryptor: PacketDecryptor,
+  ours: Certificate,
+  crypto: PacketCrypto,
+): Promise<Step<Uint8Array>> {
+  const infos: RecipientInfo[] = [...envelope.recipientInfos];
+  if (infos.length > PACKET_LIMITS.maxRecipients)
+    return reject({
+      kind: 'malformed',
+      stage: 'envelope',
+      error: { reason: 'too-large', offset: 0, detail: `${infos.length} recipients` },
+    });
+  const ktri = infos.map((r) => r.ktri).find((k) => k !== undefined && matchesRecipient(k, ours));
+  if (!ktri)
+    return reject({
+      kind: 'wrong-recipient',
+      detail: 'no recipient info names our certificate (issuer and serial)',
+    });
+  if (!isOaepSha256(ktri.keyEncryptionAlgorithm))
+    return reject({
+      kind: 'unsupported-algorithm',
+      detail: `key transport ${ktri.keyEncryptionAlgorithm.algorithm}; expected RSAES-OAEP with SHA-256`,
+    });
+  const eci = envelope.encryptedContentInfo;
+  const alg = eci.contentEncryptionAlgorithm;
+  if (alg.algorithm !== CMS_OID.aes256Cbc || !alg.parameters)
+    return reject({
+      kind: 'unsupported-algorithm',
+      detail: `content encryption ${alg.algorithm}; expected AES-256-CBC`,
+    });
+  let iv: Uint8Array;
+  try {
+    iv = bytesOf(AsnConvert.parse(alg.parameters, OctetString).buffer);
+  } catch {
+    iv = new Uint8Array(0);
+  }
+  if (iv.length !== 16)
+    return reject({
+      kind: 'malformed',
+      stage: 'envelope',
+      error: { reason: 'invalid-value', offset: 0, detail: 'AES-CBC IV is not a 16-byte OCTET STRING' },
+    });
+  const encrypted = eci.encryptedContent;
+  const parts = encrypted?.value ? [encrypted.value] : (encrypted?.constructedValue ?? []);
+  if (parts.length === 0)
+    return reject({
+      kind: 'malformed',
+      stage: 'envelope',
+      error: {
+        reason: 'invalid-value',
+        offset: 0,
+        detail: 'no encrypted content (detached content is not a packet)',
+      },
+    });
+  const ciphertext =
+    parts.length === 1 && parts[0]
+      ? bytesOf(parts[0].buffer)
+      : new Uint8Array(parts.flatMap((p) => [...bytesOf(p.buffer)]));
+  let cek: Uint8Array;
+  try {
+    cek = await decryptor.unwrapKey(bytesOf(ktri.encryptedKey.buffer));
+  } catch (error) {
+    return reject({
+      kind: 'wrong-recipient',
+      detail: `our key does not unwrap the content key: ${errorText(error)}`,
+    });
+  }
+  if (cek.length !== 32)
+    return reject({
+      kind: 'decryption-failed',
+      detail: `content key of ${cek.length} bytes; AES-256 needs 32`,
+    });
+  try {
+    return { ok: true, value: await crypto.aes256CbcDecrypt(cek, iv, ciphertext) };
+  } catch (error) {
+    return reject({ kind: 'decryption-failed', detail: errorText(error) });
+  } finally {
+    cek.fill(0);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// SignedData
+
+export interface VerifiedSignedData {
+  readonly eContentType: string;
+  readonly eContent: Uint8Array;
+  readonly signer: { readonly subject: string; readonly issuer: string; readonly serialNumber: string };
+  /** ms since the Unix epoch. */
+  readonly signingTime: number;
+  /** Our own signed attributes, when present exactly once. */
+  readonly officerId?: string;
+  readonly environment?: string;
+}
+
+function validAt(cert: CertificateInfo, time: number): boolean {
+  return cert.notBefore <= time && time <= cert.notAfter;
+}
+
+async function signedBy(
+  cert: CertificateInfo,
+  issuer: CertificateInfo,
+  crypto: PacketCrypto,
+): Promise<boolean> {
+  const scheme = signatureSchemeFor(cert.signatureAlgorithm);
+  if (!scheme) return false;
+  return crypto.verifySignature({
+    scheme,
+    publicKey: issuer.subjectPublicKeyInfo,
+    data: cert.tbs,
+    signature: cert.signature,
+  });
+}
+
+/** The path from `signer` to an anchor (signer first, anchor last), or undefined. */
+async function pathToAnchor(
+  signer: CertificateInfo,
+  certificates: readonly CertificateInfo[],
+  anchors: readonly CertificateInfo[],
+  crypto: PacketCrypto,
+): Promise<CertificateInfo[] | undefined> {
+  const path = [signer];
+  let current = signer;
+  for (let depth = 0; depth < PACKET_LIMITS.maxPathLength; depth++) {
+    if (anchors.some((a) => equalBytes(a.der, current.der))) return path;
+    let next: CertificateInfo | undefined;
+    for (const anchor of anchors)
+      if (equalBytes(anchor.subject, current.issuer) && (await signedBy(current, anchor, crypto)))
+        return [...path, anchor];
+    for (const candidate of certificates)
+      if (
+        candidate.isCa === true &&
+        !path.some((p) => equalBytes(p.der, candidate.der)) &&
+        equalBytes(candidate.subject, current.issuer) &&
+        (await signedBy(current, candidate, crypto))
+      ) {
+        next = candidate;
+        break;
+      }
+    if (!next) return undefined;
+    path.push(next);
+    current = next;
+  }
+  return undefined;
+}
+
+/**
+ * Verifies a CMS SignedData (a DER ContentInfo) that carries `expectedContentType`: the signer's
+ * certificate among those included, contentType and messageDigest signed attributes (SHA-256),
+ * the signature (ECDSA with SHA-256), the chain to one of `trustAnchors` (DER), and signingTime
+ * within every certificate's validity on that path. Standard CMS: it verifies what
+ * `openssl cms -sign -md sha256` makes with an EC key. Never throws on the bytes; rejects only
+ * when the injected crypto does.
+ */
+export async function verifySignedData(
+  signedContentInfo: Uint8Array,
+  expectedContentType: string,
+  trustAnchors: readonly Uint8Array[],
+  crypto: PacketCrypto,
+): Promise<Step<VerifiedSignedData>> {
+  const decoded = decodeSignedData(signedContentInfo, [expectedContentType], PACKET_LIMITS.maxPacketLength);
+  if (!decoded.ok) return reject({ kind: 'malformed', stage: 'signed-data', error: decoded.error });
+  const sd = decoded.value;
+  const signerInfo = sd.signerInfos[0];
+  if (!signerInfo || sd.signerInfos.length !== 1)
+    return reject({
+      kind: 'malformed',
+      stage: 'signed-data',
+      error: { reason: 'invalid-value', offset: 0, detail: 'a packet has exactly one signer' },
+    });
+  if (signerInfo.digestAlgorithm.oid !== CMS_OID.sha256)
+    return reject({
+      kind: 'unsupported-algorithm',
+      detail: `digest ${signerInfo.digestAlgorithm.oid}; expected SHA-256`,
+    });
+  const scheme = signatureSchemeFor(signerInfo.signatureAlgorithm, signerInfo.digestAlgorithm);
+  if (scheme?.kind !== 'ecdsa' || scheme.hash !== 'sha256' || scheme.encoding !== 'der')
+    return reject({
+      kind: 'unsupported-algorithm',
+      detail: `signature ${signerInfo.signatureAlgorithm.oid}; expected ECDSA with SHA-256`,
+    });
+  const signer = findSignerCertificate(signerInfo.sid, sd.certificates);
+  if (!signer)
+    return reject({ kind: 'unknown-signer', detail: "the signer's certificate is not in the packet" });
+
+  const attrs = signerInfo.signedAttributes;
+  if (!attrs || attrs.contentType === undefined || attrs.messageDigest === undefined)
+    return reject({ kind: 'content-mismatch', problem: 'signed-attributes-incomplete' });
+  if (attrs.contentType !== sd.eContentType)
+    return reject({ kind: 'content-mismatch', problem: 'content-type' });
+  let parsedAttrs: AttributeSet;
+  try {
+    parsedAttrs = AsnConvert.parse(attrs.der, AttributeSet);
+  } catch {
+    return reject({ kind: 'content-mismatch', problem: 'signed-attributes-incomplete' });
+  }
+  const signingTimeAttr = singleValue([...parsedAttrs], CMS_OID.signingTime, SigningTime);
+  if (!signingTimeAttr) return reject({ kind: 'content-mismatch', problem: 'signed-attributes-incomplete' });
+  const signingTime = signingTimeAttr.getTime().getTime();
+  const digest = await crypto.sha256(sd.eContent);
+  if (!equalBytes(digest, attrs.messageDigest))
+    return reject({ kind: 'content-mismatch', problem: 'message-digest' });
+  const valid = await crypto.verifySignature({
+    scheme,
+    publicKey: signer.subjectPublicKeyInfo,
+    data: attrs.der,
+    signature: signerInfo.signature,
+  });
+  if (!valid) return reject({ kind: 'content-mismatch', problem: 'signature' });
+
+  const anchors: CertificateInfo[] = [];
+  for (const der of trustAnchors) {
+    const anchor = decodeCertificate(der);
+    if (anchor.ok) anchors.push(anchor.value);
+  }
+  const path = await pathToAnchor(signer, sd.certificates, anchors, crypto);
+  if (!path)
+    return reject({
+      kind: 'unknown-signer',
+      detail: `${signer.subjectText} (issuer ${signer.issuerText}) does not chain to a trusted station CA`,
+    });
+  for (const cert of path)
+    if (!validAt(cert, signingTime))
+      return reject({
+        kind: 'signer-expired',
+        certificate: cert.subjectText,
+        signingTime,
+        notBefore: cert.notBefore,
+        notAfter: cert.notAfter,
+      });
+  const officerId = singleValue([...parsedAttrs], PACKET_OID.officerId, Utf8Value)?.value;
+  const environment = singleValue([...parsedAttrs], PACKET_OID.environment, PrintableValue)?.value;
+  return {
+    ok: true,
+    value: {
+      eContentType: sd.eContentType,
+      eContent: sd.eContent,
+      signer: {
+        subject: signer.subjectText,
+        issuer: signer.issuerText,
+        serialNumber: toHex(signer.serialNumber),
+      },
+      signingTime,
+      ...(officerId === undefined ? {} : { officerId }),
+      ...(environment === undefined ? {} : { environment }),
+    },
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// The packet
+
+export interface OpenedPacket {
+  readonly manifest: PacketManifest;
+  /** The raw manifest bytes (UTF-8 JSON) as signed. */
+  readonly manifestBytes: Uint8Array;
+  readonly transaction: Uint8Array;
+  readonly portrait: Uint8Array;
+  readonly labels: EnvelopeLabels;
+  readonly signer: VerifiedSignedData['signer'];
+  /** ms since the Unix epoch. */
+  readonly signingTime: number;
+  /** True when `extractImages` was given and every image hashed to the manifest's value. */
+  readonly imagesChecked: boolean;
+}
+
+export type OpenPacketResult =
+  | { readonly ok: true; readonly packet: OpenedPacket }
+  | { readonly ok: false; readonly rejection: PacketRejection; readonly labels?: EnvelopeLabels };
+
+export interface OpenPacketInput {
+  readonly packet: Uint8Array;
+  readonly decryptor: PacketDecryptor;
+  readonly crypto: PacketCrypto;
+  /** Station CA certificates (DER) a signer must chain to. */
+  readonly trustAnchors: readonly Uint8Array[];
+  /**
+   * The transaction's images in order (the ANSI/NIST codec, wired later). When given, each must
+   * hash to `manifest.capture.images[i].sha256`; a decode error is an image mismatch.
+   */
+  readonly extractImages?: (transaction: Uint8Array) => DecodeResult<readonly Uint8Array[]>;
+}
+
+/** Checks images against the manifest's list: every problem with its path; empty when all match. */
+export async function checkImageHashes(
+  manifest: PacketManifest,
+  images: readonly Uint8Array[],
+  crypto: PacketCrypto,
+): Promise<ManifestProblem[]> {
+  const problems: ManifestProblem[] = [];
+  const listed = manifest.capture.images;
+  if (images.length !== listed.length)
+    problems.push({
+      path: '/capture/images',
+      rule: 'hash',
+      message: `the transaction holds ${images.length} images, the manifest lists ${listed.length}`,
+    });
+  for (const [i, image] of images.entries()) {
+    const entry = listed[i];
+    if (!entry) break;
+    const got = toHex(await crypto.sha256(image)).toLowerCase();
+    if (got !== entry.sha256)
+      problems.push({ path: `/capture/images/${i}/sha256`, rule: 'hash', message: `image hashes to ${got}` });
+  }
+  return problems;
+}
+
+async function openChecked(input: OpenPacketInput, ours: Certificate): Promise<OpenPacketResult> {
+  const envelope = decodeEnvelope(input.packet);
+  if (!envelope.ok)
+    return { ok: false, rejection: { kind: 'malformed', stage: 'envelope', error: envelope.error } };
+  const labels = labelsOf(envelope.value);
+  const failed = (rejection: PacketRejection): OpenPacketResult => ({ ok: false, rejection, labels });
+
+  const plaintext = await decrypt(envelope.value, input.decryptor, ours, input.crypto);
+  if (!plaintext.ok) return failed(plaintext.rejection);
+  const verified = await verifySignedData(
+    plaintext.value,
+    PACKET_OID.enrollmentPacket,
+    input.trustAnchors,
+    input.crypto,
+  );
+  if (!verified.ok) return failed(verified.rejection);
+  const signed = verified.value;
+  if (signed.officerId === undefined || signed.environment === undefined)
+    return failed({ kind: 'content-mismatch', problem: 'signed-attributes-incomplete' });
+
+  const parts = decodePacketContent(signed.eContent);
+  if (!parts.ok) return failed({ kind: 'malformed', stage: 'content', error: parts.error });
+  const manifestResult = decodeManifest(parts.value.manifest);
+  if (!manifestResult.ok) return failed({ kind: 'schema-violation', problems: manifestResult.problems });
+  const manifest = manifestResult.manifest;
+
+  const labelChecks: [string, string, string | undefined][] = [
+    ['officerId (signed attribute)', manifest.officerId, signed.officerId],
+    ['environment (signed attribute)', manifest.environment, signed.environment],
+    ['packetId (label)', manifest.packetId, labels.packetId],
+    ['enrollmentSessionId (label)', manifest.enrollmentSessionId, labels.enrollmentSessionId],
+    ['environment (label)', manifest.environment, labels.environment],
+  ];
+  for (const [field, expected, label] of labelChecks)
+    if (expected !== label) return failed({ kind: 'label-mismatch', field, manifest: expected, label });
+
+  const problems: ManifestProblem[] = [];
+  const transactionHash = toHex(await input.crypto.sha256(parts.value.transaction)).toLowerCase();
+  if (transactionHash !== manifest.transactionSha256)
+    problems.push({
+      path: '/transactionSha256',
+      rule: 'hash',
+      message: `the transaction hashes to ${transactionHash}`,
+    });
+  const portraitHash = toHex(await input.crypto.sha256(parts.value.portrait)).toLowerCase();
+  if (portraitHash !== manifest.portraitSha256)
+    problems.push({
+      path: '/portraitSha256',
+      rule: 'hash',
+      message: `the portrait hashes to ${portraitHash}`,
+    });
+  let imagesChecked = false;
+  if (input.extractImages) {
+    const images = input.extractImages(parts.value.transaction);
+    if (!images.ok)
+      problems.push({
+        path: '/capture/images',
+        rule: 'hash',
+        message: `the transaction's images cannot be read: ${images.error.reason} at ${images.error.offset}: ${images.error.detail}`,
+      });
+    else {
+      problems.push(...(await checkImageHashes(manifest, images.value, input.crypto)));
+      imagesChecked = true;
+    }
+  }
+  if (problems.length > 0) return failed({ kind: 'image-mismatch', problems });
+  return {
+    ok: true,
+    packet: {
+      manifest,
+      manifestBytes: parts.value.manifest,
+      transaction: parts.value.transaction,
+      portrait: parts.value.portrait,
+      labels,
+      signer: signed.signer,
+      signingTime: signed.signingTime,
+      imagesChecked: imagesChecked && problems.length === 0,
+    },
+  };
+}
+
+/**
+ * Decrypts, verifies and validates one packet. Resolves a result for every input: the packet, or
+ * the first reason it is refused (with the unencrypted labels when the envelope decoded).
+ * A crypto implementation that rejects with a typed error (one with a `code`, such as an algorithm
+ * it lacks) gives `unsupported-algorithm`; anything else the libraries throw on odd input gives
+ * `malformed`.
+ * @throws {TypeError} when the decryptor's own certificate does not decode (a setup error).
+ */
+export async function openPacket(input: OpenPacketInput): Promise<OpenPacketResult> {
+  let ours: Certificate;
+  try {
+    ours = AsnConvert.parse(input.decryptor.certificate, Certificate);
+  } catch (error) {
+    throw new TypeError(`the decryptor's certificate does not decode: ${errorText(error)}`);
+  }
+  try {
+    return await openChecked(input, ours);
+  } catch (error) {
+    if (typeof (error as { code?: unknown } | null)?.code === 'string')
+      return { ok: false, rejection: { kind: 'unsupported-algorithm', detail: errorText(error) } };
+    return {
+      ok: false,
+      rejection: {
+        kind: 'malformed',
+        stage: 'envelope',
+        error: { reason: 'invalid-value', offset: 0, detail: errorText(error) },
+      },
+    };
+  }
+}
