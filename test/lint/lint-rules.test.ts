@@ -34,6 +34,8 @@ const files: Record<string, string> = {
   'test/focused.test.ts': "import { it } from 'vitest';\n\nit.only('x', () => {});\n",
   'station/floating.ts':
     'async function work(): Promise<number> {\n  return 1;\n}\n\nexport function start(): void {\n  work();\n}\n',
+  'station/keys/native-pkcs11.ts': "import * as pkcs11 from 'pkcs11js';\n\nexport const p = pkcs11;\n",
+  'station/keys/store.ts': "import * as pkcs11 from 'pkcs11js';\n\nexport const p = pkcs11;\n",
   'station/clean.ts': "import { readFileSync } from 'node:fs';\n\nexport const r = readFileSync;\n",
 };
 
@@ -69,6 +71,11 @@ describe('lint rules', () => {
     expect(rulesAt('drivers/smartcard/reader.ts')).toEqual(['style/noRestrictedImports']);
     expect(rulesAt('station/devices.ts')).toEqual(['style/noRestrictedImports']);
     expect(rulesAt('station/serial.ts')).toEqual(['style/noRestrictedImports']);
+  });
+
+  it('allows the PKCS#11 binding in its one adapter only', () => {
+    expect(rulesAt('station/keys/native-pkcs11.ts')).toEqual([]);
+    expect(rulesAt('station/keys/store.ts')).toEqual(['style/noRestrictedImports']);
   });
 
   it('keeps simulators out of production code except the composition root', () => {
