@@ -27,7 +27,6 @@ import {
   Attribute,
   CertificateChoices,
   CertificateSet,
-  ContentInfo,
   DigestAlgorithmIdentifiers,
   EncapsulatedContent,
   EncapsulatedContentInfo,
@@ -50,12 +49,15 @@ import { RsaEsOaepParams } from '@peculiar/asn1-rsa';
 import { AsnArray, AsnConvert, AsnType, AsnTypeTypes, OctetString } from '@peculiar/asn1-schema';
 import { AlgorithmIdentifier, Certificate } from '@peculiar/asn1-x509';
 import { equalBytes, toHex } from '../bytes.ts';
+import { DerCache } from './cache.ts';
 import {
   CMS_OID,
+  EnvelopedDataContentInfo,
   encodePacketContent,
   OidValue,
   PACKET_OID,
   PrintableValue,
+  SignedDataContentInfo,
   Utf8Value,
 } from './container.ts';
 import type { PacketCrypto } from './crypto.ts';
@@ -162,7 +164,13 @@ function attribute(type: string, value: ArrayBuffer): Attribute {
   return new Attribute({ attrType: type, attrValues: [value] });
 }
 
+const certificates = new DerCache<Certificate>();
+
 function parseCertificate(der: Uint8Array, role: string): Certificate {
+  return certificates.get(der, () => parseCertificateOnce(der, role));
+}
+
+function parseCertificateOnce(der: Uint8Array, role: string): Certificate {
   let cert: Certificate;
   try {
     cert = AsnConvert.parse(der, Certificate);
@@ -323,9 +331,7 @@ export async function buildPacket(input: BuildPacketInput): Promise<BuiltPacket>
     ]),
   });
   const signedContentInfo = new Uint8Array(
-    AsnConvert.serialize(
-      new ContentInfo({ contentType: CMS_OID.signedData, content: AsnConvert.serialize(signedData) }),
-    ),
+    AsnConvert.serialize(new SignedDataContentInfo({ content: signedData })),
   );
 
   // --- EnvelopedData (RFC 5652 §6, RFC 3565 AES-CBC, RFC 8017 / RFC 4055 OAEP)
@@ -367,9 +373,7 @@ export async function buildPacket(input: BuildPacketInput): Promise<BuiltPacket>
     ),
   });
   const packet = new Uint8Array(
-    AsnConvert.serialize(
-      new ContentInfo({ contentType: CMS_OID.envelopedData, content: AsnConvert.serialize(envelopedData) }),
-    ),
+    AsnConvert.serialize(new EnvelopedDataContentInfo({ content: envelopedData })),
   );
   return {
     packet,

@@ -9,7 +9,7 @@
  */
 import {
   ContentInfo,
-  EnvelopedData,
+  type EnvelopedData,
   type KeyTransRecipientInfo,
   type RecipientInfo,
   SigningTime,
@@ -30,7 +30,16 @@ import {
 import { parseTree } from '../iso7816/tlv.ts';
 import { type DecodeError, type DecodeResult, fail, ok } from '../result.ts';
 import { AttributeSet } from './build.ts';
-import { bytesOf, CMS_OID, decodePacketContent, PACKET_OID, PrintableValue, Utf8Value } from './container.ts';
+import { DerCache } from './cache.ts';
+import {
+  bytesOf,
+  CMS_OID,
+  decodePacketContent,
+  EnvelopedDataContentInfo,
+  PACKET_OID,
+  PrintableValue,
+  Utf8Value,
+} from './container.ts';
 import type { PacketCrypto } from './crypto.ts';
 import type { PacketDecryptor } from './keys.ts';
 import { decodeManifest, type ManifestImage, type ManifestProblem, type PacketManifest } from './manifest.ts';
@@ -51,6 +60,9 @@ export const PACKET_LIMITS = {
    */
   clockSkewMs: 5 * 60_000,
 } as const;
+
+const decryptorCertificates = new DerCache<Certificate>();
+const anchorCertificates = new DerCache<DecodeResult<CertificateInfo>>();
 
 /** Unencrypted labels of the EnvelopedData (unprotectedAttrs): for deduplication, not trusted. */
 export interface EnvelopeLabels {
@@ -199,10 +211,19 @@ function parseBounded<T>(bytes: Uint8Array, what: string, parse: () => T): Decod
 
 function decodeEnvelope(bytes: Uint8Array): DecodeResult<EnvelopedData> {
   return parseBounded(bytes, 'ContentInfo', () => {
-    const info = AsnConvert.parse(bytes, ContentInfo);
+    let info: EnvelopedDataContentInfo;
+    try {
+      // One pass (container.ts); the generic ContentInfo only to name another content type.
+      info = AsnConvert.parse(bytes, EnvelopedDataContentInfo);
+    } catch (error) {
+      const other = AsnConvert.parse(bytes, ContentInfo);
+      if (other.contentType !== CMS_OID.envelopedData)
+        throw new Error(`content type ${other.contentType} is not envelopedData`);
+      throw error;
+    }
     if (info.contentType !== CMS_OID.envelopedData)
       throw new Error(`content type ${info.contentType} is not envelopedData`);
-    return AsnConvert.parse(info.content, EnvelopedData);
+    return info.content;
   });
 }
 
@@ -498,7 +519,7 @@ export async function verifySignedData(
 
   const anchors: CertificateInfo[] = [];
   for (const der of trustAnchors) {
-    const anchor = decodeCertificate(der);
+    const anchor = anchorCertificates.get(der, decodeCertificate);
     if (anchor.ok) anchors.push(anchor.value);
   }
   const path = await pathToAnchor(signer, sd.certificates, anchors, crypto);
@@ -731,7 +752,9 @@ async function openChecked(input: OpenPacketInput, ours: Certificate): Promise<O
 export async function openPacket(input: OpenPacketInput): Promise<OpenPacketResult> {
   let ours: Certificate;
   try {
-    ours = AsnConvert.parse(input.decryptor.certificate, Certificate);
+    ours = decryptorCertificates.get(input.decryptor.certificate, (der) =>
+      AsnConvert.parse(der, Certificate),
+    );
   } catch (error) {
     throw new TypeError(`the decryptor's certificate does not decode: ${errorText(error)}`);
   }
