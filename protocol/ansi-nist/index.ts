@@ -17,6 +17,7 @@ export {
   type Type17Spec,
 } from './builder.ts';
 export { type Charset, charsetOfIndex, decodeText, encodeText } from './charset.ts';
+export { readTransactionImages, type TransactionImage, transactionImages } from './images.ts';
 export * from './limits.ts';
 export {
   type AnRecord,

@@ -27,7 +27,6 @@ import {
   Attribute,
   CertificateChoices,
   CertificateSet,
-  ContentInfo,
   DigestAlgorithmIdentifiers,
   EncapsulatedContent,
   EncapsulatedContentInfo,
@@ -50,12 +49,15 @@ import { RsaEsOaepParams } from '@peculiar/asn1-rsa';
 import { AsnArray, AsnConvert, AsnType, AsnTypeTypes, OctetString } from '@peculiar/asn1-schema';
 import { AlgorithmIdentifier, Certificate } from '@peculiar/asn1-x509';
 import { equalBytes, toHex } from '../bytes.ts';
+import { DerCache } from './cache.ts';
 import {
   CMS_OID,
+  EnvelopedDataContentInfo,
   encodePacketContent,
   OidValue,
   PACKET_OID,
   PrintableValue,
+  SignedDataContentInfo,
   Utf8Value,
 } from './container.ts';
 import type { PacketCrypto } from './crypto.ts';
@@ -74,20 +76,33 @@ AsnType({ type: AsnTypeTypes.Set, itemType: Attribute })(AttributeSet);
 export type PacketBuildErrorCode =
   | 'PACKET_MANIFEST_INVALID'
   | 'PACKET_PART_HASH_MISMATCH'
-  | 'PACKET_CERTIFICATE_INVALID';
+  | 'PACKET_CERTIFICATE_INVALID'
+  | 'PACKET_RECIPIENT_EXPIRED'
+  | 'PACKET_RECIPIENT_NOT_YET_VALID';
 
 /**
  * The builder refused its input. `problems` lists every failing manifest field (for
- * PACKET_MANIFEST_INVALID) or the part whose hash disagrees with the manifest.
+ * PACKET_MANIFEST_INVALID) or the part whose hash disagrees with the manifest; `notBefore` and
+ * `notAfter` (ms since the Unix epoch) give the central certificate's validity for
+ * PACKET_RECIPIENT_EXPIRED / PACKET_RECIPIENT_NOT_YET_VALID.
  */
 export class PacketBuildError extends Error {
   override readonly name = 'PacketBuildError';
   readonly code: PacketBuildErrorCode;
   readonly problems: readonly ManifestProblem[];
-  constructor(code: PacketBuildErrorCode, message: string, problems: readonly ManifestProblem[] = []) {
+  readonly notBefore: number | undefined;
+  readonly notAfter: number | undefined;
+  constructor(
+    code: PacketBuildErrorCode,
+    message: string,
+    problems: readonly ManifestProblem[] = [],
+    validity: { readonly notBefore: number; readonly notAfter: number } | undefined = undefined,
+  ) {
     super(message);
     this.code = code;
     this.problems = problems;
+    this.notBefore = validity?.notBefore;
+    this.notAfter = validity?.notAfter;
   }
 }
 
@@ -105,7 +120,10 @@ export interface BuildPacketInput {
   readonly signer: PacketSigner;
   /** The central service's certificate, DER, with an RSA key. */
   readonly recipientCertificate: Uint8Array;
-  /** signingTime, ms since the Unix epoch (whole seconds are kept). */
+  /**
+   * signingTime, ms since the Unix epoch (whole seconds are kept): the station's "now". The
+   * central certificate must be valid at this time.
+   */
   readonly signingTime: number;
   readonly crypto: PacketCrypto;
 }
@@ -146,7 +164,13 @@ function attribute(type: string, value: ArrayBuffer): Attribute {
   return new Attribute({ attrType: type, attrValues: [value] });
 }
 
+const certificates = new DerCache<Certificate>();
+
 function parseCertificate(der: Uint8Array, role: string): Certificate {
+  return certificates.get(der, () => parseCertificateOnce(der, role));
+}
+
+function parseCertificateOnce(der: Uint8Array, role: string): Certificate {
   let cert: Certificate;
   try {
     cert = AsnConvert.parse(der, Certificate);
@@ -186,6 +210,32 @@ export function oaepSha256Algorithm(): AlgorithmIdentifier {
   return new AlgorithmIdentifier({ algorithm: CMS_OID.rsaesOaep, parameters: AsnConvert.serialize(params) });
 }
 
+/**
+ * A packet encrypted to a certificate outside its validity would be refused, or sit undecryptable,
+ * at central: the station must fetch the central service's current certificate instead.
+ */
+function checkRecipientValidity(cert: Certificate, at: number): void {
+  const validity = {
+    notBefore: cert.tbsCertificate.validity.notBefore.getTime().getTime(),
+    notAfter: cert.tbsCertificate.validity.notAfter.getTime().getTime(),
+  };
+  const when = new Date(at).toISOString();
+  if (at < validity.notBefore)
+    throw new PacketBuildError(
+      'PACKET_RECIPIENT_NOT_YET_VALID',
+      `the central service's certificate is not valid until ${new Date(validity.notBefore).toISOString()} (now ${when}): check the station clock, or install the central certificate in use now`,
+      [],
+      validity,
+    );
+  if (at > validity.notAfter)
+    throw new PacketBuildError(
+      'PACKET_RECIPIENT_EXPIRED',
+      `the central service's certificate expired at ${new Date(validity.notAfter).toISOString()} (now ${when}): install the central service's current certificate`,
+      [],
+      validity,
+    );
+}
+
 async function checkParts(input: BuildPacketInput): Promise<void> {
   const { manifest, crypto } = input;
   const problems: ManifestProblem[] = [];
@@ -220,7 +270,9 @@ async function checkParts(input: BuildPacketInput): Promise<void> {
  * Validates, signs and encrypts one enrollment packet.
  * @throws {PacketBuildError} PACKET_MANIFEST_INVALID with every failing field;
  *   PACKET_PART_HASH_MISMATCH when a part does not hash to the manifest's value;
- *   PACKET_CERTIFICATE_INVALID for a signer or recipient certificate that is not DER X.509.
+ *   PACKET_CERTIFICATE_INVALID for a signer or recipient certificate that is not DER X.509;
+ *   PACKET_RECIPIENT_EXPIRED / PACKET_RECIPIENT_NOT_YET_VALID when the central certificate is not
+ *   valid at `signingTime`.
  * Rejects with the signer's or the crypto's own error when signing or wrapping fails.
  */
 export async function buildPacket(input: BuildPacketInput): Promise<BuiltPacket> {
@@ -236,6 +288,7 @@ export async function buildPacket(input: BuildPacketInput): Promise<BuiltPacket>
   const signerCert = parseCertificate(signer.certificate, 'station');
   const chain = signer.chain.map((der) => parseCertificate(der, 'station chain'));
   const recipientCert = parseCertificate(input.recipientCertificate, 'central service');
+  checkRecipientValidity(recipientCert, input.signingTime);
 
   // --- SignedData (RFC 5652 §5)
   const manifestBytes = encodeManifest(manifest);
@@ -278,9 +331,7 @@ export async function buildPacket(input: BuildPacketInput): Promise<BuiltPacket>
     ]),
   });
   const signedContentInfo = new Uint8Array(
-    AsnConvert.serialize(
-      new ContentInfo({ contentType: CMS_OID.signedData, content: AsnConvert.serialize(signedData) }),
-    ),
+    AsnConvert.serialize(new SignedDataContentInfo({ content: signedData })),
   );
 
   // --- EnvelopedData (RFC 5652 §6, RFC 3565 AES-CBC, RFC 8017 / RFC 4055 OAEP)
@@ -322,9 +373,7 @@ export async function buildPacket(input: BuildPacketInput): Promise<BuiltPacket>
     ),
   });
   const packet = new Uint8Array(
-    AsnConvert.serialize(
-      new ContentInfo({ contentType: CMS_OID.envelopedData, content: AsnConvert.serialize(envelopedData) }),
-    ),
+    AsnConvert.serialize(new EnvelopedDataContentInfo({ content: envelopedData })),
   );
   return {
     packet,

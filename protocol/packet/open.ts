@@ -9,7 +9,7 @@
  */
 import {
   ContentInfo,
-  EnvelopedData,
+  type EnvelopedData,
   type KeyTransRecipientInfo,
   type RecipientInfo,
   SigningTime,
@@ -17,6 +17,7 @@ import {
 import { RsaEsOaepParams } from '@peculiar/asn1-rsa';
 import { AsnConvert, OctetString } from '@peculiar/asn1-schema';
 import { AlgorithmIdentifier, Certificate } from '@peculiar/asn1-x509';
+import { readTransactionImages, type TransactionImage } from '../ansi-nist/images.ts';
 import { equalBytes, toHex } from '../bytes.ts';
 import { signatureSchemeFor } from '../icao9303/pa.ts';
 import {
@@ -29,10 +30,19 @@ import {
 import { parseTree } from '../iso7816/tlv.ts';
 import { type DecodeError, type DecodeResult, fail, ok } from '../result.ts';
 import { AttributeSet } from './build.ts';
-import { bytesOf, CMS_OID, decodePacketContent, PACKET_OID, PrintableValue, Utf8Value } from './container.ts';
+import { DerCache } from './cache.ts';
+import {
+  bytesOf,
+  CMS_OID,
+  decodePacketContent,
+  EnvelopedDataContentInfo,
+  PACKET_OID,
+  PrintableValue,
+  Utf8Value,
+} from './container.ts';
 import type { PacketCrypto } from './crypto.ts';
 import type { PacketDecryptor } from './keys.ts';
-import { decodeManifest, type ManifestProblem, type PacketManifest } from './manifest.ts';
+import { decodeManifest, type ManifestImage, type ManifestProblem, type PacketManifest } from './manifest.ts';
 
 /** Bounds applied before any ASN.1 parsing. */
 export const PACKET_LIMITS = {
@@ -43,7 +53,16 @@ export const PACKET_LIMITS = {
   maxRecipients: 8,
   /** Longest certificate path followed from the signer to an anchor. */
   maxPathLength: 5,
+  /**
+   * How far a packet's signingTime may lie after the reader's "now", ms: the station's and the
+   * central's clocks differ by a little (NTP keeps them within seconds); more means a station
+   * clock set forward, or a packet dated to outlive a certificate.
+   */
+  clockSkewMs: 5 * 60_000,
 } as const;
+
+const decryptorCertificates = new DerCache<Certificate>();
+const anchorCertificates = new DerCache<DecodeResult<CertificateInfo>>();
 
 /** Unencrypted labels of the EnvelopedData (unprotectedAttrs): for deduplication, not trusted. */
 export interface EnvelopeLabels {
@@ -78,6 +97,16 @@ export type PacketRejection =
       readonly notBefore: number;
       readonly notAfter: number;
     }
+  /** signingTime lies after the reader's clock by more than PACKET_LIMITS.clockSkewMs. */
+  | {
+      readonly kind: 'signed-in-future';
+      /** ms since the Unix epoch. */
+      readonly signingTime: number;
+      readonly now: number;
+      readonly allowanceMs: number;
+    }
+  /** The carried transaction is not a readable ANSI/NIST-ITL transaction (protocol/ansi-nist). */
+  | { readonly kind: 'transaction-invalid'; readonly error: DecodeError }
   /** The manifest breaks the schema or the rules: every failing field with its path. */
   | { readonly kind: 'schema-violation'; readonly problems: readonly ManifestProblem[] }
   /** The signed attributes or the unencrypted labels disagree with the manifest. */
@@ -87,7 +116,12 @@ export type PacketRejection =
       readonly manifest: string;
       readonly label: string | undefined;
     }
-  /** A part or an image does not hash to what the manifest lists. */
+  /**
+   * A part or an image does not match what the manifest lists. Each problem's `rule`:
+   * `hash` (the transaction or portrait), `image-hash`, `image-length`, `image-record` (a record
+   * type that is not the listed kind), `image-position` (FGP differs), `image-missing` (listed, not
+   * in the transaction), `image-unlisted` (in the transaction, not listed).
+   */
   | { readonly kind: 'image-mismatch'; readonly problems: readonly ManifestProblem[] };
 
 export type PacketRejectionKind = PacketRejection['kind'];
@@ -126,6 +160,14 @@ export const PACKET_MESSAGES: Readonly<Record<PacketRejectionKind, OfficerMessag
   'signer-expired': {
     vi: 'Chứng thư của trạm đã hết hạn (hoặc chưa có hiệu lực) khi ký. Gia hạn chứng thư trạm.',
     en: "The station's certificate was expired (or not yet valid) at signing. Renew the station certificate.",
+  },
+  'signed-in-future': {
+    vi: 'Thời điểm ký gói muộn hơn đồng hồ máy chủ: đồng hồ của trạm bị sai. Chỉnh đồng hồ trạm (NTP) rồi lập lại gói.',
+    en: "The packet's signing time is later than the server's clock: the station's clock is wrong. Set the station clock (NTP) and build the packet again.",
+  },
+  'transaction-invalid': {
+    vi: 'Giao dịch ANSI/NIST trong gói bị hỏng, không đọc được. Lập lại gói từ trạm.',
+    en: 'The ANSI/NIST transaction in the packet is damaged and cannot be read. Build the packet again at the station.',
   },
   'schema-violation': {
     vi: 'Dữ liệu hồ sơ không hợp lệ ở các trường được liệt kê. Sửa và lập lại gói.',
@@ -169,10 +211,19 @@ function parseBounded<T>(bytes: Uint8Array, what: string, parse: () => T): Decod
 
 function decodeEnvelope(bytes: Uint8Array): DecodeResult<EnvelopedData> {
   return parseBounded(bytes, 'ContentInfo', () => {
-    const info = AsnConvert.parse(bytes, ContentInfo);
+    let info: EnvelopedDataContentInfo;
+    try {
+      // One pass (container.ts); the generic ContentInfo only to name another content type.
+      info = AsnConvert.parse(bytes, EnvelopedDataContentInfo);
+    } catch (error) {
+      const other = AsnConvert.parse(bytes, ContentInfo);
+      if (other.contentType !== CMS_OID.envelopedData)
+        throw new Error(`content type ${other.contentType} is not envelopedData`);
+      throw error;
+    }
     if (info.contentType !== CMS_OID.envelopedData)
       throw new Error(`content type ${info.contentType} is not envelopedData`);
-    return AsnConvert.parse(info.content, EnvelopedData);
+    return info.content;
   });
 }
 
@@ -468,7 +519,7 @@ export async function verifySignedData(
 
   const anchors: CertificateInfo[] = [];
   for (const der of trustAnchors) {
-    const anchor = decodeCertificate(der);
+    const anchor = anchorCertificates.get(der, decodeCertificate);
     if (anchor.ok) anchors.push(anchor.value);
   }
   const path = await pathToAnchor(signer, sd.certificates, anchors, crypto);
@@ -518,7 +569,11 @@ export interface OpenedPacket {
   readonly signer: VerifiedSignedData['signer'];
   /** ms since the Unix epoch. */
   readonly signingTime: number;
-  /** True when `extractImages` was given and every image hashed to the manifest's value. */
+  /**
+   * True when every image of the transaction was checked against the manifest (always, with the
+   * default `extractImages`). Only a packet that passes is returned, so false never occurs today;
+   * kept for readers that log it.
+   */
   readonly imagesChecked: boolean;
 }
 
@@ -533,33 +588,78 @@ export interface OpenPacketInput {
   /** Station CA certificates (DER) a signer must chain to. */
   readonly trustAnchors: readonly Uint8Array[];
   /**
-   * The transaction's images in order (the ANSI/NIST codec, wired later). When given, each must
-   * hash to `manifest.capture.images[i].sha256`; a decode error is an image mismatch.
+   * The reader's clock, ms since the Unix epoch: a signingTime later than this by more than
+   * PACKET_LIMITS.clockSkewMs is refused (`signed-in-future`). protocol/ has no clock of its own.
    */
-  readonly extractImages?: (transaction: Uint8Array) => DecodeResult<readonly Uint8Array[]>;
+  readonly now: number;
+  /**
+   * The transaction's image-bearing records, in order. Default: protocol/ansi-nist's
+   * `readTransactionImages`; replace it only to test the check itself. A decode error is
+   * `transaction-invalid`.
+   */
+  readonly extractImages?: (transaction: Uint8Array) => DecodeResult<readonly TransactionImage[]>;
 }
 
-/** Checks images against the manifest's list: every problem with its path; empty when all match. */
-export async function checkImageHashes(
+/** Record types that may carry each kind of manifest image (ANSI/NIST-ITL 1-2011 §8). */
+const RECORD_TYPES_OF: Readonly<Record<ManifestImage['kind'], readonly number[]>> = {
+  finger: [14, 3, 4, 5, 6],
+  slap: [14, 3, 4, 5, 6],
+  face: [10],
+  iris: [17],
+};
+
+/**
+ * Checks the transaction's image-bearing records against the manifest's list, in order: the same
+ * count, each record of a type that carries the listed kind, at the listed finger position, of the
+ * listed length and SHA-256. Returns every problem with its path; empty when all match.
+ */
+export async function checkImages(
   manifest: PacketManifest,
-  images: readonly Uint8Array[],
+  images: readonly TransactionImage[],
   crypto: PacketCrypto,
 ): Promise<ManifestProblem[]> {
   const problems: ManifestProblem[] = [];
   const listed = manifest.capture.images;
-  if (images.length !== listed.length)
+  for (const [i, entry] of listed.entries()) {
+    const image = images[i];
+    const at = `/capture/images/${i}`;
+    if (!image) {
+      problems.push({
+        path: at,
+        rule: 'image-missing',
+        message: `the manifest lists a ${entry.kind} image (position ${entry.position}) the transaction does not hold`,
+      });
+      continue;
+    }
+    const record = `Type-${image.recordType} record IDC ${image.idc}`;
+    if (!RECORD_TYPES_OF[entry.kind].includes(image.recordType))
+      problems.push({
+        path: `${at}/kind`,
+        rule: 'image-record',
+        message: `listed as a ${entry.kind} image; the transaction holds a ${record} there`,
+      });
+    else if ((entry.kind === 'finger' || entry.kind === 'slap') && image.position !== entry.position)
+      problems.push({
+        path: `${at}/position`,
+        rule: 'image-position',
+        message: `listed at position ${entry.position}; the ${record} has position ${image.position ?? 'none'}`,
+      });
+    if (image.data.length !== entry.byteLength)
+      problems.push({
+        path: `${at}/byteLength`,
+        rule: 'image-length',
+        message: `the ${record} holds ${image.data.length} bytes, not ${entry.byteLength}`,
+      });
+    const got = toHex(await crypto.sha256(image.data)).toLowerCase();
+    if (got !== entry.sha256)
+      problems.push({ path: `${at}/sha256`, rule: 'image-hash', message: `the ${record} hashes to ${got}` });
+  }
+  for (const image of images.slice(listed.length))
     problems.push({
       path: '/capture/images',
-      rule: 'hash',
-      message: `the transaction holds ${images.length} images, the manifest lists ${listed.length}`,
+      rule: 'image-unlisted',
+      message: `the transaction's Type-${image.recordType} record IDC ${image.idc} (record ${image.recordIndex}) carries an image the manifest does not list`,
     });
-  for (const [i, image] of images.entries()) {
-    const entry = listed[i];
-    if (!entry) break;
-    const got = toHex(await crypto.sha256(image)).toLowerCase();
-    if (got !== entry.sha256)
-      problems.push({ path: `/capture/images/${i}/sha256`, rule: 'hash', message: `image hashes to ${got}` });
-  }
   return problems;
 }
 
@@ -580,6 +680,13 @@ async function openChecked(input: OpenPacketInput, ours: Certificate): Promise<O
   );
   if (!verified.ok) return failed(verified.rejection);
   const signed = verified.value;
+  if (signed.signingTime > input.now + PACKET_LIMITS.clockSkewMs)
+    return failed({
+      kind: 'signed-in-future',
+      signingTime: signed.signingTime,
+      now: input.now,
+      allowanceMs: PACKET_LIMITS.clockSkewMs,
+    });
   if (signed.officerId === undefined || signed.environment === undefined)
     return failed({ kind: 'content-mismatch', problem: 'signed-attributes-incomplete' });
 
@@ -614,20 +721,10 @@ async function openChecked(input: OpenPacketInput, ours: Certificate): Promise<O
       rule: 'hash',
       message: `the portrait hashes to ${portraitHash}`,
     });
-  let imagesChecked = false;
-  if (input.extractImages) {
-    const images = input.extractImages(parts.value.transaction);
-    if (!images.ok)
-      problems.push({
-        path: '/capture/images',
-        rule: 'hash',
-        message: `the transaction's images cannot be read: ${images.error.reason} at ${images.error.offset}: ${images.error.detail}`,
-      });
-    else {
-      problems.push(...(await checkImageHashes(manifest, images.value, input.crypto)));
-      imagesChecked = true;
-    }
-  }
+  if (problems.length > 0) return failed({ kind: 'image-mismatch', problems });
+  const images = (input.extractImages ?? readTransactionImages)(parts.value.transaction);
+  if (!images.ok) return failed({ kind: 'transaction-invalid', error: images.error });
+  problems.push(...(await checkImages(manifest, images.value, input.crypto)));
   if (problems.length > 0) return failed({ kind: 'image-mismatch', problems });
   return {
     ok: true,
@@ -639,7 +736,7 @@ async function openChecked(input: OpenPacketInput, ours: Certificate): Promise<O
       labels,
       signer: signed.signer,
       signingTime: signed.signingTime,
-      imagesChecked: imagesChecked && problems.length === 0,
+      imagesChecked: true,
     },
   };
 }
@@ -655,7 +752,9 @@ async function openChecked(input: OpenPacketInput, ours: Certificate): Promise<O
 export async function openPacket(input: OpenPacketInput): Promise<OpenPacketResult> {
   let ours: Certificate;
   try {
-    ours = AsnConvert.parse(input.decryptor.certificate, Certificate);
+    ours = decryptorCertificates.get(input.decryptor.certificate, (der) =>
+      AsnConvert.parse(der, Certificate),
+    );
   } catch (error) {
     throw new TypeError(`the decryptor's certificate does not decode: ${errorText(error)}`);
   }

@@ -3,6 +3,7 @@
  * the outbox, ready for buildStation. The only production module that imports simulators/ (for the
  * embedded simulated default); native device packages load lazily, only when configured.
  */
+import path from 'node:path';
 import type { Device } from '../../drivers/device.ts';
 import { HotplugMonitor } from '../../drivers/hotplug/hotplug-monitor.ts';
 import type { HotplugPort } from '../../drivers/hotplug/port.ts';
@@ -79,6 +80,8 @@ export async function composeStation(config: StationConfig, options: ComposeOpti
     const central = await startCentralSimulator({
       environment: config.environment,
       version: STATION_VERSION,
+      // Its key is minted once and kept here: queued packets stay decryptable across restarts.
+      dataDir: path.join(config.dataDir, 'central'),
     });
     resources.push(central);
     centralUrl = central.url;

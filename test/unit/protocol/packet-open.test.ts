@@ -6,6 +6,7 @@
 import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createNodePacketCrypto } from '../../../drivers/crypto/packet-node.ts';
+import type { TransactionImage } from '../../../protocol/ansi-nist/images.ts';
 import { type BuildPacketInput, buildPacket, PacketBuildError } from '../../../protocol/packet/build.ts';
 import { decodePacketContent, encodePacketContent } from '../../../protocol/packet/container.ts';
 import type { PacketCrypto } from '../../../protocol/packet/crypto.ts';
@@ -18,6 +19,7 @@ import {
   type PacketRejectionKind,
   readEnvelopeLabels,
 } from '../../../protocol/packet/open.ts';
+import type { DecodeResult } from '../../../protocol/result.ts';
 import {
   createCentral,
   createPacketTestPki,
@@ -63,6 +65,21 @@ function input(overrides: Partial<BuildPacketInput> = {}): BuildPacketInput {
   };
 }
 
+/** The stand-in transaction's images as Type-14 records at the manifest's finger positions. */
+function asRecords(images: DecodeResult<readonly Uint8Array[]>): DecodeResult<readonly TransactionImage[]> {
+  if (!images.ok) return images;
+  return {
+    ok: true,
+    value: images.value.map((data, i) => ({
+      recordType: 14,
+      idc: i + 1,
+      recordIndex: i + 2,
+      position: (i % 10) + 1,
+      data,
+    })),
+  };
+}
+
 function opening(packet: Uint8Array, overrides: Partial<OpenPacketInput> = {}): OpenPacketInput {
   const lengths = sample().images.map((i) => i.length);
   return {
@@ -70,7 +87,8 @@ function opening(packet: Uint8Array, overrides: Partial<OpenPacketInput> = {}): 
     decryptor: pki.decryptor,
     crypto,
     trustAnchors: [pki.stationCa.certificate],
-    extractImages: (transaction) => splitImages(transaction, lengths),
+    now: SIGNED_AT + 60_000,
+    extractImages: (transaction) => asRecords(splitImages(transaction, lengths)),
     ...overrides,
   };
 }
@@ -162,6 +180,27 @@ describe('the builder refuses bad input with a typed error', () => {
     ]);
   });
 
+  it('refuses to encrypt to a central certificate that is expired or not yet valid at signing', async () => {
+    // createCentral: valid 2025-01-01 for 3650 days.
+    const notBefore = Date.UTC(2025, 0, 1);
+    const notAfter = notBefore + 3650 * 86_400_000;
+    const refusal = async (signingTime: number) => {
+      try {
+        await buildPacket(input({ signingTime }));
+      } catch (error) {
+        return error;
+      }
+      throw new Error('the builder encrypted to a certificate outside its validity');
+    };
+    const early = await refusal(notBefore - 1000);
+    expect(early).toBeInstanceOf(PacketBuildError);
+    expect(early).toMatchObject({ code: 'PACKET_RECIPIENT_NOT_YET_VALID', notBefore, notAfter });
+    const late = await refusal(notAfter + 1000);
+    expect(late).toMatchObject({ code: 'PACKET_RECIPIENT_EXPIRED', notBefore, notAfter });
+    expect((late as Error).message).toContain('central');
+    await expect(buildPacket(input({ signingTime: notAfter }))).resolves.toBeDefined();
+  });
+
   it('refuses a certificate that is not DER X.509', async () => {
     const error = await buildPacket(input({ recipientCertificate: new Uint8Array([0x30, 0x00]) })).catch(
       (e: unknown) => e,
@@ -232,15 +271,21 @@ describe('each rejection, with its reason', () => {
       notBefore: Date.UTC(2025, 0, 1),
       notAfter: Date.UTC(2026, 0, 1),
     });
+    // Not yet valid: the central certificate (valid from 2025-01-01) is, so the builder encrypts.
+    const notYet = await issueStationCertificate(pki.stationCa, 'station-0003', {
+      notBefore: new Date(Date.UTC(2025, 5, 1)),
+      days: 365,
+    });
     const early = await buildPacket(
       input({
-        signer: fileSigner(shortLived, [pki.stationCa.certificate]),
-        signingTime: Date.UTC(2024, 11, 31),
+        signer: fileSigner(notYet, [pki.stationCa.certificate]),
+        signingTime: Date.UTC(2025, 2, 1),
       }),
     );
     expect(await rejectionOf(early.packet)).toMatchObject({
       kind: 'signer-expired',
-      signingTime: Date.UTC(2024, 11, 31),
+      signingTime: Date.UTC(2025, 2, 1),
+      notBefore: Date.UTC(2025, 5, 1),
     });
     // Inside the validity it opens.
     const fine = await buildPacket(
@@ -312,28 +357,46 @@ describe('each rejection, with its reason', () => {
     const built = await buildPacket(input());
     const swapped = await rejectionOf(built.packet, {
       extractImages: (t) => {
-        const images = splitImages(
-          t,
-          sample().images.map((i) => i.length),
+        const images = asRecords(
+          splitImages(
+            t,
+            sample().images.map((i) => i.length),
+          ),
         );
-        return images.ok
-          ? {
-              ok: true,
-              value: [images.value[0], images.value[2], images.value[1], images.value[3]].filter(
-                (x) => x !== undefined,
-              ),
-            }
+        if (!images.ok) return images;
+        const [a, b, c, d] = images.value;
+        return a && b && c && d
+          ? { ok: true, value: [a, { ...c, position: 2 }, { ...b, position: 3 }, d] }
           : images;
       },
     });
     expect(swapped.kind).toBe('image-mismatch');
     if (swapped.kind === 'image-mismatch')
-      expect(swapped.problems.map((p) => p.path)).toEqual([
-        '/capture/images/1/sha256',
-        '/capture/images/2/sha256',
+      expect(swapped.problems.map((p) => [p.path, p.rule])).toEqual([
+        ['/capture/images/1/byteLength', 'image-length'],
+        ['/capture/images/1/sha256', 'image-hash'],
+        ['/capture/images/2/byteLength', 'image-length'],
+        ['/capture/images/2/sha256', 'image-hash'],
       ]);
-    const unreadable = await rejectionOf(built.packet, { extractImages: (t) => splitImages(t, [1]) });
-    expect(unreadable).toMatchObject({ kind: 'image-mismatch', problems: [{ path: '/capture/images' }] });
+    const unreadable = await rejectionOf(built.packet, {
+      extractImages: (t) => asRecords(splitImages(t, [1])),
+    });
+    expect(unreadable).toMatchObject({ kind: 'transaction-invalid', error: { reason: 'trailing-data' } });
+  });
+
+  it('signed in the future beyond the clock-skew allowance', async () => {
+    const built = await buildPacket(input());
+    const allowance = PACKET_LIMITS.clockSkewMs;
+    expect(allowance).toBeGreaterThan(0);
+    expect(allowance).toBeLessThanOrEqual(10 * 60_000);
+    // The central's clock is behind the station's by up to the allowance: still accepted.
+    expect((await openPacket(opening(built.packet, { now: SIGNED_AT - allowance }))).ok).toBe(true);
+    expect(await rejectionOf(built.packet, { now: SIGNED_AT - allowance - 1000 })).toEqual({
+      kind: 'signed-in-future',
+      signingTime: SIGNED_AT,
+      now: SIGNED_AT - allowance - 1000,
+      allowanceMs: allowance,
+    });
   });
 
   it('malformed CMS: truncated, trailing bytes, not a packet, past the size bound', async () => {
