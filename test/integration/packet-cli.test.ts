@@ -293,6 +293,20 @@ describe('station packet build --in DIR', () => {
     expect(report.manifest.enrollmentType).toBe('renewal');
   }, 60_000);
 
+  it('a slap file that is not a PNG: PACKET_INPUT_INVALID naming the file, exit 1', async () => {
+    const bad = path.join(dir, 'bad');
+    mkdirSync(path.join(bad, 'slaps'), { recursive: true });
+    const device = { model: 'M', serialNumber: 'S', firmware: 'F', certificate: 'MAMCAQE=' };
+    writeFileSync(
+      path.join(bad, 'manifest-input.json'),
+      JSON.stringify({ devices: { scanner: device, camera: device }, applicant: {}, times: {} }),
+    );
+    writeFileSync(path.join(bad, 'slaps', 'right.png'), 'not a png');
+    const built = await cli('packet', 'build', '--in', 'bad', ...signArgs(), '--out', 'bad.cms');
+    expect(built.code).toBe(1);
+    expect(built.err).toMatch(/^PACKET_INPUT_INVALID: .*right\.png/);
+  });
+
   it('a directory without manifest-input.json: PACKET_INPUT_INVALID, exit 1', async () => {
     mkdirSync(path.join(dir, 'empty'), { recursive: true });
     const built = await cli('packet', 'build', '--in', 'empty', ...signArgs(), '--out', 'none.cms');

@@ -21,6 +21,7 @@ import { resultSignedBytes } from '../../../protocol/scanner/commands.ts';
 import { encodeGreyJpeg, syntheticPortrait } from '../../../simulators/card/lds-builder.ts';
 import { renderSlap } from '../../../simulators/fingerprint/generator.ts';
 import { createDeviceCa, issueDeviceCertificate } from '../../../simulators/pki/device-ca.ts';
+import { HotpathError } from '../../hotpath/errors.ts';
 import { Hotpath } from '../../hotpath/hotpath.ts';
 import { isPkcs11Uri, KeyError, readCertificateFile } from '../../keys/index.ts';
 import { openPacketDecryptor, openPacketSigner } from '../../keys/store.ts';
@@ -44,7 +45,7 @@ async function failures(io: CliIo, task: () => Promise<number>): Promise<number>
   try {
     return await task();
   } catch (error) {
-    if (error instanceof KeyError || error instanceof PacketStationError) {
+    if (error instanceof KeyError || error instanceof PacketStationError || error instanceof HotpathError) {
       io.stderr(`${error.code}: ${error.message}\n`);
       return EXIT_FAILED;
     }
