@@ -8,6 +8,7 @@ import { cardCommand } from './commands/card.ts';
 import { configCommand } from './commands/config.ts';
 import { keysCommand } from './commands/keys.ts';
 import { nistCommand } from './commands/nist.ts';
+import { packetCommand } from './commands/packet.ts';
 import { qrCommand } from './commands/qr.ts';
 import { qualityCommand } from './commands/quality.ts';
 import { scannerCommand } from './commands/scanner.ts';
@@ -27,6 +28,7 @@ export const commands: readonly Command[] = [
   wsqCommand,
   nistCommand,
   keysCommand,
+  packetCommand,
   simCommand,
 ];
 

@@ -1,0 +1,435 @@
+/**
+ * `station packet build|open`: enrollment packets (protocol/packet, station/packets) from a shell.
+ *
+ * `build` makes a capture set (a directory, or a simulated applicant run through the hot path),
+ * then assembles, signs and encrypts the packet in the packet worker. `open` decrypts, verifies and
+ * validates one, printing the manifest and the verdict of every check.
+ */
+import { createHash, sign } from 'node:crypto';
+import { readFileSync, statSync, writeFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
+import path from 'node:path';
+import { createNodePacketCrypto } from '../../../drivers/crypto/packet-node.ts';
+import { PacketBuildError } from '../../../protocol/packet/build.ts';
+import {
+  openPacket,
+  PACKET_LIMITS,
+  PACKET_MESSAGES,
+  type PacketRejection,
+} from '../../../protocol/packet/open.ts';
+import { resultSignedBytes } from '../../../protocol/scanner/commands.ts';
+import { encodeGreyJpeg, syntheticPortrait } from '../../../simulators/card/lds-builder.ts';
+import { renderSlap } from '../../../simulators/fingerprint/generator.ts';
+import { createDeviceCa, issueDeviceCertificate } from '../../../simulators/pki/device-ca.ts';
+import { HotpathError } from '../../hotpath/errors.ts';
+import { Hotpath } from '../../hotpath/hotpath.ts';
+import { isPkcs11Uri, KeyError, readCertificateFile } from '../../keys/index.ts';
+import { openPacketDecryptor, openPacketSigner } from '../../keys/store.ts';
+import { PacketBuilder } from '../../packets/builder.ts';
+import {
+  type CaptureDeviceIdentity,
+  type CaptureSet,
+  type EnrollmentApplicant,
+  type SlapCapture,
+  slapCaptureOf,
+} from '../../packets/capture-set.ts';
+import { captureSetFromDirectory, processSlap } from '../../packets/directory.ts';
+import { PacketStationError } from '../../packets/errors.ts';
+import { transactionImages } from '../../packets/images.ts';
+import { type CliIo, type Command, EXIT_FAILED, EXIT_OK, json, parse, UsageError } from '../command.ts';
+
+const sha256 = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex');
+
+/** Runs `task`, turning key, capture-set and packet-build errors into exit 1 with their code. */
+async function failures(io: CliIo, task: () => Promise<number>): Promise<number> {
+  try {
+    return await task();
+  } catch (error) {
+    if (error instanceof KeyError || error instanceof PacketStationError || error instanceof HotpathError) {
+      io.stderr(`${error.code}: ${error.message}\n`);
+      return EXIT_FAILED;
+    }
+    if (error instanceof PacketBuildError) {
+      const problems = error.problems.map((p) => `  ${p.path || '/'}: ${p.message}\n`).join('');
+      io.stderr(`${error.code}: ${error.message}\n${problems}`);
+      return EXIT_FAILED;
+    }
+    throw error;
+  }
+}
+
+function resolveKey(io: CliIo, location: string): string {
+  return isPkcs11Uri(location) ? location : path.resolve(io.cwd, location);
+}
+
+async function firstCertificate(file: string): Promise<Uint8Array> {
+  const [leaf] = await readCertificateFile(file);
+  if (leaf === undefined) throw new KeyError('CERT_INVALID', `${file} holds no certificate`);
+  return leaf;
+}
+
+// ---------------------------------------------------------------------------------------------
+// --sample SEED: a simulated applicant (a tester's tool; the CLI may wire simulators/)
+
+/** Every Vietnamese letter with a diacritic (NFC), upper case: the sample's names carry them all. */
+export const VIETNAMESE_DIACRITICS = 'ÀÁẢÃẠĂẰẮẲẴẶÂẦẤẨẪẬĐÈÉẺẼẸÊỀẾỂỄỆÌÍỈĨỊÒÓỎÕỌÔỒỐỔỖỘƠỜỚỞỠỢÙÚỦŨỤƯỪỨỬỮỰỲÝỶỸỴ';
+
+/** A UUID (version 4 layout) derived from `text`, so one seed always names the same session. */
+function uuidOf(text: string): string {
+  const h = createHash('sha256').update(text).digest('hex');
+  const variant = ((Number.parseInt(h[16] ?? '0', 16) & 0x3) | 0x8).toString(16);
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-4${h.slice(13, 16)}-${variant}${h.slice(17, 20)}-${h.slice(20, 32)}`;
+}
+
+export interface SampleCaptureSet {
+  readonly set: CaptureSet;
+  /** ms: rendering the slaps; the hot path's wall time for the three slaps. */
+  readonly timings: { readonly renderMs: number; readonly hotpathMs: number };
+}
+
+/**
+ * A simulated applicant: 4-4-2 slaps rendered by simulators/fingerprint for `seed` and run through
+ * `hotpath`, signed by a simulated scanner; a synthetic 480 x 640 portrait from a simulated camera;
+ * demographics with every Vietnamese diacritic. `now` (ms) dates the capture.
+ * @throws {PacketStationError} PACKET_INPUT_INVALID when the hot path refuses a rendered slap.
+ */
+export async function sampleCaptureSet(
+  hotpath: Hotpath,
+  seed: number,
+  now: number,
+): Promise<SampleCaptureSet> {
+  const ca = await createDeviceCa('Simulated Device CA');
+  const scanner = {
+    model: 'SIM-FAP60',
+    serialNumber: `SIM60-${String(seed).padStart(6, '0')}`,
+    firmware: '1.0.0',
+  };
+  const camera = {
+    model: 'SIM-ICAO-CAM',
+    serialNumber: `CAM-${String(seed).padStart(6, '0')}`,
+    firmware: '2.1.0',
+  };
+  const scannerKey = await issueDeviceCertificate(ca, scanner);
+  const cameraKey = await issueDeviceCertificate(ca, camera);
+  const scannerDevice: CaptureDeviceIdentity = { ...scanner, certificate: scannerKey.certificate };
+  const nonce = new Uint8Array(createHash('sha256').update(`nonce-${seed}`).digest());
+  const modes = { right: 'slap-right', left: 'slap-left', thumbs: 'two-thumbs' } as const;
+
+  let renderMs = 0;
+  let hotpathMs = 0;
+  const slaps: SlapCapture[] = [];
+  for (const hand of ['right', 'left', 'thumbs'] as const) {
+    let t = performance.now();
+    const { image } = renderSlap({ personSeed: seed, hand });
+    renderMs += performance.now() - t;
+    const pixelHash = new Uint8Array(createHash('sha256').update(image.pixels).digest());
+    const signed = resultSignedBytes(
+      nonce,
+      { mode: modes[hand], width: image.width, height: image.height, ppi: 500 },
+      pixelHash,
+    );
+    const signature = new Uint8Array(sign('sha256', signed, scannerKey.privateKey));
+    t = performance.now();
+    const result = await processSlap(hotpath, hand, image, [], `sample slap ${hand}`);
+    hotpathMs += performance.now() - t;
+    slaps.push(slapCaptureOf(result, image, scannerDevice, { attestation: { signature } }));
+  }
+
+  const jpeg = encodeGreyJpeg(syntheticPortrait(`sample-${seed}`, 480, 640), 480, 640, 85);
+  const portraitSignature = new Uint8Array(
+    sign('sha256', createHash('sha256').update(jpeg).digest(), cameraKey.privateKey),
+  );
+  const lower = VIETNAMESE_DIACRITICS.toLowerCase();
+  const applicant: EnrollmentApplicant = {
+    personalId: `0010900${String(seed % 100_000).padStart(5, '0')}`,
+    fullName: `NGUYỄN THỊ ${VIETNAMESE_DIACRITICS}`,
+    birthDate: '1990-02-28',
+    sex: seed % 2 === 0 ? 'male' : 'female',
+    nationality: 'Việt Nam',
+    nationalityCode: 'VNM',
+    ethnicity: 'Kinh',
+    religion: 'Không',
+    placeOfOrigin: `Xã ${lower}, Huyện Đông Anh, Hà Nội`,
+    placeOfBirthRegistration: 'Phường Điện Biên, Quận Ba Đình, Hà Nội',
+    placeOfResidence: 'Số 1 phố Đinh Tiên Hoàng, Phường Hàng Trống, Quận Hoàn Kiếm, Hà Nội',
+    identifyingMarks: 'Nốt ruồi C:1cm trên trước mép trái',
+    father: { fullName: 'NGUYỄN VĂN ĐỨC' },
+    mother: { fullName: 'TRẦN THỊ THỦY' },
+  };
+  const at = (ms: number) => new Date(ms).toISOString();
+  return {
+    set: {
+      packetId: uuidOf(`packet-${seed}`),
+      enrollmentSessionId: uuidOf(`session-${seed}`),
+      environment: 'test',
+      enrollmentType: 'first-issue',
+      applicant,
+      slaps,
+      portrait: {
+        jpeg,
+        device: { ...camera, certificate: cameraKey.certificate },
+        attestation: { signature: portraitSignature },
+        attempts: 1,
+      },
+      exceptions: [],
+      stationId: 'station-0001',
+      officerId: 'officer-001',
+      supervisorApproval: null,
+      times: { sessionStartedAt: at(now - 600_000), capturedAt: at(now - 60_000) },
+      auditChainHead: createHash('sha256').update(`audit-${seed}`).digest('hex'),
+    },
+    timings: { renderMs, hotpathMs },
+  };
+}
+
+const buildCommand: Command = {
+  name: 'build',
+  summary: 'Build a signed and encrypted enrollment packet',
+  help: `Usage: station packet build (--in DIR | --sample SEED) --station-key FILE|pkcs11:URI
+                            --station-cert FILE --to CENTRAL.crt --out P.cms
+
+  --in DIR            a capture set on disk (station/packets/README.md: manifest-input.json,
+                      slaps/right.png|left.png|thumbs.png, portrait.jpg)
+  --sample SEED       a simulated applicant: 4-4-2 slaps generated for SEED and run through the
+                      hot path, a synthetic portrait, demographics with Vietnamese diacritics
+  --station-key LOC   the station's signing key: a PKCS#8 PEM file (mode 0600) or a pkcs11: URI
+  --station-cert FILE the station certificate, then its intermediates (PEM or DER)
+  --to FILE           the central service's certificate (PEM or DER, RSA)
+  --out FILE          where the packet (DER CMS) is written
+
+Prints JSON: packet id, sha256 and size of the packet, the size of each component, timings (ms).
+Exit 1 with the error code on stderr when a key, certificate, capture set or manifest is refused.`,
+  async run(args, io) {
+    const { values } = parse(
+      args,
+      {
+        in: { type: 'string' },
+        sample: { type: 'string' },
+        'station-key': { type: 'string' },
+        'station-cert': { type: 'string' },
+        to: { type: 'string' },
+        out: { type: 'string' },
+      },
+      { min: 0, max: 0 },
+    );
+    if ((values.in === undefined) === (values.sample === undefined))
+      throw new UsageError('give exactly one of --in DIR or --sample SEED');
+    for (const name of ['station-key', 'station-cert', 'to', 'out'] as const)
+      if (values[name] === undefined) throw new UsageError(`--${name} is required`);
+    const seed = values.sample === undefined ? undefined : Number(values.sample);
+    if (seed !== undefined && (!/^\d+$/.test(values.sample ?? '') || seed > 0xffffffff))
+      throw new UsageError(`--sample takes an integer 0-4294967295, got '${values.sample}'`);
+    const out = path.resolve(io.cwd, values.out as string);
+
+    return failures(io, async () => {
+      const started = performance.now();
+      const signer = await openPacketSigner(
+        resolveKey(io, values['station-key'] as string),
+        path.resolve(io.cwd, values['station-cert'] as string),
+        { env: io.env },
+      );
+      const hotpath = new Hotpath({ workers: Math.min(2, availableParallelism()) });
+      const builder = new PacketBuilder();
+      try {
+        const recipientCertificate = await firstCertificate(path.resolve(io.cwd, values.to as string));
+        const captureStarted = performance.now();
+        let set: CaptureSet;
+        let sample: { renderMs: number; hotpathMs: number } | undefined;
+        if (seed !== undefined) {
+          const made = await sampleCaptureSet(hotpath, seed, Date.now());
+          set = made.set;
+          sample = made.timings;
+        } else set = await captureSetFromDirectory(hotpath, path.resolve(io.cwd, values.in as string));
+        const captureMs = performance.now() - captureStarted;
+        const built = await builder.build(set, { signer, recipientCertificate, signingTime: Date.now() });
+        writeFileSync(out, built.packet);
+        io.stdout(
+          json({
+            packetId: built.manifest.packetId,
+            enrollmentSessionId: built.manifest.enrollmentSessionId,
+            out,
+            sha256: sha256(built.packet),
+            bytes: built.packet.length,
+            sizes: built.sizes,
+            images: built.manifest.capture.images.length,
+            signer: { key: signer.key.location, kind: signer.key.kind },
+            timings: {
+              captureMs,
+              ...(sample === undefined ? {} : sample),
+              assembleMs: built.timings.assembleMs,
+              signEncryptMs: built.timings.buildMs,
+              buildWallMs: built.timings.wallMs,
+              totalMs: performance.now() - started,
+            },
+          }),
+        );
+        return EXIT_OK;
+      } finally {
+        await builder.close();
+        await hotpath.close();
+        await signer.close();
+      }
+    });
+  },
+};
+
+type Verdict = 'ok' | 'failed' | 'not-checked';
+const STEPS = [
+  'decrypt',
+  'signature',
+  'signer-chain',
+  'signing-time',
+  'manifest',
+  'labels',
+  'hashes',
+  'images',
+] as const;
+type Step = (typeof STEPS)[number];
+
+/** The check a rejection stopped at (openPacket runs them in STEPS order). */
+function failedStep(rejection: PacketRejection): Step {
+  switch (rejection.kind) {
+    case 'malformed':
+      return rejection.stage === 'envelope'
+        ? 'decrypt'
+        : rejection.stage === 'signed-data'
+          ? 'signature'
+          : 'manifest';
+    case 'wrong-recipient':
+    case 'decryption-failed':
+    case 'unsupported-algorithm':
+      return 'decrypt';
+    case 'content-mismatch':
+      return 'signature';
+    case 'unknown-signer':
+      return 'signer-chain';
+    case 'signer-expired':
+      return 'signing-time';
+    case 'schema-violation':
+      return 'manifest';
+    case 'label-mismatch':
+      return 'labels';
+    case 'image-mismatch':
+      return 'hashes';
+  }
+}
+
+function verdicts(rejection: PacketRejection | undefined, imagesChecked: boolean): Record<Step, Verdict> {
+  const stop = rejection === undefined ? undefined : STEPS.indexOf(failedStep(rejection));
+  const out = {} as Record<Step, Verdict>;
+  for (const [i, step] of STEPS.entries())
+    out[step] = stop === undefined ? 'ok' : i < stop ? 'ok' : i === stop ? 'failed' : 'not-checked';
+  // Image and part hashes are one step in openPacket: an image mismatch fails both lines.
+  if (rejection === undefined && !imagesChecked) out.images = 'not-checked';
+  if (rejection?.kind === 'image-mismatch')
+    out.images = rejection.problems.some((p) => p.path.startsWith('/capture/images')) ? 'failed' : 'ok';
+  return out;
+}
+
+const openCommand: Command = {
+  name: 'open',
+  summary: 'Decrypt, verify and validate an enrollment packet',
+  help: `Usage: station packet open --in P.cms --key CENTRAL.key --cert CENTRAL.crt [--trust STATION-CA.crt ...]
+
+  --in FILE     the packet (DER CMS EnvelopedData)
+  --key LOC     the central service's RSA key: a PKCS#8 PEM file (mode 0600) or a pkcs11: URI
+  --cert FILE   the central service's certificate (PEM or DER)
+  --trust FILE  station CA certificate(s) the signer must chain to; repeatable. Without it no
+                signer is trusted and the packet is refused as unknown-signer.
+
+Prints JSON: accepted, the verdict of every check (ok, failed, not-checked), the unencrypted
+labels, and for an accepted packet the signer, the signing time and the manifest.
+Exit 0 accepted; 1 refused (the reason's kind and message on stderr) or a key that does not open.`,
+  async run(args, io) {
+    const { values } = parse(
+      args,
+      {
+        in: { type: 'string' },
+        key: { type: 'string' },
+        cert: { type: 'string' },
+        trust: { type: 'string', multiple: true },
+      },
+      { min: 0, max: 0 },
+    );
+    for (const name of ['in', 'key', 'cert'] as const)
+      if (values[name] === undefined) throw new UsageError(`--${name} is required`);
+    const file = path.resolve(io.cwd, values.in as string);
+    return failures(io, async () => {
+      let packet: Uint8Array;
+      try {
+        if (statSync(file).size > PACKET_LIMITS.maxPacketLength) {
+          io.stderr(`${file} is larger than ${PACKET_LIMITS.maxPacketLength} bytes; not read\n`);
+          return EXIT_FAILED;
+        }
+        packet = new Uint8Array(readFileSync(file));
+      } catch (error) {
+        io.stderr(`${file}: cannot be read (${(error as Error).message})\n`);
+        return EXIT_FAILED;
+      }
+      const trustAnchors: Uint8Array[] = [];
+      for (const trust of values.trust ?? [])
+        trustAnchors.push(...(await readCertificateFile(path.resolve(io.cwd, trust))));
+      const decryptor = await openPacketDecryptor(
+        resolveKey(io, values.key as string),
+        path.resolve(io.cwd, values.cert as string),
+        { env: io.env },
+      );
+      try {
+        const started = performance.now();
+        const result = await openPacket({
+          packet,
+          decryptor,
+          crypto: createNodePacketCrypto(),
+          trustAnchors,
+          extractImages: transactionImages,
+        });
+        const openMs = performance.now() - started;
+        const base = { file, sha256: sha256(packet), bytes: packet.length };
+        if (!result.ok) {
+          const { rejection } = result;
+          io.stdout(
+            json({
+              ...base,
+              accepted: false,
+              verdicts: verdicts(rejection, false),
+              rejection: { ...rejection, message: PACKET_MESSAGES[rejection.kind] },
+              labels: result.labels ?? null,
+              timings: { openMs },
+            }),
+          );
+          const message = PACKET_MESSAGES[rejection.kind];
+          io.stderr(`PACKET_REJECTED ${rejection.kind}: ${message.vi}\n${message.en}\n`);
+          return EXIT_FAILED;
+        }
+        const opened = result.packet;
+        io.stdout(
+          json({
+            ...base,
+            accepted: true,
+            verdicts: verdicts(undefined, opened.imagesChecked),
+            labels: opened.labels,
+            signer: opened.signer,
+            signingTime: new Date(opened.signingTime).toISOString(),
+            sizes: {
+              manifest: opened.manifestBytes.length,
+              transaction: opened.transaction.length,
+              portrait: opened.portrait.length,
+            },
+            manifest: opened.manifest,
+            timings: { openMs },
+          }),
+        );
+        return EXIT_OK;
+      } finally {
+        await decryptor.close();
+      }
+    });
+  },
+};
+
+export const packetCommand: Command = {
+  name: 'packet',
+  summary: 'Build and open enrollment packets (signed, encrypted CMS)',
+  help: 'Usage: station packet build|open [options]',
+  subcommands: [buildCommand, openCommand],
+};
