@@ -35,7 +35,6 @@ import {
 } from '../../packets/capture-set.ts';
 import { captureSetFromDirectory, processSlap } from '../../packets/directory.ts';
 import { PacketStationError } from '../../packets/errors.ts';
-import { transactionImages } from '../../packets/images.ts';
 import { type CliIo, type Command, EXIT_FAILED, EXIT_OK, json, parse, UsageError } from '../command.ts';
 
 const sha256 = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex');
@@ -304,6 +303,7 @@ function failedStep(rejection: PacketRejection): Step {
     case 'unknown-signer':
       return 'signer-chain';
     case 'signer-expired':
+    case 'signed-in-future':
       return 'signing-time';
     case 'schema-violation':
       return 'manifest';
@@ -311,6 +311,8 @@ function failedStep(rejection: PacketRejection): Step {
       return 'labels';
     case 'image-mismatch':
       return 'hashes';
+    case 'transaction-invalid':
+      return 'images';
   }
 }
 
@@ -381,7 +383,7 @@ Exit 0 accepted; 1 refused (the reason's kind and message on stderr) or a key th
           decryptor,
           crypto: createNodePacketCrypto(),
           trustAnchors,
-          extractImages: transactionImages,
+          now: Date.now(),
         });
         const openMs = performance.now() - started;
         const base = { file, sha256: sha256(packet), bytes: packet.length };

@@ -6,7 +6,12 @@
 import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createNodePacketCrypto } from '../../../drivers/crypto/packet-node.ts';
-import { fieldText, readTransaction, type TaggedRecord } from '../../../protocol/ansi-nist/index.ts';
+import {
+  fieldText,
+  readTransaction,
+  readTransactionImages,
+  type TaggedRecord,
+} from '../../../protocol/ansi-nist/index.ts';
 import { openPacket } from '../../../protocol/packet/open.ts';
 import { encodeGreyJpeg, syntheticPortrait } from '../../../simulators/card/lds-builder.ts';
 import { renderSlap } from '../../../simulators/fingerprint/generator.ts';
@@ -21,7 +26,6 @@ import {
   slapCaptureOf,
 } from '../../../station/packets/capture-set.ts';
 import { PacketStationError } from '../../../station/packets/errors.ts';
-import { transactionImages } from '../../../station/packets/images.ts';
 import { createPacketTestPki, type PacketTestPki, VIETNAMESE_UPPER } from '../../support/packet-keys.ts';
 
 const sha256 = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex');
@@ -130,10 +134,10 @@ describe('assembleEnrollment', () => {
   it('lists every image of the transaction in the manifest, in order, with matching hashes', () => {
     const slap = slapCaptureOf(right, rightSize, device, { attestation });
     const { manifest, transaction } = assembleEnrollment(captureSet([slap]), builtAt);
-    const images = transactionImages(transaction);
+    const images = readTransactionImages(transaction);
     if (!images.ok) throw new Error(images.error.detail);
-    expect(manifest.capture.images.map((i) => i.sha256)).toEqual(images.value.map(sha256));
-    expect(manifest.capture.images.map((i) => i.byteLength)).toEqual(images.value.map((i) => i.length));
+    expect(manifest.capture.images.map((i) => i.sha256)).toEqual(images.value.map((i) => sha256(i.data)));
+    expect(manifest.capture.images.map((i) => i.byteLength)).toEqual(images.value.map((i) => i.data.length));
     expect(manifest.capture.images.map((i) => [i.kind, i.position])).toEqual([
       ['face', 0],
       ['finger', 2],
@@ -201,7 +205,7 @@ describe('PacketBuilder', () => {
         decryptor: pki.decryptor,
         crypto: createNodePacketCrypto(),
         trustAnchors: [pki.stationCa.certificate],
-        extractImages: transactionImages,
+        now: builtAt,
       });
       if (!opened.ok) throw new Error(JSON.stringify(opened.rejection));
       expect(opened.packet.imagesChecked).toBe(true);
