@@ -1,21 +1,9 @@
-/**
- * Signing one SignedAttributes-sized message (about 200 bytes: content type, message digest,
- * signing time, officer id, environment) with the station key, as a packet signature does:
- *
- *   file      ECDSA P-256 from a PKCS#8 file (node:crypto)
- *   softhsm2  ECDSA P-256 in a SoftHSM2 token (pkcs11js, CKM_ECDSA over SHA-256, r‖s to DER)
- *
- * so the <= 100 ms SoftHSM2 packet target can be judged (the signature is one part of it). Also the
- * one-off cost of opening the token key (load module, log in, find the key). Needs softhsm2
- * (`npm run setup:test`). Run: npm run bench:keys (BENCH_RUNS, default 500). Writes
- * bench/results/keys.json.
- */
-import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { openOrCreateStationKey, openStationKey, type StationKey } from '../station/keys/station-key.ts';
+import { createSoftHsmToken, type SoftHsmToken } from '../test/support/softhsm.ts';
 import { type Summary, summarize } from './stats.ts';
 
 const runs = Number(process.env.BENCH_RUNS ?? 500);
@@ -35,25 +23,13 @@ async function timeSign(key: StationKey): Promise<Summary> {
 }
 
 const dir = mkdtempSync(path.join(tmpdir(), 'bench-keys-'));
+let hsm: SoftHsmToken | undefined;
 try {
   const file = await openOrCreateStationKey(path.join(dir, 'station.key'));
   const fileSign = await timeSign(file.key);
   await file.key.close();
 
-  mkdirSync(path.join(dir, 'tokens'));
-  const conf = path.join(dir, 'softhsm2.conf');
-  writeFileSync(
-    conf,
-    `directories.tokendir = ${path.join(dir, 'tokens')}\nobjectstore.backend = file\nlog.level = ERROR\n`,
-  );
-  process.env.SOFTHSM2_CONF = conf;
-  execFileSync(
-    'softhsm2-util',
-    ['--init-token', '--free', '--label', 'bench', '--pin', '1234', '--so-pin', '5678'],
-    {
-      stdio: 'pipe',
-    },
-  );
+  hsm = createSoftHsmToken({ label: 'bench', pin: '1234', soPin: '5678', prefix: 'bench-keys-' });
   const uri = 'pkcs11:token=bench;object=station-sign?pin-value=1234';
   const created = await openOrCreateStationKey(uri);
   await created.key.close();
@@ -101,4 +77,5 @@ try {
   process.stdout.write('wrote bench/results/keys.json\n');
 } finally {
   rmSync(dir, { recursive: true, force: true });
+  hsm?.remove();
 }

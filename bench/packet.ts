@@ -17,11 +17,8 @@
  * in a worker there; this script measures the pure work on the main thread.
  */
 import 'reflect-metadata';
-import { execFileSync } from 'node:child_process';
 import { createHash, webcrypto } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import * as x509 from '@peculiar/x509';
 import { createNodePacketCrypto } from '../drivers/crypto/packet-node.ts';
 import { buildTransaction, type RecordSpec } from '../protocol/ansi-nist/builder.ts';
@@ -32,7 +29,6 @@ import { openPacket } from '../protocol/packet/open.ts';
 import { SCORE_IDENTITY } from '../protocol/quality/score.ts';
 import { encodeWsq } from '../protocol/wsq/index.ts';
 import { renderFinger, renderSlap } from '../simulators/fingerprint/generator.ts';
-import { SOFTHSM2_MODULE } from '../station/keys/pkcs11-uri.ts';
 import { openOrCreateStationKey, packetSigner } from '../station/keys/station-key.ts';
 import { readFixture } from '../test/support/fixtures.ts';
 import {
@@ -42,6 +38,7 @@ import {
   VIETNAMESE_LOWER,
   VIETNAMESE_UPPER,
 } from '../test/support/packet-keys.ts';
+import { createSoftHsmToken } from '../test/support/softhsm.ts';
 import { type Summary, summarize } from './stats.ts';
 
 const runs = Number(process.env.BENCH_RUNS ?? 30);
@@ -204,24 +201,7 @@ async function time(fn: () => Promise<unknown>): Promise<{ wall: Summary; cpu: S
 async function softhsmSigner(
   pki: PacketTestPki,
 ): Promise<{ signer: PacketSigner; cleanup(): Promise<void> }> {
-  if (!existsSync(SOFTHSM2_MODULE))
-    throw new Error(`SoftHSM2 is not installed (${SOFTHSM2_MODULE} is missing): run 'npm run setup:test'`);
-  const dir = mkdtempSync(path.join(tmpdir(), 'bench-packet-pkcs11-'));
-  mkdirSync(path.join(dir, 'tokens'));
-  const conf = path.join(dir, 'softhsm2.conf');
-  writeFileSync(
-    conf,
-    `directories.tokendir = ${path.join(dir, 'tokens')}\nobjectstore.backend = file\nlog.level = ERROR\n`,
-  );
-  process.env.SOFTHSM2_CONF = conf;
-  execFileSync(
-    'softhsm2-util',
-    ['--init-token', '--free', '--label', 'bench', '--pin', PIN, '--so-pin', '13579'],
-    {
-      env: { ...process.env, SOFTHSM2_CONF: conf },
-      stdio: 'pipe',
-    },
-  );
+  const token = createSoftHsmToken({ label: 'bench', pin: PIN, prefix: 'bench-packet-pkcs11-' });
   const { key } = await openOrCreateStationKey(`pkcs11:token=bench;object=station-sign?pin-value=${PIN}`);
   const publicKey = await webcrypto.subtle.importKey('spki', key.publicKeySpki, EC, true, ['verify']);
   const cert = await x509.X509CertificateGenerator.create({
@@ -240,7 +220,7 @@ async function softhsmSigner(
     signer,
     cleanup: async () => {
       await signer.close();
-      rmSync(dir, { recursive: true, force: true });
+      token.remove();
     },
   };
 }

@@ -5,8 +5,7 @@
 import 'reflect-metadata';
 import { execFileSync } from 'node:child_process';
 import { constants, createPublicKey, publicEncrypt, randomBytes, verify, webcrypto } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import * as x509 from '@peculiar/x509';
 import pkcs11js from 'pkcs11js';
@@ -17,6 +16,7 @@ import { SOFTHSM2_MODULE } from '../../station/keys/pkcs11-uri.ts';
 import { openDecryptionKey, openStationKey } from '../../station/keys/station-key.ts';
 import { openStoreSigner } from '../../station/keys/store.ts';
 import { recordingIo } from '../support/cli.ts';
+import { createSoftHsmToken } from '../support/softhsm.ts';
 
 x509.cryptoProvider.set(webcrypto as unknown as Parameters<typeof x509.cryptoProvider.set>[0]);
 const EC = { name: 'ECDSA', namedCurve: 'P-256', hash: 'SHA-256' } as const;
@@ -26,36 +26,8 @@ const TOKEN = 'station-test';
 
 let dir: string;
 
-function softhsmMissing(): string | undefined {
-  if (!existsSync(SOFTHSM2_MODULE)) return `${SOFTHSM2_MODULE} is missing`;
-  try {
-    execFileSync('softhsm2-util', ['--version'], { stdio: 'pipe' });
-  } catch {
-    return 'softhsm2-util is not on PATH';
-  }
-  return undefined;
-}
-
 beforeAll(() => {
-  const missing = softhsmMissing();
-  if (missing !== undefined)
-    throw new Error(
-      `SoftHSM2 is not installed (${missing}): run 'npm run setup:test' (apt package softhsm2)`,
-    );
-  dir = mkdtempSync(path.join(tmpdir(), 'keys-pkcs11-'));
-  mkdirSync(path.join(dir, 'tokens'));
-  const conf = path.join(dir, 'softhsm2.conf');
-  writeFileSync(
-    conf,
-    `directories.tokendir = ${path.join(dir, 'tokens')}\nobjectstore.backend = file\nlog.level = ERROR\n`,
-  );
-  // The module reads SOFTHSM2_CONF when it is initialised, in this test process.
-  process.env.SOFTHSM2_CONF = conf;
-  execFileSync(
-    'softhsm2-util',
-    ['--init-token', '--free', '--label', TOKEN, '--pin', PIN, '--so-pin', '13579'],
-    { env: { ...process.env, SOFTHSM2_CONF: conf }, stdio: 'pipe' },
-  );
+  dir = createSoftHsmToken({ label: TOKEN, pin: PIN, prefix: 'keys-pkcs11-' }).dir;
   writeFileSync(
     path.join(dir, 'station.config.json'),
     JSON.stringify({ stationId: 'DN-HAICHAU-02', dataDir: './var' }),

@@ -4,18 +4,16 @@
  * setup:test`); without it the suite fails saying so.
  */
 import 'reflect-metadata';
-import { execFileSync } from 'node:child_process';
 import { webcrypto } from 'node:crypto';
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { chmodSync, existsSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import * as x509 from '@peculiar/x509';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { main } from '../../station/cli/main.ts';
-import { SOFTHSM2_MODULE } from '../../station/keys/pkcs11-uri.ts';
 import { openOrCreateStationKey } from '../../station/keys/station-key.ts';
 import { recordingIo } from '../support/cli.ts';
 import { createPacketTestPki, type PacketTestPki, privateKeyPem, toPem } from '../support/packet-keys.ts';
+import { createSoftHsmToken } from '../support/softhsm.ts';
 
 x509.cryptoProvider.set(webcrypto as unknown as Parameters<typeof x509.cryptoProvider.set>[0]);
 const EC = { name: 'ECDSA', namedCurve: 'P-256', hash: 'SHA-256' } as const;
@@ -33,25 +31,7 @@ async function cli(...argv: string[]) {
 }
 
 beforeAll(async () => {
-  if (!existsSync(SOFTHSM2_MODULE))
-    throw new Error(`SoftHSM2 is not installed (${SOFTHSM2_MODULE} is missing): run 'npm run setup:test'`);
-  dir = mkdtempSync(path.join(tmpdir(), 'packet-pkcs11-'));
-  mkdirSync(path.join(dir, 'tokens'));
-  const conf = path.join(dir, 'softhsm2.conf');
-  writeFileSync(
-    conf,
-    `directories.tokendir = ${path.join(dir, 'tokens')}\nobjectstore.backend = file\nlog.level = ERROR\n`,
-  );
-  // The module reads SOFTHSM2_CONF when it is initialised, in this test process.
-  process.env.SOFTHSM2_CONF = conf;
-  execFileSync(
-    'softhsm2-util',
-    ['--init-token', '--free', '--label', TOKEN, '--pin', PIN, '--so-pin', '97531'],
-    {
-      env: { ...process.env, SOFTHSM2_CONF: conf },
-      stdio: 'pipe',
-    },
-  );
+  dir = createSoftHsmToken({ label: TOKEN, pin: PIN, soPin: '97531', prefix: 'packet-pkcs11-' }).dir;
   pki = await createPacketTestPki();
   // The key pair is generated inside the token; the station CA certifies its public key.
   const { key } = await openOrCreateStationKey(URI, { env: { STATION_PKCS11_PIN: PIN } });
