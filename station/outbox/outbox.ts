@@ -397,7 +397,7 @@ export class Outbox {
     const existing = this.#records.get(packetId);
     if (existing) return Promise.resolve(this.#entry(existing));
     const pending = this.#sealing.get(packetId);
-    if (pending) return pending;
+    if (pending !== undefined) return pending;
     const sealing = (async () => {
       try {
         return await this.enqueue(packetId, await build());
