@@ -342,12 +342,18 @@ export class Outbox {
     const tmp = `tmp/${this.#now()}-${this.#tmpCounter}.tmp`;
     const handle = await fs.create(tmp);
     try {
-      await handle.write(bytes);
-      await handle.fsync();
-    } finally {
-      await handle.close();
+      try {
+        await handle.write(bytes);
+        await handle.fsync();
+      } finally {
+        await handle.close();
+      }
+      await fs.rename(tmp, file);
+    } catch (error) {
+      // Disk full or an I/O error: nobody was told of this file; remove it now rather than at next open.
+      await fs.unlink(tmp).catch(() => undefined);
+      throw error;
     }
-    await fs.rename(tmp, file);
     await fs.fsyncDir(file.slice(0, file.indexOf('/')));
   }
 
@@ -393,14 +399,18 @@ export class Outbox {
    * makes a second, different packet. Otherwise `build` makes the bytes and they are enqueued.
    */
   seal(packetId: string, build: () => Promise<Uint8Array>): Promise<OutboxEntry> {
-    this.#checkId(packetId);
+    try {
+      this.#checkId(packetId);
+    } catch (error) {
+      return Promise.reject(error);
+    }
     const existing = this.#records.get(packetId);
     if (existing) return Promise.resolve(this.#entry(existing));
     const pending = this.#sealing.get(packetId);
     if (pending !== undefined) return pending;
     const sealing = (async () => {
       try {
-        return await this.enqueue(packetId, await build());
+        return await this.#enqueueNow(packetId, await build());
       } finally {
         this.#sealing.delete(packetId);
       }
@@ -411,12 +421,13 @@ export class Outbox {
 
   /**
    * Puts sealed bytes in the queue; durable when it resolves. Idempotent: a packet id already
-   * held returns its entry unchanged (the bytes given are ignored).
+   * held (or being enqueued) returns its entry unchanged (the bytes given are ignored).
    */
-  async enqueue(packetId: string, bytes: Uint8Array): Promise<OutboxEntry> {
-    this.#checkId(packetId);
-    const existing = this.#records.get(packetId);
-    if (existing) return this.#entry(existing);
+  enqueue(packetId: string, bytes: Uint8Array): Promise<OutboxEntry> {
+    return this.seal(packetId, async () => bytes);
+  }
+
+  async #enqueueNow(packetId: string, bytes: Uint8Array): Promise<OutboxEntry> {
     if (bytes.length === 0) {
       throw new OutboxError(
         'OUTBOX_EMPTY_PACKET',

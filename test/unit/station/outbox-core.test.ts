@@ -258,3 +258,37 @@ describe('outbox on the Node file system', () => {
     expect((await reopened.stats()).diskFreeBytes).toBeGreaterThan(0);
   });
 });
+
+describe('outbox write failures and races', () => {
+  it('leaves no temporary file and no entry when the disk fills during an enqueue', async () => {
+    const fs = new MemoryOutboxFs();
+    let full = true;
+    const port = Object.assign(Object.create(fs) as MemoryOutboxFs, {
+      create: async (file: string) => {
+        const handle = await fs.create(file);
+        return {
+          ...handle,
+          write: async (bytes: Uint8Array) => {
+            if (full) throw Object.assign(new Error('ENOSPC: no space left on device'), { code: 'ENOSPC' });
+            await handle.write(bytes);
+          },
+        };
+      },
+    });
+    const outbox = await Outbox.open({ fs: port, ...clocks() });
+    await expect(outbox.enqueue(id(40), bytesOf(40, 100))).rejects.toMatchObject({ code: 'ENOSPC' });
+    expect(await fs.readdir('tmp')).toEqual([]);
+    expect(outbox.list()).toEqual([]);
+    full = false;
+    await outbox.enqueue(id(40), bytesOf(40, 100));
+    expect(outbox.list()).toHaveLength(1);
+  });
+
+  it('stores one file when the same packet is enqueued twice at once', async () => {
+    const fs = new MemoryOutboxFs();
+    const { clock, monotonic } = clocks();
+    const outbox = await Outbox.open({ fs, now: () => clock.wall++, monotonic });
+    await Promise.all([outbox.enqueue(id(41), bytesOf(41, 100)), outbox.enqueue(id(41), bytesOf(41, 100))]);
+    expect(await fs.readdir('queue')).toHaveLength(1);
+  });
+});
