@@ -249,6 +249,10 @@ export class Outbox {
   async #loadQuarantine(): Promise<void> {
     const names = await this.#fs.readdir('quarantine');
     const whys = new Set(names.filter((name) => name.endsWith('.why')));
+    // A note whose file never arrived: the quarantine move was cut short, the file is still in place.
+    const orphans = [...whys].filter((why) => !names.includes(why.slice(0, -'.why'.length)));
+    for (const why of orphans) await this.#fs.unlink(`quarantine/${why}`);
+    if (orphans.length > 0) await this.#fs.fsyncDir('quarantine');
     for (const name of names) {
       if (name.endsWith('.why')) continue;
       let entry: QuarantinedEntry = { name, reason: 'unreadable', at: 0 };

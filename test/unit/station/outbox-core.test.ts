@@ -149,11 +149,14 @@ describe('outbox opening and corrupt entries', () => {
     await putFile(fs, 'queue/not-a-packet.pkt', good);
     await fs.mkdir('tmp');
     await putFile(fs, 'tmp/half-written.tmp', good.subarray(0, 10));
+    await fs.mkdir('quarantine');
+    await putFile(fs, 'quarantine/1-gone.pkt.why', new TextEncoder().encode('{}'));
     const before = fs.log.length;
     const outbox = await Outbox.open({ fs, ...clocks() });
     const openOps = fs.log.slice(before);
     expect(openOps.filter((op) => op.op === 'readFile')).toEqual([]);
     expect(await fs.readdir('tmp')).toEqual([]);
+    expect(await fs.readdir('quarantine')).not.toContain('1-gone.pkt.why');
     expect(outbox.list().map((e) => e.packetId)).toEqual([id(9), id(7), id(8), id(6)]);
     expect(outbox.quarantined()).toMatchObject([{ reason: 'unreadable-name' }]);
     const served = await outbox.next();
@@ -278,6 +281,7 @@ describe('outbox write failures and races', () => {
     const outbox = await Outbox.open({ fs: port, ...clocks() });
     await expect(outbox.enqueue(id(40), bytesOf(40, 100))).rejects.toMatchObject({ code: 'ENOSPC' });
     expect(await fs.readdir('tmp')).toEqual([]);
+    expect(await fs.readdir('quarantine')).not.toContain('1-gone.pkt.why');
     expect(outbox.list()).toEqual([]);
     full = false;
     await outbox.enqueue(id(40), bytesOf(40, 100));
