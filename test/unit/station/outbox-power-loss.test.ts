@@ -175,6 +175,36 @@ describe('outbox power loss', () => {
     expect(problems).toEqual([]);
   });
 
+  it('a second power cut during recovery loses nothing either', async () => {
+    const base = new MemoryOutboxFs();
+    const fs = base.clone();
+    const told = await runScript(fs);
+    const problems: string[] = [];
+    let recoveries = 0;
+    for (let upTo = 0; upTo <= fs.log.length; upTo += 1) {
+      const pending = pendingEffects(fs.log, upTo).length;
+      for (const fate of fates(pending, 0)) {
+        const image = crashImage(base, fs.log, upTo, (i) => fate(i));
+        const recovering = image.clone();
+        await Outbox.open({ fs: recovering, now: () => 1_900_000_000_000, monotonic: () => 0 });
+        const writes = recovering.log.filter((op) => op.op === 'rename' || op.op === 'unlink').length;
+        if (writes === 0) continue;
+        recoveries += 1;
+        for (let second = 0; second <= recovering.log.length; second += 1) {
+          const count = pendingEffects(recovering.log, second).length;
+          for (const fate2 of fates(count, 0)) {
+            const image2 = crashImage(image, recovering.log, second, (i) => fate2(i));
+            for (const problem of await checkImage(image2, upTo, told)) {
+              problems.push(`after op ${upTo}, recovery op ${second}: ${problem}`);
+            }
+          }
+        }
+      }
+    }
+    expect(recoveries).toBeGreaterThan(10);
+    expect(problems).toEqual([]);
+  });
+
   it('the check finds lost packets when the outbox skips fsync (the model can fail)', async () => {
     const base = new MemoryOutboxFs();
     const recorder = base.clone();
