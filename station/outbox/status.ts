@@ -1,7 +1,8 @@
 /**
- * Outbox depth for /health. The outbox (crash-safe spool of encrypted packets) arrives with the packet
- * and upload issue; its queue lives in `<dataDir>/outbox/queue/`, one `*.pkt` file per packet, and
- * this reads that directory so /health tells the truth from the first packet on.
+ * Outbox depth for /health: packets waiting for a verified receipt. The outbox (./outbox.ts, a
+ * crash-safe spool of encrypted packets, see ./README.md) keeps each queued or uploading packet as one
+ * `*.pkt` file in `<dataDir>/outbox/queue/` and moves it out when acknowledged or dead-lettered, so
+ * counting that directory tells the truth without opening the outbox.
  */
 import { mkdir, readdir } from 'node:fs/promises';
 import path from 'node:path';
