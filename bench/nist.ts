@@ -8,28 +8,19 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { buildTransaction, readTransaction, type Type14Spec } from '../protocol/ansi-nist/index.ts';
 import { transactionJson } from '../station/cli/commands/nist.ts';
+import { type14Spec } from '../test/support/ansi-nist-specs.ts';
 import { readFixture } from '../test/support/fixtures.ts';
 import { summarize, timeRuns } from './stats.ts';
 
 const runs = Number(process.env.BENCH_RUNS ?? 51);
 const wsq = readFixture('wsq/nistFinger_500x500_cwsq075.wsq');
-const fingers: Type14Spec[] = Array.from({ length: 90 }, (_, i) => ({
-  type: 14,
-  idc: (i % 99) + 1,
-  imp: 0,
-  src: 'VN0000001',
-  fcd: '20261122',
-  hll: 500,
-  vll: 500,
-  slc: 1,
-  thps: 500,
-  tvps: 500,
-  cga: 'WSQ20',
-  bpx: 8,
-  fgp: (i % 10) + 1,
-  quality: [{ fgp: (i % 10) + 1, score: 60 }],
-  data: wsq,
-}));
+const fingers: Type14Spec[] = Array.from({ length: 90 }, (_, i) =>
+  type14Spec((i % 99) + 1, (i % 10) + 1, wsq, {
+    src: 'VN0000001',
+    fcd: '20261122',
+    quality: [{ fgp: (i % 10) + 1, score: 60 }],
+  }),
+);
 const file = buildTransaction({
   type1: {
     tot: 'CCE',

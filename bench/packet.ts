@@ -30,6 +30,7 @@ import { SCORE_IDENTITY } from '../protocol/quality/score.ts';
 import { encodeWsq } from '../protocol/wsq/index.ts';
 import { renderFinger, renderSlap } from '../simulators/fingerprint/generator.ts';
 import { openOrCreateStationKey, packetSigner } from '../station/keys/station-key.ts';
+import { portraitSpec, type14Spec } from '../test/support/ansi-nist-specs.ts';
 import { readFixture } from '../test/support/fixtures.ts';
 import {
   createPacketTestPki,
@@ -82,22 +83,8 @@ function fourFourTwo(
  * portrait and the 13 prints in that order, as the reader checks them.
  */
 function enrollment(images: Uint8Array[], positions: number[], portrait: Uint8Array) {
-  const type14 = (idc: number, fgp: number, data: Uint8Array): RecordSpec => ({
-    type: 14,
-    idc,
-    imp: 0,
-    src: 'VN-CCCD-DN01',
-    fcd: '20260314',
-    hll: fgp >= 13 ? 1600 : 500,
-    vll: fgp >= 13 ? 1500 : 500,
-    slc: 1,
-    thps: 500,
-    tvps: 500,
-    cga: 'WSQ20',
-    bpx: 8,
-    fgp,
-    data,
-  });
+  const type14 = (idc: number, fgp: number, data: Uint8Array): RecordSpec =>
+    type14Spec(idc, fgp, data, { src: 'VN-CCCD-DN01' });
   const transaction = buildTransaction({
     type1: {
       tot: 'CCE',
@@ -124,23 +111,7 @@ function enrollment(images: Uint8Array[], positions: number[], portrait: Uint8Ar
           placeOfResidence: `Số 1 phố Đinh Tiên Hoàng, ${VIETNAMESE_LOWER}`,
         },
       },
-      {
-        type: 10,
-        idc: 1,
-        imt: 'FACE',
-        src: 'VN-CCCD-DN01',
-        phd: '20260314',
-        hll: 600,
-        vll: 800,
-        slc: 1,
-        thps: 300,
-        tvps: 300,
-        cga: 'JPEGB',
-        csp: 'YCC',
-        sap: 0,
-        pos: 'F',
-        data: portrait,
-      },
+      portraitSpec(1, portrait, { src: 'VN-CCCD-DN01' }),
       ...images.map((data, i) => type14(i + 2, positions[i] ?? 0, data)),
     ],
   });

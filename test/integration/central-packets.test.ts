@@ -14,6 +14,7 @@ import { buildTransaction, type RecordSpec } from '../../protocol/ansi-nist/buil
 import { buildPacket } from '../../protocol/packet/build.ts';
 import type { ManifestImage, PacketManifest } from '../../protocol/packet/manifest.ts';
 import { type RunningCentralSimulator, startCentralSimulator } from '../../simulators/central/server.ts';
+import { type14Spec } from '../support/ansi-nist-specs.ts';
 import { createPacketTestPki, type PacketTestPki, sampleEnrollment } from '../support/packet-keys.ts';
 
 const crypto = createNodePacketCrypto();
@@ -40,24 +41,7 @@ afterAll(async () => {
 
 const FINGERS = [1, 2].map((fgp) => new Uint8Array(300 + fgp).fill(fgp));
 
-function fingerRecord(idc: number, fgp: number, data: Uint8Array): RecordSpec {
-  return {
-    type: 14,
-    idc,
-    imp: 0,
-    src: 'ORI000000',
-    fcd: '20260314',
-    hll: 500,
-    vll: 500,
-    slc: 1,
-    thps: 500,
-    tvps: 500,
-    cga: 'WSQ20',
-    bpx: 8,
-    fgp,
-    data,
-  };
-}
+const fingerRecord = (idc: number, fgp: number, data: Uint8Array): RecordSpec => type14Spec(idc, fgp, data);
 
 /** A consistent enrollment with a real ANSI/NIST transaction of two fingers. */
 function enrollment(environment: 'test' | 'production' = 'test') {

@@ -16,6 +16,7 @@ import { readTransactionImages } from '../../../protocol/ansi-nist/images.ts';
 import { buildPacket } from '../../../protocol/packet/build.ts';
 import type { ManifestImage, PacketManifest } from '../../../protocol/packet/manifest.ts';
 import { openPacket, PACKET_MESSAGES, type PacketRejection } from '../../../protocol/packet/open.ts';
+import { portraitSpec, type14Spec } from '../../support/ansi-nist-specs.ts';
 import { readFixture } from '../../support/fixtures.ts';
 import { createPacketTestPki, type PacketTestPki, sampleEnrollment } from '../../support/packet-keys.ts';
 
@@ -43,24 +44,7 @@ const type1 = {
   ntr: '00.00',
 } as const;
 
-function type14(idc: number, fgp: number, data: Uint8Array): RecordSpec {
-  return {
-    type: 14,
-    idc,
-    imp: 0,
-    src: 'ORI000000',
-    fcd: '20260314',
-    hll: 500,
-    vll: 500,
-    slc: 1,
-    thps: 500,
-    tvps: 500,
-    cga: 'WSQ20',
-    bpx: 8,
-    fgp,
-    data,
-  };
-}
+const type14 = (idc: number, fgp: number, data: Uint8Array): RecordSpec => type14Spec(idc, fgp, data);
 
 /** Portrait, three fingers, a slap and an iris, in that order after Type-2. */
 function spec(): TransactionSpec {
@@ -68,23 +52,7 @@ function spec(): TransactionSpec {
     type1,
     records: [
       { type: 2, idc: 0 },
-      {
-        type: 10,
-        idc: 1,
-        imt: 'FACE',
-        src: 'ORI000000',
-        phd: '20260314',
-        hll: 600,
-        vll: 800,
-        slc: 1,
-        thps: 300,
-        tvps: 300,
-        cga: 'JPEGB',
-        csp: 'YCC',
-        sap: 0,
-        pos: 'F',
-        data: FACE,
-      },
+      portraitSpec(1, FACE),
       ...FINGERS.map((f, i) => type14(2 + i, f.fgp, f.data)),
       type14(5, SLAP.fgp, SLAP.data),
       {
