@@ -1,7 +1,13 @@
 import { createHash, randomBytes } from 'node:crypto';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { createServer, type IncomingMessage, request, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { FileStore } from '@tus/file-store';
+import { Server as TusServer } from '@tus/server';
 import Fastify from 'fastify';
+import * as tus from 'tus-js-client';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
   CentralFaults,
@@ -100,6 +106,8 @@ async function target(faults: FaultSpec[], seed?: number): Promise<{ faults: Cen
   cleanups.push(() => t.close());
   return { faults: hooks, t };
 }
+
+const sha = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
 
 function firedOf(faults: CentralFaults, id: string): number | undefined {
   return faults.snapshot().faults.find((f) => f.id === id)?.fired;
@@ -361,5 +369,71 @@ describe('the control API (fastify)', () => {
     expect(parsed).toBe(0);
     expect(answered(await send(port, 'GET', '/v1/sim/faults')).status).toBe(200);
     expect(faults.snapshot().fired).toMatchObject({ error5xx: 1, resetMidUpload: 1 });
+  });
+});
+
+describe('CentralFaults in front of @tus/server (as central wires it)', () => {
+  async function tusTarget(faults: CentralFaults) {
+    const dir = await mkdtemp(path.join(tmpdir(), 'central-faults-tus-'));
+    const tusServer = new TusServer({
+      path: '/v1/uploads',
+      relativeLocation: true,
+      datastore: new FileStore({ directory: dir }),
+    });
+    const patchOffsets: number[] = [];
+    const server = createServer(async (req, res) => {
+      if (req.method === 'PATCH') patchOffsets.push(Number(req.headers['upload-offset']));
+      if ((await faults.onRequest(req, res)) === 'handled') return;
+      await tusServer.handle(req, res);
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    cleanups.push(async () => {
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await rm(dir, { recursive: true, force: true });
+    });
+    return {
+      url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1/uploads`,
+      dir,
+      patchOffsets,
+    };
+  }
+
+  function upload(endpoint: string, data: Buffer): Promise<string> {
+    return new Promise((resolve, reject) => {
+      const u = new tus.Upload(data, {
+        endpoint,
+        uploadSize: data.length,
+        retryDelays: [0, 50, 100],
+        metadata: { packetId: 'p-1' },
+        onError: reject,
+        onSuccess: () => resolve(u.url ?? ''),
+      });
+      u.start();
+    });
+  }
+
+  it('a reset mid-PATCH leaves exactly afterBytes stored, and the client resumes from there', async () => {
+    const faults = new CentralFaults({ faults: [{ kind: 'resetMidUpload', afterBytes: 100_000, count: 1 }] });
+    const t = await tusTarget(faults);
+    const data = randomBytes(300_000);
+    const url = await upload(t.url, data);
+    expect(t.patchOffsets).toEqual([0, 100_000]);
+    const id = url.split('/').pop() ?? '';
+    expect(sha(await readFile(path.join(t.dir, id)))).toBe(sha(data));
+    expect(faults.snapshot().fired.resetMidUpload).toBe(1);
+  });
+
+  it('a slow link paces the PATCH body into the store', async () => {
+    const faults = new CentralFaults({
+      faults: [{ kind: 'slowLink', bytesPerSecond: 400_000, method: 'PATCH' }],
+    });
+    const t = await tusTarget(faults);
+    const data = randomBytes(200_000);
+    const start = performance.now();
+    const url = await upload(t.url, data);
+    // 200 000 bytes at 400 000 B/s: 0.5 s, less the first 1/20 s slice.
+    expect(performance.now() - start).toBeGreaterThanOrEqual(440);
+    expect(sha(await readFile(path.join(t.dir, url.split('/').pop() ?? '')))).toBe(sha(data));
   });
 });
