@@ -9,6 +9,7 @@
  * the station CA (`requestCert: true`, `rejectUnauthorized: false`, so refusals are words, not
  * handshake alerts).
  */
+import 'reflect-metadata';
 import { promises as fs } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import https from 'node:https';
