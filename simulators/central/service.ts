@@ -22,7 +22,7 @@ import { base64UrlEncode, STATEMENT_MEDIA_TYPE } from '../../protocol/central/st
 import { PACKET_LIMITS } from '../../protocol/packet/open.ts';
 import { type CentralFaultHooks, NO_FAULTS } from './fault-hooks.ts';
 import { CentralStorageFullError, Intake, type IntakeResult } from './intake.ts';
-import { loadOrCreateCentralKeys } from './keys.ts';
+import { loadOrCreateCentralKeys, loadPastCentralKeys } from './keys.ts';
 import { type CentralPki, issueStationCertificate, loadOrCreateCentralPki, writeAtomic } from './pki.ts';
 import { registerSimulatorRoutes } from './server.ts';
 import {
@@ -134,12 +134,13 @@ export async function startCentral(options: CentralOptions): Promise<RunningCent
   const mintedFrom = new Date(now() - 86_400_000);
   const pki = await loadOrCreateCentralPki(dataDir, mintedFrom);
   const keys = await loadOrCreateCentralKeys(dataDir, mintedFrom);
+  const pastKeys = await loadPastCentralKeys(dataDir);
   const store = await CentralStore.open(dataDir);
   const stationCas = [pki.stationCa.certificate];
   const intake = new Intake({
     store,
     environment,
-    decryptors: () => [keys.decryptor],
+    decryptors: () => [keys.decryptor, ...pastKeys],
     trustAnchors: () => stationCas,
     statementKey: () => pki.statementKey,
     now,

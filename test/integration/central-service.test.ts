@@ -30,6 +30,8 @@ import {
 } from '../../protocol/central/statement.ts';
 import { buildPacket } from '../../protocol/packet/build.ts';
 import type { PacketManifest } from '../../protocol/packet/manifest.ts';
+import type { CentralFaultHooks } from '../../simulators/central/fault-hooks.ts';
+import { rotateCentralKeys } from '../../simulators/central/keys.ts';
 import { issueStationCertificate } from '../../simulators/central/pki.ts';
 import { type RunningCentral, startCentral } from '../../simulators/central/service.ts';
 import { type14Spec } from '../support/ansi-nist-specs.ts';
@@ -54,6 +56,15 @@ let dataDir: string;
 let central: RunningCentral;
 let clock = Date.now();
 let station: Station;
+/** The fault hooks' switches (the fault injector itself is faults.ts's). */
+const faultState = { diskFull: false, drop: false };
+const faults: CentralFaultHooks = {
+  onRequest: async () => 'continue',
+  afterCommit: () => (faultState.drop ? 'drop' : 'answer'),
+  diskFull: () => faultState.diskFull,
+};
+const start = () =>
+  startCentral({ dataDir, environment: 'test', now: () => clock, statusStepMs: 1000, faults });
 
 async function newStation(stationId: string): Promise<Station> {
   const key = generateKeyPairSync('ec', { namedCurve: 'prime256v1' }).privateKey;
@@ -250,7 +261,7 @@ const logLines = () => {
 beforeAll(async () => {
   dir = mkdtempSync(path.join(tmpdir(), 'central-service-'));
   dataDir = path.join(dir, 'central');
-  central = await startCentral({ dataDir, environment: 'test', now: () => clock, statusStepMs: 1000 });
+  central = await start();
   station = await newStation('station-0001');
   await register(station);
 }, 60_000);
@@ -410,11 +421,60 @@ describe('upload intake', () => {
     const first = await upload(station, p);
     const { url, tlsCaPem, statementCertificatesPem } = central;
     await central.close();
-    central = await startCentral({ dataDir, environment: 'test', now: () => clock, statusStepMs: 1000 });
+    central = await start();
     expect(central.url).toBe(url);
     expect(central.tlsCaPem).toBe(tlsCaPem);
     expect(central.statementCertificatesPem).toEqual(statementCertificatesPem);
     const receipt = await call('GET', `/v1/packets/${p.packetId}/receipt`, { station });
     expect(new Uint8Array(receipt.body)).toEqual(first.statement);
+  }, 60_000);
+
+  it('still opens packets encrypted to a rotated key-transport key', async () => {
+    const before = (await call('GET', '/v1/certificate', { station })).body.toString();
+    const old = await packet(station);
+    await central.close();
+    await rotateCentralKeys(dataDir);
+    central = await start();
+    const after = (await call('GET', '/v1/certificate', { station })).body.toString();
+    expect(after).not.toBe(before);
+    expect(await check((await upload(station, old)).statement, old, station)).toMatchObject({
+      ok: true,
+      statement: { kind: 'receipt' },
+    });
+    const fresh = await packet(station);
+    expect(await check((await upload(station, fresh)).statement, fresh, station)).toMatchObject({ ok: true });
+  }, 120_000);
+});
+
+describe('fault hooks', () => {
+  it('answers 507 while the disk is full, and accepts the same upload afterwards', async () => {
+    const p = await packet(station);
+    faultState.diskFull = true;
+    try {
+      expect(await upload(station, p)).toMatchObject({ ok: false, status: 507 });
+    } finally {
+      faultState.diskFull = false;
+    }
+    expect(await upload(station, p)).toMatchObject({ ok: true, status: 204 });
+  }, 60_000);
+
+  it('a dropped answer loses only the answer: the packet, its log line and its receipt are there', async () => {
+    const p = await packet(station);
+    faultState.drop = true;
+    let outcome: UploadOutcome;
+    try {
+      outcome = await upload(station, p);
+    } finally {
+      faultState.drop = false;
+    }
+    expect(outcome.ok).toBe(false);
+    expect(outcome.statement).toBeUndefined();
+    expect(logLines().at(-1)).toMatchObject({ packetId: p.packetId });
+    const receipt = await call('GET', `/v1/packets/${p.packetId}/receipt`, { station });
+    expect(receipt.status).toBe(200);
+    expect(await check(new Uint8Array(receipt.body), p, station)).toMatchObject({
+      ok: true,
+      statement: { kind: 'receipt' },
+    });
   }, 60_000);
 });
