@@ -85,6 +85,11 @@ export interface IntakeClaim {
   readonly sha256: string;
   /** The verified station id (TLS client certificate CN, or the signer's CN for removable media). */
   readonly stationId: string;
+  /**
+   * Removable media (no TLS): the station is the CN of the packet's signer certificate, which must be
+   * registered; `stationId` (the export's claim) names it only in a refusal of an unreadable packet.
+   */
+  readonly stationFromSigner?: boolean;
 }
 
 export type IntakeResult =
@@ -146,8 +151,8 @@ function refusalCodeOf(rejection: PacketRejection): RefusalCode {
 }
 
 type Judgement =
-  | { readonly ok: true; readonly enrollmentSessionId: string }
-  | { readonly ok: false; readonly code: RefusalCode };
+  | { readonly ok: true; readonly enrollmentSessionId: string; readonly stationId: string }
+  | { readonly ok: false; readonly code: RefusalCode; readonly stationId?: string };
 
 export class Intake {
   readonly #options: IntakeOptions;
@@ -170,6 +175,7 @@ export class Intake {
     const actual = hex(bytes);
     if (actual !== claim.sha256.toLowerCase()) return { kind: 'digest-mismatch', actual };
     const judgement = await this.#judge(bytes, claim);
+    const stationId = judgement.stationId ?? claim.stationId;
     return this.#serialized(async () => {
       const again = await this.#stored(claim.packetId);
       if (again !== undefined) return again;
@@ -183,7 +189,7 @@ export class Intake {
         sha256: actual,
         size: bytes.length,
         environment,
-        stationId: claim.stationId,
+        stationId,
         centralKeyId: key.kid,
       };
       let statement: Statement;
@@ -202,7 +208,7 @@ export class Intake {
           kind: 'receipt',
           sha256: actual,
           size: bytes.length,
-          stationId: claim.stationId,
+          stationId,
           at,
           enrollmentSessionId: judgement.enrollmentSessionId,
           order: produced === undefined ? 'production' : 'held-duplicate-session',
@@ -221,7 +227,7 @@ export class Intake {
           kind: 'refusal',
           sha256: actual,
           size: bytes.length,
-          stationId: claim.stationId,
+          stationId,
           at,
           code: judgement.code,
         };
@@ -267,16 +273,20 @@ export class Intake {
     if (!result.ok) return { ok: false, code: refusalCodeOf(result.rejection) };
     const { manifest, signer, signingTime } = result.packet;
 
-    const station = this.#options.store.station(claim.stationId);
+    const stationId =
+      claim.stationFromSigner === true
+        ? (/(?:^|,\s*)CN=([^,+]+)/.exec(signer.subject)?.[1] ?? '')
+        : claim.stationId;
+    const station = this.#options.store.station(stationId);
     const serial = normalizeSerial(signer.serialNumber);
     const registered = station?.certificates.find((c) => c.serialNumber === serial);
-    if (registered === undefined) return { ok: false, code: 'CENTRAL_SIGNER_UNTRUSTED' };
+    if (registered === undefined) return { ok: false, code: 'CENTRAL_SIGNER_UNTRUSTED', stationId };
     const cert = new x509.X509Certificate(registered.pem);
     if (signingTime < cert.notBefore.getTime() || signingTime > cert.notAfter.getTime())
-      return { ok: false, code: 'CENTRAL_SIGNING_TIME_INVALID' };
+      return { ok: false, code: 'CENTRAL_SIGNING_TIME_INVALID', stationId };
     const revoked = this.#options.store.revocations().find((r) => r.serialNumber === serial);
     if (revoked !== undefined && signingTime >= Date.parse(revoked.compromisedAt))
-      return { ok: false, code: 'CENTRAL_SIGNER_REVOKED' };
+      return { ok: false, code: 'CENTRAL_SIGNER_REVOKED', stationId };
 
     if (manifest.environment !== this.#options.environment)
       return {
@@ -285,10 +295,12 @@ export class Intake {
           this.#options.environment === 'production' && manifest.environment === 'test'
             ? 'CENTRAL_TEST_PACKET_IN_PRODUCTION'
             : 'CENTRAL_WRONG_ENVIRONMENT',
+        stationId,
       };
-    if (manifest.stationId !== claim.stationId) return { ok: false, code: 'CENTRAL_MANIFEST_INVALID' };
-    if (manifest.packetId !== claim.packetId) return { ok: false, code: 'CENTRAL_PACKET_ID_MISMATCH' };
-    return { ok: true, enrollmentSessionId: manifest.enrollmentSessionId };
+    if (manifest.stationId !== stationId) return { ok: false, code: 'CENTRAL_MANIFEST_INVALID', stationId };
+    if (manifest.packetId !== claim.packetId)
+      return { ok: false, code: 'CENTRAL_PACKET_ID_MISMATCH', stationId };
+    return { ok: true, enrollmentSessionId: manifest.enrollmentSessionId, stationId };
   }
 }
 

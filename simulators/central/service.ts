@@ -21,6 +21,7 @@ import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify';
 import { base64UrlEncode, STATEMENT_MEDIA_TYPE } from '../../protocol/central/statement.ts';
 import { PACKET_LIMITS } from '../../protocol/packet/open.ts';
 import { type CentralFaultHooks, NO_FAULTS } from './fault-hooks.ts';
+import { IngestError, ingestExportFolder } from './ingest.ts';
 import { CentralStorageFullError, Intake, type IntakeResult } from './intake.ts';
 import { loadOrCreateCentralKeys, loadPastCentralKeys } from './keys.ts';
 import { type CentralPki, issueStationCertificate, loadOrCreateCentralPki, writeAtomic } from './pki.ts';
@@ -453,6 +454,22 @@ export async function startCentral(options: CentralOptions): Promise<RunningCent
   });
 
   app.get('/v1/sim/log', async () => ({ accepted: await store.readLog() }));
+
+  app.post('/v1/sim/ingest', async (request, reply) => {
+    const folder = (request.body as { folder?: unknown } | undefined)?.folder;
+    if (typeof folder !== 'string')
+      return reply
+        .code(400)
+        .send({ code: 'CENTRAL_EXPORT_INVALID', message: 'Send { folder: path of the export folder }' });
+    try {
+      return { packets: await ingestExportFolder({ intake }, folder) };
+    } catch (error) {
+      if (error instanceof IngestError)
+        return reply.code(400).send({ code: error.code, message: error.message });
+      if (error instanceof CentralStorageFullError) return reply.code(507).send(STORAGE_FULL);
+      throw error;
+    }
+  });
 
   const host = options.host ?? '127.0.0.1';
   const port = options.port ?? (await rememberedPort(dataDir)) ?? 0;

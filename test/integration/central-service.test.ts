@@ -13,7 +13,7 @@ import {
   webcrypto,
   X509Certificate,
 } from 'node:crypto';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import https from 'node:https';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -31,6 +31,7 @@ import {
 import { buildPacket } from '../../protocol/packet/build.ts';
 import type { PacketManifest } from '../../protocol/packet/manifest.ts';
 import type { CentralFaultHooks } from '../../simulators/central/fault-hooks.ts';
+import { ingestExportFolder } from '../../simulators/central/ingest.ts';
 import { rotateCentralKeys } from '../../simulators/central/keys.ts';
 import { issueStationCertificate } from '../../simulators/central/pki.ts';
 import { type RunningCentral, startCentral } from '../../simulators/central/service.ts';
@@ -475,6 +476,88 @@ describe('fault hooks', () => {
     expect(await check(new Uint8Array(receipt.body), p, station)).toMatchObject({
       ok: true,
       statement: { kind: 'receipt' },
+    });
+  }, 60_000);
+});
+
+describe('removable-media ingest', () => {
+  it('commits an export folder as uploads would and writes each statement beside it', async () => {
+    const good = await packet(station);
+    const wrongEnv = await packet(station, { environment: 'production' });
+    const uploaded = await packet(station);
+    const first = await upload(station, uploaded);
+    const folder = path.join(dir, 'export-1');
+    mkdirSync(path.join(folder, 'packets'), { recursive: true });
+    const entries = [good, wrongEnv, uploaded].map((p) => {
+      writeFileSync(path.join(folder, 'packets', `${p.packetId}.pkt`), p.bytes);
+      return {
+        packetId: p.packetId,
+        file: `packets/${p.packetId}.pkt`,
+        size: p.bytes.length,
+        sha256: p.sha256,
+      };
+    });
+    writeFileSync(
+      path.join(folder, 'manifest.json'),
+      JSON.stringify({
+        format: 'cccd-outbox-export',
+        version: 1,
+        stationId: 'station-0001',
+        environment: 'test',
+        exportedAt: new Date(clock).toISOString(),
+        packets: entries,
+      }),
+    );
+    writeFileSync(path.join(folder, 'SHA256SUMS'), entries.map((e) => `${e.sha256}  ${e.file}\n`).join(''));
+    const before = logLines().length;
+    const result = await ingestExportFolder(central, folder);
+    expect(result.map((r) => r.outcome)).toEqual(['receipt', 'refusal', 'receipt']);
+    const statementOf = (p: TestPacket) =>
+      new Uint8Array(readFileSync(path.join(folder, 'receipts', `${p.packetId}.jws`)));
+    expect(await check(statementOf(good), good, station)).toMatchObject({
+      ok: true,
+      statement: { kind: 'receipt' },
+    });
+    expect(await check(statementOf(wrongEnv), wrongEnv, station)).toMatchObject({
+      ok: true,
+      statement: { kind: 'refusal', code: 'CENTRAL_WRONG_ENVIRONMENT' },
+    });
+    // The one already uploaded keeps its first receipt; only the new packet adds a log line.
+    expect(statementOf(uploaded)).toEqual(first.statement);
+    expect(logLines().length).toBe(before + 1);
+    // Over HTTP too (a spawned central): the same folder again commits nothing new.
+    const again = await call('POST', '/v1/sim/ingest', { json: { folder } });
+    expect(json(again)).toMatchObject({
+      packets: [{ outcome: 'receipt' }, { outcome: 'refusal' }, { outcome: 'receipt' }],
+    });
+    expect(logLines().length).toBe(before + 1);
+  }, 60_000);
+
+  it('refuses a packet whose signer is not a registered station', async () => {
+    const stranger = await newStation('station-0777');
+    const p = await packet(stranger);
+    const folder = path.join(dir, 'export-2');
+    mkdirSync(path.join(folder, 'packets'), { recursive: true });
+    writeFileSync(path.join(folder, 'packets', `${p.packetId}.pkt`), p.bytes);
+    writeFileSync(
+      path.join(folder, 'manifest.json'),
+      JSON.stringify({
+        format: 'cccd-outbox-export',
+        version: 1,
+        stationId: 'station-0777',
+        environment: 'test',
+        exportedAt: '',
+        packets: [
+          { packetId: p.packetId, file: `packets/${p.packetId}.pkt`, size: p.bytes.length, sha256: p.sha256 },
+        ],
+      }),
+    );
+    writeFileSync(path.join(folder, 'SHA256SUMS'), `${p.sha256}  packets/${p.packetId}.pkt\n`);
+    const [result] = await ingestExportFolder(central, folder);
+    expect(result?.outcome).toBe('refusal');
+    expect(await check(new Uint8Array(readFileSync(result?.file ?? '')), p, stranger)).toMatchObject({
+      ok: true,
+      statement: { code: 'CENTRAL_SIGNER_UNTRUSTED' },
     });
   }, 60_000);
 });
