@@ -20,11 +20,13 @@ import { Server as TusServer } from '@tus/server';
 import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify';
 import { base64UrlEncode, STATEMENT_MEDIA_TYPE } from '../../protocol/central/statement.ts';
 import { PACKET_LIMITS } from '../../protocol/packet/open.ts';
-import { type CentralFaultHooks, NO_FAULTS } from './fault-hooks.ts';
+import type { CentralFaultHooks } from './fault-hooks.ts';
+import { CentralFaults, registerFaultRoutes } from './faults.ts';
 import { IngestError, ingestExportFolder } from './ingest.ts';
 import { CentralStorageFullError, Intake, type IntakeResult } from './intake.ts';
 import { loadOrCreateCentralKeys, loadPastCentralKeys } from './keys.ts';
 import { type CentralPki, issueStationCertificate, loadOrCreateCentralPki, writeAtomic } from './pki.ts';
+import { registerPopulationRoutes } from './population.ts';
 import { registerSimulatorRoutes } from './server.ts';
 import {
   CentralStore,
@@ -127,7 +129,9 @@ type Identity =
 export async function startCentral(options: CentralOptions): Promise<RunningCentral> {
   const { dataDir, environment } = options;
   const now = options.now ?? Date.now;
-  const faults = options.faults ?? NO_FAULTS;
+  // A simulator always carries its fault controller (no fault set: it does nothing), so a tester can
+  // switch faults on at run time through /v1/sim/faults.
+  const faults = options.faults ?? new CentralFaults();
   const statusStepMs = options.statusStepMs ?? DEFAULT_STATUS_STEP_MS;
   const maxPacketBytes = options.maxPacketBytes ?? PACKET_LIMITS.maxPacketLength;
   // Minted certificates start a day back, so packets signed a little before (a skewed station clock,
@@ -334,6 +338,16 @@ export async function startCentral(options: CentralOptions): Promise<RunningCent
     },
     keys,
   );
+
+  if (faults instanceof CentralFaults) registerFaultRoutes(app as unknown as FastifyInstance, faults);
+  registerPopulationRoutes(app as unknown as FastifyInstance, {
+    now,
+    stationIdOf: (request) => {
+      const identity = identify(request.raw);
+      return identity.ok ? identity.stationId : undefined;
+    },
+    isRegistered: (stationId) => store.station(stationId) !== undefined,
+  });
 
   app.get('/v1/statement-certificates', async () => ({
     current: pki.statementKey.kid,
