@@ -879,6 +879,12 @@ export class Outbox {
       .map((record) => this.#entry(record));
   }
 
+  /** One packet's entry, or undefined when the outbox does not hold it. */
+  entry(packetId: string): OutboxEntry | undefined {
+    const record = this.#records.get(packetId);
+    return record ? this.#entry(record) : undefined;
+  }
+
   quarantined(): QuarantinedEntry[] {
     return [...this.#quarantine];
   }
