@@ -272,6 +272,10 @@ export class Outbox {
       else deadPkts.push(name);
     }
     for (const name of (await fs.readdir('queue')).sort()) {
+      if (name.endsWith('.pkt')) {
+        queuePkts.push(name);
+        continue;
+      }
       const url = URL_NAME.exec(name);
       const mark = EXPORTED_NAME.exec(name);
       if (url) urls.set(url[1] as string, name);
