@@ -197,7 +197,7 @@ export async function exportToFolder(
 
   let entries: OutboxEntry[];
   if (options.packetIds) {
-    entries = options.packetIds.map((packetId) => {
+    entries = [...new Set(options.packetIds)].map((packetId) => {
       const entry = outbox.entry(packetId);
       if (entry?.state !== 'queued' && entry?.state !== 'uploading') {
         throw new RemovableMediaError(

@@ -303,6 +303,12 @@ describe('export to removable media and import of receipts', () => {
     );
     await refused(exportToFolder(outbox, usb, { ...options, stationId: '../x' }), 'EXPORT_BAD_STATION_ID');
     expect(await readdir(usb)).toEqual(['a-file']);
+    // A packet named twice is exported once.
+    const twice = await exportToFolder(outbox, usb, { ...options, packetIds: [id(1), id(1)] });
+    expect(await checkExport(twice.folder)).toMatchObject({
+      complete: true,
+      manifest: { packets: [{ packetId: id(1) }] },
+    });
     // Enough room exactly when the packets fit: the same call passes with more space.
     await exportToFolder(outbox, usb, {
       ...options,
