@@ -349,8 +349,10 @@ export class Uploader {
       const next = await outbox.next();
       if (next === null) return null;
       const id = next.entry.packetId;
-      outbox.markUploading(id); // renews the lease of one backing off or in flight, too
-      if (this.#inFlight.has(id) || this.#retrying.has(id)) continue;
+      outbox.markUploading(id); // renews the lease of one in flight, too
+      // One backing off comes back from next() only when its lease ran out or the officer asked
+      // for a retry (outbox.retry drops the lease): either way it is due now.
+      if (this.#inFlight.has(id)) continue;
       this.#inFlight.add(id);
       return next;
     }
