@@ -3,7 +3,18 @@
  * reports and the uploader will gate on. Results are cached briefly so a busy /health does not flood
  * the service.
  */
+import { request as httpsRequest } from 'node:https';
 import type { Clock } from '../clock.ts';
+
+/** Mutual-TLS material for the connection to central: its pinned CA, the station's certificate and key. */
+export interface CentralTls {
+  /** PEM of the CA that issued central's server certificate: the only CA trusted. */
+  readonly ca: string;
+  /** The station's client certificate chain, PEM. */
+  readonly cert: string;
+  /** The station's private key, PEM. */
+  readonly key: string;
+}
 
 export interface CentralReachability {
   readonly url: string;
@@ -35,6 +46,48 @@ export interface HttpCentralLinkOptions {
   /** How long a probe result is reused, ms. */
   readonly cacheMs?: number;
   readonly fetch?: typeof fetch;
+  /** Mutual TLS for an https:// central (the probe then uses node:https, not fetch). */
+  readonly tls?: CentralTls;
+}
+
+/** GET over https with mutual TLS, as a minimal fetch-like answer. */
+function tlsGet(
+  url: string,
+  tls: CentralTls,
+  timeoutMs: number,
+): Promise<{ ok: boolean; status: number; json(): Promise<unknown> }> {
+  return new Promise((resolve, reject) => {
+    const req = httpsRequest(
+      url,
+      { method: 'GET', ca: tls.ca, cert: tls.cert, key: tls.key, timeout: timeoutMs },
+      (res) => {
+        const chunks: Buffer[] = [];
+        let size = 0;
+        res.on('data', (chunk: Buffer) => {
+          size += chunk.length;
+          // A health answer is small; anything bigger is not central.
+          if (size > 64 * 1024) req.destroy(new Error('health answer over 64 KiB'));
+          else chunks.push(chunk);
+        });
+        res.on('end', () => {
+          const status = res.statusCode ?? 0;
+          resolve({
+            ok: status >= 200 && status < 300,
+            status,
+            json: async () => JSON.parse(Buffer.concat(chunks).toString('utf8')) as unknown,
+          });
+        });
+        res.on('error', reject);
+      },
+    );
+    req.on('timeout', () => {
+      const error = new Error(`no answer within ${timeoutMs} ms`);
+      error.name = 'TimeoutError';
+      req.destroy(error);
+    });
+    req.on('error', reject);
+    req.end();
+  });
 }
 
 export class HttpCentralLink implements CentralLink {
@@ -65,7 +118,11 @@ export class HttpCentralLink implements CentralLink {
     const base = { url: this.url, mode, checkedAt: new Date(clock.now()).toISOString() };
     let value: CentralReachability;
     try {
-      const response = await doFetch(`${this.url}/v1/health`, { signal: AbortSignal.timeout(timeoutMs) });
+      const tls = this.#options.tls;
+      const response =
+        tls === undefined
+          ? await doFetch(`${this.url}/v1/health`, { signal: AbortSignal.timeout(timeoutMs) })
+          : await tlsGet(`${this.url}/v1/health`, tls, timeoutMs);
       const latencyMs = Math.round((clock.monotonic() - started) * 10) / 10;
       const body: unknown = response.ok ? await response.json() : undefined;
       const served =

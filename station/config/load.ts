@@ -117,6 +117,10 @@ export function parseConfig(document: unknown, options: { file?: string; baseDir
   const { cardReader } = config.devices;
   if (cardReader.trustStore !== undefined)
     cardReader.trustStore = path.resolve(options.baseDir, cardReader.trustStore);
+  const { central } = config;
+  if (central.tlsCa !== undefined) central.tlsCa = path.resolve(options.baseDir, central.tlsCa);
+  if (central.statementCertificates !== undefined)
+    central.statementCertificates = path.resolve(options.baseDir, central.statementCertificates);
   const missing = hardwareProblems(config);
   if (missing.length > 0) throw new ConfigError('CONFIG_INVALID', options.file, missing);
   const unsafe = productionProblems(config);

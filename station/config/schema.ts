@@ -61,6 +61,38 @@ export interface StationConfig {
     url?: string;
     /** Per-request timeout for reachability checks, ms. */
     timeoutMs: number;
+    /**
+     * PEM file of the CA that issued central's TLS server certificate: the only CA trusted for the
+     * upload connection (required when mode is `remote`; the embedded central's own otherwise).
+     */
+    tlsCa?: string;
+    /**
+     * PEM file of central's statement-signing certificates (receipts and refusals), current and past:
+     * the pinned keys (required when mode is `remote`).
+     */
+    statementCertificates?: string;
+  };
+  /** Store-and-forward upload of sealed packets (station/uploader). */
+  uploader: {
+    /** Packets uploaded at once. */
+    concurrency: number;
+    /** Bytes per PATCH request; a cut connection resends at most one chunk. */
+    chunkSizeBytes: number;
+    /** Upload bandwidth cap, bytes/s; 0 = none. */
+    bandwidthLimitBytesPerSecond: number;
+    /** Retry delays: first, cap (ms), with full jitter. */
+    backoff: { initialMs: number; maxMs: number };
+  };
+  /** The crash-safe outbox (station/outbox). */
+  outbox: {
+    /** Days an acknowledged packet and its receipt are kept before purge. */
+    retentionDays: number;
+    /** Free disk below this refuses a new enrollment, MiB. */
+    reserveMiB: number;
+    /** Waiting packets at which a new enrollment is refused. */
+    maxWaiting: number;
+    /** Days without a receipt after which a new enrollment is refused. */
+    maxDaysOffline: number;
   };
   simulators: {
     /** Mounts the /sim/ control routes. Defaults to true in test and false in production. */
@@ -178,10 +210,45 @@ export const configSchema = {
         mode: { type: 'string', enum: ['embedded', 'remote'], default: 'embedded' },
         url: { type: 'string', pattern: '^https?://[^\\s]+$', description: 'an http:// or https:// URL' },
         timeoutMs: { type: 'integer', minimum: 100, maximum: 60000, default: 2000 },
+        tlsCa: { type: 'string', minLength: 1, description: 'a PEM file path' },
+        statementCertificates: { type: 'string', minLength: 1, description: 'a PEM file path' },
       },
       if: { required: ['mode'], properties: { mode: { const: 'remote' } } },
       // biome-ignore lint/suspicious/noThenProperty: JSON Schema's if/then keyword, not a thenable.
-      then: { required: ['url'] },
+      then: {
+        required: ['url', 'tlsCa', 'statementCertificates'],
+        properties: { url: { type: 'string', pattern: '^https://[^\\s]+$', description: 'an https:// URL' } },
+      },
+    },
+    uploader: {
+      type: 'object',
+      additionalProperties: false,
+      default: {},
+      properties: {
+        concurrency: { type: 'integer', minimum: 1, maximum: 16, default: 2 },
+        chunkSizeBytes: { type: 'integer', minimum: 16384, maximum: 67108864, default: 262144 },
+        bandwidthLimitBytesPerSecond: { type: 'integer', minimum: 0, default: 0 },
+        backoff: {
+          type: 'object',
+          additionalProperties: false,
+          default: {},
+          properties: {
+            initialMs: { type: 'integer', minimum: 10, maximum: 600000, default: 1000 },
+            maxMs: { type: 'integer', minimum: 100, maximum: 86400000, default: 300000 },
+          },
+        },
+      },
+    },
+    outbox: {
+      type: 'object',
+      additionalProperties: false,
+      default: {},
+      properties: {
+        retentionDays: { type: 'integer', minimum: 1, maximum: 3650, default: 30 },
+        reserveMiB: { type: 'integer', minimum: 0, default: 2048 },
+        maxWaiting: { type: 'integer', minimum: 1, default: 5000 },
+        maxDaysOffline: { type: 'integer', minimum: 1, maximum: 365, default: 7 },
+      },
     },
     simulators: {
       type: 'object',

@@ -27,6 +27,8 @@ export type KeyErrorCode =
   | 'CERT_EXPIRED'
   /** The certificate lacks the digitalSignature key usage (or any key usage extension). */
   | 'CERT_KEY_USAGE'
+  /** The station key is in a PKCS#11 token, and the upload connection's mutual TLS needs a key file. */
+  | 'KEY_TLS_NEEDS_FILE_KEY'
   /** A `pkcs11:` URI that RFC 7512 (or our use of it) does not accept. */
   | 'PKCS11_URI_INVALID'
   /** The PKCS#11 binding or the token's module cannot be loaded. */

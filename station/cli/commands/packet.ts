@@ -5,7 +5,7 @@
  * then assembles, signs and encrypts the packet in the packet worker. `open` decrypts, verifies and
  * validates one, printing the manifest and the verdict of every check.
  */
-import { createHash, sign } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import path from 'node:path';
@@ -17,23 +17,14 @@ import {
   PACKET_MESSAGES,
   type PacketRejection,
 } from '../../../protocol/packet/open.ts';
-import { resultSignedBytes } from '../../../protocol/scanner/commands.ts';
-import { encodeGreyJpeg, syntheticPortrait } from '../../../simulators/card/lds-builder.ts';
-import { renderSlap } from '../../../simulators/fingerprint/generator.ts';
-import { createDeviceCa, issueDeviceCertificate } from '../../../simulators/pki/device-ca.ts';
+import { sampleCaptureSet } from '../../compose/sample-enrollment.ts';
 import { HotpathError } from '../../hotpath/errors.ts';
 import { Hotpath } from '../../hotpath/hotpath.ts';
 import { isPkcs11Uri, KeyError, readCertificateFile } from '../../keys/index.ts';
 import { openPacketDecryptor, openPacketSigner } from '../../keys/store.ts';
 import { PacketBuilder } from '../../packets/builder.ts';
-import {
-  type CaptureDeviceIdentity,
-  type CaptureSet,
-  type EnrollmentApplicant,
-  type SlapCapture,
-  slapCaptureOf,
-} from '../../packets/capture-set.ts';
-import { captureSetFromDirectory, processSlap } from '../../packets/directory.ts';
+import type { CaptureSet } from '../../packets/capture-set.ts';
+import { captureSetFromDirectory } from '../../packets/directory.ts';
 import { PacketStationError } from '../../packets/errors.ts';
 import { type CliIo, type Command, EXIT_FAILED, EXIT_OK, json, parse, UsageError } from '../command.ts';
 
@@ -65,120 +56,6 @@ async function firstCertificate(file: string): Promise<Uint8Array> {
   const [leaf] = await readCertificateFile(file);
   if (leaf === undefined) throw new KeyError('CERT_INVALID', `${file} holds no certificate`);
   return leaf;
-}
-
-// ---------------------------------------------------------------------------------------------
-// --sample SEED: a simulated applicant (a tester's tool; the CLI may wire simulators/)
-
-/** Every Vietnamese letter with a diacritic (NFC), upper case: the sample's names carry them all. */
-export const VIETNAMESE_DIACRITICS = 'ÀÁẢÃẠĂẰẮẲẴẶÂẦẤẨẪẬĐÈÉẺẼẸÊỀẾỂỄỆÌÍỈĨỊÒÓỎÕỌÔỒỐỔỖỘƠỜỚỞỠỢÙÚỦŨỤƯỪỨỬỮỰỲÝỶỸỴ';
-
-/** A UUID (version 4 layout) derived from `text`, so one seed always names the same session. */
-function uuidOf(text: string): string {
-  const h = createHash('sha256').update(text).digest('hex');
-  const variant = ((Number.parseInt(h[16] ?? '0', 16) & 0x3) | 0x8).toString(16);
-  return `${h.slice(0, 8)}-${h.slice(8, 12)}-4${h.slice(13, 16)}-${variant}${h.slice(17, 20)}-${h.slice(20, 32)}`;
-}
-
-export interface SampleCaptureSet {
-  readonly set: CaptureSet;
-  /** ms: rendering the slaps; the hot path's wall time for the three slaps. */
-  readonly timings: { readonly renderMs: number; readonly hotpathMs: number };
-}
-
-/**
- * A simulated applicant: 4-4-2 slaps rendered by simulators/fingerprint for `seed` and run through
- * `hotpath`, signed by a simulated scanner; a synthetic 480 x 640 portrait from a simulated camera;
- * demographics with every Vietnamese diacritic. `now` (ms) dates the capture.
- * @throws {PacketStationError} PACKET_INPUT_INVALID when the hot path refuses a rendered slap.
- */
-export async function sampleCaptureSet(
-  hotpath: Hotpath,
-  seed: number,
-  now: number,
-): Promise<SampleCaptureSet> {
-  const ca = await createDeviceCa('Simulated Device CA');
-  const scanner = {
-    model: 'SIM-FAP60',
-    serialNumber: `SIM60-${String(seed).padStart(6, '0')}`,
-    firmware: '1.0.0',
-  };
-  const camera = {
-    model: 'SIM-ICAO-CAM',
-    serialNumber: `CAM-${String(seed).padStart(6, '0')}`,
-    firmware: '2.1.0',
-  };
-  const scannerKey = await issueDeviceCertificate(ca, scanner);
-  const cameraKey = await issueDeviceCertificate(ca, camera);
-  const scannerDevice: CaptureDeviceIdentity = { ...scanner, certificate: scannerKey.certificate };
-  const nonce = new Uint8Array(createHash('sha256').update(`nonce-${seed}`).digest());
-  const modes = { right: 'slap-right', left: 'slap-left', thumbs: 'two-thumbs' } as const;
-
-  let renderMs = 0;
-  let hotpathMs = 0;
-  const slaps: SlapCapture[] = [];
-  for (const hand of ['right', 'left', 'thumbs'] as const) {
-    let t = performance.now();
-    const { image } = renderSlap({ personSeed: seed, hand });
-    renderMs += performance.now() - t;
-    const pixelHash = new Uint8Array(createHash('sha256').update(image.pixels).digest());
-    const signed = resultSignedBytes(
-      nonce,
-      { mode: modes[hand], width: image.width, height: image.height, ppi: 500 },
-      pixelHash,
-    );
-    const signature = new Uint8Array(sign('sha256', signed, scannerKey.privateKey));
-    t = performance.now();
-    const result = await processSlap(hotpath, hand, image, [], `sample slap ${hand}`);
-    hotpathMs += performance.now() - t;
-    slaps.push(slapCaptureOf(result, image, scannerDevice, { attestation: { signature } }));
-  }
-
-  const jpeg = encodeGreyJpeg(syntheticPortrait(`sample-${seed}`, 480, 640), 480, 640, 85);
-  const portraitSignature = new Uint8Array(
-    sign('sha256', createHash('sha256').update(jpeg).digest(), cameraKey.privateKey),
-  );
-  const lower = VIETNAMESE_DIACRITICS.toLowerCase();
-  const applicant: EnrollmentApplicant = {
-    personalId: `0010900${String(seed % 100_000).padStart(5, '0')}`,
-    fullName: `NGUYỄN THỊ ${VIETNAMESE_DIACRITICS}`,
-    birthDate: '1990-02-28',
-    sex: seed % 2 === 0 ? 'male' : 'female',
-    nationality: 'Việt Nam',
-    nationalityCode: 'VNM',
-    ethnicity: 'Kinh',
-    religion: 'Không',
-    placeOfOrigin: `Xã ${lower}, Huyện Đông Anh, Hà Nội`,
-    placeOfBirthRegistration: 'Phường Điện Biên, Quận Ba Đình, Hà Nội',
-    placeOfResidence: 'Số 1 phố Đinh Tiên Hoàng, Phường Hàng Trống, Quận Hoàn Kiếm, Hà Nội',
-    identifyingMarks: 'Nốt ruồi C:1cm trên trước mép trái',
-    father: { fullName: 'NGUYỄN VĂN ĐỨC' },
-    mother: { fullName: 'TRẦN THỊ THỦY' },
-  };
-  const at = (ms: number) => new Date(ms).toISOString();
-  return {
-    set: {
-      packetId: uuidOf(`packet-${seed}`),
-      enrollmentSessionId: uuidOf(`session-${seed}`),
-      environment: 'test',
-      enrollmentType: 'first-issue',
-      applicant,
-      slaps,
-      portrait: {
-        jpeg,
-        device: { ...camera, certificate: cameraKey.certificate },
-        attestation: { signature: portraitSignature },
-        attempts: 1,
-      },
-      exceptions: [],
-      stationId: 'station-0001',
-      officerId: 'officer-001',
-      supervisorApproval: null,
-      times: { sessionStartedAt: at(now - 600_000), capturedAt: at(now - 60_000) },
-      auditChainHead: createHash('sha256').update(`audit-${seed}`).digest('hex'),
-    },
-    timings: { renderMs, hotpathMs },
-  };
 }
 
 const buildCommand: Command = {

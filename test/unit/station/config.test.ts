@@ -48,6 +48,13 @@ describe('configuration', () => {
       central: { mode: 'embedded', timeoutMs: 2000 },
       simulators: { routes: true },
       hotpath: { workers: 0, hardLimitMs: 30000 },
+      uploader: {
+        concurrency: 2,
+        chunkSizeBytes: 262144,
+        bandwidthLimitBytesPerSecond: 0,
+        backoff: { initialMs: 1000, maxMs: 300000 },
+      },
+      outbox: { retentionDays: 30, reserveMiB: 2048, maxWaiting: 5000, maxDaysOffline: 7 },
     });
   });
 
@@ -60,7 +67,13 @@ describe('configuration', () => {
       dataDir: '../data',
       log: { level: 'warn' },
       devices: { hotplug: { mode: 'disabled' } },
-      central: { mode: 'remote', url: 'https://central.example.test/api', timeoutMs: 5000 },
+      central: {
+        mode: 'remote',
+        url: 'https://central.example.test/api',
+        timeoutMs: 5000,
+        tlsCa: 'central-ca.pem',
+        statementCertificates: 'central-statements.pem',
+      },
       simulators: { routes: false },
     });
     const config = readConfigFile(file);
@@ -71,6 +84,9 @@ describe('configuration', () => {
       mode: 'remote',
       url: 'https://central.example.test/api',
       timeoutMs: 5000,
+      // Relative to the config file's folder, like dataDir.
+      tlsCa: path.join(tmp.dir, 'etc', 'central-ca.pem'),
+      statementCertificates: path.join(tmp.dir, 'etc', 'central-statements.pem'),
     });
     expect(config.simulators.routes).toBe(false);
   });
@@ -141,9 +157,30 @@ describe('configuration', () => {
     expect(problems.map((p) => p.key).sort()).toEqual(['/extra', '/log/level', '/server/port', '/stationId']);
   });
 
-  it('requires central.url when central.mode is remote', () => {
+  it('requires central.url, its TLS CA and its statement certificates when central.mode is remote', () => {
     const { problems } = problemsOf(() => parseConfig({ central: { mode: 'remote' } }, { baseDir: tmp.dir }));
-    expect(problems).toEqual([{ key: '/central/url', message: 'is required here' }]);
+    expect(problems.map((p) => p.key).sort()).toEqual([
+      '/central/statementCertificates',
+      '/central/tlsCa',
+      '/central/url',
+    ]);
+  });
+
+  it('refuses a plain http:// central URL in remote mode: uploads go over mutual TLS only', () => {
+    const { problems } = problemsOf(() =>
+      parseConfig(
+        {
+          central: {
+            mode: 'remote',
+            url: 'http://central.example.test',
+            tlsCa: 'a.pem',
+            statementCertificates: 'b.pem',
+          },
+        },
+        { baseDir: tmp.dir },
+      ),
+    );
+    expect(problems.map((p) => p.key)).toEqual(['/central/url']);
   });
 
   it('rejects a document that is not an object', () => {
@@ -178,7 +215,12 @@ describe('configuration', () => {
               fingerprintSerial: { mode: 'disabled' },
               cardReader: { mode: 'disabled' },
             },
-            central: { mode: 'remote', url: 'https://central.example.test' },
+            central: {
+              mode: 'remote',
+              url: 'https://central.example.test',
+              tlsCa: 'ca.pem',
+              statementCertificates: 's.pem',
+            },
             simulators: { routes: true },
           },
           { baseDir: tmp.dir },
@@ -202,7 +244,12 @@ describe('configuration', () => {
             fingerprintSerial: { mode: 'hardware', path: '/dev/ttyUSB0', baudRate: 115200 },
             cardReader: { mode: 'hardware', trustStore: 'etc/csca' },
           },
-          central: { mode: 'remote', url: 'https://central.example.test' },
+          central: {
+            mode: 'remote',
+            url: 'https://central.example.test',
+            tlsCa: 'ca.pem',
+            statementCertificates: 's.pem',
+          },
         },
         { baseDir: tmp.dir },
       );

@@ -228,7 +228,12 @@ describe('test and production never mix', () => {
             fingerprintSerial: { mode: 'disabled' },
             cardReader: { mode: 'disabled' },
           },
-          central: { mode: 'remote', url: 'http://127.0.0.1:9' },
+          central: {
+            mode: 'remote',
+            url: 'https://127.0.0.1:9',
+            tlsCa: 'central-ca.pem',
+            statementCertificates: 'central-statements.pem',
+          },
         },
         tmpDir,
       ),
