@@ -46,10 +46,13 @@ import {
 const STATION_ID = 'SOAK-01';
 const STATION_START_MS = 60_000;
 const ENROLL_TIMEOUT_MS = 60_000;
-/** How long an armed failpoint gets to fire before the harness kills the station itself, ms. */
-const FAILPOINT_WAIT_MS = 20_000;
+/**
+ * How long an armed failpoint gets to fire after the iteration's enrollments were answered, before
+ * the harness kills the station itself, ms.
+ */
+const FAILPOINT_WAIT_MS = 10_000;
 /** While waiting for a failpoint, one more enrollment this often, ms. */
-const FAILPOINT_NUDGE_MS = 4_000;
+const FAILPOINT_NUDGE_MS = 2_000;
 
 class SoakAbort extends Error {
   override readonly name = 'SoakAbort';
@@ -237,7 +240,10 @@ class Soak {
         );
       return false;
     }
-    const body = answer.body as EnrollAnswer;
+    // The simulator route wraps an action's result: { name, action, result }.
+    const wrapped = answer.body as { result?: EnrollAnswer };
+    const body =
+      (typeof wrapped === 'object' && wrapped !== null && wrapped.result) || (answer.body as EnrollAnswer);
     if (
       body.packetId !== enrollment.packetId ||
       body.enrollmentSessionId !== enrollment.enrollmentSessionId ||
@@ -292,7 +298,9 @@ class Soak {
     const label = `iteration ${index + 1}/${this.iterations}`;
     const retried = [...this.pending.values()].slice(0, 3);
     const url = await this.startStation(failpoint, label);
+    const startedAt = performance.now();
     const up = await waitHealthy(url, this.forStation(), STATION_START_MS);
+    const startMs = performance.now() - startedAt;
     let centralRestart: Promise<void> | undefined;
     let how: string;
     if (up === 'exited') {
@@ -310,7 +318,7 @@ class Soak {
     if (failpoint !== undefined && !hits.includes(failpoint)) this.failpointMisses += 1;
     const fp = hits.length > 0 ? `failpoint ${hits.join(',')}` : how;
     process.stdout.write(
-      `soak: ${label} armed=${failpoint ?? '-'} -> ${fp}; confirmed ${this.confirmed.size}, unconfirmed ${this.pending.size}` +
+      `soak: ${label} up in ${(startMs / 1000).toFixed(1)} s, armed=${failpoint ?? '-'} -> ${fp}; confirmed ${this.confirmed.size}, unconfirmed ${this.pending.size}` +
         `${centralRestart === undefined ? '' : ', central killed and restarted'} (${this.elapsed()})\n`,
     );
   }
@@ -325,6 +333,7 @@ class Soak {
     const station = this.forStation();
     if (plan.failpoint !== undefined) {
       const sending = this.submitAll(url, work, plan.concurrent, true);
+      await Promise.race([sending, station.exited]);
       const deadline = performance.now() + FAILPOINT_WAIT_MS;
       let nudges = 0;
       while (!station.gone() && performance.now() < deadline) {
@@ -337,7 +346,6 @@ class Soak {
         this.pending.set(extra.enrollmentSessionId, extra);
         void this.enroll(url, extra, false);
       }
-      await Promise.race([sending, sleep(100)]);
       return station.gone() ? `exited after ${nudges} extra enrollments` : 'failpoint missed, killed';
     }
     if (plan.killAt === 'enqueue') {

@@ -28,8 +28,8 @@ export interface IterationPlan {
   /** Without a failpoint: kill while an enrollment is being sealed, or while packets upload. */
   readonly killAt: 'enqueue' | 'upload';
   /**
-   * `enqueue`: the kill comes after this fraction of the expected seal time (0.3 .. 1.2), so it lands
-   * before, inside or after the outbox's write; `upload`: ms after the last confirmation (0 .. 600).
+   * `enqueue`: the kill comes after this fraction of the expected time of the enrollments (0.7 ..
+   * 1.15), so it lands in the rendering, the sealing, the outbox's write or just after; `upload`: ms after the last confirmation (0 .. 600).
    */
   readonly killDelay: number;
   /** New enrollments this iteration (1 .. 3), besides re-submitted unconfirmed ones. */
@@ -53,8 +53,15 @@ export interface PlannedEnrollment {
   readonly seed: number;
 }
 
+/**
+ * Simulated applicants drawn from 1 .. this: the station renders each applicant's slaps once per
+ * process (5-10 s on this 2-core VM under load), so one applicant keeps iterations short; every
+ * enrollment still has its own packet id and session nonce, so each is a distinct packet.
+ */
+export const APPLICANT_SEEDS = 1;
+
 /** Spare enrollments per iteration (FAILPOINT_WAIT_MS / FAILPOINT_NUDGE_MS in the harness, rounded up). */
-export const SPARES = 6;
+export const SPARES = 5;
 
 /** The generator of iteration `index` for run seed `seed`. */
 export function iterationRandom(seed: number, index: number): SeededRandom {
@@ -115,7 +122,7 @@ export function planIteration(
 ): IterationPlan {
   const random = iterationRandom(seed, index);
   const killAt = random.chance(0.5) ? 'enqueue' : 'upload';
-  const killDelay = killAt === 'enqueue' ? 0.3 + random.next() * 0.9 : random.int(0, 600);
+  const killDelay = killAt === 'enqueue' ? 0.7 + random.next() * 0.45 : random.int(0, 600);
   const fresh = random.int(1, 3);
   const concurrent = random.chance(0.5);
   const centralKillAfterMs =
@@ -124,7 +131,7 @@ export function planIteration(
   const enrollment = (): PlannedEnrollment => ({
     packetId: random.uuid(),
     enrollmentSessionId: random.uuid(),
-    seed: random.int(1, 2_000_000_000),
+    seed: random.int(1, APPLICANT_SEEDS),
   });
   const enrollments = Array.from({ length: fresh }, enrollment);
   const spares = Array.from({ length: SPARES }, enrollment);
