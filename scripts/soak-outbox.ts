@@ -114,8 +114,10 @@ class Soak {
   central: SpawnedCentral | undefined;
   station: SpawnedProcess | undefined;
   /** Expected time of an enroll, ms: the first in a process renders the simulated slaps. */
-  firstEnrollMs = 4000;
+  firstEnrollMs = 8000;
   laterEnrollMs = 300;
+  /** The first answered enroll of the current station process, ms (for the progress line). */
+  firstAnswerMs: number | undefined;
   readonly started = performance.now();
 
   constructor(options: { iterations: number; seed: number; root: string; keep: boolean; drainMs: number }) {
@@ -257,6 +259,7 @@ class Soak {
     const ms = performance.now() - began;
     if (first) this.firstEnrollMs = 0.7 * this.firstEnrollMs + 0.3 * ms;
     else this.laterEnrollMs = 0.7 * this.laterEnrollMs + 0.3 * ms;
+    this.firstAnswerMs ??= ms;
     const nonce = enrollment.enrollmentSessionId;
     const before = this.confirmed.get(nonce);
     if (before !== undefined && before.sha256 !== body.sha256)
@@ -297,6 +300,7 @@ class Soak {
     const plan = planIteration(this.seed, index, failpoint);
     const label = `iteration ${index + 1}/${this.iterations}`;
     const retried = [...this.pending.values()].slice(0, 3);
+    this.firstAnswerMs = undefined;
     const url = await this.startStation(failpoint, label);
     const startedAt = performance.now();
     const up = await waitHealthy(url, this.forStation(), STATION_START_MS);
@@ -318,7 +322,7 @@ class Soak {
     if (failpoint !== undefined && !hits.includes(failpoint)) this.failpointMisses += 1;
     const fp = hits.length > 0 ? `failpoint ${hits.join(',')}` : how;
     process.stdout.write(
-      `soak: ${label} up in ${(startMs / 1000).toFixed(1)} s, armed=${failpoint ?? '-'} -> ${fp}; confirmed ${this.confirmed.size}, unconfirmed ${this.pending.size}` +
+      `soak: ${label} up in ${(startMs / 1000).toFixed(1)} s, first enroll ${this.firstAnswerMs === undefined ? '-' : `${(this.firstAnswerMs / 1000).toFixed(1)} s`}, armed=${failpoint ?? '-'} -> ${fp}; confirmed ${this.confirmed.size}, unconfirmed ${this.pending.size}` +
         `${centralRestart === undefined ? '' : ', central killed and restarted'} (${this.elapsed()})\n`,
     );
   }
@@ -351,10 +355,13 @@ class Soak {
     if (plan.killAt === 'enqueue') {
       const delay = plan.killDelay * (this.firstEnrollMs + this.laterEnrollMs * (work.length - 1));
       const sending = this.submitAll(url, work, plan.concurrent, true);
-      await Promise.race([sleep(delay), station.exited]);
+      const sent = sending.then(() => 'sent' as const);
+      const early = await Promise.race([sleep(delay), station.exited, sent]);
       await station.kill('SIGKILL');
       await sending;
-      return `killed ${Math.round(delay)} ms into enqueue`;
+      return early === 'sent'
+        ? 'killed as the enrollments were answered'
+        : `killed ${Math.round(delay)} ms into enqueue`;
     }
     await this.submitAll(url, work, plan.concurrent, true);
     await Promise.race([sleep(plan.killDelay), station.exited]);
