@@ -69,5 +69,5 @@ describe('npm run soak:outbox', () => {
       ok: true,
     });
     expect(result.confirmed).toBeGreaterThan(0);
-  }, 420_000);
+  }, 900_000);
 });
