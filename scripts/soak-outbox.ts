@@ -320,7 +320,7 @@ class Soak {
     const hits = await this.endStation();
     if (centralRestart !== undefined) await centralRestart;
     if (failpoint !== undefined && !hits.includes(failpoint)) this.failpointMisses += 1;
-    const fp = hits.length > 0 ? `failpoint ${hits.join(',')}` : how;
+    const fp = hits.length > 0 ? `failpoint ${hits.join(',')}${up === 'exited' ? ' at start' : ''}` : how;
     process.stdout.write(
       `soak: ${label} up in ${(startMs / 1000).toFixed(1)} s, first enroll ${this.firstAnswerMs === undefined ? '-' : `${(this.firstAnswerMs / 1000).toFixed(1)} s`}, armed=${failpoint ?? '-'} -> ${fp}; confirmed ${this.confirmed.size}, unconfirmed ${this.pending.size}` +
         `${centralRestart === undefined ? '' : ', central killed and restarted'} (${this.elapsed()})\n`,
