@@ -92,7 +92,9 @@ function problemError(error: unknown): UploadProblemError {
 type TusResult =
   | { readonly kind: 'success'; readonly last: TransportAnswer | undefined }
   | { readonly kind: 'answer'; readonly method: string; readonly answer: TransportAnswer }
-  | { readonly kind: 'error'; readonly error: unknown };
+  | { readonly kind: 'error'; readonly error: unknown }
+  /** The station's own failure (the URL could not be stored): passed on unchanged. */
+  | { readonly kind: 'local'; readonly error: unknown };
 
 export class CentralClient implements CentralPort {
   readonly #base: string;
@@ -176,6 +178,7 @@ export class CentralClient implements CentralPort {
   }
 
   async #interpret(packet: UploadPacket, options: UploadOptions, result: TusResult): Promise<UploadOutcome> {
+    if (result.kind === 'local') throw result.error;
     if (result.kind === 'error') throw problemError(causeOf(result.error));
     if (result.kind === 'success') {
       const header = result.last?.header(STATEMENT_HEADER);
@@ -234,7 +237,15 @@ export class CentralClient implements CentralPort {
           const url = previous.uploadUrl;
           if (url && url !== resumeUrl && !urlStored) {
             failpoint('uploader.after-create');
-            await options.onUrl(url);
+            try {
+              await options.onUrl(url);
+            } catch (error) {
+              // Not stored, so no byte may go: stop here (tus-js-client would otherwise never settle).
+              signal?.removeEventListener('abort', onAbort);
+              void upload.abort();
+              resolve({ kind: 'local', error });
+              return `cccd-${packet.packetId}`;
+            }
             urlStored = true;
           }
           return `cccd-${packet.packetId}`;

@@ -139,6 +139,32 @@ describe('central client over mutual TLS', () => {
     expect(central.statements.has(id)).toBe(true);
   });
 
+  it("sends no byte when the upload URL cannot be stored, and passes the station's error on", async () => {
+    const data = packetBytes(10, 100_000);
+    const id = packetId(10);
+    const bytesBefore = central.log.patchBytes;
+    const patchesBefore = central.log.patches;
+    const disk = new Error('disk full');
+    const failed = await client()
+      .upload(
+        { packetId: id, sha256: sha256Hex(data), bytes: data },
+        {
+          onUrl: async () => {
+            throw disk;
+          },
+          onUrlGone: async () => {},
+        },
+      )
+      .then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+    expect(failed).toBe(disk);
+    await new Promise((r) => setTimeout(r, 50));
+    expect(central.log.patches).toBe(patchesBefore);
+    expect(central.log.patchBytes).toBe(bytesBefore);
+  });
+
   it('a second upload of a committed packet gets the first statement (409) and sends no byte', async () => {
     const data = packetBytes(1, 600_000);
     const id = packetId(1);
