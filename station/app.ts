@@ -18,6 +18,7 @@ import type { OutboxStatus } from './outbox/status.ts';
 import { cardRoutes } from './plugins/cards.ts';
 import { deviceRoutes } from './plugins/devices.ts';
 import { healthRoutes } from './plugins/health.ts';
+import { type OutboxRoutesOptions, outboxRoutes } from './plugins/outbox.ts';
 import { simulatorRoutes } from './plugins/sim.ts';
 import { STATION_VERSION } from './version.ts';
 
@@ -37,6 +38,8 @@ export interface StationDeps {
   readonly hotpath?: Hotpath;
   /** The chip-card reader (also in `devices`) and the trust store PA checks against. */
   readonly cards?: { readonly reader: CardReaderDevice; readonly trustStore: TrustStore | undefined };
+  /** Store-and-forward: the outbox, uploader and central queries behind /outbox and /central. */
+  readonly storeAndForward?: OutboxRoutesOptions;
 }
 
 /** Production refuses anything simulated, whether it came from the config or was passed in. */
@@ -109,6 +112,12 @@ export async function buildStation(deps: StationDeps): Promise<FastifyInstance> 
       'GET /devices': 'devices with their state',
       'POST /devices/:id/capture': 'capture a fingerprint image',
       ...(deps.cards ? { 'POST /cards/read': 'read and authenticate a chip ID card' } : {}),
+      ...(deps.storeAndForward
+        ? {
+            'GET /outbox': 'packets waiting, sent and refused; the uploader; offline limits',
+            'GET /outbox/events': 'upload progress and state as server-sent events',
+          }
+        : {}),
       ...(config.environment === 'test' && config.simulators.routes
         ? { 'GET /sim/': 'simulators, their scenarios and actions' }
         : {}),
@@ -128,6 +137,7 @@ export async function buildStation(deps: StationDeps): Promise<FastifyInstance> 
   });
   await app.register(deviceRoutes, { devices });
   if (deps.cards) await app.register(cardRoutes, { ...deps.cards, clock });
+  if (deps.storeAndForward) await app.register(outboxRoutes(deps.storeAndForward));
   if (config.environment === 'test' && config.simulators.routes) {
     await app.register(simulatorRoutes(deps.simulators ?? []), { prefix: '/sim' });
   }

@@ -12,6 +12,7 @@
  */
 import 'reflect-metadata';
 import {
+  createHash,
   createPrivateKey,
   createPublicKey,
   constants as cryptoConstants,
@@ -105,26 +106,96 @@ export async function loadOrCreateCentralKeys(dataDir: string, now: Date = new D
     certificateFile,
     certificate,
     created,
-    decryptor: {
-      certificate,
-      unwrapKey: async (encryptedKey) => {
-        try {
-          return new Uint8Array(
-            privateDecrypt(
-              { key, padding: cryptoConstants.RSA_PKCS1_OAEP_PADDING, oaepHash: 'sha256' },
-              encryptedKey,
-            ),
-          );
-        } catch (cause) {
-          throw new CentralKeyError(
-            'CENTRAL_KEY_UNWRAP_FAILED',
-            'The central key cannot unwrap this content key (RSA-OAEP-SHA256): the packet was encrypted to another recipient',
-            { cause },
-          );
-        }
-      },
+    decryptor: decryptorFor(key, certificate),
+  };
+}
+
+function decryptorFor(key: KeyObject, certificate: Uint8Array): PacketDecryptor {
+  return {
+    certificate,
+    unwrapKey: async (encryptedKey) => {
+      try {
+        return new Uint8Array(
+          privateDecrypt(
+            { key, padding: cryptoConstants.RSA_PKCS1_OAEP_PADDING, oaepHash: 'sha256' },
+            encryptedKey,
+          ),
+        );
+      } catch (cause) {
+        throw new CentralKeyError(
+          'CENTRAL_KEY_UNWRAP_FAILED',
+          'The central key cannot unwrap this content key (RSA-OAEP-SHA256): the packet was encrypted to another recipient',
+          { cause },
+        );
+      }
     },
   };
+}
+
+/** Where replaced key-transport keys are kept (`<sha256 of the certificate>.key` / `.crt`). */
+export const CENTRAL_KEY_HISTORY_DIR = 'key-transport-history';
+
+/**
+ * Rotates the key-transport key: the current key and certificate move to `key-transport-history/`
+ * (kept, so packets already encrypted to them stay readable) and a new pair is minted.
+ * @returns the new keys.
+ * @throws {CentralKeyError} as loadOrCreateCentralKeys.
+ */
+export async function rotateCentralKeys(dataDir: string, now: Date = new Date()): Promise<CentralKeys> {
+  const current = await loadOrCreateCentralKeys(dataDir, now);
+  const history = path.join(dataDir, CENTRAL_KEY_HISTORY_DIR);
+  await fs.mkdir(history, { recursive: true, mode: 0o700 });
+  const name = createHash('sha256').update(current.certificate).digest('hex');
+  // Copy into the history first (durably), then remove the current pair: a crash in between leaves
+  // the key in both places, never in neither.
+  for (const [from, to] of [
+    [current.keyFile, `${name}.key`],
+    [current.certificateFile, `${name}.crt`],
+  ] as const) {
+    const target = path.join(history, to);
+    await fs.rm(target, { force: true });
+    await fs.link(from, target);
+  }
+  await syncFolder(history);
+  await fs.rm(current.certificateFile);
+  await fs.rm(current.keyFile);
+  await syncFolder(dataDir);
+  return loadOrCreateCentralKeys(dataDir, now);
+}
+
+/**
+ * Decryptors of the replaced key-transport keys in `key-transport-history/` (oldest order not
+ * guaranteed). A pair whose certificate does not match its key is skipped.
+ * @throws {CentralKeyError} CENTRAL_KEY_PERMISSIONS / CENTRAL_KEY_INVALID for a bad key file.
+ */
+export async function loadPastCentralKeys(dataDir: string): Promise<PacketDecryptor[]> {
+  const history = path.join(dataDir, CENTRAL_KEY_HISTORY_DIR);
+  let names: string[];
+  try {
+    names = await fs.readdir(history);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
+    throw error;
+  }
+  const out: PacketDecryptor[] = [];
+  for (const name of names.filter((n) => n.endsWith('.key')).sort()) {
+    const key = await readKey(path.join(history, name));
+    const certificate = await readCertificate(path.join(history, name.replace(/\.key$/, '.crt')));
+    if (key === undefined || certificate === undefined) continue;
+    if (!createPublicKey(new x509.X509Certificate(certificate).toString('pem')).equals(createPublicKey(key)))
+      continue;
+    out.push(decryptorFor(key, certificate));
+  }
+  return out;
+}
+
+async function syncFolder(dir: string): Promise<void> {
+  const handle = await fs.open(dir, constants.O_RDONLY);
+  try {
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
 }
 
 async function readKey(file: string): Promise<KeyObject | undefined> {

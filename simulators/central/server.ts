@@ -45,8 +45,21 @@ function pem(der: Uint8Array): string {
 
 /** The app; `keys` from loadOrCreateCentralKeys (startCentralSimulator loads them from dataDir). */
 export function buildCentralSimulator(options: CentralSimulatorOptions, keys?: CentralKeys): FastifyInstance {
+  const app = Fastify({ logger: false, bodyLimit: options.maxPacketBytes ?? PACKET_LIMITS.maxPacketLength });
+  registerSimulatorRoutes(app, options, keys);
+  return app;
+}
+
+/**
+ * The routes above on an app made elsewhere (service.ts makes the HTTPS one). The app's own routes
+ * and hooks are left as they are.
+ */
+export function registerSimulatorRoutes(
+  app: FastifyInstance,
+  options: CentralSimulatorOptions,
+  keys?: CentralKeys,
+): void {
   const bodyLimit = options.maxPacketBytes ?? PACKET_LIMITS.maxPacketLength;
-  const app = Fastify({ logger: false, bodyLimit });
   app.addContentTypeParser(PACKET_MEDIA_TYPES, { parseAs: 'buffer', bodyLimit }, (_request, body, done) => {
     done(null, body);
   });
@@ -89,7 +102,6 @@ export function buildCentralSimulator(options: CentralSimulatorOptions, keys?: C
     });
     return reply.code(verdict.accepted ? 200 : 422).send(verdict);
   });
-  return app;
 }
 
 export interface RunningCentralSimulator {

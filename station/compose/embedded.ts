@@ -3,22 +3,21 @@
  * the outbox, ready for buildStation. The only production module that imports simulators/ (for the
  * embedded simulated default); native device packages load lazily, only when configured.
  */
-import path from 'node:path';
+
+import { createNodePacketCrypto } from '../../drivers/crypto/packet-node.ts';
 import type { Device } from '../../drivers/device.ts';
 import { HotplugMonitor } from '../../drivers/hotplug/hotplug-monitor.ts';
 import type { HotplugPort } from '../../drivers/hotplug/port.ts';
 import type { SimulatorControl } from '../../drivers/sim-control.ts';
-import { startCentralSimulator } from '../../simulators/central/server.ts';
 import { SimulatedUsbBus } from '../../simulators/hotplug/simulated-hotplug.ts';
 import { SIM_SLAP_SCANNER } from '../../simulators/scanner/hid-scanner-sim.ts';
 import type { StationDeps } from '../app.ts';
-import { HttpCentralLink } from '../central/link.ts';
 import type { Clock } from '../clock.ts';
 import type { StationConfig } from '../config/schema.ts';
 import { Hotpath } from '../hotpath/hotpath.ts';
-import { SpoolOutboxStatus } from '../outbox/status.ts';
-import { STATION_VERSION } from '../version.ts';
 import { composeCardReader } from './cards.ts';
+import { composeStoreAndForward } from './central.ts';
+import { applicantControl } from './sample-enrollment.ts';
 import { composeScanners } from './scanners.ts';
 
 export interface ComposeOptions {
@@ -34,9 +33,6 @@ export async function composeStation(config: StationConfig, options: ComposeOpti
   const devices: Device[] = [];
   const simulators: SimulatorControl[] = [];
   const resources: { close(): Promise<void> }[] = [];
-
-  const outbox = new SpoolOutboxStatus(config.dataDir);
-  await outbox.prepare();
 
   let hotplug: HotplugPort | undefined;
   let usb: SimulatedUsbBus | undefined;
@@ -75,33 +71,27 @@ export async function composeStation(config: StationConfig, options: ComposeOpti
   if (cards.reader) devices.push(cards.reader);
   simulators.push(...cards.simulators);
 
-  let centralUrl: string;
-  if (config.central.mode === 'embedded') {
-    const central = await startCentralSimulator({
-      environment: config.environment,
-      version: STATION_VERSION,
-      // Its key is minted once and kept here: queued packets stay decryptable across restarts.
-      dataDir: path.join(config.dataDir, 'central'),
-    });
-    resources.push(central);
-    centralUrl = central.url;
-  } else {
-    // The schema requires url when mode is remote.
-    centralUrl = config.central.url ?? '';
-  }
-  const central = new HttpCentralLink({
-    url: centralUrl,
-    mode: config.central.mode,
-    environment: config.environment,
-    timeoutMs: config.central.timeoutMs,
-    clock: options.clock,
-  });
+  const store = await composeStoreAndForward(config, options.clock, (message) =>
+    options.logger === false ? undefined : process.stderr.write(`station: ${message}\n`),
+  );
+  resources.push(store);
 
   const hotpath = new Hotpath({
     ...(config.hotpath.workers === 0 ? {} : { workers: config.hotpath.workers }),
     hardLimitMs: config.hotpath.hardLimitMs,
   });
   resources.push(hotpath);
+  if (config.environment === 'test')
+    simulators.push(
+      applicantControl({
+        hotpath,
+        sealer: store.sealer,
+        stationId: config.stationId,
+        environment: config.environment,
+        now: () => options.clock.now(),
+      }),
+    );
+  const crypto = createNodePacketCrypto();
 
   return {
     config,
@@ -109,8 +99,22 @@ export async function composeStation(config: StationConfig, options: ComposeOpti
     hotpath,
     ...(cards.reader === undefined ? {} : { cards: { reader: cards.reader, trustStore: cards.trustStore } }),
     clock: options.clock,
-    central,
-    outbox,
+    central: store.link,
+    outbox: { depth: async () => store.outbox.depth() },
+    storeAndForward: {
+      outbox: store.outbox,
+      uploader: store.uploader.uploader,
+      clock: options.clock,
+      stationId: config.stationId,
+      environment: config.environment,
+      statementKeys: store.credentials.statementKeys,
+      verifySignature: (check) => crypto.verifySignature(check),
+      centralStatus: (packetId) =>
+        store.transport.request(
+          'GET',
+          `${store.centralUrl}/v1/packets/${encodeURIComponent(packetId)}/status`,
+        ),
+    },
     simulators,
     resources,
     ...(options.logger === undefined ? {} : { logger: options.logger }),

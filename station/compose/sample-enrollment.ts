@@ -6,6 +6,7 @@
  * simulators/, which no other production module imports.
  */
 import { createHash, sign } from 'node:crypto';
+import type { SimulatorControl } from '../../drivers/sim-control.ts';
 import { resultSignedBytes } from '../../protocol/scanner/commands.ts';
 import { encodeGreyJpeg, syntheticPortrait } from '../../simulators/card/lds-builder.ts';
 import { renderSlap } from '../../simulators/fingerprint/generator.ts';
@@ -128,5 +129,96 @@ export async function sampleCaptureSet(
       auditChainHead: createHash('sha256').update(`audit-${seed}`).digest('hex'),
     },
     timings: { renderMs, hotpathMs },
+  };
+}
+
+/** What the applicant simulator seals with (station/packets/sealer.ts). */
+export interface ApplicantSealer {
+  seal(set: CaptureSet): Promise<{
+    readonly entry: {
+      readonly packetId: string;
+      readonly digest: string;
+      readonly size: number;
+      readonly state: string;
+    };
+    readonly built: boolean;
+    readonly timings: { readonly totalMs: number };
+  }>;
+}
+
+/**
+ * The tester's applicant: `POST /sim/applicant/actions/enroll {seed, packetId, enrollmentSessionId}`
+ * makes the simulated applicant of `seed` (slaps through the hot path once per seed; later enrolls
+ * reuse them) and seals it into the outbox under the given ids, answering once it is durable. The
+ * same packetId again returns the packet already sealed (idempotent), as an officer's retry would.
+ */
+export function applicantControl(options: {
+  readonly hotpath: Hotpath;
+  readonly sealer: ApplicantSealer;
+  readonly stationId: string;
+  readonly environment: 'test' | 'production';
+  readonly now: () => number;
+}): SimulatorControl {
+  const made = new Map<number, Promise<SampleCaptureSet>>();
+  let sealed = 0;
+  const uuid = {
+    type: 'string',
+    pattern: '^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$',
+  };
+  return {
+    name: 'applicant',
+    description: 'a simulated applicant sealed into the outbox (store-and-forward testing)',
+    scenarios: ['default'],
+    scenario: () => 'default',
+    setScenario: () => {},
+    actions: [
+      {
+        name: 'enroll',
+        description:
+          'seal the applicant of `seed` under packetId and enrollmentSessionId; answers when durable',
+        input: {
+          type: 'object',
+          additionalProperties: false,
+          required: ['seed', 'packetId', 'enrollmentSessionId'],
+          properties: {
+            seed: { type: 'integer', minimum: 0, maximum: 4294967295 },
+            packetId: uuid,
+            enrollmentSessionId: uuid,
+          },
+        },
+        async run(input) {
+          const { seed, packetId, enrollmentSessionId } = input as {
+            seed: number;
+            packetId: string;
+            enrollmentSessionId: string;
+          };
+          let sample = made.get(seed);
+          if (sample === undefined) {
+            sample = sampleCaptureSet(options.hotpath, seed, options.now());
+            made.set(seed, sample);
+            sample.catch(() => made.delete(seed));
+          }
+          const { set } = await sample;
+          const result = await options.sealer.seal({
+            ...set,
+            packetId,
+            enrollmentSessionId,
+            stationId: options.stationId,
+            environment: options.environment,
+          });
+          sealed += 1;
+          return {
+            packetId: result.entry.packetId,
+            enrollmentSessionId,
+            sha256: result.entry.digest,
+            size: result.entry.size,
+            state: result.entry.state,
+            built: result.built,
+            sealMs: Math.round(result.timings.totalMs),
+          };
+        },
+      },
+    ],
+    snapshot: () => ({ seeds: [...made.keys()], sealed }),
   };
 }

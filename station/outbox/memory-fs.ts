@@ -122,6 +122,11 @@ export class MemoryOutboxFs implements OutboxFs {
     return { freeBytes: this.freeBytes };
   }
 
+  /** Makes files created from now on take inode numbers above `inode` (crash images reuse a log's). */
+  reserveInodes(inode: number): void {
+    this.#nextInode = Math.max(this.#nextInode, inode + 1);
+  }
+
   /** A copy of the current state with an empty log (the starting disk of a next run). */
   clone(): MemoryOutboxFs {
     const copy = new MemoryOutboxFs(this.freeBytes);
@@ -231,6 +236,8 @@ export function crashImage(
   fate: (pendingIndex: number, effect: PendingEffect) => EffectFate,
 ): MemoryOutboxFs {
   const image = base.clone();
+  // Files the recovery run creates on this image must not share an inode with one from the log.
+  for (const op of log) if ('inode' in op) image.reserveInodes(op.inode);
   let pending = 0;
   for (const effect of effectsOf(log, upTo)) {
     let how: EffectFate = 'applied';

@@ -7,8 +7,10 @@
  * |---------------|-------------------------------------------------------------------------|
  * | `tmp/`        | files being written; emptied on open (nobody was told they exist)       |
  * | `queue/`      | `<packetId>.<enqueuedAtMs>.<size>.<sha256hex>.pkt`: queued or uploading |
+ * |               | and beside it `<packetId>.url` (upload URL), `<packetId>.<atMs>.exported` |
  * | `acked/`      | the same `.pkt` moved here, and `<packetId>.<ackedAtMs>.rcpt` (receipt) |
  * | `dead/`       | the same `.pkt` moved here, and `<packetId>.<atMs>.reason` (JSON)       |
+ * |               | and `<packetId>.<atMs>.reason.retried`: reasons of earlier dead-letters |
  * | `quarantine/` | corrupt entries `<atMs>-<original name>` and `<that name>.why` (JSON)   |
  *
  * The names are the index: opening reads the four directories and no payload. A file reaches a
@@ -22,6 +24,7 @@
  * uploads again (central is idempotent by packet id).
  */
 import { createHash } from 'node:crypto';
+import { type FailpointName, failpoint } from '../failpoints.ts';
 import type { OutboxFs } from './fs-port.ts';
 
 export type OutboxState = 'queued' | 'uploading' | 'acknowledged' | 'dead-letter';
@@ -39,6 +42,10 @@ export interface OutboxEntry {
   readonly acknowledgedAt?: number;
   /** Why central refused it for good, when dead-lettered. */
   readonly deadLetter?: DeadLetterReason;
+  /** Wall-clock ms of the last export to removable media, while it waits for its receipt. */
+  readonly exportedAt?: number;
+  /** How many times it was sent again from dead-letter by {@link Outbox.retry}. */
+  readonly retried?: number;
 }
 
 /** A packet ready to upload: its entry and its verified bytes. */
@@ -103,7 +110,8 @@ export type OutboxErrorCode =
   | 'OUTBOX_EMPTY_PACKET'
   | 'OUTBOX_UNKNOWN_PACKET'
   | 'OUTBOX_WRONG_STATE'
-  | 'OUTBOX_EMPTY_RECEIPT';
+  | 'OUTBOX_EMPTY_RECEIPT'
+  | 'OUTBOX_BAD_UPLOAD_URL';
 
 export class OutboxError extends Error {
   override readonly name = 'OutboxError';
@@ -135,6 +143,12 @@ const PACKET_ID = /^[A-Za-z0-9-]{1,64}$/;
 const PACKET_NAME = /^([A-Za-z0-9-]{1,64})\.(\d{1,16})\.(\d{1,12})\.([0-9a-f]{64})\.pkt$/;
 const RECEIPT_NAME = /^([A-Za-z0-9-]{1,64})\.(\d{1,16})\.rcpt$/;
 const REASON_NAME = /^([A-Za-z0-9-]{1,64})\.(\d{1,16})\.reason$/;
+const RETRIED_NAME = /^([A-Za-z0-9-]{1,64})\.(\d{1,16})\.reason\.retried$/;
+const URL_NAME = /^([A-Za-z0-9-]{1,64})\.url$/;
+const EXPORTED_NAME = /^([A-Za-z0-9-]{1,64})\.(\d{1,16})\.exported$/;
+/** Longest upload URL kept, bytes (a tus Location is under 200). */
+export const UPLOAD_URL_MAX_LENGTH = 2048;
+const UPLOAD_PATH = /^\/v1\/uploads\/[A-Za-z0-9._~%+=-]{1,256}$/;
 const DIRS = ['tmp', 'queue', 'acked', 'dead', 'quarantine'] as const;
 
 interface Record {
@@ -150,6 +164,40 @@ interface Record {
   deadLetter?: DeadLetterReason;
   verified: boolean;
   leaseUntil?: number;
+  /** A `queue/<id>.url` file exists (its content is read and checked lazily, like the digest). */
+  hasUrl?: boolean;
+  /** The URL once read or set. */
+  url?: string;
+  /** The `queue/<id>.<atMs>.exported` marker and its time. */
+  exportedName?: string;
+  exportedAt?: number;
+  /** `dead/<id>.<atMs>.reason.retried` files: reasons of earlier dead-letters, kept as history. */
+  history: string[];
+}
+
+/**
+ * Why an upload URL is not kept, or undefined when it is: an https URL without credentials, or a
+ * path under `/v1/uploads/` (central answers tus creation with a relative Location, CONTRACT.md),
+ * printable ASCII, at most {@link UPLOAD_URL_MAX_LENGTH} bytes.
+ */
+export function uploadUrlProblem(url: unknown): string | undefined {
+  if (typeof url !== 'string') return 'it is not text';
+  if (url.length === 0 || url.length > UPLOAD_URL_MAX_LENGTH)
+    return `it is ${url.length} characters, not 1 to ${UPLOAD_URL_MAX_LENGTH}`;
+  if (!/^[\x21-\x7e]+$/.test(url)) return 'it holds spaces, control characters or non-ASCII';
+  if (url.startsWith('/')) {
+    if (!UPLOAD_PATH.test(url) || url.includes('..')) return 'a relative URL must be /v1/uploads/<upload id>';
+    return undefined;
+  }
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    return 'it is neither an absolute URL nor a /v1/uploads/ path';
+  }
+  if (parsed.protocol !== 'https:') return `its scheme is ${parsed.protocol}, not https:`;
+  if (parsed.username !== '' || parsed.password !== '') return 'it carries credentials';
+  return undefined;
 }
 
 function sha256Hex(bytes: Uint8Array): string {
@@ -166,6 +214,7 @@ export class Outbox {
   readonly #records = new Map<string, Record>();
   readonly #quarantine: QuarantinedEntry[] = [];
   readonly #sealing = new Map<string, Promise<OutboxEntry>>();
+  readonly #retrying = new Map<string, Promise<OutboxEntry>>();
   #tmpCounter = 0;
   #lastReceiptAt: number | null = null;
 
@@ -205,6 +254,10 @@ export class Outbox {
     const reasons = new Map<string, { name: string; at: number }>();
     const ackedPkts: string[] = [];
     const deadPkts: string[] = [];
+    const history = new Map<string, string[]>();
+    const queuePkts: string[] = [];
+    const urls = new Map<string, string>();
+    const exported = new Map<string, { name: string; at: number }[]>();
     for (const name of await fs.readdir('acked')) {
       const receipt = RECEIPT_NAME.exec(name);
       if (receipt) receipts.set(receipt[1] as string, { name, at: Number(receipt[2]) });
@@ -212,16 +265,30 @@ export class Outbox {
     }
     for (const name of await fs.readdir('dead')) {
       const reason = REASON_NAME.exec(name);
+      const retried = RETRIED_NAME.exec(name);
       if (reason) reasons.set(reason[1] as string, { name, at: Number(reason[2]) });
+      else if (retried)
+        history.set(retried[1] as string, [...(history.get(retried[1] as string) ?? []), name]);
       else deadPkts.push(name);
+    }
+    for (const name of (await fs.readdir('queue')).sort()) {
+      if (name.endsWith('.pkt')) {
+        queuePkts.push(name);
+        continue;
+      }
+      const url = URL_NAME.exec(name);
+      const mark = EXPORTED_NAME.exec(name);
+      if (url) urls.set(url[1] as string, name);
+      else if (mark) {
+        const id = mark[1] as string;
+        exported.set(id, [...(exported.get(id) ?? []), { name, at: Number(mark[2]) }]);
+      } else queuePkts.push(name);
     }
     await this.#loadQuarantine();
 
     for (const name of ackedPkts) await this.#adopt('acked', name, receipts, reasons);
     for (const name of deadPkts) await this.#adopt('dead', name, receipts, reasons);
-    for (const name of (await fs.readdir('queue')).sort()) {
-      await this.#adopt('queue', name, receipts, reasons);
-    }
+    for (const name of queuePkts) await this.#adopt('queue', name, receipts, reasons);
     // A receipt whose packet is gone was being purged; a reason whose packet is gone never moved one.
     let ackedChanged = false;
     for (const [id, receipt] of receipts) {
@@ -238,7 +305,41 @@ export class Outbox {
         deadChanged = true;
       }
     }
+    // Dead-letter history of a packet that is gone (purged, or quarantined) goes with it.
+    for (const [id, names] of history) {
+      const record = this.#records.get(id);
+      if (record) record.history = names;
+      else {
+        for (const name of names) await fs.unlink(`dead/${name}`);
+        deadChanged = true;
+      }
+    }
     if (deadChanged) await fs.fsyncDir('dead');
+    // Side files of a queued packet live beside it in queue/; once the packet has left the queue
+    // (acknowledged, dead-lettered, quarantined) they are stale: the step that moved it was cut short.
+    let queueChanged = false;
+    for (const [id, name] of urls) {
+      const record = this.#records.get(id);
+      if (record?.dir === 'queue') record.hasUrl = true;
+      else {
+        await fs.unlink(`queue/${name}`);
+        queueChanged = true;
+      }
+    }
+    for (const [id, marks] of exported) {
+      const record = this.#records.get(id);
+      const newest = record?.dir === 'queue' ? marks.reduce((a, b) => (b.at > a.at ? b : a)) : undefined;
+      for (const mark of marks) {
+        if (record && mark === newest) {
+          record.exportedName = mark.name;
+          record.exportedAt = mark.at;
+        } else {
+          await fs.unlink(`queue/${mark.name}`);
+          queueChanged = true;
+        }
+      }
+    }
+    if (queueChanged) await fs.fsyncDir('queue');
     for (const record of this.#records.values()) {
       if (record.acknowledgedAt !== undefined) {
         this.#lastReceiptAt = Math.max(this.#lastReceiptAt ?? 0, record.acknowledgedAt);
@@ -301,6 +402,7 @@ export class Outbox {
       size: Number(match[3]),
       digest: match[4] as string,
       verified: false,
+      history: [],
     };
     const receipt = receipts.get(packetId);
     const reason = reasons.get(packetId);
@@ -339,8 +441,11 @@ export class Outbox {
 
   // ---- writing ----------------------------------------------------------------------------
 
-  /** Writes a whole file under tmp/, fsyncs it, renames it into place and fsyncs that directory. */
-  async #writeDurable(file: string, bytes: Uint8Array): Promise<void> {
+  /**
+   * Writes a whole file under tmp/, fsyncs it, renames it into place and fsyncs that directory.
+   * `afterFsync` names the failpoint between the file's fsync and its rename (enqueue only).
+   */
+  async #writeDurable(file: string, bytes: Uint8Array, afterFsync?: FailpointName): Promise<void> {
     const fs = this.#fs;
     this.#tmpCounter += 1;
     const tmp = `tmp/${this.#now()}-${this.#tmpCounter}.tmp`;
@@ -352,6 +457,7 @@ export class Outbox {
       } finally {
         await handle.close();
       }
+      if (afterFsync) failpoint(afterFsync);
       await fs.rename(tmp, file);
     } catch (error) {
       // Disk full or an I/O error: nobody was told of this file; remove it now rather than at next open.
@@ -359,6 +465,22 @@ export class Outbox {
       throw error;
     }
     await fs.fsyncDir(file.slice(0, file.indexOf('/')));
+  }
+
+  /**
+   * Moves a packet out of queue/ once its receipt or reason is durable, removing its side files
+   * (upload URL, export mark) first: the move's fsync of queue/ makes those unlinks durable too, and
+   * one left behind by a crash is removed on open (its packet is no longer in queue/).
+   */
+  async #leaveQueue(record: Record, to: 'acked' | 'dead'): Promise<void> {
+    if (record.hasUrl) await this.#fs.unlink(`queue/${record.packetId}.url`);
+    if (record.exportedName) await this.#fs.unlink(`queue/${record.exportedName}`);
+    await this.#move(record, to);
+    delete record.hasUrl;
+    delete record.url;
+    delete record.exportedName;
+    delete record.exportedAt;
+    delete record.leaseUntil;
   }
 
   async #move(record: Record, to: 'queue' | 'acked' | 'dead'): Promise<void> {
@@ -442,7 +564,8 @@ export class Outbox {
     const digest = sha256Hex(bytes);
     const enqueuedAt = this.#now();
     const pktName = `${packetId}.${enqueuedAt}.${bytes.length}.${digest}.pkt`;
-    await this.#writeDurable(`queue/${pktName}`, bytes);
+    await this.#writeDurable(`queue/${pktName}`, bytes, 'outbox.after-tmp-fsync');
+    failpoint('outbox.after-rename');
     const record: Record = {
       packetId,
       state: 'queued',
@@ -452,6 +575,7 @@ export class Outbox {
       size: bytes.length,
       digest,
       verified: true,
+      history: [],
     };
     this.#records.set(packetId, record);
     return this.#entry(record);
@@ -477,9 +601,15 @@ export class Outbox {
     return null;
   }
 
-  /** The verified bytes of a held packet (queued, uploading, acknowledged or dead-lettered). */
-  async read(packetId: string): Promise<Uint8Array | null> {
+  /**
+   * The verified bytes of a held packet (queued, uploading, acknowledged or dead-lettered), or null
+   * when they turned out corrupt (then quarantined). The digest is checked on the first read after
+   * opening; `recheck` checks it again (an export to removable media copies only checked bytes).
+   * @throws OutboxError OUTBOX_UNKNOWN_PACKET
+   */
+  async read(packetId: string, options: { readonly recheck?: boolean } = {}): Promise<Uint8Array | null> {
     const record = this.#require(packetId);
+    if (options.recheck) record.verified = false;
     return this.#readVerified(record);
   }
 
@@ -519,6 +649,165 @@ export class Outbox {
   }
 
   /**
+   * Keeps the upload URL of a waiting packet (tus Location: an https URL or `/v1/uploads/<id>`) in
+   * `queue/<packetId>.url`, durable when it resolves (tmp, fsync, rename, fsync queue/), so an upload
+   * resumes after a restart. Replaces an earlier URL. Removed when the packet leaves the queue.
+   * @throws OutboxError OUTBOX_BAD_UPLOAD_URL, OUTBOX_UNKNOWN_PACKET, OUTBOX_WRONG_STATE (not waiting)
+   */
+  async setUploadUrl(packetId: string, url: string): Promise<void> {
+    const record = this.#require(packetId);
+    if (record.dir !== 'queue') this.#wrongState(record, 'keep an upload URL');
+    const problem = uploadUrlProblem(url);
+    if (problem !== undefined) {
+      throw new OutboxError(
+        'OUTBOX_BAD_UPLOAD_URL',
+        `the upload URL for packet ${packetId} is not kept: ${problem}`,
+        packetId,
+      );
+    }
+    if (record.hasUrl && record.url === url) return;
+    const file = `queue/${packetId}.url`;
+    await this.#writeDurable(file, new TextEncoder().encode(JSON.stringify({ packetId, url })));
+    if (this.#records.get(packetId) !== record || record.dir !== 'queue') {
+      // The packet left the queue while the URL was written: that file is stale already.
+      await this.#fs.unlink(file).catch(() => undefined);
+      await this.#fs.fsyncDir('queue');
+      return;
+    }
+    record.hasUrl = true;
+    record.url = url;
+  }
+
+  /**
+   * The kept upload URL of a waiting packet, or undefined (none, or the packet is not waiting). The
+   * file is read and checked on first use after opening: a torn or garbage one is removed and
+   * undefined comes back (the uploader then asks central for the receipt and creates a new upload).
+   * @throws OutboxError OUTBOX_UNKNOWN_PACKET
+   */
+  async uploadUrl(packetId: string): Promise<string | undefined> {
+    const record = this.#require(packetId);
+    if (record.dir !== 'queue' || !record.hasUrl) return undefined;
+    if (record.url !== undefined) return record.url;
+    const file = `queue/${packetId}.url`;
+    let url: string | undefined;
+    try {
+      const bytes = await this.#fs.readFile(file);
+      const parsed: unknown = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes));
+      const fields = (typeof parsed === 'object' && parsed !== null ? parsed : {}) as {
+        packetId?: unknown;
+        url?: unknown;
+      };
+      if (fields.packetId === packetId && uploadUrlProblem(fields.url) === undefined) {
+        url = fields.url as string;
+      }
+    } catch {
+      // unreadable, not UTF-8 or not JSON: treated as garbage below
+    }
+    if (record.url !== undefined) return record.url; // set again while this one was read
+    if (url === undefined) {
+      delete record.hasUrl;
+      await this.#fs.unlink(file).catch(() => undefined);
+      await this.#fs.fsyncDir('queue');
+      return undefined;
+    }
+    record.url = url;
+    return url;
+  }
+
+  /**
+   * Forgets the upload URL (central answered 404/410: the upload no longer exists); durable when it
+   * resolves. No-op when none is kept. @throws OutboxError OUTBOX_UNKNOWN_PACKET
+   */
+  async clearUploadUrl(packetId: string): Promise<void> {
+    const record = this.#require(packetId);
+    if (!record.hasUrl) return;
+    delete record.hasUrl;
+    delete record.url;
+    await this.#fs.unlink(`queue/${packetId}.url`).catch((error: unknown) => {
+      if ((error as { code?: unknown }).code !== 'ENOENT') throw error;
+    });
+    await this.#fs.fsyncDir('queue');
+  }
+
+  /**
+   * Sends a packet again. A dead-lettered one moves back to the queue (the officer or support
+   * decided so, e.g. after central fixed its side); its reason stays in dead/ as history
+   * (`<reason name>.retried`). Durable when it resolves; a crash before that leaves it dead-lettered.
+   * A queued or uploading one loses its lease, so the uploader takes it at once.
+   * @throws OutboxError OUTBOX_UNKNOWN_PACKET, OUTBOX_WRONG_STATE (acknowledged: central holds it)
+   */
+  retry(packetId: string): Promise<OutboxEntry> {
+    let record: Record;
+    try {
+      record = this.#require(packetId);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    const pending = this.#retrying.get(packetId);
+    if (pending !== undefined) return pending;
+    if (record.state === 'acknowledged') {
+      return Promise.reject(
+        new OutboxError(
+          'OUTBOX_WRONG_STATE',
+          `Gói ${packetId} đã được trung tâm xác nhận, không cần gửi lại. / Packet ${packetId} is already acknowledged by central: nothing to send again.`,
+          packetId,
+        ),
+      );
+    }
+    if (record.state !== 'dead-letter') {
+      record.state = 'queued';
+      delete record.leaseUntil;
+      return Promise.resolve(this.#entry(record));
+    }
+    const retrying = (async () => {
+      try {
+        const reasonName = record.sideName;
+        // Packet first: a crash now leaves it in queue/ beside its reason, and opening moves it back
+        // to dead/ (the retry had not returned). Then the reason becomes history.
+        await this.#move(record, 'queue');
+        if (reasonName) {
+          const retired = `${reasonName}.retried`;
+          await this.#fs.rename(`dead/${reasonName}`, `dead/${retired}`);
+          await this.#fs.fsyncDir('dead');
+          record.history.push(retired);
+        }
+        record.state = 'queued';
+        delete record.deadLetter;
+        delete record.sideName;
+        return this.#entry(record);
+      } finally {
+        this.#retrying.delete(packetId);
+      }
+    })();
+    this.#retrying.set(packetId, retrying);
+    return retrying;
+  }
+
+  /**
+   * Notes that waiting packets were exported to removable media at `at` (wall-clock ms), as an
+   * empty `queue/<id>.<at>.exported` file each (one fsync of queue/ for all). They stay queued until
+   * their receipt comes back. Packets no longer waiting are skipped.
+   */
+  async markExported(packetIds: readonly string[], at: number): Promise<void> {
+    const stale: string[] = [];
+    const marked: [Record, string][] = [];
+    for (const packetId of packetIds) {
+      const record = this.#records.get(packetId);
+      if (record?.dir !== 'queue' || (record.exportedAt ?? -1) >= at) continue;
+      const name = `${packetId}.${at}.exported`;
+      await (await this.#fs.create(`queue/${name}`)).close();
+      if (record.exportedName) stale.push(record.exportedName);
+      marked.push([record, name]);
+    }
+    for (const name of stale) await this.#fs.unlink(`queue/${name}`);
+    if (marked.length > 0) await this.#fs.fsyncDir('queue');
+    for (const [record, name] of marked) {
+      record.exportedName = name;
+      record.exportedAt = at;
+    }
+  }
+
+  /**
    * Stores central's receipt (already verified by the uploader) durably, then moves the packet to
    * acknowledged. Acknowledging an acknowledged packet again changes nothing.
    */
@@ -532,12 +821,13 @@ export class Outbox {
     const at = this.#now();
     const receiptName = `${packetId}.${at}.rcpt`;
     await this.#writeDurable(`acked/${receiptName}`, receipt);
-    await this.#move(record, 'acked');
+    failpoint('outbox.after-receipt-before-move');
+    await this.#leaveQueue(record, 'acked');
     record.state = 'acknowledged';
     record.acknowledgedAt = at;
     record.sideName = receiptName;
-    delete record.leaseUntil;
     this.#lastReceiptAt = Math.max(this.#lastReceiptAt ?? 0, at);
+    failpoint('outbox.after-receipt-before-purge');
     return this.#entry(record);
   }
 
@@ -556,11 +846,10 @@ export class Outbox {
     const reasonName = `${packetId}.${this.#now()}.reason`;
     const json = JSON.stringify({ code: reason.code, message: reason.message });
     await this.#writeDurable(`dead/${reasonName}`, new TextEncoder().encode(json));
-    await this.#move(record, 'dead');
+    await this.#leaveQueue(record, 'dead');
     record.state = 'dead-letter';
     record.deadLetter = { code: reason.code, message: reason.message };
     record.sideName = reasonName;
-    delete record.leaseUntil;
     return this.#entry(record);
   }
 
@@ -571,14 +860,18 @@ export class Outbox {
    */
   async purgeExpired(now: number = this.#now()): Promise<string[]> {
     const purged: string[] = [];
+    let historyGone = false;
     for (const record of [...this.#records.values()]) {
       if (record.state !== 'acknowledged' || (record.acknowledgedAt ?? 0) + this.#retentionMs > now) continue;
       await this.#fs.unlink(`acked/${record.pktName}`);
       if (record.sideName) await this.#fs.unlink(`acked/${record.sideName}`);
+      for (const name of record.history) await this.#fs.unlink(`dead/${name}`);
+      if (record.history.length > 0) historyGone = true;
       this.#records.delete(record.packetId);
       purged.push(record.packetId);
     }
     if (purged.length > 0) await this.#fs.fsyncDir('acked');
+    if (historyGone) await this.#fs.fsyncDir('dead');
     return purged;
   }
 
@@ -588,6 +881,12 @@ export class Outbox {
     return [...this.#records.values()]
       .sort((a, b) => a.enqueuedAt - b.enqueuedAt || (a.packetId < b.packetId ? -1 : 1))
       .map((record) => this.#entry(record));
+  }
+
+  /** One packet's entry, or undefined when the outbox does not hold it. */
+  entry(packetId: string): OutboxEntry | undefined {
+    const record = this.#records.get(packetId);
+    return record ? this.#entry(record) : undefined;
   }
 
   quarantined(): QuarantinedEntry[] {
@@ -686,6 +985,8 @@ export class Outbox {
       digest: record.digest,
       ...(record.acknowledgedAt !== undefined ? { acknowledgedAt: record.acknowledgedAt } : {}),
       ...(record.deadLetter ? { deadLetter: record.deadLetter } : {}),
+      ...(record.exportedAt !== undefined ? { exportedAt: record.exportedAt } : {}),
+      ...(record.history.length > 0 ? { retried: record.history.length } : {}),
     };
   }
 }

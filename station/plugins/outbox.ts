@@ -1,0 +1,273 @@
+/**
+ * Store-and-forward over HTTP (issue 18): what the officer's screen and `station outbox ...` use.
+ *
+ *   GET  /outbox                      stats (waiting, days offline, disk left), uploader state, packets
+ *                                     (?state=queued|uploading|acknowledged|dead-letter, ?limit=1..10000)
+ *   GET  /outbox/accept               may a new enrollment start? (disk, waiting packets, days offline)
+ *   GET  /outbox/events               server-sent events: progress, acknowledged, dead-lettered, problem, state
+ *   GET  /outbox/:packetId            one packet: state, digest, upload URL, receipt (as central signed it)
+ *   POST /outbox/:packetId/retry      a dead-lettered packet back to the queue, or a waiting one now
+ *   POST /outbox/export               { folder, packetIds? } waiting packets to removable media
+ *   POST /outbox/import               { folder } central's statements back from removable media
+ *   GET  /central/packets/:packetId/status   central's production status of a packet
+ */
+import type { FastifyInstance, FastifyPluginAsync, FastifyReply } from 'fastify';
+import type { PinnedStatementKey, StatementExpectation } from '../../protocol/central/statement.ts';
+import { peekStatement, verifyStatement } from '../../protocol/central/statement.ts';
+import type { SignatureCheck } from '../../protocol/icao9303/pa.ts';
+import type { Clock } from '../clock.ts';
+import { type Outbox, OutboxError, type OutboxState } from '../outbox/outbox.ts';
+import { exportToFolder, importReceipts, RemovableMediaError } from '../outbox/removable.ts';
+import type { Uploader, UploaderEvent } from '../uploader/index.ts';
+
+export interface OutboxRoutesOptions {
+  readonly outbox: Outbox;
+  readonly uploader: Pick<Uploader, 'snapshot' | 'subscribe' | 'wake'>;
+  readonly clock: Clock;
+  readonly stationId: string;
+  readonly environment: string;
+  readonly statementKeys: readonly PinnedStatementKey[];
+  readonly verifySignature: (check: SignatureCheck) => Promise<boolean>;
+  /** Central's answer to GET /v1/packets/{id}/status, through the station's mutual TLS. */
+  readonly centralStatus: (packetId: string) => Promise<{ status: number; body: Uint8Array }>;
+}
+
+const STATES: readonly OutboxState[] = ['queued', 'uploading', 'acknowledged', 'dead-letter'];
+const PACKET_ID = '^[A-Za-z0-9-]{1,64}$';
+
+const OUTBOX_STATUS: Readonly<Record<string, number>> = {
+  OUTBOX_UNKNOWN_PACKET: 404,
+  OUTBOX_WRONG_STATE: 409,
+  OUTBOX_BAD_PACKET_ID: 400,
+};
+
+function sendOutboxError(reply: FastifyReply, error: unknown) {
+  if (error instanceof OutboxError)
+    return reply
+      .code(OUTBOX_STATUS[error.code] ?? 422)
+      .send({ error: { code: error.code, message: error.message } });
+  if (error instanceof RemovableMediaError)
+    return reply
+      .code(422)
+      .send({ error: { code: error.code, message: error.message, folder: error.folder } });
+  throw error;
+}
+
+export function outboxRoutes(options: OutboxRoutesOptions): FastifyPluginAsync {
+  const { outbox, uploader, clock } = options;
+  const verify = (bytes: Uint8Array, expect: StatementExpectation) =>
+    verifyStatement(bytes, {
+      pinned: options.statementKeys,
+      expect,
+      verifySignature: options.verifySignature,
+    });
+
+  return async (app: FastifyInstance) => {
+    app.get(
+      '/outbox',
+      {
+        schema: {
+          querystring: {
+            type: 'object',
+            additionalProperties: false,
+            properties: {
+              state: { type: 'string', enum: [...STATES] },
+              limit: { type: 'integer', minimum: 1, maximum: 10_000, default: 200 },
+            },
+          },
+        },
+      },
+      async (request) => {
+        const { state, limit } = request.query as { state?: OutboxState; limit: number };
+        const all = outbox.list().filter((entry) => state === undefined || entry.state === state);
+        // Newest first: what the officer just sealed is what they look for.
+        all.sort((a, b) => b.enqueuedAt - a.enqueuedAt);
+        return {
+          stats: await outbox.stats(),
+          uploader: uploader.snapshot(),
+          quarantined: outbox.quarantined(),
+          total: all.length,
+          packets: all.slice(0, limit),
+        };
+      },
+    );
+
+    app.get('/outbox/accept', async () => outbox.canAccept());
+
+    app.get('/outbox/events', (request, reply) => {
+      reply.hijack();
+      const res = reply.raw;
+      res.writeHead(200, {
+        'content-type': 'text/event-stream; charset=utf-8',
+        'cache-control': 'no-store',
+        connection: 'keep-alive',
+      });
+      const send = (event: UploaderEvent) => {
+        res.write(`event: ${event.type}\ndata: ${JSON.stringify(event)}\n\n`);
+      };
+      send({ type: 'state', state: uploader.snapshot() });
+      const unsubscribe = uploader.subscribe(send);
+      const keepAlive = setInterval(() => res.write(': keep-alive\n\n'), 15_000);
+      keepAlive.unref();
+      request.raw.on('close', () => {
+        clearInterval(keepAlive);
+        unsubscribe();
+      });
+    });
+
+    app.get<{ Params: { packetId: string } }>(
+      '/outbox/:packetId',
+      {
+        schema: {
+          params: { type: 'object', properties: { packetId: { type: 'string', pattern: PACKET_ID } } },
+        },
+      },
+      async (request, reply) => {
+        const entry = outbox.entry(request.params.packetId);
+        if (entry === undefined)
+          return sendOutboxError(
+            reply,
+            new OutboxError('OUTBOX_UNKNOWN_PACKET', `the outbox holds no packet ${request.params.packetId}`),
+          );
+        let receipt: unknown;
+        if (entry.state === 'acknowledged') {
+          const bytes = await outbox.receipt(entry.packetId);
+          receipt = { statement: peekStatement(bytes), jws: new TextDecoder().decode(bytes) };
+        }
+        const uploadUrl =
+          entry.state === 'queued' || entry.state === 'uploading'
+            ? await outbox.uploadUrl(entry.packetId)
+            : undefined;
+        return {
+          entry,
+          ...(uploadUrl === undefined ? {} : { uploadUrl }),
+          ...(receipt === undefined ? {} : { receipt }),
+        };
+      },
+    );
+
+    app.post<{ Params: { packetId: string } }>(
+      '/outbox/:packetId/retry',
+      {
+        schema: {
+          params: { type: 'object', properties: { packetId: { type: 'string', pattern: PACKET_ID } } },
+        },
+      },
+      async (request, reply) => {
+        try {
+          const entry = await outbox.retry(request.params.packetId);
+          uploader.wake();
+          request.log.info({ packetId: entry.packetId }, 'outbox packet sent again on request');
+          return { entry };
+        } catch (error) {
+          return sendOutboxError(reply, error);
+        }
+      },
+    );
+
+    app.post(
+      '/outbox/export',
+      {
+        schema: {
+          body: {
+            type: 'object',
+            additionalProperties: false,
+            required: ['folder'],
+            properties: {
+              folder: { type: 'string', minLength: 1, maxLength: 4096 },
+              packetIds: { type: 'array', maxItems: 10_000, items: { type: 'string', pattern: PACKET_ID } },
+            },
+          },
+        },
+      },
+      async (request, reply) => {
+        const { folder, packetIds } = request.body as { folder: string; packetIds?: string[] };
+        try {
+          const result = await exportToFolder(outbox, folder, {
+            stationId: options.stationId,
+            environment: options.environment,
+            now: clock.now(),
+            ...(packetIds === undefined ? {} : { packetIds }),
+          });
+          request.log.info(
+            { folder: result.folder, packets: result.manifest.packets.length },
+            'outbox exported',
+          );
+          return result;
+        } catch (error) {
+          return sendOutboxError(reply, error);
+        }
+      },
+    );
+
+    app.post(
+      '/outbox/import',
+      {
+        schema: {
+          body: {
+            type: 'object',
+            additionalProperties: false,
+            required: ['folder'],
+            properties: { folder: { type: 'string', minLength: 1, maxLength: 4096 } },
+          },
+        },
+      },
+      async (request, reply) => {
+        const { folder } = request.body as { folder: string };
+        try {
+          const reports = await importReceipts(outbox, folder, {
+            verify,
+            stationId: options.stationId,
+            environment: options.environment,
+          });
+          const count = (outcome: string) => reports.filter((r) => r.outcome === outcome).length;
+          request.log.info({ folder, files: reports.length }, 'receipts imported');
+          return {
+            acknowledged: count('acknowledged'),
+            deadLettered: count('dead-lettered'),
+            alreadyAcknowledged: count('already-acknowledged'),
+            refused: count('refused'),
+            reports,
+          };
+        } catch (error) {
+          return sendOutboxError(reply, error);
+        }
+      },
+    );
+
+    app.get<{ Params: { packetId: string } }>(
+      '/central/packets/:packetId/status',
+      {
+        schema: {
+          params: { type: 'object', properties: { packetId: { type: 'string', pattern: PACKET_ID } } },
+        },
+      },
+      async (request, reply) => {
+        let answer: { status: number; body: Uint8Array };
+        try {
+          answer = await options.centralStatus(request.params.packetId);
+        } catch (error) {
+          return reply.code(502).send({
+            error: {
+              code: 'CENTRAL_UNREACHABLE',
+              message: `Không liên lạc được với trung tâm / central cannot be reached: ${error instanceof Error ? error.message : String(error)}`,
+            },
+          });
+        }
+        let body: unknown;
+        try {
+          body = JSON.parse(new TextDecoder().decode(answer.body));
+        } catch {
+          return reply.code(502).send({
+            error: {
+              code: 'CENTRAL_ANSWER_INVALID',
+              message: `central answered HTTP ${answer.status} without JSON`,
+            },
+          });
+        }
+        if (answer.status === 200) return body;
+        return reply.code(answer.status === 404 ? 404 : 502).send({ error: body });
+      },
+    );
+  };
+}
