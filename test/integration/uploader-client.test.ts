@@ -128,7 +128,7 @@ describe('central client over mutual TLS', () => {
     expect(rec.calls).toEqual([`url@patches=${before}`]);
     const uploadId = central.log.uploadIds.at(-1) ?? '';
     expect(uploadId).not.toContain(id);
-    expect(rec.url()).toBe(`${central.url}/v1/uploads/${uploadId}`);
+    expect(rec.url()).toBe(`/v1/uploads/${uploadId}`);
     // The failpoints sit where they should: after creation before any PATCH; after the last PATCH was committed.
     expect(failpoints.map((f) => f.name)).toEqual([
       'uploader.after-create',
@@ -219,6 +219,28 @@ describe('central client over mutual TLS', () => {
     expect(resent).toBeLessThanOrEqual(chunkSize);
     expect(central.log.patchBytes - storeBefore).toBeLessThanOrEqual(data.length + chunkSize);
     expect(central.log.patchBytes - storeBefore).toBeGreaterThanOrEqual(data.length);
+  });
+
+  it('keeps the URL as a path, so a central reached on another port resumes the same upload', async () => {
+    const data = packetBytes(11, 300_000);
+    const id = packetId(11);
+    const rec = recorder();
+    proxy.cutAfter(150_000);
+    await problemOf(
+      client({ url: proxy.url, chunkSize: 64 * 1024 }).upload(
+        { packetId: id, sha256: sha256Hex(data), bytes: data },
+        rec.options,
+      ),
+    );
+    const stored = rec.url() ?? '';
+    expect(stored).toMatch(/^\/v1\/uploads\/[0-9a-f]+$/);
+    const creates = central.log.creates;
+    const outcome = await client().upload(
+      { packetId: id, sha256: sha256Hex(data), bytes: data },
+      { ...rec.options, resumeUrl: stored },
+    );
+    expect(outcome.source).toBe('commit');
+    expect(central.log.creates).toBe(creates);
   });
 
   it('commit-then-drop: the resumed upload finds all bytes there and fetches the receipt with GET', async () => {
