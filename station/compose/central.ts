@@ -20,7 +20,12 @@ import { NodeOutboxFs } from '../outbox/node-fs.ts';
 import { Outbox } from '../outbox/outbox.ts';
 import { PacketBuilder } from '../packets/builder.ts';
 import { Sealer } from '../packets/sealer.ts';
-import { CentralTransport, type CentralUploader, createCentralUploader } from '../uploader/index.ts';
+import {
+  CentralTransport,
+  type CentralUploader,
+  createCentralUploader,
+  uploaderSettingsFromConfig,
+} from '../uploader/index.ts';
 
 const DAY_MS = 86_400_000;
 const MIB = 1024 * 1024;
@@ -119,18 +124,7 @@ export async function composeStoreAndForward(
       stationId: config.stationId,
       environment: config.environment,
       clock,
-      settings: {
-        concurrency: config.uploader.concurrency,
-        chunkSize: config.uploader.chunkSizeBytes,
-        ...(config.uploader.bandwidthLimitBytesPerSecond > 0
-          ? { bandwidthLimitBytesPerSecond: config.uploader.bandwidthLimitBytesPerSecond }
-          : {}),
-        backoff: {
-          baseMs: config.uploader.backoff.initialMs,
-          maxMs: config.uploader.backoff.maxMs,
-          factor: 2,
-        },
-      },
+      settings: uploaderSettingsFromConfig(config.uploader),
     });
     closers.push(() => uploader.close());
 
