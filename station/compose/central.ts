@@ -144,6 +144,19 @@ export async function composeStoreAndForward(
     // Upload once registered; until then packets wait in the outbox (and seal offline).
     void session.ready.then(() => uploader.uploader.start());
 
+    // Receipts older than the retention period go, with their packets: at start, then hourly.
+    const purge = () =>
+      outbox.purgeExpired().then(
+        (purged) => {
+          if (purged.length > 0) log(`purged ${purged.length} acknowledged packets past retention`);
+        },
+        (error: unknown) => log(`outbox purge failed: ${error instanceof Error ? error.message : String(error)}`),
+      );
+    void purge();
+    const purgeTimer = setInterval(() => void purge(), 3_600_000);
+    purgeTimer.unref();
+    closers.push(() => clearInterval(purgeTimer));
+
     const builder = new PacketBuilder();
     closers.push(() => builder.close());
     const sealer = new Sealer({
