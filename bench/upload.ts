@@ -28,7 +28,7 @@
  * This VM has 2 cores shared with other work and is noisy: figures vary from run to run; measure
  * again on the station's hardware.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -64,6 +64,17 @@ const CUT_OFFSETS = [50_000, 150_000, 270_000, 390_000, 500_000, 590_000];
 const STATION_ID = 'station-bench-upload';
 const verifySignature = createNodePaCrypto().verifySignature;
 
+/** CPU time of a process so far, ms (Linux /proc; null elsewhere). Clock ticks are 100 Hz on Linux. */
+function childCpuMs(pid: number): number | null {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
+    // utime and stime are fields 14 and 15 of stat, 12 and 13 after "pid (comm) ".
+    return (Number(fields[11]) + Number(fields[12])) * 10;
+  } catch {
+    return null;
+  }
+}
+
 function summary(times: readonly number[]) {
   const sorted = [...times].sort((a, b) => a - b);
   const at = (q: number) => sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)] ?? 0;
@@ -75,6 +86,7 @@ function summary(times: readonly number[]) {
   };
 }
 
+const loadAtStart = os.loadavg()[0] ?? 0;
 const dir = await mkdtemp(path.join(os.tmpdir(), 'bench-upload-'));
 const central = await spawnCentral({
   dataDir: path.join(dir, 'central'),
@@ -126,13 +138,23 @@ try {
       });
     });
     const started = performance.now();
+    const cpu = { station: process.cpuUsage(), central: childCpuMs(central.pid) };
     u.uploader.start();
     await done;
     const seconds = (performance.now() - started) / 1000;
+    const stationCpu = process.cpuUsage(cpu.station);
+    const centralCpuNow = childCpuMs(central.pid);
+    const cpuMsPerPacket = {
+      station: +((stationCpu.user + stationCpu.system) / 1000 / packets.length).toFixed(1),
+      central:
+        centralCpuNow === null || cpu.central === null
+          ? null
+          : +((centralCpuNow - cpu.central) / packets.length).toFixed(1),
+    };
     await u.close();
     const states = outbox.list().map((e) => e.state);
     if (states.some((s) => s !== 'acknowledged')) throw new Error(`${name}: not all acknowledged`);
-    return { latencies, packetsPerSecond: packets.length / seconds, seconds, problems };
+    return { latencies, packetsPerSecond: packets.length / seconds, seconds, problems, cpuMsPerPacket };
   };
 
   // Warm-up (TLS sessions, the child's JIT), then the two timed modes, each on fresh packets.
@@ -163,6 +185,11 @@ try {
     node: process.version,
     machine:
       "this VM's 2 cores are shared with other work and the machine is noisy: figures vary from run to run",
+    loadAverage1m: {
+      start: +loadAtStart.toFixed(2),
+      end: +(os.loadavg()[0] ?? 0).toFixed(2),
+      cores: os.cpus().length,
+    },
     setup: {
       central: 'simulators/central in a child process (spawnCentral), loopback HTTPS with mutual TLS',
       packets:
@@ -171,6 +198,8 @@ try {
         "verified by the uploader against central's pinned statement certificates and stored in an Outbox on NodeOutboxFs",
       chunkSizeBytes: CHUNK,
       packetBytes: { min: Math.min(...packetBytes), max: Math.max(...packetBytes) },
+      cpuMsPerPacket:
+        'CPU time per packet of the station process (uploader, TLS, outbox) and of the central child (TLS, tus, open, verify, commit, sign)',
       latency: 'from the claim (packet read from the outbox, digest checked) to the receipt stored',
     },
     uploadSequential: {
@@ -180,6 +209,7 @@ try {
       packetsPerSecond: +sequential.packetsPerSecond.toFixed(1),
       targetPacketsPerSecond: 10,
       problems: sequential.problems.length,
+      cpuMsPerPacket: sequential.cpuMsPerPacket,
     },
     uploadParallel4: {
       packets: PACKETS,
@@ -188,6 +218,7 @@ try {
       packetsPerSecond: +parallel.packetsPerSecond.toFixed(1),
       targetPacketsPerSecond: 25,
       problems: parallel.problems.length,
+      cpuMsPerPacket: parallel.cpuMsPerPacket,
     },
     centralLog: { packets: allIds.length, duplicated, missing },
     resentAfterCut: {
