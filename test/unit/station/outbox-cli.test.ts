@@ -316,7 +316,6 @@ describe('station outbox against the running station', () => {
     const folder = made?.[1] ?? '';
     expect(path.dirname(folder)).toBe(path.join(tmp.dir, 'usb'));
     expect(path.basename(folder)).toMatch(/^cccd-outbox-export-/);
-    run = await station(['outbox', 'list', '--state', 'queued']);
     run = await station(['outbox', 'list']);
     expect(lineOf(run.out, waiting.packetId)).toMatch(/exported \d{4}-\d\d-\d\d \d\d:\d\d:\d\d$/);
 
