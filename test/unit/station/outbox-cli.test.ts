@@ -149,20 +149,20 @@ afterAll(async () => {
 describe('station outbox and central: registration and command lines', () => {
   it('are listed, with help for the groups and each command', async () => {
     let run = await station(['--help'], { url: false });
-    expect(run.code).toBe(0);
-    expect(run.out).toMatch(/\n {2}outbox\s+Store-and-forward/);
-    expect(run.out).toMatch(/\n {2}central\s+The card-production service/);
+    expect(run.code, run.out + run.err).toBe(0);
+    expect(run.out, run.err).toMatch(/\n {2}outbox\s+Store-and-forward/);
+    expect(run.out, run.err).toMatch(/\n {2}central\s+The card-production service/);
     run = await station(['outbox', '--help'], { url: false });
-    expect(run.code).toBe(0);
+    expect(run.code, run.out + run.err).toBe(0);
     for (const name of ['list', 'show', 'retry', 'export', 'import'])
-      expect(run.out).toMatch(new RegExp(`\\n {2}${name}\\s`));
+      expect(run.out, run.err).toMatch(new RegExp(`\\n {2}${name}\\s`));
     run = await station(['outbox', 'import', '--help'], { url: false });
-    expect(run.out).toMatch(/^Usage: station outbox import --from FOLDER/);
-    expect(run.out).toMatch(/Exit 0 only when no file was refused/);
+    expect(run.out, run.err).toMatch(/^Usage: station outbox import --from FOLDER/);
+    expect(run.out, run.err).toMatch(/Exit 0 only when no file was refused/);
     run = await station(['outbox', 'export', '--help'], { url: false });
-    expect(run.out).toMatch(/EXPORT_NO_SPACE \(not enough room on the\s+media\)/);
+    expect(run.out, run.err).toMatch(/EXPORT_NO_SPACE \(not enough room on the\s+media\)/);
     run = await station(['central', 'status', '--help'], { url: false });
-    expect(run.out).toMatch(/^Usage: station central status PACKET/);
+    expect(run.out, run.err).toMatch(/^Usage: station central status PACKET/);
   });
 
   it.each([
@@ -187,15 +187,15 @@ describe('station outbox and central: registration and command lines', () => {
     [['central', 'stats', 'x'], /unknown command 'stats'/],
   ])('%j is a usage error (exit 2)', async (args, message) => {
     const run = await station(args, { url: false });
-    expect(run.code).toBe(2);
-    expect(run.err).toMatch(message);
+    expect(run.code, run.out + run.err).toBe(2);
+    expect(run.err, run.out).toMatch(message);
     expect(run.out).toBe('');
   });
 
   it('says where it looked when no station answers', async () => {
     const run = await station(['outbox', 'list', '--url', `127.0.0.1:${await closedPort()}`], { url: false });
-    expect(run.code).toBe(1);
-    expect(run.err).toMatch(/No station answers at http:\/\/127\.0\.0\.1:\d+ \(from --url\)/);
+    expect(run.code, run.out + run.err).toBe(1);
+    expect(run.err, run.out).toMatch(/No station answers at http:\/\/127\.0\.0\.1:\d+ \(from --url\)/);
   });
 });
 
@@ -203,25 +203,25 @@ describe('station outbox against the running station', () => {
   it('list: the offline figures, then each packet; the dead letter stands out', async () => {
     const run = await station(['outbox', 'list']);
     expect(run.code, run.err).toBe(0);
-    expect(run.out).toMatch(
+    expect(run.out, run.err).toMatch(
       /^Waiting: +1 packet, [\d.]+ KB; waiting since \d{4}-\d\d-\d\d \d\d:\d\d:\d\d \(0 days offline, limit 7\)$/m,
     );
-    expect(run.out).toMatch(
+    expect(run.out, run.err).toMatch(
       /^Uploader: +(online|OFFLINE|STOPPED).*last success \d{4}-\d\d-\d\d \d\d:\d\d:\d\d$/m,
     );
-    expect(run.out).toMatch(/^Disk free: +[\d.]+ [KMGT]B \([\d.]+ [KMGT]B kept in reserve\)$/m);
-    expect(run.out).toMatch(/^New enrollments: (accepted|REFUSED: OUTBOX_)/m);
-    expect(run.out).toMatch(
+    expect(run.out, run.err).toMatch(/^Disk free: +[\d.]+ [KMGT]B \([\d.]+ [KMGT]B kept in reserve\)$/m);
+    expect(run.out, run.err).toMatch(/^New enrollments: (accepted|REFUSED: OUTBOX_)/m);
+    expect(run.out, run.err).toMatch(
       /^Totals: +[01] queued, [01] uploading, 1 acknowledged, 1 dead-letter, 0 quarantined$/m,
     );
-    expect(run.out).toMatch(
+    expect(run.out, run.err).toMatch(
       /^!! 1 packet DEAD-LETTERED \(refused for good by central; reason below\): fix the cause, then 'station outbox retry PACKET'$/m,
     );
-    expect(lineOf(run.out, acked.packetId)).toMatch(
+    expect(lineOf(run.out, acked.packetId), run.out).toMatch(
       /^\S+ +acknowledged +[\d.]+ KB +\d{4}-\d\d-\d\d \d\d:\d\d:\d\d +acknowledged \d{4}-\d\d-\d\d \d\d:\d\d:\d\d$/,
     );
-    expect(lineOf(run.out, waiting.packetId)).toMatch(/^\S+ +(queued|uploading) +[\d.]+ KB +\d{4}-/);
-    expect(lineOf(run.out, refused.packetId)).toMatch(
+    expect(lineOf(run.out, waiting.packetId), run.out).toMatch(/^\S+ +(queued|uploading) +[\d.]+ KB +\d{4}-/);
+    expect(lineOf(run.out, refused.packetId), run.out).toMatch(
       /^\S+ +DEAD-LETTER +[\d.]+ KB +\d{4}-\S+ \S+ +CENTRAL_SIGNATURE_INVALID: .*The packet signature is invalid\.$/,
     );
     // Newest first.
@@ -230,15 +230,15 @@ describe('station outbox against the running station', () => {
 
   it('list --state and --limit leave packets out, never the dead letter', async () => {
     let run = await station(['outbox', 'list', '--state', 'acknowledged']);
-    expect(run.code).toBe(0);
-    expect(lineOf(run.out, acked.packetId)).toMatch(/acknowledged/);
+    expect(run.code, run.out + run.err).toBe(0);
+    expect(lineOf(run.out, acked.packetId), run.out).toMatch(/acknowledged/);
     expect(run.out).not.toContain(waiting.packetId);
-    expect(run.out).toMatch(
+    expect(run.out, run.err).toMatch(
       /Dead-lettered, not in the list above:\nPACKET.*\n\S+ +DEAD-LETTER .*CENTRAL_SIGNATURE_INVALID/,
     );
     run = await station(['outbox', 'list', '--limit', '1']);
-    expect(run.out).toMatch(/^\(1 of 3 packets shown; --limit N shows more\)$/m);
-    expect(lineOf(run.out, refused.packetId)).toMatch(/DEAD-LETTER/);
+    expect(run.out, run.err).toMatch(/^\(1 of 3 packets shown; --limit N shows more\)$/m);
+    expect(lineOf(run.out, refused.packetId), run.out).toMatch(/DEAD-LETTER/);
     run = await station(['outbox', 'list', '--state', 'dead-letter', '--json']);
     const answer = JSON.parse(run.out);
     expect(answer.total).toBe(1);
@@ -253,11 +253,11 @@ describe('station outbox against the running station', () => {
   it("show: the packet's details, and central's receipt written to a file", async () => {
     let run = await station(['outbox', 'show', acked.packetId, '--out-receipt', 'receipt.jws']);
     expect(run.code, run.err).toBe(0);
-    expect(run.out).toMatch(/^State: +acknowledged$/m);
-    expect(run.out).toMatch(new RegExp(`^SHA-256: +${acked.sha256}$`, 'm'));
-    expect(run.out).toMatch(new RegExp(`^Size: +[\\d.]+ KB \\(${acked.size} bytes\\)$`, 'm'));
-    expect(run.out).toMatch(/^Receipt: +central received it \d{4}-\d\d-\d\d \d\d:\d\d:\d\d$/m);
-    expect(run.err).toMatch(/receipt written to .*receipt\.jws/);
+    expect(run.out, run.err).toMatch(/^State: +acknowledged$/m);
+    expect(run.out, run.err).toMatch(new RegExp(`^SHA-256: +${acked.sha256}$`, 'm'));
+    expect(run.out, run.err).toMatch(new RegExp(`^Size: +[\\d.]+ KB \\(${acked.size} bytes\\)$`, 'm'));
+    expect(run.out, run.err).toMatch(/^Receipt: +central received it \d{4}-\d\d-\d\d \d\d:\d\d:\d\d$/m);
+    expect(run.err, run.out).toMatch(/receipt written to .*receipt\.jws/);
     const statement = peekStatement(readFileSync(path.join(tmp.dir, 'receipt.jws')));
     expect(statement).toMatchObject({
       kind: 'receipt',
@@ -268,31 +268,33 @@ describe('station outbox against the running station', () => {
     });
 
     run = await station(['outbox', 'show', waiting.packetId, '--out-receipt', 'none.jws']);
-    expect(run.code).toBe(1);
-    expect(run.out).toMatch(/^State: +(queued|uploading)$/m);
-    expect(run.err).toMatch(/^OUTBOX_NO_RECEIPT: packet \S+ is (queued|uploading): it has no receipt/);
+    expect(run.code, run.out + run.err).toBe(1);
+    expect(run.out, run.err).toMatch(/^State: +(queued|uploading)$/m);
+    expect(run.err, run.out).toMatch(
+      /^OUTBOX_NO_RECEIPT: packet \S+ is (queued|uploading): it has no receipt/,
+    );
 
     run = await station(['outbox', 'show', refused.packetId]);
-    expect(run.out).toMatch(/^Dead letter: +CENTRAL_SIGNATURE_INVALID: Chữ ký/m);
-    expect(run.out).toMatch(
+    expect(run.out, run.err).toMatch(/^Dead letter: +CENTRAL_SIGNATURE_INVALID: Chữ ký/m);
+    expect(run.out, run.err).toMatch(
       new RegExp(`^What to do: +fix the cause, then 'station outbox retry ${refused.packetId}'$`, 'm'),
     );
 
     run = await station(['outbox', 'show', uuid(999)]);
-    expect(run.code).toBe(1);
-    expect(run.err).toMatch(/^OUTBOX_UNKNOWN_PACKET: /);
+    expect(run.code, run.out + run.err).toBe(1);
+    expect(run.err, run.out).toMatch(/^OUTBOX_UNKNOWN_PACKET: /);
   });
 
   it('retry: an unknown or acknowledged packet is refused with its code; a dead letter goes back to the queue', async () => {
     let run = await station(['outbox', 'retry', uuid(999)]);
-    expect(run.code).toBe(1);
-    expect(run.err).toMatch(new RegExp(`^OUTBOX_UNKNOWN_PACKET: .*${uuid(999)}`));
+    expect(run.code, run.out + run.err).toBe(1);
+    expect(run.err, run.out).toMatch(new RegExp(`^OUTBOX_UNKNOWN_PACKET: .*${uuid(999)}`));
     run = await station(['outbox', 'retry', acked.packetId]);
-    expect(run.code).toBe(1);
-    expect(run.err).toMatch(/^OUTBOX_WRONG_STATE: .*already acknowledged/);
+    expect(run.code, run.out + run.err).toBe(1);
+    expect(run.err, run.out).toMatch(/^OUTBOX_WRONG_STATE: .*already acknowledged/);
     run = await station(['outbox', 'retry', refused.packetId]);
     expect(run.code, run.err).toBe(0);
-    expect(run.out).toMatch(
+    expect(run.out, run.err).toMatch(
       new RegExp(`^Packet ${refused.packetId} is queued; the uploader sends it now\\.$`, 'm'),
     );
     expect(['queued', 'uploading']).toContain(await stateOf(refused.packetId));
@@ -317,30 +319,30 @@ describe('station outbox against the running station', () => {
     expect(path.dirname(folder)).toBe(path.join(tmp.dir, 'usb'));
     expect(path.basename(folder)).toMatch(/^cccd-outbox-export-/);
     run = await station(['outbox', 'list']);
-    expect(lineOf(run.out, waiting.packetId)).toMatch(/exported \d{4}-\d\d-\d\d \d\d:\d\d:\d\d$/);
+    expect(lineOf(run.out, waiting.packetId), run.out).toMatch(/exported \d{4}-\d\d-\d\d \d\d:\d\d:\d\d$/);
 
     expect(await centralSim('POST', '/v1/sim/ingest', { folder })).toBe(200);
     run = await station(['outbox', 'import', '--from', path.relative(tmp.dir, folder)]);
     expect(run.code, run.err).toBe(0);
-    expect(run.out).toMatch(new RegExp(`^${waiting.packetId}\\.jws +acknowledged$`, 'm'));
-    expect(run.out).toMatch(new RegExp(`^${refused.packetId}\\.jws +acknowledged$`, 'm'));
-    expect(run.out).toMatch(
+    expect(run.out, run.err).toMatch(new RegExp(`^${waiting.packetId}\\.jws +acknowledged$`, 'm'));
+    expect(run.out, run.err).toMatch(new RegExp(`^${refused.packetId}\\.jws +acknowledged$`, 'm'));
+    expect(run.out, run.err).toMatch(
       /^2 files read from \S+: 2 acknowledged, 0 already acknowledged, 0 dead-lettered, 0 refused$/m,
     );
     expect(await stateOf(waiting.packetId)).toBe('acknowledged');
     expect(await stateOf(refused.packetId)).toBe('acknowledged');
 
     run = await station(['outbox', 'import', '--from', folder]);
-    expect(run.code).toBe(0);
-    expect(run.out).toMatch(/0 acknowledged, 2 already acknowledged/);
+    expect(run.code, run.out + run.err).toBe(0);
+    expect(run.out, run.err).toMatch(/0 acknowledged, 2 already acknowledged/);
 
     // Nothing waits any more: the station refuses, and the code comes first.
     run = await station(['outbox', 'export', '--to', 'usb']);
-    expect(run.code).toBe(1);
-    expect(run.err).toMatch(/^EXPORT_NOTHING_TO_EXPORT: .*No packet is waiting/);
+    expect(run.code, run.out + run.err).toBe(1);
+    expect(run.err, run.out).toMatch(/^EXPORT_NOTHING_TO_EXPORT: .*No packet is waiting/);
     run = await station(['outbox', 'export', '--to', 'no-such-stick']);
-    expect(run.code).toBe(1);
-    expect(run.err).toMatch(/^EXPORT_[A-Z_]+: /);
+    expect(run.code, run.out + run.err).toBe(1);
+    expect(run.err, run.out).toMatch(/^EXPORT_[A-Z_]+: /);
   }, 60_000);
 
   it('import refuses a forged receipt (exit 1, its code shown) and applies nothing', async () => {
@@ -351,21 +353,23 @@ describe('station outbox against the running station', () => {
       'eyJhbGciOiJFUzI1NiJ9.e30.AAAA',
     );
     let run = await station(['outbox', 'import', '--from', 'forged']);
-    expect(run.code).toBe(1);
-    expect(run.out).toMatch(
+    expect(run.code, run.out + run.err).toBe(1);
+    expect(run.out, run.err).toMatch(
       new RegExp(`^${sealed.packetId}\\.jws +REFUSED +IMPORT_STATEMENT_[A-Z_]+: `, 'm'),
     );
-    expect(run.out).toMatch(/0 acknowledged, 0 already acknowledged, 0 dead-lettered, 1 refused$/m);
-    expect(run.err).toMatch(/^IMPORT_STATEMENT_[A-Z_]+: 1 file refused; nothing from it was applied$/m);
+    expect(run.out, run.err).toMatch(/0 acknowledged, 0 already acknowledged, 0 dead-lettered, 1 refused$/m);
+    expect(run.err, run.out).toMatch(
+      /^IMPORT_STATEMENT_[A-Z_]+: 1 file refused; nothing from it was applied$/m,
+    );
     expect(['queued', 'uploading']).toContain(await stateOf(sealed.packetId));
 
     mkdirSync(path.join(tmp.dir, 'empty'));
     run = await station(['outbox', 'import', '--from', 'empty']);
-    expect(run.code).toBe(1);
-    expect(run.err).toMatch(/^IMPORT_NOTHING_TO_IMPORT: /);
+    expect(run.code, run.out + run.err).toBe(1);
+    expect(run.err, run.out).toMatch(/^IMPORT_NOTHING_TO_IMPORT: /);
     run = await station(['outbox', 'import', '--from', 'no-such-stick']);
-    expect(run.code).toBe(1);
-    expect(run.err).toMatch(/^IMPORT_FOLDER_MISSING: /);
+    expect(run.code, run.out + run.err).toBe(1);
+    expect(run.err, run.out).toMatch(/^IMPORT_FOLDER_MISSING: /);
   }, 30_000);
   it('export skips a corrupt packet, which the list then shows quarantined', async () => {
     const good = await enroll(5);
@@ -389,24 +393,24 @@ describe('station outbox against the running station', () => {
       bad.packetId,
     ]);
     expect(run.code, run.err).toBe(0);
-    expect(run.out).toMatch(/^Exported 1 packet \([\d.]+ KB\) to \S+$/m);
-    expect(run.out).toMatch(
+    expect(run.out, run.err).toMatch(/^Exported 1 packet \([\d.]+ KB\) to \S+$/m);
+    expect(run.out, run.err).toMatch(
       new RegExp(
         `^!! 1 packet NOT exported: corrupt, now quarantined \\(tell technical support\\): ${bad.packetId}$`,
         'm',
       ),
     );
     run = await station(['outbox', 'list']);
-    expect(run.out).toMatch(
+    expect(run.out, run.err).toMatch(
       /^!! 1 file QUARANTINED: corrupt, moved aside and never sent \(listed below\)\. Tell technical support\.$/m,
     );
-    expect(run.out).toMatch(
+    expect(run.out, run.err).toMatch(
       new RegExp(
         `^Quarantined files \\(corrupt, never sent\\):\n {2}\\S+ {2}wrong-digest {2}\\d{4}-\\S+ \\S+ {2}packet ${bad.packetId}$`,
         'm',
       ),
     );
-    expect(run.out).toMatch(/ 1 quarantined$/m);
+    expect(run.out, run.err).toMatch(/ 1 quarantined$/m);
   }, 30_000);
 });
 
@@ -415,9 +419,9 @@ describe('station central status', () => {
     expect(await centralUp()).toBe(200);
     let run = await station(['central', 'status', acked.packetId]);
     expect(run.code, run.err).toBe(0);
-    expect(run.out).toMatch(new RegExp(`^Packet: +${acked.packetId}$`, 'm'));
-    expect(run.out).toMatch(/^Status: +(received|validated) \(central (holds|opened)/m);
-    expect(run.out).toMatch(/^History:\n {2}\d{4}-\d\d-\d\d \d\d:\d\d:\d\d {2}received$/m);
+    expect(run.out, run.err).toMatch(new RegExp(`^Packet: +${acked.packetId}$`, 'm'));
+    expect(run.out, run.err).toMatch(/^Status: +(received|validated) \(central (holds|opened)/m);
+    expect(run.out, run.err).toMatch(/^History:\n {2}\d{4}-\d\d-\d\d \d\d:\d\d:\d\d {2}received$/m);
     run = await station(['central', 'status', acked.packetId, '--json']);
     expect(JSON.parse(run.out)).toMatchObject({
       packetId: acked.packetId,
@@ -427,7 +431,7 @@ describe('station central status', () => {
 
   it('exits 1 with the code for a packet central does not hold', async () => {
     const run = await station(['central', 'status', uuid(999)]);
-    expect(run.code).toBe(1);
-    expect(run.err).toMatch(/^CENTRAL_UNKNOWN_PACKET: /);
+    expect(run.code, run.out + run.err).toBe(1);
+    expect(run.err, run.out).toMatch(/^CENTRAL_UNKNOWN_PACKET: /);
   });
 });
