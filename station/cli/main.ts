@@ -5,9 +5,11 @@
 import { STATION_VERSION } from '../version.ts';
 import { type CliIo, type Command, EXIT_FAILED, EXIT_OK, EXIT_USAGE, UsageError } from './command.ts';
 import { cardCommand } from './commands/card.ts';
+import { centralCommand } from './commands/central.ts';
 import { configCommand } from './commands/config.ts';
 import { keysCommand } from './commands/keys.ts';
 import { nistCommand } from './commands/nist.ts';
+import { outboxCommand } from './commands/outbox.ts';
 import { packetCommand } from './commands/packet.ts';
 import { qrCommand } from './commands/qr.ts';
 import { qualityCommand } from './commands/quality.ts';
@@ -29,6 +31,8 @@ export const commands: readonly Command[] = [
   nistCommand,
   keysCommand,
   packetCommand,
+  outboxCommand,
+  centralCommand,
   simCommand,
 ];
 
