@@ -45,8 +45,9 @@ const rootHelp = `Usage: station <command> [options]
        station --version
 
 ${listing('Commands:', commands)}
-Run 'station <command> --help' for a command's options. Results are JSON on stdout; messages go to
-stderr; exit code 0 on success, 1 when the operation failed, 2 for a wrong command line.
+Run 'station <command> --help' for a command's options. Results are JSON on stdout (text for a
+person from 'outbox' and 'central'; --json gives their JSON); messages go to stderr; exit code 0 on
+success, 1 when the operation failed, 2 for a wrong command line.
 `;
 
 function groupHelp(path: string, command: Command): string {
