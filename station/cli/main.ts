@@ -5,9 +5,11 @@
 import { STATION_VERSION } from '../version.ts';
 import { type CliIo, type Command, EXIT_FAILED, EXIT_OK, EXIT_USAGE, UsageError } from './command.ts';
 import { cardCommand } from './commands/card.ts';
+import { centralCommand } from './commands/central.ts';
 import { configCommand } from './commands/config.ts';
 import { keysCommand } from './commands/keys.ts';
 import { nistCommand } from './commands/nist.ts';
+import { outboxCommand } from './commands/outbox.ts';
 import { packetCommand } from './commands/packet.ts';
 import { qrCommand } from './commands/qr.ts';
 import { qualityCommand } from './commands/quality.ts';
@@ -29,6 +31,8 @@ export const commands: readonly Command[] = [
   nistCommand,
   keysCommand,
   packetCommand,
+  outboxCommand,
+  centralCommand,
   simCommand,
 ];
 
@@ -41,8 +45,9 @@ const rootHelp = `Usage: station <command> [options]
        station --version
 
 ${listing('Commands:', commands)}
-Run 'station <command> --help' for a command's options. Results are JSON on stdout; messages go to
-stderr; exit code 0 on success, 1 when the operation failed, 2 for a wrong command line.
+Run 'station <command> --help' for a command's options. Results are JSON on stdout (text for a
+person from 'outbox' and 'central'; --json gives their JSON); messages go to stderr; exit code 0 on
+success, 1 when the operation failed, 2 for a wrong command line.
 `;
 
 function groupHelp(path: string, command: Command): string {

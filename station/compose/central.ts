@@ -20,7 +20,12 @@ import { NodeOutboxFs } from '../outbox/node-fs.ts';
 import { Outbox } from '../outbox/outbox.ts';
 import { PacketBuilder } from '../packets/builder.ts';
 import { Sealer } from '../packets/sealer.ts';
-import { CentralTransport, type CentralUploader, createCentralUploader } from '../uploader/index.ts';
+import {
+  CentralTransport,
+  type CentralUploader,
+  createCentralUploader,
+  uploaderSettingsFromConfig,
+} from '../uploader/index.ts';
 
 const DAY_MS = 86_400_000;
 const MIB = 1024 * 1024;
@@ -119,18 +124,7 @@ export async function composeStoreAndForward(
       stationId: config.stationId,
       environment: config.environment,
       clock,
-      settings: {
-        concurrency: config.uploader.concurrency,
-        chunkSize: config.uploader.chunkSizeBytes,
-        ...(config.uploader.bandwidthLimitBytesPerSecond > 0
-          ? { bandwidthLimitBytesPerSecond: config.uploader.bandwidthLimitBytesPerSecond }
-          : {}),
-        backoff: {
-          baseMs: config.uploader.backoff.initialMs,
-          maxMs: config.uploader.backoff.maxMs,
-          factor: 2,
-        },
-      },
+      settings: uploaderSettingsFromConfig(config.uploader),
     });
     closers.push(() => uploader.close());
 
@@ -149,6 +143,19 @@ export async function composeStoreAndForward(
     await session.start();
     // Upload once registered; until then packets wait in the outbox (and seal offline).
     void session.ready.then(() => uploader.uploader.start());
+
+    // Receipts older than the retention period go, with their packets: at start, then hourly.
+    const purge = () =>
+      outbox.purgeExpired().then(
+        (purged) => {
+          if (purged.length > 0) log(`purged ${purged.length} acknowledged packets past retention`);
+        },
+        (error: unknown) => log(`outbox purge failed: ${error instanceof Error ? error.message : String(error)}`),
+      );
+    void purge();
+    const purgeTimer = setInterval(() => void purge(), 3_600_000);
+    purgeTimer.unref();
+    closers.push(() => clearInterval(purgeTimer));
 
     const builder = new PacketBuilder();
     closers.push(() => builder.close());

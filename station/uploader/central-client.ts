@@ -32,9 +32,15 @@ export interface UploadPacket {
 }
 
 export interface UploadOptions {
-  /** The stored upload URL to resume, when there is one. */
+  /**
+   * The stored upload URL to resume, when there is one: a path (`/v1/uploads/<id>`, resolved
+   * against central's current URL, so a central that moved port is still found) or an absolute URL.
+   */
   readonly resumeUrl?: string | undefined;
-  /** Called with a new upload's URL before any byte is sent; resolve only once it is durable. */
+  /**
+   * Called with a new upload's URL before any byte is sent; resolve only once it is durable. It is
+   * the path alone when the upload lives on central's own origin (the usual case), else absolute.
+   */
   readonly onUrl: (url: string) => Promise<void>;
   /** Called when the stored URL is no longer usable (gone at central, or its bytes were refused). */
   readonly onUrlGone: () => Promise<void>;
@@ -92,7 +98,9 @@ function problemError(error: unknown): UploadProblemError {
 type TusResult =
   | { readonly kind: 'success'; readonly last: TransportAnswer | undefined }
   | { readonly kind: 'answer'; readonly method: string; readonly answer: TransportAnswer }
-  | { readonly kind: 'error'; readonly error: unknown };
+  | { readonly kind: 'error'; readonly error: unknown }
+  /** The station's own failure (the URL could not be stored): passed on unchanged. */
+  | { readonly kind: 'local'; readonly error: unknown };
 
 export class CentralClient implements CentralPort {
   readonly #base: string;
@@ -154,7 +162,13 @@ export class CentralClient implements CentralPort {
 
   async upload(packet: UploadPacket, options: UploadOptions): Promise<UploadOutcome> {
     const { signal } = options;
-    let resumeUrl = options.resumeUrl;
+    let resumeUrl = options.resumeUrl === undefined ? undefined : this.#absolute(options.resumeUrl);
+    if (options.resumeUrl !== undefined && resumeUrl === undefined) {
+      // A stored URL that cannot be used (not https): forget it, ask, then create.
+      await options.onUrlGone();
+      const held = await this.statement(packet.packetId, signal);
+      if (held !== 'none') return { statement: held, source: 'receipt-query' };
+    }
     if (resumeUrl !== undefined) {
       const result = await this.#runTus(packet, options, resumeUrl);
       // The stored upload is gone (expired, or central restarted without it): forget it, and ask
@@ -176,6 +190,7 @@ export class CentralClient implements CentralPort {
   }
 
   async #interpret(packet: UploadPacket, options: UploadOptions, result: TusResult): Promise<UploadOutcome> {
+    if (result.kind === 'local') throw result.error;
     if (result.kind === 'error') throw problemError(causeOf(result.error));
     if (result.kind === 'success') {
       const header = result.last?.header(STATEMENT_HEADER);
@@ -212,6 +227,22 @@ export class CentralClient implements CentralPort {
     throw new UploadProblemError(classified);
   }
 
+  /** The stored form of an upload URL: its path when it is on central's origin. */
+  #storable(url: string): string {
+    const parsed = new URL(url);
+    return parsed.origin === new URL(this.#base).origin ? `${parsed.pathname}${parsed.search}` : url;
+  }
+
+  /** A stored URL resolved against central's URL; undefined when it is not an https URL. */
+  #absolute(stored: string): string | undefined {
+    try {
+      const url = new URL(stored, `${this.#base}/`);
+      return url.protocol === 'https:' ? url.toString() : undefined;
+    } catch {
+      return undefined;
+    }
+  }
+
   /** Runs tus-js-client once (no retries of its own: the uploader owns backoff). */
   #runTus(packet: UploadPacket, options: UploadOptions, resumeUrl: string | undefined): Promise<TusResult> {
     const { signal } = options;
@@ -234,7 +265,15 @@ export class CentralClient implements CentralPort {
           const url = previous.uploadUrl;
           if (url && url !== resumeUrl && !urlStored) {
             failpoint('uploader.after-create');
-            await options.onUrl(url);
+            try {
+              await options.onUrl(this.#storable(url));
+            } catch (error) {
+              // Not stored, so no byte may go: stop here (tus-js-client would otherwise never settle).
+              signal?.removeEventListener('abort', onAbort);
+              void upload.abort();
+              resolve({ kind: 'local', error });
+              return `cccd-${packet.packetId}`;
+            }
             urlStored = true;
           }
           return `cccd-${packet.packetId}`;

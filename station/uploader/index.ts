@@ -96,3 +96,26 @@ export function createCentralUploader(options: CentralUploaderOptions): CentralU
     },
   };
 }
+
+/** The uploader part of the station config (station/config/schema.ts `uploader`). */
+export interface UploaderConfig {
+  readonly concurrency: number;
+  readonly chunkSizeBytes: number;
+  /** 0 = no limit. */
+  readonly bandwidthLimitBytesPerSecond: number;
+  readonly backoff: { readonly initialMs: number; readonly maxMs: number };
+}
+
+/** Settings for createCentralUploader from the station config (the cap doubles per attempt). */
+export function uploaderSettingsFromConfig(
+  config: UploaderConfig,
+): NonNullable<CentralUploaderOptions['settings']> {
+  return {
+    concurrency: config.concurrency,
+    chunkSize: config.chunkSizeBytes,
+    ...(config.bandwidthLimitBytesPerSecond > 0
+      ? { bandwidthLimitBytesPerSecond: config.bandwidthLimitBytesPerSecond }
+      : {}),
+    backoff: { baseMs: config.backoff.initialMs, maxMs: config.backoff.maxMs, factor: 2 },
+  };
+}

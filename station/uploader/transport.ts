@@ -137,6 +137,11 @@ export class CentralTransport {
           chunks.push(chunk);
         });
         res.on('error', (error) => finish(error));
+        res.on('close', () => {
+          // Destroyed before its end (a cut mid-answer): no 'end' will come.
+          if (!res.complete)
+            finish(Object.assign(new Error('the answer was cut short'), { code: 'ECONNRESET' }));
+        });
         res.on('end', () => {
           const bytes = new Uint8Array(Buffer.concat(chunks, length));
           finish(undefined, {

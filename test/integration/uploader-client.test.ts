@@ -128,7 +128,7 @@ describe('central client over mutual TLS', () => {
     expect(rec.calls).toEqual([`url@patches=${before}`]);
     const uploadId = central.log.uploadIds.at(-1) ?? '';
     expect(uploadId).not.toContain(id);
-    expect(rec.url()).toBe(`${central.url}/v1/uploads/${uploadId}`);
+    expect(rec.url()).toBe(`/v1/uploads/${uploadId}`);
     // The failpoints sit where they should: after creation before any PATCH; after the last PATCH was committed.
     expect(failpoints.map((f) => f.name)).toEqual([
       'uploader.after-create',
@@ -137,6 +137,32 @@ describe('central client over mutual TLS', () => {
     expect(failpoints[0]?.patchesSoFar).toBe(before);
     expect(failpoints[1]?.statementsSoFar).toBe(central.statements.size);
     expect(central.statements.has(id)).toBe(true);
+  });
+
+  it("sends no byte when the upload URL cannot be stored, and passes the station's error on", async () => {
+    const data = packetBytes(10, 100_000);
+    const id = packetId(10);
+    const bytesBefore = central.log.patchBytes;
+    const patchesBefore = central.log.patches;
+    const disk = new Error('disk full');
+    const failed = await client()
+      .upload(
+        { packetId: id, sha256: sha256Hex(data), bytes: data },
+        {
+          onUrl: async () => {
+            throw disk;
+          },
+          onUrlGone: async () => {},
+        },
+      )
+      .then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+    expect(failed).toBe(disk);
+    await new Promise((r) => setTimeout(r, 50));
+    expect(central.log.patches).toBe(patchesBefore);
+    expect(central.log.patchBytes).toBe(bytesBefore);
   });
 
   it('a second upload of a committed packet gets the first statement (409) and sends no byte', async () => {
@@ -193,6 +219,28 @@ describe('central client over mutual TLS', () => {
     expect(resent).toBeLessThanOrEqual(chunkSize);
     expect(central.log.patchBytes - storeBefore).toBeLessThanOrEqual(data.length + chunkSize);
     expect(central.log.patchBytes - storeBefore).toBeGreaterThanOrEqual(data.length);
+  });
+
+  it('keeps the URL as a path, so a central reached on another port resumes the same upload', async () => {
+    const data = packetBytes(11, 300_000);
+    const id = packetId(11);
+    const rec = recorder();
+    proxy.cutAfter(150_000);
+    await problemOf(
+      client({ url: proxy.url, chunkSize: 64 * 1024 }).upload(
+        { packetId: id, sha256: sha256Hex(data), bytes: data },
+        rec.options,
+      ),
+    );
+    const stored = rec.url() ?? '';
+    expect(stored).toMatch(/^\/v1\/uploads\/[0-9a-f]+$/);
+    const creates = central.log.creates;
+    const outcome = await client().upload(
+      { packetId: id, sha256: sha256Hex(data), bytes: data },
+      { ...rec.options, resumeUrl: stored },
+    );
+    expect(outcome.source).toBe('commit');
+    expect(central.log.creates).toBe(creates);
   });
 
   it('commit-then-drop: the resumed upload finds all bytes there and fetches the receipt with GET', async () => {

@@ -82,17 +82,18 @@ describe('GET /health on the embedded simulated station', () => {
       // Workers start on the first job (or at `npm start`, after listen).
       hotpath: { started: false, workers: 0, crashed: 0 },
     });
-    expect(body.central.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+    expect(body.central.url).toMatch(/^https:\/\/127\.0\.0\.1:\d+$/);
   });
 
-  it('counts packets waiting in the outbox queue directory', async () => {
+  it('reports the outbox depth: packets waiting for a receipt', async () => {
     const station = await embeddedStation();
     cleanups.push(station.cleanup);
-    const { writeFileSync } = await import('node:fs');
-    const queue = `${station.deps.config.dataDir}/outbox/queue`;
-    writeFileSync(`${queue}/a.pkt`, 'x');
-    writeFileSync(`${queue}/b.pkt`, 'x');
-    writeFileSync(`${queue}/b.pkt.tmp`, 'partial write, not yet a packet');
+    const store = station.deps.storeAndForward;
+    if (store === undefined) throw new Error('the embedded station has no outbox');
+    // Hold the uploader so the packets stay waiting while /health is asked.
+    await (store.uploader as unknown as { stop(): Promise<void> }).stop();
+    await store.outbox.enqueue('00000000-0000-4000-8000-000000000001', new Uint8Array([1, 2, 3]));
+    await store.outbox.enqueue('00000000-0000-4000-8000-000000000002', new Uint8Array([4, 5, 6]));
     expect((await station.app.inject('/health')).json().outbox).toEqual({ depth: 2 });
   });
 
@@ -167,6 +168,7 @@ describe('the /sim/ convention', () => {
       'scanner-serial',
       'card',
       'pcsc',
+      'applicant',
     ]);
     expect(body.simulators[0]).toMatchObject({ scenario: 'normal', scenarios: ['normal'] });
     expect(body.simulators[0].actions.map((a: { name: string }) => a.name)).toEqual(['attach', 'detach']);
