@@ -150,7 +150,8 @@ export async function composeStoreAndForward(
         (purged) => {
           if (purged.length > 0) log(`purged ${purged.length} acknowledged packets past retention`);
         },
-        (error: unknown) => log(`outbox purge failed: ${error instanceof Error ? error.message : String(error)}`),
+        (error: unknown) =>
+          log(`outbox purge failed: ${error instanceof Error ? error.message : String(error)}`),
       );
     void purge();
     const purgeTimer = setInterval(() => void purge(), 3_600_000);

@@ -4,6 +4,7 @@
  * embedded simulated default); native device packages load lazily, only when configured.
  */
 
+import path from 'node:path';
 import { createNodePacketCrypto } from '../../drivers/crypto/packet-node.ts';
 import type { Device } from '../../drivers/device.ts';
 import { HotplugMonitor } from '../../drivers/hotplug/hotplug-monitor.ts';
@@ -89,6 +90,7 @@ export async function composeStation(config: StationConfig, options: ComposeOpti
         stationId: config.stationId,
         environment: config.environment,
         now: () => options.clock.now(),
+        cacheDir: path.join(config.dataDir, 'sim'),
       }),
     );
   const crypto = createNodePacketCrypto();

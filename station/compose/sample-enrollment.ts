@@ -6,6 +6,9 @@
  * simulators/, which no other production module imports.
  */
 import { createHash, sign } from 'node:crypto';
+import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { deserialize, serialize } from 'node:v8';
 import type { SimulatorControl } from '../../drivers/sim-control.ts';
 import { resultSignedBytes } from '../../protocol/scanner/commands.ts';
 import { encodeGreyJpeg, syntheticPortrait } from '../../simulators/card/lds-builder.ts';
@@ -158,8 +161,33 @@ export function applicantControl(options: {
   readonly stationId: string;
   readonly environment: 'test' | 'production';
   readonly now: () => number;
+  /**
+   * Where rendered applicants are kept between runs (a tester's cache, e.g. `<dataDir>/sim`): a
+   * restarted station reuses the processed slaps instead of rendering them again (several seconds).
+   */
+  readonly cacheDir?: string;
 }): SimulatorControl {
   const made = new Map<number, Promise<SampleCaptureSet>>();
+  const cached = async (seed: number): Promise<SampleCaptureSet> => {
+    const file =
+      options.cacheDir === undefined ? undefined : path.join(options.cacheDir, `applicant-${seed}.v8`);
+    if (file !== undefined) {
+      try {
+        return deserialize(await readFile(file)) as SampleCaptureSet;
+      } catch {
+        // Absent or unreadable: render it again below.
+      }
+    }
+    const sample = await sampleCaptureSet(options.hotpath, seed, options.now());
+    if (file !== undefined) {
+      // Written whole then renamed: a station killed meanwhile leaves no torn cache behind.
+      await mkdir(path.dirname(file), { recursive: true });
+      const temp = `${file}.${process.pid}.tmp`;
+      await writeFile(temp, serialize(sample));
+      await rename(temp, file);
+    }
+    return sample;
+  };
   let sealed = 0;
   const uuid = {
     type: 'string',
@@ -194,15 +222,20 @@ export function applicantControl(options: {
           };
           let sample = made.get(seed);
           if (sample === undefined) {
-            sample = sampleCaptureSet(options.hotpath, seed, options.now());
+            sample = cached(seed);
             made.set(seed, sample);
             sample.catch(() => made.delete(seed));
           }
           const { set } = await sample;
+          const now = options.now();
           const result = await options.sealer.seal({
             ...set,
             packetId,
             enrollmentSessionId,
+            times: {
+              sessionStartedAt: new Date(now - 600_000).toISOString(),
+              capturedAt: new Date(now - 60_000).toISOString(),
+            },
             stationId: options.stationId,
             environment: options.environment,
           });
