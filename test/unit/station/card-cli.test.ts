@@ -52,8 +52,9 @@ afterEach(async () => {
 });
 
 /** Waits until `condition` holds, polling every 10 ms, at most 15 s. */
-async function until(condition: () => boolean): Promise<void> {
-  for (let i = 0; i < 1500 && !condition(); i++) await new Promise((r) => setTimeout(r, 10));
+/** Waits for `condition`, up to `ms` (a simulated card builds its keys slowly on a busy machine). */
+async function until(condition: () => boolean, ms = 15_000): Promise<void> {
+  for (let i = 0; i < ms / 10 && !condition(); i++) await new Promise((r) => setTimeout(r, 10));
 }
 
 function sub(command: Command, name: string): Command {
@@ -516,7 +517,7 @@ describe('station sim card', () => {
       reinsertMs: 10,
     });
     // Building the chip's files (DG14/DG15 keys) takes a while on a busy machine.
-    await until(() => ready.length > 0);
+    await until(() => ready.length > 0, 45_000);
     expect(ready).toEqual([
       {
         port,
@@ -533,7 +534,8 @@ describe('station sim card', () => {
     expect(existsSync(path.join(exportTrust, 'csca-1.pem'))).toBe(true);
 
     connections[0]?.destroy(); // vpcd drops the card (as when it is pulled)
-    await until(() => atrs.length >= 2);
+    // The fresh card builds its chip files again (DG14/DG15 keys): 15 s was not enough once in CI.
+    await until(() => atrs.length >= 2, 45_000);
     expect(atrs).toHaveLength(2);
     expect(logs[0]).toMatch(/the card left vpcd port \d+; a fresh one goes back in 10 ms/);
 
@@ -542,5 +544,5 @@ describe('station sim card', () => {
     await running;
     await closed;
     expect(ready).toHaveLength(1);
-  });
+  }, 120_000);
 });
