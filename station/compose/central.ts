@@ -127,6 +127,17 @@ export async function composeStoreAndForward(
       settings: uploaderSettingsFromConfig(config.uploader),
     });
     closers.push(() => uploader.close());
+    // What the officer's screen shows goes to the service log too, for support.
+    closers.push(
+      uploader.uploader.subscribe((event) => {
+        if (event.type === 'problem')
+          log(
+            `upload problem ${event.code}${event.packetId ? ` for ${event.packetId}` : ''}: ${event.detail} (again in ${Math.round(event.retryInMs)} ms)`,
+          );
+        else if (event.type === 'dead-lettered')
+          log(`packet ${event.packetId} refused by central for good: ${event.code} (${event.message.en})`);
+      }),
+    );
 
     // Registration, central's certificate and status queries: small requests on their own sockets.
     const transport = new CentralTransport({ tls: credentials.tls, maxSockets: 2 });

@@ -201,6 +201,10 @@ export class CentralClient implements CentralPort {
       // was lost), or the answer lacked the header. Ask for it.
       const held = await this.statement(packet.packetId, options.signal);
       if (held !== 'none') return { statement: held, source: 'receipt-query' };
+      // All bytes are there and central holds no statement: the upload was never committed (central
+      // stopped between its last write and its commit). Resuming it would only find it complete
+      // again, forever; forget it, so the next try asks for the receipt and then uploads anew.
+      await options.onUrlGone();
       throw new UploadProblemError(
         problem(
           'UPLOAD_NO_STATEMENT',

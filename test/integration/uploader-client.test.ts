@@ -314,6 +314,35 @@ describe('central client over mutual TLS', () => {
     }
   });
 
+  it('an upload whose bytes all reached central but were never committed is forgotten, and the next try uploads anew', async () => {
+    const data = packetBytes(16, 60_000);
+    const id = packetId(16);
+    const calls = recorder();
+    central.faults.loseNextFinish = true;
+    // First try: every byte is written, central "dies" before its commit; the answer is lost.
+    await problemOf(client().upload({ packetId: id, sha256: sha256Hex(data), bytes: data }, calls.options));
+    const storedUrl = calls.url();
+    expect(storedUrl).toBeDefined();
+    // Second try resumes that URL: tus finds all bytes there and reports success from the HEAD, but
+    // central holds no statement. The URL must be forgotten, or every later try does the same.
+    const second = await problemOf(
+      client().upload(
+        { packetId: id, sha256: sha256Hex(data), bytes: data },
+        { ...calls.options, ...(storedUrl === undefined ? {} : { resumeUrl: storedUrl }) },
+      ),
+    );
+    expect(second.code).toBe('UPLOAD_NO_STATEMENT');
+    expect(calls.calls.at(-1)).toBe('gone');
+    expect(calls.url()).toBeUndefined();
+    // Third try, with no stored URL: a new upload, committed, with its receipt.
+    const third = await client().upload(
+      { packetId: id, sha256: sha256Hex(data), bytes: data },
+      calls.options,
+    );
+    expect(third.source).toBe('commit');
+    expect((await verified(third.statement, id, data)).ok).toBe(true);
+  });
+
   it('a captive portal page is a link problem, never a statement or "none"', async () => {
     central.faults.portal = true;
     try {

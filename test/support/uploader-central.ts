@@ -197,6 +197,11 @@ export interface MiniCentralFaults {
   portal: boolean;
   /** Answer the final PATCH with 204 but no Central-Statement header. */
   omitStatementHeader: boolean;
+  /**
+   * Lose the next finished upload before committing it, as a central killed between writing the
+   * last bytes and its commit: the bytes stay in the upload, no statement exists, the answer is lost.
+   */
+  loseNextFinish: boolean;
   /** Sign with this key instead (a key the station does not pin). */
   signWith: StatementKey | undefined;
 }
@@ -267,6 +272,7 @@ export async function startMiniCentral(options: {
   const faults: MiniCentralFaults = {
     refuse: new Set(),
     dropNextCommitAnswer: false,
+    loseNextFinish: false,
     portal: false,
     omitStatementHeader: false,
     signWith: undefined,
@@ -324,6 +330,11 @@ export async function startMiniCentral(options: {
         stationId: stationOf(req as never),
         environment,
       };
+      if (faults.loseNextFinish) {
+        faults.loseNextFinish = false;
+        (req as never as { runtime: { node: { req: IncomingMessage } } }).runtime.node.req.socket.destroy();
+        return {};
+      }
       let statement = statements.get(packetIdValue);
       const signer = faults.signWith ?? key;
       if (!statement) {
