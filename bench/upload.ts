@@ -92,6 +92,10 @@ const central = await spawnCentral({
   dataDir: path.join(dir, 'central'),
   environment: 'test',
   statusStepMs: 3_600_000,
+  // e.g. BENCH_CENTRAL_NODE_OPTIONS='--cpu-prof --cpu-prof-dir=/tmp/prof' profiles central's process.
+  ...(process.env.BENCH_CENTRAL_NODE_OPTIONS
+    ? { env: { NODE_OPTIONS: process.env.BENCH_CENTRAL_NODE_OPTIONS } }
+    : {}),
 });
 try {
   const station = await enrollStation(central, STATION_ID);

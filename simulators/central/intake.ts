@@ -25,6 +25,7 @@ import {
 import type { PacketCrypto } from '../../protocol/packet/crypto.ts';
 import type { PacketDecryptor } from '../../protocol/packet/keys.ts';
 import { type OpenPacketResult, openPacket, type PacketRejection } from '../../protocol/packet/open.ts';
+import type { Opened, PacketOpener } from './opener.ts';
 import type { StatementKey } from './pki.ts';
 import { type CentralStore, normalizeSerial, type PacketIndex } from './store.ts';
 
@@ -124,6 +125,8 @@ export interface IntakeOptions {
   readonly now: () => number;
   readonly diskFull: () => boolean;
   readonly crypto?: PacketCrypto;
+  /** Opens packets elsewhere (a worker thread: opener.ts); default here, with `decryptors`. */
+  readonly opener?: PacketOpener;
 }
 
 const hex = (bytes: Uint8Array): string => createHash('sha256').update(bytes).digest('hex');
@@ -258,20 +261,34 @@ export class Intake {
 
   async #judge(bytes: Uint8Array, claim: IntakeClaim): Promise<Judgement> {
     const now = this.#options.now();
-    let result: OpenPacketResult | undefined;
-    for (const decryptor of this.#options.decryptors()) {
-      result = await openPacket({
-        packet: bytes,
-        decryptor,
-        crypto: this.#crypto,
-        trustAnchors: this.#options.trustAnchors(),
-        now,
-      });
-      if (result.ok || result.rejection.kind !== 'wrong-recipient') break;
+    let result: Opened | undefined;
+    if (this.#options.opener !== undefined) {
+      result = await this.#options.opener.open(bytes, now);
+    } else {
+      let opened: OpenPacketResult | undefined;
+      for (const decryptor of this.#options.decryptors()) {
+        opened = await openPacket({
+          packet: bytes,
+          decryptor,
+          crypto: this.#crypto,
+          trustAnchors: this.#options.trustAnchors(),
+          now,
+        });
+        if (opened.ok || opened.rejection.kind !== 'wrong-recipient') break;
+      }
+      if (opened !== undefined)
+        result = opened.ok
+          ? {
+              ok: true,
+              manifest: opened.packet.manifest,
+              signer: opened.packet.signer,
+              signingTime: opened.packet.signingTime,
+            }
+          : { ok: false, rejection: opened.rejection };
     }
     if (result === undefined) return { ok: false, code: 'CENTRAL_PACKET_UNREADABLE' };
     if (!result.ok) return { ok: false, code: refusalCodeOf(result.rejection) };
-    const { manifest, signer, signingTime } = result.packet;
+    const { manifest, signer, signingTime } = result;
 
     const stationId =
       claim.stationFromSigner === true

@@ -25,6 +25,7 @@ import { CentralFaults, registerFaultRoutes } from './faults.ts';
 import { IngestError, ingestExportFolder } from './ingest.ts';
 import { CentralStorageFullError, Intake, type IntakeResult } from './intake.ts';
 import { loadOrCreateCentralKeys, loadPastCentralKeys } from './keys.ts';
+import { startOpenerWorker } from './opener.ts';
 import { type CentralPki, issueStationCertificate, loadOrCreateCentralPki, writeAtomic } from './pki.ts';
 import { registerPopulationRoutes } from './population.ts';
 import { registerSimulatorRoutes } from './server.ts';
@@ -142,7 +143,15 @@ export async function startCentral(options: CentralOptions): Promise<RunningCent
   const pastKeys = await loadPastCentralKeys(dataDir);
   const store = await CentralStore.open(dataDir);
   const stationCas = [pki.stationCa.certificate];
+  // Packets are opened (decrypted, verified, every image checked) in a worker thread, so TLS and
+  // tus on this thread and the packet checks use two cores.
+  const opener = await startOpenerWorker({
+    dataDir,
+    trustAnchors: stationCas,
+    mintedFrom: mintedFrom.getTime(),
+  });
   const intake = new Intake({
+    opener,
     store,
     environment,
     decryptors: () => [keys.decryptor, ...pastKeys],
@@ -153,11 +162,20 @@ export async function startCentral(options: CentralOptions): Promise<RunningCent
   });
 
   const identities = new WeakMap<IncomingMessage, Identity>();
+  // The client certificate is fixed for a TLS connection: read its CN once per socket, not once
+  // per request (a packet is 4-6 requests on one kept-alive connection).
+  const peerNames = new WeakMap<TLSSocket, string | undefined>();
   const identify = (req: IncomingMessage): Identity => {
     const known = identities.get(req);
     if (known !== undefined) return known;
     const socket = req.socket as TLSSocket;
-    const cn = socket.authorized === true ? socket.getPeerCertificate()?.subject?.CN : undefined;
+    let cn: string | undefined;
+    if (peerNames.has(socket)) cn = peerNames.get(socket);
+    else {
+      const name = socket.authorized === true ? socket.getPeerCertificate()?.subject?.CN : undefined;
+      cn = typeof name === 'string' ? name : undefined;
+      peerNames.set(socket, cn);
+    }
     const identity: Identity =
       typeof cn === 'string' && STATION_ID_PATTERN.test(cn)
         ? { ok: true, stationId: cn, registered: store.station(cn) !== undefined }
@@ -490,6 +508,7 @@ export async function startCentral(options: CentralOptions): Promise<RunningCent
   try {
     await app.listen({ host, port });
   } catch (cause) {
+    await opener.close();
     const code = (cause as NodeJS.ErrnoException).code;
     if (code === 'EADDRINUSE')
       throw new CentralStartError(
@@ -528,6 +547,7 @@ export async function startCentral(options: CentralOptions): Promise<RunningCent
       const server = app.server as unknown as https.Server;
       server.closeAllConnections();
       await app.close();
+      await opener.close();
     },
   };
 }
