@@ -4,6 +4,7 @@
  * by packet id and by enrollment session, revocation, the raw log, and a restart on the same data
  * folder. Real sockets on loopback; tus-js-client is the client.
  */
+import { pinnedStatementKeys } from '../../station/central/credentials.ts';
 import 'reflect-metadata';
 import {
   createHash,
@@ -141,13 +142,7 @@ async function register(s: Station): Promise<void> {
 }
 
 function pinned(): PinnedStatementKey[] {
-  return central.statementCertificatesPem.map((pem) => {
-    const cert = new X509Certificate(pem);
-    return {
-      keyId: sha256(new Uint8Array(cert.raw)),
-      publicKey: new Uint8Array(cert.publicKey.export({ type: 'spki', format: 'der' })),
-    };
-  });
+  return pinnedStatementKeys(central.statementCertificatesPem.join('\n'), 'central statement certificates');
 }
 
 const FINGERS = [1, 2].map((fgp) => new Uint8Array(300 + fgp).fill(fgp));

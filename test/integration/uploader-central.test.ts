@@ -7,27 +7,17 @@
  * environment) is dead-lettered with central's signed reason.
  */
 import 'reflect-metadata';
-import {
-  createHash,
-  createPublicKey,
-  generateKeyPairSync,
-  type KeyObject,
-  webcrypto,
-  X509Certificate,
-} from 'node:crypto';
+import { createHash, type KeyObject, webcrypto, X509Certificate } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import https from 'node:https';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import * as x509 from '@peculiar/x509';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createNodePacketCrypto } from '../../drivers/crypto/packet-node.ts';
 import { buildTransaction } from '../../protocol/ansi-nist/builder.ts';
-import type { PinnedStatementKey } from '../../protocol/central/statement.ts';
 import { buildPacket } from '../../protocol/packet/build.ts';
 import type { PacketManifest } from '../../protocol/packet/manifest.ts';
 import type { CentralFaultHooks } from '../../simulators/central/fault-hooks.ts';
-import { issueStationCertificate } from '../../simulators/central/pki.ts';
 import { type RunningCentral, startCentral } from '../../simulators/central/service.ts';
 import { MemoryOutboxFs } from '../../station/outbox/memory-fs.ts';
 import { Outbox } from '../../station/outbox/outbox.ts';
@@ -37,13 +27,13 @@ import {
   type UploaderEvent,
 } from '../../station/uploader/index.ts';
 import { type14Spec } from '../support/ansi-nist-specs.ts';
+import { enrollStation, pinnedStatementKeys } from '../support/central-station.ts';
 import { fileSigner, sampleEnrollment } from '../support/packet-keys.ts';
 
 x509.cryptoProvider.set(webcrypto as unknown as Parameters<typeof x509.cryptoProvider.set>[0]);
 
 const crypto = createNodePacketCrypto();
 const sha256 = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex');
-const EC = { name: 'ECDSA', namedCurve: 'P-256', hash: 'SHA-256' } as const;
 const STATION_ID = 'station-uploader-01';
 
 interface Station {
@@ -66,56 +56,6 @@ const faults: CentralFaultHooks = {
   diskFull: () => faultState.diskFull,
 };
 const open: CentralUploader[] = [];
-
-async function newStation(): Promise<Station> {
-  const key = generateKeyPairSync('ec', { namedCurve: 'prime256v1' }).privateKey;
-  const csr = await x509.Pkcs10CertificateRequestGenerator.create({
-    name: `CN=${STATION_ID}`,
-    keys: {
-      privateKey: key.toCryptoKey(EC, false, ['sign']),
-      publicKey: createPublicKey(key).toCryptoKey(EC, true, ['verify']),
-    },
-    signingAlgorithm: EC,
-  });
-  const issued = await issueStationCertificate(dir, csr.toString('pem'));
-  return {
-    key,
-    keyPem: key.export({ type: 'pkcs8', format: 'pem' }).toString(),
-    certificatePem: issued.certificate,
-  };
-}
-
-function register(s: Station): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const request = https.request(
-      `${central.url}/v1/stations/register`,
-      {
-        method: 'POST',
-        ca: central.tlsCaPem,
-        key: s.keyPem,
-        cert: s.certificatePem,
-        agent: false,
-        headers: { 'content-type': 'application/json' },
-      },
-      (response) => {
-        response.resume();
-        response.on('end', () => resolve(response.statusCode ?? 0));
-      },
-    );
-    request.on('error', reject);
-    request.end(JSON.stringify({ certificate: s.certificatePem }));
-  });
-}
-
-function pinned(): PinnedStatementKey[] {
-  return central.statementCertificatesPem.map((pem) => {
-    const cert = new X509Certificate(pem);
-    return {
-      keyId: sha256(new Uint8Array(cert.raw)),
-      publicKey: new Uint8Array(cert.publicKey.export({ type: 'spki', format: 'der' })),
-    };
-  });
-}
 
 const FINGERS = [1, 2].map((fgp) => new Uint8Array(300 + fgp).fill(fgp));
 
@@ -166,7 +106,7 @@ async function uploaderWith(outbox: Outbox) {
     url: central.url,
     tls: { key: station.keyPem, cert: station.certificatePem, ca: central.tlsCaPem },
     outbox,
-    pinned: pinned(),
+    pinned: pinnedStatementKeys(central.statementCertificatesPem),
     verifySignature: (check) => crypto.verifySignature(check),
     stationId: STATION_ID,
     environment: 'test',
@@ -198,8 +138,8 @@ const accepted = () => {
 beforeAll(async () => {
   dir = mkdtempSync(path.join(tmpdir(), 'uploader-central-'));
   central = await startCentral({ dataDir: dir, environment: 'test', statusStepMs: 60_000, faults });
-  station = await newStation();
-  expect(await register(station)).toBe(200);
+  // Certified by central's simulated station CA and registered (enrollStation throws unless 200).
+  station = await enrollStation(central, STATION_ID);
 }, 90_000);
 
 afterAll(async () => {

@@ -6,6 +6,7 @@
  * (ANSI/NIST transaction, CMS signed by the station and encrypted to central's key-transport
  * certificate, protocol/packet/build.ts) of a chosen size; and central's raw log of accepted packets.
  */
+import { pinnedStatementKeys as pinnedFromPem } from '../../station/central/credentials.ts';
 import 'reflect-metadata';
 import {
   createHash,
@@ -97,15 +98,9 @@ export async function enrollStation(central: CentralEndpoint, stationId: string)
   return station;
 }
 
-/** Central's statement certificates as the station pins them (kid = hex SHA-256 of the DER). */
+/** Central's statement certificates as the station pins them: the station's own derivation. */
 export function pinnedStatementKeys(pems: readonly string[]): PinnedStatementKey[] {
-  return pems.map((pem) => {
-    const cert = new X509Certificate(pem);
-    return {
-      keyId: sha256(new Uint8Array(cert.raw)),
-      publicKey: new Uint8Array(cert.publicKey.export({ type: 'spki', format: 'der' })),
-    };
-  });
+  return pinnedFromPem(pems.join('\n'), 'central statement certificates');
 }
 
 export interface SealedPacket {
