@@ -291,10 +291,18 @@ export async function startMiniCentral(options: {
   const store = new CountingStore(directory, (n) => {
     log.patchBytes += n;
   });
-  const stationOf = (req: { runtime?: { node?: { req?: IncomingMessage } } }): string => {
+  // The station is named once, when its upload is created, and kept in the upload's metadata (as
+  // the real central does): by the time the last PATCH finishes, a cut connection may no longer
+  // show its certificate, and a receipt must never be signed for "station undefined".
+  const stationOf = (req: { runtime?: { node?: { req?: IncomingMessage } } }): string | undefined => {
     const socket = req.runtime?.node?.req?.socket as TLSSocket | undefined;
-    const cn = socket?.getPeerCertificate()?.subject?.CN;
-    return Array.isArray(cn) ? String(cn[0]) : String(cn);
+    const cn = socket?.authorized === true ? socket.getPeerCertificate()?.subject?.CN : undefined;
+    const name = Array.isArray(cn) ? cn[0] : cn;
+    return typeof name === 'string' && name !== '' ? name : undefined;
+  };
+  const notIdentified = {
+    status_code: 401,
+    body: JSON.stringify({ code: 'CENTRAL_CLIENT_CERTIFICATE_REQUIRED', message: 'certificate required' }),
   };
   const tus = new TusServer({
     path: '/v1/uploads',
@@ -308,13 +316,16 @@ export async function startMiniCentral(options: {
           status_code: 400,
           body: JSON.stringify({ code: 'CENTRAL_METADATA_INVALID', message: 'bad metadata' }),
         };
-      void req;
+      const stationId = stationOf(req as never);
+      if (stationId === undefined) throw notIdentified;
       const held = statements.get(packetIdValue);
       if (held) throw { status_code: 409, body: new TextDecoder().decode(held) };
       log.uploadIds.push(upload.id);
-      return {};
+      return { metadata: { ...upload.metadata, stationId } };
     },
     async onUploadFinish(req, upload) {
+      const stationId = upload.metadata?.stationId;
+      if (typeof stationId !== 'string' || stationId === '') throw notIdentified;
       const bytes = new Uint8Array(await readFile(path.join(directory, upload.id)));
       const packetIdValue = upload.metadata?.packetId ?? '';
       const digest = sha256Hex(bytes);
@@ -327,7 +338,7 @@ export async function startMiniCentral(options: {
         packetId: packetIdValue,
         sha256: digest,
         size: bytes.length,
-        stationId: stationOf(req as never),
+        stationId,
         environment,
       };
       if (faults.loseNextFinish) {
