@@ -19,8 +19,8 @@
  *   bounded BER-TLV tree (iso7816/tlv.ts), which also bounds depth and object count before the
  *   library sees the bytes. Indefinite lengths (BER, not DER) are therefore `unsupported`.
  */
-import { ContentInfo, SignedData, type SignerInfo } from '@peculiar/asn1-cms';
-import { AsnConvert, OctetString } from '@peculiar/asn1-schema';
+import { SignerInfo } from '@peculiar/asn1-cms';
+import { AsnConvert } from '@peculiar/asn1-schema';
 import {
   AuthorityKeyIdentifier,
   BasicConstraints,
@@ -453,11 +453,29 @@ export function decodeSignedData(
   if (root?.tag !== 0x30) return fail('invalid-value', 0, 'ContentInfo is a SEQUENCE');
   if (extra !== undefined) return fail('trailing-data', extra.offset, 'bytes after the ContentInfo');
   const sdNode = root.children[1]?.children[0];
-  if (root.children[1]?.tag !== 0xa0 || sdNode?.tag !== 0x30)
+  if (root.children[1]?.tag !== 0xa0 || sdNode?.tag !== 0x30 || root.children[1].children.length !== 1)
     return fail('invalid-value', root.offset, 'ContentInfo has no [0] content');
-  const sdChildren = sdNode.children;
-  const certsNode = sdChildren.find((c) => c.tag === 0xa0);
-  const signersNode = sdChildren[sdChildren.length - 1];
+  // SignedData ::= SEQUENCE { version INTEGER, digestAlgorithms SET, encapContentInfo SEQUENCE,
+  //   certificates [0] IMPLICIT OPTIONAL, crls [1] IMPLICIT OPTIONAL, signerInfos SET }
+  // Walked here by its DER layout; only each SignerInfo goes through the ASN.1 library, so a
+  // large eContent (a packet's ~1 MB) is read as a view, never copied or re-parsed.
+  const contentType = root.children[0]?.tag === 0x06 ? decodeOidValue(root.children[0].value) : undefined;
+  if (contentType === undefined || root.children.length !== 2)
+    return fail('invalid-value', root.offset, 'ContentInfo is { contentType, [0] content }');
+  if (contentType !== OID.signedData)
+    return fail('invalid-value', 0, `content type ${contentType} is not signedData`);
+  const [versionNode, digestsNode, encapNode, ...tail] = sdNode.children;
+  const version = versionNode?.tag === 0x02 ? smallInteger(versionNode.value) : undefined;
+  if (version === undefined) return fail('invalid-value', sdNode.offset, 'SignedData has no version');
+  if (digestsNode?.tag !== 0x31)
+    return fail('invalid-value', sdNode.offset, 'SignedData has no digestAlgorithms SET');
+  if (encapNode?.tag !== 0x30)
+    return fail('invalid-value', sdNode.offset, 'SignedData has no encapContentInfo');
+  const signersNode = tail.pop();
+  const certsNode = tail[0]?.tag === 0xa0 ? tail.shift() : undefined;
+  if (tail[0]?.tag === 0xa1) tail.shift(); // crls: not used by this reader
+  if (tail.length > 0)
+    return fail('invalid-value', tail[0]?.offset ?? 0, 'SignedData has unexpected elements');
   if (signersNode?.tag !== 0x31)
     return fail('invalid-value', sdNode.offset, 'SignedData has no signerInfos SET');
   if (signersNode.children.length === 0)
@@ -465,39 +483,31 @@ export function decodeSignedData(
   if (signersNode.children.length > SOD_LIMITS.maxSignerInfos)
     return fail('too-large', signersNode.offset, `${signersNode.children.length} signers`);
 
-  let info: ContentInfo;
-  let sd: SignedData;
-  try {
-    info = AsnConvert.parse(contentInfo, ContentInfo);
-    if (info.contentType !== OID.signedData)
-      return fail('invalid-value', 0, `content type ${info.contentType} is not signedData`);
-    sd = AsnConvert.parse(info.content, SignedData);
-  } catch (error) {
-    return fail('invalid-value', 0, `SignedData does not decode: ${message(error)}`);
-  }
-  const eContentType = sd.encapContentInfo.eContentType;
+  const [eTypeNode, eWrapper, encapMore] = encapNode.children;
+  const eContentType = eTypeNode?.tag === 0x06 ? decodeOidValue(eTypeNode.value) : undefined;
+  if (eContentType === undefined || encapMore !== undefined)
+    return fail('invalid-value', encapNode.offset, 'encapContentInfo is { eContentType, [0] eContent }');
   if (!expectedContentTypes.includes(eContentType))
     return fail(
       'invalid-value',
       sdNode.offset,
       `eContentType ${eContentType}, expected ${expectedContentTypes.join(' or ')}`,
     );
-  const single = sd.encapContentInfo.eContent?.single;
-  if (!(single instanceof OctetString))
-    return fail(
-      'invalid-value',
-      sdNode.offset,
-      'encapsulated content is absent (detached) or not an OCTET STRING',
-    );
-  if (sd.signerInfos.length !== signersNode.children.length)
-    return fail('invalid-value', signersNode.offset, 'signerInfos do not match the DER');
+  const [eNode, eExtra] = eWrapper?.children ?? [];
+  if (eWrapper?.tag !== 0xa0 || eNode === undefined || eExtra !== undefined)
+    return fail('invalid-value', sdNode.offset, 'encapsulated content is absent (detached)');
+  let eContent: Uint8Array;
+  if (eNode.tag === 0x04) eContent = eNode.value;
+  else if (eNode.tag === 0x24 && eNode.children.every((c) => c.tag === 0x04))
+    eContent = concatBytes(...eNode.children.map((c) => c.value)); // BER segments, in order
+  else return fail('invalid-value', eNode.offset, 'encapsulated content is not an OCTET STRING');
 
   const digestAlgorithms: AlgorithmId[] = [];
-  for (const d of sd.digestAlgorithms)
-    digestAlgorithms.push(
-      d.parameters ? { oid: d.algorithm, parameters: bytesOf(d.parameters) } : { oid: d.algorithm },
-    );
-
+  for (const node of digestsNode.children) {
+    const algorithm = algorithmFromNode(contentInfo, node);
+    if (algorithm === undefined) return fail('invalid-value', node.offset, 'digest algorithm malformed');
+    digestAlgorithms.push(algorithm);
+  }
   const certificates: CertificateInfo[] = [];
   const certNodes = (certsNode?.children ?? []).filter((c) => c.tag === 0x30);
   if (certNodes.length > SOD_LIMITS.maxCertificates)
@@ -508,19 +518,22 @@ export function decodeSignedData(
     certificates.push(cert.value);
   }
   const signerInfos: SignerInfoData[] = [];
-  for (let i = 0; i < signersNode.children.length; i++) {
-    const node = signersNode.children[i];
-    const parsed = sd.signerInfos[i];
-    if (node === undefined || parsed === undefined) break;
+  for (const node of signersNode.children) {
+    let parsed: SignerInfo;
+    try {
+      parsed = AsnConvert.parse(raw(contentInfo, node), SignerInfo);
+    } catch (error) {
+      return fail('invalid-value', node.offset, `SignerInfo does not decode: ${message(error)}`);
+    }
     const signer = signerFromTree(contentInfo, node, parsed);
     if (!signer.ok) return signer;
     signerInfos.push(signer.value);
   }
   return ok({
-    version: sd.version,
+    version,
     digestAlgorithms,
     eContentType,
-    eContent: bytesOf(single.buffer),
+    eContent,
     certificates,
     signerInfos,
   });

@@ -23,7 +23,7 @@ import {
   AsnType,
   AsnTypeTypes,
 } from '@peculiar/asn1-schema';
-import { readTlv } from '../iso7816/tlv.ts';
+import { readTlv, readTlvs } from '../iso7816/tlv.ts';
 import { type DecodeResult, fail, ok } from '../result.ts';
 
 /** Placeholder enterprise arc (unregistered, see above) and the packet's sub-arc. */
@@ -170,31 +170,58 @@ export function encodePacketContent(parts: PacketParts): Uint8Array {
   );
 }
 
+/** A non-negative DER INTEGER of at most 6 bytes, or undefined. */
+function smallInteger(value: Uint8Array): number | undefined {
+  if (value.length === 0 || value.length > 6 || (value[0] ?? 0) & 0x80) return undefined;
+  let n = 0;
+  for (const b of value) n = n * 256 + b;
+  return n;
+}
+
+const CONTENT_FIELDS = ['manifest', 'transaction', 'portrait'] as const;
+
 /**
  * Decodes EnrollmentPacketContent. Errors: `invalid-value` when it is not the SEQUENCE above,
- * `unsupported` for another version, `trailing-data` after it.
+ * `unsupported` for another version, `trailing-data` after it, `truncated` for a length past the
+ * end. The parts are views into `der`, not copies: a packet's transaction is most of its bytes,
+ * and the DER walk here reads only the five headers.
  */
 export function decodePacketContent(der: Uint8Array): DecodeResult<PacketParts> {
-  // AsnConvert.parse ignores bytes after the first object: the TLV header tells where it ends.
-  const outer = readTlv(der, 0, { maxLength: der.length });
+  const limits = { maxLength: der.length };
+  const outer = readTlv(der, 0, limits);
   if (!outer.ok) return outer;
   if (outer.value.totalLength !== der.length)
     return fail('trailing-data', outer.value.totalLength, 'bytes after EnrollmentPacketContent');
-  let content: EnrollmentPacketContent;
-  try {
-    content = AsnConvert.parse(der, EnrollmentPacketContent);
-  } catch (error) {
-    return fail('invalid-value', 0, `EnrollmentPacketContent does not decode: ${(error as Error).message}`);
-  }
-  if (content.version !== PACKET_CONTENT_VERSION)
+  if (outer.value.tag !== 0x30) return fail('invalid-value', 0, 'EnrollmentPacketContent is a SEQUENCE');
+  const base = outer.value.headerLength;
+  const fields = readTlvs(outer.value.value, { ...limits, maxNodes: 5 });
+  if (!fields.ok) return fail(fields.error.reason, base + fields.error.offset, fields.error.detail);
+  const [versionField, ...rest] = fields.value;
+  const version = versionField?.tag === 0x02 ? smallInteger(versionField.value) : undefined;
+  if (versionField === undefined || version === undefined)
+    return fail('invalid-value', base, 'EnrollmentPacketContent does not start with its version (INTEGER)');
+  if (version !== PACKET_CONTENT_VERSION)
     return fail(
       'unsupported',
-      0,
-      `content version ${content.version}; this reader knows ${PACKET_CONTENT_VERSION}`,
+      base,
+      `content version ${version}; this reader knows ${PACKET_CONTENT_VERSION}`,
     );
-  return ok({
-    manifest: bytesOf(content.manifest),
-    transaction: bytesOf(content.transaction),
-    portrait: bytesOf(content.portrait),
-  });
+  if (rest.length !== CONTENT_FIELDS.length)
+    return fail(
+      'invalid-value',
+      base,
+      `EnrollmentPacketContent holds ${rest.length} parts after its version, not ${CONTENT_FIELDS.length}`,
+    );
+  const parts: Partial<Record<(typeof CONTENT_FIELDS)[number], Uint8Array>> = {};
+  for (const [i, name] of CONTENT_FIELDS.entries()) {
+    const field = rest[i];
+    // DER: an OCTET STRING is primitive (tag 04), never the constructed form (24).
+    if (field?.tag !== 0x04)
+      return fail('invalid-value', base + (field?.offset ?? 0), `${name} is not a primitive OCTET STRING`);
+    parts[name] = field.value;
+  }
+  const { manifest, transaction, portrait } = parts;
+  if (manifest === undefined || transaction === undefined || portrait === undefined)
+    return fail('invalid-value', base, 'EnrollmentPacketContent parts missing');
+  return ok({ manifest, transaction, portrait });
 }

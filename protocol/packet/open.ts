@@ -7,13 +7,7 @@
  * `PacketRejection` with its reason; nothing here throws on packet bytes (property-tested).
  * Memory is bounded by PACKET_LIMITS before the ASN.1 library sees the bytes.
  */
-import {
-  ContentInfo,
-  type EnvelopedData,
-  type KeyTransRecipientInfo,
-  type RecipientInfo,
-  SigningTime,
-} from '@peculiar/asn1-cms';
+import { Attribute, type KeyTransRecipientInfo, RecipientInfo, SigningTime } from '@peculiar/asn1-cms';
 import { RsaEsOaepParams } from '@peculiar/asn1-rsa';
 import { AsnConvert, OctetString } from '@peculiar/asn1-schema';
 import { AlgorithmIdentifier, Certificate } from '@peculiar/asn1-x509';
@@ -23,23 +17,16 @@ import { signatureSchemeFor } from '../icao9303/pa.ts';
 import {
   type CertificateInfo,
   decodeCertificate,
+  decodeOidValue,
   decodeSignedData,
   findSignerCertificate,
   integerMagnitude,
 } from '../icao9303/sod.ts';
-import { parseTree } from '../iso7816/tlv.ts';
+import { concatBytes, parseTree, type TlvNode } from '../iso7816/tlv.ts';
 import { type DecodeError, type DecodeResult, fail, ok } from '../result.ts';
 import { AttributeSet } from './build.ts';
 import { DerCache } from './cache.ts';
-import {
-  bytesOf,
-  CMS_OID,
-  decodePacketContent,
-  EnvelopedDataContentInfo,
-  PACKET_OID,
-  PrintableValue,
-  Utf8Value,
-} from './container.ts';
+import { bytesOf, CMS_OID, decodePacketContent, PACKET_OID, PrintableValue, Utf8Value } from './container.ts';
 import type { PacketCrypto } from './crypto.ts';
 import type { PacketDecryptor } from './keys.ts';
 import { decodeManifest, type ManifestImage, type ManifestProblem, type PacketManifest } from './manifest.ts';
@@ -190,7 +177,7 @@ function errorText(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
 
-function parseBounded<T>(bytes: Uint8Array, what: string, parse: () => T): DecodeResult<T> {
+function parseBounded<T>(bytes: Uint8Array, what: string, parse: (root: TlvNode) => T): DecodeResult<T> {
   if (bytes.length > PACKET_LIMITS.maxPacketLength)
     return fail('too-large', 0, `${what} of ${bytes.length} bytes; at most ${PACKET_LIMITS.maxPacketLength}`);
   const tree = parseTree(bytes, {
@@ -203,27 +190,100 @@ function parseBounded<T>(bytes: Uint8Array, what: string, parse: () => T): Decod
   if (root?.tag !== 0x30) return fail('invalid-value', 0, `${what} is not a DER SEQUENCE`);
   if (extra !== undefined) return fail('trailing-data', extra.offset, `bytes after the ${what}`);
   try {
-    return ok(parse());
+    return ok(parse(root));
   } catch (error) {
+    if (error instanceof LayoutError) return fail(error.reason, error.offset, `${what}: ${error.message}`);
     return fail('invalid-value', 0, `${what} does not decode: ${errorText(error)}`);
   }
 }
 
-function decodeEnvelope(bytes: Uint8Array): DecodeResult<EnvelopedData> {
-  return parseBounded(bytes, 'ContentInfo', () => {
-    let info: EnvelopedDataContentInfo;
-    try {
-      // One pass (container.ts); the generic ContentInfo only to name another content type.
-      info = AsnConvert.parse(bytes, EnvelopedDataContentInfo);
-    } catch (error) {
-      const other = AsnConvert.parse(bytes, ContentInfo);
-      if (other.contentType !== CMS_OID.envelopedData)
-        throw new Error(`content type ${other.contentType} is not envelopedData`);
-      throw error;
-    }
-    if (info.contentType !== CMS_OID.envelopedData)
-      throw new Error(`content type ${info.contentType} is not envelopedData`);
-    return info.content;
+/** A structural fault found while walking the DER tree, with where it is; parseBounded reports it. */
+class LayoutError extends Error {
+  override readonly name = 'LayoutError';
+  constructor(
+    readonly offset: number,
+    message: string,
+    readonly reason: 'invalid-value' | 'too-large' = 'invalid-value',
+  ) {
+    super(message);
+  }
+}
+
+/**
+ * The parts of an EnvelopedData (RFC 5652 §6.1) a packet reader uses. The ciphertext is a view
+ * into the packet: only the small parts go through the ASN.1 library, never the ~1 MB content.
+ */
+interface Envelope {
+  readonly recipientInfos: readonly RecipientInfo[];
+  readonly contentEncryptionAlgorithm: AlgorithmIdentifier;
+  /** Undefined when absent (detached content is not a packet). */
+  readonly encryptedContent: Uint8Array | undefined;
+  readonly unprotectedAttrs: readonly Attribute[];
+}
+
+const der = (bytes: Uint8Array, node: TlvNode): Uint8Array =>
+  bytes.subarray(node.offset, node.offset + node.totalLength);
+
+/**
+ * ```
+ * ContentInfo ::= SEQUENCE { contentType OBJECT IDENTIFIER (id-envelopedData), content [0] EXPLICIT EnvelopedData }
+ * EnvelopedData ::= SEQUENCE { version INTEGER, originatorInfo [0] IMPLICIT OPTIONAL,
+ *   recipientInfos SET OF RecipientInfo, encryptedContentInfo EncryptedContentInfo,
+ *   unprotectedAttrs [1] IMPLICIT SET OF Attribute OPTIONAL }
+ * EncryptedContentInfo ::= SEQUENCE { contentType OBJECT IDENTIFIER,
+ *   contentEncryptionAlgorithm AlgorithmIdentifier, encryptedContent [0] IMPLICIT OCTET STRING OPTIONAL }
+ * ```
+ */
+function decodeEnvelope(bytes: Uint8Array): DecodeResult<Envelope> {
+  return parseBounded(bytes, 'ContentInfo', (root) => {
+    const [typeNode, wrapper, more] = root.children;
+    const contentType = typeNode?.tag === 0x06 ? decodeOidValue(typeNode.value) : undefined;
+    if (contentType === undefined || wrapper === undefined || more !== undefined)
+      throw new LayoutError(root.offset, 'not a ContentInfo { contentType, [0] content }');
+    if (contentType !== CMS_OID.envelopedData)
+      throw new LayoutError(typeNode?.offset ?? 0, `content type ${contentType} is not envelopedData`);
+    const [node, extra] = wrapper.children;
+    if (wrapper.tag !== 0xa0 || node?.tag !== 0x30 || extra !== undefined)
+      throw new LayoutError(wrapper.offset, 'the content is not one [0] EnvelopedData SEQUENCE');
+    const fields = [...node.children];
+    if (fields.shift()?.tag !== 0x02) throw new LayoutError(node.offset, 'EnvelopedData has no version');
+    if (fields[0]?.tag === 0xa0) fields.shift(); // originatorInfo: not used by a packet reader
+    const [recipients, eci, attrs, rest] = fields;
+    if (recipients?.tag !== 0x31)
+      throw new LayoutError(node.offset, 'EnvelopedData has no recipientInfos SET');
+    if (eci?.tag !== 0x30) throw new LayoutError(node.offset, 'EnvelopedData has no encryptedContentInfo');
+    if ((attrs !== undefined && attrs.tag !== 0xa1) || rest !== undefined)
+      throw new LayoutError((rest ?? attrs)?.offset ?? node.offset, 'EnvelopedData has unexpected elements');
+    if (recipients.children.length > PACKET_LIMITS.maxRecipients)
+      throw new LayoutError(
+        recipients.offset,
+        `${recipients.children.length} recipients; at most ${PACKET_LIMITS.maxRecipients}`,
+        'too-large',
+      );
+    const [eciType, algorithm, content, eciRest] = eci.children;
+    if (eciType?.tag !== 0x06 || algorithm?.tag !== 0x30 || eciRest !== undefined)
+      throw new LayoutError(
+        eci.offset,
+        'encryptedContentInfo is not { contentType, algorithm, [0] content }',
+      );
+    let encryptedContent: Uint8Array | undefined;
+    if (content?.tag === 0x80) encryptedContent = content.value;
+    else if (content?.tag === 0xa0) {
+      // BER's constructed form: the segments in order (RFC 5652 §6.1 allows either).
+      if (content.children.some((c) => c.tag !== 0x04))
+        throw new LayoutError(
+          content.offset,
+          'a constructed encryptedContent holds something other than OCTET STRINGs',
+        );
+      encryptedContent = concatBytes(...content.children.map((c) => c.value));
+    } else if (content !== undefined)
+      throw new LayoutError(content.offset, 'encryptedContent is not [0] IMPLICIT OCTET STRING');
+    return {
+      recipientInfos: recipients.children.map((r) => AsnConvert.parse(der(bytes, r), RecipientInfo)),
+      contentEncryptionAlgorithm: AsnConvert.parse(der(bytes, algorithm), AlgorithmIdentifier),
+      encryptedContent,
+      unprotectedAttrs: (attrs?.children ?? []).map((a) => AsnConvert.parse(der(bytes, a), Attribute)),
+    };
   });
 }
 
@@ -243,8 +303,8 @@ function singleValue<T>(
   }
 }
 
-function labelsOf(envelope: EnvelopedData): EnvelopeLabels {
-  const attrs = envelope.unprotectedAttrs ?? [];
+function labelsOf(envelope: Envelope): EnvelopeLabels {
+  const attrs = envelope.unprotectedAttrs;
   const packetId = singleValue(attrs, PACKET_OID.packetId, PrintableValue)?.value;
   const enrollmentSessionId = singleValue(attrs, PACKET_OID.enrollmentSessionId, PrintableValue)?.value;
   const environment = singleValue(attrs, PACKET_OID.environment, PrintableValue)?.value;
@@ -307,18 +367,12 @@ const reject = (rejection: PacketRejection): { ok: false; rejection: PacketRejec
 });
 
 async function decrypt(
-  envelope: EnvelopedData,
+  envelope: Envelope,
   decryptor: PacketDecryptor,
   ours: Certificate,
   crypto: PacketCrypto,
 ): Promise<Step<Uint8Array>> {
-  const infos: RecipientInfo[] = [...envelope.recipientInfos];
-  if (infos.length > PACKET_LIMITS.maxRecipients)
-    return reject({
-      kind: 'malformed',
-      stage: 'envelope',
-      error: { reason: 'too-large', offset: 0, detail: `${infos.length} recipients` },
-    });
+  const infos = envelope.recipientInfos;
   const ktri = infos.map((r) => r.ktri).find((k) => k !== undefined && matchesRecipient(k, ours));
   if (!ktri)
     return reject({
@@ -330,8 +384,7 @@ async function decrypt(
       kind: 'unsupported-algorithm',
       detail: `key transport ${ktri.keyEncryptionAlgorithm.algorithm}; expected RSAES-OAEP with SHA-256`,
     });
-  const eci = envelope.encryptedContentInfo;
-  const alg = eci.contentEncryptionAlgorithm;
+  const alg = envelope.contentEncryptionAlgorithm;
   if (alg.algorithm !== CMS_OID.aes256Cbc || !alg.parameters)
     return reject({
       kind: 'unsupported-algorithm',
@@ -349,9 +402,8 @@ async function decrypt(
       stage: 'envelope',
       error: { reason: 'invalid-value', offset: 0, detail: 'AES-CBC IV is not a 16-byte OCTET STRING' },
     });
-  const encrypted = eci.encryptedContent;
-  const parts = encrypted?.value ? [encrypted.value] : (encrypted?.constructedValue ?? []);
-  if (parts.length === 0)
+  const ciphertext = envelope.encryptedContent;
+  if (ciphertext === undefined || ciphertext.length === 0)
     return reject({
       kind: 'malformed',
       stage: 'envelope',
@@ -361,10 +413,6 @@ async function decrypt(
         detail: 'no encrypted content (detached content is not a packet)',
       },
     });
-  const ciphertext =
-    parts.length === 1 && parts[0]
-      ? bytesOf(parts[0].buffer)
-      : new Uint8Array(parts.flatMap((p) => [...bytesOf(p.buffer)]));
   let cek: Uint8Array;
   try {
     cek = await decryptor.unwrapKey(bytesOf(ktri.encryptedKey.buffer));

@@ -28,7 +28,8 @@ import {
   verifyMasterList,
   verifyPassiveAuthentication,
 } from '../../../protocol/icao9303/pa.ts';
-import { decodeSod, OID } from '../../../protocol/icao9303/sod.ts';
+import { decodeSignedData, decodeSod, OID } from '../../../protocol/icao9303/sod.ts';
+import { encodeTlv, parseTree, type TlvNode } from '../../../protocol/iso7816/tlv.ts';
 import { unwrap } from '../../../protocol/result.ts';
 import {
   type BuiltLds,
@@ -206,6 +207,54 @@ describe('Passive Authentication verdicts', () => {
     const report = await run({ sod, dataGroups: valid.dataGroups });
     expect(report.verdict).toMatchObject({ kind: 'not-checked', reason: 'document-data-damaged' });
     expect(report.sodError?.reason).toBe('invalid-value');
+  });
+
+  it('decodeSignedData walks the DER layout: eContent is a view, BER segments read the same, a stray element is refused', () => {
+    const contentInfo = unwrap(decodeSod(valid.sod)).contentInfo;
+    const decoded = unwrap(decodeSignedData(contentInfo, [OID.ldsSecurityObject]));
+    expect(decoded.eContent.buffer).toBe(contentInfo.buffer);
+    const tree = unwrap(parseTree(contentInfo, { maxLength: contentInfo.length }));
+    const [typeNode, wrapper] = tree[0]?.children ?? [];
+    const sd = wrapper?.children[0];
+    const encap = sd?.children[2];
+    const [eType, eWrapper] = encap?.children ?? [];
+    const eNode = eWrapper?.children[0];
+    if (!typeNode || !sd || !encap || !eType || !eNode) throw new Error('unexpected SOD layout');
+    const raw = (n: TlvNode) => contentInfo.subarray(n.offset, n.offset + n.totalLength);
+    const rebuild = (encapDer: Uint8Array, ...extra: Uint8Array[]) => {
+      const children = sd.children.map((c) => (c === encap ? encapDer : raw(c)));
+      const last = children.pop() ?? new Uint8Array(0);
+      return encodeTlv(0x30, raw(typeNode), encodeTlv(0xa0, encodeTlv(0x30, ...children, ...extra, last)));
+    };
+    const half = Math.floor(eNode.value.length / 2);
+    const segmented = rebuild(
+      encodeTlv(
+        0x30,
+        raw(eType),
+        encodeTlv(
+          0xa0,
+          encodeTlv(
+            0x24,
+            encodeTlv(0x04, eNode.value.subarray(0, half)),
+            encodeTlv(0x04, eNode.value.subarray(half)),
+          ),
+        ),
+      ),
+    );
+    const again = unwrap(decodeSignedData(segmented, [OID.ldsSecurityObject]));
+    expect([...again.eContent]).toEqual([...decoded.eContent]);
+    expect(again.signerInfos[0]?.signature).toEqual(decoded.signerInfos[0]?.signature);
+    expect(
+      decodeSignedData(rebuild(raw(encap), Uint8Array.of(0x05, 0x00)), [OID.ldsSecurityObject]),
+    ).toMatchObject({
+      ok: false,
+      error: { reason: 'invalid-value', detail: 'SignedData has unexpected elements' },
+    });
+    const detached = rebuild(encodeTlv(0x30, raw(eType)));
+    expect(decodeSignedData(detached, [OID.ldsSecurityObject])).toMatchObject({
+      ok: false,
+      error: { reason: 'invalid-value', detail: 'encapsulated content is absent (detached)' },
+    });
   });
 
   it('DS revoked by a CRL from its CSCA → revoked', async () => {

@@ -7,6 +7,7 @@ import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createNodePacketCrypto } from '../../../drivers/crypto/packet-node.ts';
 import type { TransactionImage } from '../../../protocol/ansi-nist/images.ts';
+import { encodeTlv, parseTree, type TlvNode } from '../../../protocol/iso7816/tlv.ts';
 import { type BuildPacketInput, buildPacket, PacketBuildError } from '../../../protocol/packet/build.ts';
 import { decodePacketContent, encodePacketContent } from '../../../protocol/packet/container.ts';
 import type { PacketCrypto } from '../../../protocol/packet/crypto.ts';
@@ -424,6 +425,75 @@ describe('each rejection, with its reason', () => {
     expect(await rejectionOf(oversized)).toMatchObject({ kind: 'malformed', error: { reason: 'too-large' } });
   });
 
+  it('reads the envelope by its DER layout: BER segments open, too many recipients or odd elements are refused where they are', async () => {
+    const built = await buildPacket(input());
+    const tree = parseTree(built.packet, { maxLength: built.packet.length });
+    if (!tree.ok) throw new Error('the built packet is not DER');
+    const root = tree.value[0];
+    const env = root?.children[1]?.children[0];
+    const [version, recipients, eci, attrs] = env?.children ?? [];
+    const [eciType, algorithm, content] = eci?.children ?? [];
+    if (!root || !version || !recipients || !eci || !attrs || !eciType || !algorithm || !content)
+      throw new Error('unexpected packet layout');
+    expect([recipients.tag, content.tag, attrs.tag]).toEqual([0x31, 0x80, 0xa1]);
+    const raw = (n: { offset: number; totalLength: number }) =>
+      built.packet.subarray(n.offset, n.offset + n.totalLength);
+    const rebuild = (recipientsDer: Uint8Array, contentDer: Uint8Array, ...extra: Uint8Array[]) =>
+      encodeTlv(
+        0x30,
+        raw(root.children[0] as TlvNode),
+        encodeTlv(
+          0xa0,
+          encodeTlv(
+            0x30,
+            raw(version),
+            recipientsDer,
+            encodeTlv(0x30, raw(eciType), raw(algorithm), contentDer),
+            raw(attrs),
+            ...extra,
+          ),
+        ),
+      );
+    // The same packet with its ciphertext in three BER segments ([0] constructed) opens the same.
+    const c = content.value;
+    const third = Math.floor(c.length / 3);
+    const segmented = rebuild(
+      raw(recipients),
+      encodeTlv(
+        0xa0,
+        encodeTlv(0x04, c.subarray(0, third)),
+        encodeTlv(0x04, c.subarray(third, 2 * third)),
+        encodeTlv(0x04, c.subarray(2 * third)),
+      ),
+    );
+    const opened = await openPacket(opening(segmented));
+    expect(opened.ok && opened.packet.manifest.packetId).toBe(sample().manifest.packetId);
+    // Nine recipients (the bound is eight): refused as too large, at the recipientInfos SET.
+    const one = raw(recipients.children[0] as TlvNode);
+    const crowd = encodeTlv(0x31, ...Array.from({ length: PACKET_LIMITS.maxRecipients + 1 }, () => one));
+    const crowded = rebuild(crowd, raw(content));
+    const crowdedTree = parseTree(crowded, { maxLength: crowded.length });
+    const crowdAt = crowdedTree.ok ? crowdedTree.value[0]?.children[1]?.children[0]?.children[1]?.offset : -1;
+    expect(crowdAt).toBeGreaterThan(0);
+    expect(await rejectionOf(crowded)).toMatchObject({
+      kind: 'malformed',
+      stage: 'envelope',
+      error: { reason: 'too-large', offset: crowdAt },
+    });
+    // An element after the unprotected attributes.
+    expect(
+      await rejectionOf(rebuild(raw(recipients), raw(content), Uint8Array.of(0x05, 0x00))),
+    ).toMatchObject({
+      kind: 'malformed',
+      error: { reason: 'invalid-value', detail: expect.stringContaining('unexpected elements') },
+    });
+    // The ciphertext as a universal OCTET STRING instead of [0] IMPLICIT.
+    expect(await rejectionOf(rebuild(raw(recipients), encodeTlv(0x04, c)))).toMatchObject({
+      kind: 'malformed',
+      error: { reason: 'invalid-value', detail: expect.stringContaining('[0] IMPLICIT') },
+    });
+  });
+
   it('has a Vietnamese and an English message for every rejection kind', () => {
     const kinds: PacketRejectionKind[] = [
       'malformed',
@@ -519,7 +589,10 @@ describe('EnrollmentPacketContent', () => {
       portrait: new Uint8Array([1]),
     };
     const der = encodePacketContent(parts);
-    expect(decodePacketContent(der)).toEqual({ ok: true, value: parts });
+    const decoded = decodePacketContent(der);
+    expect(decoded).toEqual({ ok: true, value: parts });
+    // The parts are views into the content, not copies (a transaction is most of a packet).
+    expect(decoded.ok && decoded.value.transaction.buffer).toBe(der.buffer);
     const trailing = new Uint8Array(der.length + 2);
     trailing.set(der);
     expect(decodePacketContent(trailing)).toMatchObject({
@@ -534,6 +607,21 @@ describe('EnrollmentPacketContent', () => {
     expect(decodePacketContent(new Uint8Array([0x30, 0x03, 0x04, 0x01, 0x00]))).toMatchObject({
       ok: false,
       error: { reason: 'invalid-value' },
+    });
+    // A fourth part, or the constructed (BER) form of an OCTET STRING, is not this DER layout.
+    const fourParts = encodeTlv(0x30, der.subarray(4), encodeTlv(0x04, Uint8Array.of(1)));
+    expect(decodePacketContent(fourParts)).toMatchObject({ ok: false, error: { reason: 'invalid-value' } });
+    const constructed = encodeTlv(
+      0x30,
+      Uint8Array.of(0x02, 0x01, 0x01),
+      encodeTlv(0x24, encodeTlv(0x04, parts.manifest)),
+      encodeTlv(0x04, parts.transaction),
+      encodeTlv(0x04, parts.portrait),
+    );
+    expect(decodePacketContent(constructed)).toMatchObject({
+      ok: false,
+      // After the SEQUENCE header (30 82 LL LL) and the version (02 01 01).
+      error: { reason: 'invalid-value', offset: 7, detail: 'manifest is not a primitive OCTET STRING' },
     });
   });
 });
