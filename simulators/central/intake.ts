@@ -162,6 +162,8 @@ export class Intake {
   readonly #crypto: PacketCrypto;
   /** One commit at a time: the session decision and the packet-id check must see every commit. */
   #tail: Promise<unknown> = Promise.resolve();
+  /** Validity of each registered certificate, by its PEM: parsed once, not once per packet. */
+  readonly #validities = new Map<string, { readonly notBefore: number; readonly notAfter: number }>();
 
   constructor(options: IntakeOptions) {
     this.#options = options;
@@ -253,6 +255,16 @@ export class Intake {
     return { kind: 'statement', statement, decision: index.kind, committedNow: false };
   }
 
+  #validity(pem: string): { readonly notBefore: number; readonly notAfter: number } {
+    let known = this.#validities.get(pem);
+    if (known === undefined) {
+      const cert = new x509.X509Certificate(pem);
+      known = { notBefore: cert.notBefore.getTime(), notAfter: cert.notAfter.getTime() };
+      this.#validities.set(pem, known);
+    }
+    return known;
+  }
+
   #serialized<T>(work: () => Promise<T>): Promise<T> {
     const run = this.#tail.then(work, work);
     this.#tail = run.catch(() => undefined);
@@ -298,8 +310,8 @@ export class Intake {
     const serial = normalizeSerial(signer.serialNumber);
     const registered = station?.certificates.find((c) => c.serialNumber === serial);
     if (registered === undefined) return { ok: false, code: 'CENTRAL_SIGNER_UNTRUSTED', stationId };
-    const cert = new x509.X509Certificate(registered.pem);
-    if (signingTime < cert.notBefore.getTime() || signingTime > cert.notAfter.getTime())
+    const cert = this.#validity(registered.pem);
+    if (signingTime < cert.notBefore || signingTime > cert.notAfter)
       return { ok: false, code: 'CENTRAL_SIGNING_TIME_INVALID', stationId };
     const revoked = this.#options.store.revocations().find((r) => r.serialNumber === serial);
     if (revoked !== undefined && signingTime >= Date.parse(revoked.compromisedAt))
