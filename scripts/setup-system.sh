@@ -28,13 +28,14 @@ else
 fi
 
 # Runtime: a C++ toolchain and the PC/SC headers to build the pcsclite binding; the runtime libraries
-# node-hid and usb link against; the PC/SC daemon for real readers.
-packages=(build-essential python3 pkg-config libpcsclite-dev libudev1 libusb-1.0-0 pcscd)
+# node-hid and usb link against; the PC/SC daemon for real readers; ffmpeg, which reads cameras
+# (V4L2, MJPEG), and v4l-utils, whose v4l2-ctl lists a camera's sizes.
+packages=(build-essential python3 pkg-config libpcsclite-dev libudev1 libusb-1.0-0 pcscd ffmpeg v4l-utils)
 if [ "$mode" = test ]; then
   # vpcd: the virtual reader our simulated card plugs into; opensc/pcsc-tools: opensc-tool checks;
-  # socat: pty pairs for serial modules; ffmpeg: the camera source; softhsm2: the PKCS#11 token the
-  # station-key tests generate keys in and sign with (a production station uses its token's module).
-  packages+=(vsmartcard-vpcd opensc pcsc-tools socat ffmpeg procps iproute2 softhsm2)
+  # socat: pty pairs for serial modules; softhsm2: the PKCS#11 token the station-key tests generate
+  # keys in and sign with (a production station uses its token's module).
+  packages+=(vsmartcard-vpcd opensc pcsc-tools socat procps iproute2 softhsm2)
 fi
 
 missing=()
