@@ -54,7 +54,7 @@ export function parseListFormatsExt(text: string): V4l2Format[] {
   }[] = [];
   for (const raw of text.split('\n')) {
     const line = raw.trim();
-    const format = /^\[\d+\]:\s*'([^']{1,4})\s*'\s*\((.*)\)\s*$/.exec(line);
+    const format = /^\[\d+\]:\s*'([^']{1,8})\s*'\s*\((.*)\)\s*$/.exec(line);
     if (format) {
       formats.push({ fourcc: (format[1] ?? '').trim(), description: format[2] ?? '', sizes: [] });
       continue;
