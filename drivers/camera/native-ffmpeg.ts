@@ -194,7 +194,7 @@ export function classifyFfmpegStderr(stderr: string, devicePath?: string): Camer
       fields,
     );
   const format = line(
-    /Cannot find a proper format|changed the pixel format|Not a video capture device|VIDIOC_S_FMT|VIDIOC_S_PARM|Invalid data found when processing input/,
+    /Cannot find a proper format|changed the pixel format|Not a video capture device|Inappropriate ioctl for device|VIDIOC_S_FMT|VIDIOC_S_PARM|Invalid data found when processing input/,
   );
   if (format)
     return new CameraFormatError(
