@@ -22,10 +22,12 @@ class Subscription<T> implements AsyncIterator<T> {
   done = false;
   #onAbort: (() => void) | undefined;
 
-  constructor(
-    readonly owner: FrameFanout<T>,
-    readonly signal: AbortSignal | undefined,
-  ) {
+  readonly owner: FrameFanout<T>;
+  readonly signal: AbortSignal | undefined;
+
+  constructor(owner: FrameFanout<T>, signal: AbortSignal | undefined) {
+    this.owner = owner;
+    this.signal = signal;
     if (signal) {
       this.#onAbort = () =>
         this.end(new CanceledError('Frame subscription canceled', { cause: signal.reason }));

@@ -610,7 +610,9 @@ export class FfmpegCameraSource implements CameraSource {
     this.#watchdog = setInterval(
       () => {
         const run = this.#run;
-        if (!run || run.stopping || this.#status.state !== 'streaming') return;
+        // A restarted ffmpeg that hangs before its first frame is caught too (`restarting`).
+        const watched = this.#status.state === 'streaming' || this.#status.state === 'restarting';
+        if (!run || run.stopping || !watched) return;
         if (this.#now() - run.lastOutput > stallMs) {
           run.stderr += `\n[camera driver] no output for ${stallMs} ms: killed to restart\n`;
           run.child.kill('SIGKILL');
