@@ -235,7 +235,11 @@ describe('FfmpegCameraSource fed JPEG frames through a pipe (the simulated camer
 
 describe('FfmpegCameraSource errors', () => {
   it('reports a missing V4L2 camera as CameraNotFoundError, at open and at start', async () => {
-    const camera = source({ kind: 'v4l2', device: '/dev/video97', width: 640, height: 480, fps: 30 });
+    // A tiny stderr bound: the classification reads the tail, where ffmpeg's last words are.
+    const camera = source(
+      { kind: 'v4l2', device: '/dev/video97', width: 640, height: 480, fps: 30 },
+      { stderrLimitBytes: 64 },
+    );
     await expect(camera.open()).rejects.toBeInstanceOf(CameraNotFoundError);
     const started = camera.start();
     await expect(started).rejects.toBeInstanceOf(CameraNotFoundError);
@@ -246,6 +250,8 @@ describe('FfmpegCameraSource errors', () => {
     });
     expect(camera.status().state).toBe('failed');
     expect(camera.pid()).toBeUndefined();
+    expect(camera.stderrTail().length).toBeLessThanOrEqual(64);
+    expect(camera.stderrTail()).toContain('No such file or directory');
   });
 
   it('tells to install ffmpeg when it is missing', async () => {
