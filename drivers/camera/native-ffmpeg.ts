@@ -445,7 +445,9 @@ export class FfmpegCameraSource implements CameraSource {
     this.#closed = true;
     this.#fanout.close('The camera source was closed');
     this.#childChanged?.();
-    await this.#pipeIterator?.return?.().catch(() => undefined);
+    // Not awaited: a frame source waiting for its next frame (a paused simulator) finishes its
+    // return() only when that wait ends, and close() must not hang on it.
+    this.#pipeIterator?.return?.().catch(() => undefined);
     this.#setStatus({ state: 'closed' });
   }
 

@@ -233,6 +233,24 @@ describe('FfmpegCameraSource fed JPEG frames through a pipe (the simulated camer
   });
 });
 
+describe('FfmpegCameraSource closing under a paused feed', () => {
+  it('closes at once while the feed waits for its next frame forever (a paused simulator)', async () => {
+    const pictures = await makeJpegs(3, 60, { width: 160, height: 120 });
+    async function* stalls(): AsyncGenerator<Uint8Array> {
+      yield* pictures;
+      await new Promise(() => undefined);
+    }
+    const camera = source({ kind: 'pipe', frames: stalls() });
+    const frames = camera.frames()[Symbol.asyncIterator]();
+    await camera.start();
+    await take(frames, 1);
+    const pid = camera.pid()!;
+    await camera.close();
+    expect(alive(pid)).toBe(false);
+    expect(camera.status()).toEqual({ state: 'closed' });
+  });
+});
+
 describe('FfmpegCameraSource errors', () => {
   it('reports a missing V4L2 camera as CameraNotFoundError, at open and at start', async () => {
     // A tiny stderr bound: the classification reads the tail, where ffmpeg's last words are.
