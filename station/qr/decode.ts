@@ -3,21 +3,22 @@
  * the station runs it in a worker (pool.ts); this module is what the worker calls, and what tests
  * call directly.
  *
- * Speed (issue 19: a 1280x720 frame in ≤ 100 ms p95): the frame is turned grey once, then passes
- * are tried from cheapest to dearest, stopping at the first that decodes:
- *   1. the whole frame halved (a card held close fills enough of it; jsQR's cost is per pixel);
- *   2. at full resolution, a crop around the most code-like region: the largest connected patch of
- *      high-contrast cells (a QR code is a dense block of black/white edges, unlike a desk or a
- *      face), found on the halved frame;
- *   3. at full resolution, the centred crop (where the officer is told to hold the card);
- *   4. the whole frame at full resolution (a small, far card).
+ * Speed (issue 19: a 1280x720 frame in ≤ 100 ms p95). jsQR's cost grows with the pixels it is given
+ * and with the finder-pattern candidates it meets, so the frame is turned grey once, halved when
+ * larger than 800 px, and searched for code-like patches: 4-connected groups of 8x8 cells with high
+ * contrast, dense and squarish (a QR code is a block of black/white edges, unlike a desk edge or a
+ * face). Passes, cheapest first, stopping at the first that decodes:
+ *   1. each code-like patch (up to three, largest first) on the halved frame;
+ *   2. the whole halved frame;
+ *   3. each patch at full resolution (a small, far card whose modules halving blurs away);
+ *   4. the centred crop (where the officer is told to hold the card), then the whole frame, at full
+ *      resolution: only when something code-like was seen, so a frame without a code stops early.
  * jsQR is told not to try the inverted image (CCCD codes are dark on light), which halves the cost of
- * a frame without a code.
+ * a failed pass.
  *
  * jsQR does not say whether it found finder patterns it could not decode, so `unreadable` (a code is
- * there, but it cannot be read: blur, glare, damage) versus `no-code` is our own judgement from the
- * contrast patch of pass 2: a patch large, dense and squarish enough to be a code makes it
- * `unreadable`.
+ * there, but it cannot be read: blur, glare, damage) versus `no-code` is our own judgement: a
+ * code-like patch, or a code jsQR read whose bytes are not UTF-8, makes it `unreadable`.
  */
 import jsQRModule from 'jsqr';
 import type { Point, RgbImage } from '../../protocol/face/types.ts';
@@ -189,14 +190,24 @@ function tryDecode(grey: GreyImage, region: Region, scale: number, smooth: boole
   };
 }
 
+/** Code-like patches tried, largest first. */
+const MAX_PATCHES = 3;
+
+interface Patch {
+  readonly region: Region;
+  readonly cells: number;
+  readonly codeLike: boolean;
+}
+
 /**
- * The bounding box of the largest 4-connected patch of high-contrast cells, and whether it looks
- * like a code (enough cells, mostly filled, squarish). Coordinates on `grey`.
+ * The 4-connected patches of high-contrast cells, largest first (at most MAX_PATCHES code-like
+ * ones, plus the largest if it is not code-like), each with its bounding box plus a margin and
+ * whether it looks like a code (enough cells, mostly filled, squarish). Coordinates on `grey`.
  */
-function codeRegion(grey: GreyImage): { region: Region; codeLike: boolean } | undefined {
+function codeRegions(grey: GreyImage): Patch[] {
   const cols = Math.floor(grey.width / CELL);
   const rows = Math.floor(grey.height / CELL);
-  if (cols === 0 || rows === 0) return undefined;
+  if (cols === 0 || rows === 0) return [];
   const hot = new Uint8Array(cols * rows);
   const src = grey.data;
   for (let cy = 0; cy < rows; cy++)
@@ -213,14 +224,12 @@ function codeRegion(grey: GreyImage): { region: Region; codeLike: boolean } | un
       }
       hot[cy * cols + cx] = max - min > CELL_CONTRAST ? 1 : 0;
     }
-  const label = new Int32Array(cols * rows);
+  const seen = new Uint8Array(cols * rows);
   const stack: number[] = [];
-  let best: { cells: number; x0: number; y0: number; x1: number; y1: number } | undefined;
-  let next = 0;
+  const patches: Patch[] = [];
   for (let start = 0; start < hot.length; start++) {
-    if (hot[start] !== 1 || label[start] !== 0) continue;
-    next++;
-    label[start] = next;
+    if (hot[start] !== 1 || seen[start] === 1) continue;
+    seen[start] = 1;
     stack.push(start);
     let cells = 0;
     let x0 = cols;
@@ -236,34 +245,38 @@ function codeRegion(grey: GreyImage): { region: Region; codeLike: boolean } | un
       if (y < y0) y0 = y;
       if (x > x1) x1 = x;
       if (y > y1) y1 = y;
-      for (const [nx, ny] of [
-        [x - 1, y],
-        [x + 1, y],
-        [x, y - 1],
-        [x, y + 1],
-      ] as const) {
-        if (nx < 0 || ny < 0 || nx >= cols || ny >= rows) continue;
-        const n = ny * cols + nx;
-        if (hot[n] === 1 && label[n] === 0) {
-          label[n] = next;
-          stack.push(n);
-        }
+      if (x > 0 && hot[at - 1] === 1 && seen[at - 1] === 0) {
+        seen[at - 1] = 1;
+        stack.push(at - 1);
+      }
+      if (x + 1 < cols && hot[at + 1] === 1 && seen[at + 1] === 0) {
+        seen[at + 1] = 1;
+        stack.push(at + 1);
+      }
+      if (y > 0 && hot[at - cols] === 1 && seen[at - cols] === 0) {
+        seen[at - cols] = 1;
+        stack.push(at - cols);
+      }
+      if (y + 1 < rows && hot[at + cols] === 1 && seen[at + cols] === 0) {
+        seen[at + cols] = 1;
+        stack.push(at + cols);
       }
     }
-    if (best === undefined || cells > best.cells) best = { cells, x0, y0, x1, y1 };
+    if (cells < 4) continue;
+    const w = x1 - x0 + 1;
+    const h = y1 - y0 + 1;
+    const fill = cells / (w * h);
+    const aspect = w / h;
+    const codeLike = cells >= 9 && fill >= 0.5 && aspect > 0.4 && aspect < 2.5;
+    // Two cells of margin round the patch: jsQR needs the quiet zone and the finder pattern edges.
+    const x = Math.max(0, (x0 - 2) * CELL);
+    const y = Math.max(0, (y0 - 2) * CELL);
+    const xEnd = Math.min(grey.width, (x1 + 3) * CELL);
+    const yEnd = Math.min(grey.height, (y1 + 3) * CELL);
+    patches.push({ region: { x, y, width: xEnd - x, height: yEnd - y }, cells, codeLike });
   }
-  if (best === undefined) return undefined;
-  const w = best.x1 - best.x0 + 1;
-  const h = best.y1 - best.y0 + 1;
-  const fill = best.cells / (w * h);
-  const aspect = w / h;
-  const codeLike = best.cells >= 9 && fill >= 0.5 && aspect > 0.4 && aspect < 2.5;
-  // A cell of margin round the patch: jsQR needs the quiet zone and the finder pattern edges.
-  const x = Math.max(0, (best.x0 - 2) * CELL);
-  const y = Math.max(0, (best.y0 - 2) * CELL);
-  const x2 = Math.min(grey.width, (best.x1 + 3) * CELL);
-  const y2 = Math.min(grey.height, (best.y1 + 3) * CELL);
-  return { region: { x, y, width: x2 - x, height: y2 - y }, codeLike };
+  patches.sort((p, q) => q.cells - p.cells);
+  return patches.filter((p) => p.codeLike).slice(0, MAX_PATCHES);
 }
 
 function isValidFrame(frame: QrFrame): boolean {
@@ -301,25 +314,35 @@ export function decodeQrFrame(frame: QrFrame): QrDecodeResult {
   const halved = Math.max(grey.width, grey.height) > HALVE_ABOVE ? halve(grey) : undefined;
   const small = halved ?? grey;
   const scale = halved ? 2 : 1;
+  const patches = codeRegions(small);
+
+  // 1. Each code-like patch on the small raster: a card held up fills a few percent of the frame,
+  //    and jsQR's cost is per pixel.
+  for (const patch of patches) {
+    const found = accept(tryDecode(small, patch.region, scale, !halved), 'code-region');
+    if (found) return found;
+  }
+  // 2. The whole small raster (a patch cut badly: glare splitting the code, a card at the edge).
   const first = accept(
     tryDecode(small, { x: 0, y: 0, width: small.width, height: small.height }, scale, !halved),
     halved ? 'halved' : 'full',
   );
   if (first) return first;
-
-  const patch = codeRegion(small);
-  if (patch) {
-    const r = patch.region;
-    const region: Region = {
-      x: r.x * scale,
-      y: r.y * scale,
-      width: r.width * scale,
-      height: r.height * scale,
-    };
-    const found = accept(tryDecode(grey, clip(region, grey), 1, true), 'code-region');
-    if (found) return found;
-  }
-  if (halved) {
+  if (halved && patches.length > 0) {
+    // 3. Each patch at full resolution: a small, far card whose modules the halving blurred away.
+    for (const patch of patches) {
+      const r = patch.region;
+      const region: Region = {
+        x: r.x * scale,
+        y: r.y * scale,
+        width: r.width * scale,
+        height: r.height * scale,
+      };
+      const found = accept(tryDecode(grey, clip(region, grey), 1, true), 'code-region');
+      if (found) return found;
+    }
+    // 4. The centre, where the officer is told to hold the card, then the whole frame, at full
+    //    resolution. Only when something code-like is there: a frame without one ends here cheaply.
     const centre: Region = {
       x: Math.round(grey.width * 0.2),
       y: Math.round(grey.height * 0.1),
@@ -331,7 +354,7 @@ export function decodeQrFrame(frame: QrFrame): QrDecodeResult {
     const full = accept(tryDecode(grey, whole, 1, true), 'full');
     if (full) return full;
   }
-  return done(undecodable || patch?.codeLike ? 'unreadable' : 'no-code');
+  return done(undecodable || patches.length > 0 ? 'unreadable' : 'no-code');
 }
 
 function clip(region: Region, grey: GreyImage): Region {

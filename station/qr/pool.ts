@@ -105,7 +105,7 @@ export class QrDecoder {
     worker.on('exit', (code) =>
       this.#onWorkerGone(slot, worker, new Error(`the QR worker exited with code ${code}`)),
     );
-    // An idle worker does not keep a command-line process alive; a busy one does (see #pump).
+    // An idle worker does not keep a command-line process alive; a busy one does (see #holdAlive).
     worker.unref();
     return slot;
   }
@@ -174,13 +174,28 @@ export class QrDecoder {
     else job.resolve(outcome);
   }
 
+  /**
+   * Workers that have a job, or are starting while frames wait, keep the process alive (a CLI
+   * awaiting its decode must not exit); idle ones do not.
+   */
+  #holdAlive(): void {
+    for (const slot of this.#slots) {
+      if (slot.job !== undefined || (!slot.ready && this.#queue.length > 0)) slot.worker.ref();
+      else slot.worker.unref();
+    }
+  }
+
   #pump(): void {
+    this.#dispatch();
+    this.#holdAlive();
+  }
+
+  #dispatch(): void {
     for (const slot of this.#slots) {
       if (!slot.ready || slot.job !== undefined) continue;
       const job = this.#queue.shift();
       if (!job) return;
       slot.job = job;
-      slot.worker.ref();
       slot.timer = setTimeout(() => this.#onTimeout(slot, job), job.hardLimitMs);
       const request: QrWorkerRequest = { id: job.id, frame: job.frame };
       const buffer = job.frame.data.buffer;
@@ -192,7 +207,7 @@ export class QrDecoder {
     clearTimeout(slot.timer);
     slot.timer = undefined;
     slot.job = undefined;
-    slot.worker.unref();
+    this.#holdAlive();
   }
 
   #onReply(slot: Slot, reply: QrWorkerReply): void {
@@ -235,6 +250,7 @@ export class QrDecoder {
     const fresh = this.#spawn();
     const at = this.#slots.indexOf(slot);
     if (at >= 0) this.#slots[at] = fresh;
+    this.#holdAlive();
     // The old worker's exit event now finds its slot gone and is ignored.
     slot.worker = fresh.worker;
     void old.terminate();
