@@ -2,7 +2,8 @@
  * Bench part (issue 19): QR decode from a 1280x720 frame, target ≤ 100 ms p95. Synthetic frames of
  * a CCCD held in front of the lens (simulators/barcode/qr-card-image.ts) at several sizes, angles
  * and places, each decoded several times: in this thread (decodeQrFrame: the CPU cost) and through
- * the worker pool (QrDecoder: what the station waits, copy to the worker included). Also the cost
+ * the worker pool (QrDecoder: what the station waits, copy to the worker included), with this
+ * thread's CPU time beside the wall time (on a loaded machine they differ). Also the cost
  * of a frame with no code in it, which runs every pass. The lead's `npm run bench:camera` calls
  * `run()`; `node --import tsx bench/camera-parts/qr.ts` prints it alone.
  */
@@ -59,12 +60,18 @@ export async function run(): Promise<Record<string, unknown>> {
   for (const frame of frames) decodeQrFrame(frame);
 
   const inThread: number[] = [];
+  // This thread's CPU time per decode: on a shared machine the wall time includes waiting for a
+  // core; the CPU time is what the decode costs.
+  const inThreadCpu: number[] = [];
   const passes: Record<string, number> = {};
   let decoded = 0;
   let attempts = 0;
   for (const frame of frames)
     for (let r = 0; r < RUNS_PER_FRAME; r++) {
+      const cpu = process.threadCpuUsage();
       const result = decodeQrFrame(frame);
+      const used = process.threadCpuUsage(cpu);
+      inThreadCpu.push((used.user + used.system) / 1000);
       attempts++;
       inThread.push(result.timeMs);
       if (result.ok && result.text === CCCD_TEXT) {
@@ -94,12 +101,15 @@ export async function run(): Promise<Record<string, unknown>> {
     figure: 'QR decode from a 1280x720 frame',
     targetP95Ms: TARGET_P95_MS,
     decodeMs: summary,
+    decodeCpuMs: summarize(inThreadCpu),
     viaWorkerMs: summarize(viaWorker),
     noCodeFrameMs: summarize(noCode),
     decodedShare: decoded / attempts,
     decodedByPass: passes,
     frames: SCENES.length,
     meetsTarget: summary.p95 <= TARGET_P95_MS && decoded === attempts,
+    /** The same judged on CPU time: true with wall false means the machine was busy, not the decode slow. */
+    meetsTargetOnCpu: summarize(inThreadCpu).p95 <= TARGET_P95_MS && decoded === attempts,
   };
 }
 

@@ -8,9 +8,9 @@
  * larger than 800 px, and searched for code-like patches: 4-connected groups of 8x8 cells with high
  * contrast, dense and squarish (a QR code is a block of black/white edges, unlike a desk edge or a
  * face). Passes, cheapest first, stopping at the first that decodes:
- *   1. each code-like patch (up to three, largest first) on the halved frame;
+ *   1. each high-contrast patch (up to three, largest first) on the halved frame;
  *   2. the whole halved frame;
- *   3. each patch at full resolution (a small, far card whose modules halving blurs away);
+ *   3. each code-like patch at full resolution (a small, far card whose modules halving blurs away);
  *   4. the centred crop (where the officer is told to hold the card), then the whole frame, at full
  *      resolution: only when something code-like was seen, so a frame without a code stops early.
  * jsQR is told not to try the inverted image (CCCD codes are dark on light), which halves the cost of
@@ -74,8 +74,9 @@ export const MAX_FRAME_SIDE = 8192;
 const HALVE_ABOVE = 800;
 /** Contrast cell side on the analysed (halved) raster, px. */
 const CELL = 8;
-/** A cell whose max - min grey exceeds this counts as high-contrast. */
-const CELL_CONTRAST = 70;
+/** A cell whose max - min grey exceeds a threshold between these counts as high-contrast. */
+const CELL_CONTRAST_MIN = 36;
+const CELL_CONTRAST_MAX = 70;
 
 interface Region {
   readonly x: number;
@@ -190,8 +191,14 @@ function tryDecode(grey: GreyImage, region: Region, scale: number, smooth: boole
   };
 }
 
-/** Code-like patches tried, largest first. */
+/** High-contrast patches tried, largest first. */
 const MAX_PATCHES = 3;
+/**
+ * A median cell range (max - min grey in an 8x8 cell) at or above this means a noisy sensor (dim
+ * room, high gain): the small raster is smoothed too, since jsQR slows down sharply (seconds) on
+ * the speckle its binariser makes of noise.
+ */
+const NOISY_CELL_RANGE = 20;
 
 interface Patch {
   readonly region: Region;
@@ -200,16 +207,18 @@ interface Patch {
 }
 
 /**
- * The 4-connected patches of high-contrast cells, largest first (at most MAX_PATCHES code-like
- * ones, plus the largest if it is not code-like), each with its bounding box plus a margin and
- * whether it looks like a code (enough cells, mostly filled, squarish). Coordinates on `grey`.
+ * The 4-connected patches of high-contrast cells (at least 9 cells, at most half the frame), the
+ * MAX_PATCHES largest, each with its bounding box plus a margin and whether it looks like a code
+ * (mostly filled, squarish: a patch merged with a card edge or clutter may not), and whether the
+ * raster is noisy. Coordinates on `grey`.
  */
-function codeRegions(grey: GreyImage): Patch[] {
+function codeRegions(grey: GreyImage): { patches: Patch[]; noisy: boolean } {
   const cols = Math.floor(grey.width / CELL);
   const rows = Math.floor(grey.height / CELL);
-  if (cols === 0 || rows === 0) return [];
-  const hot = new Uint8Array(cols * rows);
+  if (cols === 0 || rows === 0) return { patches: [], noisy: false };
   const src = grey.data;
+  const cellRange = new Uint8Array(cols * rows);
+  const histogram = new Uint32Array(256);
   for (let cy = 0; cy < rows; cy++)
     for (let cx = 0; cx < cols; cx++) {
       let min = 255;
@@ -222,8 +231,20 @@ function codeRegions(grey: GreyImage): Patch[] {
           if (v > max) max = v;
         }
       }
-      hot[cy * cols + cx] = max - min > CELL_CONTRAST ? 1 : 0;
+      cellRange[cy * cols + cx] = max - min;
+      histogram[max - min] = (histogram[max - min] ?? 0) + 1;
     }
+  // Most cells are background: their median range is the sensor noise's.
+  let median = 0;
+  for (let seen = 0; median < 255; median++) {
+    seen += histogram[median] ?? 0;
+    if (seen * 2 >= cols * rows) break;
+  }
+  // Hot cells stand well above the noise; a dim scene's code has less contrast, a noisy one's
+  // background more.
+  const threshold = Math.min(CELL_CONTRAST_MAX, Math.max(CELL_CONTRAST_MIN, 2 * median + 24));
+  const hot = new Uint8Array(cols * rows);
+  for (let i = 0; i < hot.length; i++) hot[i] = (cellRange[i] ?? 0) > threshold ? 1 : 0;
   const seen = new Uint8Array(cols * rows);
   const stack: number[] = [];
   const patches: Patch[] = [];
@@ -262,21 +283,24 @@ function codeRegions(grey: GreyImage): Patch[] {
         stack.push(at + cols);
       }
     }
-    if (cells < 4) continue;
+    if (cells < 9) continue;
     const w = x1 - x0 + 1;
     const h = y1 - y0 + 1;
     const fill = cells / (w * h);
     const aspect = w / h;
-    const codeLike = cells >= 9 && fill >= 0.5 && aspect > 0.4 && aspect < 2.5;
+    const codeLike = fill >= 0.5 && aspect > 0.4 && aspect < 2.5;
     // Two cells of margin round the patch: jsQR needs the quiet zone and the finder pattern edges.
     const x = Math.max(0, (x0 - 2) * CELL);
     const y = Math.max(0, (y0 - 2) * CELL);
     const xEnd = Math.min(grey.width, (x1 + 3) * CELL);
     const yEnd = Math.min(grey.height, (y1 + 3) * CELL);
-    patches.push({ region: { x, y, width: xEnd - x, height: yEnd - y }, cells, codeLike });
+    const region = { x, y, width: xEnd - x, height: yEnd - y };
+    // A patch over half the frame is no crop: the whole-frame pass covers it.
+    if (region.width * region.height * 2 > grey.width * grey.height) continue;
+    patches.push({ region, cells, codeLike });
   }
   patches.sort((p, q) => q.cells - p.cells);
-  return patches.filter((p) => p.codeLike).slice(0, MAX_PATCHES);
+  return { patches: patches.slice(0, MAX_PATCHES), noisy: median >= NOISY_CELL_RANGE };
 }
 
 function isValidFrame(frame: QrFrame): boolean {
@@ -314,23 +338,26 @@ export function decodeQrFrame(frame: QrFrame): QrDecodeResult {
   const halved = Math.max(grey.width, grey.height) > HALVE_ABOVE ? halve(grey) : undefined;
   const small = halved ?? grey;
   const scale = halved ? 2 : 1;
-  const patches = codeRegions(small);
+  const { patches, noisy } = codeRegions(small);
+  const smoothSmall = !halved || noisy;
 
   // 1. Each code-like patch on the small raster: a card held up fills a few percent of the frame,
   //    and jsQR's cost is per pixel.
   for (const patch of patches) {
-    const found = accept(tryDecode(small, patch.region, scale, !halved), 'code-region');
+    const found = accept(tryDecode(small, patch.region, scale, smoothSmall), 'code-region');
     if (found) return found;
   }
   // 2. The whole small raster (a patch cut badly: glare splitting the code, a card at the edge).
   const first = accept(
-    tryDecode(small, { x: 0, y: 0, width: small.width, height: small.height }, scale, !halved),
+    tryDecode(small, { x: 0, y: 0, width: small.width, height: small.height }, scale, smoothSmall),
     halved ? 'halved' : 'full',
   );
   if (first) return first;
-  if (halved && patches.length > 0) {
-    // 3. Each patch at full resolution: a small, far card whose modules the halving blurred away.
-    for (const patch of patches) {
+  const codeLike = patches.filter((p) => p.codeLike);
+  if (halved && codeLike.length > 0) {
+    // 3. Each code-like patch at full resolution: a small, far card whose modules the halving
+    //    blurred away.
+    for (const patch of codeLike) {
       const r = patch.region;
       const region: Region = {
         x: r.x * scale,
@@ -354,7 +381,7 @@ export function decodeQrFrame(frame: QrFrame): QrDecodeResult {
     const full = accept(tryDecode(grey, whole, 1, true), 'full');
     if (full) return full;
   }
-  return done(undecodable || patches.length > 0 ? 'unreadable' : 'no-code');
+  return done(undecodable || codeLike.length > 0 ? 'unreadable' : 'no-code');
 }
 
 function clip(region: Region, grey: GreyImage): Region {
