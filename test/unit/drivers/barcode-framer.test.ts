@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { LineFramer } from '../../../drivers/barcode/line-framer.ts';
 
@@ -68,5 +69,32 @@ describe('LineFramer: scanned lines from a byte stream', () => {
     expect(framer.push(Uint8Array.of(0x4e, 0xe0, 0x6e, 0x0d), 0)).toEqual([
       { kind: 'problem', reason: 'not-utf8', bytes: 3 },
     ]);
+  });
+
+  it('gives the same lines however the stream is cut into chunks (property)', () => {
+    const lineText = fc.string({
+      unit: fc.constantFrom('a', 'Z', '0', '|', ' ', 'ễ', 'Đ', '\r', '\n'),
+      maxLength: 60,
+    });
+    fc.assert(
+      fc.property(
+        lineText,
+        fc.array(fc.integer({ min: 1, max: 9 }), { minLength: 1, maxLength: 20 }),
+        (text, cuts) => {
+          const bytes = utf8(text);
+          const whole = new LineFramer().push(bytes, 0);
+          const framer = new LineFramer();
+          const pieces: ReturnType<LineFramer['push']> = [];
+          let at = 0;
+          for (let i = 0; at < bytes.length; i++) {
+            const step = cuts[i % cuts.length] ?? 1;
+            pieces.push(...framer.push(bytes.subarray(at, at + step), 0));
+            at += step;
+          }
+          expect(pieces).toEqual(whole);
+        },
+      ),
+      { seed: 19, numRuns: 300 },
+    );
   });
 });

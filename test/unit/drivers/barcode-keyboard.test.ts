@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { KeyboardReportDecoder, keyboardReportsFor } from '../../../drivers/barcode/keyboard.ts';
 
@@ -105,5 +106,19 @@ describe('KeyboardReportDecoder: a keyboard-wedge scanner typing (US layout, boo
       .map((r) => d.fold(r).text)
       .join('');
     expect(out).toBe(text);
+  });
+
+  it('never throws on arbitrary reports, and calls every report not 8 bytes long malformed (property)', () => {
+    fc.assert(
+      fc.property(fc.array(fc.uint8Array({ maxLength: 12 }), { maxLength: 30 }), (reports) => {
+        const d = new KeyboardReportDecoder();
+        for (const r of reports) {
+          const out = d.fold(r);
+          if (r.length !== 8) expect(out.malformed).toBe(true);
+          expect(typeof out.text).toBe('string');
+        }
+      }),
+      { seed: 19, numRuns: 300 },
+    );
   });
 });

@@ -46,6 +46,28 @@ describe('decodeQrFrame: the CCCD QR code in a camera frame', () => {
     if (result.ok) expect(result.pass).not.toBe('halved');
   });
 
+  it.each([
+    { light: 0.3, noise: 6, what: 'a dim room' },
+    { light: 1, noise: 12, what: 'a noisy sensor' },
+  ])('reads the code in $what', ({ light, noise }) => {
+    for (const [width, height] of [
+      [1280, 720],
+      [640, 480],
+    ] as const) {
+      const frame = renderCardQr(CCCD_TEXT, {
+        width,
+        height,
+        qrSizePx: height * 0.3,
+        angleDeg: 10,
+        center: { x: width * 0.55, y: height * 0.47 },
+        seed: 5,
+        light,
+        noise,
+      });
+      expect(decodeQrFrame(frame)).toMatchObject({ ok: true, text: CCCD_TEXT });
+    }
+  });
+
   it('reads a grey raster as well as RGB', () => {
     const frame = rgbToGrey(renderCardQr(CCCD_TEXT, { width: 640, height: 480, qrSizePx: 200, seed: 2 }));
     expect(decodeQrFrame(frame)).toMatchObject({ ok: true, text: CCCD_TEXT });
