@@ -1,6 +1,6 @@
 /**
  * A small QR Code encoder (ISO/IEC 18004:2015) for the simulators and tests: byte mode only, error
- * correction level L or M, versions 1 to 10, the mask chosen by the standard's penalty rules 1, 2 and
+ * correction level L or M, versions 1 to 15, the mask chosen by the standard's penalty rules 1, 2 and
  * 4 (rule 3, finder-like runs, is left out: every mask still decodes, the choice is only less optimal).
  * The station never encodes QR codes; this exists so the simulated camera can hold a CCCD in front of
  * the lens and tests can make codes from known text, with no encoder package installed.
@@ -29,7 +29,7 @@ export interface QrEncodeOptions {
   readonly minVersion?: number;
 }
 
-/** The text does not fit in a version 10 symbol at the chosen level. */
+/** The text does not fit in a version 15 symbol at the chosen level. */
 export class QrCapacityError extends RangeError {
   override readonly name = 'QrCapacityError';
   readonly code = 'QR_TOO_LONG';
@@ -51,6 +51,11 @@ const BLOCKS: Readonly<Record<QrEcLevel, readonly (readonly [number, number, num
     [24, 2, 97, 0, 0],
     [30, 2, 116, 0, 0],
     [18, 2, 68, 2, 69],
+    [20, 4, 81, 0, 0],
+    [24, 2, 92, 2, 93],
+    [26, 4, 107, 0, 0],
+    [30, 3, 115, 1, 116],
+    [22, 5, 87, 1, 88],
   ],
   M: [
     [10, 1, 16, 0, 0],
@@ -63,6 +68,11 @@ const BLOCKS: Readonly<Record<QrEcLevel, readonly (readonly [number, number, num
     [22, 2, 38, 2, 39],
     [22, 3, 36, 2, 37],
     [26, 4, 43, 1, 44],
+    [30, 1, 50, 4, 51],
+    [22, 6, 36, 2, 37],
+    [22, 8, 37, 1, 38],
+    [24, 4, 40, 5, 41],
+    [24, 5, 41, 5, 42],
   ],
 };
 
@@ -78,12 +88,17 @@ const ALIGNMENT: readonly (readonly number[])[] = [
   [6, 24, 42],
   [6, 26, 46],
   [6, 28, 50],
+  [6, 30, 54],
+  [6, 32, 58],
+  [6, 34, 62],
+  [6, 26, 46, 66],
+  [6, 26, 48, 70],
 ];
 
 /** Format-information EC level bits (18004 Table 12). */
 const EC_BITS: Readonly<Record<QrEcLevel, number>> = { L: 1, M: 0 };
 
-const MAX_VERSION = 10;
+const MAX_VERSION = 15;
 
 function gfMultiply(x: number, y: number): number {
   // Russian-peasant multiplication in GF(2^8) modulo x^8 + x^4 + x^3 + x^2 + 1 (0x11D).
@@ -337,8 +352,8 @@ function penalty(modules: Uint8Array, size: number): number {
 
 /**
  * Encodes `text` (as UTF-8) into the smallest QR symbol that holds it.
- * @throws {QrCapacityError} when it does not fit in version 10 at the level; {RangeError} for a mask
- *   outside 0..7 or a minVersion outside 1..10.
+ * @throws {QrCapacityError} when it does not fit in version 15 at the level; {RangeError} for a mask
+ *   outside 0..7 or a minVersion outside 1..15.
  */
 export function encodeQr(text: string, options: QrEncodeOptions = {}): QrMatrix {
   const ecLevel = options.ecLevel ?? 'M';

@@ -47,19 +47,32 @@ describe('the test QR encoder (simulators/barcode/qr-encode.ts), checked by deco
       for (let mask = 0; mask < 8; mask++) expect(decoded(encodeQr(text, { ecLevel, mask }))).toBe(text);
   });
 
-  it('takes the smallest version that holds the bytes, up to 10', () => {
+  it.each(['L', 'M'] as const)(
+    'round-trips every version 1-15 at level %s (block layouts, alignment patterns)',
+    (ecLevel) => {
+      for (let version = 1; version <= 15; version++) {
+        const matrix = encodeQr('Đ|0123456789', { ecLevel, minVersion: version, mask: version % 8 });
+        expect(matrix.version).toBe(version);
+        expect(decoded(matrix)).toBe('Đ|0123456789');
+      }
+    },
+  );
+
+  it('takes the smallest version that holds the bytes, up to 15', () => {
     expect(encodeQr('A', { ecLevel: 'M' })).toMatchObject({ version: 1, size: 21 });
     // Version 1-M holds 14 bytes, version 2-M 26 (18004 Table 7).
     expect(encodeQr('x'.repeat(14), { ecLevel: 'M' }).version).toBe(1);
     expect(encodeQr('x'.repeat(15), { ecLevel: 'M' }).version).toBe(2);
-    // Version 10-M holds 213 bytes (16-bit count from version 10).
+    // Version 10-M holds 213 bytes (16-bit count from version 10), 15-M 412 (18004 Table 7).
     expect(encodeQr('x'.repeat(213), { ecLevel: 'M' })).toMatchObject({ version: 10, size: 57 });
+    expect(encodeQr('x'.repeat(214), { ecLevel: 'M' })).toMatchObject({ version: 11, size: 61 });
     expect(decoded(encodeQr('x'.repeat(213)))).toBe('x'.repeat(213));
-    expect(() => encodeQr('x'.repeat(214), { ecLevel: 'M' })).toThrow(/do not fit/);
+    expect(encodeQr('x'.repeat(412), { ecLevel: 'M' })).toMatchObject({ version: 15, size: 77 });
+    expect(() => encodeQr('x'.repeat(413), { ecLevel: 'M' })).toThrow(/do not fit/);
   });
 
   it('writes the version information block from version 7, which the decoder reads', () => {
-    for (const minVersion of [7, 8, 9]) {
+    for (const minVersion of [7, 8, 9, 10, 11, 12, 13, 14, 15]) {
       const matrix = encodeQr('version info', { minVersion });
       expect(matrix.version).toBe(minVersion);
       expect(decoded(matrix)).toBe('version info');
