@@ -3,7 +3,13 @@
  * changes by events. Drivers implement this next to their own family API (capture, transmit, ...).
  */
 
-export type DeviceFamily = 'hotplug' | 'fingerprint-hid' | 'fingerprint-serial' | 'card-reader' | 'camera';
+export type DeviceFamily =
+  | 'hotplug'
+  | 'fingerprint-hid'
+  | 'fingerprint-serial'
+  | 'card-reader'
+  | 'camera'
+  | 'barcode';
 
 /** `simulated` devices are in-process or loopback simulators; production refuses them. */
 export type DeviceMode = 'simulated' | 'hardware';

@@ -21,14 +21,6 @@ import {
 } from '../errors.ts';
 import { BARCODE_FAMILY, type BarcodeOpener, type BarcodeRead, type BarcodeScannerPort } from './port.ts';
 
-/**
- * Device, with the barcode family. BarcodeScanner is a Device once drivers/device.ts's DeviceFamily
- * lists 'barcode'; until then it satisfies this, which differs only in `family`.
- */
-export interface BarcodeDevice extends Omit<Device, 'family'> {
-  readonly family: typeof BARCODE_FAMILY;
-}
-
 export interface BarcodeScan {
   /** The scanned text, terminator removed. */
   readonly text: string;
@@ -68,7 +60,7 @@ const READ_SLICE_MS = 250;
 
 type MutableCounters = { -readonly [K in keyof BarcodeCounters]: BarcodeCounters[K] };
 
-export class BarcodeScanner implements BarcodeDevice {
+export class BarcodeScanner implements Device {
   readonly id: string;
   readonly family = BARCODE_FAMILY;
   readonly mode: DeviceMode;
