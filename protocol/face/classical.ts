@@ -96,97 +96,122 @@ export function faceAnchor(face: DetectedFace): FaceAnchor {
 export interface TrackResult {
   /** The face box in the new frame, source px. */
   readonly box: Box;
-  /** Mean absolute difference of the mean-removed patches, grey levels (0 = identical). */
-  readonly residual: number;
-  /** The match is too poor to trust (residual above TRACK_LOST_RESIDUAL, or no box): re-detect. */
+  /** Normalised cross-correlation of the box's patch with the previous one, -1..1 (1 = same pattern). */
+  readonly correlation: number;
+  /** The match is too poor to trust (correlation below TRACK_MIN_CORRELATION, or no box): re-detect. */
   readonly lost: boolean;
 }
 
-/** Residual above which the tracker reports the face lost, grey levels. */
-export const TRACK_LOST_RESIDUAL = 28;
+/** Correlation below which the tracker reports the face lost. */
+export const TRACK_MIN_CORRELATION = 0.6;
 const GRID = 24;
 
-function sampler(frame: GreyFrame): (x: number, y: number) => number {
+/** Samples a GRID x GRID patch of the box (source px) into `out`, nearest grey pixel, edges clamped. */
+function patch(frame: GreyFrame, box: Box, out: Float32Array, xs: Int32Array): void {
   const { width, height, pixels, scale } = frame;
-  return (x, y) => {
-    let gx = Math.floor(x / scale);
-    let gy = Math.floor(y / scale);
-    gx = gx < 0 ? 0 : gx >= width ? width - 1 : gx;
-    gy = gy < 0 ? 0 : gy >= height ? height - 1 : gy;
-    return pixels[gy * width + gx] ?? 0;
-  };
+  for (let i = 0; i < GRID; i++) {
+    const x = Math.floor((box.x + ((i + 0.5) * box.width) / GRID) / scale);
+    xs[i] = x < 0 ? 0 : x >= width ? width - 1 : x;
+  }
+  for (let j = 0; j < GRID; j++) {
+    let y = Math.floor((box.y + ((j + 0.5) * box.height) / GRID) / scale);
+    y = y < 0 ? 0 : y >= height ? height - 1 : y;
+    const row = y * width;
+    for (let i = 0; i < GRID; i++) out[j * GRID + i] = pixels[row + (xs[i] ?? 0)] ?? 0;
+  }
 }
 
-/** Samples a GRID x GRID patch of the box (source px), mean removed, into `out`. */
-function patch(at: (x: number, y: number) => number, box: Box, out: Float32Array): void {
+/** The template with its mean removed and scaled to unit norm (all zeros when flat). */
+function normaliseTemplate(t: Float32Array): void {
   let mean = 0;
-  for (let j = 0; j < GRID; j++)
-    for (let i = 0; i < GRID; i++) {
-      const v = at(box.x + ((i + 0.5) * box.width) / GRID, box.y + ((j + 0.5) * box.height) / GRID);
-      out[j * GRID + i] = v;
-      mean += v;
-    }
-  mean /= GRID * GRID;
-  for (let k = 0; k < out.length; k++) out[k] = (out[k] ?? 0) - mean;
+  for (const v of t) mean += v / t.length;
+  let norm = 0;
+  for (let k = 0; k < t.length; k++) {
+    const v = (t[k] ?? 0) - mean;
+    t[k] = v;
+    norm += v * v;
+  }
+  norm = Math.sqrt(norm);
+  for (let k = 0; k < t.length; k++) t[k] = norm > 0 ? (t[k] ?? 0) / norm : 0;
 }
 
-function sad(a: Float32Array, b: Float32Array): number {
-  let s = 0;
-  for (let k = 0; k < a.length; k++) s += Math.abs((a[k] ?? 0) - (b[k] ?? 0));
-  return s / a.length;
+/** Normalised cross-correlation of a normalised template with a raw patch (0 when the patch is flat). */
+function correlate(template: Float32Array, c: Float32Array): number {
+  let sum = 0;
+  let sum2 = 0;
+  let cross = 0;
+  for (let k = 0; k < c.length; k++) {
+    const v = c[k] ?? 0;
+    sum += v;
+    sum2 += v * v;
+    cross += (template[k] ?? 0) * v;
+  }
+  const variance = sum2 - (sum * sum) / c.length;
+  return variance > 1e-9 ? cross / Math.sqrt(variance) : 0;
 }
 
 /**
- * Follows the face box from `prevFrame` to `frame`: the box's pixels, sampled on a 24 x 24 grid with
- * the mean removed (so a change of exposure does not move it), are matched by least absolute
- * difference over shifts up to half the box size, coarse to fine (steps of 2 cells, 1 cell, 1 px),
- * then at 0.9 and 1.1 times the size. Pure; cost bounded by the grid, not by the frame or the box.
- * Both frames must have the same source size and scale.
+ * Follows the face box from `prevFrame` to `frame`: the box's pixels, sampled on a 24 x 24 grid, are
+ * matched by normalised cross-correlation (so a change of exposure does not move it) over shifts up to
+ * half the box size, coarse to fine (steps of 2 cells, 1 cell, a quarter cell), then at 0.9, 0.95,
+ * 1.05 and 1.1 times the size with a local search each. Pure; the cost is bounded by the grid and the
+ * number of steps, not by the frame or the box size. Both frames must have the same source size.
  */
 export function trackFace(prevFrame: GreyFrame, prevBox: Box, frame: GreyFrame): TrackResult {
   const clipped = clipBox(prevBox, prevFrame.sourceWidth, prevFrame.sourceHeight);
   if (clipped === null || prevBox.width < 2 || prevBox.height < 2)
-    return { box: prevBox, residual: Number.POSITIVE_INFINITY, lost: true };
+    return { box: prevBox, correlation: 0, lost: true };
+  const xs = new Int32Array(GRID);
   const template = new Float32Array(GRID * GRID);
-  patch(sampler(prevFrame), prevBox, template);
-  const at = sampler(frame);
+  patch(prevFrame, prevBox, template, xs);
+  normaliseTemplate(template);
   const candidate = new Float32Array(GRID * GRID);
   const score = (box: Box) => {
-    patch(at, box, candidate);
-    return sad(template, candidate);
+    patch(frame, box, candidate, xs);
+    return correlate(template, candidate);
   };
   let best: Box = prevBox;
   let bestScore = score(prevBox);
   const cell = Math.max(1, prevBox.width / GRID);
-  const reach = Math.max(prevBox.width, prevBox.height) / 2;
-  const search = (step: number, radius: number) => {
-    const centre = best;
-    for (let dy = -radius; dy <= radius + 1e-9; dy += step)
-      for (let dx = -radius; dx <= radius + 1e-9; dx += step) {
-        if (dx === 0 && dy === 0) continue;
-        const box = { ...centre, x: centre.x + dx, y: centre.y + dy };
+  const fine = Math.max(1, cell / 4);
+  const search = (from: Box, step: number, radius: number) => {
+    let local = from;
+    let localScore = score(from);
+    const n = Math.round(radius / step);
+    for (let j = -n; j <= n; j++)
+      for (let i = -n; i <= n; i++) {
+        if (i === 0 && j === 0) continue;
+        const box = { ...from, x: from.x + i * step, y: from.y + j * step };
         const s = score(box);
-        if (s < bestScore) {
-          bestScore = s;
-          best = box;
+        if (s > localScore) {
+          localScore = s;
+          local = box;
         }
       }
+    return { box: local, score: localScore };
   };
-  search(2 * cell, Math.ceil(reach / (2 * cell)) * 2 * cell);
-  search(cell, 2 * cell);
-  if (cell > 1) search(1, Math.ceil(cell));
-  for (const k of [0.9, 1.1]) {
-    const w = best.width * k;
-    const h = best.height * k;
-    const box = { x: best.x + (best.width - w) / 2, y: best.y + (best.height - h) / 2, width: w, height: h };
-    const s = score(box);
-    if (s < bestScore) {
-      bestScore = s;
-      best = box;
-    }
+  const refine = (from: Box) => {
+    const a = search(from, cell, 2 * cell);
+    return search(a.box, fine, cell);
+  };
+  const reach = Math.max(prevBox.width, prevBox.height) / 2;
+  const coarse = search(prevBox, 2 * cell, Math.ceil(reach / (2 * cell)) * 2 * cell);
+  ({ box: best, score: bestScore } = refine(coarse.box));
+  const centred = best;
+  for (const k of [0.9, 0.95, 1.05, 1.1]) {
+    const w = centred.width * k;
+    const h = centred.height * k;
+    const scaled = {
+      x: centred.x + (centred.width - w) / 2,
+      y: centred.y + (centred.height - h) / 2,
+      width: w,
+      height: h,
+    };
+    const r = refine(scaled);
+    if (r.score > bestScore) ({ box: best, score: bestScore } = r);
   }
   const inside = clipBox(best, frame.sourceWidth, frame.sourceHeight) !== null;
-  return { box: best, residual: bestScore, lost: !inside || bestScore > TRACK_LOST_RESIDUAL };
+  return { box: best, correlation: bestScore, lost: !inside || bestScore < TRACK_MIN_CORRELATION };
 }
 
 /** The face's framing from a tracked box and its anchor, in the units of the OFIQ crop measures. */

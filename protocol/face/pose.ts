@@ -196,10 +196,14 @@ export function estimateHeadPose(landmarks: Landmarks68): HeadPose | null {
     a2[1] += v * k1;
     a2[2] += v * k2;
   });
+  // Points (nearly) on top of each other or on one line fit no rotation: report none.
+  const s1 = Math.hypot(...a1);
+  if (!(s1 > 1e-6)) return null;
   const r1 = normalise(a1);
   const d = a2[0] * r1[0] + a2[1] * r1[1] + a2[2] * r1[2];
-  const r2 = normalise([a2[0] - d * r1[0], a2[1] - d * r1[1], a2[2] - d * r1[2]]);
-  if (Math.hypot(...r1) === 0 || Math.hypot(...r2) === 0) return null;
+  const o2: Vec3 = [a2[0] - d * r1[0], a2[1] - d * r1[1], a2[2] - d * r1[2]];
+  if (!(Math.hypot(...o2) > 0.05 * s1)) return null;
+  const r2 = normalise(o2);
   const r3: Vec3 = [
     r1[1] * r2[2] - r1[2] * r2[1],
     r1[2] * r2[0] - r1[0] * r2[2],
