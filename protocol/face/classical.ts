@@ -289,11 +289,11 @@ export function classicalAssessment(
       if (v >= 247) bright++;
       n++;
     }
-  // Sharpness at the measures' scale (inter-eye distance CROP_IED px) when the face's size is known.
+  // Sharpness at the measures' scale (faces larger than CROP_IED shrunk to it, smaller ones as they are).
   let k = Math.min(1, 160 / Math.max(region.width, region.height));
   if (tracked !== null && onFace !== null)
     k = (CROP_IED * s) / Math.max(1, tracked.anchor.ied * tracked.box.width);
-  k = Math.min(k, 256 / region.width, 256 / region.height);
+  k = Math.min(1, k, 256 / region.width, 256 / region.height);
   const crop = resampleGreyImage(
     frame,
     Math.max(1, Math.round(region.width * k)),

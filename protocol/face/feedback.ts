@@ -154,10 +154,16 @@ export const FACE_FEEDBACK_THRESHOLDS = {
   maxLuminanceMean: 0.8,
   /** ... or this share of the face at luma >= 247. */
   maxOverExposed: 0.25,
-  /** Uneven light: the two halves' histogram overlap below this (IlluminationUniformity component 81). */
-  minIlluminationUniformity: 0.5,
-  /** Blurry: the blur effect above this (Sharpness component 50 at SHARPNESS_MIDPOINT 0.45). */
-  maxBlurEffect: 0.45,
+  /**
+   * Uneven light: the two halves' histogram overlap below this (IlluminationUniformity component 70).
+   * Evenly lit real portraits read 0.4 to 0.8 (a 256-bin overlap is strict), a lamp at one side 0.15.
+   */
+  minIlluminationUniformity: 0.3,
+  /**
+   * Blurry: the blur effect above this (our Sharpness component is 50 here). Sharp real portraits read
+   * 0.3 to 0.45, soft video stills 0.5 to 0.65.
+   */
+  maxBlurEffect: 0.5,
   /** Eyes closed: the smaller eyelid opening below this share of T (OFIQ's EyesOpen component 50 at 0.02). */
   minEyesOpen: 0.025,
   /** Glare: at least this share of the eye zones saturated ... */

@@ -82,7 +82,11 @@ export interface FaceAssessment {
   readonly measures: FaceMeasures;
 }
 
-/** The inter-eye distance of the normalised face crop, px (OFIQ aligns to about 113 px; ours is smaller: cheaper). */
+/**
+ * Larger faces are shrunk to this inter-eye distance, px, before the pixel measures (OFIQ aligns to
+ * about 113 px; ours is smaller: cheaper). Smaller faces are read at their own size: enlarging would
+ * invent no detail and would make the blur measure read pixel repetition as blur.
+ */
 export const CROP_IED = 64;
 /** The background is read at an inter-eye distance of 81 px, about OFIQ's after its resize to 354 x 295. */
 export const BACKGROUND_IED = 81;
@@ -120,7 +124,7 @@ interface FaceCrop {
   readonly region: Box;
 }
 
-/** The face resampled so that its inter-eye distance is CROP_IED px, with its outline mask. */
+/** The face, shrunk to an inter-eye distance of CROP_IED px when larger, with its outline mask. */
 function faceCrop(image: RgbImage, face: DetectedFace, g: FaceGeometry): FaceCrop | null {
   const pad = 0.1 * g.ied;
   const region = clipBox(
@@ -129,7 +133,7 @@ function faceCrop(image: RgbImage, face: DetectedFace, g: FaceGeometry): FaceCro
     image.height,
   );
   if (region === null) return null;
-  const scale = Math.min(CROP_IED / g.ied, 256 / region.width, 256 / region.height);
+  const scale = Math.min(1, CROP_IED / g.ied, 256 / region.width, 256 / region.height);
   const w = Math.max(1, Math.round(region.width * scale));
   const h = Math.max(1, Math.round(region.height * scale));
   const grey = resampleGrey(image, w, h, region);
@@ -321,8 +325,8 @@ function background(
   };
 }
 
-/** Mapping of our Sharpness raw (blur effect, 0 sharp .. 1 flat) to 0-100: 50 at 0.45. */
-export const SHARPNESS_MIDPOINT = 0.45;
+/** Mapping of our Sharpness raw (blur effect, 0 sharp .. 1 flat) to 0-100: 50 at 0.5. */
+export const SHARPNESS_MIDPOINT = 0.5;
 
 /**
  * All measures of the largest face in `faces` (OFIQ measures the largest too).
