@@ -158,17 +158,21 @@ export function blurEffect(grey: GreyImage, mask?: Uint8Array): number {
   const blurred = new Float32Array(w * h);
   let worst = 0;
   for (const vertical of [false, true]) {
-    // 9-tap box blur along one axis, edges clamped.
-    for (let y = 0; y < h; y++)
-      for (let x = 0; x < w; x++) {
-        let s = 0;
-        for (let k = -4; k <= 4; k++) {
-          const xx = vertical ? x : Math.min(w - 1, Math.max(0, x + k));
-          const yy = vertical ? Math.min(h - 1, Math.max(0, y + k)) : y;
-          s += f[yy * w + xx] ?? 0;
-        }
-        blurred[y * w + x] = s / 9;
+    // 9-tap box blur along one axis, edges clamped, as a running sum (O(1) per pixel).
+    const lines = vertical ? w : h;
+    const length = vertical ? h : w;
+    const stride = vertical ? w : 1;
+    const lineStep = vertical ? 1 : w;
+    for (let line = 0; line < lines; line++) {
+      const base = line * lineStep;
+      const value = (k: number) => f[base + (k < 0 ? 0 : k >= length ? length - 1 : k) * stride] ?? 0;
+      let s = 0;
+      for (let k = -4; k <= 4; k++) s += value(k);
+      for (let k = 0; k < length; k++) {
+        blurred[base + k * stride] = s / 9;
+        s += value(k + 5) - value(k - 4);
       }
+    }
     let sumF = 0;
     let sumV = 0;
     const step = vertical ? w : 1;

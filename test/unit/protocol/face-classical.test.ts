@@ -40,6 +40,15 @@ describe('face tracker', () => {
     near(got.box, moved.face.box, 2);
   });
 
+  it('keeps the box of a face that did not move (only the sensor noise changed)', () => {
+    const still = frameOf({ eyeMid: { x: 300, y: 200 }, seed: 8 });
+    const got = trackFace(start.grey, start.face.box, still.grey);
+    expect(got.lost).toBe(false);
+    expect(got.correlation).toBeGreaterThan(0.9);
+    near(got.box, start.face.box, 1);
+    expect(got.box.width).toBe(start.face.box.width);
+  });
+
   it('follows a face that came closer (box about 10 % larger)', () => {
     const closer = frameOf({ eyeMid: { x: 305, y: 202 }, ied: 99, seed: 5 });
     const got = trackFace(start.grey, start.face.box, closer.grey);
