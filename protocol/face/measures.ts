@@ -29,6 +29,7 @@ import {
   laplacianVariance,
   luma,
   resampleGrey,
+  scanPolygon,
   sigmoid,
 } from './raster.ts';
 import type { Box, DetectedFace, RgbImage } from './types.ts';
@@ -54,6 +55,7 @@ export const FACE_MEASURE_NAMES = [
   'OverExposurePrevention',
   'DynamicRange',
   'IlluminationUniformity',
+  'NaturalColour',
   'BackgroundUniformity',
   'Sharpness',
   // Ours, not OFIQ's: what the feedback needs beyond OFIQ's set.
@@ -224,6 +226,56 @@ function illuminationUniformity(crop: FaceCrop, face: DetectedFace, g: FaceGeome
   return { raw: overlap, quality: component(100 * overlap ** 0.3) };
 }
 
+/** sRGB 8-bit to linear light, 0..1. */
+function linear(c: number): number {
+  const v = c / 255;
+  return v <= 0.04045 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4;
+}
+
+function labF(t: number): number {
+  return t > (6 / 29) ** 3 ? Math.cbrt(t) : t / (3 * (6 / 29) ** 2) + 4 / 29;
+}
+
+/**
+ * NaturalColour: OFIQ converts the two cheek zones (the IlluminationUniformity zones) to CIELAB and
+ * takes the mean a* and b*; raw = the distance of (a*, b*) from the box a* 5..25, b* 5..35 (0 inside,
+ * 100 when either mean is negative), quality 200 * (1 - sigmoid(raw, 0, 10)). Ours: the same
+ * arithmetic (sRGB, D65) over the face outline between the eye line and the mouth, at most 64 x 64
+ * samples.
+ */
+function naturalColour(image: RgbImage, face: DetectedFace, g: FaceGeometry): MeasureValue | null {
+  const lm = face.landmarks;
+  const mouthY = ((lm[51]?.y ?? 0) + (lm[57]?.y ?? 0)) / 2;
+  const top = Math.min(g.eyeMid.y, mouthY);
+  const bottom = Math.max(g.eyeMid.y, mouthY);
+  const stepY = Math.max(1, Math.ceil((bottom - top) / 64));
+  const stepX = Math.max(1, Math.ceil((g.maxX - g.minX) / 64));
+  let n = 0;
+  let sumA = 0;
+  let sumB = 0;
+  scanPolygon(image.width, image.height, faceOutline(lm), (y, x0, x1) => {
+    if (y < top || y > bottom || (y - Math.floor(top)) % stepY !== 0) return;
+    for (let x = x0; x <= x1; x += stepX) {
+      const p = (y * image.width + x) * 3;
+      const r = linear(image.data[p] ?? 0);
+      const gr = linear(image.data[p + 1] ?? 0);
+      const b = linear(image.data[p + 2] ?? 0);
+      // sRGB (D65) to XYZ, normalised by the D65 white.
+      const fx = labF((0.4124 * r + 0.3576 * gr + 0.1805 * b) / 0.95047);
+      const fy = labF(0.2126 * r + 0.7152 * gr + 0.0722 * b);
+      const fz = labF((0.0193 * r + 0.1192 * gr + 0.9505 * b) / 1.08883);
+      sumA += 500 * (fx - fy);
+      sumB += 200 * (fy - fz);
+      n++;
+    }
+  });
+  if (n === 0) return null;
+  const a = sumA / n;
+  const b = sumB / n;
+  const raw = a >= 0 && b >= 0 ? Math.hypot(Math.max(0, 5 - a, a - 25), Math.max(0, 5 - b, b - 35)) : 100;
+  return { raw, quality: component(200 * (1 - sigmoid(raw, 0, 10))) };
+}
+
 /**
  * EyesVisible, as a glare check: OFIQ reads the share of each eye's visibility zone (the eye's
  * landmark box grown by IED/20) that its occlusion network marks as covered. We have no such network;
@@ -390,6 +442,8 @@ export function computeFaceMeasures(image: RgbImage, faces: readonly DetectedFac
       measures.LaplacianVariance = { raw: laplacianVariance(crop.grey, crop.mask), quality: null };
     }
   }
+  const colour = naturalColour(image, face, g);
+  if (colour !== null) measures.NaturalColour = colour;
   const bg = background(image, g);
   if (bg !== null) {
     measures.BackgroundUniformity = bg.uniformity;

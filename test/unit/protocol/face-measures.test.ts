@@ -98,6 +98,16 @@ describe('measures of a good synthetic portrait', () => {
     );
   });
 
+  it("NaturalColour: skin tones inside OFIQ's a*/b* box score 100, a blue cast does not", () => {
+    expect(m.NaturalColour).toEqual({ raw: 0, quality: 100 });
+    const data = Uint8Array.from(image.data, (v, i) =>
+      i % 3 === 0 ? v * 0.55 : i % 3 === 2 ? Math.min(255, v * 1.3) : v,
+    );
+    const cast = computeFaceMeasures({ ...image, data }, faces).measures.NaturalColour;
+    expect(cast?.raw ?? 0).toBeGreaterThan(5);
+    expect(cast?.quality ?? 100).toBeLessThan(50);
+  });
+
   it('ranks conditions the right way round', () => {
     const of = (o: Parameters<typeof renderSyntheticPortrait>[0]) => {
       const p = renderSyntheticPortrait(o);
