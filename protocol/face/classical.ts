@@ -194,8 +194,10 @@ export function trackFace(prevFrame: GreyFrame, prevBox: Box, frame: GreyFrame):
       }
     return { box: best, score: bestScore };
   };
+  // At most 8 coarse steps each way: a box far taller than wide would otherwise search without bound.
   const reach = Math.max(prevBox.width, prevBox.height) / 2;
-  const coarse = search(coarseScore, prevBox, 2 * cell, Math.ceil(reach / (2 * cell)) * 2 * cell);
+  const coarseStep = Math.max(2 * cell, reach / 8);
+  const coarse = search(coarseScore, prevBox, coarseStep, Math.ceil(reach / coarseStep) * coarseStep);
   const half = Math.max(1, cell / 2);
   let best = search(fineScore, search(fineScore, coarse.box, cell, 2 * cell).box, half, cell);
   const centred = best.box;
@@ -245,7 +247,7 @@ export interface ClassicalAssessment {
   readonly sharpness: number;
   /** 0-100 with the same mapping as the Sharpness measure. */
   readonly sharpnessQuality: number;
-  /** Null when no face is tracked. */
+  /** Null when no face is tracked (or its box and anchor give no finite geometry). */
   readonly framing: Framing | null;
 }
 
@@ -295,8 +297,11 @@ export function classicalAssessment(
     }
   // Sharpness at the measures' scale (faces larger than CROP_IED shrunk to it, smaller ones as they are).
   let k = Math.min(1, 160 / Math.max(region.width, region.height));
-  if (tracked !== null && onFace !== null)
-    k = (CROP_IED * s) / Math.max(1, tracked.anchor.ied * tracked.box.width);
+  if (tracked !== null && onFace !== null) {
+    const fromAnchor = (CROP_IED * s) / Math.max(1, tracked.anchor.ied * tracked.box.width);
+    // A corrupt anchor (NaN, zero) falls back to the size-only bound rather than breaking the frame.
+    if (Number.isFinite(fromAnchor) && fromAnchor > 0) k = fromAnchor;
+  }
   k = Math.min(1, k, 256 / region.width, 256 / region.height);
   const crop = resampleGreyImage(
     frame,
@@ -312,13 +317,14 @@ export function classicalAssessment(
     const t = Math.max(1, anchor.t * box.width);
     const eyeMidX = box.x + anchor.eyeMidX * box.width;
     const eyeMidY = box.y + anchor.eyeMidY * box.height;
-    framing = {
+    const f: Framing = {
       ied,
       leftward: (eyeMidX - ied / 2) / ied,
       rightward: (frame.sourceWidth - (eyeMidX + ied / 2)) / ied,
       above: eyeMidY / t,
       below: (frame.sourceHeight - eyeMidY) / t,
     };
+    if (Object.values(f).every(Number.isFinite)) framing = f;
   }
   return {
     region: onFace === null ? 'frame-centre' : 'face',

@@ -298,3 +298,32 @@ export function classicalFeedback(a: ClassicalAssessment): PortraitDecision {
   if (a.sharpness > T.maxBlurEffect) codes.add('FACE_BLURRY');
   return decide(codes);
 }
+
+/** Codes the per-frame classical checks decide on the live screen: they are fresher than a detection. */
+const CLASSICAL_CODES: ReadonlySet<FaceFeedbackCode> = new Set([
+  'FACE_NOT_FOUND',
+  'FACE_MOVE_CLOSER',
+  'FACE_MOVE_BACK',
+  'FACE_NOT_CENTRED',
+  'FACE_TOO_DARK',
+  'FACE_TOO_BRIGHT',
+  'FACE_BLURRY',
+]);
+
+/**
+ * The live screen's feedback: this frame's classical checks, plus the face-dependent codes (pose,
+ * eyes, glare, mouth, a second face, light balance, background, backlight) of the latest detection.
+ * The caller passes that detection only while it is fresh (issue 19: never older than 400 ms) and
+ * while the tracker still holds the face; otherwise null, and only the classical codes are given.
+ */
+export function liveFeedback(
+  classical: ClassicalAssessment,
+  detection: FaceAssessment | null,
+): PortraitDecision {
+  const codes = new Set(classicalFeedback(classical).feedback.map((f) => f.code));
+  if (detection !== null && detection.face !== null)
+    for (const f of portraitFeedback(detection).feedback) if (!CLASSICAL_CODES.has(f.code)) codes.add(f.code);
+  // A backlit face also reads dark per frame: say why, once.
+  if (codes.has('FACE_BACKLIT')) codes.delete('FACE_TOO_DARK');
+  return decide(codes);
+}

@@ -1,6 +1,8 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { classicalAssessment, faceAnchor, toGreyFrame, trackFace } from '../../../protocol/face/classical.ts';
-import { classicalFeedback } from '../../../protocol/face/feedback.ts';
+import { classicalFeedback, liveFeedback } from '../../../protocol/face/feedback.ts';
+import { computeFaceMeasures } from '../../../protocol/face/measures.ts';
 import { renderSyntheticPortrait, type SyntheticPortraitOptions } from '../../../protocol/face/synthetic.ts';
 import type { Box } from '../../../protocol/face/types.ts';
 
@@ -118,5 +120,63 @@ describe('classical per-frame checks', () => {
     expect(a.region).toBe('frame-centre');
     expect(Number.isFinite(a.sharpness)).toBe(true);
     expect(trackFace(grey, { x: 0, y: 0, width: 1, height: 1 }, grey).lost).toBe(true);
+  });
+});
+
+describe('live feedback: classical checks per frame plus the latest detection', () => {
+  function step(frameOptions: SyntheticPortraitOptions, detectionOptions: SyntheticPortraitOptions | null) {
+    const { grey, face } = frameOf(frameOptions);
+    const classical = classicalAssessment(grey, { box: face.box, anchor: faceAnchor(face) });
+    const detected = detectionOptions === null ? null : renderSyntheticPortrait(detectionOptions);
+    const detection = detected === null ? null : computeFaceMeasures(detected.image, detected.faces);
+    return liveFeedback(classical, detection).feedback.map((f) => f.code);
+  }
+
+  it("adds the detection's face-dependent codes to the frame's own", () => {
+    expect(step({ gain: 0.3 }, { pose: { yaw: 20 } })).toEqual(['FACE_LOOK_STRAIGHT', 'FACE_TOO_DARK']);
+    expect(step({}, { eyesClosed: true })).toEqual(['FACE_EYES_CLOSED']);
+  });
+
+  it('lets the fresher frame decide exposure, blur and framing', () => {
+    // The detection saw a dark, blurred, distant face; this frame is fine.
+    expect(step({}, { gain: 0.3, blur: 3, ied: 40 })).toEqual([]);
+  });
+
+  it('without a fresh detection gives the classical codes only', () => {
+    expect(step({ blur: 3 }, null)).toEqual(['FACE_BLURRY']);
+  });
+
+  it('says backlit rather than dark when the detection saw the light behind', () => {
+    expect(step({ backlit: true }, { backlit: true })).toEqual(['FACE_BACKLIT']);
+  });
+});
+
+describe('classical checks on any input', () => {
+  it('never throw on frames from 1x1 up and any box, and stay finite', () => {
+    const num = fc.double({ min: -1e9, max: 1e9, noNaN: false });
+    const box = fc.record({ x: num, y: num, width: num, height: num });
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 1, max: 40 }),
+        fc.integer({ min: 1, max: 40 }),
+        fc.integer({ min: 0, max: 255 }),
+        box,
+        fc.record({ eyeMidX: num, eyeMidY: num, ied: num, t: num }),
+        (width, height, value, b, anchor) => {
+          const grey = toGreyFrame({ width, height, data: new Uint8Array(width * height * 3).fill(value) });
+          const tracked = trackFace(grey, b, grey);
+          expect(typeof tracked.lost).toBe('boolean');
+          const a = classicalAssessment(grey, { box: b, anchor });
+          expect(Number.isFinite(a.luminanceMean) && Number.isFinite(a.sharpness)).toBe(true);
+          expect(() => classicalFeedback(a)).not.toThrow();
+        },
+      ),
+      { numRuns: 300, seed: 19 },
+    );
+  });
+
+  it('bounds the search for a box far taller than wide', () => {
+    const grey = toGreyFrame({ width: 64, height: 64, data: new Uint8Array(64 * 64 * 3) });
+    expect(trackFace(grey, { x: 10, y: 0, width: 3, height: 1e9 }, grey).box.width).toBeGreaterThan(0);
   });
 });
