@@ -24,7 +24,7 @@
  * light background).
  */
 import type { Point, RgbImage } from '../../protocol/face/types.ts';
-import { encodeJpeg, padCrop, type Rgb, resizeRotateCropRgb } from './sharp-images.ts';
+import { encodeJpeg, padCrop, type Rgb, scaleRotateRgb } from './sharp-images.ts';
 
 /** The token's proportions for an image `width` px wide (see the table above). */
 export interface TokenGeometry {
@@ -141,69 +141,68 @@ export async function alignToToken(
   const scale = geometry.eyeDistance / distance;
   const mid = { x: (left.x + right.x) / 2, y: (left.y + right.y) / 2 };
 
-  // 1. A square of the source centred on the eye midpoint, large enough that every output corner maps
-  //    inside it whatever the rotation: the farthest output corner from the eye midpoint, in source px.
-  const reach = Math.max(
-    Math.hypot(geometry.eyeMidX, geometry.eyeY),
-    Math.hypot(geometry.width - geometry.eyeMidX, geometry.height - geometry.eyeY),
-    Math.hypot(geometry.eyeMidX, geometry.height - geometry.eyeY),
-  );
-  const half = Math.ceil(reach / scale) + 2;
-  const side = 2 * half;
-  const box = { x: Math.round(mid.x) - half, y: Math.round(mid.y) - half, width: side, height: side };
-  const padded = sourceBeyond(image, mid, theta, scale, geometry);
-  const square = padCrop(image, box, background);
-  // The eye midpoint relative to the square's centre (rounding left it up to half a pixel off).
-  const offset = { x: mid.x - (box.x + half), y: mid.y - (box.y + half) };
+  // 1. The part of the source the output needs: the bounding box of the output rectangle mapped back
+  //    into the source, made symmetric about the eye midpoint (so the midpoint is its centre) with a
+  //    margin for the interpolation kernel. Beyond the source it is the background.
+  const cos = Math.cos(theta);
+  const sin = Math.sin(theta);
+  let reachX = 0;
+  let reachY = 0;
+  let padded = false;
+  for (const [u, v] of outputCorners(geometry)) {
+    const du = (u - geometry.eyeMidX) / scale;
+    const dv = (v - geometry.eyeY) / scale;
+    const x = du * cos - dv * sin;
+    const y = du * sin + dv * cos;
+    reachX = Math.max(reachX, Math.abs(x));
+    reachY = Math.max(reachY, Math.abs(y));
+    // The output is a rectangle, the image convex: beyond at a corner is beyond somewhere.
+    if (mid.x + x < 0 || mid.y + y < 0 || mid.x + x > image.width || mid.y + y > image.height) padded = true;
+  }
+  const margin = 4;
+  const halfW = Math.ceil(reachX) + margin;
+  const halfH = Math.ceil(reachY) + margin;
+  const region = {
+    x: Math.round(mid.x) - halfW,
+    y: Math.round(mid.y) - halfH,
+    width: 2 * halfW,
+    height: 2 * halfH,
+  };
+  const part = padCrop(image, region, background);
+  // The eye midpoint relative to the region's centre (rounding left it up to half a pixel off).
+  const offset = { x: mid.x - (region.x + halfW), y: mid.y - (region.y + halfH) };
 
-  // 2. Resize the square, rotate it about its centre (the eye midpoint, give or take `offset`), and
-  //    cut the token out around where the midpoint landed.
-  const resizedSide = Math.max(1, Math.round(side * scale));
-  const s = resizedSide / side;
+  // 2. Scale and level the eyes about the region's centre, then cut the token out around where the
+  //    eye midpoint landed.
   const degrees = Math.abs(theta) < 1e-4 ? 0 : (-theta * 180) / Math.PI;
-  // Rotation about the canvas centre carries the offset from the centre with it.
+  const transformed = await scaleRotateRgb(part, scale, degrees, background);
   const rad = (degrees * Math.PI) / 180;
-  const ox = offset.x * s;
-  const oy = offset.y * s;
-  const landed = { x: ox * Math.cos(rad) - oy * Math.sin(rad), y: ox * Math.sin(rad) + oy * Math.cos(rad) };
-  const aligned = await resizeRotateCropRgb(
-    square,
-    { width: resizedSide, height: resizedSide },
-    degrees,
+  const ox = offset.x * scale;
+  const oy = offset.y * scale;
+  const landed = {
+    x: transformed.width / 2 + ox * Math.cos(rad) - oy * Math.sin(rad),
+    y: transformed.height / 2 + ox * Math.sin(rad) + oy * Math.cos(rad),
+  };
+  const aligned = padCrop(
+    transformed,
     {
-      left: landed.x - geometry.eyeMidX,
-      top: landed.y - geometry.eyeY,
+      x: Math.round(landed.x - geometry.eyeMidX),
+      y: Math.round(landed.y - geometry.eyeY),
       width: geometry.width,
       height: geometry.height,
     },
     background,
   );
-  return { ok: true, value: { image: aligned, alignment: { scale: s, rotationDegrees: degrees, padded } } };
+  return { ok: true, value: { image: aligned, alignment: { scale, rotationDegrees: degrees, padded } } };
 }
 
-/** Whether any output corner maps outside the source image. */
-function sourceBeyond(
-  image: RgbImage,
-  mid: Point,
-  theta: number,
-  scale: number,
-  geometry: TokenGeometry,
-): boolean {
-  const cos = Math.cos(theta);
-  const sin = Math.sin(theta);
-  for (const [u, v] of [
+function outputCorners(geometry: TokenGeometry): readonly (readonly [number, number])[] {
+  return [
     [0, 0],
     [geometry.width, 0],
     [0, geometry.height],
     [geometry.width, geometry.height],
-  ] as const) {
-    const du = (u - geometry.eyeMidX) / scale;
-    const dv = (v - geometry.eyeY) / scale;
-    const x = mid.x + du * cos - dv * sin;
-    const y = mid.y + du * sin + dv * cos;
-    if (x < 0 || y < 0 || x > image.width || y > image.height) return true;
-  }
-  return false;
+  ];
 }
 
 export interface CardPortraitOptions {
@@ -238,8 +237,9 @@ export interface CardPortrait {
 
 /**
  * The chip portrait: aligned to the token geometry (default 480 x 640) and encoded as the best-quality
- * JPEG that fits `maxBytes` (default 20 000), found by a binary search on the quality (JPEG size grows
- * with quality; where it briefly does not, the search still only returns a size that fits).
+ * JPEG that fits `maxBytes` (default 20 000), found by a binary search on the quality in
+ * `minQuality..maxQuality` (about 7 encodes; JPEG size grows with quality, and where it briefly does
+ * not, the search still only returns a size that fits).
  * @returns PORTRAIT_EYES_INVALID; PORTRAIT_BUDGET_UNREACHABLE with `smallestBytes` when even
  *   `minQuality` is too large.
  * @throws {RangeError} for bad options or an inconsistent raster.
@@ -267,33 +267,30 @@ export async function makeCardPortrait(
     encodes++;
     return encodeJpeg(raster, { quality });
   };
-  const top = await encode(maxQuality);
+  // Binary search for the highest quality that fits. When none does, the last quality tried is
+  // `minQuality` (the low end never moves), so `smallest` is the size at the lowest allowed quality.
   let best: { jpeg: Uint8Array; quality: number } | undefined;
-  if (top.length <= maxBytes) best = { jpeg: top, quality: maxQuality };
-  else {
-    const bottom = await encode(minQuality);
-    if (bottom.length > maxBytes)
-      return {
-        ok: false,
-        error: new PortraitError(
-          'PORTRAIT_BUDGET_UNREACHABLE',
-          `the portrait is ${bottom.length} bytes at JPEG quality ${minQuality}; the budget is ${maxBytes}`,
-          { smallestBytes: bottom.length, budgetBytes: maxBytes },
-        ),
-      };
-    best = { jpeg: bottom, quality: minQuality };
-    // Invariant: `best` fits; every quality above `high` was found too large.
-    let low = minQuality + 1;
-    let high = maxQuality - 1;
-    while (low <= high) {
-      const quality = (low + high) >> 1;
-      const jpeg = await encode(quality);
-      if (jpeg.length <= maxBytes) {
-        best = { jpeg, quality };
-        low = quality + 1;
-      } else high = quality - 1;
-    }
+  let smallest = Number.POSITIVE_INFINITY;
+  let low = minQuality;
+  let high = maxQuality;
+  while (low <= high) {
+    const quality = (low + high) >> 1;
+    const jpeg = await encode(quality);
+    smallest = Math.min(smallest, jpeg.length);
+    if (jpeg.length <= maxBytes) {
+      best = { jpeg, quality };
+      low = quality + 1;
+    } else high = quality - 1;
   }
+  if (!best)
+    return {
+      ok: false,
+      error: new PortraitError(
+        'PORTRAIT_BUDGET_UNREACHABLE',
+        `the portrait is ${smallest} bytes at JPEG quality ${minQuality}; the budget is ${maxBytes}`,
+        { smallestBytes: smallest, budgetBytes: maxBytes },
+      ),
+    };
   return {
     ok: true,
     value: {
