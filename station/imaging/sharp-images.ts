@@ -97,7 +97,6 @@ async function screen(bytes: Uint8Array, limits: ImageLimits): Promise<ImageResu
       `the image is ${width}x${height} px; at most ${limits.maxPixels} pixels are accepted`,
     );
   const swapped = meta.orientation !== undefined && meta.orientation >= 5;
-  const ppi = meta.density !== undefined && meta.resolutionUnit !== 'cm' ? meta.density : undefined;
   return {
     ok: true,
     value: {
@@ -111,7 +110,8 @@ async function screen(bytes: Uint8Array, limits: ImageLimits): Promise<ImageResu
       hasIcc: meta.icc !== undefined || meta.hasProfile === true,
       channels: meta.channels,
       space: meta.space,
-      ppi,
+      // sharp states density in pixels per inch whatever unit the file used.
+      ppi: meta.density,
     },
   };
 }
@@ -164,7 +164,8 @@ export async function decodeRgb(
 
 /**
  * Decodes JPEG, PNG or WebP bytes into an upright 8-bit greyscale raster. Colour input is reduced to
- * luminance (libvips 'b-w', Rec. 709 weights on sRGB); 16-bit input is scaled to 8 bits.
+ * luminance (libvips 'b-w': CIE Y from linear sRGB, re-encoded with the sRGB curve); 16-bit input is
+ * scaled to 8 bits.
  * @returns the errors of {@link decodeRgb}.
  */
 export async function decodeGrey(

@@ -60,6 +60,19 @@ describe('sharp adapter: decode and encode', () => {
     expect(psnr(back.data, card.data)).toBeGreaterThan(30);
   });
 
+  it('decodes WebP, and a greyscale image to three equal channels', async () => {
+    const card = testCard(32, 24);
+    const webp = await sharp(card.data, { raw: { width: 32, height: 24, channels: 3 } })
+      .webp({ lossless: true })
+      .toBuffer();
+    expect(value(await readImageMetadata(webp)).format).toBe('webp');
+    expect(value(await decodeRgb(webp))).toEqual(card);
+    const grey = value(
+      await decodeRgb(await encodePng({ width: 2, height: 1, pixels: Uint8Array.of(7, 200) })),
+    );
+    expect(Array.from(grey.data)).toEqual([7, 7, 7, 200, 200, 200]);
+  });
+
   it('writes a grey raster as an 8-bit greyscale PNG carrying its resolution, and reads it back', async () => {
     const grey = { width: 3, height: 2, pixels: Uint8Array.of(0, 128, 255, 10, 20, 30) };
     const png = await encodePng(grey, 500);
