@@ -1,11 +1,17 @@
 /**
- * 8-bit greyscale image files for the command line: PNG (encode and decode, greyscale 8-bit,
- * non-interlaced), binary PGM (P5, maxval 255) and headerless raw. Encoders and decoders bound every
- * size; decoders return typed errors.
+ * 8-bit greyscale image files for the command line and the fingerprint path: PNG through sharp (the
+ * station's one image library, sharp-images.ts), binary PGM (P5, maxval 255) and headerless raw, which
+ * are simple enough to read and write here. Every size is bounded; decoders throw typed errors.
+ *
+ * The hand-written PNG codec below (`encodePng`, `decodePng`) is retired: it stays only for the callers
+ * outside this module's owners that still call it synchronously (issue 19), and goes when they move to
+ * `encodeGreyPng` / `decodeGreyPng`.
  */
-import { writeFileSync } from 'node:fs';
+import { writeFile } from 'node:fs/promises';
 import { deflateSync, inflateSync } from 'node:zlib';
 import { crc32 } from '../../protocol/crc32.ts';
+import type { ImageError } from './image-errors.ts';
+import { decodeGrey, encodePng as encodeSharpPng, readImageMetadata } from './sharp-images.ts';
 
 export interface GreyImage {
   readonly width: number;
@@ -62,7 +68,57 @@ function chunk(type: string, data: Uint8Array): Uint8Array {
   return out;
 }
 
-/** Encodes an 8-bit greyscale PNG. @throws {RangeError} for an inconsistent image. */
+/**
+ * Encodes an 8-bit greyscale PNG through sharp, with `ppi` as its pHYs resolution.
+ * @throws {RangeError} for an inconsistent image.
+ * @throws {ImageError} IMAGE_ENCODE_FAILED when sharp fails.
+ */
+export async function encodeGreyPng(image: GreyImage, ppi?: number): Promise<Uint8Array> {
+  assertImage(image);
+  return encodeSharpPng(image, ppi);
+}
+
+/** The limits every greyscale file is read under: at most MAX_IMAGE_SIDE a side, 64 MB. */
+const GREY_LIMITS = { maxBytes: 64 * 1024 * 1024, maxPixels: MAX_IMAGE_SIDE * MAX_IMAGE_SIDE };
+
+function fileError(error: ImageError): ImageFileError {
+  const code =
+    error.code === 'IMAGE_TOO_LARGE' || error.code === 'IMAGE_UNSUPPORTED' ? error.code : 'IMAGE_FORMAT';
+  return new ImageFileError(code, error.message);
+}
+
+/**
+ * Decodes a greyscale PNG through sharp: any bit depth (16-bit is scaled to 8), interlaced or not. A
+ * colour PNG is refused rather than silently reduced, since a fingerprint image has one channel and a
+ * colour file is probably the wrong file.
+ * @returns the image and its resolution (ppi) when the file states one.
+ * @throws {ImageFileError} IMAGE_FORMAT (not a PNG, corrupt, truncated), IMAGE_UNSUPPORTED (colour),
+ *   IMAGE_TOO_LARGE (above MAX_IMAGE_SIDE a side).
+ */
+export async function decodeGreyPng(
+  bytes: Uint8Array,
+): Promise<GreyImage & { readonly ppi: number | undefined }> {
+  const meta = await readImageMetadata(bytes, GREY_LIMITS);
+  if (!meta.ok) throw fileError(meta.error);
+  if (meta.value.format !== 'png') throw new ImageFileError('IMAGE_FORMAT', 'not a PNG file');
+  if (meta.value.width > MAX_IMAGE_SIDE || meta.value.height > MAX_IMAGE_SIDE)
+    throw new ImageFileError(
+      'IMAGE_TOO_LARGE',
+      `PNG is ${meta.value.width}x${meta.value.height}; at most ${MAX_IMAGE_SIDE} px a side`,
+    );
+  if (meta.value.channels > 2)
+    throw new ImageFileError('IMAGE_UNSUPPORTED', 'the PNG is in colour; a greyscale PNG is expected');
+  const decoded = await decodeGrey(bytes, GREY_LIMITS);
+  if (!decoded.ok) throw fileError(decoded.error);
+  return decoded.value;
+}
+
+/**
+ * Encodes an 8-bit greyscale PNG with the retired hand-written codec.
+ * @deprecated use {@link encodeGreyPng} (sharp); kept for station/plugins/devices.ts and
+ *   scripts/gallery.ts until they move.
+ * @throws {RangeError} for an inconsistent image.
+ */
 export function encodePng(image: GreyImage, ppi?: number): Uint8Array {
   assertImage(image);
   const { width, height, pixels } = image;
@@ -148,7 +204,12 @@ export function decodePgm(bytes: Uint8Array): GreyImage {
   return { width, height, pixels: bytes.slice(offset, offset + width * height) };
 }
 
-/** Decodes an 8-bit greyscale, non-interlaced PNG. @throws {ImageFileError} */
+/**
+ * Decodes an 8-bit greyscale, non-interlaced PNG with the retired hand-written codec.
+ * @deprecated use {@link decodeGreyPng} (sharp); kept for station/packets/directory.ts and the tests
+ *   that read PNG output synchronously until they move.
+ * @throws {ImageFileError}
+ */
 export function decodePng(bytes: Uint8Array): GreyImage {
   const signature = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
   if (bytes.length < 8 || signature.some((b, i) => bytes[i] !== b))
@@ -236,12 +297,15 @@ export function decodePng(bytes: Uint8Array): GreyImage {
 }
 
 /**
- * Writes `image` to `file` in the format its extension names (.png carries `ppi`).
- * @throws {ImageFileError} IMAGE_UNSUPPORTED for another extension; the fs error when writing fails.
+ * Writes `image` to `file` in the format its extension names (.png, through sharp, carries `ppi`).
+ * @throws {ImageFileError} IMAGE_UNSUPPORTED for another extension; {RangeError} for an inconsistent
+ *   image; {ImageError} IMAGE_ENCODE_FAILED when sharp fails; the fs error when writing fails.
  */
-export function writeGreyImage(file: string, image: GreyImage, ppi?: number): ImageFormat {
+export async function writeGreyImage(file: string, image: GreyImage, ppi?: number): Promise<ImageFormat> {
   const format = formatOf(file);
-  const bytes = format === 'png' ? encodePng(image, ppi) : format === 'pgm' ? encodePgm(image) : image.pixels;
-  writeFileSync(file, bytes);
+  if (format !== 'png') assertImage(image);
+  const bytes =
+    format === 'png' ? await encodeGreyPng(image, ppi) : format === 'pgm' ? encodePgm(image) : image.pixels;
+  await writeFile(file, bytes);
   return format;
 }

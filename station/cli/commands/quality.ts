@@ -14,7 +14,13 @@ import {
   scoreFinger,
 } from '../../../protocol/quality/index.ts';
 import { decodeWsq } from '../../../protocol/wsq/index.ts';
-import { decodePgm, decodePng, formatOf, type GreyImage, ImageFileError } from '../../imaging/grey-image.ts';
+import {
+  decodeGreyPng,
+  decodePgm,
+  formatOf,
+  type GreyImage,
+  ImageFileError,
+} from '../../imaging/grey-image.ts';
 import { type Command, EXIT_FAILED, EXIT_OK, json, parse, positiveInteger, UsageError } from '../command.ts';
 
 /** A 4000 x 4000 raw image is 16 MB; nothing larger is read. */
@@ -29,7 +35,11 @@ function printable(value: number): number | null {
   return Number.isNaN(value) ? null : Number(value.toPrecision(6));
 }
 
-function readImage(file: string, format: string, size: { width?: number; height?: number }): GreyImage {
+async function readImage(
+  file: string,
+  format: string,
+  size: { width?: number; height?: number },
+): Promise<GreyImage> {
   let bytes: Uint8Array;
   try {
     const length = statSync(file).size;
@@ -42,7 +52,7 @@ function readImage(file: string, format: string, size: { width?: number; height?
   }
   switch (format) {
     case 'png':
-      return decodePng(bytes);
+      return decodeGreyPng(bytes);
     case 'pgm':
       return decodePgm(bytes);
     case 'wsq': {
@@ -73,10 +83,14 @@ function formatOfInput(file: string): string {
 }
 
 /** Scores one file. Expected failures (unreadable, not an image, refused by the measures) are results. */
-function scoreFile(file: string, format: string, size: { width?: number; height?: number }): FileResult {
+async function scoreFile(
+  file: string,
+  format: string,
+  size: { width?: number; height?: number },
+): Promise<FileResult> {
   let image: GreyImage;
   try {
-    image = readImage(file, format, size);
+    image = await readImage(file, format, size);
   } catch (error) {
     if (error instanceof InputFailure)
       return { ok: false, file, code: 'INPUT_UNREADABLE', message: error.message };
@@ -168,9 +182,9 @@ are still scored; the exit code is then 1.`,
       ...(height === undefined ? {} : { height }),
     };
     let failed = false;
-    inputs.forEach((input, index) => {
+    for (const [index, input] of inputs.entries()) {
       const file = path.resolve(io.cwd, input);
-      const result = scoreFile(file, formats[index] ?? 'raw', size);
+      const result = await scoreFile(file, formats[index] ?? 'raw', size);
       if (!result.ok) {
         failed = true;
         io.stderr(`${result.message} [${result.code}]\n`);
@@ -180,7 +194,7 @@ are still scored; the exit code is then 1.`,
         : { file, error: { code: result.code, message: result.message } };
       if (inputs.length > 1) io.stdout(`${JSON.stringify(document)}\n`);
       else if (result.ok) io.stdout(json(document));
-    });
+    }
     return failed ? EXIT_FAILED : EXIT_OK;
   },
 };

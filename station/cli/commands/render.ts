@@ -35,9 +35,13 @@ function size(text: string | undefined): { width?: number; height?: number } {
   return { width: Number(match[1]), height: Number(match[2]) };
 }
 
-function write(io: CliIo, out: string, image: RenderedImage): { file: string; format: string } {
+async function write(
+  io: CliIo,
+  out: string,
+  image: RenderedImage,
+): Promise<{ file: string; format: string }> {
   const file = path.resolve(io.cwd, out);
-  return { file, format: writeGreyImage(file, image, image.ppi) };
+  return { file, format: await writeGreyImage(file, image, image.ppi) };
 }
 
 /** The options every render command needs. @throws {UsageError} when --seed or --out is missing. */
@@ -53,7 +57,7 @@ function required(values: { seed?: string | undefined; out?: string | undefined 
 
 async function guarded(io: CliIo, run: () => unknown): Promise<number> {
   try {
-    io.stdout(json(run()));
+    io.stdout(json(await run()));
     return EXIT_OK;
   } catch (error) {
     if (error instanceof GeneratorOptionError) throw new UsageError(error.message);
@@ -100,7 +104,7 @@ Raw files are 8-bit greyscale with no header: read width and height from the JSO
     const severity = values.severity === undefined ? undefined : Number(values.severity);
     if (severity !== undefined && !(Number.isFinite(severity) && severity >= 0 && severity <= 1))
       throw new UsageError(`--severity must be a number from 0 to 1, got '${values.severity}'`);
-    return guarded(io, () => {
+    return guarded(io, async () => {
       formatOf(out);
       const rendered = renderFinger({
         personSeed: seed,
@@ -111,7 +115,7 @@ Raw files are 8-bit greyscale with no header: read width and height from the JSO
         ...(severity === undefined ? {} : { severity }),
         ...size(values.size),
       });
-      const { file, format } = write(io, out, rendered.image);
+      const { file, format } = await write(io, out, rendered.image);
       return {
         file,
         format,
@@ -159,7 +163,7 @@ Prints JSON with each finger's position, class, placement (centre, rotation), bo
     const { seed, out } = required(values);
     const impression = integer('impression', values.impression);
     const missing = (values.missing ?? []).map((m) => integer('missing', m) ?? 0);
-    return guarded(io, () => {
+    return guarded(io, async () => {
       formatOf(out);
       const slap = renderSlap({
         personSeed: seed,
@@ -171,7 +175,7 @@ Prints JSON with each finger's position, class, placement (centre, rotation), bo
         wrongHand: values['wrong-hand'] === true,
         ...size(values.size),
       });
-      const { file, format } = write(io, out, slap.image);
+      const { file, format } = await write(io, out, slap.image);
       const { image, ...truth } = slap;
       return { file, format, width: image.width, height: image.height, ppi: 500, ...truth };
     });

@@ -13,7 +13,7 @@ import { systemClock } from '../../clock.ts';
 import { composeScanners } from '../../compose/scanners.ts';
 import { loadConfig } from '../../config/load.ts';
 import { ConfigError } from '../../errors.ts';
-import { decodePng, formatOf, writeGreyImage } from '../../imaging/grey-image.ts';
+import { decodeGreyPng, formatOf, writeGreyImage } from '../../imaging/grey-image.ts';
 import { describeDevice, imageMetadata } from '../../plugins/devices.ts';
 import { type CliIo, type Command, EXIT_FAILED, EXIT_OK, json, parse, UsageError } from '../command.ts';
 import { resolveStationUrl, type StationUrl, unreachable } from '../station-url.ts';
@@ -239,7 +239,7 @@ defaults to the first ready scanner that offers MODE.`,
           if (!scanner) throw new UsageError(`no scanner '${chosen.id}'`);
           for await (const event of scanner.capture({ mode: mode as CaptureModeName, timeoutMs })) {
             if (event.type !== 'result') continue;
-            const format = writeGreyImage(file, event.image, event.image.ppi);
+            const format = await writeGreyImage(file, event.image, event.image.ppi);
             return captureSummary(file, format, scanner.id, imageMetadata(event.image));
           }
           throw new StationCallError(`scanner ${scanner.id} ended the capture without an image`);
@@ -259,8 +259,8 @@ defaults to the first ready scanner that offers MODE.`,
         timeoutMs + 60_000,
       );
       const { png, ...metadata } = answer.image;
-      const image = decodePng(Buffer.from(png, 'base64'));
-      const format = writeGreyImage(file, image, metadata.ppi);
+      const image = await decodeGreyPng(Buffer.from(png, 'base64'));
+      const format = await writeGreyImage(file, image, metadata.ppi);
       return captureSummary(file, format, chosen.id, metadata);
     });
   },

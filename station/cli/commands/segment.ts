@@ -6,7 +6,13 @@
 import { mkdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { type Hand, segmentSlap } from '../../../protocol/fingerprint/segment.ts';
-import { decodePgm, decodePng, formatOf, ImageFileError, writeGreyImage } from '../../imaging/grey-image.ts';
+import {
+  decodeGreyPng,
+  decodePgm,
+  formatOf,
+  ImageFileError,
+  writeGreyImage,
+} from '../../imaging/grey-image.ts';
 import { type Command, EXIT_FAILED, EXIT_OK, json, parse, UsageError } from '../command.ts';
 
 const HANDS: readonly Hand[] = ['right', 'left', 'thumbs'];
@@ -63,7 +69,7 @@ where a hand was (SEGMENT_HAND_MISMATCH).`,
         return EXIT_FAILED;
       }
       const bytes = new Uint8Array(readFileSync(file));
-      const image = format === 'png' ? decodePng(bytes) : decodePgm(bytes);
+      const image = format === 'png' ? await decodeGreyPng(bytes) : decodePgm(bytes);
       let result: ReturnType<typeof segmentSlap>;
       try {
         result = segmentSlap(image, { hand, missing });
@@ -79,11 +85,12 @@ where a hand was (SEGMENT_HAND_MISMATCH).`,
       const outDir = path.resolve(io.cwd, values['out-dir']);
       mkdirSync(outDir, { recursive: true });
       const { fingers, ...checks } = result.value;
-      const written = fingers.map(({ crop, cropFrame: _frame, ...finger }) => {
+      const written = [];
+      for (const { crop, cropFrame: _frame, ...finger } of fingers) {
         const out = path.join(outDir, `finger-${finger.position}.png`);
-        writeGreyImage(out, crop, 500);
-        return { ...finger, crop: { file: out, width: crop.width, height: crop.height } };
-      });
+        await writeGreyImage(out, crop, 500);
+        written.push({ ...finger, crop: { file: out, width: crop.width, height: crop.height } });
+      }
       io.stdout(json({ file, width: image.width, height: image.height, ...checks, fingers: written }));
       if (checks.problem !== undefined) {
         io.stderr(`${checks.problem.message.vi}\n${checks.problem.message.en} [${checks.problem.code}]\n`);

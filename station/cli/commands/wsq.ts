@@ -14,8 +14,8 @@ import {
   MAX_BIT_RATE,
 } from '../../../protocol/wsq/index.ts';
 import {
+  decodeGreyPng,
   decodePgm,
-  decodePng,
   formatOf,
   type GreyImage,
   ImageFileError,
@@ -63,9 +63,9 @@ function imageFormat(file: string): 'png' | 'pgm' | 'raw' {
 }
 
 /** Runs the body; expected failures print to stderr and exit 1. */
-function guarded(io: CliIo, body: () => unknown): number {
+async function guarded(io: CliIo, body: () => unknown): Promise<number> {
   try {
-    io.stdout(json(body()));
+    io.stdout(json(await body()));
     return EXIT_OK;
   } catch (error) {
     if (error instanceof CodecFailure || error instanceof ImageFileError) {
@@ -123,10 +123,10 @@ Prints JSON: the file, its size in bytes, the image size, the target and achieve
     const bitRate = values.bitrate === undefined ? DEFAULT_BIT_RATE : Number(values.bitrate);
     if (!Number.isFinite(bitRate) || bitRate <= 0 || bitRate > MAX_BIT_RATE)
       throw new UsageError(`--bitrate must be a number in (0, ${MAX_BIT_RATE}], got '${values.bitrate}'`);
-    return guarded(io, () => {
+    return guarded(io, async () => {
       const input = readInput(io, values.in ?? '');
       let image: GreyImage;
-      if (format === 'png') image = decodePng(input.bytes);
+      if (format === 'png') image = await decodeGreyPng(input.bytes);
       else if (format === 'pgm') image = decodePgm(input.bytes);
       else image = { width: width ?? 0, height: height ?? 0, pixels: input.bytes };
       const encoded = encodeWsq(image.pixels, { width: image.width, height: image.height, ppi, bitRate });
@@ -160,13 +160,13 @@ Prints JSON: the file, the image size and the resolution from the WSQ file's NIS
     if (values.in === undefined) throw new UsageError('--in is required');
     if (values.out === undefined) throw new UsageError('--out is required');
     const format = imageFormat(values.out);
-    return guarded(io, () => {
+    return guarded(io, async () => {
       const input = readInput(io, values.in ?? '');
       const decoded = decodeWsq(input.bytes);
       if (!decoded.ok) throw decodeFailure(input.file, decoded.error);
       const out = path.resolve(io.cwd, values.out ?? '');
       const { width, height, ppi } = decoded.value;
-      writeGreyImage(out, decoded.value, ppi);
+      await writeGreyImage(out, decoded.value, ppi);
       return { file: out, format, width, height, ppi: ppi ?? null };
     });
   },

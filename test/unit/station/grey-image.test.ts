@@ -1,8 +1,11 @@
+import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
 import { crc32 } from '../../../protocol/crc32.ts';
 import {
+  decodeGreyPng,
   decodePgm,
   decodePng,
+  encodeGreyPng,
   encodePgm,
   encodePng,
   ImageFileError,
@@ -18,23 +21,57 @@ describe('CRC-32', () => {
 describe('greyscale image files', () => {
   const image = { width: 3, height: 2, pixels: Uint8Array.of(0, 128, 255, 10, 20, 30) };
 
-  it('round-trips PNG and PGM byte for byte', () => {
-    expect(decodePng(encodePng(image, 500))).toEqual(image);
+  it('round-trips PNG (through sharp) and PGM byte for byte, PNG with its resolution', async () => {
+    const png = await encodeGreyPng(image, 500);
+    expect(await decodeGreyPng(png)).toEqual({ ...image, ppi: 500 });
     expect(decodePgm(encodePgm(image))).toEqual(image);
+    // The retired hand-written decoder, still used by a few callers, reads sharp's output.
+    expect(decodePng(png)).toEqual(image);
+    // And sharp reads what the retired encoder wrote.
+    expect(await decodeGreyPng(encodePng(image, 500))).toEqual({ ...image, ppi: 500 });
   });
 
-  it('rejects corrupted, truncated and oversized files with typed errors', () => {
-    const png = encodePng(image);
+  it('reads 16-bit greyscale PNG scaled to 8 bits', async () => {
+    // sharp widens 8-bit grey to 16 bits by x257, so scaling back gives the 8-bit values again.
+    const png = await sharp(image.pixels, { raw: { width: 3, height: 2, channels: 1 } })
+      .toColourspace('grey16')
+      .png()
+      .toBuffer();
+    expect([png[24], png[25]]).toEqual([16, 0]); // IHDR: 16-bit greyscale
+    expect(await decodeGreyPng(png)).toMatchObject(image);
+  });
+
+  it('rejects colour, corrupted, truncated and oversized files with typed errors', async () => {
+    const colour = await sharp({ create: { width: 2, height: 2, channels: 3, background: '#ff0000' } })
+      .png()
+      .toBuffer();
+    await expect(decodeGreyPng(colour)).rejects.toMatchObject({ code: 'IMAGE_UNSUPPORTED' });
+    const png = await encodeGreyPng(image);
     const corrupted = png.slice();
-    corrupted[20] = (corrupted[20] ?? 0) ^ 0xff;
-    expect(() => decodePng(corrupted)).toThrow(expect.objectContaining({ code: 'IMAGE_CHECKSUM' }));
-    expect(() => decodePng(png.subarray(0, 30))).toThrow(ImageFileError);
+    corrupted[png.length - 20] = (corrupted[png.length - 20] ?? 0) ^ 0xff;
+    await expect(decodeGreyPng(corrupted)).rejects.toBeInstanceOf(ImageFileError);
+    await expect(decodeGreyPng(png.subarray(0, 30))).rejects.toMatchObject({ code: 'IMAGE_FORMAT' });
+    await expect(decodeGreyPng(new Uint8Array(0))).rejects.toMatchObject({ code: 'IMAGE_FORMAT' });
+    const huge = (await encodeGreyPng(image)).slice();
+    const view = new DataView(huge.buffer);
+    view.setUint32(16, 5000);
+    view.setUint32(29, crc32(huge.subarray(12, 29)));
+    await expect(decodeGreyPng(huge)).rejects.toMatchObject({ code: 'IMAGE_TOO_LARGE' });
     expect(() => decodePgm(new TextEncoder().encode('P5\n5000 10\n255\n'))).toThrow(
       expect.objectContaining({ code: 'IMAGE_TOO_LARGE' }),
     );
     expect(() => decodePgm(new TextEncoder().encode('P5\n3 2\n255\nab'))).toThrow(
       expect.objectContaining({ code: 'IMAGE_TRUNCATED' }),
     );
-    expect(() => encodePng({ width: 2, height: 2, pixels: new Uint8Array(3) })).toThrow(RangeError);
+    await expect(encodeGreyPng({ width: 2, height: 2, pixels: new Uint8Array(3) })).rejects.toThrow(
+      RangeError,
+    );
+  });
+
+  it('the retired decoder still refuses a corrupted chunk', () => {
+    const png = encodePng(image);
+    const corrupted = png.slice();
+    corrupted[20] = (corrupted[20] ?? 0) ^ 0xff;
+    expect(() => decodePng(corrupted)).toThrow(expect.objectContaining({ code: 'IMAGE_CHECKSUM' }));
   });
 });
