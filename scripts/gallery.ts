@@ -11,7 +11,7 @@ import {
   renderFinger,
   renderSlap,
 } from '../simulators/fingerprint/generator.ts';
-import { encodePng, type GreyImage } from '../station/imaging/grey-image.ts';
+import { encodeGreyPng, type GreyImage } from '../station/imaging/grey-image.ts';
 
 const OUT = new URL('../docs/img/', import.meta.url);
 
@@ -33,8 +33,8 @@ function sheet(tiles: readonly GreyImage[], columns: number): GreyImage {
   return { width, height, pixels };
 }
 
-function write(name: string, image: GreyImage): void {
-  const bytes = encodePng(image);
+async function write(name: string, image: GreyImage): Promise<void> {
+  const bytes = await encodeGreyPng(image);
   writeFileSync(new URL(name, OUT), bytes);
   console.log(`docs/img/${name}  ${image.width}x${image.height}  ${Math.round(bytes.length / 1024)} KiB`);
 }
@@ -42,7 +42,7 @@ function write(name: string, image: GreyImage): void {
 mkdirSync(OUT, { recursive: true });
 
 // Full resolution: three fingers as a scanner delivers them, to judge ridges, pores and minutiae.
-write(
+await write(
   'gallery-full.png',
   sheet(
     [
@@ -55,7 +55,7 @@ write(
 );
 
 // Classes at half size: one finger per class, same person.
-write(
+await write(
   'gallery-classes.png',
   sheet(
     FINGERPRINT_CLASSES.map((fingerClass) =>
@@ -66,7 +66,7 @@ write(
 );
 
 // Conditions at half size: the same finger under every condition.
-write(
+await write(
   'gallery-conditions.png',
   sheet(
     CONDITIONS.map((condition) =>
@@ -77,7 +77,7 @@ write(
 );
 
 // Identity: four impressions of one finger, then the same position of four other people.
-write(
+await write(
   'gallery-identity.png',
   sheet(
     [
@@ -91,7 +91,7 @@ write(
 );
 
 // Slaps at quarter size: right, left, thumbs; then a missing finger, an extra finger, the wrong hand.
-write(
+await write(
   'gallery-slaps.png',
   sheet(
     [

@@ -3,12 +3,11 @@
  * station's one image library, sharp-images.ts), binary PGM (P5, maxval 255) and headerless raw, which
  * are simple enough to read and write here. Every size is bounded; decoders throw typed errors.
  *
- * The hand-written PNG codec below (`encodePng`, `decodePng`) is retired: it stays only for the callers
- * outside this module's owners that still call it synchronously (issue 19), and goes when they move to
- * `encodeGreyPng` / `decodeGreyPng`.
+ * The hand-written PNG encoder below (`encodePng`) is retired: it stays only for station/plugins/devices.ts,
+ * which still calls it synchronously (issue 19), and goes when that moves to `encodeGreyPng`.
  */
 import { writeFile } from 'node:fs/promises';
-import { deflateSync, inflateSync } from 'node:zlib';
+import { deflateSync } from 'node:zlib';
 import { crc32 } from '../../protocol/crc32.ts';
 import type { ImageError } from './image-errors.ts';
 import { decodeGrey, encodePng as encodeSharpPng, readImageMetadata } from './sharp-images.ts';
@@ -27,12 +26,7 @@ export type ImageFormat = 'png' | 'pgm' | 'raw';
 
 export class ImageFileError extends Error {
   override readonly name = 'ImageFileError';
-  readonly code:
-    | 'IMAGE_FORMAT'
-    | 'IMAGE_TRUNCATED'
-    | 'IMAGE_TOO_LARGE'
-    | 'IMAGE_UNSUPPORTED'
-    | 'IMAGE_CHECKSUM';
+  readonly code: 'IMAGE_FORMAT' | 'IMAGE_TRUNCATED' | 'IMAGE_TOO_LARGE' | 'IMAGE_UNSUPPORTED';
   constructor(code: ImageFileError['code'], message: string) {
     super(message);
     this.code = code;
@@ -68,14 +62,68 @@ function chunk(type: string, data: Uint8Array): Uint8Array {
   return out;
 }
 
+/** The whole chunks of a PNG, in file order, up to the first one that runs past the end. */
+function* pngChunks(png: Uint8Array): Generator<{ type: string; start: number; end: number }> {
+  const view = new DataView(png.buffer, png.byteOffset, png.byteLength);
+  let offset = 8;
+  while (offset + 12 <= png.length) {
+    const end = offset + 12 + view.getUint32(offset);
+    if (end > png.length) return;
+    yield { type: String.fromCharCode(...png.subarray(offset + 4, offset + 8)), start: offset, end };
+    offset = end;
+  }
+}
+
 /**
- * Encodes an 8-bit greyscale PNG through sharp, with `ppi` as its pHYs resolution.
- * @throws {RangeError} for an inconsistent image.
+ * `png` without the chunks named in `drop`. Each chunk carries its own CRC, so the others are copied
+ * as they are. Only for PNG bytes sharp has just written.
+ */
+function withoutChunks(png: Uint8Array, drop: readonly string[]): Uint8Array {
+  const kept: Uint8Array[] = [png.subarray(0, 8)];
+  let tail = 8;
+  for (const { type, start, end } of pngChunks(png)) {
+    if (!drop.includes(type)) kept.push(png.subarray(start, end));
+    tail = end;
+  }
+  kept.push(png.subarray(tail));
+  const out = new Uint8Array(kept.reduce((n, part) => n + part.length, 0));
+  let at = 0;
+  for (const part of kept) {
+    out.set(part, at);
+    at += part.length;
+  }
+  return out;
+}
+
+/**
+ * The resolution a PNG states in its pHYs chunk, in pixels per inch rounded to an integer, or
+ * undefined when it states none (no pHYs before the image data, an aspect ratio only, a bad CRC).
+ * Read here because sharp cannot tell a missing pHYs from one stating 72 ppi: libvips reports 72 for both.
+ */
+function statedPpi(png: Uint8Array): number | undefined {
+  const view = new DataView(png.buffer, png.byteOffset, png.byteLength);
+  for (const { type, start, end } of pngChunks(png)) {
+    if (type === 'IDAT') return undefined; // pHYs must come before the image data
+    if (type !== 'pHYs' || end - start !== 12 + 9) continue;
+    if (crc32(png.subarray(start + 4, end - 4)) !== view.getUint32(end - 4)) return undefined;
+    const perMetre = view.getUint32(start + 8);
+    return png[start + 16] === 1 && perMetre > 0 ? Math.round(perMetre * 0.0254) : undefined;
+  }
+  return undefined;
+}
+
+/**
+ * Encodes an 8-bit greyscale PNG through sharp, with `ppi` (pixels per inch) as its pHYs resolution.
+ * The resolution is stated once, in pHYs, and only when given: libvips would also copy it into an
+ * eXIf chunk, and without a ppi would write its default of 1 px/mm, which fingerprint tools and image
+ * viewers read as a 25.4 ppi scan. Both are taken out.
+ * @throws {RangeError} for an inconsistent image or a ppi that is not positive.
  * @throws {ImageError} IMAGE_ENCODE_FAILED when sharp fails.
  */
 export async function encodeGreyPng(image: GreyImage, ppi?: number): Promise<Uint8Array> {
   assertImage(image);
-  return encodeSharpPng(image, ppi);
+  const png = await encodeSharpPng(image, ppi);
+  return withoutChunks(png, ppi === undefined ? ['eXIf', 'pHYs'] : ['eXIf']);
 }
 
 /** The limits every greyscale file is read under: at most MAX_IMAGE_SIDE a side, 64 MB. */
@@ -91,7 +139,7 @@ function fileError(error: ImageError): ImageFileError {
  * Decodes a greyscale PNG through sharp: any bit depth (16-bit is scaled to 8), interlaced or not. A
  * colour PNG is refused rather than silently reduced, since a fingerprint image has one channel and a
  * colour file is probably the wrong file.
- * @returns the image and its resolution (ppi) when the file states one.
+ * @returns the image and its resolution (ppi, from pHYs) when the file states one, else undefined.
  * @throws {ImageFileError} IMAGE_FORMAT (not a PNG, corrupt, truncated), IMAGE_UNSUPPORTED (colour),
  *   IMAGE_TOO_LARGE (above MAX_IMAGE_SIDE a side).
  */
@@ -110,13 +158,12 @@ export async function decodeGreyPng(
     throw new ImageFileError('IMAGE_UNSUPPORTED', 'the PNG is in colour; a greyscale PNG is expected');
   const decoded = await decodeGrey(bytes, GREY_LIMITS);
   if (!decoded.ok) throw fileError(decoded.error);
-  return decoded.value;
+  return { ...decoded.value, ppi: statedPpi(bytes) };
 }
 
 /**
  * Encodes an 8-bit greyscale PNG with the retired hand-written codec.
- * @deprecated use {@link encodeGreyPng} (sharp); kept for station/plugins/devices.ts and
- *   scripts/gallery.ts until they move.
+ * @deprecated use {@link encodeGreyPng} (sharp); kept for station/plugins/devices.ts until it moves.
  * @throws {RangeError} for an inconsistent image.
  */
 export function encodePng(image: GreyImage, ppi?: number): Uint8Array {
@@ -202,98 +249,6 @@ export function decodePgm(bytes: Uint8Array): GreyImage {
   if (bytes.length - offset < width * height)
     throw new ImageFileError('IMAGE_TRUNCATED', 'PGM pixel data is short');
   return { width, height, pixels: bytes.slice(offset, offset + width * height) };
-}
-
-/**
- * Decodes an 8-bit greyscale, non-interlaced PNG with the retired hand-written codec.
- * @deprecated use {@link decodeGreyPng} (sharp); kept for station/packets/directory.ts and the tests
- *   that read PNG output synchronously until they move.
- * @throws {ImageFileError}
- */
-export function decodePng(bytes: Uint8Array): GreyImage {
-  const signature = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
-  if (bytes.length < 8 || signature.some((b, i) => bytes[i] !== b))
-    throw new ImageFileError('IMAGE_FORMAT', 'not a PNG file');
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  let offset = 8;
-  let width = 0;
-  let height = 0;
-  const idat: Uint8Array[] = [];
-  while (offset + 12 <= bytes.length) {
-    const length = view.getUint32(offset);
-    const type = String.fromCharCode(...bytes.subarray(offset + 4, offset + 8));
-    if (offset + 12 + length > bytes.length)
-      throw new ImageFileError('IMAGE_TRUNCATED', `PNG chunk ${type} is truncated`);
-    const data = bytes.subarray(offset + 8, offset + 8 + length);
-    if (crc32(bytes.subarray(offset + 4, offset + 8 + length)) !== view.getUint32(offset + 8 + length)) {
-      throw new ImageFileError('IMAGE_CHECKSUM', `PNG chunk ${type} fails its CRC`);
-    }
-    if (type === 'IHDR') {
-      const hv = new DataView(data.buffer, data.byteOffset, data.byteLength);
-      width = hv.getUint32(0);
-      height = hv.getUint32(4);
-      if (data[8] !== 8 || data[9] !== 0 || data[12] !== 0) {
-        throw new ImageFileError('IMAGE_UNSUPPORTED', 'only 8-bit greyscale non-interlaced PNG is supported');
-      }
-      if (width < 1 || height < 1 || width > MAX_IMAGE_SIDE || height > MAX_IMAGE_SIDE) {
-        throw new ImageFileError(
-          'IMAGE_TOO_LARGE',
-          `PNG is ${width}x${height}; at most ${MAX_IMAGE_SIDE} px a side`,
-        );
-      }
-    } else if (type === 'IDAT') idat.push(data);
-    else if (type === 'IEND') break;
-    offset += 12 + length;
-  }
-  if (width === 0) throw new ImageFileError('IMAGE_FORMAT', 'PNG has no IHDR chunk');
-  const expected = (width + 1) * height;
-  let raw: Uint8Array;
-  try {
-    raw = new Uint8Array(inflateSync(Buffer.concat(idat), { maxOutputLength: expected }));
-  } catch {
-    throw new ImageFileError('IMAGE_FORMAT', 'PNG image data does not inflate to the declared size');
-  }
-  if (raw.length !== expected) throw new ImageFileError('IMAGE_TRUNCATED', 'PNG image data is short');
-  const pixels = new Uint8Array(width * height);
-  for (let y = 0; y < height; y++) {
-    const filter = raw[y * (width + 1)];
-    const row = raw.subarray(y * (width + 1) + 1, (y + 1) * (width + 1));
-    const prev = y > 0 ? pixels.subarray((y - 1) * width, y * width) : new Uint8Array(width);
-    const out = pixels.subarray(y * width, (y + 1) * width);
-    for (let x = 0; x < width; x++) {
-      const a = x > 0 ? (out[x - 1] ?? 0) : 0;
-      const b = prev[x] ?? 0;
-      const c = x > 0 ? (prev[x - 1] ?? 0) : 0;
-      const v = row[x] ?? 0;
-      let predicted: number;
-      switch (filter) {
-        case 0:
-          predicted = 0;
-          break;
-        case 1:
-          predicted = a;
-          break;
-        case 2:
-          predicted = b;
-          break;
-        case 3:
-          predicted = (a + b) >> 1;
-          break;
-        case 4: {
-          const p = a + b - c;
-          const pa = Math.abs(p - a);
-          const pb = Math.abs(p - b);
-          const pc = Math.abs(p - c);
-          predicted = pa <= pb && pa <= pc ? a : pb <= pc ? b : c;
-          break;
-        }
-        default:
-          throw new ImageFileError('IMAGE_FORMAT', `PNG row ${y} has unknown filter ${filter}`);
-      }
-      out[x] = (v + predicted) & 0xff;
-    }
-  }
-  return { width, height, pixels };
 }
 
 /**

@@ -7,7 +7,7 @@ import { readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import type { CaptureException, EnrollmentType, Environment } from '../../protocol/packet/manifest.ts';
 import type { Hotpath } from '../hotpath/hotpath.ts';
-import { decodePgm, decodePng, type GreyImage } from '../imaging/grey-image.ts';
+import { decodeGreyPng, decodePgm, type GreyImage } from '../imaging/grey-image.ts';
 import {
   type CaptureDeviceIdentity,
   type CaptureSet,
@@ -99,13 +99,16 @@ function deviceOf(value: unknown, where: string, file: string): CaptureDeviceIde
 }
 
 /** The file of one slap, PNG or PGM, or undefined when the directory has none for that hand. */
-function slapImage(dir: string, hand: SlapHand): { file: string; image: GreyImage } | undefined {
+async function slapImage(
+  dir: string,
+  hand: SlapHand,
+): Promise<{ file: string; image: GreyImage } | undefined> {
   for (const ext of ['png', 'pgm'] as const) {
     const file = path.join(dir, 'slaps', `${hand}.${ext}`);
     const bytes = readCaptureFile(file);
     if (bytes === undefined) continue;
     try {
-      return { file, image: ext === 'png' ? decodePng(bytes) : decodePgm(bytes) };
+      return { file, image: ext === 'png' ? await decodeGreyPng(bytes) : decodePgm(bytes) };
     } catch (error) {
       throw inputError(file, `is not an 8-bit grey ${ext.toUpperCase()} (${String(error)})`, error);
     }
@@ -151,7 +154,7 @@ export async function captureSetFromDirectory(hotpath: Hotpath, dir: string): Pr
 
   const slaps: SlapCapture[] = [];
   for (const hand of HANDS) {
-    const found = slapImage(dir, hand);
+    const found = await slapImage(dir, hand);
     if (found === undefined) continue;
     const result = await processSlap(hotpath, hand, found.image, exceptions, found.file);
     slaps.push(

@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { encodeGreyJpeg, syntheticPortrait } from '../../simulators/card/lds-builder.ts';
 import { renderSlap } from '../../simulators/fingerprint/generator.ts';
 import { main } from '../../station/cli/main.ts';
-import { encodePng } from '../../station/imaging/grey-image.ts';
+import { encodeGreyPng } from '../../station/imaging/grey-image.ts';
 import { recordingIo } from '../support/cli.ts';
 import {
   createCentral,
@@ -230,7 +230,7 @@ describe('station packet build --in DIR', () => {
     mkdirSync(path.join(capture, 'slaps'), { recursive: true });
     for (const hand of ['right', 'left', 'thumbs'] as const) {
       const { image } = renderSlap({ personSeed: 11, hand, ...(hand === 'left' ? { missing: [10] } : {}) });
-      writeFileSync(path.join(capture, 'slaps', `${hand}.png`), encodePng(image, 500));
+      writeFileSync(path.join(capture, 'slaps', `${hand}.png`), await encodeGreyPng(image, 500));
     }
     const jpeg = encodeGreyJpeg(syntheticPortrait('dir-applicant', 600, 800), 600, 800, 85);
     writeFileSync(path.join(capture, 'portrait.jpg'), jpeg);

@@ -2,7 +2,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { main } from '../../../station/cli/main.ts';
-import { decodePng } from '../../../station/imaging/grey-image.ts';
+import { decodeGreyPng } from '../../../station/imaging/grey-image.ts';
 import { recordingIo } from '../../support/cli.ts';
 import { embeddedStation, tempDir } from '../../support/station.ts';
 
@@ -156,7 +156,7 @@ describe('station CLI', () => {
       const answer = JSON.parse(io.out);
       expect(answer).toMatchObject({ scanner: 'scanner-hid', mode: 'slap-right', width: 1600, height: 1500 });
       expect(answer.attestation.signature).toMatch(/^[0-9a-f]{100,}$/);
-      const image = decodePng(readFileSync(path.join(tmp.dir, 'right.png')));
+      const image = await decodeGreyPng(readFileSync(path.join(tmp.dir, 'right.png')));
       expect([image.width, image.height]).toEqual([1600, 1500]);
     });
 

@@ -7,7 +7,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { main } from '../../../station/cli/main.ts';
-import { decodePng } from '../../../station/imaging/grey-image.ts';
+import { decodeGreyPng } from '../../../station/imaging/grey-image.ts';
 import { recordingIo } from '../../support/cli.ts';
 import { embeddedStation, tempDir } from '../../support/station.ts';
 
@@ -64,7 +64,7 @@ describe('station scanner capture JSON', () => {
         device: { model: 'SIM-FAP60' },
         attestation: { nonce: expect.stringMatching(/^[0-9a-f]{64}$/) },
       });
-      const pixels = decodePng(readFileSync(String(answer.file))).pixels;
+      const pixels = (await decodeGreyPng(readFileSync(String(answer.file)))).pixels;
       expect(answer.sha256).toBe(createHash('sha256').update(pixels).digest('hex'));
     }
   });

@@ -4,7 +4,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { renderSlap } from '../../../simulators/fingerprint/generator.ts';
 import { main } from '../../../station/cli/main.ts';
 import { HotpathPool } from '../../../station/hotpath/pool.ts';
-import { decodePng } from '../../../station/imaging/grey-image.ts';
+import { decodeGreyPng } from '../../../station/imaging/grey-image.ts';
 import { recordingIo } from '../../support/cli.ts';
 import { tempDir } from '../../support/station.ts';
 
@@ -46,7 +46,7 @@ describe('station segment', () => {
     const answer = JSON.parse(run.out);
     expect(answer.missing).toEqual([4]);
     expect(answer.fingers.map((f: { position: number }) => f.position)).toEqual([2, 3, 5]);
-    const crop = decodePng(readFileSync(path.join(tmp.dir, 'out', 'finger-3.png')));
+    const crop = await decodeGreyPng(readFileSync(path.join(tmp.dir, 'out', 'finger-3.png')));
     expect(crop.width).toBeGreaterThanOrEqual(197);
     expect(crop.height).toBeGreaterThanOrEqual(197);
   });

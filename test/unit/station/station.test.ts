@@ -8,7 +8,7 @@ import { SimulatedUsbBus } from '../../../simulators/hotplug/simulated-hotplug.t
 import { buildStation } from '../../../station/app.ts';
 import { HttpCentralLink } from '../../../station/central/link.ts';
 import { ConfigError } from '../../../station/errors.ts';
-import { decodePng } from '../../../station/imaging/grey-image.ts';
+import { decodeGreyPng } from '../../../station/imaging/grey-image.ts';
 import { SpoolOutboxStatus } from '../../../station/outbox/status.ts';
 import { PINNED_NODE_VERSION } from '../../../station/runtime.ts';
 import { embeddedStation, ManualClock, tempDir, testConfig } from '../../support/station.ts';
@@ -361,7 +361,7 @@ describe('the devices route', () => {
       use: 'enrollment',
     });
     expect(statuses).toContain('processing');
-    const pixels = decodePng(Buffer.from(image.png, 'base64')).pixels;
+    const pixels = (await decodeGreyPng(Buffer.from(image.png, 'base64'))).pixels;
     expect(createHash('sha256').update(pixels).digest('hex')).toBe(image.sha256);
     expect(image.attestation.nonce).toMatch(/^[0-9a-f]{64}$/);
 
@@ -371,7 +371,7 @@ describe('the devices route', () => {
       payload: { mode: 'flat-single', format: 'png' },
     });
     expect(png.headers['content-type']).toBe('image/png');
-    expect(decodePng(png.rawPayload).width).toBe(500);
+    expect((await decodeGreyPng(png.rawPayload)).width).toBe(500);
     expect(JSON.parse(String(png.headers['x-capture-metadata']))).toMatchObject({ mode: 'flat-single' });
   });
 

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { psnr } from '../../../protocol/wsq/index.ts';
 import { main } from '../../../station/cli/main.ts';
-import { decodePgm, decodePng } from '../../../station/imaging/grey-image.ts';
+import { decodeGreyPng, decodePgm } from '../../../station/imaging/grey-image.ts';
 import { recordingIo } from '../../support/cli.ts';
 import { fixture } from '../../support/fixtures.ts';
 import { tempDir } from '../../support/station.ts';
@@ -38,7 +38,7 @@ describe('station wsq', () => {
     run = io(dir);
     expect(await main(['wsq', 'decode', '--in', 'f.wsq', '--out', 'f.png'], run)).toBe(0);
     expect(JSON.parse(run.out)).toMatchObject({ width: 500, height: 500, ppi: 500, format: 'png' });
-    const decoded = decodePng(readFileSync(path.join(dir, 'f.png')));
+    const decoded = await decodeGreyPng(readFileSync(path.join(dir, 'f.png')));
     expect(psnr(new Uint8Array(readFileSync(raw)), decoded.pixels)).toBeGreaterThan(28.6);
 
     run = io(dir);
