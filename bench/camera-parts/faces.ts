@@ -1,0 +1,150 @@
+/**
+ * Bench part (issue 19, `npm run bench:camera`): the face engine (face-api on the TensorFlow.js WASM
+ * backend, in its worker) on the shared real photographs (`../shared/fixtures/faces/`, 16 images up
+ * to 640 px on the long side). Times are what the station waits: the request through the worker,
+ * image copy included.
+ *
+ * - detectLandmarksMs.{ssd,tiny}: detection + 68 landmarks on a capture; target <= 300 ms median.
+ * - analyzeMs.{ssd,tiny}: detection + landmarks + descriptor (what a capture computes once).
+ * - describeMs: the descriptor alone, from a face already found.
+ * - dg2VsLiveMs.{ssd,tiny}: the chip portrait (DG2) analysed and compared with a live descriptor
+ *   computed beforehand (compareWithPortrait); target <= 600 ms.
+ * - compareMicros: the comparison itself (arithmetic on the main thread), microseconds.
+ * - rssMb: resident memory before the engine, with the models loaded, and after the runs.
+ * - eventLoopDelayMs: the main thread's event-loop delay while the worker infers (it should stay
+ *   small: inference is off the loop).
+ *
+ * Run alone: scripts/with-runtime node --import tsx bench/camera-parts/faces.ts (BENCH_RUNS: passes
+ * over the 16 photographs per figure, default 2).
+ */
+import { availableParallelism } from 'node:os';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { pathToFileURL } from 'node:url';
+import type { RgbImage } from '../../protocol/face/types.ts';
+import { compareWithPortrait, type FaceDetectorKind, singleFace } from '../../station/faces/engine.ts';
+import { FaceApiEngine } from '../../station/faces/face-api-engine.ts';
+import { faceFixtureNames, personOf, readFaceFixture } from '../../test/support/face-images.ts';
+import { type Summary, summarize } from '../stats.ts';
+
+const TARGETS = { detectLandmarksMedianMs: 300, dg2VsLiveMs: 600 } as const;
+const DETECTORS: readonly FaceDetectorKind[] = ['ssd', 'tiny'];
+
+async function time(fn: () => Promise<unknown>): Promise<number> {
+  const start = performance.now();
+  await fn();
+  return performance.now() - start;
+}
+
+const mb = (bytes: number) => Math.round(bytes / 1048576);
+
+export async function run(): Promise<Record<string, unknown>> {
+  const passes = Number(process.env.BENCH_RUNS ?? 2);
+  const names = faceFixtureNames();
+  const images = new Map<string, RgbImage>();
+  for (const name of names) images.set(name, await readFaceFixture(name));
+  const photo = (name: string): RgbImage => {
+    const found = images.get(name);
+    if (!found) throw new Error(`fixture ${name} missing`);
+    return found;
+  };
+
+  const rssBefore = process.memoryUsage().rss;
+  const startMs = performance.now();
+  const engine = await FaceApiEngine.start({ detectors: DETECTORS });
+  const engineStartMs = performance.now() - startMs;
+  const rssLoaded = process.memoryUsage().rss;
+  const delay = monitorEventLoopDelay({ resolution: 10 });
+  delay.enable();
+  try {
+    const detectLandmarks: Record<string, Summary> = {};
+    const analyze: Record<string, Summary> = {};
+    const dg2VsLive: Record<string, Summary> = {};
+    const missed: Record<string, string[]> = {};
+    const describe: number[] = [];
+    const compare: number[] = [];
+
+    for (const detector of DETECTORS) {
+      const det: number[] = [];
+      const full: number[] = [];
+      missed[detector] = [];
+      for (let pass = 0; pass < passes; pass++)
+        for (const name of names) {
+          let count = 0;
+          det.push(
+            await time(async () => {
+              count = (await engine.detect(photo(name), { detector })).length;
+            }),
+          );
+          if (pass === 0 && count !== 1) missed[detector]?.push(`${name}: ${count} faces`);
+          full.push(await time(() => engine.analyze(photo(name), { detector })));
+        }
+      detectLandmarks[detector] = summarize(det);
+      analyze[detector] = summarize(full);
+
+      // DG2 against the live capture: the live descriptor was computed at capture (not timed here);
+      // the portrait is another photograph of the same person, analysed and compared.
+      const live = new Map<string, Awaited<ReturnType<FaceApiEngine['analyze']>>[number]>();
+      for (const name of names) {
+        const one = singleFace(await engine.analyze(photo(name), { detector }));
+        if (one.status === 'one-face') live.set(name, one.face);
+      }
+      const samples: number[] = [];
+      for (let pass = 0; pass < passes; pass++)
+        for (const name of names) {
+          const partner = names.find((other) => other !== name && personOf(other) === personOf(name));
+          const reference = live.get(name);
+          if (!partner || !reference) continue;
+          samples.push(
+            await time(() => compareWithPortrait(engine, reference.descriptor, photo(partner), { detector })),
+          );
+          if (detector === 'ssd' && pass === 0) {
+            describe.push(await time(() => engine.describe(photo(name), reference)));
+            const other = live.get(partner);
+            if (other) {
+              const start = performance.now();
+              for (let i = 0; i < 1000; i++) engine.compare(reference.descriptor, other.descriptor);
+              compare.push(((performance.now() - start) / 1000) * 1000);
+            }
+          }
+        }
+      dg2VsLive[detector] = summarize(samples);
+    }
+    delay.disable();
+    const meets = DETECTORS.filter(
+      (d) => (detectLandmarks[d]?.median ?? Number.POSITIVE_INFINITY) <= TARGETS.detectLandmarksMedianMs,
+    );
+    return {
+      machine: { cores: availableParallelism(), note: 'WASM backend, SIMD, one thread; shared machine' },
+      engine: { name: engine.name, version: engine.version, threshold: engine.threshold },
+      images: names.length,
+      passes,
+      engineStartMs: Math.round(engineStartMs),
+      modelLoadMs: Math.round(engine.stats().loadMs),
+      warmupMs: Math.round(engine.stats().warmupMs),
+      detectLandmarksMs: { ...detectLandmarks, target: `<= ${TARGETS.detectLandmarksMedianMs} ms median` },
+      detectorsMeetingTarget: meets,
+      missedFaces: missed,
+      analyzeMs: analyze,
+      describeMs: summarize(describe),
+      dg2VsLiveMs: { ...dg2VsLive, target: `<= ${TARGETS.dg2VsLiveMs} ms` },
+      compareMicros: summarize(compare),
+      rssMb: {
+        before: mb(rssBefore),
+        modelsLoaded: mb(rssLoaded),
+        afterRuns: mb(process.memoryUsage().rss),
+        note: 'both detectors, landmarks and recognition nets loaded in the worker',
+      },
+      eventLoopDelayMs: {
+        p50: Math.round(delay.percentile(50) / 1e4) / 100,
+        p99: Math.round(delay.percentile(99) / 1e4) / 100,
+        max: Math.round(delay.max / 1e4) / 100,
+      },
+    };
+  } finally {
+    delay.disable();
+    await engine.close();
+  }
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href)
+  process.stdout.write(`${JSON.stringify(await run(), null, 2)}\n`);
