@@ -55,7 +55,8 @@ export interface FaceComparison {
 /**
  * The face engine. Untrusted images never throw for their content: an image with no face gives `[]`.
  * Calls reject only with FaceEngineError (queue full, worker crashed, timeout, canceled, closed,
- * models not loaded) or, for a malformed RgbImage (data length not width x height x 3), RangeError.
+ * models not loaded) or, for a malformed RgbImage (data length not width x height x 3) or one beyond
+ * the engine's size bound, RangeError.
  */
 export interface FaceEngine {
   /** e.g. 'face-api'. */

@@ -93,6 +93,9 @@ interface Pending {
   settled: boolean;
 }
 
+/** The largest image side the engine takes, pixels. */
+export const MAX_SIDE = 4096;
+
 const DEFAULTS = {
   detectors: ['ssd', 'tiny'] as readonly FaceDetectorKind[],
   tinyInputSize: 416,
@@ -246,9 +249,17 @@ export class FaceApiEngine implements FaceEngine {
     return { detector, minScore };
   }
 
-  /** The image as it crosses to the worker (copied): a view into a larger buffer is cut out first. */
+  /**
+   * The image as it crosses to the worker (copied): a view into a larger buffer is cut out first.
+   * Bounded to MAX_SIDE on each side: the detectors scale every input down to 512 px or less anyway,
+   * and a larger raster only costs the copy and the WASM memory.
+   */
   #wire(image: RgbImage): RgbImage {
     assertRgbImage(image);
+    if (image.width > MAX_SIDE || image.height > MAX_SIDE)
+      throw new RangeError(
+        `image ${image.width}x${image.height} is larger than ${MAX_SIDE} px a side: scale it down first`,
+      );
     const { data } = image;
     const whole = data.byteOffset === 0 && data.byteLength === data.buffer.byteLength;
     return { width: image.width, height: image.height, data: whole ? data : data.slice() };

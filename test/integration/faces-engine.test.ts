@@ -174,9 +174,10 @@ describe('face-api engine on the shared photographs', () => {
     await expect(running).resolves.toHaveLength(1);
   });
 
-  it('refuses a malformed image with RangeError before it reaches the worker', async () => {
+  it('refuses a malformed or oversized image with RangeError before it reaches the worker', async () => {
     await expect(engine.detect({ width: 10, height: 10, data: new Uint8Array(10) })).rejects.toBeInstanceOf(
       RangeError,
     );
+    await expect(engine.detect(blankImage(5000, 10))).rejects.toBeInstanceOf(RangeError);
   });
 });
