@@ -23,6 +23,11 @@ export type FaceDetectorKind = 'ssd' | 'tiny';
 export interface DetectOptions {
   /** Default: the engine's capture detector ('ssd'). */
   readonly detector?: FaceDetectorKind;
+  /**
+   * A second detector tried when the first finds no face (e.g. 'tiny' first for speed, 'ssd' when it
+   * finds nothing). Default: none.
+   */
+  readonly fallback?: FaceDetectorKind;
   /** Faces the detector scores below this (0..1) are not reported. Default 0.5. */
   readonly minScore?: number;
   /** Aborts a request still queued or running (it rejects with FACE_CANCELED). */

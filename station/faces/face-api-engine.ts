@@ -48,6 +48,11 @@ export interface FaceApiEngineOptions {
   readonly detectors?: readonly FaceDetectorKind[];
   /** The detector used when a call names none. Default 'ssd'. */
   readonly defaultDetector?: FaceDetectorKind;
+  /**
+   * The fallback used when a call names none (see DetectOptions.fallback), e.g. defaultDetector 'tiny'
+   * with defaultFallback 'ssd' to meet a 300 ms capture budget. Default: none.
+   */
+  readonly defaultFallback?: FaceDetectorKind;
   /** Tiny detector input size, pixels, a multiple of 32. Default 416. */
   readonly tinyInputSize?: number;
   /** Comparison threshold, Euclidean distance. Default FACE_API_THRESHOLD (0.6). */
@@ -244,9 +249,14 @@ export class FaceApiEngine implements FaceEngine {
     const detector = options.detector ?? this.#defaultDetector;
     if (!this.#detectors.includes(detector))
       throw new RangeError(`detector '${detector}' is not loaded (loaded: ${this.#detectors.join(', ')})`);
+    const fallback = options.fallback ?? this.#options.defaultFallback;
+    if (fallback !== undefined && !this.#detectors.includes(fallback))
+      throw new RangeError(
+        `fallback detector '${fallback}' is not loaded (loaded: ${this.#detectors.join(', ')})`,
+      );
     const minScore = options.minScore ?? this.#options.minScore ?? DEFAULTS.minScore;
     if (!(minScore >= 0 && minScore <= 1)) throw new RangeError(`minimum score ${minScore}`);
-    return { detector, minScore };
+    return { detector, minScore, ...(fallback === undefined ? {} : { fallback }) };
   }
 
   /**

@@ -89,11 +89,22 @@ function toDetectedFace(result: FaceApiResult): DetectedFace {
 
 const byScore = (a: { readonly score: number }, b: { readonly score: number }) => b.score - a.score;
 
+/** The detectors to try in order: the chosen one, then its fallback when it finds no face. */
+function detectorChain(options: FaceWorkerDetectOptions): FaceWorkerDetectOptions[] {
+  const { fallback, ...first } = options;
+  return fallback === undefined || fallback === options.detector
+    ? [first]
+    : [first, { ...first, detector: fallback }];
+}
+
 async function detect(image: RgbImage, options: FaceWorkerDetectOptions): Promise<DetectedFace[]> {
   const tensor = toTensor(image);
   try {
-    const results = await faceapi.detectAllFaces(tensor, detectorOptions(options)).withFaceLandmarks();
-    return results.map(toDetectedFace).sort(byScore);
+    for (const step of detectorChain(options)) {
+      const results = await faceapi.detectAllFaces(tensor, detectorOptions(step)).withFaceLandmarks();
+      if (results.length > 0) return results.map(toDetectedFace).sort(byScore);
+    }
+    return [];
   } finally {
     tensor.dispose();
   }
@@ -102,11 +113,15 @@ async function detect(image: RgbImage, options: FaceWorkerDetectOptions): Promis
 async function analyze(image: RgbImage, options: FaceWorkerDetectOptions): Promise<WorkerAnalyzedFace[]> {
   const tensor = toTensor(image);
   try {
-    const results = await faceapi
-      .detectAllFaces(tensor, detectorOptions(options))
-      .withFaceLandmarks()
-      .withFaceDescriptors();
-    return results.map((r) => ({ ...toDetectedFace(r), descriptor: r.descriptor })).sort(byScore);
+    for (const step of detectorChain(options)) {
+      const results = await faceapi
+        .detectAllFaces(tensor, detectorOptions(step))
+        .withFaceLandmarks()
+        .withFaceDescriptors();
+      if (results.length > 0)
+        return results.map((r) => ({ ...toDetectedFace(r), descriptor: r.descriptor })).sort(byScore);
+    }
+    return [];
   } finally {
     tensor.dispose();
   }

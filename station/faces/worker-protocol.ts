@@ -19,6 +19,8 @@ export interface FaceWorkerConfig {
 
 export interface FaceWorkerDetectOptions {
   readonly detector: FaceDetectorKind;
+  /** Tried when `detector` finds no face. */
+  readonly fallback?: FaceDetectorKind;
   readonly minScore: number;
 }
 

@@ -98,7 +98,7 @@ describe('face-api engine on the shared photographs', () => {
   it('gives zero faces, not an error, for a blank image', async () => {
     const blank = blankImage();
     expect(await engine.analyze(blank)).toEqual([]);
-    expect(await engine.detect(blank, { detector: 'tiny' })).toEqual([]);
+    expect(await engine.detect(blank, { detector: 'tiny', fallback: 'ssd' })).toEqual([]);
   });
 
   it('reports two faces in one frame as several faces', async () => {
@@ -120,11 +120,17 @@ describe('face-api engine on the shared photographs', () => {
     expect(engine.compare(described, first.descriptor).distance).toBeLessThan(0.05);
   });
 
-  it('finds the faces with the tiny (live tracking) detector too', async () => {
+  it('finds the faces with the tiny (live tracking) detector too, and falls back to SSD when Tiny finds none', async () => {
     for (const name of ['obama__obama.jpg', 'alex_lacamoire__knn_train_img1.jpg']) {
       const found = await engine.detect(image(name), { detector: 'tiny' });
       expect(found, name).toHaveLength(1);
     }
+    // Tiny scores this face about 0.6 and SSD about 0.86: above 0.75 only the fallback finds it.
+    const hard = image('alex_lacamoire__alex-lacamoire.jpg');
+    expect(await engine.detect(hard, { detector: 'tiny', minScore: 0.75 })).toEqual([]);
+    const rescued = await engine.detect(hard, { detector: 'tiny', fallback: 'ssd', minScore: 0.75 });
+    expect(rescued).toHaveLength(1);
+    expect(rescued[0]?.score).toBeGreaterThan(0.75);
   });
 
   it('keeps the event loop free while the worker infers', async () => {
