@@ -80,6 +80,10 @@ export interface FaceApiEngineStats {
   readonly failed: number;
   readonly queued: number;
   readonly busy: boolean;
+  /** The latest answered request: its kind, its time in the worker (wall) and its CPU time, ms. */
+  readonly lastRequest:
+    | { readonly kind: string; readonly workerMs: number; readonly cpuMs: number }
+    | undefined;
   /** The worker's start-up: model loading and warm-up, ms (the latest worker's). */
   readonly loadMs: number;
   readonly warmupMs: number;
@@ -127,6 +131,7 @@ export class FaceApiEngine implements FaceEngine {
   readonly #queue: Pending[] = [];
   #nextId = 1;
   #stats = { restarts: 0, completed: 0, failed: 0 };
+  #lastRequest: FaceApiEngineStats['lastRequest'];
   #startWaiter: { resolve: () => void; reject: (error: FaceEngineError) => void } | undefined;
 
   private constructor(options: FaceApiEngineOptions) {
@@ -187,6 +192,7 @@ export class FaceApiEngine implements FaceEngine {
   stats(): FaceApiEngineStats {
     return {
       ...this.#stats,
+      lastRequest: this.#lastRequest,
       queued: this.#queue.length,
       busy: this.#current !== undefined,
       loadMs: this.#info?.loadMs ?? 0,
@@ -376,6 +382,7 @@ export class FaceApiEngine implements FaceEngine {
     if (!pending || pending.id !== reply.id) return;
     this.#current = undefined;
     clearTimeout(this.#timer);
+    this.#lastRequest = { kind: pending.request.kind, workerMs: reply.ms, cpuMs: reply.cpuMs };
     if (reply.ok) {
       this.#stats.completed++;
       this.#settle(pending, reply.value);

@@ -177,6 +177,11 @@ async function warmUp(): Promise<number> {
 
 async function serve(request: FaceWorkerRequest): Promise<FaceWorkerReply> {
   const start = performance.now();
+  const cpuStart = process.threadCpuUsage();
+  const cpuMs = () => {
+    const used = process.threadCpuUsage(cpuStart);
+    return (used.user + used.system) / 1000;
+  };
   try {
     const value =
       request.kind === 'detect'
@@ -184,10 +189,17 @@ async function serve(request: FaceWorkerRequest): Promise<FaceWorkerReply> {
         : request.kind === 'analyze'
           ? await analyze(request.image, request.options)
           : await describe(request.image, request.face);
-    return { type: 'result', id: request.id, ok: true, value, ms: performance.now() - start };
+    return { type: 'result', id: request.id, ok: true, value, ms: performance.now() - start, cpuMs: cpuMs() };
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
-    return { type: 'result', id: request.id, ok: false, message, ms: performance.now() - start };
+    return {
+      type: 'result',
+      id: request.id,
+      ok: false,
+      message,
+      ms: performance.now() - start,
+      cpuMs: cpuMs(),
+    };
   }
 }
 

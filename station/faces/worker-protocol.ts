@@ -64,8 +64,10 @@ export type FaceWorkerReply =
       readonly id: number;
       readonly ok: true;
       readonly value: DetectedFace[] | WorkerAnalyzedFace[] | Float32Array;
-      /** Inference time inside the worker, ms. */
+      /** Inference time inside the worker, ms (wall). */
       readonly ms: number;
+      /** CPU time the worker thread spent on it, ms (independent of other load on the machine). */
+      readonly cpuMs: number;
     }
   | {
       readonly type: 'result';
@@ -73,4 +75,5 @@ export type FaceWorkerReply =
       readonly ok: false;
       readonly message: string;
       readonly ms: number;
+      readonly cpuMs: number;
     };
