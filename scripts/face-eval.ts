@@ -152,7 +152,16 @@ async function main(argv: string[]): Promise<number> {
   }
   let pairs: [string, string][] | undefined;
   if (values.pairs !== undefined) {
-    const parsed = parsePairList(readFileSync(values.pairs, 'utf8'));
+    let text: string;
+    try {
+      text = readFileSync(values.pairs, 'utf8');
+    } catch (error) {
+      process.stderr.write(
+        `face-eval: cannot read ${values.pairs}: ${error instanceof Error ? error.message : String(error)}\n`,
+      );
+      return 2;
+    }
+    const parsed = parsePairList(text);
     if (!parsed.ok) {
       process.stderr.write(
         `face-eval: ${values.pairs} line ${parsed.error.line}: expected 'a b', got '${parsed.error.text}'\n`,
