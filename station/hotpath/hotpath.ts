@@ -10,10 +10,20 @@
  * Pixels are copied into the pool unless the caller passes `transferPixels: true`, which moves the
  * caller's buffer instead (the caller's array is emptied).
  */
+import type { DetectedFace, RgbImage } from '../../protocol/face/types.ts';
 import type { Hand, SlapSegmentation } from '../../protocol/fingerprint/segment.ts';
 import type { GreyImage, PreviewAssessment } from '../../protocol/quality/index.ts';
 import { HotpathError } from './errors.ts';
-import type { FingerOutput, FingerQuality, GreyInput, HotpathJobs, JobKind } from './jobs.ts';
+import type {
+  FaceLiveInput,
+  FaceLiveOutput,
+  FaceMeasuresOutput,
+  FingerOutput,
+  FingerQuality,
+  GreyInput,
+  HotpathJobs,
+  JobKind,
+} from './jobs.ts';
 import {
   HotpathPool,
   type JobResult,
@@ -35,6 +45,10 @@ export const HOTPATH_BUDGETS_MS = {
   'wsq-decode': 250,
   /** A slap end to end, wall time on two cores. */
   slap: 400,
+  /** A portrait's measures and decision (640x480 to 1280x720). */
+  'face-measures': 150,
+  /** One live camera frame: grey copy, tracking, classical checks; 66 ms is 15 frames/s. */
+  'face-live': 66,
 } as const;
 
 export type BudgetKind = keyof typeof HOTPATH_BUDGETS_MS;
@@ -133,6 +147,12 @@ function pixelsFor(image: GreyInput, transfer: boolean): { pixels: Uint8Array; t
   const whole = pixels.byteOffset === 0 && pixels.byteLength === pixels.buffer.byteLength;
   const own = transfer && whole && pixels.buffer instanceof ArrayBuffer ? pixels : new Uint8Array(pixels);
   return { pixels: own, transfer: [own.buffer as ArrayBuffer] };
+}
+
+/** `bytes` itself when it owns its whole buffer (it can be transferred), else a copy that does. */
+function ownedBytes(bytes: Uint8Array): Uint8Array {
+  const whole = bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength;
+  return whole && bytes.buffer instanceof ArrayBuffer ? bytes : new Uint8Array(bytes);
 }
 
 function addStages(into: Record<string, number>, stages: Readonly<Record<string, number>>): void {
@@ -246,6 +266,55 @@ export class Hotpath {
       { transfer, priority: 'urgent', ...(options.signal === undefined ? {} : { signal: options.signal }) },
     );
     return { assessment: result.value, timings: result.timings, overBudget: result.overBudget };
+  }
+
+  /**
+   * A portrait's OFIQ-aligned measures (protocol/face/measures.ts) and the officer's decision, from
+   * the image and the detector's faces. The image's pixels are transferred: the caller's copy is
+   * emptied.
+   * @throws {HotpathError} (as a rejection) HOTPATH_INPUT for a malformed raster or landmarks, and
+   *   the pool's other codes.
+   */
+  async assessPortrait(
+    image: RgbImage,
+    faces: readonly DetectedFace[],
+    options: CallOptions = {},
+  ): Promise<FaceMeasuresOutput & { readonly timings: JobResult<unknown>['timings'] }> {
+    const data = ownedBytes(image.data);
+    const result = await this.#pool.run(
+      'face-measures',
+      { image: { width: image.width, height: image.height, data }, faces },
+      {
+        transfer: [data.buffer as ArrayBuffer],
+        ...(options.signal === undefined ? {} : { signal: options.signal }),
+      },
+    );
+    return { ...result.value, timings: result.timings };
+  }
+
+  /**
+   * One live camera frame: grey copy, the face tracked from `previous` (what the last call for this
+   * camera returned, with the box and anchor of the last detection), the classical checks. Urgent, as
+   * fingerprint previews are. The frame's pixels are transferred.
+   * @throws {HotpathError} (as a rejection) HOTPATH_INPUT for a malformed frame, and the pool's codes.
+   */
+  async assessLiveFrame(
+    frame: RgbImage,
+    scale: number,
+    previous: FaceLiveInput['previous'],
+    options: CallOptions = {},
+  ): Promise<FaceLiveOutput & { readonly timings: JobResult<unknown>['timings'] }> {
+    const data = ownedBytes(frame.data);
+    const result = await this.#pool.run(
+      'face-live',
+      { frame: { width: frame.width, height: frame.height, data }, scale, previous },
+      {
+        transfer: [data.buffer as ArrayBuffer],
+        priority: 'urgent',
+        ...(options.signal === undefined ? {} : { signal: options.signal }),
+      },
+    );
+    return { ...result.value, timings: result.timings };
   }
 
   /**

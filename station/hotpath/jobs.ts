@@ -5,6 +5,19 @@
  * Inputs and outputs are plain data with typed arrays, so they cross threads by structured clone
  * or, for the big pixel and file buffers, by transfer.
  */
+
+import {
+  type ClassicalAssessment,
+  classicalAssessment,
+  type FaceAnchor,
+  type GreyFrame,
+  type TrackResult,
+  toGreyFrame,
+  trackFace,
+} from '../../protocol/face/classical.ts';
+import { type PortraitDecision, portraitFeedback } from '../../protocol/face/feedback.ts';
+import { computeFaceMeasures, type FaceAssessment } from '../../protocol/face/measures.ts';
+import type { Box, DetectedFace, RgbImage } from '../../protocol/face/types.ts';
 import { type Hand, type SlapSegmentation, segmentSlap } from '../../protocol/fingerprint/segment.ts';
 import {
   assessPreview,
@@ -75,7 +88,43 @@ export interface PreviewInput extends GreyInput {
   readonly ppi?: number;
 }
 
+/** A portrait's OFIQ-aligned measures and the officer's decision (protocol/face). */
+export interface FaceMeasuresInput {
+  /** Transferred to the worker, so the caller's copy is emptied. */
+  readonly image: RgbImage;
+  readonly faces: readonly DetectedFace[];
+}
+
+export interface FaceMeasuresOutput {
+  readonly assessment: FaceAssessment;
+  readonly decision: PortraitDecision;
+}
+
+/**
+ * One live camera frame: its grey copy at `scale`, the tracked face (from the last frame's grey copy
+ * and box) and the classical checks. `previous` is what the last call returned for this camera.
+ */
+export interface FaceLiveInput {
+  readonly frame: RgbImage;
+  /** Source px per grey px: 1 at 640x480, 2 at 1280x720. */
+  readonly scale: number;
+  readonly previous: {
+    readonly grey: GreyFrame;
+    readonly box: Box;
+    readonly anchor: FaceAnchor;
+  } | null;
+}
+
+export interface FaceLiveOutput {
+  readonly grey: GreyFrame;
+  /** Null when no face was tracked into this frame. */
+  readonly track: TrackResult | null;
+  readonly classical: ClassicalAssessment;
+}
+
 export interface HotpathJobs {
+  'face-measures': { readonly input: FaceMeasuresInput; readonly output: FaceMeasuresOutput };
+  'face-live': { readonly input: FaceLiveInput; readonly output: FaceLiveOutput };
   segment: { readonly input: SegmentInput; readonly output: SlapSegmentation };
   finger: { readonly input: FingerInput; readonly output: FingerOutput };
   preview: { readonly input: PreviewInput; readonly output: PreviewAssessment };
@@ -168,6 +217,38 @@ export const STATION_JOBS: Handlers = {
   'wsq-encode'(input, ctx) {
     const encoded = encodeStage(input, ctx, 'the image');
     return { value: encoded, transfer: [encoded.buffer as ArrayBuffer] };
+  },
+
+  'face-measures'(input, ctx) {
+    const assessment = ctx.stage('face-measures', () => {
+      try {
+        return computeFaceMeasures(input.image, input.faces);
+      } catch (error) {
+        // Only a malformed raster or landmarks throw (protocol/face/measures.ts).
+        if (error instanceof RangeError) throw new JobInputError('invalid-value', error.message);
+        throw error;
+      }
+    });
+    return { value: { assessment, decision: portraitFeedback(assessment) } };
+  },
+
+  'face-live'(input, ctx) {
+    return ctx.stage('face-live', () => {
+      let grey: GreyFrame;
+      try {
+        grey = toGreyFrame(input.frame, input.scale);
+      } catch (error) {
+        if (error instanceof RangeError) throw new JobInputError('invalid-value', error.message);
+        throw error;
+      }
+      const { previous } = input;
+      const track = previous === null ? null : trackFace(previous.grey, previous.box, grey);
+      const tracked =
+        previous !== null && track !== null && !track.lost
+          ? { box: track.box, anchor: previous.anchor }
+          : null;
+      return { value: { grey, track, classical: classicalAssessment(grey, tracked) } };
+    });
   },
 
   'wsq-decode'(input, ctx) {
