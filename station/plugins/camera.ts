@@ -72,21 +72,40 @@ function part(frame: CameraFrame): Buffer[] {
 }
 
 /**
- * The newest frames at most `fps` per second, by the frames' own timestamps (no timer: a frame that
- * arrives early is skipped, the next one is taken). Ends when `signal` fires or the camera goes away.
+ * Decides which frames a preview sends: at most `fps` per second by the frames' own timestamps (no
+ * timer: a frame that comes early is skipped and a later one taken). A frame up to a tenth of the
+ * interval early still counts, so camera jitter does not halve the rate; after a gap (the camera
+ * paused) the schedule restarts from the next frame rather than sending a burst.
  */
+export class PreviewPacer {
+  readonly #interval: number;
+  readonly #slack: number;
+  #due = Number.NEGATIVE_INFINITY;
+
+  /** @throws {RangeError} unless 0 < fps. */
+  constructor(fps: number) {
+    if (!(fps > 0)) throw new RangeError(`preview rate must be above 0 frames/s, got ${fps}`);
+    this.#interval = 1000 / fps;
+    this.#slack = this.#interval / 10;
+  }
+
+  /** Whether the frame completed at `timestampMs` (ms, monotonic) is sent. */
+  take(timestampMs: number): boolean {
+    if (timestampMs < this.#due - this.#slack) return false;
+    this.#due =
+      timestampMs - this.#due > 2 * this.#interval
+        ? timestampMs + this.#interval
+        : this.#due + this.#interval;
+    return true;
+  }
+}
+
+/** The preview's parts, paced; ends when `signal` fires or the camera goes away. */
 async function* throttled(device: CameraDevice, fps: number, signal: AbortSignal): AsyncGenerator<Buffer> {
-  const interval = 1000 / fps;
-  // A frame up to a tenth of the interval early still counts, so camera jitter does not halve the rate.
-  const slack = interval / 10;
-  let due = Number.NEGATIVE_INFINITY;
+  const pacer = new PreviewPacer(fps);
   previewClients.set(device, (previewClients.get(device) ?? 0) + 1);
   try {
-    for await (const frame of device.frames(signal)) {
-      if (frame.timestampMs < due - slack) continue;
-      due = frame.timestampMs - due > 2 * interval ? frame.timestampMs + interval : due + interval;
-      yield* part(frame);
-    }
+    for await (const frame of device.frames(signal)) if (pacer.take(frame.timestampMs)) yield* part(frame);
   } catch {
     // Canceled (the client left) or disconnected (the camera left): the stream ends either way.
   } finally {
