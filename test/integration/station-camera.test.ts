@@ -308,8 +308,10 @@ describe('a hardware camera on a machine without one', () => {
         error: { code: 'CAMERA_NOT_READY', message: expect.stringContaining('plug the camera in') },
       });
     }
-    const health = (await app.inject('/health')).json() as { status: string };
-    expect(health.status).not.toBe('down');
+    // The station runs on, degraded, and says which device is missing.
+    const health = (await app.inject('/health')).json() as { status: string; devices: CameraView[] };
+    expect(health.status).toBe('degraded');
+    expect(health.devices.find((d) => d.id === 'camera')?.state.status).toBe('disconnected');
   });
 });
 
