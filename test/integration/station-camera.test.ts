@@ -4,14 +4,21 @@
  * frame, the MJPEG preview over a real socket, the /sim/camera controls, and a hardware camera on a
  * machine that has none. The CLI commands run against the same kind of station.
  */
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { afterEach, describe, expect, it } from 'vitest';
+import type { DeviceState } from '../../drivers/device.ts';
+import { SimulatedUsbBus } from '../../simulators/hotplug/simulated-hotplug.ts';
 import { buildStation } from '../../station/app.ts';
 import { main } from '../../station/cli/main.ts';
-import type { SimulatedFeed, SimulatedFeedOptions } from '../../station/compose/cameras.ts';
+import {
+  composeCamera,
+  type SimulatedFeed,
+  type SimulatedFeedOptions,
+} from '../../station/compose/cameras.ts';
 import { composeStation } from '../../station/compose/embedded.ts';
+import { parseConfig } from '../../station/config/load.ts';
 import { isWholeJpeg, jpegSize, makeJpegs } from '../support/camera-frames.ts';
 import { recordingIo } from '../support/cli.ts';
 import { ManualClock, tempDir, testConfig } from '../support/station.ts';
@@ -312,6 +319,43 @@ describe('a hardware camera on a machine without one', () => {
     const health = (await app.inject('/health')).json() as { status: string; devices: CameraView[] };
     expect(health.status).toBe('degraded');
     expect(health.devices.find((d) => d.id === 'camera')?.state.status).toBe('disconnected');
+  });
+});
+
+describe('a hardware camera with hot-plug', () => {
+  it('follows the USB ids discovery found: a detach of that camera makes it disconnected, another device does not', async () => {
+    const tmp = tempDir('camera-hw-');
+    cleanups.push(() => tmp.remove());
+    // A node that exists but is no camera: ffmpeg's V4L2 input refuses it, as it would a metadata node.
+    const node = path.join(tmp.dir, 'video0');
+    writeFileSync(node, '');
+    const ids = { vendorId: 0x046d, productId: 0x082d };
+    const bus = new SimulatedUsbBus([ids, { vendorId: 0x1d6b, productId: 0x0f60 }]);
+    const config = parseConfig({ devices: { camera: { mode: 'hardware' } } }, { baseDir: tmp.dir });
+    // The schema wants a /dev path; the test's node lives in a temp folder.
+    config.devices.camera.device = node;
+    const { camera } = await composeCamera(config, {
+      hotplug: bus,
+      listCameras: async () => [
+        { device: node, name: 'C920', index: 0, ...ids, mjpegSizes: [], formatsKnown: true },
+      ],
+      driver: { watchMs: 0 },
+    });
+    if (!camera) throw new Error('no camera composed');
+    cleanups.push(() => camera.close());
+    const states: DeviceState[] = [];
+    camera.onStateChange((state) => states.push(state));
+    await camera.open();
+    expect(camera.state()).toMatchObject({ status: 'error', code: 'CAMERA_FORMAT_UNSUPPORTED' });
+
+    bus.detach({ vendorId: 0x1d6b, productId: 0x0f60 }); // the fingerprint scanner, not the camera
+    await new Promise((r) => setTimeout(r, 50));
+    expect(camera.state().status).toBe('error');
+
+    bus.detach(ids);
+    await until(async () => camera.state().status === 'disconnected', 'the detach to reach the camera');
+    expect(camera.state()).toMatchObject({ reason: expect.stringMatching(/unplugged/) });
+    expect(states.map((s) => s.status)).toEqual(['opening', 'error', 'disconnected']);
   });
 });
 
