@@ -25,8 +25,9 @@ export const FALLBACK_CAMERA_NODE = '/dev/video0';
 
 /** What a simulated camera is asked to show. Sizes in pixels, rate in frames per second. */
 export interface SimulatedFeedOptions {
-  readonly width: number;
-  readonly height: number;
+  /** 640x480 or 1280x720 (the configuration allows only these). */
+  readonly width: 640 | 1280;
+  readonly height: 480 | 720;
   readonly fps: number;
   readonly personSeed: string;
   readonly scenario: string;
