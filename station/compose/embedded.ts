@@ -75,7 +75,11 @@ export async function composeStation(config: StationConfig, options: ComposeOpti
   simulators.push(...scanners.simulators);
 
   // TODO(issue 19): default `simulatedCamera` to simulators/camera once it is merged:
-  // { simulatedFeed: (o) => createSimulatedCamera({ ...o, renderer: createWorkerRenderer() }), simulatedScenarios: CAMERA_SCENARIOS }
+  //   options.simulatedCamera ?? {
+  //     simulatedFeed: (o) => createSimulatedCamera({ ...o, renderer: createWorkerRenderer(),
+  //       scenario: CAMERA_SCENARIOS.find((name) => name === o.scenario) ?? 'good' }),
+  //     simulatedScenarios: CAMERA_SCENARIOS,
+  //   }
   const simulatedCamera = options.simulatedCamera;
   if (config.devices.camera.mode === 'simulated' && simulatedCamera?.simulatedFeed === undefined) {
     if (options.logger !== false)
