@@ -4,6 +4,7 @@
  */
 import { STATION_VERSION } from '../version.ts';
 import { type CliIo, type Command, EXIT_FAILED, EXIT_OK, EXIT_USAGE, UsageError } from './command.ts';
+import { cameraCommand } from './commands/camera.ts';
 import { cardCommand } from './commands/card.ts';
 import { centralCommand } from './commands/central.ts';
 import { configCommand } from './commands/config.ts';
@@ -24,6 +25,7 @@ export const commands: readonly Command[] = [
   configCommand,
   scannerCommand,
   cardCommand,
+  cameraCommand,
   qualityCommand,
   qrCommand,
   segmentCommand,

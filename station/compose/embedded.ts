@@ -16,6 +16,7 @@ import type { StationDeps } from '../app.ts';
 import type { Clock } from '../clock.ts';
 import type { StationConfig } from '../config/schema.ts';
 import { Hotpath } from '../hotpath/hotpath.ts';
+import { type CameraCompositionDeps, composeCamera } from './cameras.ts';
 import { composeCardReader } from './cards.ts';
 import { composeStoreAndForward } from './central.ts';
 import { applicantControl } from './sample-enrollment.ts';
@@ -24,6 +25,11 @@ import { composeScanners } from './scanners.ts';
 export interface ComposeOptions {
   readonly clock: Clock;
   readonly logger?: StationDeps['logger'];
+  /**
+   * The simulated camera (simulators/camera) and its scenario names, for `devices.camera.mode`
+   * "simulated"; tests pass their own. Without one a simulated camera is left out (logged).
+   */
+  readonly simulatedCamera?: Pick<CameraCompositionDeps, 'simulatedFeed' | 'simulatedScenarios'>;
 }
 
 /**
@@ -67,6 +73,27 @@ export async function composeStation(config: StationConfig, options: ComposeOpti
   });
   devices.push(...scanners.scanners);
   simulators.push(...scanners.simulators);
+
+  // TODO(issue 19): default `simulatedCamera` to simulators/camera once it is merged:
+  //   options.simulatedCamera ?? {
+  //     simulatedFeed: (o) => createSimulatedCamera({ ...o, renderer: createWorkerRenderer(),
+  //       scenario: CAMERA_SCENARIOS.find((name) => name === o.scenario) ?? 'good' }),
+  //     simulatedScenarios: CAMERA_SCENARIOS,
+  //   }
+  const simulatedCamera = options.simulatedCamera;
+  if (config.devices.camera.mode === 'simulated' && simulatedCamera?.simulatedFeed === undefined) {
+    if (options.logger !== false)
+      process.stderr.write(
+        'station: devices.camera is "simulated" but no simulated camera is built in yet; the camera is left out\n',
+      );
+  } else {
+    const camera = await composeCamera(config, {
+      ...simulatedCamera,
+      ...(hotplug === undefined ? {} : { hotplug }),
+    });
+    if (camera.camera) devices.push(camera.camera);
+    if (camera.simulator) simulators.push(camera.simulator);
+  }
 
   const cards = await composeCardReader(config);
   if (cards.reader) devices.push(cards.reader);

@@ -90,6 +90,19 @@ export function hardwareProblems(config: StationConfig): ConfigProblem[] {
   return problems;
 }
 
+/** The camera's frame size is one of the two the portrait pipeline and the simulated camera support. */
+export function cameraProblems(config: StationConfig): ConfigProblem[] {
+  const { width, height } = config.devices.camera;
+  if ((width === 640 && height === 480) || (width === 1280 && height === 720)) return [];
+  return [
+    {
+      key: '/devices/camera',
+      message: `has width ${width} and height ${height}; the frame size must be 640x480 or 1280x720`,
+      allowed: ['640x480', '1280x720'],
+    },
+  ];
+}
+
 /**
  * Validates a parsed configuration document and fills its defaults.
  * `baseDir` anchors a relative dataDir and trustAnchors (the config file's folder, or the working
@@ -121,7 +134,11 @@ export function parseConfig(document: unknown, options: { file?: string; baseDir
   if (central.tlsCa !== undefined) central.tlsCa = path.resolve(options.baseDir, central.tlsCa);
   if (central.statementCertificates !== undefined)
     central.statementCertificates = path.resolve(options.baseDir, central.statementCertificates);
-  const missing = hardwareProblems(config);
+  const { camera } = config.devices;
+  // A camera is new: a production file written before it existed must still start, so its default
+  // follows the environment like the /sim/ routes do; `simulated` given in production is still refused.
+  camera.mode ??= config.environment === 'test' ? 'simulated' : 'disabled';
+  const missing = [...hardwareProblems(config), ...cameraProblems(config)];
   if (missing.length > 0) throw new ConfigError('CONFIG_INVALID', options.file, missing);
   const unsafe = productionProblems(config);
   if (unsafe.length > 0) throw new ConfigError('CONFIG_PRODUCTION_UNSAFE', options.file, unsafe);

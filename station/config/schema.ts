@@ -53,6 +53,25 @@ export interface StationConfig {
       /** Folder of CSCA certificates (PEM/DER), CRLs (.crl) and ICAO master lists (.ml) for PA. */
       trustStore?: string;
     };
+    /**
+     * The portrait camera (UVC, MJPEG through ffmpeg). Mode defaults to `simulated` in test and
+     * `disabled` in production (load.ts), so a production file written before cameras existed still
+     * starts; an explicit `simulated` is refused in production like every simulated device.
+     */
+    camera: {
+      mode: DeviceModeSetting;
+      /** V4L2 node (hardware), e.g. /dev/v4l/by-id/usb-...-video-index0 or /dev/video0; default: the first camera found. */
+      device?: string;
+      /** Frame size, pixels: 640x480 or 1280x720. */
+      width: 640 | 1280;
+      height: 480 | 720;
+      /** Frames per second, 1 .. 60. */
+      fps: number;
+      /** Simulated: the person in front of the camera (the same seed as the simulated card's holder). */
+      personSeed: string;
+      /** Simulated: the scenario at start (the simulator's names, e.g. `good`, `too-far`). */
+      scenario: string;
+    };
   };
   central: {
     /** `embedded` starts the simulated central service on loopback; `remote` uses `url`. */
@@ -198,6 +217,30 @@ export const configSchema = {
             reader: { type: 'string', minLength: 1 },
             timeoutMs: { type: 'integer', minimum: 500, maximum: 60000, default: 5000 },
             trustStore: { type: 'string', minLength: 1 },
+          },
+        },
+        camera: {
+          type: 'object',
+          additionalProperties: false,
+          default: {},
+          properties: {
+            // No default here: it follows the environment (simulated in test, disabled in production); see load.ts.
+            mode: { type: 'string', enum: ['simulated', 'hardware', 'disabled'] },
+            device: {
+              type: 'string',
+              pattern: '^/dev/\\S+$',
+              description: 'a device path such as /dev/v4l/by-id/usb-...-video-index0 or /dev/video0',
+            },
+            width: { type: 'integer', enum: [640, 1280], default: 640 },
+            height: { type: 'integer', enum: [480, 720], default: 480 },
+            fps: { type: 'integer', minimum: 1, maximum: 60, default: 30 },
+            personSeed: { type: 'string', minLength: 1, maxLength: 64, default: '001099012345' },
+            scenario: {
+              type: 'string',
+              pattern: '^[a-z0-9][a-z0-9-]{0,39}$',
+              description: "a scenario name: lowercase letters, digits and '-'",
+              default: 'good',
+            },
           },
         },
       },

@@ -5,6 +5,8 @@
  *   GET  /devices                      every device with its state (and a scanner's description)
  *   GET  /devices/:id                  one device
  *   POST /devices/:id/capture          { mode, timeoutMs?, format? } captures one image
+ *   GET  /devices/:id/frame            a camera's newest JPEG (camera.ts)
+ *   GET  /devices/:id/preview          a camera's MJPEG preview stream (camera.ts)
  *
  * A capture answers JSON (the image as base64 PNG with its metadata and SHA-256) or, with
  * `format: "png"`, the PNG itself with the metadata in X-Capture-* headers. Driver failures map to
@@ -13,11 +15,13 @@
  */
 import { createHash } from 'node:crypto';
 import type { FastifyPluginAsync } from 'fastify';
+import { CameraDevice } from '../../drivers/camera/camera.ts';
 import type { Device } from '../../drivers/device.ts';
 import { DriverError } from '../../drivers/errors.ts';
 import { type CapturedImage, isFingerprintScanner } from '../../drivers/fingerprint/scanner.ts';
 import { CAPTURE_MODES, MAX_CAPTURE_TIMEOUT_MS } from '../../protocol/scanner/commands.ts';
 import { encodePng } from '../imaging/grey-image.ts';
+import { describeCamera, registerCameraRoutes } from './camera.ts';
 
 export interface DevicesOptions {
   readonly devices: readonly Device[];
@@ -38,7 +42,7 @@ const STATUS_OF_CODE: Readonly<Record<string, number>> = {
   DEVICE_UNTRUSTED: 502,
 };
 
-/** A device as the API and the CLI show it: identity, state, and a scanner's description. */
+/** A device as the API and the CLI show it: identity, state, and a scanner's or camera's description. */
 export function describeDevice(device: Device) {
   return {
     id: device.id,
@@ -46,6 +50,7 @@ export function describeDevice(device: Device) {
     mode: device.mode,
     state: device.state(),
     ...(isFingerprintScanner(device) ? { scanner: device.describe() ?? null } : {}),
+    ...(device instanceof CameraDevice ? { camera: describeCamera(device) } : {}),
   };
 }
 
@@ -111,6 +116,8 @@ export const deviceRoutes: FastifyPluginAsync<DevicesOptions> = async (app, opti
     if (!device) return reply.code(404).send(notFound(request.params.id));
     return describeDevice(device);
   });
+
+  registerCameraRoutes(app, byId, notFound);
 
   app.post<{ Params: { id: string }; Body: CaptureBody }>(
     '/devices/:id/capture',

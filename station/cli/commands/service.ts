@@ -2,6 +2,7 @@ import { StationError } from '../../errors.ts';
 import { runStation } from '../../run.ts';
 import { type CliIo, type Command, EXIT_FAILED, EXIT_OK, parse, UsageError } from '../command.ts';
 import { resolveStationUrl, unreachable } from '../station-url.ts';
+import { simCameraCommand } from './camera.ts';
 import { simCardCommand } from './card.ts';
 import { renderFingerCommand, renderSlapCommand } from './render.ts';
 
@@ -144,10 +145,20 @@ ${URL_HELP}`,
 export const simCommand: Command = {
   name: 'sim',
   summary: 'Drive the simulators of a running test station (scenarios and actions)',
-  help: `Usage: station sim <list|show|scenario|do|render-finger|render-slap|card> ...
+  help: `Usage: station sim <list|show|scenario|do|render-finger|render-slap|card|camera> ...
 
 list, show, scenario and do talk to the /sim/ routes of a running station in the test environment;
 render-finger and render-slap make synthetic prints offline; card puts a simulated CCCD into
-pcscd's virtual reader (vsmartcard-vpcd) for any PC/SC client.`,
-  subcommands: [simList, simShow, simScenario, simDo, renderFingerCommand, renderSlapCommand, simCardCommand],
+pcscd's virtual reader (vsmartcard-vpcd) for any PC/SC client; camera switches the simulated
+camera's scenario or person.`,
+  subcommands: [
+    simList,
+    simShow,
+    simScenario,
+    simDo,
+    renderFingerCommand,
+    renderSlapCommand,
+    simCardCommand,
+    simCameraCommand,
+  ],
 };
