@@ -229,8 +229,8 @@ export const configSchema = {
             kind: { type: 'string', enum: ['serial', 'hid'], default: 'serial' },
             path: {
               type: 'string',
-              pattern: '^/dev/\\S+$',
-              description: 'a device path such as /dev/ttyACM0 or /dev/hidraw2',
+              pattern: '^/\\S+$',
+              description: 'an absolute device path such as /dev/ttyACM0 or /dev/hidraw2',
             },
             baudRate: {
               type: 'integer',
