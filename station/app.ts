@@ -19,6 +19,7 @@ import { cardRoutes } from './plugins/cards.ts';
 import { deviceRoutes } from './plugins/devices.ts';
 import { healthRoutes } from './plugins/health.ts';
 import { type OutboxRoutesOptions, outboxRoutes } from './plugins/outbox.ts';
+import { qrRoutes } from './plugins/qr.ts';
 import { simulatorRoutes } from './plugins/sim.ts';
 import { STATION_VERSION } from './version.ts';
 
@@ -137,6 +138,7 @@ export async function buildStation(deps: StationDeps): Promise<FastifyInstance> 
   });
   await app.register(deviceRoutes, { devices });
   if (deps.cards) await app.register(cardRoutes, { ...deps.cards, clock });
+  await app.register(qrRoutes, { devices, clock });
   if (deps.storeAndForward) await app.register(outboxRoutes(deps.storeAndForward));
   if (config.environment === 'test' && config.simulators.routes) {
     await app.register(simulatorRoutes(deps.simulators ?? []), { prefix: '/sim' });

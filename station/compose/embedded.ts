@@ -16,6 +16,7 @@ import type { StationDeps } from '../app.ts';
 import type { Clock } from '../clock.ts';
 import type { StationConfig } from '../config/schema.ts';
 import { Hotpath } from '../hotpath/hotpath.ts';
+import { composeBarcode } from './barcode.ts';
 import { type CameraCompositionDeps, composeCamera } from './cameras.ts';
 import { composeCardReader } from './cards.ts';
 import { composeStoreAndForward } from './central.ts';
@@ -98,6 +99,10 @@ export async function composeStation(config: StationConfig, options: ComposeOpti
   const cards = await composeCardReader(config);
   if (cards.reader) devices.push(cards.reader);
   simulators.push(...cards.simulators);
+
+  const barcode = await composeBarcode(config, { clock: options.clock });
+  if (barcode.scanner) devices.push(barcode.scanner);
+  if (barcode.simulator) simulators.push(barcode.simulator);
 
   const store = await composeStoreAndForward(config, options.clock, (message) =>
     options.logger === false ? undefined : process.stderr.write(`station: ${message}\n`),

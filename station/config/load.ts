@@ -87,6 +87,24 @@ export function hardwareProblems(config: StationConfig): ConfigProblem[] {
       key: '/devices/fingerprintSerial/path',
       message: 'is required in hardware mode: the serial line of the module, e.g. /dev/ttyUSB0',
     });
+  const barcode = config.devices.barcode;
+  if (barcode.mode === 'hardware' && barcode.kind === 'serial' && barcode.path === undefined)
+    problems.push({
+      key: '/devices/barcode/path',
+      message:
+        'is required for a serial barcode scanner in hardware mode: its line, e.g. /dev/ttyACM0 (USB-COM) or /dev/ttyUSB0',
+    });
+  if (
+    barcode.mode === 'hardware' &&
+    barcode.kind === 'hid' &&
+    barcode.path === undefined &&
+    barcode.vendorId === undefined
+  )
+    problems.push({
+      key: '/devices/barcode',
+      message:
+        'needs "vendorId" (and "productId"), or "path" (a /dev/hidraw node), to find a keyboard-wedge barcode scanner in hardware mode',
+    });
   return problems;
 }
 
@@ -123,6 +141,8 @@ export function parseConfig(document: unknown, options: { file?: string; baseDir
   }
   const config = copy as unknown as StationConfig;
   config.simulators.routes ??= config.environment === 'test';
+  // The barcode scanner is newer than most production files: its default follows the environment.
+  config.devices.barcode.mode ??= config.environment === 'test' ? 'simulated' : 'disabled';
   config.dataDir = path.resolve(options.baseDir, config.dataDir);
   const { fingerprintHid } = config.devices;
   if (fingerprintHid.trustAnchors !== undefined)

@@ -43,6 +43,36 @@ export interface StationConfig {
       /** Module password. */
       password: number;
     };
+    /**
+     * The 2D barcode scanner hotels and hospitals read the CCCD's QR code with. Mode defaults to
+     * `simulated` in test and `disabled` in production (load.ts), so a production file written before
+     * it existed still starts; an explicit `simulated` is refused in production like every simulated
+     * device.
+     */
+    barcode: {
+      mode: DeviceModeSetting;
+      /** How it is attached (hardware; the simulator speaks the same): a serial / USB-COM line or a USB keyboard wedge. */
+      kind: 'serial' | 'hid';
+      /** Serial line (kind serial, required), e.g. /dev/ttyACM0; or the hidraw node (kind hid, wins over the ids). */
+      path?: string;
+      /** Serial line speed, bit/s. */
+      baudRate: number;
+      /** Keyboard wedge's USB ids (kind hid): the first matching keyboard interface is used. */
+      vendorId?: number;
+      productId?: number;
+      /** Report-ID byte a composite keyboard wedge puts before each report (kind hid). */
+      reportId?: number;
+      /** Bytes that end a scanned line (the scanner's suffix). */
+      terminators: ('CR' | 'LF' | 'TAB')[];
+      /** Longest scanned line, bytes; longer ones are dropped and counted. */
+      maxLineBytes: number;
+      /** A line left without its terminator for this long is cut, ms. */
+      partialLineMs: number;
+      /** Deliver a line cut by silence as a scan (scanners set up without a suffix). */
+      idleEndsLine: boolean;
+      /** How often a missing or failed scanner is tried again, ms. */
+      watchMs: number;
+    };
     /** PC/SC chip-card readers (notary checks, renewals): pcscd in hardware mode. */
     cardReader: {
       mode: DeviceModeSetting;
@@ -206,6 +236,41 @@ export const configSchema = {
             },
             address: { type: 'integer', minimum: 0, maximum: 0xffffffff, default: 0xffffffff },
             password: { type: 'integer', minimum: 0, maximum: 0xffffffff, default: 0 },
+          },
+        },
+        barcode: {
+          type: 'object',
+          additionalProperties: false,
+          default: {},
+          properties: {
+            // No default here: it follows the environment (simulated in test, disabled in production); see load.ts.
+            mode: { type: 'string', enum: ['simulated', 'hardware', 'disabled'] },
+            kind: { type: 'string', enum: ['serial', 'hid'], default: 'serial' },
+            path: {
+              type: 'string',
+              pattern: '^/\\S+$',
+              description: 'an absolute device path such as /dev/ttyACM0 or /dev/hidraw2',
+            },
+            baudRate: {
+              type: 'integer',
+              enum: [1200, 2400, 4800, 9600, 19200, 38400, 57600, 115200],
+              default: 9600,
+            },
+            vendorId: { type: 'integer', minimum: 0, maximum: 0xffff },
+            productId: { type: 'integer', minimum: 0, maximum: 0xffff },
+            reportId: { type: 'integer', minimum: 0, maximum: 255 },
+            terminators: {
+              type: 'array',
+              items: { type: 'string', enum: ['CR', 'LF', 'TAB'] },
+              minItems: 1,
+              maxItems: 3,
+              uniqueItems: true,
+              default: ['CR', 'LF'],
+            },
+            maxLineBytes: { type: 'integer', minimum: 64, maximum: 65536, default: 4096 },
+            partialLineMs: { type: 'integer', minimum: 20, maximum: 60000, default: 500 },
+            idleEndsLine: { type: 'boolean', default: false },
+            watchMs: { type: 'integer', minimum: 50, maximum: 60000, default: 500 },
           },
         },
         cardReader: {

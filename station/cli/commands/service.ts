@@ -142,12 +142,41 @@ ${URL_HELP}`,
   },
 };
 
+const simBarcode: Command = {
+  name: 'barcode',
+  summary: "Make a running station's simulated 2D barcode scanner read a code",
+  help: `Usage: station sim barcode --text TEXT [--url URL]
+       station sim barcode --card [--url URL]
+
+--text TEXT   the code's text, e.g. a CCCD's
+              '001099012345|012345678|Nguyễn Văn An|01011999|Nam|Hà Nội|01012024' (quote it)
+--card        the QR code of the simulated chip card in the simulated reader
+The scan reaches whoever waits for one ('station qr scan --device barcode', POST
+/devices/barcode/scan); nobody waiting, it is read and dropped, as on a real scanner.
+Scenarios: 'station sim scenario barcode normal|no-suffix|legacy-codepage|unplugged'.
+${URL_HELP}`,
+  async run(args, io) {
+    const { values } = parse(
+      args,
+      { ...urlOption, text: { type: 'string' }, card: { type: 'boolean', default: false } },
+      { min: 0, max: 0 },
+    );
+    if ((values.text === undefined) === !values.card)
+      throw new UsageError('give exactly one of --text TEXT or --card');
+    if (values.text === '') throw new UsageError('--text is empty');
+    return values.text === undefined
+      ? call(io, 'POST', values.url, '/sim/barcode/actions/scan-card', {})
+      : call(io, 'POST', values.url, '/sim/barcode/actions/scan', { text: values.text });
+  },
+};
+
 export const simCommand: Command = {
   name: 'sim',
   summary: 'Drive the simulators of a running test station (scenarios and actions)',
-  help: `Usage: station sim <list|show|scenario|do|render-finger|render-slap|card|camera> ...
+  help: `Usage: station sim <list|show|scenario|do|barcode|render-finger|render-slap|card|camera> ...
 
-list, show, scenario and do talk to the /sim/ routes of a running station in the test environment;
+list, show, scenario, do and barcode talk to the /sim/ routes of a running station in the test
+environment;
 render-finger and render-slap make synthetic prints offline; card puts a simulated CCCD into
 pcscd's virtual reader (vsmartcard-vpcd) for any PC/SC client; camera switches the simulated
 camera's scenario or person.`,
@@ -156,6 +185,7 @@ camera's scenario or person.`,
     simShow,
     simScenario,
     simDo,
+    simBarcode,
     renderFingerCommand,
     renderSlapCommand,
     simCardCommand,
