@@ -17,10 +17,12 @@ import type { Hotpath } from './hotpath/hotpath.ts';
 import type { OutboxStatus } from './outbox/status.ts';
 import { cardRoutes } from './plugins/cards.ts';
 import { deviceRoutes } from './plugins/devices.ts';
+import { faceRoutes } from './plugins/faces.ts';
 import { healthRoutes } from './plugins/health.ts';
 import { type OutboxRoutesOptions, outboxRoutes } from './plugins/outbox.ts';
 import { qrRoutes } from './plugins/qr.ts';
 import { simulatorRoutes } from './plugins/sim.ts';
+import type { LazyFaceEngine } from './portrait/engine-provider.ts';
 import { STATION_VERSION } from './version.ts';
 
 export interface StationDeps {
@@ -41,6 +43,11 @@ export interface StationDeps {
   readonly cards?: { readonly reader: CardReaderDevice; readonly trustStore: TrustStore | undefined };
   /** Store-and-forward: the outbox, uploader and central queries behind /outbox and /central. */
   readonly storeAndForward?: OutboxRoutesOptions;
+  /**
+   * The face engine behind portraits and face comparison (started on first use; the caller closes
+   * it, e.g. as a resource). Without it the portrait and /faces routes are not mounted.
+   */
+  readonly faces?: LazyFaceEngine;
 }
 
 /** Production refuses anything simulated, whether it came from the config or was passed in. */
@@ -112,6 +119,17 @@ export async function buildStation(deps: StationDeps): Promise<FastifyInstance> 
       'GET /health': 'status, devices, hot path, outbox and central service',
       'GET /devices': 'devices with their state',
       'POST /devices/:id/capture': 'capture a fingerprint image',
+      'GET /devices/:id/frame': "a camera's newest JPEG frame",
+      'GET /devices/:id/preview': "a camera's MJPEG preview",
+      ...(deps.faces
+        ? {
+            'POST /devices/:id/portrait': 'capture a portrait: checks, feedback, chip portrait, ICAO capture',
+            'GET /devices/:id/portrait/live': 'live portrait feedback as server-sent events',
+            'POST /faces/compare': 'advisory 1:1 face comparison (e.g. chip DG2 against a live capture)',
+          }
+        : {}),
+      'POST /devices/:id/scan': "wait for a 2D barcode scanner's next code (a CCCD QR) and its chip key",
+      'POST /qr/decode': "read a CCCD QR code from an image and derive the chip's key",
       ...(deps.cards ? { 'POST /cards/read': 'read and authenticate a chip ID card' } : {}),
       ...(deps.storeAndForward
         ? {
@@ -139,6 +157,13 @@ export async function buildStation(deps: StationDeps): Promise<FastifyInstance> 
   await app.register(deviceRoutes, { devices });
   if (deps.cards) await app.register(cardRoutes, { ...deps.cards, clock });
   await app.register(qrRoutes, { devices, clock });
+  if (deps.faces)
+    await app.register(faceRoutes, {
+      devices,
+      engine: deps.faces,
+      clock,
+      ...(deps.hotpath === undefined ? {} : { hotpath: deps.hotpath }),
+    });
   if (deps.storeAndForward) await app.register(outboxRoutes(deps.storeAndForward));
   if (config.environment === 'test' && config.simulators.routes) {
     await app.register(simulatorRoutes(deps.simulators ?? []), { prefix: '/sim' });

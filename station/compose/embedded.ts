@@ -16,6 +16,7 @@ import type { StationDeps } from '../app.ts';
 import type { Clock } from '../clock.ts';
 import type { StationConfig } from '../config/schema.ts';
 import { Hotpath } from '../hotpath/hotpath.ts';
+import { lazyFaceEngine } from '../portrait/engine-provider.ts';
 import { composeBarcode } from './barcode.ts';
 import { type CameraCompositionDeps, composeCamera } from './cameras.ts';
 import { composeCardReader } from './cards.ts';
@@ -114,6 +115,12 @@ export async function composeStation(config: StationConfig, options: ComposeOpti
     hardLimitMs: config.hotpath.hardLimitMs,
   });
   resources.push(hotpath);
+  // The face models load on first use (about 0.4 GB): a desk that never takes a portrait never pays.
+  const faces = lazyFaceEngine(async () => {
+    const { FaceApiEngine } = await import('../faces/face-api-engine.ts');
+    return FaceApiEngine.start();
+  });
+  resources.push(faces);
   if (config.environment === 'test')
     simulators.push(
       applicantControl({
@@ -131,6 +138,7 @@ export async function composeStation(config: StationConfig, options: ComposeOpti
     config,
     devices,
     hotpath,
+    faces,
     ...(cards.reader === undefined ? {} : { cards: { reader: cards.reader, trustStore: cards.trustStore } }),
     clock: options.clock,
     central: store.link,

@@ -149,12 +149,6 @@ function pixelsFor(image: GreyInput, transfer: boolean): { pixels: Uint8Array; t
   return { pixels: own, transfer: [own.buffer as ArrayBuffer] };
 }
 
-/** `bytes` itself when it owns its whole buffer (it can be transferred), else a copy that does. */
-function ownedBytes(bytes: Uint8Array): Uint8Array {
-  const whole = bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength;
-  return whole && bytes.buffer instanceof ArrayBuffer ? bytes : new Uint8Array(bytes);
-}
-
 function addStages(into: Record<string, number>, stages: Readonly<Record<string, number>>): void {
   for (const [name, ms] of Object.entries(stages)) into[name] = (into[name] ?? 0) + ms;
 }
@@ -270,8 +264,7 @@ export class Hotpath {
 
   /**
    * A portrait's OFIQ-aligned measures (protocol/face/measures.ts) and the officer's decision, from
-   * the image and the detector's faces. The image's pixels are transferred: the caller's copy is
-   * emptied.
+   * the image and the detector's faces. Pixels are copied unless `transferPixels`.
    * @throws {HotpathError} (as a rejection) HOTPATH_INPUT for a malformed raster or landmarks, and
    *   the pool's other codes.
    */
@@ -280,14 +273,14 @@ export class Hotpath {
     faces: readonly DetectedFace[],
     options: CallOptions = {},
   ): Promise<FaceMeasuresOutput & { readonly timings: JobResult<unknown>['timings'] }> {
-    const data = ownedBytes(image.data);
+    const { pixels: data, transfer } = pixelsFor(
+      { width: image.width, height: image.height, pixels: image.data },
+      options.transferPixels === true,
+    );
     const result = await this.#pool.run(
       'face-measures',
       { image: { width: image.width, height: image.height, data }, faces },
-      {
-        transfer: [data.buffer as ArrayBuffer],
-        ...(options.signal === undefined ? {} : { signal: options.signal }),
-      },
+      { transfer, ...(options.signal === undefined ? {} : { signal: options.signal }) },
     );
     return { ...result.value, timings: result.timings };
   }
@@ -295,7 +288,7 @@ export class Hotpath {
   /**
    * One live camera frame: grey copy, the face tracked from `previous` (what the last call for this
    * camera returned, with the box and anchor of the last detection), the classical checks. Urgent, as
-   * fingerprint previews are. The frame's pixels are transferred.
+   * fingerprint previews are. Pixels are copied unless `transferPixels`.
    * @throws {HotpathError} (as a rejection) HOTPATH_INPUT for a malformed frame, and the pool's codes.
    */
   async assessLiveFrame(
@@ -304,12 +297,15 @@ export class Hotpath {
     previous: FaceLiveInput['previous'],
     options: CallOptions = {},
   ): Promise<FaceLiveOutput & { readonly timings: JobResult<unknown>['timings'] }> {
-    const data = ownedBytes(frame.data);
+    const { pixels: data, transfer } = pixelsFor(
+      { width: frame.width, height: frame.height, pixels: frame.data },
+      options.transferPixels === true,
+    );
     const result = await this.#pool.run(
       'face-live',
       { frame: { width: frame.width, height: frame.height, data }, scale, previous },
       {
-        transfer: [data.buffer as ArrayBuffer],
+        transfer,
         priority: 'urgent',
         ...(options.signal === undefined ? {} : { signal: options.signal }),
       },

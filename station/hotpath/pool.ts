@@ -249,7 +249,24 @@ export class HotpathPool {
       slot.job = job;
       job.startedAt = performance.now();
       const request: JobRequest = { id: job.id, kind: job.kind, input: job.input, cancel: job.cancel };
-      slot.worker.postMessage(request, [...job.transfer]);
+      try {
+        slot.worker.postMessage(request, [...job.transfer]);
+      } catch (error) {
+        // The input cannot cross to a worker (a buffer that cannot be transferred or cloned): the
+        // caller's mistake, answered as such; the worker never saw it and takes the next job.
+        slot.job = undefined;
+        this.#settle(
+          job,
+          new HotpathError(
+            'HOTPATH_INPUT',
+            `The ${job.kind} job's input cannot be sent to a worker: ${(error as Error).message}`,
+            { job: job.kind, reason: 'invalid-value' },
+          ),
+        );
+        // This slot is idle again: hand it the next job on a later turn.
+        queueMicrotask(() => this.#pump());
+        continue;
+      }
       const limit = this.#options.hardLimitMs ?? 30_000;
       slot.timer = setTimeout(() => {
         this.#stats.timedOut++;

@@ -113,8 +113,8 @@ export async function capturePortrait(
   const detectMs = since(detectStarted);
 
   const measuresStarted = performance.now();
-  // The hot path takes its pixels by transfer; the portrait still needs them, so it gets a copy.
-  const measured = await hotpath.assessPortrait({ ...image, data: image.data.slice() }, faces, {
+  // Copied into the hot path (the portrait below still needs these pixels).
+  const measured = await hotpath.assessPortrait(image, faces, {
     ...(options.signal === undefined ? {} : { signal: options.signal }),
   });
   const measuresMs = since(measuresStarted);

@@ -205,7 +205,10 @@ export class LivePortrait {
       try {
         const engine = await this.#options.engines();
         const faces = await engine.detect(image, { detector: 'tiny', signal });
-        const measured = await this.#options.hotpath.assessPortrait(image, faces, { signal });
+        const measured = await this.#options.hotpath.assessPortrait(image, faces, {
+          signal,
+          transferPixels: true,
+        });
         const face = measured.assessment.face;
         this.#detection = {
           at,

@@ -18,11 +18,11 @@ afterAll(() => hotpath.close());
 describe('portrait measures in the hot path', () => {
   it('accepts a good frontal portrait and asks an officer to bring a far face closer', async () => {
     const good = renderSyntheticPortrait({ seed: 3 });
-    const accepted = await hotpath.assessPortrait(good.image, good.faces);
+    const accepted = await hotpath.assessPortrait(good.image, good.faces, { transferPixels: true });
     expect(accepted.decision).toMatchObject({ accepted: true, feedback: [] });
     expect(accepted.assessment.faceCount).toBe(1);
     expect(accepted.timings.stages['face-measures']).toBeGreaterThan(0);
-    // The pixels went to the worker: the caller's copy is emptied, not duplicated.
+    // Asked to, the pixels moved to the worker: the caller's copy is emptied, not duplicated.
     expect(good.image.data.byteLength).toBe(0);
 
     const far = renderSyntheticPortrait({ seed: 3, ied: 30 });
@@ -67,6 +67,21 @@ describe('live frames in the hot path', () => {
     expect(next.track?.box.x).toBeLessThan(face.box.x + 18);
     expect(next.classical.region).toBe('face');
     expect(next.classical.framing).not.toBeNull();
+  });
+
+  it('copies a frame decoded by sharp (memory sharp owns cannot move to a worker), and refuses to move it', async () => {
+    const { decodeRgb, encodeJpeg } = await import('../../../station/imaging/sharp-images.ts');
+    const portrait = renderSyntheticPortrait({ seed: 7 });
+    const decoded = await decodeRgb(await encodeJpeg(portrait.image, { quality: 80 }));
+    if (!decoded.ok) throw decoded.error;
+    const result = await hotpath.assessLiveFrame(decoded.value, 1, null);
+    expect(result.grey).toMatchObject({ width: 640, height: 480 });
+    expect(decoded.value.data.byteLength).toBe(640 * 480 * 3);
+    await expect(
+      hotpath.assessLiveFrame(decoded.value, 1, null, { transferPixels: true }),
+    ).rejects.toMatchObject({
+      code: 'HOTPATH_INPUT',
+    });
   });
 
   it('reads a dark frame as dark', async () => {

@@ -54,6 +54,18 @@ describe('the hot-path worker pool', () => {
     await expect(hot.runAny('spin', { ms: 1 })).resolves.toMatchObject({ value: 1 });
   });
 
+  it('answers HOTPATH_INPUT for input that cannot cross to a worker, and keeps serving the queue', async () => {
+    const hot = pool({ size: 1 });
+    await hot.ready();
+    // Node's Buffer pool cannot be transferred: postMessage throws (DataCloneError). Before, the
+    // job never settled and the worker stayed marked busy, so every later job waited forever.
+    const pooled = Buffer.from('a small string lives in the shared pool');
+    const stuck = hot.runAny('spin', { ms: 1 }, { transfer: [pooled.buffer as ArrayBuffer] });
+    const next = hot.runAny('spin', { ms: 1 });
+    await expect(stuck).rejects.toMatchObject({ code: 'HOTPATH_INPUT', reason: 'invalid-value' });
+    await expect(next).resolves.toMatchObject({ value: 1 });
+  });
+
   it('runs jobs on every worker at once and queues the rest', async () => {
     const hot = pool({ size: 2 });
     await hot.ready();
