@@ -5,6 +5,7 @@
  * chip portrait within 20 KB. The engine loads once for the in-process commands; the `--pairs` run
  * goes through `main` with the default wiring, so it also shows the real engine starting and closing.
  */
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -80,6 +81,24 @@ describe('station face compare (real engine, shared photographs)', () => {
     expect(different.code).toBe(0);
     expect(JSON.parse(different.out)).toMatchObject({ decision: 'different' });
     expect(JSON.parse(different.out).distance).toBeGreaterThanOrEqual(0.6);
+  });
+
+  it('reads a JPEG 2000 portrait (as a chip may carry) through the same path', async () => {
+    // ffmpeg's OpenJPEG encoder makes the JP2 (about 16 KB, a chip-sized portrait).
+    const jp2 = path.join(dir, 'obama2.jp2');
+    execFileSync('ffmpeg', [
+      '-loglevel',
+      'error',
+      '-y',
+      '-i',
+      photo('obama__obama2.jpg'),
+      '-c:v',
+      'libopenjpeg',
+      jp2,
+    ]);
+    const { code, out } = await face('compare', '--a', photo('obama__obama.jpg'), '--b', jp2);
+    expect(code).toBe(0);
+    expect(JSON.parse(out)).toMatchObject({ status: 'compared', decision: 'same' });
   });
 
   it('--pairs over three pairs prints three lines and a summary, through main with the real wiring', async () => {
