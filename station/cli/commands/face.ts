@@ -22,11 +22,13 @@ import {
   subjectOf,
   summarizeRates,
 } from '../../faces/evaluate.ts';
-import { FACE_API_THRESHOLD, FaceApiEngine } from '../../faces/face-api-engine.ts';
+import { FACE_API_THRESHOLD, FaceApiEngine, MAX_SIDE } from '../../faces/face-api-engine.ts';
+import { HotpathError } from '../../hotpath/errors.ts';
 import { Hotpath } from '../../hotpath/hotpath.ts';
 import { DEFAULT_IMAGE_LIMITS } from '../../imaging/image-errors.ts';
 import { decodeAnyPortrait } from '../../imaging/jpeg2000.ts';
 import { DEFAULT_CARD_PORTRAIT } from '../../imaging/portrait.ts';
+import { decodeRgb, encodePng, readImageMetadata, resizeRgb } from '../../imaging/sharp-images.ts';
 import { capturePortrait } from '../../portrait/capture.ts';
 import {
   type CliIo,
@@ -92,7 +94,39 @@ async function loadImage(
   const decoded = await decodeAnyPortrait(bytes.bytes);
   if (!decoded.ok)
     return { ok: false, error: { code: decoded.error.code, message: `${file}: ${decoded.error.message}` } };
-  return { ok: true, image: decoded.value };
+  return { ok: true, image: await fitForEngine(decoded.value) };
+}
+
+/**
+ * A photo larger than the engine takes (MAX_SIDE a side; a 24-megapixel camera's) scaled down to fit:
+ * the detectors work at 512 px or less anyway, so nothing they could see is lost.
+ */
+async function fitForEngine(image: RgbImage): Promise<RgbImage> {
+  const longest = Math.max(image.width, image.height);
+  if (longest <= MAX_SIDE) return image;
+  const scale = MAX_SIDE / longest;
+  return resizeRgb(
+    image,
+    Math.min(MAX_SIDE, Math.max(1, Math.round(image.width * scale))),
+    Math.min(MAX_SIDE, Math.max(1, Math.round(image.height * scale))),
+  );
+}
+
+/**
+ * The bytes `capturePortrait` gets: the file's own, or for a JPEG/PNG/WebP larger than the engine
+ * takes, the photo scaled to fit and re-encoded losslessly (PNG). Read from the header first, so a
+ * photo of usual size is decoded once only, by the capture.
+ */
+async function captureBytes(
+  bytes: Uint8Array,
+): Promise<{ bytes: Uint8Array; downscaledFrom: { width: number; height: number } | null }> {
+  const header = await readImageMetadata(bytes);
+  if (!header.ok) return { bytes, downscaledFrom: null }; // JPEG 2000, or unreadable: the capture says which
+  const { uprightWidth: width, uprightHeight: height } = header.value;
+  if (Math.max(width, height) <= MAX_SIDE) return { bytes, downscaledFrom: null };
+  const decoded = await decodeRgb(bytes);
+  if (!decoded.ok) return { bytes, downscaledFrom: null };
+  return { bytes: await encodePng(await fitForEngine(decoded.value)), downscaledFrom: { width, height } };
 }
 
 function readBounded(file: string): { ok: true; bytes: Uint8Array } | { ok: false; error: InputError } {
@@ -141,16 +175,21 @@ function thresholdOption(text: string | undefined): number | undefined {
   return value;
 }
 
-/** An engine failure (models not loaded, worker crashed) as the JSON error; other errors propagate. */
+/**
+ * An engine or hot-path failure (models not loaded, a worker crashed) as the JSON error; other errors
+ * propagate.
+ */
 function engineFailure(io: CliIo, error: unknown): number {
-  if (error instanceof FaceEngineError) return failWith(io, { code: error.code, message: error.message });
+  if (error instanceof FaceEngineError || error instanceof HotpathError)
+    return failWith(io, { code: error.code, message: error.message });
   throw error;
 }
 
 const CHECK_HELP = `Usage: station face check --in IMAGE [--out-portrait FILE] [--out-icao FILE] [--force]
                           [--max-bytes N]
 
-  --in IMAGE           a photo or camera frame: JPEG, PNG, WebP or JPEG 2000 (at most 32 MiB)
+  --in IMAGE           a photo or camera frame: JPEG, PNG, WebP or JPEG 2000 (at most 32 MiB; one
+                       above ${MAX_SIDE} px a side is scaled down first, see downscaledFrom)
   --out-portrait FILE  write the chip portrait (ISO/IEC 19794-5 token, 480x640 JPEG) there
   --out-icao FILE      write the full-resolution ICAO capture (900x1200 JPEG, the packet's Type-10) there
   --force              make the portrait even when the checks refuse the picture (one face needed)
@@ -158,6 +197,8 @@ const CHECK_HELP = `Usage: station face check --in IMAGE [--out-portrait FILE] [
 
 Runs the station's capture in this process (face engine and measures; the models take a few
 seconds to load) and prints JSON:
+  file, width, height  the photo and the size measured (downscaledFrom: its own size when it was
+                 scaled down to fit the engine, else null)
   accepted       whether the checks accept the picture
   feedback       [{ code, message: { vi, en } }] what the applicant should fix, first things first
   faceCount      faces found; the largest is measured
@@ -196,8 +237,9 @@ function checkCommand(deps: FaceCommandDeps): Command {
       let engine: Promise<FaceEngine> | undefined;
       const hotpath = deps.startHotpath();
       try {
+        const input = await captureBytes(bytes.bytes);
         const capture = await capturePortrait(
-          bytes.bytes,
+          input.bytes,
           () => {
             // Started only for a readable image: an unreadable one costs no model loading.
             engine ??= deps.startEngine({ detectors: ['tiny', 'ssd'], threshold: undefined });
@@ -228,6 +270,7 @@ function checkCommand(deps: FaceCommandDeps): Command {
             file,
             width: capture.width,
             height: capture.height,
+            downscaledFrom: input.downscaledFrom,
             accepted: decision.accepted,
             feedback: decision.feedback,
             faceCount: assessment.faceCount,
@@ -288,7 +331,8 @@ const COMPARE_HELP = `Usage: station face compare --a IMAGE --b IMAGE [--thresho
        station face compare --pairs LIST [--threshold T] [--detector ssd|tiny]
 
   --a, --b IMAGE       the two portraits (JPEG, PNG, WebP or JPEG 2000), e.g. the chip's DG2 and a
-                       live capture; each must hold exactly one face
+                       live capture; each must hold exactly one face (above ${MAX_SIDE} px a side,
+                       scaled down first)
   --pairs LIST         a text file of one 'A B' pair per line (whitespace between; blank lines and
                        '#' comments skipped); paths relative to the list's folder
   --threshold T        decision threshold on the descriptor distance, 0 < T <= 2 (default ${FACE_API_THRESHOLD})

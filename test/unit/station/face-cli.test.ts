@@ -13,6 +13,7 @@ import type { DetectedFace, FaceDescriptor, RgbImage } from '../../../protocol/f
 import { makeFaceCommand } from '../../../station/cli/commands/face.ts';
 import { main } from '../../../station/cli/main.ts';
 import { type AnalyzedFace, compareDescriptors, type FaceEngine } from '../../../station/faces/engine.ts';
+import { MAX_SIDE } from '../../../station/faces/face-api-engine.ts';
 import { encodePng } from '../../../station/imaging/sharp-images.ts';
 import { recordingIo } from '../../support/cli.ts';
 
@@ -44,6 +45,8 @@ const SCENES: Readonly<Record<number, readonly AnalyzedFace[]>> = {
     { ...someFace, descriptor: descriptor(1) },
   ],
   [portrait.image.width]: [{ ...someFace, descriptor: descriptor(0) }],
+  // A 5000 px wide photo, as the engine gets it: scaled to MAX_SIDE.
+  [MAX_SIDE]: [{ ...someFace, descriptor: descriptor(0.1) }],
 };
 
 interface FakeLog {
@@ -55,6 +58,8 @@ interface FakeLog {
 function fakeEngine(log: FakeLog, threshold: number): FaceEngine {
   const about = { name: 'fake', version: '0.0.1', threshold, descriptorEngine: DESCRIPTOR_ENGINE };
   const scene = (image: RgbImage) => {
+    // As the real engine: a photo larger than it takes is the caller's defect.
+    if (image.width > MAX_SIDE || image.height > MAX_SIDE) throw new RangeError('image too large');
     log.analysed.push(image.width);
     return [...(SCENES[image.width] ?? [])];
   };
@@ -87,6 +92,8 @@ beforeAll(async () => {
     'z__empty.png': plain(67),
     'group.png': plain(68),
     'portrait.png': portrait.image,
+    'wide.png': { width: 5000, height: 40, data: new Uint8Array(5000 * 40 * 3).fill(90) },
+    'tall.png': { width: 40, height: 5000, data: new Uint8Array(5000 * 40 * 3).fill(90) },
   };
   for (const [name, image] of Object.entries(files))
     writeFileSync(path.join(dir, name), await encodePng(image));
@@ -220,6 +227,13 @@ describe('station face compare --a --b', () => {
     expect(group.code).toBe(1);
     expect(JSON.parse(group.out)).toMatchObject({ status: 'several-faces', image: 'a', faces: 2 });
     expect(group.log.closed).toBe(1);
+  });
+
+  it('scales a photo larger than the engine takes down to fit before comparing', async () => {
+    const { code, out, log } = await face('compare', '--a', 'wide.png', '--b', 'x__one.png');
+    expect(code).toBe(0);
+    expect(JSON.parse(out).distance).toBeCloseTo(0.1, 6);
+    expect(log.analysed).toEqual([MAX_SIDE, 64]);
   });
 
   it('gives a typed error for an unreadable or missing image before loading any model, exit 1', async () => {
@@ -380,6 +394,19 @@ describe('station face check', () => {
       message: { vi: expect.any(String), en: expect.any(String) },
     });
     expect(none.err).toMatch(/nothing was written/);
+  });
+
+  it('scales a photo larger than the engine takes down to fit, and says from what size', async () => {
+    const { out, log } = await face('check', '--in', 'tall.png');
+    const answer = JSON.parse(out);
+    expect(answer).toMatchObject({
+      width: 33,
+      height: MAX_SIDE,
+      downscaledFrom: { width: 40, height: 5000 },
+    });
+    expect(log.analysed).toEqual([33]);
+    const usual = JSON.parse((await face('check', '--in', 'z__empty.png')).out);
+    expect(usual.downscaledFrom).toBeNull();
   });
 
   it('gives a typed error for an unreadable image without loading the models, exit 1', async () => {
