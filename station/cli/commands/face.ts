@@ -197,8 +197,9 @@ const CHECK_HELP = `Usage: station face check --in IMAGE [--out-portrait FILE] [
 
 Runs the station's capture in this process (face engine and measures; the models take a few
 seconds to load) and prints JSON:
-  file, width, height  the photo and the size measured (downscaledFrom: its own size when it was
-                 scaled down to fit the engine, else null)
+  file, width, height, downscaledFrom
+                 the photo, the size measured, and its own size when it was scaled down to fit
+                 the engine (else null)
   accepted       whether the checks accept the picture
   feedback       [{ code, message: { vi, en } }] what the applicant should fix, first things first
   faceCount      faces found; the largest is measured
@@ -208,8 +209,9 @@ seconds to load) and prints JSON:
   icao           { bytes, width, height, quality } of the ICAO capture, or null; file when written
   portraitError  { code, message } when a face was found but no portrait could be made, else null
   engine         { name, version }; timings: ms per step
-Exit 0 when the picture is accepted and the portrait made, 1 when refused, no face, several faces,
-or the image is unreadable (then JSON { error: { code, message } }, e.g. IMAGE_DECODE_FAILED).`;
+Exit 0 when the picture is accepted and the portrait made; 1 when refused (with --force too: the
+exit code is the checks' verdict), no face, several faces, or the image is unreadable (then JSON
+{ error: { code, message } }, e.g. IMAGE_DECODE_FAILED, IMAGE_FILE_UNREADABLE).`;
 
 function checkCommand(deps: FaceCommandDeps): Command {
   return {
@@ -345,10 +347,10 @@ Compares in this process (the models load once, a few seconds). Prints JSON:
   decision             'same' or 'different'
   engine, engineVersion, detector
   advisory: true, presentationAttackDetection: 'not-performed', note { vi, en }
-With --pairs: one JSON line per pair in the list's order (status 'unreadable' with error { code,
-message } for an image that cannot be read), then { summary: { pairs, compared, same, different,
-notCompared, unreadable, ..., rates } }; rates (FMR, FNMR at the threshold, EER) when every file
-name carries its person as 'person__file.jpg', else null.
+With --pairs: one JSON line per pair in the list's order, as above without the note (status
+'unreadable' with error { code, message } for an image that cannot be read), then { summary: {
+pairs, compared, same, different, notCompared, unreadable, ..., rates, note } }; rates (FMR, FNMR at
+the threshold, EER) when every file name carries its person as 'person__file.jpg', else null.
 Exit 0 when compared (whatever the decision; every pair processed, for --pairs), 1 for no face,
 several faces, an unreadable image (JSON { error: { code, message } }) or an unreadable list.`;
 
