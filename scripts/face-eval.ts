@@ -11,14 +11,15 @@
  * two files of one person form a genuine pair, of two people an impostor pair. The summary (FMR,
  * FNMR at the threshold, distance ranges, EER) is printed when every name carries such a label.
  *
- * Images are decoded with sharp here (a development tool, like test support); the station decodes
- * through its imaging adapter. Exit code 0, or 2 for bad arguments or an unreadable pair list.
+ * Images are decoded through the station's own adapter (decodeAnyPortrait: JPEG, PNG and WebP by sharp,
+ * JPEG 2000 by OpenJPEG in its worker), so an evaluation reads a chip's JP2 portrait the way the
+ * station does. Exit code 0, or 2 for bad arguments or an unreadable pair list.
+ * `station face compare --pairs` does the same from the station's command line.
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
-import sharp from 'sharp';
 import type { RgbImage } from '../protocol/face/types.ts';
 import {
   allPairs,
@@ -30,6 +31,8 @@ import {
   summarizeRates,
 } from '../station/faces/evaluate.ts';
 import { FACE_API_THRESHOLD, FaceApiEngine } from '../station/faces/face-api-engine.ts';
+import { ImageError } from '../station/imaging/image-errors.ts';
+import { decodeAnyPortrait } from '../station/imaging/jpeg2000.ts';
 
 const ROOT = path.resolve(fileURLToPath(new URL('..', import.meta.url)));
 /** The shared photographs beside the repository (`../shared/fixtures/faces`), or CCCD_FIXTURES/faces. */
@@ -38,23 +41,20 @@ export const DEFAULT_FACE_DIR = path.join(
   'faces',
 );
 
-/** Decodes a JPEG/PNG file to 8-bit RGB. */
+/**
+ * Decodes an image file (JPEG, PNG, WebP or JPEG 2000, chosen by its bytes) to upright 8-bit sRGB.
+ * @throws {ImageError} IMAGE_DECODE_FAILED, IMAGE_TOO_LARGE or IMAGE_UNSUPPORTED, naming the file.
+ * @throws {Error} when the file cannot be read.
+ */
 async function decodeFile(file: string): Promise<RgbImage> {
-  const { data, info } = await sharp(file)
-    .rotate()
-    .removeAlpha()
-    .toColourspace('srgb')
-    .raw()
-    .toBuffer({ resolveWithObject: true });
-  return {
-    width: info.width,
-    height: info.height,
-    data: new Uint8Array(data.buffer, data.byteOffset, data.length),
-  };
+  const decoded = await decodeAnyPortrait(new Uint8Array(readFileSync(file)));
+  if (!decoded.ok)
+    throw new ImageError(decoded.error.code, `${file}: ${decoded.error.message}`, { cause: decoded.error });
+  return decoded.value;
 }
 
 export interface FaceEvalOptions {
-  /** A folder: all pairs of its .jpg/.jpeg/.png files. Ignored when `pairs` is given. */
+  /** A folder: all pairs of its .jpg/.jpeg/.png/.webp/.jp2/.j2k files. Ignored when `pairs` is given. */
   readonly dir?: string;
   /** Pairs to compare, paths as given (relative to the working directory). */
   readonly pairs?: readonly (readonly [string, string])[];
@@ -89,7 +89,7 @@ export async function runFaceEval(
   else {
     const dir = options.dir ?? DEFAULT_FACE_DIR;
     const names = readdirSync(dir)
-      .filter((name) => /\.(jpe?g|png)$/i.test(name))
+      .filter((name) => /\.(jpe?g|png|webp|jp2|j2k)$/i.test(name))
       .sort()
       .map((name) => path.join(dir, name));
     pairs = allPairs(names).map((p) => p.pair);

@@ -8,6 +8,7 @@ import { cameraCommand } from './commands/camera.ts';
 import { cardCommand } from './commands/card.ts';
 import { centralCommand } from './commands/central.ts';
 import { configCommand } from './commands/config.ts';
+import { faceCommand } from './commands/face.ts';
 import { keysCommand } from './commands/keys.ts';
 import { nistCommand } from './commands/nist.ts';
 import { outboxCommand } from './commands/outbox.ts';
@@ -26,6 +27,7 @@ export const commands: readonly Command[] = [
   scannerCommand,
   cardCommand,
   cameraCommand,
+  faceCommand,
   qualityCommand,
   qrCommand,
   segmentCommand,
