@@ -147,7 +147,9 @@ function frontZ(e: Ellipsoid, x: number, y: number): number {
 
 function headModel(look: Appearance): HeadModel {
   const cranium = { cx: 0, cy: CRANIUM_CY, cz: 0, rx: look.craniumHalfWidth, ry: CRANIUM_RY, rz: CRANIUM_RZ };
-  const jaw = { cx: 0, cy: look.chinY - 72, cz: 14, rx: look.jawHalfWidth, ry: 72, rz: 72 };
+  // The jaw ellipsoid carries the whole lower face from the eyes down, so the seam with the cranium
+  // sits in the eye sockets, where the normals of both nearly agree.
+  const jaw = { cx: 0, cy: look.chinY - 95, cz: 8, rx: look.jawHalfWidth, ry: 95, rz: 82 };
   const noseCy = look.noseBaseY - 19;
   const faceAtNose = Math.max(frontZ(cranium, 0, noseCy), frontZ(jaw, 0, noseCy));
   const nose = {
@@ -552,9 +554,10 @@ function paintSkin(
       if (rr < 1) {
         lens = 1;
         if (glasses === 'glare') {
-          const gx = (dx - 0.15 * side) / 0.75;
-          const gy = (dy + 0.15) / 0.6;
-          out.glow += 230 * (1 - smooth(1, 0.35, gx * gx + gy * gy));
+          // A reflected window across the upper part of each lens, over part of the iris.
+          const gx = (dx - 0.12 * side) / 0.7;
+          const gy = (dy + 0.2) / 0.42;
+          out.glow += 190 * (1 - smooth(1, 0.5, gx * gx + gy * gy));
         }
       }
     }
