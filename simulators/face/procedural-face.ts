@@ -156,7 +156,7 @@ function headModel(look: Appearance): HeadModel {
     cx: 0,
     cy: noseCy,
     cz: faceAtNose + look.noseProtrusion - 15,
-    rx: look.noseHalfWidth * 0.6,
+    rx: look.noseHalfWidth * 0.48,
     ry: 21,
     rz: 15,
   };
@@ -398,7 +398,7 @@ function paintSkin(
       const fy = y - L.noseBaseY;
       if (fy > -4 && fy < 26) {
         const fx = ax - (L.noseHalfWidth + 4 + fy * 0.35);
-        shade *= 1 - 0.12 * Math.exp(-((fx / 2.5) ** 2)) * smooth(0, 6, fy) * smooth(22, 8, 26 - fy + 22);
+        shade *= 1 - 0.06 * Math.exp(-((fx / 2.5) ** 2)) * smooth(0, 6, fy) * smooth(22, 8, 26 - fy + 22);
       }
     }
     // Shadow under the lower lip and on the chin's underside.
@@ -979,7 +979,7 @@ function paintSubject(c: Canvas, subject: FaceSubject, rig: LightRig, lighting: 
         ab = paint.b;
         const n2 = ndh * ndh;
         const n8 = n2 * n2 * n2 * n2;
-        spec = 26 * n8 * n8 * n8;
+        spec = 16 * n8 * n8 * n8;
       } else if (hitPart === Part.Neck) {
         // The neck is shadowed by the jaw above it.
         const shadow = 0.55 + 0.4 * smooth(look.chinY + 25, 40, y);
