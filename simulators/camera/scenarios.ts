@@ -174,8 +174,8 @@ export const SCENARIOS: Readonly<Record<CameraScenario, ScenarioParams>> = {
   'two-faces': {
     ...BASE,
     description: { vi: 'Có hai người trong khung hình', en: 'Two people are in the frame' },
-    pose: pose({ x: 0.3, scale: 0.9 }),
-    secondFace: pose({ x: 0.74, y: 0.38, scale: 0.86, yaw: -5 }),
+    pose: pose({ x: 0.27, y: 0.4, scale: 0.85 }),
+    secondFace: pose({ x: 0.75, y: 0.36, scale: 0.8 }),
   },
   'no-face': {
     ...BASE,

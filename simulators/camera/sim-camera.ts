@@ -141,13 +141,12 @@ export function createSimulatedCamera(options: SimulatedCameraOptions): Simulate
 
   async function* stream(signal?: AbortSignal): AsyncGenerator<SimulatedFrame> {
     const stop = signal ? AbortSignal.any([signal, closed.signal]) : closed.signal;
-    const start = clock.monotonic();
-    let n = Math.max(0, Math.floor((start - origin) / period));
-    // One frame rendered ahead, so rendering overlaps the consumer's work on this frame.
-    let next: Promise<SimulatedFrame> = frameAt(n);
+    let n = Math.max(0, Math.floor((clock.monotonic() - origin) / period));
     while (!stop.aborted) {
-      const due = origin + n * period;
-      const wait = due - clock.monotonic();
+      // Rendering (on the worker, for a station) overlaps the wait for the frame's time.
+      const pending = frameAt(n);
+      pending.catch(() => {}); // observed below; an abort must not leave it unhandled
+      const wait = origin + n * period - clock.monotonic();
       if (wait > 0) {
         try {
           await clock.sleep(wait, stop);
@@ -157,18 +156,15 @@ export function createSimulatedCamera(options: SimulatedCameraOptions): Simulate
       }
       let frame: SimulatedFrame;
       try {
-        frame = await next;
+        frame = await pending;
       } catch (error) {
         if (stop.aborted) break;
         throw error;
       }
       if (stop.aborted) break;
-      // A late consumer (or a slow render) skips the frames whose time has passed.
-      n = Math.max(n + 1, Math.floor((clock.monotonic() - origin) / period));
-      next = frameAt(n);
-      // Keep an unobserved failure of the look-ahead from being reported as unhandled.
-      next.catch(() => {});
       yield frame;
+      // A consumer (or a render) slower than the frame rate skips the frames whose time has passed.
+      n = Math.max(n + 1, Math.floor((clock.monotonic() - origin) / period));
     }
   }
 
