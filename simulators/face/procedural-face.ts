@@ -955,6 +955,25 @@ function paintSubject(c: Canvas, subject: FaceSubject, rig: LightRig, lighting: 
           nz = (nz / n1) * (1 - wOther) + pz2 * wOther;
         }
       }
+      if (hitK === 2) {
+        // The nose grows out of the face: near its base take the face's normal, so it reads as a
+        // ridge with shading, not a blob stuck on.
+        const under = frontZ(m.cranium, x, y) > frontZ(m.jaw, x, y) ? m.cranium : m.jaw;
+        const wFace = 1 - smooth(3, 8, z - frontZ(under, x, y));
+        if (wFace > 0) {
+          const n1 = Math.hypot(nx, ny, nz);
+          let fx = (x - under.cx) / (under.rx * under.rx);
+          let fy = (y - under.cy) / (under.ry * under.ry);
+          let fz = (z - under.cz) / (under.rz * under.rz);
+          const n2 = Math.hypot(fx, fy, fz);
+          fx /= n2;
+          fy /= n2;
+          fz /= n2;
+          nx = (nx / n1) * (1 - wFace) + fx * wFace;
+          ny = (ny / n1) * (1 - wFace) + fy * wFace;
+          nz = (nz / n1) * (1 - wFace) + fz * wFace;
+        }
+      }
       const nn = Math.hypot(nx, ny, nz);
       nx /= nn;
       ny /= nn;
