@@ -64,26 +64,79 @@ export async function encodeJpeg(image: RgbImage, quality: number): Promise<Uint
   return new Uint8Array(buffer.buffer, buffer.byteOffset, buffer.byteLength);
 }
 
-/** Renders on the calling thread: for tests and tools; a station uses the worker renderer. */
+/** Above this many pixels a frame is rendered at half size and upscaled by sharp (a 720p webcam is
+ * soft anyway; the rasteriser's cost grows with the pixel count). */
+const FULL_RENDER_MAX_PIXELS = 640 * 480;
+
+/**
+ * Renders on the calling thread: for tests and tools; a station uses the worker renderer. Frames whose
+ * scene is the one just rendered (the pair of frames that share a 15 Hz picture) reuse its JPEG.
+ */
 export function createInProcessRenderer(): FrameRenderer {
   let card: RgbImage | undefined;
+  let cardVersion = 0;
+  let last: { key: string; frame: RenderedFrame } | undefined;
   return {
     async render(request) {
+      const half = request.width * request.height > FULL_RENDER_MAX_PIXELS;
+      const inner = half ? { ...request, width: request.width / 2, height: request.height / 2 } : request;
+      const scene = scenarioScene(request.scenario, {
+        personSeed: request.personSeed,
+        width: inner.width,
+        height: inner.height,
+        frame: request.frame,
+        fps: request.fps,
+        ...(card ? { cardImage: card } : {}),
+        ...(request.still ? { still: true } : {}),
+      });
+      const key = JSON.stringify({
+        ...scene,
+        card: scene.card ? cardVersion : undefined,
+        q: request.quality,
+        half,
+      });
+      if (last?.key === key) return { ...last.frame, frame: request.frame, renderMs: 0, encodeMs: 0 };
       const t0 = performance.now();
-      const scene = renderRequest(request, card);
+      const painted = renderFaceScene(scene);
       const t1 = performance.now();
-      const jpeg = await encodeJpeg(scene.image, request.quality);
-      return {
+      let jpeg: Uint8Array;
+      let faces = painted.faces;
+      if (half) {
+        const buffer = await sharp(painted.image.data, {
+          raw: { width: inner.width, height: inner.height, channels: 3 },
+        })
+          .resize(request.width, request.height, { kernel: 'linear' })
+          .jpeg({ quality: request.quality, chromaSubsampling: '4:2:0' })
+          .toBuffer();
+        jpeg = new Uint8Array(buffer.buffer, buffer.byteOffset, buffer.byteLength);
+        faces = faces.map((f) => scaleFace(f, 2));
+      } else jpeg = await encodeJpeg(painted.image, request.quality);
+      const frame: RenderedFrame = {
         frame: request.frame,
         jpeg,
-        faces: scene.faces,
+        faces,
         renderMs: t1 - t0,
         encodeMs: performance.now() - t1,
       };
+      last = { key, frame };
+      return frame;
     },
     setCardImage(image) {
       card = image;
+      cardVersion++;
+      last = undefined;
     },
-    async close() {},
+    async close() {
+      last = undefined;
+    },
+  };
+}
+
+function scaleFace(face: RenderedFace, k: number): RenderedFace {
+  return {
+    ...face,
+    box: { x: face.box.x * k, y: face.box.y * k, width: face.box.width * k, height: face.box.height * k },
+    landmarks: face.landmarks.map((p) => ({ x: p.x * k, y: p.y * k })),
+    pixelsPerMm: face.pixelsPerMm * k,
   };
 }

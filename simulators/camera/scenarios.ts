@@ -206,7 +206,10 @@ export interface ScenarioFrameOptions {
   readonly still?: boolean;
 }
 
-/** Seconds between blinks for a person, 2.8..4.6 s, and how long a blink lasts. */
+/** How often the picture changes, Hz. */
+export const MOTION_HZ = 15;
+
+/** How long a blink lasts, s. */
 const BLINK_SECONDS = 0.2;
 
 /**
@@ -262,10 +265,14 @@ export function scenarioScene(scenario: CameraScenario, options: ScenarioFrameOp
   const p = SCENARIOS[scenario];
   if (!p) throw new RangeError(`unknown camera scenario ${String(scenario)}`);
   const fps = options.fps ?? 30;
+  // The picture changes at about 15 Hz (every second frame at 30 fps): a pair of frames shares one
+  // rendering, which halves the simulator's cost while the stream keeps its frame rate.
+  const step = Math.max(1, Math.round(fps / MOTION_HZ));
+  const frame = Math.floor(options.frame / step) * step;
   const moving = (seed: string, base: FacePose, extra: Partial<FaceSubject>): FaceSubject => {
     const m = options.still
       ? { dyaw: 0, dpitch: 0, droll: 0, dx: 0, dy: 0, eyeOpenness: 1 }
-      : naturalMotion(seed, options.frame, fps);
+      : naturalMotion(seed, frame, fps);
     return {
       person: seed,
       pose: {
@@ -295,7 +302,7 @@ export function scenarioScene(scenario: CameraScenario, options: ScenarioFrameOp
     clutter: p.clutter,
     roomSeed: 7,
     blur: (p.blur * options.height) / 480,
-    noiseSeed: options.frame,
+    noiseSeed: frame,
     ...(p.card
       ? {
           card: {

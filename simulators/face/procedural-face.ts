@@ -186,6 +186,8 @@ function faceZ(m: HeadModel, x: number, y: number): number {
   return Math.max(frontZ(m.cranium, x, y), frontZ(m.jaw, x, y), frontZ(m.nose, x, y));
 }
 
+const SIDES = [-1, 1] as const;
+
 const smooth = (edge: number, width: number, v: number): number => {
   // 0 below edge - width/2, 1 above edge + width/2, smooth between (anti-aliasing in mm).
   const t = (v - edge) / width + 0.5;
@@ -267,7 +269,7 @@ function landmarksHead(m: HeadModel, openness: number): HeadPoint[] {
     pts.push({ x, y, z: useJaw ? m.jaw.cz + 8 : m.cranium.cz + 8 });
   }
   // 17-26 brows, image-left then image-right, each listed left to right.
-  for (const side of [-1, 1]) {
+  for (const side of SIDES) {
     const cx = side * (L.eyeX + 1);
     const bw = L.eyeHalfWidth * 1.25;
     for (let j = 0; j < 5; j++) {
@@ -292,7 +294,7 @@ function landmarksHead(m: HeadModel, openness: number): HeadPoint[] {
   // 36-41 image-left eye: outer corner, upper lid, inner corner, lower lid; 42-47 image-right eye.
   const ew = L.eyeHalfWidth;
   const third = 1 / 3;
-  for (const side of [-1, 1]) {
+  for (const side of SIDES) {
     const cx = side * L.eyeX;
     // Upper-lid u values measured from the centre, outward positive.
     const order =
@@ -383,13 +385,15 @@ function paintSkin(
   if (z > 20) {
     // Eye sockets and the upper-lid crease: darker, which detectors key on.
     const dx = ax - L.eyeX;
-    shade *= 1 - 0.3 * Math.exp(-((dx * dx) / (2 * 15 * 15) + ((y + 3) * (y + 3)) / (2 * 8 * 8)));
+    // Each feature below is evaluated only near where it is (the rest of the skin is most pixels).
+    if (dx > -45 && dx < 45 && y > -30 && y < 25)
+      shade *= 1 - 0.3 * Math.exp(-((dx * dx) / (2 * 15 * 15) + ((y + 3) * (y + 3)) / (2 * 8 * 8)));
     // Sides of the nose bridge and the shadow under the nose.
-    if (y > -4 && y < L.noseBaseY) {
+    if (y > -4 && y < L.noseBaseY && ax < 22) {
       const side = (ax - 10) / 4;
       shade *= 1 - 0.14 * Math.exp(-side * side) * smooth(2, 8, y);
     }
-    if (ax < L.noseHalfWidth * 0.7) {
+    if (ax < L.noseHalfWidth * 0.7 && y > L.noseBaseY - 10 && y < L.noseBaseY + 14) {
       const t = (y - L.noseBaseY - 2) / 3.5;
       shade *= 1 - 0.28 * Math.exp(-t * t);
     }
@@ -402,12 +406,12 @@ function paintSkin(
       }
     }
     // Shadow under the lower lip and on the chin's underside.
-    {
+    if (ax < L.mouthHalfWidth && y > L.mouthY && y < L.mouthY + L.lowerLip + 16) {
       const t = (y - lowerLipBottom(L, 0) - 3) / 3;
-      if (ax < L.mouthHalfWidth) shade *= 1 - 0.22 * Math.exp(-t * t) * (1 - (ax / L.mouthHalfWidth) ** 2);
+      shade *= 1 - 0.22 * Math.exp(-t * t) * (1 - (ax / L.mouthHalfWidth) ** 2);
     }
     // A little warmth on the cheeks.
-    {
+    if (ax > 5 && y > 0 && y < 75) {
       const cx = ax - 40;
       const cy = y - 35;
       const k = 0.08 * Math.exp(-(cx * cx + cy * cy) / (2 * 14 * 14));
@@ -416,7 +420,7 @@ function paintSkin(
       b += (100 - b) * k;
     }
     // Nostrils.
-    {
+    if (y > L.noseBaseY - 16 && y < L.noseBaseY + 6 && ax < L.noseHalfWidth + 6) {
       const nx = (ax - L.noseHalfWidth * 0.36) / 3.4;
       const ny = (y - (L.noseBaseY - 1.2)) / 1.9;
       const d = nx * nx + ny * ny;
@@ -433,29 +437,30 @@ function paintSkin(
       shade *= 1 - 0.18 * Math.exp(-((ring / 0.25) ** 2)) * (y > L.noseBaseY - 9 ? 1 : 0);
     }
     // Brows.
-    for (const side of [-1, 1]) {
-      const cx = side * (L.eyeX + 1);
-      const bw = L.eyeHalfWidth * 1.25;
-      const ub = ((x - cx) / bw) * side;
-      if (ub > -1.15 && ub < 1.15) {
-        const outward = (ub + 1) / 2;
-        const th = L.browThickness * (1 - 0.55 * Math.max(0, outward) ** 1.5);
-        const dist = Math.abs(y - browCentre(L, ub));
-        const a =
-          0.88 *
-          (1 - smooth(th / 2, aa, dist)) *
-          smooth(-1, 0.3, ub) *
-          (1 - smooth(1, 0.25, ub)) *
-          (0.8 + 0.2 * Math.sin(x * 2.1 + y * 0.7));
-        if (a > 0) {
-          r += (L.hair[0] - r) * a;
-          g += (L.hair[1] - g) * a;
-          b += (L.hair[2] - b) * a;
+    if (y > L.browY - 12 && y < L.browY + 8)
+      for (const side of SIDES) {
+        const cx = side * (L.eyeX + 1);
+        const bw = L.eyeHalfWidth * 1.25;
+        const ub = ((x - cx) / bw) * side;
+        if (ub > -1.15 && ub < 1.15) {
+          const outward = (ub + 1) / 2;
+          const th = L.browThickness * (1 - 0.55 * Math.max(0, outward) ** 1.5);
+          const dist = Math.abs(y - browCentre(L, ub));
+          const a =
+            0.88 *
+            (1 - smooth(th / 2, aa, dist)) *
+            smooth(-1, 0.3, ub) *
+            (1 - smooth(1, 0.25, ub)) *
+            (0.8 + 0.2 * Math.sin(x * 2.1 + y * 0.7));
+          if (a > 0) {
+            r += (L.hair[0] - r) * a;
+            g += (L.hair[1] - g) * a;
+            b += (L.hair[2] - b) * a;
+          }
         }
       }
-    }
     // Lips.
-    {
+    if (y > L.mouthY - L.upperLip - 3 && y < L.mouthY + L.lowerLip + 3) {
       const u = x / L.mouthHalfWidth;
       if (u > -1.08 && u < 1.08) {
         const top = upperLipTop(L, u);
@@ -481,63 +486,65 @@ function paintSkin(
       }
     }
     // Eyes.
-    for (const side of [-1, 1]) {
-      const cx = side * L.eyeX;
-      const u = (x - cx) / L.eyeHalfWidth;
-      if (u <= -1.25 || u >= 1.25) continue;
-      const uo = u * side;
-      const upper = eye.upper(uo);
-      const lower = eye.lower(uo);
-      const inU = 1 - smooth(1, 0.08, Math.abs(u));
-      const inside = smooth(upper, aa, y) * (1 - smooth(lower, aa, y)) * inU;
-      if (inside > 0) {
-        // Sclera, shaded under the upper lid and toward the corners.
-        const lidShadow = 1 - 0.4 * Math.exp(-(y - upper) / 1.6);
-        const corner = 1 - 0.25 * u * u;
-        let er = 222 * lidShadow * corner;
-        let eg = 212 * lidShadow * corner;
-        let eb = 202 * lidShadow * corner;
-        const ix = x - cx;
-        const iy = y - 0.2;
-        const ir = L.eyeHalfWidth * 0.46;
-        const d = Math.sqrt(ix * ix + iy * iy);
-        const iris = 1 - smooth(ir, aa, d);
-        if (iris > 0) {
-          const limbus = 1 - 0.35 * smooth(ir * 0.75, ir * 0.4, d);
-          const pupil = 1 - smooth(ir * 0.42, aa, d);
-          const ir2 = L.iris[0] * limbus * lidShadow;
-          const ig = L.iris[1] * limbus * lidShadow;
-          const ib = L.iris[2] * limbus * lidShadow;
-          er += (ir2 + (12 - ir2) * pupil - er) * iris;
-          eg += (ig + (9 - ig) * pupil - eg) * iris;
-          eb += (ib + (9 - ib) * pupil - eb) * iris;
-          // Catchlight from the light source.
-          const hx = ix - ir * 0.3;
-          const hy = iy + ir * 0.35;
-          out.glow += 150 * (1 - smooth(ir * 0.16, aa, Math.sqrt(hx * hx + hy * hy))) * inside;
+    if (y > -L.eyeHalfHeight - 8 && y < L.eyeHalfHeight + 4)
+      for (const side of SIDES) {
+        const cx = side * L.eyeX;
+        const u = (x - cx) / L.eyeHalfWidth;
+        if (u <= -1.25 || u >= 1.25) continue;
+        const uo = u * side;
+        const upper = eye.upper(uo);
+        const lower = eye.lower(uo);
+        const inU = 1 - smooth(1, 0.08, Math.abs(u));
+        const inside = smooth(upper, aa, y) * (1 - smooth(lower, aa, y)) * inU;
+        if (inside > 0) {
+          // Sclera, shaded under the upper lid and toward the corners.
+          const lidShadow = 1 - 0.4 * Math.exp(-(y - upper) / 1.6);
+          const corner = 1 - 0.25 * u * u;
+          let er = 222 * lidShadow * corner;
+          let eg = 212 * lidShadow * corner;
+          let eb = 202 * lidShadow * corner;
+          const ix = x - cx;
+          const iy = y - 0.2;
+          const ir = L.eyeHalfWidth * 0.46;
+          const d = Math.sqrt(ix * ix + iy * iy);
+          const iris = 1 - smooth(ir, aa, d);
+          if (iris > 0) {
+            const limbus = 1 - 0.35 * smooth(ir * 0.75, ir * 0.4, d);
+            const pupil = 1 - smooth(ir * 0.42, aa, d);
+            const ir2 = L.iris[0] * limbus * lidShadow;
+            const ig = L.iris[1] * limbus * lidShadow;
+            const ib = L.iris[2] * limbus * lidShadow;
+            er += (ir2 + (12 - ir2) * pupil - er) * iris;
+            eg += (ig + (9 - ig) * pupil - eg) * iris;
+            eb += (ib + (9 - ib) * pupil - eb) * iris;
+            // Catchlight from the light source.
+            const hx = ix - ir * 0.3;
+            const hy = iy + ir * 0.35;
+            out.glow += 150 * (1 - smooth(ir * 0.16, aa, Math.sqrt(hx * hx + hy * hy))) * inside;
+          }
+          r += (er - r) * inside;
+          g += (eg - g) * inside;
+          b += (eb - b) * inside;
         }
-        r += (er - r) * inside;
-        g += (eg - g) * inside;
-        b += (eb - b) * inside;
+        // Lashes along the upper lid, thicker outward; a faint lower lid line.
+        const above = upper - y;
+        const lash = smooth(-0.3, aa, above) * (1 - smooth(1.1 + 0.6 * Math.max(0, uo), aa, above));
+        const lashA = 0.9 * lash * (1 - smooth(1.05, 0.12, Math.abs(u)));
+        if (lashA > 0) {
+          r += (24 - r) * lashA;
+          g += (19 - g) * lashA;
+          b += (19 - b) * lashA;
+        }
+        const lowA =
+          0.35 * (1 - smooth(0.5, aa, Math.abs(y - lower - 0.3))) * (1 - smooth(1, 0.1, Math.abs(u)));
+        r += (80 - r) * lowA;
+        g += (55 - g) * lowA;
+        b += (50 - b) * lowA;
+        // Upper-lid crease.
+        const crease =
+          (1 - smooth(0.6, 0.8, Math.abs(y - (eye.upper(uo) - 2.8 - 0.6 * (1 - uo * uo))))) * inU;
+        shade *= 1 - 0.12 * crease;
       }
-      // Lashes along the upper lid, thicker outward; a faint lower lid line.
-      const above = upper - y;
-      const lash = smooth(-0.3, aa, above) * (1 - smooth(1.1 + 0.6 * Math.max(0, uo), aa, above));
-      const lashA = 0.9 * lash * (1 - smooth(1.05, 0.12, Math.abs(u)));
-      if (lashA > 0) {
-        r += (24 - r) * lashA;
-        g += (19 - g) * lashA;
-        b += (19 - b) * lashA;
-      }
-      const lowA =
-        0.35 * (1 - smooth(0.5, aa, Math.abs(y - lower - 0.3))) * (1 - smooth(1, 0.1, Math.abs(u)));
-      r += (80 - r) * lowA;
-      g += (55 - g) * lowA;
-      b += (50 - b) * lowA;
-      // Upper-lid crease.
-      const crease = (1 - smooth(0.6, 0.8, Math.abs(y - (eye.upper(uo) - 2.8 - 0.6 * (1 - uo * uo))))) * inU;
-      shade *= 1 - 0.12 * crease;
-    }
   }
   // Glasses: rims, a bridge and temples, painted on the surface (their 2 cm stand-off is ignored).
   if (glasses !== 'none' && z > 0) {
@@ -545,7 +552,7 @@ function paintSkin(
     const hh = L.eyeHalfHeight + 7;
     let rim = 0;
     let lens = 0;
-    for (const side of [-1, 1]) {
+    for (const side of SIDES) {
       const dx = (x - side * L.eyeX) / hw;
       const dy = (y - 1) / hh;
       const rr = (Math.abs(dx) ** 3 + Math.abs(dy) ** 3) ** (1 / 3);
@@ -625,7 +632,16 @@ class Canvas {
     readonly width: number,
     readonly height: number,
   ) {
-    this.data = new Float32Array(width * height * 3);
+    // One buffer per frame size, reused: a 1280x720 float frame is 11 MB of garbage otherwise.
+    // Every pixel is written by the background first, so stale contents never show.
+    const key = `${width}x${height}`;
+    let data = CANVAS_POOL.get(key);
+    if (!data) {
+      data = new Float32Array(width * height * 3);
+      if (CANVAS_POOL.size >= 4) CANVAS_POOL.clear();
+      CANVAS_POOL.set(key, data);
+    }
+    this.data = data;
   }
 
   blend(i: number, r: number, g: number, b: number, a: number): void {
@@ -642,6 +658,8 @@ class Canvas {
     d[o + 2] = (d[o + 2] ?? 0) + (b - (d[o + 2] ?? 0)) * a;
   }
 }
+
+const CANVAS_POOL = new Map<string, Float32Array>();
 
 /** Small fast PRNG for per-pixel noise (xorshift32). */
 function xorshift(seed: number): () => number {
@@ -942,11 +960,11 @@ function paintSubject(c: Canvas, subject: FaceSubject, rig: LightRig, lighting: 
         const zo = frontZ(other, x, y);
         const wOther = 0.5 * (1 - smooth(0, 30, z - zo));
         if (wOther > 0) {
-          const n1 = Math.hypot(nx, ny, nz);
+          const n1 = Math.sqrt(nx * nx + ny * ny + nz * nz);
           let px2 = (x - other.cx) / (other.rx * other.rx);
           let py2 = (y - other.cy) / (other.ry * other.ry);
           let pz2 = (z - other.cz) / (other.rz * other.rz);
-          const n2 = Math.hypot(px2, py2, pz2);
+          const n2 = Math.sqrt(px2 * px2 + py2 * py2 + pz2 * pz2);
           px2 /= n2;
           py2 /= n2;
           pz2 /= n2;
@@ -961,11 +979,11 @@ function paintSubject(c: Canvas, subject: FaceSubject, rig: LightRig, lighting: 
         const under = frontZ(m.cranium, x, y) > frontZ(m.jaw, x, y) ? m.cranium : m.jaw;
         const wFace = 1 - smooth(3, 8, z - frontZ(under, x, y));
         if (wFace > 0) {
-          const n1 = Math.hypot(nx, ny, nz);
+          const n1 = Math.sqrt(nx * nx + ny * ny + nz * nz);
           let fx = (x - under.cx) / (under.rx * under.rx);
           let fy = (y - under.cy) / (under.ry * under.ry);
           let fz = (z - under.cz) / (under.rz * under.rz);
-          const n2 = Math.hypot(fx, fy, fz);
+          const n2 = Math.sqrt(fx * fx + fy * fy + fz * fz);
           fx /= n2;
           fy /= n2;
           fz /= n2;
@@ -974,7 +992,7 @@ function paintSubject(c: Canvas, subject: FaceSubject, rig: LightRig, lighting: 
           nz = (nz / n1) * (1 - wFace) + fz * wFace;
         }
       }
-      const nn = Math.hypot(nx, ny, nz);
+      const nn = Math.sqrt(nx * nx + ny * ny + nz * nz);
       nx /= nn;
       ny /= nn;
       nz /= nn;
@@ -1059,30 +1077,44 @@ function paintSubject(c: Canvas, subject: FaceSubject, rig: LightRig, lighting: 
 function boxBlur(c: Canvas, r: number, passes: number): void {
   if (r <= 0) return;
   const { width: w, height: h, data } = c;
-  const tmp = new Float32Array(Math.max(w, h) * 3);
-  const run = (n: number, stride: number, base: number) => {
-    for (let p = 0; p < passes; p++) {
-      for (let i = 0; i < n; i++) {
-        const o = (base + i * stride) * 3;
-        tmp[i * 3] = data[o] ?? 0;
-        tmp[i * 3 + 1] = data[o + 1] ?? 0;
-        tmp[i * 3 + 2] = data[o + 2] ?? 0;
-      }
-      const norm = 1 / (2 * r + 1);
+  const stride = w * 3;
+  const tmp = new Float32Array(data.length);
+  const acc = new Float32Array(stride);
+  const norm = 1 / (2 * r + 1);
+  const clampX = (x: number) => (x < 0 ? 0 : x >= w ? w - 1 : x);
+  const clampY = (y: number) => (y < 0 ? 0 : y >= h ? h - 1 : y);
+  for (let p = 0; p < passes; p++) {
+    // Horizontal: data -> tmp, a running sum per channel along each row (edges repeat).
+    for (let y = 0; y < h; y++) {
+      const row = y * stride;
       for (let ch = 0; ch < 3; ch++) {
-        let acc = 0;
-        for (let k = -r; k <= r; k++) acc += tmp[Math.min(n - 1, Math.max(0, k)) * 3 + ch] ?? 0;
-        for (let i = 0; i < n; i++) {
-          data[(base + i * stride) * 3 + ch] = acc * norm;
-          const add = tmp[Math.min(n - 1, i + r + 1) * 3 + ch] ?? 0;
-          const sub = tmp[Math.max(0, i - r) * 3 + ch] ?? 0;
-          acc += add - sub;
+        let sum = 0;
+        for (let k = -r; k <= r; k++) sum += data[row + clampX(k) * 3 + ch] as number;
+        for (let x = 0; x < w; x++) {
+          tmp[row + x * 3 + ch] = sum * norm;
+          sum +=
+            (data[row + clampX(x + r + 1) * 3 + ch] as number) -
+            (data[row + clampX(x - r) * 3 + ch] as number);
         }
       }
     }
-  };
-  for (let y = 0; y < h; y++) run(w, 1, y * w);
-  for (let x = 0; x < w; x++) run(h, w, x);
+    // Vertical: tmp -> data, running sums for a whole row of columns at once (row-wise access).
+    acc.fill(0);
+    for (let k = -r; k <= r; k++) {
+      const row = clampY(k) * stride;
+      for (let i = 0; i < stride; i++) acc[i] = (acc[i] as number) + (tmp[row + i] as number);
+    }
+    for (let y = 0; y < h; y++) {
+      const out = y * stride;
+      const add = clampY(y + r + 1) * stride;
+      const sub = clampY(y - r) * stride;
+      for (let i = 0; i < stride; i++) {
+        const a = acc[i] as number;
+        data[out + i] = a * norm;
+        acc[i] = a + (tmp[add + i] as number) - (tmp[sub + i] as number);
+      }
+    }
+  }
 }
 
 /** A camera's optical softness: one [1 2 1]/4 pass each way, row by row (cache friendly). */
@@ -1189,8 +1221,8 @@ export function renderFaceScene(scene: FaceScene): RenderedScene {
   const sigma = noise * (lighting === 'dark' ? 1.8 : 1);
   // Luma-correlated noise plus a little per channel, triangular (sum of two uniforms) for speed;
   // xorshift32 inlined, as this loop touches every byte of the frame.
-  const k1 = (sigma * 2.45) / 4294967296;
-  const k2 = sigma / 4294967296;
+  const k1 = (sigma * 2.45) / 65536;
+  const k2 = sigma / 1024;
   for (let i = 0; i < out.length; i += 3) {
     state ^= state << 13;
     state ^= state >>> 17;
@@ -1200,14 +1232,17 @@ export function renderFaceScene(scene: FaceScene): RenderedScene {
     state ^= state >>> 17;
     state ^= state << 5;
     const u2 = state >>> 0;
-    const common = (u1 + u2 - 4294967296) * k1;
-    for (let k = 0; k < 3; k++) {
-      state ^= state << 13;
-      state ^= state >>> 17;
-      state ^= state << 5;
-      const v = (d[i + k] as number) * exposure + common + ((state >>> 0) - 2147483648) * k2;
-      out[i + k] = v <= 0 ? 0 : v >= 255 ? 255 : v + 0.5;
-    }
+    // Two 16-bit uniforms make the shared triangular noise; three 10-bit ones the channel noise.
+    const common = ((u1 & 0xffff) + (u1 >>> 16) - 65535) * k1;
+    const e0 = ((u2 & 0x3ff) - 511.5) * k2;
+    const e1 = (((u2 >>> 10) & 0x3ff) - 511.5) * k2;
+    const e2 = (((u2 >>> 20) & 0x3ff) - 511.5) * k2;
+    const v0 = (d[i] as number) * exposure + common + e0;
+    const v1 = (d[i + 1] as number) * exposure + common + e1;
+    const v2 = (d[i + 2] as number) * exposure + common + e2;
+    out[i] = v0 <= 0 ? 0 : v0 >= 255 ? 255 : v0 + 0.5;
+    out[i + 1] = v1 <= 0 ? 0 : v1 >= 255 ? 255 : v1 + 0.5;
+    out[i + 2] = v2 <= 0 ? 0 : v2 >= 255 ? 255 : v2 + 0.5;
   }
   return { image: { width, height, data: out }, faces };
 }
