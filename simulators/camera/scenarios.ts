@@ -175,7 +175,7 @@ export const SCENARIOS: Readonly<Record<CameraScenario, ScenarioParams>> = {
     ...BASE,
     description: { vi: 'Có hai người trong khung hình', en: 'Two people are in the frame' },
     pose: pose({ x: 0.27, y: 0.4, scale: 0.85 }),
-    secondFace: pose({ x: 0.75, y: 0.36, scale: 0.8 }),
+    secondFace: pose({ x: 0.75, y: 0.37, scale: 0.85 }),
   },
   'no-face': {
     ...BASE,

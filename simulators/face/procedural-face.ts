@@ -155,10 +155,10 @@ function headModel(look: Appearance): HeadModel {
   const nose = {
     cx: 0,
     cy: noseCy,
-    cz: faceAtNose + look.noseProtrusion - 15,
+    cz: faceAtNose + look.noseProtrusion - 13,
     rx: look.noseHalfWidth * 0.48,
-    ry: 21,
-    rz: 15,
+    ry: 19,
+    rz: 13,
   };
   const earX = look.craniumHalfWidth + 1;
   const ear = { cy: 8, cz: -8, rx: 9, ry: 28, rz: 16 };
@@ -387,7 +387,7 @@ function paintSkin(
     const dx = ax - L.eyeX;
     // Each feature below is evaluated only near where it is (the rest of the skin is most pixels).
     if (dx > -45 && dx < 45 && y > -30 && y < 25)
-      shade *= 1 - 0.3 * Math.exp(-((dx * dx) / (2 * 15 * 15) + ((y + 3) * (y + 3)) / (2 * 8 * 8)));
+      shade *= 1 - 0.36 * Math.exp(-((dx * dx) / (2 * 15 * 15) + ((y + 4) * (y + 4)) / (2 * 9 * 9)));
     // Sides of the nose bridge and the shadow under the nose.
     if (y > -4 && y < L.noseBaseY && ax < 22) {
       const side = (ax - 10) / 4;
@@ -619,7 +619,7 @@ function lightRig(lighting: Lighting): LightRig {
     case 'backlit':
       return unit(0.25, -0.35, -1, { ambient: 0.3, diffuse: 0.9, exposure: 1 });
     case 'uneven':
-      return unit(1, -0.25, 0.3, { ambient: 0.12, diffuse: 1.1, exposure: 1 });
+      return unit(1, -0.25, 0.4, { ambient: 0.17, diffuse: 1.05, exposure: 1 });
   }
 }
 
@@ -1181,19 +1181,19 @@ function paintCard(c: Canvas, card: HeldCard): void {
 /**
  * Renders `scene`: background, each subject back to front, the held card, blur, camera softness and
  * sensor noise. Deterministic: the same scene gives the same bytes.
- * @throws {FaceSceneError} for a size outside 16..4096 pixels or a non-finite pose.
+ * @throws {FaceSceneError} for a size outside 1..4096 pixels or a non-finite pose.
  */
 export function renderFaceScene(scene: FaceScene): RenderedScene {
   const { width, height } = scene;
   if (
     !Number.isInteger(width) ||
     !Number.isInteger(height) ||
-    width < 16 ||
-    height < 16 ||
+    width < 1 ||
+    height < 1 ||
     width > 4096 ||
     height > 4096
   )
-    throw new FaceSceneError(`scene size ${width}x${height} is outside 16..4096 pixels`);
+    throw new FaceSceneError(`scene size ${width}x${height} is outside 1..4096 pixels`);
   for (const s of scene.subjects) {
     const p = s.pose;
     if (![p.yaw, p.pitch, p.roll, p.scale, p.x, p.y].every(Number.isFinite) || p.scale <= 0)
@@ -1249,7 +1249,8 @@ export function renderFaceScene(scene: FaceScene): RenderedScene {
 
 /**
  * A frontal passport-style portrait of `person` on a plain light background, for the simulated
- * card's DG2: the head fills about 70 % of the height, eyes 45 % from the top. No sensor noise.
+ * card's DG2: the head fills about 60 % of the height, eyes 45 % from the top. No sensor noise.
+ * (A tighter, token-like crop of a grey portrait is found less reliably by face-api's SSD detector.)
  */
 export function renderPortrait(person: string, width: number, height: number): RenderedScene {
   return renderFaceScene({
@@ -1258,7 +1259,7 @@ export function renderPortrait(person: string, width: number, height: number): R
     subjects: [
       {
         person,
-        pose: { yaw: 0, pitch: 0, roll: 0, scale: (1.17 * width * 4) / (height * 3), x: 0.5, y: 0.45 },
+        pose: { yaw: 0, pitch: 0, roll: 0, scale: (width * 4) / (height * 3), x: 0.5, y: 0.45 },
       },
     ],
     background: [232, 234, 236],
