@@ -1084,18 +1084,29 @@ function boxBlur(c: Canvas, r: number, passes: number): void {
   const clampX = (x: number) => (x < 0 ? 0 : x >= w ? w - 1 : x);
   const clampY = (y: number) => (y < 0 ? 0 : y >= h ? h - 1 : y);
   for (let p = 0; p < passes; p++) {
-    // Horizontal: data -> tmp, a running sum per channel along each row (edges repeat).
+    // Horizontal: data -> tmp, a running sum along each row (edges repeat); the three channels
+    // advance together, and only the ends need clamping.
     for (let y = 0; y < h; y++) {
       const row = y * stride;
-      for (let ch = 0; ch < 3; ch++) {
-        let sum = 0;
-        for (let k = -r; k <= r; k++) sum += data[row + clampX(k) * 3 + ch] as number;
-        for (let x = 0; x < w; x++) {
-          tmp[row + x * 3 + ch] = sum * norm;
-          sum +=
-            (data[row + clampX(x + r + 1) * 3 + ch] as number) -
-            (data[row + clampX(x - r) * 3 + ch] as number);
-        }
+      let s0 = 0;
+      let s1 = 0;
+      let s2 = 0;
+      for (let k = -r; k <= r; k++) {
+        const o = row + clampX(k) * 3;
+        s0 += data[o] as number;
+        s1 += data[o + 1] as number;
+        s2 += data[o + 2] as number;
+      }
+      for (let x = 0; x < w; x++) {
+        const o = row + x * 3;
+        tmp[o] = s0 * norm;
+        tmp[o + 1] = s1 * norm;
+        tmp[o + 2] = s2 * norm;
+        const a = row + (x + r + 1 < w ? x + r + 1 : w - 1) * 3;
+        const b = row + (x - r > 0 ? x - r : 0) * 3;
+        s0 += (data[a] as number) - (data[b] as number);
+        s1 += (data[a + 1] as number) - (data[b + 1] as number);
+        s2 += (data[a + 2] as number) - (data[b + 2] as number);
       }
     }
     // Vertical: tmp -> data, running sums for a whole row of columns at once (row-wise access).
@@ -1117,31 +1128,25 @@ function boxBlur(c: Canvas, r: number, passes: number): void {
   }
 }
 
-/** A camera's optical softness: one [1 2 1]/4 pass each way, row by row (cache friendly). */
-function soften(c: Canvas): void {
+/**
+ * A camera's optical softness, horizontal half: one [1 2 1]/4 pass along each row, in place (the
+ * vertical half is folded into the final quantisation loop, saving a pass over the frame).
+ */
+function softenRows(c: Canvas): void {
   const { width: w, height: h, data } = c;
   const stride = w * 3;
-  const prev = new Float32Array(stride);
   const cur = new Float32Array(stride);
-  // Horizontal pass in place, one row at a time.
   for (let y = 0; y < h; y++) {
     const base = y * stride;
     cur.set(data.subarray(base, base + stride));
-    for (let i = 0; i < stride; i++) {
-      const l = i >= 3 ? (cur[i - 3] as number) : (cur[i] as number);
-      const r = i + 3 < stride ? (cur[i + 3] as number) : (cur[i] as number);
-      data[base + i] = (l + 2 * (cur[i] as number) + r) * 0.25;
+    if (w < 2) continue;
+    for (let k = 0; k < 3; k++) {
+      data[base + k] = (3 * (cur[k] as number) + (cur[k + 3] as number)) * 0.25;
+      const e = stride - 3 + k;
+      data[base + e] = (3 * (cur[e] as number) + (cur[e - 3] as number)) * 0.25;
     }
-  }
-  // Vertical pass: keep the previous original row, since the output overwrites it.
-  prev.set(data.subarray(0, stride));
-  for (let y = 0; y < h; y++) {
-    const base = y * stride;
-    cur.set(data.subarray(base, base + stride));
-    const next = y + 1 < h ? base + stride : base;
-    for (let i = 0; i < stride; i++)
-      data[base + i] = ((prev[i] as number) + 2 * (cur[i] as number) + (data[next + i] as number)) * 0.25;
-    prev.set(cur);
+    for (let i = 3; i < stride - 3; i++)
+      data[base + i] = ((cur[i - 3] as number) + 2 * (cur[i] as number) + (cur[i + 3] as number)) * 0.25;
   }
 }
 
@@ -1211,7 +1216,7 @@ export function renderFaceScene(scene: FaceScene): RenderedScene {
     const r = Math.max(1, Math.round(Math.sqrt((4 * blur * blur) / 3 + 1) / 2));
     boxBlur(c, r, 3);
   }
-  soften(c);
+  softenRows(c);
   const out = new Uint8Array(width * height * 3);
   const noise = scene.noise ?? 2;
   let state = seedNumber(`noise:${scene.noiseSeed ?? 0}`) || 0x9e3779b9;
@@ -1223,26 +1228,37 @@ export function renderFaceScene(scene: FaceScene): RenderedScene {
   // xorshift32 inlined, as this loop touches every byte of the frame.
   const k1 = (sigma * 2.45) / 65536;
   const k2 = sigma / 1024;
-  for (let i = 0; i < out.length; i += 3) {
-    state ^= state << 13;
-    state ^= state >>> 17;
-    state ^= state << 5;
-    const u1 = state >>> 0;
-    state ^= state << 13;
-    state ^= state >>> 17;
-    state ^= state << 5;
-    const u2 = state >>> 0;
-    // Two 16-bit uniforms make the shared triangular noise; three 10-bit ones the channel noise.
-    const common = ((u1 & 0xffff) + (u1 >>> 16) - 65535) * k1;
-    const e0 = ((u2 & 0x3ff) - 511.5) * k2;
-    const e1 = (((u2 >>> 10) & 0x3ff) - 511.5) * k2;
-    const e2 = (((u2 >>> 20) & 0x3ff) - 511.5) * k2;
-    const v0 = (d[i] as number) * exposure + common + e0;
-    const v1 = (d[i + 1] as number) * exposure + common + e1;
-    const v2 = (d[i + 2] as number) * exposure + common + e2;
-    out[i] = v0 <= 0 ? 0 : v0 >= 255 ? 255 : v0 + 0.5;
-    out[i + 1] = v1 <= 0 ? 0 : v1 >= 255 ? 255 : v1 + 0.5;
-    out[i + 2] = v2 <= 0 ? 0 : v2 >= 255 ? 255 : v2 + 0.5;
+  const stride = width * 3;
+  for (let y = 0; y < height; y++) {
+    // The vertical half of the optical softness: [1 2 1]/4 over the rows above and below.
+    const row = y * stride;
+    const up = y > 0 ? row - stride : row;
+    const down = y + 1 < height ? row + stride : row;
+    for (let x = 0; x < stride; x += 3) {
+      state ^= state << 13;
+      state ^= state >>> 17;
+      state ^= state << 5;
+      const u1 = state >>> 0;
+      state ^= state << 13;
+      state ^= state >>> 17;
+      state ^= state << 5;
+      const u2 = state >>> 0;
+      // Two 16-bit uniforms make the shared triangular noise; three 10-bit ones the channel noise.
+      const common = ((u1 & 0xffff) + (u1 >>> 16) - 65535) * k1;
+      const e0 = ((u2 & 0x3ff) - 511.5) * k2;
+      const e1 = (((u2 >>> 10) & 0x3ff) - 511.5) * k2;
+      const e2 = (((u2 >>> 20) & 0x3ff) - 511.5) * k2;
+      const i = row + x;
+      const ue = up + x;
+      const de = down + x;
+      const k = 0.25 * exposure;
+      const v0 = ((d[ue] as number) + 2 * (d[i] as number) + (d[de] as number)) * k + common + e0;
+      const v1 = ((d[ue + 1] as number) + 2 * (d[i + 1] as number) + (d[de + 1] as number)) * k + common + e1;
+      const v2 = ((d[ue + 2] as number) + 2 * (d[i + 2] as number) + (d[de + 2] as number)) * k + common + e2;
+      out[i] = v0 <= 0 ? 0 : v0 >= 255 ? 255 : v0 + 0.5;
+      out[i + 1] = v1 <= 0 ? 0 : v1 >= 255 ? 255 : v1 + 0.5;
+      out[i + 2] = v2 <= 0 ? 0 : v2 >= 255 ? 255 : v2 + 0.5;
+    }
   }
   return { image: { width, height, data: out }, faces };
 }
