@@ -1102,8 +1102,8 @@ function boxBlur(c: Canvas, r: number, passes: number): void {
         tmp[o] = s0 * norm;
         tmp[o + 1] = s1 * norm;
         tmp[o + 2] = s2 * norm;
-        const a = row + (x + r + 1 < w ? x + r + 1 : w - 1) * 3;
-        const b = row + (x - r > 0 ? x - r : 0) * 3;
+        const a = row + Math.min(x + r + 1, w - 1) * 3;
+        const b = row + Math.max(x - r, 0) * 3;
         s0 += (data[a] as number) - (data[b] as number);
         s1 += (data[a + 1] as number) - (data[b + 1] as number);
         s2 += (data[a + 2] as number) - (data[b + 2] as number);
