@@ -25,6 +25,7 @@ import {
   OID,
 } from '../../protocol/icao9303/sod.ts';
 import { concatBytes, encodeTlv } from '../../protocol/iso7816/tlv.ts';
+import { renderPortrait } from '../face/procedural-face.ts';
 import { type DocumentSigner, signCms, type TestPki } from '../pki/csca.ts';
 
 // ---------------------------------------------------------------------------------------------
@@ -282,37 +283,21 @@ export const PORTRAIT_WIDTH = 96;
 export const PORTRAIT_HEIGHT = 128;
 
 /**
- * A synthetic head-and-shoulders drawing (not a face anyone has): background, shoulders, head,
- * hair, eyes and mouth, shaded by `seed` so different people get different pictures.
+ * The person's portrait for DG2: the procedural face of simulators/face for the same seed (so the
+ * simulated camera shows the same face), frontal on a plain background, as 8-bit grey (BT.601 luma).
+ * Not a face anyone has.
  */
 export function syntheticPortrait(
   seed: string,
   width = PORTRAIT_WIDTH,
   height = PORTRAIT_HEIGHT,
 ): Uint8Array {
-  const h = createHash('sha256').update(seed).digest();
-  const skin = 150 + ((h[0] ?? 0) % 50);
-  const hair = 30 + ((h[1] ?? 0) % 40);
+  const rgb = renderPortrait(seed, width, height).image.data;
   const pixels = new Uint8Array(width * height);
-  const inEllipse = (x: number, y: number, cx: number, cy: number, rx: number, ry: number) =>
-    ((x - cx) / rx) ** 2 + ((y - cy) / ry) ** 2 <= 1;
-  const sx = width / 96;
-  const sy = height / 128;
-  for (let y = 0; y < height; y++)
-    for (let x = 0; x < width; x++) {
-      let v = 225;
-      if (inEllipse(x, y, 48 * sx, 138 * sy, 50 * sx, 36 * sy)) v = 70; // shoulders
-      if (inEllipse(x, y, 48 * sx, 98 * sy, 9 * sx, 16 * sy)) v = skin - 15; // neck
-      if (inEllipse(x, y, 48 * sx, 50 * sy, 29 * sx, 38 * sy)) v = hair; // hair
-      if (inEllipse(x, y, 48 * sx, 58 * sy, 25 * sx, 33 * sy)) v = skin; // face
-      if (
-        inEllipse(x, y, 38 * sx, 52 * sy, 4 * sx, 2.5 * sy) ||
-        inEllipse(x, y, 58 * sx, 52 * sy, 4 * sx, 2.5 * sy)
-      )
-        v = 40; // eyes
-      if (inEllipse(x, y, 48 * sx, 76 * sy, 8 * sx, 2 * sy)) v = 90; // mouth
-      pixels[y * width + x] = v;
-    }
+  for (let i = 0; i < pixels.length; i++)
+    pixels[i] = Math.round(
+      0.299 * (rgb[3 * i] ?? 0) + 0.587 * (rgb[3 * i + 1] ?? 0) + 0.114 * (rgb[3 * i + 2] ?? 0),
+    );
   return pixels;
 }
 
