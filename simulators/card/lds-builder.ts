@@ -278,9 +278,12 @@ export function encodeGreyJpeg(pixels: Uint8Array, width: number, height: number
   );
 }
 
-/** Default portrait size, pixels (3:4 like an ICAO portrait). */
-export const PORTRAIT_WIDTH = 96;
-export const PORTRAIT_HEIGHT = 128;
+/**
+ * Default portrait size, pixels (3:4 like an ICAO portrait): large enough for a face detector to find
+ * the face (face-api's SSD finds none in 96 x 128), as the notary's live comparison needs; about 8 KB.
+ */
+export const PORTRAIT_WIDTH = 240;
+export const PORTRAIT_HEIGHT = 320;
 
 /**
  * The person's portrait for DG2: the procedural face of simulators/face for the same seed (so the

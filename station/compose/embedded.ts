@@ -10,6 +10,9 @@ import type { Device } from '../../drivers/device.ts';
 import { HotplugMonitor } from '../../drivers/hotplug/hotplug-monitor.ts';
 import type { HotplugPort } from '../../drivers/hotplug/port.ts';
 import type { SimulatorControl } from '../../drivers/sim-control.ts';
+import { CAMERA_SCENARIOS } from '../../simulators/camera/scenarios.ts';
+import { createSimulatedCamera } from '../../simulators/camera/sim-camera.ts';
+import { createWorkerRenderer } from '../../simulators/camera/worker.ts';
 import { SimulatedUsbBus } from '../../simulators/hotplug/simulated-hotplug.ts';
 import { SIM_SLAP_SCANNER } from '../../simulators/scanner/hid-scanner-sim.ts';
 import type { StationDeps } from '../app.ts';
@@ -18,7 +21,7 @@ import type { StationConfig } from '../config/schema.ts';
 import { Hotpath } from '../hotpath/hotpath.ts';
 import { lazyFaceEngine } from '../portrait/engine-provider.ts';
 import { composeBarcode } from './barcode.ts';
-import { type CameraCompositionDeps, composeCamera } from './cameras.ts';
+import { type CameraCompositionDeps, composeCamera, type SimulatedFeedOptions } from './cameras.ts';
 import { composeCardReader } from './cards.ts';
 import { composeStoreAndForward } from './central.ts';
 import { applicantControl } from './sample-enrollment.ts';
@@ -76,26 +79,23 @@ export async function composeStation(config: StationConfig, options: ComposeOpti
   devices.push(...scanners.scanners);
   simulators.push(...scanners.simulators);
 
-  // TODO(issue 19): default `simulatedCamera` to simulators/camera once it is merged:
-  //   options.simulatedCamera ?? {
-  //     simulatedFeed: (o) => createSimulatedCamera({ ...o, renderer: createWorkerRenderer(),
-  //       scenario: CAMERA_SCENARIOS.find((name) => name === o.scenario) ?? 'good' }),
-  //     simulatedScenarios: CAMERA_SCENARIOS,
-  //   }
-  const simulatedCamera = options.simulatedCamera;
-  if (config.devices.camera.mode === 'simulated' && simulatedCamera?.simulatedFeed === undefined) {
-    if (options.logger !== false)
-      process.stderr.write(
-        'station: devices.camera is "simulated" but no simulated camera is built in yet; the camera is left out\n',
-      );
-  } else {
-    const camera = await composeCamera(config, {
-      ...simulatedCamera,
-      ...(hotplug === undefined ? {} : { hotplug }),
-    });
-    if (camera.camera) devices.push(camera.camera);
-    if (camera.simulator) simulators.push(camera.simulator);
-  }
+  // The embedded simulated camera: procedural faces of the configured person seed, rendered in a
+  // worker and piped through ffmpeg like a real camera's MJPEG (the production driver path).
+  const simulatedCamera = options.simulatedCamera ?? {
+    simulatedFeed: (o: SimulatedFeedOptions) =>
+      createSimulatedCamera({
+        ...o,
+        renderer: createWorkerRenderer(),
+        scenario: CAMERA_SCENARIOS.find((name) => name === o.scenario) ?? 'good',
+      }),
+    simulatedScenarios: CAMERA_SCENARIOS,
+  };
+  const camera = await composeCamera(config, {
+    ...simulatedCamera,
+    ...(hotplug === undefined ? {} : { hotplug }),
+  });
+  if (camera.camera) devices.push(camera.camera);
+  if (camera.simulator) simulators.push(camera.simulator);
 
   const cards = await composeCardReader(config);
   if (cards.reader) devices.push(cards.reader);

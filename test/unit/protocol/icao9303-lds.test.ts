@@ -307,7 +307,7 @@ describe('DG1 (9303-10 §4.7.1)', () => {
   });
 });
 
-const PORTRAIT = encodeGreyJpeg(syntheticPortrait('test'), 96, 128);
+const PORTRAIT = encodeGreyJpeg(syntheticPortrait('test', 96, 128), 96, 128);
 /** A JP2 file starts with the signature box; what follows does not matter to sniffing. */
 const JP2 = fromHex('0000000C6A5020200D0A870A00000014667479706A703220');
 const J2K = fromHex('FF4FFF51002F000000000060000000800000');
@@ -331,7 +331,7 @@ describe('DG2 and the ISO 19794-5 face record', () => {
     expect(run.status).toBe(0);
     const decoded = new Uint8Array(run.stdout);
     expect(decoded.length).toBe(96 * 128);
-    const drawn = syntheticPortrait('test');
+    const drawn = syntheticPortrait('test', 96, 128);
     let error = 0;
     for (let i = 0; i < drawn.length; i++) error += Math.abs((decoded[i] ?? 0) - (drawn[i] ?? 0));
     expect(error / drawn.length).toBeLessThan(6);

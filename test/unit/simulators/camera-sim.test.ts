@@ -65,6 +65,28 @@ describe('frames', () => {
     expect(a.faces[0]?.landmarks[30]).not.toEqual(c.faces[0]?.landmarks[30]);
   });
 
+  it('replay a loop: each place in it is rendered once, until the scenario or person changes', async () => {
+    const inner = createInProcessRenderer();
+    let renders = 0;
+    const counting = {
+      render: (request: Parameters<typeof inner.render>[0]) => {
+        renders += 1;
+        return inner.render(request);
+      },
+      setCardImage: (image: Parameters<typeof inner.setCardImage>[0]) => inner.setCardImage(image),
+      close: () => inner.close(),
+    };
+    const camera = open({ personSeed: '1', clock: fakeClock(), fps: 10, loopSeconds: 2, renderer: counting });
+    const first = await camera.frameAt(3);
+    const again = await camera.frameAt(23); // 2 s at 10 fps later: the same place in the loop
+    expect(sha256(again.jpeg)).toBe(sha256(first.jpeg));
+    expect(again.timestampMs - first.timestampMs).toBe(2000);
+    expect(renders).toBe(1);
+    camera.setScenario('dark');
+    expect(sha256((await camera.frameAt(23)).jpeg)).not.toBe(sha256(first.jpeg));
+    expect(renders).toBe(2);
+  });
+
   it('show the scenario and the person they are switched to', async () => {
     const camera = open({ personSeed: '1', clock: fakeClock() });
     camera.setScenario('no-face');

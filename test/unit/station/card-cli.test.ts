@@ -196,8 +196,8 @@ describe('station card read over the in-process PC/SC', () => {
       extendedLength: true,
       portrait: {
         format: 'jpeg',
-        width: 96,
-        height: 128,
+        width: 240,
+        height: 320,
         verified: true,
         file: path.join(tmp.dir, 'out/face.jpg'),
       },

@@ -74,8 +74,16 @@ describe('GET /health on the embedded simulated station', () => {
           mode: 'simulated',
           state: { status: 'ready', detail: { baud: 57600, use: 'verification-only' } },
         },
+        // The simulated camera's frames come through ffmpeg, as a real camera's would.
+        {
+          id: 'camera',
+          family: 'camera',
+          mode: 'simulated',
+          state: { status: 'ready', detail: { source: 'pipe', width: 640, height: 480 } },
+        },
         // The simulated CCCD starts in the simulated reader.
         { id: 'card-reader', family: 'card-reader', mode: 'simulated', state: { status: 'ready' } },
+        { id: 'barcode', family: 'barcode', mode: 'simulated', state: { status: 'ready' } },
       ],
       outbox: { depth: 0 },
       central: { mode: 'embedded', reachable: true, environment: 'test' },
@@ -166,8 +174,10 @@ describe('the /sim/ convention', () => {
       'usb',
       'scanner-hid',
       'scanner-serial',
+      'camera',
       'card',
       'pcsc',
+      'barcode',
       'applicant',
     ]);
     expect(body.simulators[0]).toMatchObject({ scenario: 'normal', scenarios: ['normal'] });
@@ -328,7 +338,9 @@ describe('the devices route', () => {
       'usb-hotplug',
       'scanner-hid',
       'scanner-serial',
+      'camera',
       'card-reader',
+      'barcode',
     ]);
     expect(devices[1].scanner).toMatchObject({
       modes: ['flat-single', 'slap-left', 'slap-right', 'two-thumbs'],
