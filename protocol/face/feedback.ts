@@ -130,8 +130,12 @@ export const FACE_FEEDBACK_MESSAGES: Readonly<Record<FaceFeedbackCode, OfficerMe
 export const FACE_FEEDBACK_THRESHOLDS = {
   /** Move closer below this inter-eye distance, px (OFIQ's InterEyeDistance component is 50 at 70). */
   minInterEyeDistance: 70,
-  /** Each eye centre at least this many IED from its side border (OFIQ's crop component is 50 at 0.9). */
-  minSideMargin: 1.0,
+  /**
+   * Each eye centre at least this many IED from its side border. The ISO/IEC 19794-5 token the chip
+   * portrait is cut to is 4 IED wide, centred on the eye midpoint: 1.5 IED from each eye centre keeps
+   * that crop inside the frame (OFIQ's crop component is 50 at 0.9, which only avoids a cut face).
+   */
+  minSideMargin: 1.5,
   /** Eye midpoint at least this many T below the top border: room for the forehead and hair. */
   minMarginAbove: 1.0,
   /** Eye midpoint at least this many T above the bottom border: the chin and the neck's start. */
@@ -174,6 +178,11 @@ export const FACE_FEEDBACK_THRESHOLDS = {
   maxMouthOpening: 0.1,
   /** Background not plain: mean Scharr gradient magnitude above this (BackgroundUniformity component ~72). */
   maxBackgroundGradient: 60,
+  /**
+   * Background luminance below this is not the plain light background ICAO 9303 and the CCCD photo
+   * rules ask for (white or a light colour).
+   */
+  minBackgroundLuminance: 0.55,
   /** Two faces: OFIQ's SingleFacePresent raw sqrt(a2/a1) above this (a second face over 1/16 of the first's area). */
   maxSecondFace: 0.25,
 } as const;
@@ -280,7 +289,15 @@ export function portraitFeedback(assessment: FaceAssessment): PortraitDecision {
   const mouth = raw('MouthClosed');
   if (mouth !== undefined && mouth > T.maxMouthOpening) codes.add('FACE_MOUTH_OPEN');
   const background = raw('BackgroundUniformity');
-  if (background !== undefined && background > T.maxBackgroundGradient)
+  const backgroundLuminance = raw('BackgroundLuminanceMean');
+  if (
+    (background !== undefined && background > T.maxBackgroundGradient) ||
+    // A dark or side-lit frame darkens the wall too: that is the light's fault, said once above.
+    (!lightingProblem &&
+      !codes.has('FACE_UNEVEN_LIGHT') &&
+      backgroundLuminance !== undefined &&
+      backgroundLuminance < T.minBackgroundLuminance)
+  )
     codes.add('FACE_BACKGROUND_NOT_PLAIN');
   return decide(codes);
 }

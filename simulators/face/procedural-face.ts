@@ -613,7 +613,7 @@ function lightRig(lighting: Lighting): LightRig {
   };
   switch (lighting) {
     case 'normal':
-      return unit(-0.3, -0.45, 1, { ambient: 0.42, diffuse: 0.68, exposure: 1 });
+      return unit(-0.3, -0.45, 1, { ambient: 0.42, diffuse: 0.68, exposure: 1.15 });
     case 'dark':
       return unit(-0.3, -0.45, 1, { ambient: 0.42, diffuse: 0.68, exposure: 0.26 });
     case 'backlit':

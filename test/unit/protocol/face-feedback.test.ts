@@ -41,6 +41,10 @@ describe('portrait feedback on synthetic portraits', () => {
     ['glasses glare', { glare: true }, 'FACE_GLASSES_GLARE'],
     ['mouth open', { mouthOpen: true }, 'FACE_MOUTH_OPEN'],
     ['cluttered background', { background: 'cluttered' }, 'FACE_BACKGROUND_NOT_PLAIN'],
+    // Plain, but dark: not the light background ICAO asks for.
+    ['dark plain wall', { backgroundColour: [70, 75, 80] }, 'FACE_BACKGROUND_NOT_PLAIN'],
+    // The image-left eye 1.2 IED from the border: the 4-IED token crop would run off the frame.
+    ['near the left border', { eyeMid: { x: 45 + 1.2 * 90, y: 480 * 0.42 } }, 'FACE_NOT_CENTRED'],
   ];
   for (const [name, options, code] of single)
     it(`${name}: ${code}`, () => {
