@@ -10,6 +10,7 @@ import type { Device } from '../../drivers/device.ts';
 import { HotplugMonitor } from '../../drivers/hotplug/hotplug-monitor.ts';
 import type { HotplugPort } from '../../drivers/hotplug/port.ts';
 import type { SimulatorControl } from '../../drivers/sim-control.ts';
+import { renderCardQr } from '../../simulators/barcode/qr-card-image.ts';
 import { CAMERA_SCENARIOS } from '../../simulators/camera/scenarios.ts';
 import { createSimulatedCamera } from '../../simulators/camera/sim-camera.ts';
 import { createWorkerRenderer } from '../../simulators/camera/worker.ts';
@@ -20,7 +21,7 @@ import type { Clock } from '../clock.ts';
 import type { StationConfig } from '../config/schema.ts';
 import { Hotpath } from '../hotpath/hotpath.ts';
 import { lazyFaceEngine } from '../portrait/engine-provider.ts';
-import { composeBarcode } from './barcode.ts';
+import { composeBarcode, sampleCardQrText } from './barcode.ts';
 import { type CameraCompositionDeps, composeCamera, type SimulatedFeedOptions } from './cameras.ts';
 import { composeCardReader } from './cards.ts';
 import { composeStoreAndForward } from './central.ts';
@@ -86,6 +87,8 @@ export async function composeStation(config: StationConfig, options: ComposeOpti
       createSimulatedCamera({
         ...o,
         renderer: createWorkerRenderer(),
+        // In `card-qr` the person holds up the simulated card, its QR readable at 1280 x 720.
+        cardImage: renderCardQr(sampleCardQrText(), { width: 428, height: 270, qrSizePx: 170, noise: 0 }),
         scenario: CAMERA_SCENARIOS.find((name) => name === o.scenario) ?? 'good',
       }),
     simulatedScenarios: CAMERA_SCENARIOS,
