@@ -2,12 +2,8 @@
  * 8-bit greyscale image files for the command line and the fingerprint path: PNG through sharp (the
  * station's one image library, sharp-images.ts), binary PGM (P5, maxval 255) and headerless raw, which
  * are simple enough to read and write here. Every size is bounded; decoders throw typed errors.
- *
- * The hand-written PNG encoder below (`encodePng`) is retired: it stays only for station/plugins/devices.ts,
- * which still calls it synchronously (issue 19), and goes when that moves to `encodeGreyPng`.
  */
 import { writeFile } from 'node:fs/promises';
-import { deflateSync } from 'node:zlib';
 import { crc32 } from '../../protocol/crc32.ts';
 import type { ImageError } from './image-errors.ts';
 import { decodeGrey, encodePng as encodeSharpPng, readImageMetadata } from './sharp-images.ts';
@@ -50,16 +46,6 @@ function assertImage(image: GreyImage): void {
     throw new RangeError(`image side above ${MAX_IMAGE_SIDE} px`);
   if (pixels.length !== width * height)
     throw new RangeError(`${pixels.length} pixels for ${width}x${height}`);
-}
-
-function chunk(type: string, data: Uint8Array): Uint8Array {
-  const out = new Uint8Array(12 + data.length);
-  const view = new DataView(out.buffer);
-  view.setUint32(0, data.length);
-  for (let i = 0; i < 4; i++) out[4 + i] = type.charCodeAt(i);
-  out.set(data, 8);
-  view.setUint32(8 + data.length, crc32(out.subarray(4, 8 + data.length)));
-  return out;
 }
 
 /** The whole chunks of a PNG, in file order, up to the first one that runs past the end. */
@@ -159,44 +145,6 @@ export async function decodeGreyPng(
   const decoded = await decodeGrey(bytes, GREY_LIMITS);
   if (!decoded.ok) throw fileError(decoded.error);
   return { ...decoded.value, ppi: statedPpi(bytes) };
-}
-
-/**
- * Encodes an 8-bit greyscale PNG with the retired hand-written codec.
- * @deprecated use {@link encodeGreyPng} (sharp); kept for station/plugins/devices.ts until it moves.
- * @throws {RangeError} for an inconsistent image.
- */
-export function encodePng(image: GreyImage, ppi?: number): Uint8Array {
-  assertImage(image);
-  const { width, height, pixels } = image;
-  const header = new Uint8Array(13);
-  const hv = new DataView(header.buffer);
-  hv.setUint32(0, width);
-  hv.setUint32(4, height);
-  header[8] = 8; // bit depth
-  header[9] = 0; // colour type: greyscale
-  const raw = new Uint8Array((width + 1) * height);
-  for (let y = 0; y < height; y++) {
-    raw[y * (width + 1)] = 0; // filter: none
-    raw.set(pixels.subarray(y * width, (y + 1) * width), y * (width + 1) + 1);
-  }
-  const parts = [Uint8Array.of(0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a), chunk('IHDR', header)];
-  if (ppi !== undefined) {
-    const phys = new Uint8Array(9);
-    const ppm = Math.round(ppi / 0.0254);
-    new DataView(phys.buffer).setUint32(0, ppm);
-    new DataView(phys.buffer).setUint32(4, ppm);
-    phys[8] = 1; // unit: metre
-    parts.push(chunk('pHYs', phys));
-  }
-  parts.push(chunk('IDAT', new Uint8Array(deflateSync(raw, { level: 6 }))), chunk('IEND', new Uint8Array(0)));
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let offset = 0;
-  for (const part of parts) {
-    out.set(part, offset);
-    offset += part.length;
-  }
-  return out;
 }
 
 /** Encodes binary PGM (P5). @throws {RangeError} for an inconsistent image. */

@@ -20,7 +20,7 @@ import type { Device } from '../../drivers/device.ts';
 import { DriverError } from '../../drivers/errors.ts';
 import { type CapturedImage, isFingerprintScanner } from '../../drivers/fingerprint/scanner.ts';
 import { CAPTURE_MODES, MAX_CAPTURE_TIMEOUT_MS } from '../../protocol/scanner/commands.ts';
-import { encodePng } from '../imaging/grey-image.ts';
+import { encodeGreyPng } from '../imaging/grey-image.ts';
 import { describeCamera, registerCameraRoutes } from './camera.ts';
 
 export interface DevicesOptions {
@@ -146,7 +146,7 @@ export const deviceRoutes: FastifyPluginAsync<DevicesOptions> = async (app, opti
           else if (event.type === 'preview') previews++;
           else {
             const image = event.image;
-            const png = encodePng(image, image.ppi);
+            const png = await encodeGreyPng(image, image.ppi);
             const metadata = imageMetadata(image);
             request.log.info(
               { device: device.id, mode, width: image.width, height: image.height, sha256: metadata.sha256 },
