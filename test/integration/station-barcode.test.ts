@@ -65,6 +65,7 @@ describe('the barcode scanner through the station', () => {
         fingerprintHid: { mode: 'disabled' },
         fingerprintSerial: { mode: 'disabled' },
         cardReader: { mode: 'disabled' },
+        camera: { mode: 'disabled' },
         barcode: { mode: 'hardware', kind: 'serial', path: pair.a, watchMs: 100 },
       },
     });
