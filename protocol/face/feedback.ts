@@ -8,7 +8,7 @@
  * the boundaries.
  */
 import type { ClassicalAssessment, Framing } from './classical.ts';
-import type { FaceAssessment, FaceMeasureName } from './measures.ts';
+import { type FaceAssessment, type FaceMeasureName, IRIS_CLOSED } from './measures.ts';
 
 /** Stable codes: callers and translations switch on them, never on the message text. */
 export type FaceFeedbackCode =
@@ -170,6 +170,12 @@ export const FACE_FEEDBACK_THRESHOLDS = {
   maxBlurEffect: 0.5,
   /** Eyes closed: the smaller eyelid opening below this share of T (OFIQ's EyesOpen component 50 at 0.02). */
   minEyesOpen: 0.025,
+  /**
+   * Eyes closed, read from the pixels: neither eye shows an iris run this long, in eye widths
+   * (IrisVisible). Open eyes read 0.48 to 0.55 on the simulated camera's faces and 0.24 to 0.9 on the
+   * shared real photographs, drawn closed lids 0.10.
+   */
+  minIrisVisible: IRIS_CLOSED,
   /** Glare: at least this share of the eye zones saturated ... */
   minGlareShare: 0.1,
   /** ... and that share at least this many times the face's overexposed share (not just a bright picture). */
@@ -280,12 +286,20 @@ export function portraitFeedback(assessment: FaceAssessment): PortraitDecision {
     codes.add('FACE_UNEVEN_LIGHT');
   const blur = raw('Sharpness');
   if (blur !== undefined && blur > T.maxBlurEffect) codes.add('FACE_BLURRY');
-  const eyes = raw('EyesOpen');
-  if (eyes !== undefined && eyes < T.minEyesOpen) codes.add('FACE_EYES_CLOSED');
   const glare = raw('EyesVisible');
   const over = raw('OverExposurePrevention') ?? 0;
-  if (glare !== undefined && glare >= T.minGlareShare && glare >= T.glareOverFace * over)
-    codes.add('FACE_GLASSES_GLARE');
+  const glaring = glare !== undefined && glare >= T.minGlareShare && glare >= T.glareOverFace * over;
+  const eyes = raw('EyesOpen');
+  const iris = raw('IrisVisible');
+  // The iris is read from the pixels: not through glare on lenses (then the glare is the finding),
+  // nor in a blurred, dark or washed-out picture (fix that first; a soft iris fades into the skin).
+  const irisReadable = !glaring && !lightingProblem && (blur === undefined || blur <= T.maxBlurEffect);
+  if (
+    (eyes !== undefined && eyes < T.minEyesOpen) ||
+    (irisReadable && iris !== undefined && iris < T.minIrisVisible)
+  )
+    codes.add('FACE_EYES_CLOSED');
+  if (glaring) codes.add('FACE_GLASSES_GLARE');
   const mouth = raw('MouthClosed');
   if (mouth !== undefined && mouth > T.maxMouthOpening) codes.add('FACE_MOUTH_OPEN');
   const background = raw('BackgroundUniformity');

@@ -34,7 +34,7 @@ import {
 } from './raster.ts';
 import type { Box, DetectedFace, RgbImage } from './types.ts';
 
-/** The OFIQ measure names we compute (OFIQ's spelling), plus two of ours marked in the README. */
+/** The OFIQ measure names we compute (OFIQ's spelling), plus three of ours marked in the README. */
 export const FACE_MEASURE_NAMES = [
   'SingleFacePresent',
   'InterEyeDistance',
@@ -61,6 +61,7 @@ export const FACE_MEASURE_NAMES = [
   // Ours, not OFIQ's: what the feedback needs beyond OFIQ's set.
   'BackgroundLuminanceMean',
   'LaplacianVariance',
+  'IrisVisible',
 ] as const;
 
 export type FaceMeasureName = (typeof FACE_MEASURE_NAMES)[number];
@@ -321,6 +322,81 @@ function eyesVisible(image: RgbImage, face: DetectedFace, g: FaceGeometry): Meas
   return { raw, quality: component(100 * (1 - raw)) };
 }
 
+/** IrisVisible below this (eye widths): no iris in either eye, read as closed (see feedback.ts). */
+export const IRIS_CLOSED = 0.17;
+
+/** IrisVisible samples across each eye's middle this many eye widths either side of its centre ... */
+const IRIS_COLUMNS = 0.2;
+/** ... and this far above and below the eye axis, in eye widths (short of the eyebrow). */
+const IRIS_REACH = 0.45;
+/** A sample darker than this share of the cheek's median luma counts as iris, pupil or lash. */
+const IRIS_DARK = 0.6;
+
+/**
+ * IrisVisible (ours, not OFIQ's): the 68-point landmark model puts open-lid contours on a closed eye
+ * when the lids are drawn plainly, so EyesOpen (a landmark measure) cannot be the only witness. This
+ * reads the pixels: along 21 lines across the middle of each eye, perpendicular to the corner-to-corner
+ * axis, the longest run of samples darker than IRIS_DARK x the cheek's median luma (a patch 0.5 to 0.8
+ * eye widths below the eye). An open eye shows the iris, a run of about half the eye's width; a closed
+ * one only the lash line. Raw value: the larger of the two eyes' median runs, in eye widths (the larger,
+ * so that a turned head's foreshortened far eye does not read as closed; a wink is not caught). Samples
+ * are taken every 0.01 eye width, 21 x 91 per eye, whatever the image size. Null when an eye's middle
+ * or its cheek patch lies outside the image.
+ */
+function irisVisible(image: RgbImage, face: DetectedFace): MeasureValue | null {
+  const sample = (x: number, y: number): number => {
+    const xi = Math.round(x);
+    const yi = Math.round(y);
+    if (xi < 0 || yi < 0 || xi >= image.width || yi >= image.height) return Number.NaN;
+    const p = (yi * image.width + xi) * 3;
+    return luma(image.data[p] ?? 0, image.data[p + 1] ?? 0, image.data[p + 2] ?? 0);
+  };
+  let best = Number.NEGATIVE_INFINITY;
+  for (const [outer, inner] of [
+    [36, 39],
+    [42, 45],
+  ] as const) {
+    const a = face.landmarks[outer] ?? { x: 0, y: 0 };
+    const b = face.landmarks[inner] ?? { x: 0, y: 0 };
+    const w = Math.hypot(b.x - a.x, b.y - a.y);
+    if (!(w >= 2)) continue;
+    // u along the eye, v perpendicular to it, pointing down the face.
+    const u = { x: (b.x - a.x) / w, y: (b.y - a.y) / w };
+    const v = u.x >= 0 ? { x: -u.y, y: u.x } : { x: u.y, y: -u.x };
+    const c = { x: (a.x + b.x) / 2, y: (a.y + b.y) / 2 };
+    const at = (along: number, across: number) =>
+      sample(c.x + w * (along * u.x + across * v.x), c.y + w * (along * u.y + across * v.y));
+    const cheek: number[] = [];
+    for (let i = -6; i <= 6; i++)
+      for (let j = 10; j <= 16; j++) {
+        const l = at(i * 0.05, j * 0.05);
+        if (!Number.isNaN(l)) cheek.push(l);
+      }
+    if (cheek.length < 46) continue;
+    cheek.sort((p, q) => p - q);
+    const dark = IRIS_DARK * (cheek[cheek.length >> 1] ?? 0);
+    const runs: number[] = [];
+    const steps = Math.round(IRIS_REACH * 100);
+    for (let i = -Math.round(IRIS_COLUMNS * 100); i <= Math.round(IRIS_COLUMNS * 100); i += 2) {
+      let longest = 0;
+      let run = 0;
+      let outside = false;
+      for (let j = -steps; j <= steps; j++) {
+        const l = at(i / 100, j / 100);
+        if (Number.isNaN(l)) outside = true;
+        run = l < dark ? run + 1 : 0;
+        if (run > longest) longest = run;
+      }
+      if (!outside) runs.push(longest / 100);
+    }
+    if (runs.length < 11) continue;
+    runs.sort((p, q) => p - q);
+    best = Math.max(best, runs[runs.length >> 1] ?? 0);
+  }
+  if (best === Number.NEGATIVE_INFINITY) return null;
+  return { raw: best, quality: component(100 * sigmoid(best, IRIS_CLOSED, 0.03)) };
+}
+
 /**
  * BackgroundUniformity: OFIQ's raw value is the mean Scharr gradient magnitude of the luminance over
  * the background (its face-parsing network says where the head is) at its aligned scale, quality
@@ -427,6 +503,8 @@ export function computeFaceMeasures(image: RgbImage, faces: readonly DetectedFac
   const mouth = mouthOpening(face.landmarks) / g.t;
   measures.MouthClosed = { raw: mouth, quality: component(100 * (1 - sigmoid(mouth, 0.2, 0.06))) };
   measures.EyesVisible = eyesVisible(image, face, g);
+  const iris = irisVisible(image, face);
+  if (iris !== null) measures.IrisVisible = iris;
 
   const crop = faceCrop(image, face, g);
   if (crop !== null) {

@@ -53,6 +53,17 @@ describe('portrait feedback on synthetic portraits', () => {
       expect(d.feedback.map((f) => f.code)).toEqual([code]);
     });
 
+  it('closed eyes under open-lid landmarks: the pixels decide, unless glare hides the eyes', () => {
+    const open = renderSyntheticPortrait({});
+    const closed = renderSyntheticPortrait({ eyesClosed: true });
+    const codes = portraitFeedback(computeFaceMeasures(closed.image, open.faces)).feedback.map((f) => f.code);
+    expect(codes).toEqual(['FACE_EYES_CLOSED']);
+    const glare = renderSyntheticPortrait({ glare: true });
+    expect(
+      portraitFeedback(computeFaceMeasures(glare.image, glare.faces)).feedback.map((f) => f.code),
+    ).toEqual(['FACE_GLASSES_GLARE']);
+  });
+
   it('two faces: asks for only one person first', () => {
     const d = decide({ secondFace: { eyeMid: { x: 110, y: 150 }, ied: 50 } });
     expect(d.accepted).toBe(false);

@@ -123,6 +123,20 @@ describe('measures of a good synthetic portrait', () => {
     expect(of({ eyesClosed: true }).EyesOpen?.raw).toBeCloseTo(0, 5);
     expect(of({ glare: true }).EyesVisible?.raw ?? 0).toBeGreaterThan(0.3);
   });
+
+  it('IrisVisible sees closed eyes in the pixels even where the landmarks say open', () => {
+    for (const options of [{}, { pose: { roll: 12 } }, { ied: 50 }, { gain: 0.6 }]) {
+      const open = renderSyntheticPortrait(options);
+      const closed = renderSyntheticPortrait({ ...options, eyesClosed: true });
+      // What the landmark model does on drawn lids: open-eye contours over the closed eyes.
+      const detected = computeFaceMeasures(closed.image, open.faces).measures;
+      expect(detected.EyesOpen?.raw ?? 0).toBeGreaterThan(0.03);
+      expect(detected.IrisVisible?.raw ?? 1).toBeLessThan(0.17);
+      expect(computeFaceMeasures(open.image, open.faces).measures.IrisVisible?.raw ?? 0).toBeGreaterThan(
+        0.25,
+      );
+    }
+  });
 });
 
 describe('measures on any input', () => {
