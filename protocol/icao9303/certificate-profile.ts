@@ -9,8 +9,8 @@
  * | extendedKeyUsage   | absent                             | absent                | critical, id-icao-cscaMasterListSigningKey 2.23.136.1.1.3 |
  * | issuer country     | = subject country                  | = subject country     | = subject country                   |
  *
- * Pure: reads a decoded certificate (sod.ts `CertificateInfo`) again through the asn1-x509
- * schemas for its extensions. What a profile breaks is split in two: a `refusal` (the certificate
+ * Pure: reads the extensions of a decoded certificate (sod.ts `CertificateInfo`) from its
+ * tbsCertificate bytes. What a profile breaks is split in two: a `refusal` (the certificate
  * cannot serve in that role: a CSCA that is not a CA, or cannot sign certificates) and
  * `deviations` (9303-12 says otherwise, but real issuers ship it and it changes nothing a
  * verifier relies on: a constraint not marked critical, an extra key usage bit). RFC 5280 §4.2:
@@ -19,7 +19,6 @@
 import { AsnConvert } from '@peculiar/asn1-schema';
 import {
   BasicConstraints,
-  Certificate,
   ExtendedKeyUsage,
   id_ce_authorityKeyIdentifier,
   id_ce_basicConstraints,
@@ -31,10 +30,10 @@ import {
   id_ce_privateKeyUsagePeriod,
   id_ce_subjectAltName,
   id_ce_subjectKeyIdentifier,
-  type Name,
 } from '@peculiar/asn1-x509';
+import { parseTree, type TlvNode } from '../iso7816/tlv.ts';
 import { type DecodeResult, fail, ok } from '../result.ts';
-import type { CertificateInfo } from './sod.ts';
+import { type CertificateInfo, decodeOidValue } from './sod.ts';
 
 /** ICAO object identifiers of the 9303-12 PKI (§7.1.1, §9). */
 export const ICAO_PKI_OID = {
@@ -105,57 +104,89 @@ function bitsOf(bitString: Uint8Array): KeyUsageBit[] {
   return KEY_USAGE_BITS.filter((_, i) => (((bitString[i >> 3] ?? 0) >> (7 - (i & 7))) & 1) === 1);
 }
 
-function countryOf(name: Name): string | undefined {
-  for (const rdn of name)
-    for (const atv of rdn) if (atv.type === '2.5.4.6') return atv.value.toString().trim().toUpperCase();
+/** countryName (2.5.4.6) of a Name node (SEQUENCE OF SET OF { OID, string }), upper case. */
+function countryOf(name: TlvNode | undefined): string | undefined {
+  for (const rdn of name?.children ?? [])
+    for (const atv of rdn.children) {
+      const [type, value] = atv.children;
+      if (type?.tag === 0x06 && value !== undefined && decodeOidValue(type.value) === COUNTRY_NAME)
+        return String.fromCharCode(...value.value.subarray(0, 8))
+          .trim()
+          .toUpperCase();
+    }
   return undefined;
 }
 
+const COUNTRY_NAME = '2.5.4.6';
+
 /**
- * The profile fields of an already decoded certificate. Errors: `invalid-value` when an extension
- * this module reads does not decode, or one extension appears twice (RFC 5280 §4.2).
+ * The profile fields of an already decoded certificate, read from its tbsCertificate:
+ * ```
+ * TBSCertificate ::= SEQUENCE { version [0] EXPLICIT OPTIONAL, serialNumber, signature, issuer,
+ *   validity, subject, subjectPublicKeyInfo, issuerUniqueID [1] OPTIONAL,
+ *   subjectUniqueID [2] OPTIONAL, extensions [3] EXPLICIT SEQUENCE OF Extension OPTIONAL }
+ * Extension ::= SEQUENCE { extnID OBJECT IDENTIFIER, critical BOOLEAN DEFAULT FALSE,
+ *   extnValue OCTET STRING }                                            -- RFC 5280 §4.1
+ * ```
+ * Walked with the bounded TLV reader; only the small extension values go through asn1-x509.
+ * Errors: `invalid-value` when the extensions are malformed, one this module reads does not
+ * decode, or one extension appears twice (RFC 5280 §4.2); `too-large`/`truncated` from the walk.
  */
 export function decodeProfileFields(cert: CertificateInfo): DecodeResult<CertificateProfileFields> {
-  let parsed: Certificate;
-  try {
-    parsed = AsnConvert.parse(cert.der, Certificate);
-  } catch (error) {
-    return fail('invalid-value', 0, `certificate does not decode: ${String(error)}`);
-  }
-  const tbs = parsed.tbsCertificate;
+  const tree = parseTree(cert.tbs, { maxDepth: 16, maxNodes: 4000 });
+  if (!tree.ok) return tree;
+  const tbs = tree.value[0];
+  if (tbs?.tag !== 0x30) return fail('invalid-value', 0, 'tbsCertificate is a SEQUENCE');
+  const k = tbs.children[0]?.tag === 0xa0 ? 1 : 0;
+  const wrapper = tbs.children.find((c) => c.tag === 0xa3);
+  const list = wrapper?.children[0];
+  if (wrapper !== undefined && (list?.tag !== 0x30 || wrapper.children.length !== 1))
+    return fail('invalid-value', wrapper.offset, 'extensions [3] is one SEQUENCE');
   const seen = new Set<string>();
   const unknownCritical: string[] = [];
   let basicConstraints: CertificateProfileFields['basicConstraints'];
   let keyUsage: CertificateProfileFields['keyUsage'];
   let extendedKeyUsage: CertificateProfileFields['extendedKeyUsage'];
-  for (const ext of tbs.extensions ?? []) {
-    if (seen.has(ext.extnID)) return fail('invalid-value', 0, `extension ${ext.extnID} appears twice`);
-    seen.add(ext.extnID);
-    const critical = ext.critical === true;
-    const value = ext.extnValue.buffer;
+  for (const ext of list?.children ?? []) {
+    const [idNode, second, third, extra] = ext.children;
+    const id = idNode?.tag === 0x06 ? decodeOidValue(idNode.value) : undefined;
+    const hasCritical = second?.tag === 0x01;
+    const valueNode = hasCritical ? third : second;
+    if (
+      ext.tag !== 0x30 ||
+      id === undefined ||
+      extra !== undefined ||
+      (!hasCritical && third !== undefined) ||
+      (hasCritical && second.value.length !== 1) ||
+      valueNode?.tag !== 0x04
+    )
+      return fail('invalid-value', ext.offset, 'Extension is { extnID, [critical], extnValue }');
+    if (seen.has(id)) return fail('invalid-value', ext.offset, `extension ${id} appears twice`);
+    seen.add(id);
+    const critical = hasCritical && second.value[0] !== 0;
+    const value = valueNode.value.slice();
     try {
-      if (ext.extnID === id_ce_basicConstraints) {
+      if (id === id_ce_basicConstraints) {
         const bc = AsnConvert.parse(value, BasicConstraints);
         basicConstraints = {
           cA: bc.cA === true,
           ...(bc.pathLenConstraint === undefined ? {} : { pathLength: bc.pathLenConstraint }),
           critical,
         };
-      } else if (ext.extnID === id_ce_keyUsage) {
+      } else if (id === id_ce_keyUsage) {
         // KeyUsage ::= BIT STRING: tag 03, length, unused-bits count, then the bits (RFC 5280 §4.2.1.3).
-        const der = new Uint8Array(value);
-        if (der[0] !== 0x03 || der.length < 3 || der[1] !== der.length - 2 || (der[2] ?? 8) > 7)
-          return fail('invalid-value', 0, 'keyUsage is not a short BIT STRING');
-        keyUsage = { bits: bitsOf(der.subarray(3)), critical };
-      } else if (ext.extnID === id_ce_extKeyUsage) {
+        if (value[0] !== 0x03 || value.length < 3 || value[1] !== value.length - 2 || (value[2] ?? 8) > 7)
+          return fail('invalid-value', valueNode.offset, 'keyUsage is not a short BIT STRING');
+        keyUsage = { bits: bitsOf(value.subarray(3)), critical };
+      } else if (id === id_ce_extKeyUsage) {
         extendedKeyUsage = { purposes: [...AsnConvert.parse(value, ExtendedKeyUsage)], critical };
-      } else if (critical && !UNDERSTOOD.has(ext.extnID)) unknownCritical.push(ext.extnID);
+      } else if (critical && !UNDERSTOOD.has(id)) unknownCritical.push(id);
     } catch (error) {
-      return fail('invalid-value', 0, `extension ${ext.extnID} does not decode: ${String(error)}`);
+      return fail('invalid-value', valueNode.offset, `extension ${id} does not decode: ${String(error)}`);
     }
   }
-  const subjectCountry = countryOf(tbs.subject);
-  const issuerCountry = countryOf(tbs.issuer);
+  const issuerCountry = countryOf(tbs.children[k + 2]);
+  const subjectCountry = countryOf(tbs.children[k + 4]);
   return ok({
     ...(basicConstraints ? { basicConstraints } : {}),
     ...(keyUsage ? { keyUsage } : {}),

@@ -360,6 +360,8 @@ export interface MasterList {
   readonly version: number;
   /** The CSCA certificates listed, DER, in order. Undecodable entries are left out and counted. */
   readonly certificates: readonly Uint8Array[];
+  /** The same certificates decoded, index for index. */
+  readonly decoded: readonly CertificateInfo[];
   readonly skipped: number;
 }
 
@@ -388,12 +390,22 @@ export function decodeMasterList(bytes: Uint8Array): DecodeResult<MasterList> {
   if (items.value.length > 4096)
     return fail('too-large', set.value.offset, `${items.value.length} certificates`);
   const certificates: Uint8Array[] = [];
+  const decoded: CertificateInfo[] = [];
   let skipped = 0;
   for (const item of items.value) {
-    if (decodeCertificate(item).ok) certificates.push(item);
-    else skipped++;
+    const cert = decodeCertificate(item);
+    if (cert.ok) {
+      certificates.push(item);
+      decoded.push(cert.value);
+    } else skipped++;
   }
-  return ok({ signedData: signedData.value, version: version.value.value[0] ?? 0, certificates, skipped });
+  return ok({
+    signedData: signedData.value,
+    version: version.value.value[0] ?? 0,
+    certificates,
+    decoded,
+    skipped,
+  });
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -243,13 +243,13 @@ export async function buildTrustStore(
 
   /** Profile, validity and (for self-signed CSCAs) signature; returns the links left to resolve. */
   const screen = async (
-    entries: readonly { source: string; der: Uint8Array }[],
+    entries: readonly { source: string; der: Uint8Array; decoded?: CertificateInfo }[],
     origin: AcceptedCsca['origin'],
     list?: number,
   ): Promise<Candidate[]> => {
     const links: Candidate[] = [];
-    for (const { source, der } of entries) {
-      const decoded = decodeCertificate(der);
+    for (const { source, der, decoded: given } of entries) {
+      const decoded = given === undefined ? decodeCertificate(der) : ({ ok: true, value: given } as const);
       if (!decoded.ok) {
         refuseCert(source, 'malformed', `${decoded.error.reason}: ${decoded.error.detail}`);
         continue;
@@ -383,7 +383,12 @@ export async function buildTrustStore(
       });
       continue;
     }
-    const entries = decoded.value.certificates.map((der, i) => ({ source: `${source}#${i + 1}`, der }));
+    const { decoded: infos } = decoded.value;
+    const entries = decoded.value.certificates.map((der, i) => ({
+      source: `${source}#${i + 1}`,
+      der,
+      ...(infos[i] === undefined ? {} : { decoded: infos[i] }),
+    }));
     listLinks.push(...(await screen(entries, 'master-list', list)));
     if (decoded.value.skipped > 0)
       refuseCert(source, 'malformed', `${decoded.value.skipped} entries of the list are not certificates`);

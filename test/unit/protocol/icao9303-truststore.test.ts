@@ -111,6 +111,23 @@ describe('CSCA profile (9303-12 §7.1.1)', () => {
     },
   );
 
+  it('mutated certificates give a profile or a typed error, never a throw', () => {
+    const original = REAL_CSCAS.DE;
+    fc.assert(
+      fc.property(fc.nat({ max: original.length - 1 }), fc.integer({ min: 1, max: 255 }), (i, x) => {
+        const bytes = original.slice();
+        bytes[i] = (bytes[i] ?? 0) ^ x;
+        const cert = decodeCertificate(bytes);
+        if (!cert.ok) return;
+        const fields = decodeProfileFields(cert.value);
+        if (fields.ok) checkCscaProfile(cert.value, fields.value);
+        else
+          expect(['invalid-value', 'truncated', 'too-large', 'unsupported']).toContain(fields.error.reason);
+      }),
+      { seed, numRuns: 150 },
+    );
+  });
+
   it('the simulated Document and Master List Signers carry what 9303-12 asks of them', async () => {
     const ds = unwrap(decodeProfileFields(unwrap(decodeCertificate(pki.documentSigner.certificate))));
     expect(ds).toMatchObject({ keyUsage: { bits: ['digitalSignature'], critical: true } });
