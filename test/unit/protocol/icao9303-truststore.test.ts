@@ -29,6 +29,7 @@ import {
   type TrustStoreSources,
 } from '../../../protocol/icao9303/trust-store.ts';
 import { unwrap } from '../../../protocol/result.ts';
+import { InProcessPcsc } from '../../../simulators/card/in-process-pcsc.ts';
 import { buildLds, SAMPLE_PERSON } from '../../../simulators/card/lds-builder.ts';
 import {
   type Csca,
@@ -45,8 +46,10 @@ import {
   type TestPki,
   writeTrustStoreFolder,
 } from '../../../simulators/pki/csca.ts';
+import { createCardCommand } from '../../../station/cli/commands/card.ts';
 import { composeCardReader } from '../../../station/compose/cards.ts';
 import { parseConfig } from '../../../station/config/load.ts';
+import { recordingIo } from '../../support/cli.ts';
 
 const seed = Number(process.env.FC_SEED ?? 20261207);
 const crypto = createNodePaCrypto();
@@ -608,6 +611,34 @@ describe('the station loads a trust-store folder', () => {
       { source: path.join(sub, 'list-1.ml'), kind: 'master-list', reason: 'no-anchor' },
     ]);
     expect(loaded.trustStore.cscaCertificates).toEqual([]);
+  });
+
+  it('station card read --trust prints each refusal; a folder where nothing is accepted is exit 1', async () => {
+    const sub = path.join(dir, 'cli');
+    const notCa = await createCsca({ faults: { basicConstraints: 'not-ca' } });
+    await writeTrustStoreFolder(sub, [pki.csca.certificate, notCa.certificate]);
+    const command = createCardCommand({ openPort: async () => new InProcessPcsc().client(), now: clock.now });
+    const read = command.subcommands?.find((c) => c.name === 'read');
+    const key = [
+      '--reader',
+      'Nowhere',
+      '--id',
+      '001099012345',
+      '--dob',
+      '990101',
+      '--expiry',
+      '390101',
+      '--timeout-ms',
+      '50',
+    ];
+    let io = recordingIo(dir);
+    await read?.run?.([...key, '--trust', sub], io);
+    expect(io.err).toContain(`--trust: ${path.join(sub, 'csca-2.pem')}: certificate refused: not-a-ca (`);
+    const onlyBad = path.join(dir, 'cli-bad');
+    await writeTrustStoreFolder(onlyBad, [notCa.certificate]);
+    io = recordingIo(dir);
+    expect(await read?.run?.([...key, '--trust', onlyBad], io)).toBe(1);
+    expect(io.err).toMatch(/no CSCA certificate in the folder .*csca-1\.pem: certificate refused: not-a-ca/);
   });
 
   it('composeCardReader (hardware) loads the configured folder at start and logs each refusal', async () => {
