@@ -302,9 +302,24 @@ export async function buildTrustStore(
 
   /**
    * Links are verified under a CSCA already in the store, repeatedly, so a chain of rollovers
-   * (old → new → newer) resolves in any order. What is left names no CSCA in the store.
+   * (old → new → newer) resolves in any order. When none is left that names a CSCA in the store,
+   * the first links of what remains (those no other pending link could have issued) are taken as
+   * 'link-issuer-absent', and the links they issued are then verified under them.
    */
   const resolveLinks = async (pending: Candidate[]): Promise<void> => {
+    await verifyLinks(pending);
+    while (pending.length > 0) {
+      const roots = pending.filter((l) => !pending.some((o) => o !== l && namesIssuer(o.cert, l.cert)));
+      for (const link of roots.length > 0 ? roots : [...pending]) {
+        pending.splice(pending.indexOf(link), 1);
+        admit(link, 'link', { deviations: [...link.deviations, 'link-issuer-absent'] });
+      }
+      await verifyLinks(pending);
+    }
+  };
+
+  /** Verifies, until nothing changes, each pending link whose issuer is in the store. */
+  const verifyLinks = async (pending: Candidate[]): Promise<void> => {
     let progress = true;
     while (progress && pending.length > 0) {
       progress = false;
@@ -341,8 +356,6 @@ export async function buildTrustStore(
           );
       }
     }
-    for (const link of pending)
-      admit(link, 'link', { deviations: [...link.deviations, 'link-issuer-absent'] });
   };
 
   // 1. What the operator placed.

@@ -275,6 +275,26 @@ describe('self-signed CSCAs and link certificates', () => {
     expect(built.accepted[0]?.linkedFrom).toBeUndefined();
   });
 
+  it('links from an absent issuer: the first is taken for its source, the next is verified under it', async () => {
+    const next = await createCsca({ notBefore: new Date(Date.UTC(2026, 0, 1)) });
+    const newer = await createCsca({ notBefore: new Date(Date.UTC(2026, 2, 1)) });
+    const forged = await issueLinkCertificate(next, newer, { signWith: pki.unknownCsca });
+    const built = await build({
+      certificates: [
+        src('forged.pem', forged),
+        src('link2.pem', await issueLinkCertificate(next, newer)),
+        src('link1.pem', await issueLinkCertificate(pki.csca, next)),
+      ],
+    });
+    expect(reasons(built)).toEqual([
+      { source: 'forged.pem', kind: 'certificate', reason: 'link-signature-invalid' },
+    ]);
+    expect(built.accepted.map((a) => [a.source, a.deviations])).toEqual([
+      ['link1.pem', ['link-issuer-absent']],
+      ['link2.pem', []],
+    ]);
+  });
+
   it('a cross-certificate from another state is refused (issuer and subject countries differ)', async () => {
     const built = await build({
       certificates: [
