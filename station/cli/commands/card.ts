@@ -21,6 +21,7 @@ import { CardError } from '../../../protocol/icao9303/errors.ts';
 import type { ImageFormat } from '../../../protocol/icao9303/lds/face-record.ts';
 import type { MrzError } from '../../../protocol/icao9303/mrz-info.ts';
 import type { TrustStore } from '../../../protocol/icao9303/pa.ts';
+import { describeTrustRefusal, type TrustStoreRefusal } from '../../../protocol/icao9303/trust-store.ts';
 import { parseAtr } from '../../../protocol/iso7816/atr.ts';
 import {
   CARD_SCENARIOS,
@@ -210,18 +211,20 @@ export function photoPath(requested: string, format: ImageFormat): string {
 interface LoadedTrust {
   readonly dir: string;
   readonly trustStore: TrustStore;
+  /** CSCA certificates accepted into the store. */
   readonly certificates: number;
-  readonly problems: readonly { readonly file: string; readonly reason: string }[];
+  /** Certificates, master lists and CRLs refused, with why (protocol/icao9303/trust-store.ts). */
+  readonly refused: readonly TrustStoreRefusal[];
 }
 
 class CliFailure extends Error {
   override readonly name = 'CliFailure';
 }
 
-async function loadTrust(dir: string): Promise<LoadedTrust> {
+async function loadTrust(dir: string, now: () => number): Promise<LoadedTrust> {
   let loaded: Awaited<ReturnType<typeof loadTrustStoreFolder>>;
   try {
-    loaded = await loadTrustStoreFolder(dir);
+    loaded = await loadTrustStoreFolder(dir, { clock: { now } });
   } catch (error) {
     throw new CliFailure(
       `--trust ${dir}: cannot read the folder (${(error as NodeJS.ErrnoException).code ?? String(error)})`,
@@ -231,12 +234,10 @@ async function loadTrust(dir: string): Promise<LoadedTrust> {
   if (certificates === 0)
     throw new CliFailure(
       `--trust ${dir}: no CSCA certificate in the folder (*.pem, *.crt, *.cer, *.der or a *.ml master list)${
-        loaded.problems.length > 0
-          ? `; ${loaded.problems.map((p) => `${p.file}: ${p.reason}`).join('; ')}`
-          : ''
+        loaded.refused.length > 0 ? `; ${loaded.refused.map(describeTrustRefusal).join('; ')}` : ''
       }`,
     );
-  return { dir, trustStore: loaded.trustStore, certificates, problems: loaded.problems };
+  return { dir, trustStore: loaded.trustStore, certificates, refused: loaded.refused };
 }
 
 /** The names of every reader the PC/SC service lists now. */
@@ -307,6 +308,8 @@ const READ_HELP = `Usage: station card read --reader NAME (--id ID12 --dob YYMMD
   --can NNNNNN        the card access number for PACE (default for a CCCD: the last 6 digits of the ID,
                       an unverified habit; PACE with the MRZ and BAC follow if the chip refuses it)
   --trust DIR         CSCA trust-store folder for Passive Authentication (*.pem, *.der, *.crl, *.ml);
+                      certificate files are CSCAs trusted as placed, and the anchors a master list's
+                      signer must chain to; what is refused is printed on stderr (docs/trust-store.md);
                       without it PA is 'not-checked': hashes and signature are checked, the issuer not
   --out-photo FILE    write the portrait there (the extension follows the image: .jpg or .jp2); a
                       portrait whose data group (DG2) failed its hash check is refused (exit 1)
@@ -392,9 +395,10 @@ function readCommand(deps: CardCommandDeps): Command {
 
       try {
         const trust =
-          values.trust === undefined ? undefined : await loadTrust(path.resolve(io.cwd, values.trust));
-        for (const problem of trust?.problems ?? [])
-          io.stderr(`--trust: skipped ${problem.file}: ${problem.reason}\n`);
+          values.trust === undefined
+            ? undefined
+            : await loadTrust(path.resolve(io.cwd, values.trust), deps.now ?? Date.now);
+        for (const refusal of trust?.refused ?? []) io.stderr(`--trust: ${describeTrustRefusal(refusal)}\n`);
         return await readWithReader(deps, io, {
           prefix,
           waitMs,
@@ -541,7 +545,11 @@ async function readWithReader(
           trustStore:
             options.trust === undefined
               ? null
-              : { dir: options.trust.dir, certificates: options.trust.certificates },
+              : {
+                  dir: options.trust.dir,
+                  certificates: options.trust.certificates,
+                  refused: options.trust.refused.length,
+                },
           ...(options.trust === undefined
             ? {
                 note: 'no --trust folder: the issuer (CSCA) was not checked, so the card cannot be called genuine',
