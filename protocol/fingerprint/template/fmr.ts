@@ -417,7 +417,13 @@ function writeRecord(template: FingerTemplate, format: RecordFormat): Uint8Array
       const y = requireRange(roundHalfUp(minutia.y), 0, Math.min(height - 1, MAX_COORDINATE), `${where} y`);
       if (!Number.isFinite(minutia.angle))
         throw new TemplateWriteError(`${where} angle`, `${minutia.angle} is not finite`);
-      view.setUint16(at, (KINDS.indexOf(minutia.kind) << 14) | x);
+      const kind = KINDS.indexOf(minutia.kind);
+      if (kind < 0)
+        throw new TemplateWriteError(
+          `${where} kind`,
+          `'${minutia.kind}' is not ending, bifurcation or other`,
+        );
+      view.setUint16(at, (kind << 14) | x);
       view.setUint16(at + 2, y);
       out[at + 4] = iso ? isoAngleCode(minutia.angle) : ansiAngleCode(minutia.angle);
       out[at + 5] =
