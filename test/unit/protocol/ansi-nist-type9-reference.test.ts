@@ -15,15 +15,17 @@ import {
 } from '../../../protocol/ansi-nist/index.ts';
 import { readXyt } from '../../../protocol/fingerprint/template/index.ts';
 import { unwrap } from '../../../protocol/result.ts';
-import { readFixture } from '../../support/fixtures.ts';
+import { readRepoFixture } from '../../support/fixtures.ts';
 
 const image = { width: 500, height: 500, ppi: 500 };
 
 describe("NBIS mindtct's Type-9 of the NIST finger", () => {
-  const bytes = readFixture('templates/nistFinger_mindtct_type9.an2');
+  const bytes = readRepoFixture('templates/nistFinger_mindtct_type9.an2');
   const [found] = unwrap(readType9Records(bytes));
   const nist = found?.minutiae.nist;
-  const xyt = unwrap(readXyt(readFixture('templates/nistFinger_mindtct.xyt'), { ...image, variant: 'nist' }));
+  const xyt = unwrap(
+    readXyt(readRepoFixture('templates/nistFinger_mindtct.xyt'), { ...image, variant: 'nist' }),
+  );
 
   it('reads the legacy fields NBIS writes', () => {
     expect(found?.recordIndex).toBe(2);
@@ -77,7 +79,7 @@ describe("NBIS mindtct's Type-9 of the NIST finger", () => {
 
 describe("NBIS's valid1.15.an2", () => {
   it('reads the palm form of 9.012 and the legacy core and delta', () => {
-    const [found] = unwrap(readType9Records(readFixture('ansi-nist/valid1.15.an2')));
+    const [found] = unwrap(readType9Records(readRepoFixture('ansi-nist/valid1.15.an2')));
     expect(found?.minutiae).toEqual({
       idc: 1,
       impression: 29,

@@ -1,6 +1,6 @@
 /**
- * The template codecs against independent references in the shared fixtures (`templates/`, see
- * shared/fixtures/README.md):
+ * The template codecs against independent references in test/fixtures/ (`templates/`, see
+ * test/fixtures/README.md):
  * - NBIS 5.0 mindtct's two `.xyt` representations of the NIST 500 ppi finger (mindtct and
  *   mindtct -m1 on wsq/nistFinger_500x500_cwsq075.wsq);
  * - the sample records printed in ISO/IEC 19794-2:2005 and INCITS 378-2004 (as transcribed in the
@@ -23,14 +23,14 @@ import {
   writeXyt,
 } from '../../../protocol/fingerprint/template/index.ts';
 import { unwrap } from '../../../protocol/result.ts';
-import { readFixture } from '../../support/fixtures.ts';
+import { readFixture, readRepoFixture } from '../../support/fixtures.ts';
 
 const text = (bytes: Uint8Array) => new TextDecoder().decode(bytes);
 const image = { width: 500, height: 500 };
 
 describe('NBIS mindtct .xyt of the NIST finger', () => {
-  const nistFile = readFixture('templates/nistFinger_mindtct.xyt');
-  const m1File = readFixture('templates/nistFinger_mindtct_m1.xyt');
+  const nistFile = readRepoFixture('templates/nistFinger_mindtct.xyt');
+  const m1File = readRepoFixture('templates/nistFinger_mindtct_m1.xyt');
   const nist = unwrap(readXyt(nistFile, { ...image, variant: 'nist' }));
 
   it('reads 141 minutiae and writes the file back byte for byte', () => {
@@ -50,7 +50,7 @@ describe('NBIS mindtct .xyt of the NIST finger', () => {
 });
 
 describe('the sample records of the standards', () => {
-  const isoSample = readFixture('templates/iso19794-2-2005_spec_sample.fmr');
+  const isoSample = readRepoFixture('templates/iso19794-2-2005_spec_sample.fmr');
 
   it('ISO/IEC 19794-2:2005: the sample reads as the standard describes it', () => {
     const template = unwrap(readIsoRecord(isoSample));
@@ -78,7 +78,7 @@ describe('the sample records of the standards', () => {
   });
 
   it("INCITS 378-2004: the standard's sample is refused where it breaks its own rules: version, then an angle over 179", () => {
-    const sample = readFixture('templates/incits378-2004_spec_sample.fmr');
+    const sample = readRepoFixture('templates/incits378-2004_spec_sample.fmr');
     const asIs = readAnsiRecord(sample);
     expect(asIs.ok).toBe(false);
     if (!asIs.ok) expect(asIs.error).toMatchObject({ reason: 'unsupported', offset: 4 });
@@ -93,13 +93,13 @@ describe('the sample records of the standards', () => {
   });
 
   it("NIST libbiomeval's ISO record: its last extended block claims one byte more than the record holds", () => {
-    const result = readFingerRecord(readFixture('templates/libbiomeval_fmr.iso2005'));
+    const result = readFingerRecord(readRepoFixture('templates/libbiomeval_fmr.iso2005'));
     expect(result.ok).toBe(false);
     if (!result.ok) expect(result.error).toMatchObject({ reason: 'truncated', offset: 328 });
   });
 
   it("NIST libbiomeval's INCITS record: the core/delta block understates its length by 2, which the record's end shows", () => {
-    const bytes = readFixture('templates/libbiomeval_fmr.ansi2004');
+    const bytes = readRepoFixture('templates/libbiomeval_fmr.ansi2004');
     const result = readFingerRecord(bytes);
     expect(result.ok).toBe(false);
     if (!result.ok) expect(result.error).toMatchObject({ reason: 'trailing-data', offset: 1236 });
@@ -144,7 +144,7 @@ describe('ridge ending position: ours at the ridge end, the standards at the val
     const pixels = readFixture('wsq/nistFinger_500x500_cwsq075_dwsq.raw');
     const extraction = extractMinutiae({ width: 500, height: 500, pixels });
     const theirs = unwrap(
-      readXyt(readFixture('templates/nistFinger_mindtct.xyt'), { ...image, variant: 'nist' }),
+      readXyt(readRepoFixture('templates/nistFinger_mindtct.xyt'), { ...image, variant: 'nist' }),
     );
     // Our endings where the extractor found them (no shift), paired with mindtct's.
     const atRidgeEnds =
