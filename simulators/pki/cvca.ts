@@ -144,7 +144,7 @@ export const EAC_REFERENCES = {
 
 /**
  * A fresh EAC PKI for `today` (YYYY-MM-DD), about 10 ms. The terminal certificates are short-lived
- * on purpose: a station renews them through its DV (docs/cards.md).
+ * on purpose: a station renews them through its DV (docs/eac.md).
  */
 export function createTestEacPki(today: string, curve: EacCurveName = 'brainpoolP256r1'): TestEacPki {
   const r = EAC_REFERENCES;

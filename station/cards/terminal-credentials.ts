@@ -12,7 +12,7 @@
  * Every `*.cvcert` is read (binary, TR-03110-3 C.1); the roles in their CHATs say which is which,
  * so a renewed terminal certificate can sit beside the old one until it is removed. The key must
  * be the public key of a terminal certificate in the folder; certificates of other keys are left
- * out. Renewal is docs/cards.md's "Terminal certificates".
+ * out. Renewal: docs/eac.md, "Renewing the terminal certificate".
  *
  * A key in a token signs through station/keys (ECDSA P-256 with SHA-256 there), so a token key
  * serves a terminal certificate on P-256 with id-TA-ECDSA-SHA-256; a key file serves any curve and
