@@ -23,6 +23,7 @@ import {
   maxShortCommandData,
   planTerminalAuthentication,
   type TaPlan,
+  TerminalAuthenticationChip,
   type TerminalSigner,
 } from '../../../protocol/icao9303/terminal-auth.ts';
 import { simulatedCardAccess } from '../../../simulators/card/cccd-card-sim.ts';
@@ -505,6 +506,40 @@ describe('EF.CVCA', () => {
         expect(typeof decodeEfCvca(bytes).ok).toBe('boolean');
       }),
       { seed, numRuns: 300 },
+    );
+  });
+});
+
+describe("the chip's side takes any bytes (fast-check)", () => {
+  it('every TA command with random data answers a status word, never throws', () => {
+    const chip = new TerminalAuthenticationChip({
+      crypto,
+      trustPoints: [eac.cvca.certificate],
+      currentDate: TODAY,
+      random: (n) => new Uint8Array(n),
+    });
+    const valid = eac.dv.certificate.encoded.subarray(4);
+    fc.assert(
+      fc.property(
+        fc.uint8Array({ maxLength: 300 }),
+        fc.array(fc.tuple(fc.nat(valid.length - 1), fc.integer({ min: 0, max: 255 })), { maxLength: 3 }),
+        (random, edits) => {
+          const mutated = valid.slice();
+          for (const [at, value] of edits) mutated[at] = value;
+          for (const answer of [
+            chip.setDst(random),
+            chip.setDst(Uint8Array.from([0x83, 11, ...new TextEncoder().encode('VNCVCA00001')])),
+            chip.verifyCertificate(random),
+            chip.verifyCertificate(mutated),
+            chip.setAt(random),
+            chip.getChallenge(8),
+            chip.externalAuthenticate(random, { idPicc: random, caTerminalPublicKey: random }),
+          ])
+            expect(answer.sw).toBeGreaterThanOrEqual(0x6000);
+          expect(chip.authenticatedRights).toBeUndefined();
+        },
+      ),
+      { seed, numRuns: 150 },
     );
   });
 });
