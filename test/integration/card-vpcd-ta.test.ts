@@ -6,12 +6,10 @@
  * over a hundred short ones), decoded and checked by Passive Authentication. A chip of another
  * CVCA gives the rest of the read with DG3 unavailable and why.
  *
- * The slot is shared with pcsc-vpcd.test.ts and `npm run bench:card`: a lock file (below) keeps
- * two of our processes from putting cards into it at once. `npm run setup:test` installs pcscd,
+ * The slot is shared with pcsc-vpcd.test.ts and `npm run bench:card`: a lock file
+ * (test/support/pcsc.ts lockVpcdSlot) keeps two test files from putting cards into it at once. `npm run setup:test` installs pcscd,
  * vsmartcard-vpcd and opensc; without them this test fails saying so.
  */
-import { closeSync, openSync, readFileSync, unlinkSync, writeSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { CardReaderDevice } from '../../drivers/smartcard/card-reader.ts';
@@ -20,7 +18,7 @@ import { type CardScenario, CccdCardSimulator } from '../../simulators/card/cccd
 import { VpcdLink } from '../../simulators/card/vpcd-link.ts';
 import { main } from '../../station/cli/main.ts';
 import { recordingIo } from '../support/cli.ts';
-import { assertPcscReady } from '../support/pcsc.ts';
+import { assertPcscReady, lockVpcdSlot } from '../support/pcsc.ts';
 import { tempDir } from '../support/station.ts';
 
 const READER = 'Virtual PCD 00 00';
@@ -32,42 +30,6 @@ let eacDir: string;
 let watcher: CardReaderDevice;
 let releaseSlot: (() => void) | undefined;
 const links: VpcdLink[] = [];
-
-/**
- * Takes the vpcd slot for this process: a lock file created exclusively, holding our pid; a lock
- * whose process is gone is taken over. Waits up to `timeoutMs`.
- */
-async function lockSlot(port: number, timeoutMs = 120_000): Promise<() => void> {
-  const file = path.join(tmpdir(), `cccd-station-vpcd-${port}.lock`);
-  const deadline = performance.now() + timeoutMs;
-  for (;;) {
-    try {
-      const fd = openSync(file, 'wx');
-      writeSync(fd, String(process.pid));
-      closeSync(fd);
-      return () => {
-        try {
-          unlinkSync(file);
-        } catch {
-          // already gone
-        }
-      };
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-      const owner = Number(readFileSync(file, 'utf8'));
-      let alive = Number.isInteger(owner) && owner > 0;
-      try {
-        if (alive) process.kill(owner, 0);
-      } catch {
-        alive = false;
-      }
-      if (!alive) unlinkSync(file);
-      else if (performance.now() > deadline)
-        throw new Error(`vpcd port ${port} stayed locked by pid ${owner}`);
-      else await new Promise((r) => setTimeout(r, 200));
-    }
-  }
-}
 
 async function readerEmpty(timeoutMs = 15_000): Promise<void> {
   const deadline = performance.now() + timeoutMs;
@@ -113,7 +75,7 @@ async function cardRead(extra: readonly string[]) {
 
 beforeAll(async () => {
   assertPcscReady(VPCD_PORT, 'The EAC card integration test');
-  releaseSlot = await lockSlot(VPCD_PORT);
+  releaseSlot = await lockVpcdSlot(VPCD_PORT);
   sim = await CccdCardSimulator.create();
   trustDir = path.join(tmp.dir, 'trust');
   eacDir = await sim.exportTrust(trustDir);

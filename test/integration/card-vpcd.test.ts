@@ -23,7 +23,7 @@ import { writeTrustStoreFolder } from '../../simulators/pki/csca.ts';
 import type { SimCardInfo } from '../../station/cli/commands/card.ts';
 import { main } from '../../station/cli/main.ts';
 import { recordingIo } from '../support/cli.ts';
-import { assertPcscReady } from '../support/pcsc.ts';
+import { assertPcscReady, lockVpcdSlot } from '../support/pcsc.ts';
 import { tempDir } from '../support/station.ts';
 
 const run = promisify(execFile);
@@ -84,8 +84,11 @@ async function readerEmpty(timeoutMs = 5000): Promise<void> {
   }
 }
 
+let releaseSlot: (() => void) | undefined;
+
 beforeAll(async () => {
   assertPcscReady(VPCD_PORT, 'The card CLI integration test');
+  releaseSlot = await lockVpcdSlot(VPCD_PORT);
   sim = await CccdCardSimulator.create();
   trustDir = path.join(tmp.dir, 'trust');
   await writeTrustStoreFolder(trustDir, [sim.cscaCertificate]);
@@ -98,7 +101,7 @@ beforeAll(async () => {
   await watcher.open();
   // A card left over by another process would confuse every test below.
   expect(watcher.readers()).toEqual([{ name: READER, status: 'empty' }]);
-});
+}, 150_000);
 
 afterEach(async () => {
   for (const child of children.splice(0)) if (child.exitCode === null) child.kill('SIGKILL');
@@ -109,6 +112,7 @@ afterEach(async () => {
 afterAll(async () => {
   await watcher?.close();
   tmp.remove();
+  releaseSlot?.();
 });
 
 describe('station card through pcscd and vpcd', () => {

@@ -15,7 +15,7 @@ import { CardReaderDevice, type CardReaderEvent } from '../../drivers/smartcard/
 import { NativePcsc } from '../../drivers/smartcard/native-pcsc.ts';
 import { decodeCommand } from '../../protocol/iso7816/apdu.ts';
 import { type ApduTrace, VpcdLink, type VpcdLinkOptions } from '../../simulators/card/vpcd-link.ts';
-import { assertPcscReady } from '../support/pcsc.ts';
+import { assertPcscReady, lockVpcdSlot } from '../support/pcsc.ts';
 
 const run = promisify(execFile);
 const READER = 'Virtual PCD 00 00';
@@ -92,8 +92,11 @@ async function insertAndConnect(card: VpcdLink) {
   return reader.connect(READER);
 }
 
+let releaseSlot: (() => void) | undefined;
+
 beforeAll(async () => {
   assertPcscReady(VPCD_PORT, 'The PC/SC integration test');
+  releaseSlot = await lockVpcdSlot(VPCD_PORT);
   reader = new CardReaderDevice({
     id: 'pcsc',
     mode: 'hardware',
@@ -108,7 +111,8 @@ beforeAll(async () => {
   // A card left over by another process would confuse every test below.
   expect(reader.readers()).toEqual([{ name: READER, status: 'empty' }]);
   events.length = 0;
-});
+  // The slot may be held by card-vpcd-ta.test.ts for a minute or two.
+}, 150_000);
 
 afterEach(async () => {
   while (links.length > 0) await links.pop()?.remove();
@@ -118,6 +122,7 @@ afterEach(async () => {
 
 afterAll(async () => {
   await reader?.close();
+  releaseSlot?.();
 });
 
 describe('PC/SC through pcscd and vpcd', () => {

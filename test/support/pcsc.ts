@@ -4,7 +4,9 @@
  * what to install (tests never skip on it); `npm run setup:test` provides all of it.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readdirSync, readFileSync, unlinkSync, writeSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 
 /** Whether a TCP port is in LISTEN state, from /proc/net (a probe connection would look like a card to vpcd). */
 export function listening(port: number): boolean {
@@ -49,4 +51,41 @@ export function assertPcscReady(vpcdPort: number, what: string): void {
       `${what} needs pcscd with vsmartcard-vpcd and opensc: ${problems.join('; ')}. ` +
         'Run `npm run setup:test` (bash scripts/setup-system.sh --test installs them and starts pcscd).',
     );
+}
+
+/**
+ * Takes a vpcd slot for this process, so that two test files (vitest runs them in parallel) never
+ * put cards into one reader at once: a lock file created exclusively, holding our pid; a lock whose
+ * process is gone is taken over. Waits up to `timeoutMs`; returns the release.
+ */
+export async function lockVpcdSlot(port: number, timeoutMs = 120_000): Promise<() => void> {
+  const file = path.join(tmpdir(), `cccd-station-vpcd-${port}.lock`);
+  const deadline = performance.now() + timeoutMs;
+  for (;;) {
+    try {
+      const fd = openSync(file, 'wx');
+      writeSync(fd, String(process.pid));
+      closeSync(fd);
+      return () => {
+        try {
+          unlinkSync(file);
+        } catch {
+          // already gone
+        }
+      };
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+      const owner = Number(readFileSync(file, 'utf8'));
+      let alive = Number.isInteger(owner) && owner > 0;
+      try {
+        if (alive) process.kill(owner, 0);
+      } catch {
+        alive = false;
+      }
+      if (!alive) unlinkSync(file);
+      else if (performance.now() > deadline)
+        throw new Error(`vpcd port ${port} stayed locked by pid ${owner}`);
+      else await new Promise((r) => setTimeout(r, 200));
+    }
+  }
 }
