@@ -8,6 +8,7 @@ import type { Device } from '../drivers/device.ts';
 import type { SimulatorControl } from '../drivers/sim-control.ts';
 import type { CardReaderDevice } from '../drivers/smartcard/card-reader.ts';
 import type { TrustStore } from '../protocol/icao9303/pa.ts';
+import type { TerminalCredentials } from '../protocol/icao9303/terminal-auth.ts';
 import type { CentralLink } from './central/link.ts';
 import type { Clock } from './clock.ts';
 import { productionProblems } from './config/load.ts';
@@ -40,7 +41,12 @@ export interface StationDeps {
   /** The fingerprint hot path (reported in /health; the caller closes it, e.g. as a resource). */
   readonly hotpath?: Hotpath;
   /** The chip-card reader (also in `devices`) and the trust store PA checks against. */
-  readonly cards?: { readonly reader: CardReaderDevice; readonly trustStore: TrustStore | undefined };
+  readonly cards?: {
+    readonly reader: CardReaderDevice;
+    readonly trustStore: TrustStore | undefined;
+    /** EAC terminal credentials for the next read; undefined: no TA, DG3 not read. */
+    readonly terminal?: (() => Promise<TerminalCredentials | undefined>) | undefined;
+  };
   /** Store-and-forward: the outbox, uploader and central queries behind /outbox and /central. */
   readonly storeAndForward?: OutboxRoutesOptions;
   /**

@@ -169,8 +169,8 @@ export const FINGERPRINT_MESSAGES: Readonly<Record<Dg3UnavailableReason | 'read'
     en: `The chip trusts a CVCA this station's certificates do not lead to (a link certificate is missing): update the certificates; meanwhile ${FALLBACK.en}.`,
   },
   'credentials-expired': {
-    vi: `Chứng thư đọc vân tay của máy đã hết hạn: gia hạn qua Document Verifier; tạm thời ${FALLBACK.vi}.`,
-    en: `This station's fingerprint-reading certificate has expired: renew it through the Document Verifier; meanwhile ${FALLBACK.en}.`,
+    vi: `Chứng thư đọc vân tay của máy đã hết hạn hoặc chưa có hiệu lực (kiểm tra cả đồng hồ của máy): gia hạn qua Document Verifier; tạm thời ${FALLBACK.vi}.`,
+    en: `This station's fingerprint-reading certificate has expired or is not yet in force (check the station's clock too): renew it through the Document Verifier; meanwhile ${FALLBACK.en}.`,
   },
   'credentials-invalid': {
     vi: `Chứng thư EAC của máy không hợp lệ (cấu hình sai): báo kỹ thuật; tạm thời ${FALLBACK.vi}.`,

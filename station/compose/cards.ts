@@ -6,6 +6,7 @@
 import type { SimulatorControl } from '../../drivers/sim-control.ts';
 import { CardReaderDevice } from '../../drivers/smartcard/card-reader.ts';
 import type { TrustStore } from '../../protocol/icao9303/pa.ts';
+import type { TerminalCredentials } from '../../protocol/icao9303/terminal-auth.ts';
 import { describeTrustRefusal, type TrustStoreBuild } from '../../protocol/icao9303/trust-store.ts';
 import { CccdCardSimulator } from '../../simulators/card/cccd-card-sim.ts';
 import { InProcessPcsc } from '../../simulators/card/in-process-pcsc.ts';
@@ -22,7 +23,14 @@ export interface CardParts {
   readonly trustStore: TrustStore | undefined;
   /** Hardware mode with a folder: what entered the store and what was refused, with why. */
   readonly trustStoreLoad?: TrustStoreBuild;
+  /**
+   * The EAC terminal credentials for the next read (TA, then DG3), or undefined when none are
+   * configured or they cannot be loaded now (the read then reports DG3 unavailable and why).
+   */
+  readonly terminal: (() => Promise<TerminalCredentials | undefined>) | undefined;
   readonly simulators: SimulatorControl[];
+  /** Releases what the parts hold (a terminal key's token session). */
+  close(): Promise<void>;
 }
 
 export interface CardCompositionOptions {
@@ -46,7 +54,13 @@ export async function composeCardReader(
   const settings = config.devices.cardReader;
   switch (settings.mode) {
     case 'disabled':
-      return { reader: undefined, trustStore: undefined, simulators: [] };
+      return {
+        reader: undefined,
+        trustStore: undefined,
+        terminal: undefined,
+        simulators: [],
+        close: noClose,
+      };
     case 'simulated': {
       const card = await CccdCardSimulator.create();
       const pcsc = new InProcessPcsc({ readers: [SIMULATED_READER], card: () => card.card() });
@@ -64,7 +78,15 @@ export async function composeCardReader(
         timeoutMs: settings.timeoutMs,
         ...(settings.reader === undefined ? {} : { reader: settings.reader }),
       });
-      return { reader, trustStore: { cscaCertificates: [card.cscaCertificate] }, simulators: [card, pcsc] };
+      return {
+        reader,
+        trustStore: { cscaCertificates: [card.cscaCertificate] },
+        // Per read: a scenario switched at run time (ta-expired-terminal, ta-no-dg3-right) hands
+        // out other credentials, as a station given another folder would hold.
+        terminal: async () => card.terminalCredentials(),
+        simulators: [card, pcsc],
+        close: noClose,
+      };
     }
     case 'hardware': {
       let trustStore: TrustStore | undefined;
@@ -108,7 +130,102 @@ export async function composeCardReader(
             `${trustStoreLoad.masterLists.length} master lists accepted, ${trustStoreLoad.refused.length} refused`,
         );
       }
-      return { reader, trustStore, ...(trustStoreLoad ? { trustStoreLoad } : {}), simulators: [] };
+      const terminal =
+        settings.terminal === undefined
+          ? undefined
+          : await terminalFolder(settings.terminal, settings.terminalKey, options.log ?? (() => undefined));
+      return {
+        reader,
+        trustStore,
+        ...(trustStoreLoad ? { trustStoreLoad } : {}),
+        terminal: terminal?.next,
+        simulators: [],
+        close: terminal?.close ?? noClose,
+      };
     }
   }
+}
+
+const noClose = async (): Promise<void> => undefined;
+
+/**
+ * The configured EAC credentials folder, loaded at start (an unreadable folder or key is a
+ * configuration error) and loaded again before a read whenever the folder changed since (a renewed
+ * terminal certificate dropped in, docs/eac.md), so renewal needs no restart. A reload that fails
+ * keeps nothing: the read reports DG3 unavailable (no credentials) and the log says why.
+ * @throws {ConfigError} CONFIG_UNREADABLE when the folder or key cannot be loaded at start.
+ */
+async function terminalFolder(
+  dir: string,
+  keyLocation: string | undefined,
+  log: (message: string) => void,
+): Promise<{ next: () => Promise<TerminalCredentials | undefined>; close: () => Promise<void> }> {
+  const { loadTerminalCredentials } = await import('../cards/terminal-credentials.ts');
+  const { stat } = await import('node:fs/promises');
+  const load = () => loadTerminalCredentials(dir, keyLocation === undefined ? {} : { keyLocation });
+  const changedAt = async () => (await stat(dir)).mtimeMs;
+  type Loaded = Awaited<ReturnType<typeof load>>;
+  let loaded: Loaded | undefined;
+  let stamp: number;
+  try {
+    stamp = await changedAt();
+    loaded = await load();
+  } catch (cause) {
+    throw new ConfigError(
+      'CONFIG_UNREADABLE',
+      undefined,
+      [
+        {
+          key: '/devices/cardReader/terminal',
+          message: `${dir}: ${cause instanceof Error ? cause.message : String(cause)}`,
+        },
+      ],
+      { cause },
+    );
+  }
+  const report = (l: Loaded) => {
+    for (const skipped of l.skipped) log(`EAC credentials: skipped ${skipped.file}: ${skipped.reason}`);
+    const terminal = l.certificates.find((c) => c.role === 'terminal') ?? l.certificates.at(-1);
+    log(
+      `EAC credentials ${dir}: ${l.certificates.length} certificates, key ${l.keyLocation}` +
+        (terminal === undefined ? '' : `, terminal ${terminal.chr} valid to ${terminal.expirationDate}`),
+    );
+  };
+  report(loaded);
+  let pending: Promise<void> | undefined;
+  const refresh = async () => {
+    let now: number;
+    try {
+      now = await changedAt();
+    } catch (cause) {
+      log(`EAC credentials ${dir} cannot be read now (${String(cause)}): reads go without TA`);
+      await loaded?.close();
+      loaded = undefined;
+      return;
+    }
+    if (now === stamp && loaded !== undefined) return;
+    const previous = loaded;
+    try {
+      loaded = await load();
+      stamp = now;
+      report(loaded);
+    } catch (cause) {
+      loaded = undefined;
+      log(`EAC credentials ${dir} changed and cannot be loaded (${String(cause)}): reads go without TA`);
+    }
+    await previous?.close();
+  };
+  return {
+    next: async () => {
+      pending ??= refresh().finally(() => {
+        pending = undefined;
+      });
+      await pending;
+      return loaded?.credentials;
+    },
+    close: async () => {
+      await loaded?.close();
+      loaded = undefined;
+    },
+  };
 }

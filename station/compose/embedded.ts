@@ -106,6 +106,7 @@ export async function composeStation(config: StationConfig, options: ComposeOpti
   });
   if (cards.reader) devices.push(cards.reader);
   simulators.push(...cards.simulators);
+  resources.push(cards);
 
   const barcode = await composeBarcode(config, { clock: options.clock });
   if (barcode.scanner) devices.push(barcode.scanner);
@@ -145,7 +146,9 @@ export async function composeStation(config: StationConfig, options: ComposeOpti
     devices,
     hotpath,
     faces,
-    ...(cards.reader === undefined ? {} : { cards: { reader: cards.reader, trustStore: cards.trustStore } }),
+    ...(cards.reader === undefined
+      ? {}
+      : { cards: { reader: cards.reader, trustStore: cards.trustStore, terminal: cards.terminal } }),
     clock: options.clock,
     central: store.link,
     outbox: { depth: async () => store.outbox.depth() },

@@ -150,6 +150,10 @@ export function parseConfig(document: unknown, options: { file?: string; baseDir
   const { cardReader } = config.devices;
   if (cardReader.trustStore !== undefined)
     cardReader.trustStore = path.resolve(options.baseDir, cardReader.trustStore);
+  if (cardReader.terminal !== undefined)
+    cardReader.terminal = path.resolve(options.baseDir, cardReader.terminal);
+  if (cardReader.terminalKey !== undefined && !cardReader.terminalKey.startsWith('pkcs11:'))
+    cardReader.terminalKey = path.resolve(options.baseDir, cardReader.terminalKey);
   const { central } = config;
   if (central.tlsCa !== undefined) central.tlsCa = path.resolve(options.baseDir, central.tlsCa);
   if (central.statementCertificates !== undefined)

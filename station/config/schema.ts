@@ -82,6 +82,13 @@ export interface StationConfig {
       timeoutMs: number;
       /** Folder of CSCA certificates (PEM/DER), CRLs (.crl) and ICAO master lists (.ml) for PA. */
       trustStore?: string;
+      /**
+       * Folder of the station's EAC terminal credentials (CVCA, DV and terminal CV certificates,
+       * terminal.key; docs/eac.md): with it, reads run Terminal Authentication and read DG3.
+       */
+      terminal?: string;
+      /** The terminal key when not DIR/terminal.key: a PKCS#8 PEM file or a pkcs11: URI. */
+      terminalKey?: string;
     };
     /**
      * The portrait camera (UVC, MJPEG through ffmpeg). Mode defaults to `simulated` in test and
@@ -282,6 +289,8 @@ export const configSchema = {
             reader: { type: 'string', minLength: 1 },
             timeoutMs: { type: 'integer', minimum: 500, maximum: 60000, default: 5000 },
             trustStore: { type: 'string', minLength: 1 },
+            terminal: { type: 'string', minLength: 1 },
+            terminalKey: { type: 'string', minLength: 1 },
           },
         },
         camera: {

@@ -30,12 +30,15 @@ import { DeviceTimeoutError, DriverError } from '../../drivers/errors.ts';
 import type { CardReaderDevice } from '../../drivers/smartcard/card-reader.ts';
 import { CardError } from '../../protocol/icao9303/errors.ts';
 import type { TrustStore } from '../../protocol/icao9303/pa.ts';
+import type { TerminalCredentials } from '../../protocol/icao9303/terminal-auth.ts';
 import { accessKey, type CardKey, cardKeyFromQr, defaultCan, readCard } from '../cards/read-card.ts';
 import { type Clock, localToday } from '../clock.ts';
 
 export interface CardRoutesOptions {
   readonly reader: CardReaderDevice;
   readonly trustStore: TrustStore | undefined;
+  /** EAC terminal credentials for the next read; undefined: no TA, DG3 not read. */
+  readonly terminal?: (() => Promise<TerminalCredentials | undefined>) | undefined;
   readonly clock: Clock;
 }
 
@@ -84,7 +87,7 @@ const DEFAULT_WAIT_MS = 3000;
 const DATE = { type: 'string', pattern: '^[0-9]{6}$' } as const;
 
 export const cardRoutes: FastifyPluginAsync<CardRoutesOptions> = async (app, options) => {
-  const { reader, trustStore, clock } = options;
+  const { reader, trustStore, terminal, clock } = options;
   app.post<{
     Body: {
       id12?: string;
@@ -174,11 +177,13 @@ export const cardRoutes: FastifyPluginAsync<CardRoutesOptions> = async (app, opt
           });
         }
         session = await reader.connect(placed.name);
+        const credentials = await terminal?.();
         const { check, report } = await readCard(session, {
           mrzInformation: mrz.value,
           key,
           ...(can === undefined ? {} : { can }),
           ...(trustStore === undefined ? {} : { trustStore }),
+          ...(credentials === undefined ? {} : { terminal: credentials }),
           now: () => clock.now(),
         });
         return {
