@@ -7,6 +7,9 @@
  *   pace-short      the same with short APDUs (223-byte chunks, the most AES messaging allows)
  *   bac-extended    BAC only, no CA or AA, extended length (the bare read, for comparison)
  *   bac-short       BAC with short APDUs, the largest chunk 3DES messaging allows (231 bytes)
+ *   pace-ta-extended  pace-extended plus EAC: EF.CVCA, Terminal Authentication (DV and terminal
+ *                   certificates, brainpoolP256r1) and DG3 (two WSQ fingers, about 27 KB)
+ *   pace-ta-short   the same with short APDUs
  *
  * The APDU count is the real figure: vpcd adds tens of ms per APDU, so wall time here is mostly
  * the virtual reader's. Targets: DG2 of 15 KB in <= 70 APDUs with short APDUs, <= 4 extended.
@@ -24,6 +27,11 @@ import { dataGroupFile } from '../protocol/icao9303/lds/files.ts';
 import { performPace } from '../protocol/icao9303/pace.ts';
 import type { AccessMethodName } from '../protocol/icao9303/read-document.ts';
 import type { ApduTrace } from '../protocol/icao9303/reader.ts';
+import {
+  planTerminalAuthentication,
+  type TerminalCredentials,
+  terminalAuthenticationMessage,
+} from '../protocol/icao9303/terminal-auth.ts';
 import { decodeResponse, encodeCommand } from '../protocol/iso7816/apdu.ts';
 import { CccdCardSimulator, simulatedCardAccess } from '../simulators/card/cccd-card-sim.ts';
 import { VpcdLink } from '../simulators/card/vpcd-link.ts';
@@ -59,6 +67,15 @@ interface ModeResult {
   readonly accessMethod: string;
   readonly verdict: string;
   readonly chipVerdict: string;
+  /** With terminal credentials: TA (EF.CVCA included) and DG3, APDUs and ms. */
+  readonly eac?: {
+    readonly terminalAuthenticationApdus: number;
+    readonly dg3Apdus: number;
+    readonly dg3Bytes: number;
+    readonly terminalAuthenticationMs: Summary;
+    readonly dg3Ms: Summary;
+    readonly fingerprints: string;
+  };
 }
 
 const DG2_FID = dataGroupFile(2).fid;
@@ -83,8 +100,14 @@ async function mode(
     shortChunk?: number;
     methods?: readonly AccessMethodName[];
     skipChipAuthentication?: boolean;
+    terminal?: TerminalCredentials;
   },
 ): Promise<ModeResult> {
+  const taMs: number[] = [];
+  const dg3Ms: number[] = [];
+  let eacApdus = { terminalAuthentication: 0, dg3: 0 };
+  let dg3Bytes = 0;
+  let fingerprints = '';
   const wall: number[] = [];
   const dg2: number[] = [];
   const access: number[] = [];
@@ -122,12 +145,24 @@ async function mode(
       dg2Count = dg2Apdus(traces);
       dg2Bytes = report.dataGroups.get(2)?.length ?? 0;
       verdict = check.passiveAuthentication.verdict;
+      taMs.push(report.timings.terminalAuthenticationMs);
+      dg3Ms.push(report.timings.files.DG3 ?? Number.NaN);
+      eacApdus = report.eacApdus;
+      dg3Bytes = report.dataGroups.get(3)?.length ?? 0;
+      fingerprints =
+        check.fingerprints.status === 'read'
+          ? `read (${check.fingerprints.fingers.length})`
+          : `unavailable: ${check.fingerprints.reason}`;
     } finally {
       await session.close();
     }
   }
   process.stdout.write(
-    `${name}: ${totalApdus} APDUs, DG2 ${dg2Count} APDUs, ${summarize(wall).median} ms median\n`,
+    `${name}: ${totalApdus} APDUs, DG2 ${dg2Count} APDUs, ${summarize(wall).median} ms median${
+      options.terminal
+        ? `; TA ${eacApdus.terminalAuthentication} APDUs, DG3 ${eacApdus.dg3} APDUs (${fingerprints})`
+        : ''
+    }\n`,
   );
   return {
     totalApdus,
@@ -142,6 +177,18 @@ async function mode(
     accessMethod,
     verdict,
     chipVerdict,
+    ...(options.terminal === undefined
+      ? {}
+      : {
+          eac: {
+            terminalAuthenticationApdus: eacApdus.terminalAuthentication,
+            dg3Apdus: eacApdus.dg3,
+            dg3Bytes,
+            terminalAuthenticationMs: summarize(taMs),
+            dg3Ms: summarize(dg3Ms),
+            fingerprints,
+          },
+        }),
   };
 }
 
@@ -174,6 +221,32 @@ async function paceStationCpu(samples: number): Promise<Summary> {
   return summarize(out);
 }
 
+/**
+ * The station's CPU time for Terminal Authentication, ms: planning (checking its own chain: two
+ * ECDSA verifications on brainpoolP256r1 in pure JavaScript) and signing the challenge (Node).
+ */
+async function taStationCpu(samples: number): Promise<Summary> {
+  const credentials = sim.terminalCredentials();
+  const today = new Date().toISOString().slice(0, 10);
+  const point = Uint8Array.from({ length: 65 }, (_, i) => (i === 0 ? 4 : i));
+  const out: number[] = [];
+  for (let i = 0; i < samples + 2; i++) {
+    const started = performance.now();
+    const plan = planTerminalAuthentication({
+      certificates: credentials.certificates,
+      chipCars: [sim.eac.cvca.certificate.chr],
+      today,
+      crypto: nodeIcao9303Crypto,
+    });
+    if (!plan.ok) throw new Error(`TA plan failed: ${plan.error.detail}`);
+    await credentials.signer.sign(
+      terminalAuthenticationMessage(new Uint8Array(32), new Uint8Array(8), point),
+    );
+    if (i >= 2) out.push(performance.now() - started);
+  }
+  return summarize(out);
+}
+
 let results: Record<string, ModeResult>;
 try {
   await device.open();
@@ -188,6 +261,11 @@ try {
       methods: ['BAC'],
       skipChipAuthentication: true,
     }),
+    'pace-ta-extended': await mode('pace-ta-extended', { terminal: sim.terminalCredentials() }),
+    'pace-ta-short': await mode('pace-ta-short', {
+      shortApdusOnly: true,
+      terminal: sim.terminalCredentials(),
+    }),
   };
 } finally {
   await link.remove().catch(() => undefined);
@@ -195,6 +273,7 @@ try {
 }
 
 const paceCpu = await paceStationCpu(21);
+const taCpu = await taStationCpu(21);
 const dg2Short = Math.max(
   results['pace-short']?.dg2Apdus ?? Infinity,
   results['bac-short']?.dg2Apdus ?? Infinity,
@@ -216,8 +295,19 @@ const table = [
       `| ${name} | ${r.accessMethod} | ${r.totalApdus} | ${r.dg2Apdus} (${r.dg2Bytes}) | ${r.wallMs.median} / ${r.wallMs.p95} | ${r.accessMs.median} | ${r.chipAuthenticationMs.median} | ${r.activeAuthenticationMs.median} | ${r.verdict} | ${r.chipVerdict} |`,
   ),
 ].join('\n');
+const eacTable = [
+  '| mode | TA APDUs (EF.CVCA included) | TA median / p95 ms | DG3 APDUs (DG3 bytes) | DG3 median / p95 ms | fingerprints |',
+  '|---|---|---|---|---|---|',
+  ...Object.entries(results)
+    .filter(([, r]) => r.eac !== undefined)
+    .map(([name, r]) => {
+      const e = r.eac as NonNullable<ModeResult['eac']>;
+      return `| ${name} | ${e.terminalAuthenticationApdus} | ${e.terminalAuthenticationMs.median} / ${e.terminalAuthenticationMs.p95} | ${e.dg3Apdus} (${e.dg3Bytes}) | ${e.dg3Ms.median} / ${e.dg3Ms.p95} | ${e.fingerprints} |`;
+    }),
+].join('\n');
 process.stdout.write(
-  `\n${table}\n\nPACE, station CPU: ${paceCpu.median} ms median, ${paceCpu.p95} ms p95\n` +
+  `\n${table}\n\n${eacTable}\n\nPACE, station CPU: ${paceCpu.median} ms median, ${paceCpu.p95} ms p95\n` +
+    `TA, station CPU (plan + sign): ${taCpu.median} ms median, ${taCpu.p95} ms p95\n` +
     `targets: DG2 <= 70 APDUs short (${met.dg2ShortApdus ? 'met' : 'MISSED'}), <= 4 extended (${met.dg2ExtendedApdus ? 'met' : 'MISSED'}), PACE station CPU <= 50 ms median (${met.paceStationCpuMs ? 'met' : 'MISSED'})\n`,
 );
 
@@ -233,10 +323,11 @@ writeFileSync(
       runs,
       reader: readerName,
       notes:
-        'Full read through pcsclite, pcscd and vpcd of the simulated CCCD (PACE-CAN or BAC, COM, SOD, DG14, CA, DG1, DG2, DG13, DG15, AA) plus PA. The APDU count is the figure that carries to a real reader; wall time is dominated by vpcd (tens of ms per APDU). paceStationCpuMs is measured in process: performPace against the simulated chip, minus the chip handler time.',
+        'Full read through pcsclite, pcscd and vpcd of the simulated CCCD (PACE-CAN or BAC, COM, SOD, DG14, CA, DG1, DG2, DG13, DG15, AA) plus PA; the pace-ta modes add EF.CVCA, Terminal Authentication and DG3 (eac). The APDU count is the figure that carries to a real reader; wall time is dominated by vpcd (tens of ms per APDU). paceStationCpuMs is measured in process: performPace against the simulated chip, minus the chip handler time.',
       targets: TARGETS,
       met,
       paceStationCpuMs: paceCpu,
+      taStationCpuMs: taCpu,
       modes: results,
     },
     null,

@@ -1,6 +1,6 @@
 /**
- * `PaCrypto` (protocol/icao9303/pa.ts) on Node's `node:crypto` (OpenSSL 3.0), and a loader for a
- * CSCA trust-store folder.
+ * `PaCrypto` (protocol/icao9303/pa.ts) on Node's `node:crypto` (OpenSSL 3.0), and the loader of a
+ * CSCA trust-store folder (files in, protocol/icao9303/trust-store.ts decides what is trusted).
  *
  * OpenSSL 3.0 verifies RSA PKCS#1 v1.5, RSA-PSS (MGF1 with the message hash: Node has no option
  * for a different MGF1 hash, so that combination is reported as unsupported), and ECDSA on the
@@ -9,16 +9,16 @@
  * X.509 (`dsaEncoding: 'der'`) and r‖s for BSI plain ECDSA (`'ieee-p1363'`).
  */
 import { constants, createHash, createPublicKey, type KeyObject, verify } from 'node:crypto';
-import { readdir, readFile } from 'node:fs/promises';
+import { readdir, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
+import type { PaCrypto, SignatureCheck } from '../../protocol/icao9303/pa.ts';
+import type { HashAlgorithm } from '../../protocol/icao9303/sod.ts';
 import {
-  decodeCrl,
-  decodeMasterList,
-  type PaCrypto,
-  type SignatureCheck,
-  type TrustStore,
-} from '../../protocol/icao9303/pa.ts';
-import { decodeCertificate, type HashAlgorithm } from '../../protocol/icao9303/sod.ts';
+  buildTrustStore,
+  type TrustSource,
+  type TrustStoreBuild,
+  type TrustStoreRefusal,
+} from '../../protocol/icao9303/trust-store.ts';
 import { parseTree } from '../../protocol/iso7816/tlv.ts';
 
 const NODE_HASH: Readonly<Record<HashAlgorithm, string>> = {
@@ -108,10 +108,21 @@ export function createNodePaCrypto(): PaCrypto {
 // ---------------------------------------------------------------------------------------------
 // Trust-store folder
 
-export interface TrustStoreLoad {
-  readonly trustStore: TrustStore;
-  /** Files that were skipped, with why. */
-  readonly problems: readonly { readonly file: string; readonly reason: string }[];
+export interface TrustStoreLoadOptions {
+  /** Certificate validity is judged at `now()` (ms since the epoch). Default: the system clock. */
+  readonly clock?: { now(): number };
+  /** Default: `createNodePaCrypto()`. */
+  readonly crypto?: PaCrypto;
+  /**
+   * The CSCAs (DER) that may vouch for master lists. Default: the CSCA certificate files of the
+   * folder that were accepted (protocol/icao9303/trust-store.ts).
+   */
+  readonly masterListAnchors?: readonly Uint8Array[];
+}
+
+/** What a folder gave: the store, and every certificate, list and CRL accepted or refused. */
+export interface TrustStoreLoad extends TrustStoreBuild {
+  readonly dir: string;
 }
 
 const PEM_BLOCK = /-----BEGIN ([A-Z0-9 ]+)-----([\s\S]*?)-----END \1-----/g;
@@ -126,62 +137,75 @@ function pemBlocks(text: string): { label: string; der: Uint8Array }[] {
   return out;
 }
 
+/** A file refused before its contents could be judged. */
+function fileRefusal(ext: string, source: string, detail: string): TrustStoreRefusal {
+  if (ext === '.ml') return { kind: 'master-list', source, reason: 'malformed', detail };
+  if (ext === '.crl') return { kind: 'crl', source, reason: 'malformed', detail };
+  return { kind: 'certificate', source, reason: 'malformed', detail };
+}
+
+/** Largest file read from a trust-store folder, bytes (a full ICAO master list is about 1 MB). */
+const MAX_TRUST_FILE = 16 * 1024 * 1024;
+
 /**
- * Reads a CSCA trust-store folder (not recursive): `*.pem`, `*.crt`, `*.cer`, `*.der` certificates
- * (PEM may hold several; `.crt`/`.cer` may be PEM or DER; `.der` one), `*.crl` CRLs (PEM or DER) and `*.ml` ICAO master lists, whose
- * CSCA certificates are added. A master list's own signature is not checked here: use
- * `verifyMasterList` when the list did not come through a trusted channel.
- * Rejects only when the folder cannot be read; bad files are listed in `problems`.
- * `crls` is present in the result only when the folder has at least one `.crl` file.
+ * Reads a CSCA trust-store folder (not recursive) and builds the store with
+ * `buildTrustStore` (protocol/icao9303/trust-store.ts), which checks every certificate's CSCA
+ * profile, validity and signature, and each master list's signature against the anchors:
+ * - `*.pem`, `*.crt`, `*.cer`, `*.der`: CSCA certificates the operator trusts explicitly (PEM may
+ *   hold several; `.crt`/`.cer` may be PEM or DER; `.der` one); by default also the anchors
+ *   that master lists must chain to;
+ * - `*.ml`: ICAO CSCA master lists (DER CMS), taken only when their signer verifies;
+ * - `*.crl`: CRLs (PEM or DER); `crls` is in the store only when the folder has a `.crl` file.
+ * Other files are ignored. Rejects only when the folder or a file cannot be read; everything
+ * refused is listed in `refused` with its reason, never dropped silently.
  */
-export async function loadTrustStoreFolder(dir: string): Promise<TrustStoreLoad> {
+export async function loadTrustStoreFolder(
+  dir: string,
+  options: TrustStoreLoadOptions = {},
+): Promise<TrustStoreLoad> {
   const names = (await readdir(dir)).sort();
-  const certificates: Uint8Array[] = [];
-  const crls: Uint8Array[] = [];
-  const problems: { file: string; reason: string }[] = [];
+  const certificates: TrustSource[] = [];
+  const masterLists: TrustSource[] = [];
+  const crls: TrustSource[] = [];
+  const unreadable: TrustStoreRefusal[] = [];
   let sawCrlFile = false;
   for (const name of names) {
     const file = path.join(dir, name);
     const ext = path.extname(name).toLowerCase();
     if (!['.pem', '.crt', '.cer', '.der', '.crl', '.ml'].includes(ext)) continue;
+    const size = (await stat(file)).size;
+    if (size > MAX_TRUST_FILE) {
+      unreadable.push(fileRefusal(ext, file, `${size} bytes; at most ${MAX_TRUST_FILE}`));
+      continue;
+    }
     const bytes = new Uint8Array(await readFile(file));
+    if (ext === '.ml') {
+      masterLists.push({ source: file, bytes });
+      continue;
+    }
     const text = new TextDecoder('latin1').decode(bytes.subarray(0, 64));
     const blocks = text.includes('-----BEGIN')
       ? pemBlocks(new TextDecoder('latin1').decode(bytes))
       : undefined;
-    if (ext === '.ml') {
-      const ml = decodeMasterList(bytes);
-      if (!ml.ok) problems.push({ file, reason: `master list: ${ml.error.reason}: ${ml.error.detail}` });
-      else {
-        certificates.push(...ml.value.certificates);
-        if (ml.value.skipped > 0)
-          problems.push({ file, reason: `${ml.value.skipped} certificates did not decode` });
-      }
-      continue;
-    }
-    if (ext === '.crl') {
-      sawCrlFile = true;
-      const ders = blocks ? blocks.filter((b) => b.label === 'X509 CRL').map((b) => b.der) : [bytes];
-      for (const der of ders) {
-        if (decodeCrl(der).ok) crls.push(der);
-        else problems.push({ file, reason: 'not a CRL' });
-      }
-      continue;
-    }
+    const wanted = ext === '.crl' ? 'X509 CRL' : 'CERTIFICATE';
+    const ders = blocks ? blocks.filter((b) => b.label === wanted).map((b) => b.der) : [bytes];
+    const target = ext === '.crl' ? crls : certificates;
+    if (ext === '.crl') sawCrlFile = true;
     if (ext === '.pem' && blocks === undefined) {
-      problems.push({ file, reason: 'no PEM block' });
+      unreadable.push(fileRefusal(ext, file, 'no PEM block'));
       continue;
     }
-    const ders = blocks ? blocks.filter((b) => b.label === 'CERTIFICATE').map((b) => b.der) : [bytes];
-    if (ders.length === 0) problems.push({ file, reason: 'no CERTIFICATE block' });
-    for (const der of ders) {
-      const cert = decodeCertificate(der);
-      if (cert.ok) certificates.push(der);
-      else problems.push({ file, reason: `certificate: ${cert.error.reason}: ${cert.error.detail}` });
-    }
+    if (ders.length === 0) unreadable.push(fileRefusal(ext, file, `no ${wanted} block`));
+    for (const [i, der] of ders.entries())
+      target.push({ source: ders.length > 1 ? `${file}[${i + 1}]` : file, bytes: der });
   }
-  return {
-    trustStore: sawCrlFile ? { cscaCertificates: certificates, crls } : { cscaCertificates: certificates },
-    problems,
-  };
+  const built = await buildTrustStore(
+    { certificates, masterLists, ...(sawCrlFile ? { crls } : {}) },
+    {
+      crypto: options.crypto ?? createNodePaCrypto(),
+      clock: options.clock ?? { now: () => Date.now() },
+      ...(options.masterListAnchors === undefined ? {} : { masterListAnchors: options.masterListAnchors }),
+    },
+  );
+  return { ...built, refused: [...unreadable, ...built.refused], dir };
 }

@@ -1,6 +1,6 @@
 /**
- * Builds our transactions (PROFILE.md): Type-1, Type-2 demographics, Type-10 portrait, Type-14
- * fingers and slaps, Type-17 iris. Fields go in field-number order, image data (.999) last; the
+ * Builds our transactions (PROFILE.md): Type-1, Type-2 demographics, Type-9 minutiae (type9.ts),
+ * Type-10 portrait, Type-14 fingers and slaps, Type-17 iris. Fields go in field-number order, image data (.999) last; the
  * writer computes every LEN. Field numbers and formats: ANSI/NIST-ITL 1-2011 (Update 2015) §8.1
  * (Type-1), §8.2 (Type-2), §8.10 (Type-10), §8.14 (Type-14), §8.17 (Type-17); README.md tables.
  */
@@ -8,6 +8,7 @@ import { SCORE_IDENTITY } from '../quality/score.ts';
 import { isAscii } from './charset.ts';
 import type { TaggedField, TaggedRecord, Transaction } from './model.ts';
 import { checkType2Value, type Demographics, VN_DOMAIN, VN_TYPE2_FIELDS } from './profile.ts';
+import { type Type9Minutiae, type9Record } from './type9.ts';
 import { AnsiNistWriteError, writeTransaction } from './writer.ts';
 
 export interface Type1Spec {
@@ -123,7 +124,10 @@ export interface Type17Spec {
   readonly data: Uint8Array;
 }
 
-export type RecordSpec = Type2Spec | Type10Spec | Type14Spec | Type17Spec;
+/** A Type-9 minutiae record (type9.ts): legacy NIST fields, the INCITS 378 block, or both. */
+export type Type9Spec = { readonly type: 9 } & Type9Minutiae;
+
+export type RecordSpec = Type2Spec | Type9Spec | Type10Spec | Type14Spec | Type17Spec;
 
 export interface TransactionSpec {
   readonly type1: Type1Spec;
@@ -292,6 +296,8 @@ function recordOf(spec: RecordSpec): TaggedRecord {
   switch (spec.type) {
     case 2:
       return type2Record(spec);
+    case 9:
+      return type9Record(spec);
     case 10:
       return type10Record(spec);
     case 14:

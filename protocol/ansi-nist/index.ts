@@ -12,6 +12,7 @@ export {
   type TransactionSpec,
   type Type1Spec,
   type Type2Spec,
+  type Type9Spec,
   type Type10Spec,
   type Type14Spec,
   type Type17Spec,
@@ -49,4 +50,23 @@ export {
   VN_TYPE2_FIELDS,
 } from './profile.ts';
 export { fieldText, readTransaction, transactionCharset } from './reader.ts';
+export {
+  type IncitsMinutia,
+  type IncitsMinutiaeFields,
+  type IncitsMinutiaType,
+  incitsMinutiaeOfTemplate,
+  type Locate,
+  type NistMinutia,
+  type NistMinutiaeFields,
+  type NistMinutiaType,
+  type NistPoint,
+  nistMinutiaeOfTemplate,
+  readType9,
+  readType9Records,
+  type Type9Image,
+  type Type9Minutiae,
+  templateMinutiaeOfIncits,
+  templateMinutiaeOfNist,
+  type9Record,
+} from './type9.ts';
 export { AnsiNistWriteError, selfCountingLength, writeTransaction } from './writer.ts';

@@ -3,11 +3,15 @@
  * standardized domain parameters PACE names by id, curves named by OID in a public key, and curves
  * given by explicit parameters (many chips put those in DG14). Point arithmetic is
  * `@noble/curves`' short-Weierstrass code (pure JavaScript, constant-time multiplication); Node's
- * crypto has no point addition, which PACE's generic mapping `G' = s·G + H` needs.
+ * crypto has no point addition, which PACE's generic mapping `G' = s·G + H` needs. Plain ECDSA
+ * (`r ‖ s`, BSI TR-03111) is verified here too, for card-verifiable certificates and Terminal
+ * Authentication on brainpool curves as well as NIST ones (cvc.ts, terminal-auth.ts).
  *
  * Decoding never throws: a point that is malformed, off the curve or the point at infinity is a
  * DecodeResult failure. The curve constants are those of SEC 2 / FIPS 186 and RFC 5639.
  */
+
+import { invert } from '@noble/curves/abstract/modular.js';
 import {
   type WeierstrassPoint,
   type WeierstrassPointCons,
@@ -358,4 +362,80 @@ export function sharedSecret(curve: EcCurve, k: bigint, peer: EcPoint): Uint8Arr
   const product = multiply(curve, peer, k);
   if (product.is0()) return undefined;
   return fieldElementBytes(curve, product.x);
+}
+
+/**
+ * The integer of a message digest for ECDSA (SEC 1 §4.1.3 step 5; TR-03111 §4.2.1.1): its leftmost
+ * `bitlen(n)` bits, so a SHA-512 digest on a 256-bit curve is cut, and a SHA-1 one used whole.
+ */
+function digestInteger(curve: EcCurve, digest: Uint8Array): bigint {
+  const orderBits = curve.domain.n.toString(2).length;
+  const e = bytesToBigInt(digest);
+  const excess = digest.length * 8 - orderBits;
+  return excess > 0 ? e >> BigInt(excess) : e;
+}
+
+/**
+ * Verifies a plain ECDSA signature `r ‖ s` (BSI TR-03111 §5.2.1: each half as long as the group
+ * order) over a message digest already computed, with the public point (SEC 1 §4.1.4). Card
+ * verifiable certificates and Terminal Authentication sign this way (TR-03110-3 §C.3, §B.11.1).
+ * Never throws: a malformed signature (odd length, r or s outside [1, n − 1]) is simply false.
+ */
+export function verifyEcdsa(
+  curve: EcCurve,
+  publicKey: EcPoint,
+  digest: Uint8Array,
+  signature: Uint8Array,
+): boolean {
+  const { n } = curve.domain;
+  const half = Math.ceil(n.toString(2).length / 8);
+  if (signature.length !== 2 * half || digest.length === 0) return false;
+  const r = bytesToBigInt(signature.subarray(0, half));
+  const s = bytesToBigInt(signature.subarray(half));
+  if (r <= 0n || r >= n || s <= 0n || s >= n) return false;
+  const e = digestInteger(curve, digest) % n;
+  const w = invert(s, n);
+  const u1 = (e * w) % n;
+  const u2 = (r * w) % n;
+  // Public data only: the variable-time multiplication is fine here.
+  const fromKey = publicKey.multiplyUnsafe(u2);
+  const sum = u1 === 0n ? fromKey : curve.generator.multiplyUnsafe(u1).add(fromKey);
+  if (sum.is0()) return false;
+  return sum.toAffine().x % n === r;
+}
+
+/**
+ * Signs a digest with plain ECDSA (`r ‖ s`, TR-03111 §4.2.1.1) using the nonce `k`: for
+ * known-answer tests and the simulated PKI, never for a station's own key (which lives in Node's
+ * crypto or a token). Undefined for the one-in-2^256 nonce that gives r = 0 or s = 0.
+ * @throws {RangeError} for a private key or nonce outside [1, n − 1].
+ */
+export function signEcdsaWithNonce(
+  curve: EcCurve,
+  privateKey: bigint,
+  digest: Uint8Array,
+  k: bigint,
+): Uint8Array | undefined {
+  const { n } = curve.domain;
+  if (privateKey <= 0n || privateKey >= n) throw new RangeError('private key outside [1, n - 1]');
+  const point = multiply(curve, curve.generator, k);
+  const r = point.toAffine().x % n;
+  if (r === 0n) return undefined;
+  const s = (invert(k, n) * ((digestInteger(curve, digest) % n) + r * privateKey)) % n;
+  if (s === 0n) return undefined;
+  const half = Math.ceil(n.toString(2).length / 8);
+  const out = new Uint8Array(2 * half);
+  out.set(scalarBytes(r, half), 0);
+  out.set(scalarBytes(s, half), half);
+  return out;
+}
+
+function scalarBytes(value: bigint, length: number): Uint8Array {
+  const out = new Uint8Array(length);
+  let v = value;
+  for (let i = length - 1; i >= 0; i--) {
+    out[i] = Number(v & 0xffn);
+    v >>= 8n;
+  }
+  return out;
 }

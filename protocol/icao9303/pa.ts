@@ -7,9 +7,13 @@
  * 2. Check the SOD's signer: signed attributes contentType = eContentType and messageDigest =
  *    hash(eContent); the signature over the signed attributes' DER as a SET (tag 31, RFC 5652
  *    §5.4) with the Document Signer (DS) key: RSA PKCS#1 v1.5, RSA-PSS or ECDSA (9303-12 §4.4).
- * 3. Chain the DS certificate to a CSCA in the trust store (9303-12 §5), check both validity
- *    periods as of the injected clock (shell model) and, when CRLs are configured, that the DS is
- *    not revoked (9303-12 §7).
+ * 3. Chain the DS certificate to a CSCA in the trust store (9303-12 §5) that may sign
+ *    certificates (cA, keyCertSign), check that the DS's keyUsage allows digitalSignature
+ *    (9303-12 §7.1.1), check both validity periods as of the injected clock (shell model) and,
+ *    when CRLs are configured, that the DS is not revoked (9303-12 §7).
+ *
+ * The trust store itself (which CSCAs, from which files and master lists) is built by
+ * trust-store.ts; master-list signatures are checked here (`verifyMasterList`).
  *
  * Pure: hashing and signature checks go through the injected `PaCrypto`, time through `clock`.
  * Nothing here throws on card data; every outcome is a verdict.
@@ -21,6 +25,13 @@ import { AlgorithmIdentifier, CertificateList } from '@peculiar/asn1-x509';
 import { equalBytes } from '../bytes.ts';
 import { parseTree, readTlv } from '../iso7816/tlv.ts';
 import { type DecodeError, type DecodeResult, fail, ok } from '../result.ts';
+import {
+  type CertificateProfileFields,
+  canIssueCertificates,
+  canSignContent,
+  decodeProfileFields,
+  ICAO_PKI_OID,
+} from './certificate-profile.ts';
 import { isDataGroupNumber } from './lds/files.ts';
 import {
   type AlgorithmId,
@@ -158,7 +169,12 @@ export type SignatureProblem =
   | 'message-digest-mismatch'
   | 'content-type-mismatch'
   /** Signed attributes present without exactly one contentType and one messageDigest. */
-  | 'signed-attributes-incomplete';
+  | 'signed-attributes-incomplete'
+  /**
+   * The signature verifies, but the Document Signer certificate's keyUsage lacks
+   * digitalSignature (9303-12 §7.1.1): its key was not issued to sign documents.
+   */
+  | 'document-signer-key-usage';
 
 export interface CertificateValidityProblem {
   readonly role: 'document-signer' | 'csca';
@@ -175,8 +191,11 @@ export type PaVerdict =
   | { readonly kind: 'signature-invalid'; readonly problem: SignatureProblem }
   | {
       readonly kind: 'unknown-issuer';
-      /** No trust-store CSCA has the DS issuer's name (and key id), or none of them signed it. */
-      readonly problem: 'no-matching-csca' | 'issuer-signature-invalid';
+      /**
+       * No trust-store CSCA has the DS issuer's name (and key id), none of them signed it, or the
+       * one that did is no CA (basicConstraints cA and keyUsage keyCertSign, 9303-12 §7.1.1).
+       */
+      readonly problem: 'no-matching-csca' | 'issuer-signature-invalid' | 'issuer-not-csca';
       readonly issuer: string;
     }
   | { readonly kind: 'certificate-expired'; readonly certificates: readonly CertificateValidityProblem[] }
@@ -341,11 +360,13 @@ export interface MasterList {
   readonly version: number;
   /** The CSCA certificates listed, DER, in order. Undecodable entries are left out and counted. */
   readonly certificates: readonly Uint8Array[];
+  /** The same certificates decoded, index for index. */
+  readonly decoded: readonly CertificateInfo[];
   readonly skipped: number;
 }
 
 /**
- * Decodes an ICAO CSCA master list (9303-12 §8): a CMS ContentInfo, SignedData with eContentType
+ * Decodes an ICAO CSCA master list (9303-12 §9): a CMS ContentInfo, SignedData with eContentType
  * 2.23.136.1.1.2 over `CscaMasterList ::= SEQUENCE { version INTEGER, certList SET OF
  * Certificate }`. The signature is checked separately (`verifyMasterList`). Errors as
  * `decodeSignedData`, with a bound of 8 MiB and 4096 certificates.
@@ -369,12 +390,22 @@ export function decodeMasterList(bytes: Uint8Array): DecodeResult<MasterList> {
   if (items.value.length > 4096)
     return fail('too-large', set.value.offset, `${items.value.length} certificates`);
   const certificates: Uint8Array[] = [];
+  const decoded: CertificateInfo[] = [];
   let skipped = 0;
   for (const item of items.value) {
-    if (decodeCertificate(item).ok) certificates.push(item);
-    else skipped++;
+    const cert = decodeCertificate(item);
+    if (cert.ok) {
+      certificates.push(item);
+      decoded.push(cert.value);
+    } else skipped++;
   }
-  return ok({ signedData: signedData.value, version: version.value.value[0] ?? 0, certificates, skipped });
+  return ok({
+    signedData: signedData.value,
+    version: version.value.value[0] ?? 0,
+    certificates,
+    decoded,
+    skipped,
+  });
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -469,6 +500,7 @@ async function findIssuer(
       verdict: notChecked('unsupported-algorithm', `certificate signature ${cert.signatureAlgorithm.oid}`),
     };
   let unsupported: string | undefined;
+  let notCa = false;
   for (const candidate of candidates) {
     try {
       if (
@@ -478,12 +510,20 @@ async function findIssuer(
           data: cert.tbs,
           signature: cert.signature,
         })
-      )
-        return { ok: true, issuer: candidate };
+      ) {
+        // A key that signed it is not enough: the anchor must be a CA allowed to sign certificates.
+        if (canIssueCertificates(candidate)) return { ok: true, issuer: candidate };
+        notCa = true;
+      }
     } catch (error) {
       unsupported = String(error);
     }
   }
+  if (notCa)
+    return {
+      ok: false,
+      verdict: { kind: 'unknown-issuer', problem: 'issuer-not-csca', issuer: cert.issuerText },
+    };
   if (unsupported !== undefined)
     return { ok: false, verdict: notChecked('unsupported-algorithm', unsupported) };
   return {
@@ -564,6 +604,10 @@ export interface PaReport {
   /** Every finding, most severe first; `[{ kind: 'valid' }]` when there is none. */
   readonly findings: readonly PaVerdict[];
   readonly dataGroups: readonly DataGroupCheck[];
+  /**
+   * The SOD signature's cryptographic check alone; a DS whose keyUsage forbids signing documents
+   * is a finding ('document-signer-key-usage') even when this is 'valid'.
+   */
   readonly signature: 'valid' | 'invalid' | 'not-checked';
   readonly documentSigner?: CertificateSummary;
   readonly csca?: CertificateSummary;
@@ -673,6 +717,12 @@ export async function verifyPassiveAuthentication(input: PassiveAuthenticationIn
   let revocation: RevocationStatus = input.trustStore?.crls === undefined ? 'not-configured' : 'not-checked';
   let trustStoreSkipped = 0;
   if (ds) {
+    // 9303-12 §7.1.1: a DS key signs documents only if its keyUsage says digitalSignature.
+    if (signerOutcome.ok) {
+      const fields = decodeProfileFields(ds);
+      if (!fields.ok || !canSignContent(fields.value))
+        findings.push({ kind: 'signature-invalid', problem: 'document-signer-key-usage' });
+    }
     const dsProblem = validityProblem(ds, 'document-signer', now);
     if (dsProblem) expired.push(dsProblem);
     if (input.trustStore === undefined) findings.push(notChecked('no-trust-store'));
@@ -773,18 +823,82 @@ async function checkRevocation(
 }
 
 // ---------------------------------------------------------------------------------------------
-// Master list signature
+// Master list signature (9303-12 §9)
 
-export interface MasterListCheck {
-  /** valid: the signer's signature holds and its certificate chains to a given anchor. */
-  readonly verdict: PaVerdict;
+/** Why a master list is refused. The list is refused whole: none of its CSCAs is trusted. */
+export type MasterListProblem =
+  /** No SignerInfo, or the signer's certificate is not in the SignedData's certificates. */
+  | 'signer-missing'
+  /** The SignerInfo has no signed attributes (9303-12 §9.1 requires contentType and messageDigest). */
+  | 'signed-attributes-missing'
+  /** Signed attributes without exactly one contentType and one messageDigest. */
+  | 'signed-attributes-incomplete'
+  | 'content-type-mismatch'
+  /** The digest of the list (eContent) differs from the signed messageDigest: altered after signing. */
+  | 'message-digest-mismatch'
+  /** The signature over the signed attributes does not verify with the signer's key. */
+  | 'signature-invalid'
+  /** The signer certificate lacks extendedKeyUsage id-icao-cscaMasterListSigningKey (2.23.136.1.1.3). */
+  | 'signer-not-master-list-signer'
+  /** The signer certificate's keyUsage lacks digitalSignature (or its extensions do not decode). */
+  | 'signer-key-usage'
+  /** No trust anchor has the signer's issuer name (and key identifier). */
+  | 'signer-untrusted'
+  /** Anchors with the issuer's name exist but none of them signed the signer's certificate. */
+  | 'signer-issuer-signature-invalid'
+  /** The anchor that signed the signer's certificate is no CA (cA, keyCertSign). */
+  | 'signer-issuer-not-csca'
+  | 'signer-expired'
+  | 'signer-not-yet-valid'
+  /** The anchor that issued the signer has expired or is not yet valid. */
+  | 'anchor-not-valid'
+  /** No usable trust anchor was given: nothing can vouch for any list. */
+  | 'no-anchor'
+  /** A hash, signature scheme or curve the station does not implement. */
+  | 'unsupported-algorithm';
+
+export interface MasterListError {
+  readonly problem: MasterListProblem;
+  /** For logs and the operator; never parsed. */
+  readonly detail: string;
   readonly signer?: CertificateSummary;
 }
 
+export type MasterListCheck =
+  | {
+      readonly ok: true;
+      readonly signer: CertificateSummary;
+      /** The trust anchor (a CSCA the operator configured) that issued the signer. */
+      readonly anchor: CertificateSummary;
+    }
+  | { readonly ok: false; readonly error: MasterListError };
+
+function masterListSignerProblem(fields: CertificateProfileFields): MasterListProblem | undefined {
+  if (fields.extendedKeyUsage?.purposes.includes(ICAO_PKI_OID.cscaMasterListSigningKey) !== true)
+    return 'signer-not-master-list-signer';
+  if (!canSignContent(fields)) return 'signer-key-usage';
+  return undefined;
+}
+
+const SIGNER_PROBLEMS: Readonly<Record<SignatureProblem, MasterListProblem>> = {
+  'signature-mismatch': 'signature-invalid',
+  'message-digest-mismatch': 'message-digest-mismatch',
+  'content-type-mismatch': 'content-type-mismatch',
+  'signed-attributes-incomplete': 'signed-attributes-incomplete',
+  'document-signer-key-usage': 'signer-key-usage',
+};
+
 /**
- * Checks a decoded master list's signature and that its signer certificate was issued by one of
- * `trustAnchors` (the issuing country's CSCA, obtained out of band; 9303-12 §8). Validity of the
- * signer certificate is checked as of `clock`. Never rejects on list data.
+ * Checks a decoded master list before any of its CSCAs may be trusted (9303-12 §9; a list is only
+ * as good as its signer):
+ * 1. the CMS signature: signed attributes present, contentType, messageDigest = hash(eContent),
+ *    the signature with the signer certificate's key (RFC 5652 §5.4–5.6);
+ * 2. the signer is a Master List Signer: extendedKeyUsage 2.23.136.1.1.3 and keyUsage
+ *    digitalSignature (9303-12 §7.1.1);
+ * 3. its certificate was signed by one of `trustAnchors`, CSCAs the operator trusts explicitly
+ *    (the issuing state's own CSCA, obtained out of band), never by a certificate inside the list;
+ * 4. signer and anchor are within their validity as of `clock`.
+ * Never rejects on list data; every failure is one `MasterListProblem`.
  */
 export async function verifyMasterList(
   masterList: MasterList,
@@ -794,19 +908,73 @@ export async function verifyMasterList(
     readonly clock: { now(): number };
   },
 ): Promise<MasterListCheck> {
-  const signer = await checkSigner(masterList.signedData, options.crypto);
-  const signerSummary = signer.signer ? { signer: summary(signer.signer) } : {};
-  if (!signer.ok) return { verdict: signer.verdict, ...signerSummary };
+  const refuse = (problem: MasterListProblem, detail: string, signer?: CertificateInfo): MasterListCheck => ({
+    ok: false,
+    error: { problem, detail, ...(signer ? { signer: summary(signer) } : {}) },
+  });
+  const sd = masterList.signedData;
+  if (sd.signerInfos[0]?.signedAttributes === undefined)
+    return refuse(
+      sd.signerInfos[0] === undefined ? 'signer-missing' : 'signed-attributes-missing',
+      'the list has no signer with signed attributes',
+    );
+  const signed = await checkSigner(sd, options.crypto);
+  if (!signed.ok) {
+    const verdict = signed.verdict;
+    if (verdict.kind === 'signature-invalid')
+      return refuse(SIGNER_PROBLEMS[verdict.problem], verdict.problem, signed.signer);
+    if (verdict.kind === 'not-checked' && verdict.reason === 'document-signer-missing')
+      return refuse('signer-missing', "the signer's certificate is not in the list's SignedData");
+    return refuse(
+      'unsupported-algorithm',
+      verdict.kind === 'not-checked' ? (verdict.detail ?? verdict.reason) : verdict.kind,
+      signed.signer,
+    );
+  }
+  const signer = signed.signer;
+  const fields = decodeProfileFields(signer);
+  if (!fields.ok) return refuse('signer-key-usage', fields.error.detail, signer);
+  const profileProblem = masterListSignerProblem(fields.value);
+  if (profileProblem)
+    return refuse(
+      profileProblem,
+      profileProblem === 'signer-not-master-list-signer'
+        ? `extendedKeyUsage ${fields.value.extendedKeyUsage?.purposes.join(', ') ?? 'absent'}; needs ${ICAO_PKI_OID.cscaMasterListSigningKey}`
+        : `keyUsage ${fields.value.keyUsage?.bits.join(', ') ?? 'absent'}; needs digitalSignature`,
+      signer,
+    );
   const { anchors } = decodeAnchors(options.trustAnchors);
-  if (anchors.length === 0) return { verdict: notChecked('no-trust-store'), ...signerSummary };
-  const issuer = await findIssuer(signer.signer, anchors, options.crypto);
-  if (!issuer.ok) return { verdict: issuer.verdict, ...signerSummary };
+  if (anchors.length === 0) return refuse('no-anchor', 'no master-list trust anchor is configured', signer);
+  const issuer = await findIssuer(signer, anchors, options.crypto);
+  if (!issuer.ok) {
+    const verdict = issuer.verdict;
+    if (verdict.kind !== 'unknown-issuer')
+      return refuse(
+        'unsupported-algorithm',
+        verdict.kind === 'not-checked' ? (verdict.detail ?? '') : '',
+        signer,
+      );
+    const problem: MasterListProblem =
+      verdict.problem === 'no-matching-csca'
+        ? 'signer-untrusted'
+        : verdict.problem === 'issuer-not-csca'
+          ? 'signer-issuer-not-csca'
+          : 'signer-issuer-signature-invalid';
+    return refuse(problem, `signer issued by ${signer.issuerText}`, signer);
+  }
   const now = options.clock.now();
-  const problems = [
-    validityProblem(signer.signer, 'document-signer', now),
-    validityProblem(issuer.issuer, 'csca', now),
-  ].filter((p): p is CertificateValidityProblem => p !== undefined);
-  if (problems.length > 0)
-    return { verdict: { kind: 'certificate-expired', certificates: problems }, ...signerSummary };
-  return { verdict: { kind: 'valid' }, ...signerSummary };
+  const signerValidity = validityProblem(signer, 'document-signer', now);
+  if (signerValidity)
+    return refuse(
+      signerValidity.state === 'expired' ? 'signer-expired' : 'signer-not-yet-valid',
+      `signer valid ${new Date(signer.notBefore).toISOString()} to ${new Date(signer.notAfter).toISOString()}`,
+      signer,
+    );
+  if (validityProblem(issuer.issuer, 'csca', now))
+    return refuse(
+      'anchor-not-valid',
+      `anchor ${issuer.issuer.subjectText} valid ${new Date(issuer.issuer.notBefore).toISOString()} to ${new Date(issuer.issuer.notAfter).toISOString()}`,
+      signer,
+    );
+  return { ok: true, signer: summary(signer), anchor: summary(issuer.issuer) };
 }

@@ -13,8 +13,11 @@
  * challenge. Either proves the chip holds a private key only when the data group carrying the
  * public key passed Passive Authentication (`chipVerdict`).
  *
- * DG3 and DG4 (fingerprints, iris) sit behind Extended Access Control, which this terminal does not
- * hold: they are not asked for, and are listed as `notRead` (PA reports them as not read).
+ * DG3 and DG4 (fingerprints, iris) sit behind Extended Access Control. With terminal credentials
+ * (a CV certificate chain and its key), Terminal Authentication v1 runs once everything else is
+ * read and Active Authentication is done, so a chip that refuses it still gives the rest of the
+ * read; then DG3 is read, its WSQ fingers decoded, and its hash checked by PA like any group. Why
+ * DG3 was not read is always a typed reason (`dg3`). DG4 is never asked for.
  */
 import type { DecodeError } from '../result.ts';
 import {
@@ -26,16 +29,27 @@ import {
 import { chooseChipAuthentication } from './chip-auth.ts';
 import { type ChipProtocolStatus, type ChipVerdict, chipVerdict } from './chip-verdict.ts';
 import type { Icao9303Crypto } from './crypto.ts';
+import { IS_RIGHT } from './cvc.ts';
 import { CardError } from './errors.ts';
 import { decodeEfCom, type EfCom } from './lds/com.ts';
 import { type Dg1, decodeDg1 } from './lds/dg1.ts';
 import { decodeDg2 } from './lds/dg2.ts';
+import { decodeDg3, decodeFingerImage, dg3Fingers } from './lds/dg3.ts';
 import { type ImageFormat, sniffImageFormat } from './lds/face-record.ts';
 import { dataGroupFile, EF_COM, EF_SOD } from './lds/files.ts';
+import type { FingerCompression } from './lds/finger-record.ts';
 import { type PaCrypto, type PaReport, type TrustStore, verifyPassiveAuthentication } from './pa.ts';
 import { type PacePassword, paceSupported } from './pace.ts';
 import { type ApduTrace, type CardChannel, EmrtdReader } from './reader.ts';
 import { decodeSecurityInfos, type PaceInfo, type SecurityInfos } from './security-infos.ts';
+import {
+  decodeEfCvca,
+  planTerminalAuthentication,
+  type TaFailureReason,
+  type TaPlanFailureReason,
+  type TaStep,
+  type TerminalCredentials,
+} from './terminal-auth.ts';
 
 /** Data groups behind Extended Access Control (Terminal Authentication). */
 const EAC_PROTECTED = new Set([3, 4]);
@@ -86,8 +100,101 @@ export interface ReadDocumentOptions {
   readonly shortChunk?: number;
   /** Skip Chip and Active Authentication (comparisons, benchmarks of the bare read). */
   readonly skipChipAuthentication?: boolean;
+  /**
+   * The station's EAC credentials (CV certificates and the terminal key). With them Terminal
+   * Authentication runs after Chip Authentication and DG3 is read; without, DG3 is not asked for.
+   */
+  readonly terminal?: TerminalCredentials;
   readonly onApdu?: (trace: ApduTrace) => void;
 }
+
+/** Why DG3 (the fingerprints) was not read. A fixed set: callers switch on it. */
+export type Dg3UnavailableReason =
+  /** EF.COM does not list DG3: the card carries no fingerprints. */
+  | 'not-on-chip'
+  /** The station holds no terminal credentials. */
+  | 'no-credentials'
+  /** TA v1 needs a Chip Authentication that passed in this session. */
+  | 'no-chip-authentication'
+  /** The chip has no EF.CVCA, or it does not decode. */
+  | 'no-cvca-file'
+  /** From planning: our credentials cannot be shown to this chip (see TaPlanFailureReason). */
+  | TaPlanFailureReason
+  /** From the chip: it refused our certificates or our signature, or the key did not sign. */
+  | TaFailureReason
+  /** TA passed, but the effective rights (AND of the CHATs) do not include DG3. */
+  | 'no-dg3-right'
+  /** After TA the chip still refused DG3 (6982). */
+  | 'refused'
+  /** EF.COM lists DG3 but the chip has no such file (6A82). */
+  | 'absent'
+  /** The file's bytes could not be read as one TLV file. */
+  | 'damaged'
+  /** The secure session ended during TA or DG3 (the chip dropped it). */
+  | 'session-lost';
+
+/** One fingerprint from DG3. */
+export interface ChipFinger {
+  /** ANSI/NIST finger position: 1 right thumb, 2 right index … 7 left index … 10 left little. */
+  readonly position: number;
+  readonly width: number;
+  readonly height: number;
+  /** Pixels per inch. */
+  readonly ppi: number;
+  readonly compression: FingerCompression;
+  /** 0–100; 254 not assessed (as stored). */
+  readonly quality: number;
+  readonly impressionType: number;
+  /** The image as stored (WSQ for the CCCD). */
+  readonly data: Uint8Array;
+  /** The decoded 8-bit grey pixels, row-major; absent when the image did not decode. */
+  readonly pixels?: Uint8Array;
+  readonly decodeError?: DecodeError;
+}
+
+/** What became of DG3. */
+export type Dg3Outcome =
+  | {
+      readonly status: 'read';
+      readonly fingers: readonly ChipFinger[];
+      /** The file did not decode as DG3 (the bytes are still in `dataGroups` for PA). */
+      readonly error?: DecodeError;
+    }
+  | {
+      readonly status: 'unavailable';
+      readonly reason: Dg3UnavailableReason;
+      readonly detail: string;
+      readonly statusWord?: number;
+      /** The TA step that failed, for the chip's refusals. */
+      readonly step?: TaStep;
+      /** The certificate (CHR) at fault, when one was. */
+      readonly certificate?: string;
+    };
+
+/** How Terminal Authentication went. */
+export type TerminalAuthenticationStatus =
+  | {
+      readonly status: 'passed';
+      readonly terminal: string;
+      readonly trustPoint: string;
+      /** CHRs sent, in order (link certificates, DV, terminal). */
+      readonly chain: readonly string[];
+      readonly rights: { readonly dg3: boolean; readonly dg4: boolean };
+    }
+  | {
+      readonly status: 'failed';
+      readonly reason: TaFailureReason | 'session-lost';
+      readonly detail: string;
+      readonly step?: TaStep;
+      readonly statusWord?: number;
+      readonly certificate?: string;
+    }
+  | {
+      readonly status: 'not-run';
+      readonly reason: Dg3UnavailableReason;
+      readonly detail: string;
+      readonly certificate?: string;
+    };
 
 export interface Portrait {
   /** From the image's first bytes, not the record's type field. */
@@ -118,6 +225,9 @@ export interface DocumentReport {
   readonly passiveAuthentication: PaReport;
   readonly chipAuthentication: ChipProtocolStatus;
   readonly activeAuthentication: ChipProtocolStatus & { readonly verdict?: AaVerdict };
+  readonly terminalAuthentication: TerminalAuthenticationStatus;
+  /** The fingerprints, or why they were not read. */
+  readonly dg3: Dg3Outcome;
   /** Whether the chip proved it is not a copy (CA or AA with a key PA vouches for). */
   readonly chip: ChipVerdict;
   readonly apdus: number;
@@ -127,9 +237,13 @@ export interface DocumentReport {
     readonly files: Readonly<Record<string, number>>;
     readonly chipAuthenticationMs: number;
     readonly activeAuthenticationMs: number;
+    /** Reading EF.CVCA, planning and the TA exchange (0 when it did not run). */
+    readonly terminalAuthenticationMs: number;
     readonly passiveAuthenticationMs: number;
     readonly totalMs: number;
   };
+  /** Command APDUs of Terminal Authentication and of reading DG3 (EF.CVCA included in TA). */
+  readonly eacApdus: { readonly terminalAuthentication: number; readonly dg3: number };
 }
 
 function methodName(attempt: AccessAttempt): AccessMethodName {
@@ -366,6 +480,54 @@ export async function readDocument(
   }
   const activeAuthenticationMs = monotonic() - aaStarted;
 
+  // Terminal Authentication and DG3 last: a chip that refuses them has given everything else.
+  const taStarted = monotonic();
+  const taApdusBefore = reader.apduCount;
+  const eac = await readFingerprints(reader, {
+    listed: com.value.dataGroups.includes(3),
+    chipAuthentication,
+    ...(options.terminal === undefined ? {} : { terminal: options.terminal }),
+    crypto: options.crypto,
+    today: new Date(options.clock.now()).toISOString().slice(0, 10),
+  });
+  const terminalAuthenticationMs = monotonic() - taStarted;
+  const taApdus = reader.apduCount - taApdusBefore;
+  let dg3: Dg3Outcome = eac.dg3;
+  let dg3Apdus = 0;
+  if (eac.readDg3) {
+    const file = dataGroupFile(3);
+    const before = reader.apduCount;
+    const at = monotonic();
+    try {
+      dataGroups.set(3, await reader.readFile(file.fid));
+    } catch (error) {
+      if (!(error instanceof CardError)) throw error;
+      dg3 = {
+        status: 'unavailable',
+        reason:
+          error.code === 'CARD_ACCESS_CONDITIONS'
+            ? 'refused'
+            : error.code === 'CARD_FILE_NOT_FOUND'
+              ? 'absent'
+              : error.code === 'CARD_DATA_DAMAGED'
+                ? 'damaged'
+                : 'session-lost',
+        detail: error.message,
+        ...(error.statusWord === undefined ? {} : { statusWord: error.statusWord }),
+      };
+    } finally {
+      files[file.name] = monotonic() - at;
+      dg3Apdus = reader.apduCount - before;
+    }
+  }
+  const dg3Bytes = dataGroups.get(3);
+  // Decoding the WSQ fingers is the station's work, not the chip's: outside DG3's read time.
+  if (dg3Bytes !== undefined) dg3 = fingerprintsOf(dg3Bytes);
+  if (dataGroups.has(3)) {
+    const index = notRead.findIndex((n) => n.dataGroup === 3);
+    if (index >= 0) notRead.splice(index, 1);
+  }
+
   const paStarted = monotonic();
   const passiveAuthentication = await verifyPassiveAuthentication({
     sod,
@@ -406,6 +568,8 @@ export async function readDocument(
     passiveAuthentication,
     chipAuthentication,
     activeAuthentication,
+    terminalAuthentication: eac.status,
+    dg3,
     chip: chipVerdict({ chipAuthentication, activeAuthentication, passiveAuthentication }),
     apdus: reader.apduCount,
     timings: {
@@ -413,8 +577,141 @@ export async function readDocument(
       files,
       chipAuthenticationMs,
       activeAuthenticationMs,
+      terminalAuthenticationMs,
       passiveAuthenticationMs,
       totalMs: monotonic() - started,
     },
+    eacApdus: { terminalAuthentication: taApdus, dg3: dg3Apdus },
   };
+}
+
+/**
+ * Terminal Authentication, when it can run: EF.CVCA, the plan, the exchange. Says whether to read
+ * DG3 and, if not, why. Never throws for the chip's answers; transport errors pass through.
+ */
+async function readFingerprints(
+  reader: EmrtdReader,
+  input: {
+    readonly listed: boolean;
+    readonly chipAuthentication: ChipProtocolStatus;
+    readonly terminal?: TerminalCredentials;
+    readonly crypto: Icao9303Crypto;
+    /** YYYY-MM-DD by the station's clock. */
+    readonly today: string;
+  },
+): Promise<{
+  readonly status: TerminalAuthenticationStatus;
+  readonly dg3: Dg3Outcome;
+  readonly readDg3: boolean;
+}> {
+  const skip = (reason: Dg3UnavailableReason, detail: string, extra: { certificate?: string } = {}) => ({
+    status: { status: 'not-run' as const, reason, detail, ...extra },
+    dg3: { status: 'unavailable' as const, reason, detail, ...extra },
+    readDg3: false,
+  });
+  if (!input.listed) return skip('not-on-chip', 'EF.COM does not list DG3: the card carries no fingerprints');
+  const { terminal } = input;
+  if (!terminal) return skip('no-credentials', 'this station holds no EAC terminal credentials');
+  if (input.chipAuthentication.status !== 'passed' || !reader.terminalAuthenticationReady)
+    return skip(
+      'no-chip-authentication',
+      `Terminal Authentication v1 follows a Chip Authentication that passed (${input.chipAuthentication.status})`,
+    );
+  let cars: string[];
+  try {
+    const bytes = await reader.readCvca();
+    const decoded = bytes === undefined ? undefined : decodeEfCvca(bytes);
+    if (!decoded?.ok)
+      return skip(
+        'no-cvca-file',
+        decoded ? `EF.CVCA does not decode: ${decoded.error.detail}` : 'the chip has no EF.CVCA',
+      );
+    cars = decoded.value;
+  } catch (error) {
+    if (!(error instanceof CardError)) throw error;
+    return skip('no-cvca-file', `EF.CVCA could not be read: ${error.message}`);
+  }
+  const plan = planTerminalAuthentication({
+    certificates: terminal.certificates,
+    chipCars: cars,
+    today: input.today,
+    crypto: input.crypto,
+  });
+  if (!plan.ok)
+    return skip(
+      plan.error.reason,
+      plan.error.detail,
+      plan.error.certificate === undefined ? {} : { certificate: plan.error.certificate },
+    );
+  let result: Awaited<ReturnType<EmrtdReader['terminalAuthenticate']>>;
+  try {
+    result = await reader.terminalAuthenticate(plan.value, terminal.signer);
+  } catch (error) {
+    if (!(error instanceof CardError)) throw error;
+    const detail = `the secure session ended during Terminal Authentication: ${error.message}`;
+    return {
+      status: { status: 'failed', reason: 'session-lost', detail },
+      dg3: {
+        status: 'unavailable',
+        reason: 'session-lost',
+        detail,
+        ...(error.statusWord === undefined ? {} : { statusWord: error.statusWord }),
+      },
+      readDg3: false,
+    };
+  }
+  if (!result.ok) {
+    const { reason, detail, step, statusWord, certificate } = result.error;
+    const extra = {
+      step,
+      ...(statusWord === undefined ? {} : { statusWord }),
+      ...(certificate === undefined ? {} : { certificate }),
+    };
+    return {
+      status: { status: 'failed', reason, detail, ...extra },
+      dg3: { status: 'unavailable', reason, detail, ...extra },
+      readDg3: false,
+    };
+  }
+  const rights = result.value.rights;
+  const status: TerminalAuthenticationStatus = {
+    status: 'passed',
+    terminal: result.value.terminal,
+    trustPoint: result.value.trustPoint,
+    chain: plan.value.chain.map((c) => c.chr),
+    rights: { dg3: (rights & IS_RIGHT.readDg3) !== 0, dg4: (rights & IS_RIGHT.readDg4) !== 0 },
+  };
+  if ((rights & IS_RIGHT.readDg3) === 0)
+    return {
+      status,
+      dg3: {
+        status: 'unavailable',
+        reason: 'no-dg3-right',
+        detail: `the certificates of ${result.value.terminal} do not grant reading DG3`,
+        certificate: result.value.terminal,
+      },
+      readDg3: false,
+    };
+  return { status, dg3: { status: 'read', fingers: [] }, readDg3: true };
+}
+
+/** DG3's fingers with their pixels decoded (WSQ); the file's own decode error when it has one. */
+function fingerprintsOf(bytes: Uint8Array): Dg3Outcome {
+  const decoded = decodeDg3(bytes);
+  if (!decoded.ok) return { status: 'read', fingers: [], error: decoded.error };
+  const fingers = dg3Fingers(decoded.value).map((finger): ChipFinger => {
+    const image = decodeFingerImage(finger);
+    return {
+      position: finger.position,
+      width: finger.width,
+      height: finger.height,
+      ppi: finger.ppi,
+      compression: finger.compression,
+      quality: finger.quality,
+      impressionType: finger.impressionType,
+      data: finger.data,
+      ...(image.ok ? { pixels: image.value.pixels } : { decodeError: image.error }),
+    };
+  });
+  return { status: 'read', fingers };
 }

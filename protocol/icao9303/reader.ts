@@ -16,7 +16,7 @@
 
 import { type CommandApdu, decodeResponse, encodeCommand, type ResponseApdu } from '../iso7816/apdu.ts';
 import { SW } from '../iso7816/status.ts';
-import { concatBytes, encodeTlv, readTlv, readTlvHeader } from '../iso7816/tlv.ts';
+import { concatBytes, encodeTlv, readTlv, readTlvHeader, readTlvs } from '../iso7816/tlv.ts';
 import { internalAuthenticateCommand } from './active-auth.ts';
 import { BAC_GET_CHALLENGE, finishBac, parseGetChallengeResponse, startBac } from './bac.ts';
 import { type ChipAuthenticationOffer, startChipAuthentication } from './chip-auth.ts';
@@ -26,6 +26,15 @@ import { deriveBacKeys } from './keys.ts';
 import { type PaceFailure, type PacePassword, performPace } from './pace.ts';
 import { type SmFailure, SmReaderSession, tdesSuite } from './secure-messaging.ts';
 import type { PaceInfo } from './security-infos.ts';
+import {
+  EF_CVCA,
+  idPiccAfterBac,
+  idPiccAfterPace,
+  performTerminalAuthentication,
+  type TaPlan,
+  type TaResult,
+  type TerminalSigner,
+} from './terminal-auth.ts';
 
 /** The eMRTD application identifier (9303-10 §3.6.1). */
 export const EMRTD_AID = Uint8Array.of(0xa0, 0x00, 0x00, 0x02, 0x47, 0x10, 0x01);
@@ -90,6 +99,10 @@ export class EmrtdReader {
   #sm: SmReaderSession | undefined;
   #blockSize = 8;
   #apdus = 0;
+  /** ID_PICC of the session for Terminal Authentication (from BAC's MRZ or PACE's chip key). */
+  #idPicc: Uint8Array | undefined;
+  /** Our ephemeral public key of the Chip Authentication that keys the session, once it passed. */
+  #caTerminalKey: Uint8Array | undefined;
 
   constructor(channel: CardChannel, options: ReaderOptions) {
     this.#channel = channel;
@@ -163,6 +176,8 @@ export class EmrtdReader {
   async authenticateBac(mrzInformation: string): Promise<void> {
     const { crypto } = this.#options;
     this.#sm = undefined;
+    this.#idPicc = undefined;
+    this.#caTerminalKey = undefined;
     const challenge = parseGetChallengeResponse(await this.send(BAC_GET_CHALLENGE));
     if (!challenge.ok)
       throw new CardError('CARD_UNEXPECTED_STATUS', `GET CHALLENGE failed: ${challenge.error.detail}`, {
@@ -193,6 +208,7 @@ export class EmrtdReader {
       session.SSC,
     );
     this.#blockSize = 8;
+    this.#idPicc = idPiccAfterBac(mrzInformation);
   }
 
   /**
@@ -243,6 +259,8 @@ export class EmrtdReader {
    */
   async authenticatePace(info: PaceInfo, password: PacePassword): Promise<PaceFailure | undefined> {
     this.#sm = undefined;
+    this.#idPicc = undefined;
+    this.#caTerminalKey = undefined;
     const result = await performPace((command) => this.send(command), {
       crypto: this.#options.crypto,
       info,
@@ -251,6 +269,8 @@ export class EmrtdReader {
     if (!result.ok) return result.error;
     this.#sm = new SmReaderSession(result.value.suite, result.value.ssc);
     this.#blockSize = result.value.suite.blockSize;
+    // TA after PACE identifies the chip by its ephemeral PACE key, not the document number.
+    this.#idPicc = idPiccAfterPace(result.value.chipPublicKey);
     return undefined;
   }
 
@@ -280,12 +300,59 @@ export class EmrtdReader {
     this.#blockSize = start.next.suite.blockSize;
     try {
       await this.selectFile(0x011e);
+      this.#caTerminalKey = caEphemeralKey(start.commands);
       return { kind: 'passed' };
     } catch (error) {
       if (!(error instanceof CardError)) throw error;
       this.#sm = undefined;
       return { kind: 'failed', detail: error.message };
     }
+  }
+
+  /** Whether Terminal Authentication can run: a session keyed by a Chip Authentication that passed. */
+  get terminalAuthenticationReady(): boolean {
+    return this.secured && this.#caTerminalKey !== undefined && this.#idPicc !== undefined;
+  }
+
+  /**
+   * EF.CVCA of the application (TA's trust points): its raw 36 bytes, or undefined when the chip
+   * has none (6A82). The file is fixed-size, not one TLV, so it is read whole in one READ BINARY.
+   * @throws {CardError} as `selectFile` and `readBinary` for other refusals; SM errors as `send`.
+   */
+  async readCvca(): Promise<Uint8Array | undefined> {
+    try {
+      await this.selectFile(EF_CVCA.fid);
+      return await this.readBinary(EF_CVCA.fid, 0, EF_CVCA.length);
+    } catch (error) {
+      if (error instanceof CardError && error.code === 'CARD_FILE_NOT_FOUND') return undefined;
+      throw error;
+    }
+  }
+
+  /**
+   * Terminal Authentication v1 (terminal-auth.ts) with `plan`, under the Chip Authentication
+   * session; ID_PICC follows how the chip was opened (BAC: document number, PACE: the chip's PACE
+   * key). Certificates go in one extended APDU when the reader reads with extended length, chained
+   * short APDUs otherwise.
+   * @throws {CardError} CARD_SM_SESSION_DEAD when Chip Authentication has not passed in this
+   *   session; SM and transport errors as `send`.
+   */
+  async terminalAuthenticate(plan: TaPlan, signer: TerminalSigner): Promise<TaResult> {
+    const idPicc = this.#idPicc;
+    const caTerminalPublicKey = this.#caTerminalKey;
+    if (!this.secured || idPicc === undefined || caTerminalPublicKey === undefined)
+      throw new CardError(
+        'CARD_SM_SESSION_DEAD',
+        'Terminal Authentication needs a secure session keyed by a Chip Authentication that passed',
+      );
+    return performTerminalAuthentication((command, options) => this.send(command, options ?? {}), {
+      plan,
+      signer,
+      idPicc,
+      caTerminalPublicKey,
+      extendedLength: this.#options.extendedLength === true,
+      blockSize: this.#blockSize,
+    });
   }
 
   /**
@@ -420,4 +487,21 @@ function smError(failure: SmFailure): CardError {
     'CARD_SM_MAC_MISMATCH',
     `A protected answer from the chip failed its integrity check (${failure.reason}): ${failure.detail}`,
   );
+}
+
+/** Our ephemeral public key in the Chip Authentication commands: 91 of MSE:Set KAT, or 7C{80} of GA. */
+function caEphemeralKey(commands: readonly CommandApdu[]): Uint8Array | undefined {
+  for (const command of commands) {
+    const objects = readTlvs(command.data ?? new Uint8Array(0));
+    if (!objects.ok) continue;
+    const direct = objects.value.find((o) => o.tag === 0x91)?.value;
+    if (direct) return direct.slice();
+    const dynamic = objects.value.find((o) => o.tag === 0x7c);
+    if (dynamic) {
+      const inner = readTlvs(dynamic.value);
+      const key = inner.ok ? inner.value.find((o) => o.tag === 0x80)?.value : undefined;
+      if (key) return key.slice();
+    }
+  }
+  return undefined;
 }

@@ -1,11 +1,15 @@
 /**
  * The simulated CCCD a tester inserts: a person record turned into chip files (lds-builder.ts),
  * signed under a test CSCA (simulators/pki/csca.ts), answered by the simulated eMRTD chip
- * (emrtd-card.ts). Scenarios pick how the next inserted card misbehaves; the same card runs on
+ * (emrtd-card.ts). The chip carries two fingerprints in DG3 (the holder's fingerprint seed, the
+ * same the simulated scanner renders) behind Terminal Authentication, trusting the CVCA of a test
+ * EAC PKI (simulators/pki/cvca.ts) whose terminal credentials `terminalCredentials()` and
+ * `exportTrust()` hand to the station. Scenarios pick how the next inserted card misbehaves; the same card runs on
  * the in-process PC/SC port (the station's embedded default) or on pcscd through vpcd (tests,
  * `station sim card`).
  */
 import { generateKeyPairSync, type KeyObject } from 'node:crypto';
+import path from 'node:path';
 import { nodeIcao9303Crypto } from '../../drivers/crypto/node-crypto.ts';
 import {
   type SimulatorAction,
@@ -13,6 +17,7 @@ import {
   type SimulatorControl,
 } from '../../drivers/sim-control.ts';
 import { birthdayAt } from '../../protocol/cccd/date.ts';
+import type { CvCertificate } from '../../protocol/icao9303/cvc.ts';
 import { bytesToBigInt, curveByName } from '../../protocol/icao9303/ec.ts';
 import { cccdMrzInformation } from '../../protocol/icao9303/mrz-info.ts';
 import {
@@ -23,13 +28,24 @@ import {
   type PaceInfo,
   paceProtocolOid,
 } from '../../protocol/icao9303/security-infos.ts';
+import type { TerminalCredentials } from '../../protocol/icao9303/terminal-auth.ts';
 import { capabilityHistoricalBytes, contactlessAtr } from '../../protocol/iso7816/atr.ts';
-import { createTestPki, type TestPki } from '../pki/csca.ts';
+import { createTestPki, type TestPki, writeTrustStoreFolder } from '../pki/csca.ts';
+import {
+  addDays,
+  createTestEacPki,
+  type IssuedCvc,
+  signPlain,
+  type TestEacPki,
+  writeEacTrustFolder,
+} from '../pki/cvca.ts';
 import { signActiveAuthentication } from './active-auth-chip.ts';
 import { SimulatedEmrtdCard } from './emrtd-card.ts';
 import {
   type BuiltLds,
+  buildDg3,
   buildLds,
+  cardFingerprintSeed,
   type LdsBuildOptions,
   type PersonRecord,
   SAMPLE_PERSON,
@@ -79,6 +95,18 @@ export const CARD_SCENARIOS = [
    * 1 March 2016; for the sample citizen, expiry 2024-01-01). Its printed numbers differ: see GET /sim/card.
    */
   'expired-card',
+  /**
+   * The terminal credentials the simulator hands out (terminalCredentials, --export-trust) carry a
+   * terminal certificate that expired yesterday: the station does not show it, DG3 is unavailable
+   * (credentials-expired) until it is renewed through the DV.
+   */
+  'ta-expired-terminal',
+  /** The chip trusts another CVCA than the station's chain starts from: no trust point, no DG3. */
+  'ta-wrong-cvca',
+  /** The terminal certificate handed out grants DG4 (iris) only: TA passes, DG3 is not read. */
+  'ta-no-dg3-right',
+  /** A card without fingerprints: EF.COM and EF.SOD do not list DG3. */
+  'dg3-missing',
 ] as const;
 
 export type CardScenario = (typeof CARD_SCENARIOS)[number];
@@ -92,6 +120,13 @@ export interface CccdCardSimulatorOptions {
   readonly extendedLength?: boolean;
   /** The card access number (default the last 6 digits of the ID, the reported CCCD habit). */
   readonly can?: string;
+  /** The fingerprint generator's person seed for DG3 (default cardFingerprintSeed(person)). */
+  readonly fingerprintSeed?: number;
+  /**
+   * The day the EAC PKI is made for, YYYY-MM-DD (default today, UTC): terminal certificates are
+   * valid from the day before for 30 days, as short-lived as real ones.
+   */
+  readonly today?: string;
 }
 
 /** The PACE the simulated CCCD offers: ECDH generic mapping, brainpoolP256r1, AES-128. */
@@ -110,6 +145,7 @@ export function simulatedCardAccess(): { bytes: Uint8Array; info: PaceInfo } {
 const PULL_AT_APDU = 12;
 
 const DATA_SCENARIOS = [
+  'dg3-missing',
   'tampered-dg',
   'unknown-csca',
   'expired-ds',
@@ -153,16 +189,22 @@ export class CccdCardSimulator implements SimulatorControl {
   readonly scenarioTiming = 'next-insertion' as const;
   readonly person: PersonRecord;
   readonly pki: TestPki;
+  readonly eac: TestEacPki;
+  /** The person seed DG3's fingers were rendered from: the scanner's for the same holder. */
+  readonly fingerprintSeed: number;
   readonly #options: CccdCardSimulatorOptions;
+  #dg3: Uint8Array | undefined;
   #scenario: CardScenario;
   readonly #lds = new Map<string, BuiltLds>();
   /** card-pulled-mid-read: the next card built is pulled; cleared once a card was pulled. */
   #pullArmed: boolean;
   #reinsert: ReinsertCard | undefined;
 
-  private constructor(pki: TestPki, options: CccdCardSimulatorOptions) {
+  private constructor(pki: TestPki, eac: TestEacPki, options: CccdCardSimulatorOptions) {
     this.pki = pki;
+    this.eac = eac;
     this.person = options.person ?? SAMPLE_PERSON;
+    this.fingerprintSeed = options.fingerprintSeed ?? cardFingerprintSeed(this.person);
     this.#options = options;
     this.#scenario = options.scenario ?? 'valid';
     this.#pullArmed = this.#scenario === 'card-pulled-mid-read';
@@ -202,9 +244,47 @@ export class CccdCardSimulator implements SimulatorControl {
     return this.#reinsert(this.card());
   }
 
-  /** Mints the test PKI (about 10 ms with ECDSA P-256). */
+  /** Mints the test PKIs (about 20 ms: ECDSA P-256 for PA, brainpoolP256r1 for EAC). */
   static async create(options: CccdCardSimulatorOptions = {}): Promise<CccdCardSimulator> {
-    return new CccdCardSimulator(await createTestPki('ecdsa-p256'), options);
+    const today = options.today ?? new Date().toISOString().slice(0, 10);
+    return new CccdCardSimulator(await createTestPki('ecdsa-p256'), createTestEacPki(today), options);
+  }
+
+  /** The terminal certificate the current scenario hands out. */
+  #terminal(): IssuedCvc {
+    if (this.#scenario === 'ta-expired-terminal') return this.eac.expiredTerminal;
+    if (this.#scenario === 'ta-no-dg3-right') return this.eac.noDg3Terminal;
+    return this.eac.terminal;
+  }
+
+  /** The EAC certificates a station holds: the CVCA, the link to the next CVCA, the DV, the terminal. */
+  terminalCertificates(): CvCertificate[] {
+    const { cvca, link, dv } = this.eac;
+    return [cvca, link, dv, this.#terminal()].map((c) => c.certificate);
+  }
+
+  /**
+   * Terminal credentials for the current scenario (certificates and a signer holding the terminal
+   * key in memory), as a station configured with `exportTrust`'s folder would have them.
+   */
+  terminalCredentials(): TerminalCredentials {
+    const terminal = this.#terminal();
+    return {
+      certificates: this.terminalCertificates(),
+      signer: { sign: async (message) => signPlain(terminal.key, message) },
+    };
+  }
+
+  /**
+   * Writes the trust a station needs into `dir`: the CSCA (a PA trust-store folder) and, under
+   * `dir/eac`, the EAC credentials of the current scenario (writeEacTrustFolder). Returns the EAC
+   * folder.
+   */
+  async exportTrust(dir: string): Promise<string> {
+    await writeTrustStoreFolder(dir, [this.cscaCertificate]);
+    const eacDir = path.join(dir, 'eac');
+    await writeEacTrustFolder(eacDir, this.eac, this.#terminal());
+    return eacDir;
   }
 
   /** The trusted CSCA certificate (DER), for the reader's trust store. */
@@ -246,6 +326,15 @@ export class CccdCardSimulator implements SimulatorControl {
       ...(this.#scenario === 'card-pulled-mid-read' ? { pullPending: this.#pullArmed } : {}),
       person: { id12, dateOfBirth, dateOfExpiry, can },
       csca: this.pki.csca.name,
+      fingerprintSeed: this.fingerprintSeed,
+      eac: {
+        trustPoint: (this.#scenario === 'ta-wrong-cvca' ? this.eac.otherCvca : this.eac.cvca).certificate.chr,
+        terminal: this.#terminal().certificate.chr,
+        terminalValid: [
+          this.#terminal().certificate.effectiveDate,
+          this.#terminal().certificate.expirationDate,
+        ],
+      },
     };
   }
 
@@ -268,6 +357,7 @@ export class CccdCardSimulator implements SimulatorControl {
       ...(data === 'tampered-dg' ? { tamperDataGroup: 2 as const } : {}),
       ...(data === 'bad-signature' ? { corruptSodSignature: true } : {}),
       ...(data === 'aa-rsa' ? { activeAuthentication: 'rsa-2048' as const } : {}),
+      ...(data === 'dg3-missing' ? {} : { dg3: this.#fingerprints() }),
     };
     const holder = this.#cardHolder();
     const built = buildLds(
@@ -300,6 +390,12 @@ export class CccdCardSimulator implements SimulatorControl {
             : field,
       ),
     };
+  }
+
+  /** DG3 for the holder, made once (a quarter of a second): the same fingers in every scenario. */
+  #fingerprints(): Uint8Array {
+    this.#dg3 ??= buildDg3(this.fingerprintSeed);
+    return this.#dg3;
   }
 
   #dataScenario(): string {
@@ -359,6 +455,12 @@ export class CccdCardSimulator implements SimulatorControl {
         cipher: 'aes-128',
       },
       activeAuthentication: (challenge) => signActiveAuthentication(aaKey, challenge, { hash: 'sha256' }),
+      terminalAuthentication: {
+        crypto: nodeIcao9303Crypto,
+        trustPoints: [(scenario === 'ta-wrong-cvca' ? this.eac.otherCvca : this.eac.cvca).certificate],
+        // A chip last updated by a certificate a month ago: its date lags the real one.
+        currentDate: addDays(this.eac.today, -30),
+      },
     });
     return {
       atr: contactlessAtr(capabilityHistoricalBytes({ extendedLength })),

@@ -3,7 +3,10 @@
  * SELECT of the eMRTD application, GET CHALLENGE and EXTERNAL AUTHENTICATE (BAC), then SELECT and
  * READ BINARY (B0, B1 with DO54/DO53, short Le and extended Le) under 3DES secure messaging; with the
  * options for them, EF.CardAccess in the master file, PACE (ECDH-GM, CAN and MRZ) with AES or 3DES
- * secure messaging, Chip Authentication and Active Authentication under secure messaging. Built
+ * secure messaging, Chip Authentication and Active Authentication under secure messaging, and
+ * Terminal Authentication (EAC, TR-03110) guarding DG3 and DG4: EF.CVCA names its trust points,
+ * and DG3 (fingerprints) and DG4 (irises) answer 6982 to READ BINARY until a terminal has
+ * authenticated with the right in its certificates' CHATs (9303-11's EAC; TR-03110-3 C.4). Built
  * on the same protocol code the reader uses (protocol/icao9303), whose known-answer tests hold it
  * to the standard's worked examples.
  *
@@ -22,14 +25,23 @@ import {
   type ChipAuthenticationChipOptions,
 } from '../../protocol/icao9303/chip-auth.ts';
 import type { Icao9303Crypto } from '../../protocol/icao9303/crypto.ts';
+import type { CvCertificate, CvcCrypto } from '../../protocol/icao9303/cvc.ts';
+import { IS_RIGHT } from '../../protocol/icao9303/cvc.ts';
 import { type BacKeys, deriveBacKeys } from '../../protocol/icao9303/keys.ts';
 import { PaceChip } from '../../protocol/icao9303/pace.ts';
 import { EF_CARD_ACCESS, EMRTD_AID } from '../../protocol/icao9303/reader.ts';
 import { SmCardSession, type SmCipherSuite, tdesSuite } from '../../protocol/icao9303/secure-messaging.ts';
 import type { PaceInfo } from '../../protocol/icao9303/security-infos.ts';
+import {
+  EF_CVCA,
+  encodeEfCvca,
+  idPiccAfterBac,
+  idPiccAfterPace,
+  TerminalAuthenticationChip,
+} from '../../protocol/icao9303/terminal-auth.ts';
 import { decodeCommand, encodeResponse } from '../../protocol/iso7816/apdu.ts';
 import { SW } from '../../protocol/iso7816/status.ts';
-import { encodeTlv, readTlv } from '../../protocol/iso7816/tlv.ts';
+import { concatBytes, encodeTlv, findTag, readTlv, readTlvs } from '../../protocol/iso7816/tlv.ts';
 
 export interface EmrtdCardOptions {
   readonly crypto: Icao9303Crypto;
@@ -58,7 +70,27 @@ export interface EmrtdCardOptions {
   readonly chipAuthentication?: ChipAuthenticationChipOptions;
   /** INTERNAL AUTHENTICATE: the signature over a challenge. Absent: 6D00. */
   readonly activeAuthentication?: (challenge: Uint8Array) => Uint8Array;
+  /**
+   * Terminal Authentication v1 (after Chip Authentication), with the chip's trust points (CVCA
+   * certificates, newest first) and its current date at personalisation. With it, EF.CVCA (011C)
+   * names the trust points and DG3/DG4 need TA with their right. Absent: no TA (6D00) and DG3/DG4
+   * read like any file, as on a chip without EAC.
+   */
+  readonly terminalAuthentication?: {
+    readonly crypto: CvcCrypto;
+    readonly trustPoints: readonly CvCertificate[];
+    readonly currentDate: string;
+  };
 }
+
+/** Data groups behind EAC and the CHAT right each needs (TR-03110-3 C.4.1). */
+const EAC_FILES: ReadonlyMap<number, number> = new Map([
+  [0x0103, IS_RIGHT.readDg3],
+  [0x0104, IS_RIGHT.readDg4],
+]);
+
+/** Largest certificate data a chained PSO:Verify Certificate may gather, bytes. */
+const MAX_CHAINED_DATA = 4096;
 
 const CLA_SM = 0x0c;
 
@@ -85,6 +117,17 @@ export class SimulatedEmrtdCard {
   readonly #chipAuthentication: ChipAuthenticationChip | undefined;
   /** A session to switch to after the current protected answer (Chip Authentication). */
   #nextSession: { suite: SmCipherSuite; ssc: Uint8Array } | undefined;
+  /** TA's trust points and current date live across sessions, as in the chip's EEPROM. */
+  readonly #terminalAuthentication: TerminalAuthenticationChip | undefined;
+  /** ID_PICC of the session: from BAC's MRZ, or Comp of the chip's own PACE key. */
+  #idPicc: Uint8Array | undefined;
+  /** The chip's ephemeral PACE key of the run under way. */
+  #paceChipKey: Uint8Array | undefined;
+  /** The terminal's Chip Authentication key, once CA has switched the session. */
+  #caTerminalKey: Uint8Array | undefined;
+  #caPendingKey: Uint8Array | undefined;
+  /** PSO:Verify Certificate data gathered from chained commands. */
+  #chained: Uint8Array[] = [];
 
   constructor(options: EmrtdCardOptions) {
     this.#options = options;
@@ -102,6 +145,29 @@ export class SimulatedEmrtdCard {
       });
     this.#chipAuthentication =
       options.chipAuthentication && new ChipAuthenticationChip(options.chipAuthentication);
+    const ta = options.terminalAuthentication;
+    this.#terminalAuthentication =
+      ta &&
+      new TerminalAuthenticationChip({
+        crypto: ta.crypto,
+        trustPoints: ta.trustPoints,
+        currentDate: ta.currentDate,
+        random: (n) => options.crypto.randomBytes(n),
+      });
+  }
+
+  /** The chip's TA state (trust points, current date), for tests and the simulator's snapshot. */
+  get terminalAuthentication(): TerminalAuthenticationChip | undefined {
+    return this.#terminalAuthentication;
+  }
+
+  /** Ends what belongs to one secure session: TA's rights, CA's and PACE's keys. */
+  #newSession(): void {
+    this.#idPicc = undefined;
+    this.#caTerminalKey = undefined;
+    this.#caPendingKey = undefined;
+    this.#chained = [];
+    this.#terminalAuthentication?.reset();
   }
 
   /** Power cycle or warm reset: nothing selected, no session. */
@@ -113,6 +179,7 @@ export class SimulatedEmrtdCard {
     this.#mfFile = undefined;
     this.#nextSession = undefined;
     this.#pace?.reset();
+    this.#newSession();
   }
 
   /** One command APDU in, one response APDU out. Never throws for any input. */
@@ -153,12 +220,20 @@ export class SimulatedEmrtdCard {
         if (this.#options.refusePaceWith !== undefined) return answer(this.#options.refusePaceWith);
         if (!this.#pace) return answer(SW.INS_NOT_SUPPORTED);
         this.#sm = undefined;
+        this.#newSession();
         return answer(this.#pace.setAuthenticationTemplate(command.data).sw);
       }
       case 0x86: {
         if (!this.#pace) return answer(SW.INS_NOT_SUPPORTED);
         const result = this.#pace.generalAuthenticate(command.data, (command.cla & 0x10) !== 0);
-        if (result.session) this.#sm = new SmCardSession(result.session.suite, result.session.ssc);
+        // The chip's ephemeral key (7C{84}) is ID_PICC's source for Terminal Authentication.
+        const chipKey = result.sw === SW.OK ? dynamicObject(result.data, 0x84) : undefined;
+        if (chipKey) this.#paceChipKey = chipKey;
+        if (result.session) {
+          this.#sm = new SmCardSession(result.session.suite, result.session.ssc);
+          this.#newSession();
+          if (this.#paceChipKey) this.#idPicc = idPiccAfterPace(this.#paceChipKey);
+        }
         return answer(result.sw, result.data);
       }
       case 0x84: {
@@ -178,6 +253,8 @@ export class SimulatedEmrtdCard {
         if (!result.ok) return answer(result.error.statusWord ?? SW.AUTHENTICATION_FAILED);
         const { KSenc, KSmac, SSC } = result.value.session;
         this.#sm = new SmCardSession(tdesSuite(this.#options.crypto, { KSenc, KSmac }), SSC);
+        this.#newSession();
+        this.#idPicc = idPiccAfterBac(this.#options.mrzInformation);
         return answer(SW.OK, result.value.data);
       }
       case 0xb0:
@@ -214,16 +291,27 @@ export class SimulatedEmrtdCard {
     if (!unwrapped.ok) {
       // The chip forgets the session after a bad protected command (9303-11 §9.8.6).
       this.#sm = undefined;
+      this.#newSession();
       return answer(unwrapped.error.statusWord ?? SW.SM_DATA_OBJECTS_INCORRECT);
     }
     const command = unwrapped.value;
-    const { data, sw } = this.#dispatch(command.ins, command.p1, command.p2, command.data, command.le);
+    const { data, sw } = this.#dispatch(
+      command.cla,
+      command.ins,
+      command.p1,
+      command.p2,
+      command.data,
+      command.le,
+    );
     const response = sm.wrapResponse(data, sw);
     const next = this.#nextSession;
     if (next) {
       // Chip Authentication: this answer went under the old keys; the next command uses the new.
       this.#nextSession = undefined;
       this.#sm = new SmCardSession(next.suite, next.ssc);
+      // TA v1 signs over the terminal's CA key: it belongs to this new session.
+      this.#terminalAuthentication?.reset();
+      this.#caTerminalKey = this.#caPendingKey;
     }
     this.#protectedResponses++;
     if (!this.#corrupted && this.#protectedResponses === this.#options.badMacOnResponse) {
@@ -236,6 +324,7 @@ export class SimulatedEmrtdCard {
   }
 
   #dispatch(
+    cla: number,
     ins: number,
     p1: number,
     p2: number,
@@ -243,6 +332,8 @@ export class SimulatedEmrtdCard {
     le: number | undefined,
   ): { data: Uint8Array; sw: number } {
     const empty = new Uint8Array(0);
+    const ta = this.#terminalAuthentication;
+    if (ins !== 0x2a) this.#chained = [];
     switch (ins) {
       case 0xa4: {
         if (p1 === 0x04) {
@@ -252,7 +343,7 @@ export class SimulatedEmrtdCard {
         }
         if (p1 !== 0x02 || data.length !== 2) return { data: empty, sw: SW.WRONG_P1P2 };
         const fid = ((data[0] ?? 0) << 8) | (data[1] ?? 0);
-        if (!this.#options.files.has(fid)) return { data: empty, sw: SW.FILE_NOT_FOUND };
+        if (!this.#fileBytes(fid)) return { data: empty, sw: SW.FILE_NOT_FOUND };
         this.#file = fid;
         return { data: empty, sw: SW.OK };
       }
@@ -261,7 +352,7 @@ export class SimulatedEmrtdCard {
         if (p1 & 0x80) {
           // Short EF identifier in P1 b5-b1, offset in P2.
           const fid = 0x0100 | (p1 & 0x1f);
-          if (!this.#options.files.has(fid)) return { data: empty, sw: SW.FILE_NOT_FOUND };
+          if (!this.#fileBytes(fid)) return { data: empty, sw: SW.FILE_NOT_FOUND };
           this.#file = fid;
           offset = p2;
         }
@@ -283,18 +374,59 @@ export class SimulatedEmrtdCard {
         return { data: encodeTlv(0x53, read.data), sw: read.sw };
       }
       case 0x22: {
+        if (p1 === 0x81) {
+          // Terminal Authentication: Set DST (B6) names the verifying key, Set AT (A4) the terminal.
+          if (!ta) return { data: empty, sw: SW.INS_NOT_SUPPORTED };
+          if (p2 === 0xb6) return { data: empty, sw: ta.setDst(data).sw };
+          if (p2 === 0xa4) return { data: empty, sw: ta.setAt(data).sw };
+          return { data: empty, sw: SW.WRONG_P1P2 };
+        }
         const ca = this.#chipAuthentication;
         if (!ca || p1 !== 0x41) return { data: empty, sw: ca ? SW.WRONG_P1P2 : SW.INS_NOT_SUPPORTED };
         const result = ca.manageSecurityEnvironment(p2, data);
-        if (result.next) this.#nextSession = result.next;
+        if (result.next) {
+          this.#nextSession = result.next;
+          this.#caPendingKey = keyObject(data, 0x91);
+        }
         return { data: result.data ?? empty, sw: result.sw };
       }
       case 0x86: {
         const ca = this.#chipAuthentication;
         if (!ca) return { data: empty, sw: SW.INS_NOT_SUPPORTED };
         const result = ca.generalAuthenticate(data);
-        if (result.next) this.#nextSession = result.next;
+        if (result.next) {
+          this.#nextSession = result.next;
+          this.#caPendingKey = dynamicObject(data, 0x80);
+        }
         return { data: result.data ?? empty, sw: result.sw };
+      }
+      case 0x2a: {
+        if (!ta) return { data: empty, sw: SW.INS_NOT_SUPPORTED };
+        if (p1 !== 0x00 || p2 !== 0xbe) return { data: empty, sw: SW.WRONG_P1P2 };
+        this.#chained.push(data);
+        const gathered = this.#chained.reduce((n, part) => n + part.length, 0);
+        if (gathered > MAX_CHAINED_DATA) {
+          this.#chained = [];
+          return { data: empty, sw: SW.WRONG_LENGTH };
+        }
+        // Command chaining (CLA bit 5): more of the certificate follows.
+        if ((cla & 0x10) !== 0) return { data: empty, sw: SW.OK };
+        const whole = concatBytes(...this.#chained);
+        this.#chained = [];
+        return { data: empty, sw: ta.verifyCertificate(whole).sw };
+      }
+      case 0x84: {
+        if (!ta) return { data: empty, sw: SW.INS_NOT_SUPPORTED };
+        const result = ta.getChallenge(le);
+        return { data: result.data ?? empty, sw: result.sw };
+      }
+      case 0x82: {
+        if (!ta) return { data: empty, sw: SW.INS_NOT_SUPPORTED };
+        const idPicc = this.#idPicc;
+        const caTerminalPublicKey = this.#caTerminalKey;
+        // TA v1 follows Chip Authentication: without it there is no key to sign over.
+        const session = idPicc && caTerminalPublicKey ? { idPicc, caTerminalPublicKey } : undefined;
+        return { data: empty, sw: ta.externalAuthenticate(data, session).sw };
       }
       case 0x88: {
         const sign = this.#options.activeAuthentication;
@@ -307,10 +439,22 @@ export class SimulatedEmrtdCard {
     }
   }
 
+  /** The application file `fid` (EF.CVCA from the TA state), or undefined when absent. */
+  #fileBytes(fid: number): Uint8Array | undefined {
+    const ta = this.#terminalAuthentication;
+    if (fid === EF_CVCA.fid && ta) return encodeEfCvca(ta.trustPointReferences);
+    return this.#options.files.get(fid);
+  }
+
   #read(offset: number, le: number | undefined): { data: Uint8Array; sw: number } {
     const empty = new Uint8Array(0);
     if (this.#file === undefined) return { data: empty, sw: SW.COMMAND_NOT_ALLOWED };
-    const file = this.#options.files.get(this.#file) ?? empty;
+    const right = EAC_FILES.get(this.#file);
+    const ta = this.#terminalAuthentication;
+    // DG3/DG4 need Terminal Authentication with their right (9303-11 EAC): 6982 until then.
+    if (right !== undefined && ta && ((ta.authenticatedRights ?? 0) & right) === 0)
+      return { data: empty, sw: SW.SECURITY_STATUS_NOT_SATISFIED };
+    const file = this.#fileBytes(this.#file) ?? empty;
     if (offset > file.length) return { data: empty, sw: SW.WRONG_PARAMETERS };
     const wanted = le ?? 256;
     const data = file.slice(offset, Math.min(file.length, offset + wanted));
@@ -318,4 +462,18 @@ export class SimulatedEmrtdCard {
     const wildcard = wanted === 256 || wanted === 65536;
     return { data, sw: data.length < wanted && !wildcard ? SW.END_OF_FILE : SW.OK };
   }
+}
+
+/** The value of `tag` inside a `7C{…}` object, or undefined. */
+function dynamicObject(data: Uint8Array | undefined, tag: number): Uint8Array | undefined {
+  const outer = data && readTlv(data);
+  if (!outer?.ok || outer.value.tag !== 0x7c) return undefined;
+  const inner = readTlvs(outer.value.value);
+  return inner.ok ? findTag(inner.value, tag)?.value.slice() : undefined;
+}
+
+/** The value of `tag` among the command's data objects, or undefined. */
+function keyObject(data: Uint8Array, tag: number): Uint8Array | undefined {
+  const objects = readTlvs(data);
+  return objects.ok ? findTag(objects.value, tag)?.value.slice() : undefined;
 }

@@ -296,11 +296,15 @@ function interceptBody(
   req.push = (chunk: unknown) => intercept(chunk as Buffer | null, push);
 }
 
-/** Destroys the connection once the bytes already given to the request stream have been read (≤ 1 s). */
+/**
+ * Destroys the connection once the bytes already given to the request stream have been read, waiting
+ * at most 1 s of wall time for the handler to read them (a loaded machine may take a while to start
+ * reading: counting event-loop turns instead would give up after a few milliseconds and lose them).
+ */
 function destroyWhenRead(req: IncomingMessage): void {
-  let turns = 0;
+  const deadline = performance.now() + 1000;
   const step = () => {
-    if (req.readableLength > 0 && turns++ < 1000 && !req.destroyed) setImmediate(step);
+    if (req.readableLength > 0 && !req.destroyed && performance.now() < deadline) setTimeout(step, 1);
     else req.socket.destroy();
   };
   setImmediate(step);

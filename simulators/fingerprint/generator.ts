@@ -242,6 +242,12 @@ export interface SlapOptions {
   readonly extraFinger?: boolean;
   /** The applicant put the other hand down: the image shows the other hand's fingers. */
   readonly wrongHand?: boolean;
+  /**
+   * Slots that show another finger of the same person: position of the slot -> finger placed there
+   * (a finger placed twice: `{ 6: 1 }` puts the right thumb in the left thumb's place too). The
+   * truth's `position` is the finger shown.
+   */
+  readonly substitute?: Readonly<Record<number, number>>;
   readonly width?: number;
   readonly height?: number;
 }
@@ -304,6 +310,12 @@ export function renderSlap(options: SlapOptions): RenderedSlap {
       );
     }
   }
+  const substitutes = new Map<FingerPosition, FingerPosition>();
+  for (const [slot, finger] of Object.entries(options.substitute ?? {})) {
+    checkInteger('substitute', Number(slot), 1, 10);
+    checkInteger('substitute', finger, 1, 10);
+    substitutes.set(Number(slot) as FingerPosition, finger as FingerPosition);
+  }
   const handShown: Hand = options.wrongHand
     ? hand === 'right'
       ? 'left'
@@ -327,7 +339,8 @@ export function renderSlap(options: SlapOptions): RenderedSlap {
       // Missing fingers are named by the hand asked for; with the wrong hand, its mirror is missing.
       const declared = handShown === hand ? slot.position : mirror(slot.position);
       if (missing.includes(declared)) continue;
-      const m = master(options.personSeed, slot.position);
+      const shown = substitutes.get(slot.position) ?? slot.position;
+      const m = master(options.personSeed, shown);
       const placement: Placement = {
         cx: slot.x * width + random.gaussian() * 18 * scale,
         cy: slot.y * height + random.gaussian() * 25 * scale,
@@ -340,7 +353,7 @@ export function renderSlap(options: SlapOptions): RenderedSlap {
         impressionSeed: mixSeed(impression, slot.position),
         elongation: hand === 'thumbs' ? 1.1 : 1.25,
       });
-      fingers.push({ ...drawn, position: slot.position, fingerClass: m.fingerClass });
+      fingers.push({ ...drawn, position: shown, fingerClass: m.fingerClass });
       applyCaptureDefects(
         canvas,
         condition === 'smudged' || condition === 'moving' ? 'good' : condition,

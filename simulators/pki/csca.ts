@@ -1,8 +1,11 @@
 /**
  * Test country signing PKI (ICAO 9303-12): a self-signed Country Signing CA (CSCA), Document
- * Signer (DS) certificates under it (normal, expired, and from a CSCA nobody trusts), CRLs, a CMS
- * signer for EF.SOD and master lists, and a trust-store folder exporter. Keys are made fresh in
- * memory with WebCrypto; certificates with @peculiar/x509, as simulators/pki/device-ca.ts does.
+ * Signer (DS) certificates under it (normal, expired, and from a CSCA nobody trusts), CSCA link
+ * certificates, Master List Signers, CRLs, a CMS signer for EF.SOD and master lists, and a
+ * trust-store folder exporter. For the trust store's tests it also makes deliberately bad
+ * certificates (a CSCA that is no CA, without keyCertSign, a DS without digitalSignature, a list
+ * signer without its extended key usage). Keys are made fresh in memory with WebCrypto;
+ * certificates with @peculiar/x509, as simulators/pki/device-ca.ts does.
  */
 import 'reflect-metadata';
 import { constants, createHash, KeyObject, sign as nodeSign, webcrypto } from 'node:crypto';
@@ -92,6 +95,28 @@ export interface Csca {
   readonly keys: CryptoKeyPair;
 }
 
+/** RFC 5280 §4.2.1.3 key usage bits, by name. */
+export type KeyUsageName = keyof typeof x509.KeyUsageFlags;
+
+/** id-icao-cscaMasterListSigningKey (9303-12 §7.1.1): the extended key usage of a Master List Signer. */
+export const MASTER_LIST_SIGNING_KEY_OID = '2.23.136.1.1.3';
+
+function keyUsageFlags(names: readonly KeyUsageName[]): number {
+  return names.reduce((flags, name) => flags | x509.KeyUsageFlags[name], 0);
+}
+
+/** Deliberate departures from the CSCA profile, for the trust store's tests. */
+export interface CscaProfileFaults {
+  /** 'not-ca': cA FALSE; 'absent': no basicConstraints; 'not-critical': cA TRUE, not marked critical. */
+  readonly basicConstraints?: 'not-ca' | 'absent' | 'not-critical';
+  /** The key usage bits instead of keyCertSign + cRLSign, or 'absent' for no extension. */
+  readonly keyUsage?: readonly KeyUsageName[] | 'absent';
+  /** keyUsage present but not marked critical. */
+  readonly keyUsageNotCritical?: boolean;
+  /** Add a critical extension of this OID (empty value) that no verifier understands. */
+  readonly unknownCriticalExtension?: string;
+}
+
 export interface CscaOptions {
   /** Default 'CSCA Viet Nam (simulated)'. */
   readonly commonName?: string;
@@ -102,9 +127,33 @@ export interface CscaOptions {
   readonly notBefore?: Date;
   /** Default 15 years (9303-12 §7.1.1: key usage 3–5 years plus the longest DS validity). */
   readonly validDays?: number;
+  readonly faults?: CscaProfileFaults;
 }
 
-/** A self-signed CSCA certificate with a fresh key (9303-12 §7.1.1 profile, simplified). */
+function cscaConstraintExtensions(faults: CscaProfileFaults = {}): x509.Extension[] {
+  const extensions: x509.Extension[] = [];
+  if (faults.basicConstraints !== 'absent')
+    extensions.push(
+      faults.basicConstraints === 'not-ca'
+        ? new x509.BasicConstraintsExtension(false, undefined, true)
+        : new x509.BasicConstraintsExtension(true, 0, faults.basicConstraints !== 'not-critical'),
+    );
+  if (faults.keyUsage !== 'absent')
+    extensions.push(
+      new x509.KeyUsagesExtension(
+        keyUsageFlags(faults.keyUsage ?? ['keyCertSign', 'cRLSign']),
+        faults.keyUsageNotCritical !== true,
+      ),
+    );
+  if (faults.unknownCriticalExtension !== undefined)
+    extensions.push(new x509.Extension(faults.unknownCriticalExtension, true, Uint8Array.of(0x05, 0x00)));
+  return extensions;
+}
+
+/**
+ * A self-signed CSCA certificate with a fresh key (9303-12 §7.1.1 profile, simplified):
+ * basicConstraints cA pathLen 0 and keyUsage keyCertSign + cRLSign, both critical, unless `faults`.
+ */
 export async function createCsca(options: CscaOptions = {}): Promise<Csca> {
   const algorithm = options.algorithm ?? 'ecdsa-p256';
   const notBefore = options.notBefore ?? new Date(Date.UTC(2024, 0, 1));
@@ -118,12 +167,51 @@ export async function createCsca(options: CscaOptions = {}): Promise<Csca> {
     keys,
     signingAlgorithm: SIGNING[algorithm],
     extensions: [
-      new x509.BasicConstraintsExtension(true, 0, true),
-      new x509.KeyUsagesExtension(x509.KeyUsageFlags.keyCertSign | x509.KeyUsageFlags.cRLSign, true),
+      ...cscaConstraintExtensions(options.faults),
       await x509.SubjectKeyIdentifierExtension.create(keys.publicKey),
     ],
   });
   return { certificate: new Uint8Array(cert.rawData), name, algorithm, keys };
+}
+
+export interface LinkCertificateOptions {
+  /** Sign with this CSCA's key instead of `from`'s while still naming `from` as issuer: a forgery. */
+  readonly signWith?: Csca;
+  /** Default: `to`'s validity start. */
+  readonly notBefore?: Date;
+  /** Default 10 years. */
+  readonly validDays?: number;
+}
+
+/**
+ * A CSCA link certificate (9303-12 §7.1.1, key rollover): `to`'s name and public key, issued and
+ * signed by `from`'s key, so a verifier holding `from` can trust `to`. With the default names both
+ * CSCAs are 'CSCA Viet Nam (simulated)': a self-issued link told apart only by its key identifiers.
+ */
+export async function issueLinkCertificate(
+  from: Csca,
+  to: Csca,
+  options: LinkCertificateOptions = {},
+): Promise<Uint8Array> {
+  const signer = options.signWith ?? from;
+  const toCert = new x509.X509Certificate(to.certificate);
+  const notBefore = options.notBefore ?? toCert.notBefore;
+  const cert = await x509.X509CertificateGenerator.create({
+    serialNumber: nextSerial(),
+    subject: toCert.subject,
+    issuer: new x509.X509Certificate(from.certificate).subject,
+    notBefore,
+    notAfter: new Date(notBefore.getTime() + (options.validDays ?? 10 * 365) * DAY),
+    publicKey: to.keys.publicKey,
+    signingKey: signer.keys.privateKey,
+    signingAlgorithm: SIGNING[signer.algorithm],
+    extensions: [
+      ...cscaConstraintExtensions(),
+      await x509.SubjectKeyIdentifierExtension.create(to.keys.publicKey),
+      await x509.AuthorityKeyIdentifierExtension.create(from.keys.publicKey),
+    ],
+  });
+  return new Uint8Array(cert.rawData);
 }
 
 export interface DocumentSigner {
@@ -147,9 +235,16 @@ export interface DocumentSignerOptions {
   readonly validDays?: number;
   /** Leave out the authority key identifier, so only the issuer name links the DS to a CSCA. */
   readonly omitAuthorityKeyIdentifier?: boolean;
+  /** Key usage bits (critical); default digitalSignature. */
+  readonly keyUsage?: readonly KeyUsageName[];
+  /** Extended key usage purposes (OIDs, critical); default none, as 9303-12 wants for a DS. */
+  readonly extendedKeyUsage?: readonly string[];
 }
 
-/** A DS certificate under `csca` with a fresh key (9303-12 §7.1.2 profile, simplified). */
+/**
+ * A DS certificate under `csca` with a fresh key (9303-12 §7.1.2 profile, simplified). With
+ * `extendedKeyUsage` it is any other end-entity signer of the same PKI (a Master List Signer).
+ */
 export async function issueDocumentSigner(
   csca: Csca,
   options: DocumentSignerOptions = {},
@@ -169,7 +264,10 @@ export async function issueDocumentSigner(
     signingKey: csca.keys.privateKey,
     signingAlgorithm: SIGNING[csca.algorithm],
     extensions: [
-      new x509.KeyUsagesExtension(x509.KeyUsageFlags.digitalSignature, true),
+      new x509.KeyUsagesExtension(keyUsageFlags(options.keyUsage ?? ['digitalSignature']), true),
+      ...(options.extendedKeyUsage === undefined
+        ? []
+        : [new x509.ExtendedKeyUsageExtension([...options.extendedKeyUsage], true)]),
       ...(options.omitAuthorityKeyIdentifier
         ? []
         : [await x509.AuthorityKeyIdentifierExtension.create(csca.keys.publicKey)]),
@@ -335,20 +433,56 @@ function toArrayBuffer(bytes: Uint8Array): ArrayBuffer {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Master lists (9303-12 §8) and trust-store folders
+// Master lists (9303-12 §9) and trust-store folders
+
+export interface MasterListSignerOptions {
+  /** Default 2025-01-01. */
+  readonly notBefore?: Date;
+  /** Default 5 years. */
+  readonly validDays?: number;
+  /** Leave out the extendedKeyUsage id-icao-cscaMasterListSigningKey (a DS-shaped signer). */
+  readonly omitExtendedKeyUsage?: boolean;
+}
+
+/**
+ * A Master List Signer under `csca` (9303-12 §7.1.1): keyUsage digitalSignature and extendedKeyUsage
+ * id-icao-cscaMasterListSigningKey, both critical.
+ */
+export async function issueMasterListSigner(
+  csca: Csca,
+  options: MasterListSignerOptions = {},
+): Promise<DocumentSigner> {
+  return issueDocumentSigner(csca, {
+    commonName: 'Master List Signer (simulated)',
+    notBefore: options.notBefore ?? new Date(Date.UTC(2025, 0, 1)),
+    validDays: options.validDays ?? 5 * 365,
+    ...(options.omitExtendedKeyUsage ? {} : { extendedKeyUsage: [MASTER_LIST_SIGNING_KEY_OID] }),
+  });
+}
+
+export interface MasterListOptions {
+  /** Sign with this signer instead of a fresh Master List Signer under the issuer. */
+  readonly signer?: CmsSigner;
+  /** Flip a bit of the signature after signing. */
+  readonly corruptSignature?: boolean;
+}
 
 /**
  * A CSCA master list: `CscaMasterList { version 0, certList SET OF Certificate }` in CMS
- * SignedData (eContentType 2.23.136.1.1.2), signed by a fresh master list signer under `issuer`.
+ * SignedData (eContentType 2.23.136.1.1.2), signed by a fresh Master List Signer under `issuer`
+ * (or by `options.signer`).
  */
 export async function createMasterList(
   issuer: Csca,
   cscaCertificates: readonly Uint8Array[],
+  options: MasterListOptions = {},
 ): Promise<Uint8Array> {
-  const signer = await issueDocumentSigner(issuer, { commonName: 'Master List Signer (simulated)' });
+  const signer = options.signer ?? (await issueMasterListSigner(issuer));
   const sorted = [...cscaCertificates].sort(compareBytes);
   const content = encodeTlv(0x30, encodeDerInteger(0), encodeTlv(0x31, concatBytes(...sorted)));
-  return signCms(OID.cscaMasterList, content, signer);
+  return signCms(OID.cscaMasterList, content, signer, {
+    ...(options.corruptSignature ? { corruptSignature: true } : {}),
+  });
 }
 
 export type TrustStoreFormat = 'pem' | 'der';
@@ -361,13 +495,17 @@ function pem(label: string, der: Uint8Array): string {
 }
 
 /**
- * Writes CSCA certificates (and optional CRLs) into `dir` as a trust-store folder:
- * `csca-<n>.pem|.der`, `crl-<n>.crl`. Returns the paths written.
+ * Writes CSCA certificates (and optional CRLs and master lists) into `dir` as a trust-store folder:
+ * `csca-<n>.pem|.der`, `crl-<n>.crl`, `list-<n>.ml`. Returns the paths written.
  */
 export async function writeTrustStoreFolder(
   dir: string,
   certificates: readonly Uint8Array[],
-  options: { readonly format?: TrustStoreFormat; readonly crls?: readonly Uint8Array[] } = {},
+  options: {
+    readonly format?: TrustStoreFormat;
+    readonly crls?: readonly Uint8Array[];
+    readonly masterLists?: readonly Uint8Array[];
+  } = {},
 ): Promise<string[]> {
   await mkdir(dir, { recursive: true });
   const written: string[] = [];
@@ -380,6 +518,11 @@ export async function writeTrustStoreFolder(
   for (const [i, der] of (options.crls ?? []).entries()) {
     const file = path.join(dir, `crl-${i + 1}.crl`);
     await writeFile(file, format === 'pem' ? pem('X509 CRL', der) : der);
+    written.push(file);
+  }
+  for (const [i, bytes] of (options.masterLists ?? []).entries()) {
+    const file = path.join(dir, `list-${i + 1}.ml`);
+    await writeFile(file, bytes);
     written.push(file);
   }
   return written;

@@ -39,7 +39,7 @@ import {
   type Message,
   type Reassembly,
 } from '../../protocol/scanner/framing.ts';
-import { type RenderedImage, renderFinger, renderSlap } from '../fingerprint/generator.ts';
+import { type RenderedImage, renderFinger, renderSlap, type SlapOptions } from '../fingerprint/generator.ts';
 import type { SimulatedUsbBus } from '../hotplug/simulated-hotplug.ts';
 import { sleep } from '../sleep.ts';
 
@@ -54,6 +54,10 @@ export const HID_SCENARIOS = [
   'missing-finger',
   'extra-finger',
   'wrong-hand',
+  'same-hand-twice',
+  'finger-twice',
+  'hands-swapped',
+  'finger-changed',
   'unplug-mid-transfer',
   'corrupt-report',
   'stall',
@@ -68,6 +72,24 @@ export interface SimulatedScannerModel {
   readonly productId: number;
   readonly info: Omit<DeviceInfo, 'certificate'>;
   readonly reportSize: number;
+}
+
+/** How a scenario places the hand asked for on the glass (renderSlap's options). */
+export function slapPlacement(
+  scenario: HidScenario,
+  hand: 'left' | 'right' | 'thumbs',
+): Pick<SlapOptions, 'missing' | 'extraFinger' | 'wrongHand' | 'substitute'> {
+  const fourFingers = hand !== 'thumbs';
+  return {
+    missing: scenario === 'missing-finger' && fourFingers ? [hand === 'right' ? 4 : 9] : [],
+    extraFinger: scenario === 'extra-finger' && fourFingers,
+    // Enrollment mistakes that only comparison or hand geometry can catch: each hand on the other's
+    // slap; the right hand again for the left slap; the right thumb in both thumb places.
+    wrongHand:
+      ((scenario === 'wrong-hand' || scenario === 'hands-swapped') && fourFingers) ||
+      (scenario === 'same-hand-twice' && hand === 'left'),
+    ...(scenario === 'finger-twice' && hand === 'thumbs' ? { substitute: { 6: 1 } } : {}),
+  };
 }
 
 /** A FAP 60 four-finger scanner like those at fixed enrollment points. */
@@ -517,7 +539,8 @@ export class SimulatedHidScanner implements HidBus, SimulatorControl {
     if (mode === 'flat-single' || mode === 'rolled') {
       const { image } = renderFinger({
         personSeed,
-        finger: MODE_FINGER[mode],
+        // finger-changed: every other capture shows the middle finger instead (a retry with another finger).
+        finger: scenario === 'finger-changed' && impression % 2 === 1 ? 3 : MODE_FINGER[mode],
         impression,
         condition,
         width: FLAT_SIZE,
@@ -533,9 +556,7 @@ export class SimulatedHidScanner implements HidBus, SimulatorControl {
       condition,
       width: this.model.info.captureWidth,
       height: this.model.info.captureHeight,
-      missing: scenario === 'missing-finger' && hand !== 'thumbs' ? [hand === 'right' ? 4 : 9] : [],
-      extraFinger: scenario === 'extra-finger' && hand !== 'thumbs',
-      wrongHand: scenario === 'wrong-hand' && hand !== 'thumbs',
+      ...slapPlacement(scenario, hand),
     });
     return { image: slap.image, fingers: (1 << slap.fingers.length) - 1 };
   }

@@ -4,6 +4,9 @@
  * opened (PACE-CAN, PACE-MRZ, BAC, every attempt), whether the chip's data is genuine (Passive
  * Authentication) and whether the chip itself is (Chip and Active Authentication), each with the
  * reason in Vietnamese and English, the personal-ID check, the portrait, timings and APDU count.
+ * With the station's EAC terminal credentials (terminal-credentials.ts) it also runs Terminal
+ * Authentication and reads the fingerprints (DG3); when they cannot be read the officer is told
+ * why and what to fall back to (the face check, or a fingerprint check by the central service).
  */
 
 import { createNodeAaCrypto } from '../../drivers/crypto/aa-node.ts';
@@ -28,10 +31,12 @@ import { paMessage, type TrustStore } from '../../protocol/icao9303/pa.ts';
 import {
   type AccessAttempt,
   type AccessMethodName,
+  type Dg3UnavailableReason,
   type DocumentReport,
   readDocument,
 } from '../../protocol/icao9303/read-document.ts';
 import type { ApduTrace } from '../../protocol/icao9303/reader.ts';
+import type { TerminalCredentials } from '../../protocol/icao9303/terminal-auth.ts';
 import { parseAtr } from '../../protocol/iso7816/atr.ts';
 import { localToday } from '../clock.ts';
 
@@ -100,8 +105,110 @@ export interface ReadCardOptions {
   readonly shortApdusOnly?: boolean;
   /** Plaintext bytes per short READ BINARY (default: the largest secure messaging allows). */
   readonly shortChunk?: number;
+  /** EAC terminal credentials: with them TA runs and DG3 (the fingerprints) is read. */
+  readonly terminal?: TerminalCredentials;
   readonly onApdu?: (trace: ApduTrace) => void;
 }
+
+/** What became of the chip's fingerprints (DG3), for the officer and the audit. */
+export interface FingerprintCheck {
+  readonly status: 'read' | 'unavailable';
+  /** Why not, when unavailable (read-document.ts' Dg3UnavailableReason). */
+  readonly reason?: Dg3UnavailableReason;
+  readonly detail?: string;
+  readonly statusWord?: number;
+  /** The certificate (CHR) at fault, when one was. */
+  readonly certificate?: string;
+  /** What to tell the officer, and what to do instead. */
+  readonly message: OfficerMessage;
+  /** DG3's hash matched EF.SOD (Passive Authentication): the prints are the issuer's. */
+  readonly verified: boolean;
+  readonly fingers: readonly {
+    readonly position: number;
+    readonly width: number;
+    readonly height: number;
+    readonly ppi: number;
+    readonly compression: string;
+    /** Bytes of the stored image. */
+    readonly bytes: number;
+    /** The image decoded (WSQ): the pixels are in the report. */
+    readonly decoded: boolean;
+  }[];
+}
+
+const FALLBACK = {
+  vi: 'đối chiếu khuôn mặt với ảnh trên chip, hoặc gửi vân tay để trung tâm đối chiếu',
+  en: "compare the face with the chip's portrait, or send the fingerprint for a check by the central service",
+};
+
+/** The officer's message for each way DG3 can stay unread (Vietnamese first). */
+export const FINGERPRINT_MESSAGES: Readonly<Record<Dg3UnavailableReason | 'read', OfficerMessage>> = {
+  read: { vi: 'Đã đọc vân tay trên chip.', en: "The chip's fingerprints were read." },
+  'not-on-chip': {
+    vi: `Thẻ không lưu vân tay: ${FALLBACK.vi}.`,
+    en: `The card holds no fingerprints: ${FALLBACK.en}.`,
+  },
+  'no-credentials': {
+    vi: `Máy chưa được cấp quyền đọc vân tay trên chip (chứng thư EAC): ${FALLBACK.vi}.`,
+    en: `This station is not authorised to read the chip's fingerprints (no EAC certificate): ${FALLBACK.en}.`,
+  },
+  'no-chip-authentication': {
+    vi: `Chip chưa được xác thực (Chip Authentication) nên không đọc được vân tay: ${FALLBACK.vi}.`,
+    en: `The chip was not authenticated (Chip Authentication), so its fingerprints cannot be read: ${FALLBACK.en}.`,
+  },
+  'no-cvca-file': {
+    vi: `Chip không cho biết CVCA nó tin cậy: ${FALLBACK.vi}; báo cáo thẻ.`,
+    en: `The chip does not name the CVCA it trusts: ${FALLBACK.en}; report the card.`,
+  },
+  'no-terminal-certificate': {
+    vi: `Máy chưa có chứng thư đầu đọc (terminal): xin cấp qua Document Verifier; tạm thời ${FALLBACK.vi}.`,
+    en: `This station has no terminal certificate: request one through its Document Verifier; meanwhile ${FALLBACK.en}.`,
+  },
+  'no-trust-point': {
+    vi: `Chip tin cậy một CVCA mà chứng thư của máy không dẫn tới (thiếu chứng thư liên kết): cập nhật chứng thư; tạm thời ${FALLBACK.vi}.`,
+    en: `The chip trusts a CVCA this station's certificates do not lead to (a link certificate is missing): update the certificates; meanwhile ${FALLBACK.en}.`,
+  },
+  'credentials-expired': {
+    vi: `Chứng thư đọc vân tay của máy đã hết hạn: gia hạn qua Document Verifier; tạm thời ${FALLBACK.vi}.`,
+    en: `This station's fingerprint-reading certificate has expired: renew it through the Document Verifier; meanwhile ${FALLBACK.en}.`,
+  },
+  'credentials-invalid': {
+    vi: `Chứng thư EAC của máy không hợp lệ (cấu hình sai): báo kỹ thuật; tạm thời ${FALLBACK.vi}.`,
+    en: `This station's EAC certificates do not verify (misconfigured): call the technician; meanwhile ${FALLBACK.en}.`,
+  },
+  'certificate-refused': {
+    vi: `Chip từ chối chứng thư của máy (có thể đã hết hạn theo ngày của chip): gia hạn qua Document Verifier; tạm thời ${FALLBACK.vi}.`,
+    en: `The chip refused this station's certificate (it may have expired by the chip's date): renew it through the Document Verifier; meanwhile ${FALLBACK.en}.`,
+  },
+  'authentication-refused': {
+    vi: `Chip không chấp nhận xác thực của máy: đọc lại thẻ; nếu vẫn lỗi, ${FALLBACK.vi}.`,
+    en: `The chip did not accept this station's authentication: read the card again; if it fails again, ${FALLBACK.en}.`,
+  },
+  'signer-failed': {
+    vi: `Khóa đầu đọc không ký được (thiết bị khóa/mã PIN): báo kỹ thuật; tạm thời ${FALLBACK.vi}.`,
+    en: `The terminal key did not sign (token or PIN): call the technician; meanwhile ${FALLBACK.en}.`,
+  },
+  'no-dg3-right': {
+    vi: `Chứng thư của máy không có quyền đọc vân tay: xin cấp lại có quyền đó; tạm thời ${FALLBACK.vi}.`,
+    en: `This station's certificate does not grant reading fingerprints: request one that does; meanwhile ${FALLBACK.en}.`,
+  },
+  refused: {
+    vi: `Chip từ chối cho đọc vân tay: ${FALLBACK.vi}.`,
+    en: `The chip refused to give its fingerprints: ${FALLBACK.en}.`,
+  },
+  absent: {
+    vi: `Chip báo có vân tay nhưng không có tệp: ${FALLBACK.vi}; báo cáo thẻ.`,
+    en: `The chip lists fingerprints but has no such file: ${FALLBACK.en}; report the card.`,
+  },
+  damaged: {
+    vi: `Tệp vân tay trên chip bị hỏng: đọc lại thẻ; nếu vẫn lỗi, ${FALLBACK.vi}.`,
+    en: `The chip's fingerprint file is damaged: read the card again; if it fails again, ${FALLBACK.en}.`,
+  },
+  'session-lost': {
+    vi: `Mất kết nối bảo mật với chip khi đọc vân tay: đọc lại thẻ.`,
+    en: 'The secure session with the chip ended while reading the fingerprints: read the card again.',
+  },
+};
 
 export interface CardCheck {
   readonly reader: string;
@@ -169,6 +276,10 @@ export interface CardCheck {
   readonly personalId: PersonalIdCheck | undefined;
   readonly dataGroupsRead: readonly number[];
   readonly notRead: DocumentReport['notRead'];
+  /** EAC Terminal Authentication: passed (with the rights), failed at the chip, or not run and why. */
+  readonly terminalAuthentication: DocumentReport['terminalAuthentication'];
+  /** The fingerprints (DG3), or why they were not read and what to do instead. */
+  readonly fingerprints: FingerprintCheck;
   readonly portrait:
     | { readonly format: string; readonly width: number; readonly height: number; readonly bytes: number }
     | undefined;
@@ -201,6 +312,7 @@ export async function readCard(
       monotonic: () => performance.now(),
       extendedLength,
       ...(options.shortChunk === undefined ? {} : { shortChunk: options.shortChunk }),
+      ...(options.terminal === undefined ? {} : { terminal: options.terminal }),
       ...(options.onApdu === undefined ? {} : { onApdu: options.onApdu }),
     },
   );
@@ -297,6 +409,8 @@ export async function readCard(
           }),
     dataGroupsRead: [...report.dataGroups.keys()].sort((a, b) => a - b),
     notRead: report.notRead,
+    terminalAuthentication: report.terminalAuthentication,
+    fingerprints: fingerprintCheck(report),
     portrait: report.portrait && {
       format: report.portrait.format,
       width: report.portrait.width,
@@ -307,6 +421,51 @@ export async function readCard(
     timings: report.timings,
   };
   return { check, report };
+}
+
+/** The fingerprint part of the check from the report's DG3 outcome and PA's verdict on DG3. */
+export function fingerprintCheck(report: DocumentReport): FingerprintCheck {
+  const dg3 = report.dg3;
+  const verified = report.passiveAuthentication.dataGroups.find((d) => d.dataGroup === 3)?.status === 'match';
+  if (dg3.status === 'unavailable')
+    return {
+      status: 'unavailable',
+      reason: dg3.reason,
+      detail: dg3.detail,
+      ...(dg3.statusWord === undefined ? {} : { statusWord: dg3.statusWord }),
+      ...(dg3.certificate === undefined ? {} : { certificate: dg3.certificate }),
+      message: FINGERPRINT_MESSAGES[dg3.reason],
+      verified: false,
+      fingers: [],
+    };
+  if (dg3.error !== undefined)
+    return {
+      status: 'unavailable',
+      reason: 'damaged',
+      detail: `DG3 does not decode: ${dg3.error.detail}`,
+      message: FINGERPRINT_MESSAGES.damaged,
+      verified,
+      fingers: [],
+    };
+  return {
+    status: 'read',
+    message: verified
+      ? FINGERPRINT_MESSAGES.read
+      : {
+          vi: 'Đã đọc vân tay nhưng dữ liệu không khớp chữ ký của cơ quan cấp: không dùng để đối chiếu.',
+          en: "The fingerprints were read but do not match the issuer's signature: do not use them for a comparison.",
+        },
+    verified,
+    fingers: dg3.fingers.map((f) => ({
+      position: f.position,
+      width: f.width,
+      height: f.height,
+      ppi: f.ppi,
+      compression: f.compression,
+      bytes: f.data.length,
+      decoded: f.pixels !== undefined,
+    })),
+  };
 }
 
 /** A number typed by the officer that is not the chip's (DG1). */

@@ -19,6 +19,7 @@ import { qualityCommand } from './commands/quality.ts';
 import { scannerCommand } from './commands/scanner.ts';
 import { segmentCommand } from './commands/segment.ts';
 import { healthCommand, simCommand, startCommand } from './commands/service.ts';
+import { templateCommand } from './commands/template.ts';
 import { wsqCommand } from './commands/wsq.ts';
 
 export const commands: readonly Command[] = [
@@ -33,6 +34,7 @@ export const commands: readonly Command[] = [
   matchCommand,
   qrCommand,
   segmentCommand,
+  templateCommand,
   wsqCommand,
   nistCommand,
   keysCommand,

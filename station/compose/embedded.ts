@@ -100,7 +100,10 @@ export async function composeStation(config: StationConfig, options: ComposeOpti
   if (camera.camera) devices.push(camera.camera);
   if (camera.simulator) simulators.push(camera.simulator);
 
-  const cards = await composeCardReader(config);
+  const cards = await composeCardReader(config, {
+    clock: options.clock,
+    log: (message) => (options.logger === false ? undefined : process.stderr.write(`station: ${message}\n`)),
+  });
   if (cards.reader) devices.push(cards.reader);
   simulators.push(...cards.simulators);
 

@@ -25,6 +25,13 @@ export function readFixture(relative: string): Uint8Array {
   return new Uint8Array(readFileSync(fixture(relative)));
 }
 
+/** Small reference files kept in the repository (test/fixtures/, provenance in its README.md). */
+export const REPO_FIXTURES_DIR = path.resolve(root, 'test', 'fixtures');
+
+export function readRepoFixture(relative: string): Uint8Array {
+  return new Uint8Array(readFileSync(path.join(REPO_FIXTURES_DIR, relative)));
+}
+
 /** The shared reference notes and vectors, beside the fixtures (`../shared/reference/`). */
 export const REFERENCE_DIR = process.env.CCCD_REFERENCE ?? path.resolve(FIXTURES_DIR, '..', 'reference');
 

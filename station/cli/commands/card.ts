@@ -21,6 +21,7 @@ import { CardError } from '../../../protocol/icao9303/errors.ts';
 import type { ImageFormat } from '../../../protocol/icao9303/lds/face-record.ts';
 import type { MrzError } from '../../../protocol/icao9303/mrz-info.ts';
 import type { TrustStore } from '../../../protocol/icao9303/pa.ts';
+import { describeTrustRefusal, type TrustStoreRefusal } from '../../../protocol/icao9303/trust-store.ts';
 import { parseAtr } from '../../../protocol/iso7816/atr.ts';
 import {
   CARD_SCENARIOS,
@@ -29,7 +30,6 @@ import {
 } from '../../../simulators/card/cccd-card-sim.ts';
 import { type Dg13Field, type PersonRecord, personMrz } from '../../../simulators/card/lds-builder.ts';
 import { VpcdLink } from '../../../simulators/card/vpcd-link.ts';
-import { writeTrustStoreFolder } from '../../../simulators/pki/csca.ts';
 import { sleep } from '../../../simulators/sleep.ts';
 import {
   accessKey,
@@ -39,7 +39,13 @@ import {
   isCan,
   readCard,
 } from '../../cards/read-card.ts';
+import {
+  type LoadedTerminalCredentials,
+  loadTerminalCredentials,
+  TerminalCredentialsError,
+} from '../../cards/terminal-credentials.ts';
 import { localToday } from '../../clock.ts';
+import { KeyError } from '../../keys/errors.ts';
 import {
   type Command,
   EXIT_FAILED,
@@ -210,18 +216,20 @@ export function photoPath(requested: string, format: ImageFormat): string {
 interface LoadedTrust {
   readonly dir: string;
   readonly trustStore: TrustStore;
+  /** CSCA certificates accepted into the store. */
   readonly certificates: number;
-  readonly problems: readonly { readonly file: string; readonly reason: string }[];
+  /** Certificates, master lists and CRLs refused, with why (protocol/icao9303/trust-store.ts). */
+  readonly refused: readonly TrustStoreRefusal[];
 }
 
 class CliFailure extends Error {
   override readonly name = 'CliFailure';
 }
 
-async function loadTrust(dir: string): Promise<LoadedTrust> {
+async function loadTrust(dir: string, now: () => number): Promise<LoadedTrust> {
   let loaded: Awaited<ReturnType<typeof loadTrustStoreFolder>>;
   try {
-    loaded = await loadTrustStoreFolder(dir);
+    loaded = await loadTrustStoreFolder(dir, { clock: { now } });
   } catch (error) {
     throw new CliFailure(
       `--trust ${dir}: cannot read the folder (${(error as NodeJS.ErrnoException).code ?? String(error)})`,
@@ -231,12 +239,10 @@ async function loadTrust(dir: string): Promise<LoadedTrust> {
   if (certificates === 0)
     throw new CliFailure(
       `--trust ${dir}: no CSCA certificate in the folder (*.pem, *.crt, *.cer, *.der or a *.ml master list)${
-        loaded.problems.length > 0
-          ? `; ${loaded.problems.map((p) => `${p.file}: ${p.reason}`).join('; ')}`
-          : ''
+        loaded.refused.length > 0 ? `; ${loaded.refused.map(describeTrustRefusal).join('; ')}` : ''
       }`,
     );
-  return { dir, trustStore: loaded.trustStore, certificates, problems: loaded.problems };
+  return { dir, trustStore: loaded.trustStore, certificates, refused: loaded.refused };
 }
 
 /** The names of every reader the PC/SC service lists now. */
@@ -307,6 +313,8 @@ const READ_HELP = `Usage: station card read --reader NAME (--id ID12 --dob YYMMD
   --can NNNNNN        the card access number for PACE (default for a CCCD: the last 6 digits of the ID,
                       an unverified habit; PACE with the MRZ and BAC follow if the chip refuses it)
   --trust DIR         CSCA trust-store folder for Passive Authentication (*.pem, *.der, *.crl, *.ml);
+                      certificate files are CSCAs trusted as placed, and the anchors a master list's
+                      signer must chain to; what is refused is printed on stderr (docs/trust-store.md);
                       without it PA is 'not-checked': hashes and signature are checked, the issuer not
   --out-photo FILE    write the portrait there (the extension follows the image: .jpg or .jp2); a
                       portrait whose data group (DG2) failed its hash check is refused (exit 1)
@@ -316,6 +324,10 @@ const READ_HELP = `Usage: station card read --reader NAME (--id ID12 --dob YYMMD
                       valid (in date on the station's calendar day, or without expiry)
   --short-apdus       short APDUs only, even when reader and card take extended ones
   --timeout-ms N      how long to wait for a card, ms (default ${DEFAULT_CARD_WAIT_MS})
+  --terminal DIR      EAC terminal credentials (*.cvcert: CVCA, link, DV and terminal certificates;
+                      terminal.key): run Terminal Authentication after Chip Authentication and read
+                      the fingerprints (DG3); 'station sim card --export-trust DIR' writes DIR/eac
+  --terminal-key LOC  the terminal key elsewhere: a PKCS#8 PEM file (mode 0600) or a pkcs11: URI
 
 Waits for a card in the reader, opens it (PACE-CAN, then PACE-MRZ, then BAC), reads every data group it
 may, checks the data (Passive Authentication) and the chip (Chip and Active Authentication) and prints
@@ -332,6 +344,10 @@ APDU count. The verdict:
                        the CAN opens the chip even when the date of birth or expiry was mistyped
   summary              { vi, en }: the line also printed on stderr, e.g.
                        "verdict: NOT USABLE: the chip and its data are genuine; EXPIRED after 2024-01-01"
+  terminalAuthentication  { status: passed | failed | not-run, rights: { dg3, dg4 }, reason, ... }
+  fingerprints         { status: read | unavailable, reason, message: { vi, en }, verified, fingers:
+                       [{ position, width, height, ppi, compression, bytes, decoded }] }: without
+                       --terminal, reason no-credentials; the message says what to do instead
 Exit 0 when the card was read, whatever the verdict (1 with --strict when it is not usable, or when a
 portrait was refused); 1 when the read failed (the error code and what to do on stderr, e.g.
 CARD_ACCESS_DENIED: check the numbers on the card); 2 for a wrong command line.`;
@@ -359,9 +375,13 @@ function readCommand(deps: CardCommandDeps): Command {
           'timeout-ms': { type: 'string' },
           'allow-unverified-photo': { type: 'boolean', default: false },
           strict: { type: 'boolean', default: false },
+          terminal: { type: 'string' },
+          'terminal-key': { type: 'string' },
         },
         { min: 0, max: 0 },
       );
+      if (values['terminal-key'] !== undefined && values.terminal === undefined)
+        throw new UsageError('--terminal-key needs --terminal DIR (the certificates it signs for)');
       const prefix = values.reader;
       if (prefix === undefined || prefix === '')
         throw new UsageError("--reader is required (a reader name or prefix; see 'station card readers')");
@@ -390,11 +410,19 @@ function readCommand(deps: CardCommandDeps): Command {
       const waitMs = positiveInteger('timeout-ms', values['timeout-ms']) ?? DEFAULT_CARD_WAIT_MS;
       const photo = values['out-photo'] === undefined ? undefined : path.resolve(io.cwd, values['out-photo']);
 
+      let terminal: LoadedTerminalCredentials | undefined;
       try {
         const trust =
-          values.trust === undefined ? undefined : await loadTrust(path.resolve(io.cwd, values.trust));
-        for (const problem of trust?.problems ?? [])
-          io.stderr(`--trust: skipped ${problem.file}: ${problem.reason}\n`);
+          values.trust === undefined
+            ? undefined
+            : await loadTrust(path.resolve(io.cwd, values.trust), deps.now ?? Date.now);
+        for (const refusal of trust?.refused ?? []) io.stderr(`--trust: ${describeTrustRefusal(refusal)}\n`);
+        terminal =
+          values.terminal === undefined
+            ? undefined
+            : await loadTerminal(path.resolve(io.cwd, values.terminal), values['terminal-key'], io.cwd);
+        for (const skipped of terminal?.skipped ?? [])
+          io.stderr(`--terminal: skipped ${skipped.file}: ${skipped.reason}\n`);
         return await readWithReader(deps, io, {
           prefix,
           waitMs,
@@ -410,19 +438,39 @@ function readCommand(deps: CardCommandDeps): Command {
           allowUnverifiedPhoto: values['allow-unverified-photo'],
           strict: values.strict,
           shortApdusOnly: values['short-apdus'],
+          terminal,
         });
       } catch (error) {
         if (error instanceof CliFailure) {
           io.stderr(`${error.message}\n`);
           return EXIT_FAILED;
         }
+        if (error instanceof TerminalCredentialsError || error instanceof KeyError) {
+          io.stderr(`${error.code}: --terminal: ${error.message}\n`);
+          return EXIT_FAILED;
+        }
         const text = describeReadFailure(error);
         if (text === undefined) throw error;
         io.stderr(text);
         return EXIT_FAILED;
+      } finally {
+        await terminal?.close();
       }
     },
   };
+}
+
+/** The EAC credentials of --terminal, the key from --terminal-key when given (relative to `cwd`). */
+async function loadTerminal(
+  dir: string,
+  keyLocation: string | undefined,
+  cwd: string,
+): Promise<LoadedTerminalCredentials> {
+  const location =
+    keyLocation === undefined || keyLocation.startsWith('pkcs11:')
+      ? keyLocation
+      : path.resolve(cwd, keyLocation);
+  return loadTerminalCredentials(dir, location === undefined ? {} : { keyLocation: location });
 }
 
 async function readWithReader(
@@ -441,6 +489,7 @@ async function readWithReader(
     readonly allowUnverifiedPhoto: boolean;
     readonly strict: boolean;
     readonly shortApdusOnly: boolean;
+    readonly terminal: LoadedTerminalCredentials | undefined;
   },
 ): Promise<number> {
   const device = new CardReaderDevice({
@@ -487,6 +536,7 @@ async function readWithReader(
       now: deps.now ?? Date.now,
       ...(options.trust === undefined ? {} : { trustStore: options.trust.trustStore }),
       ...(options.shortApdusOnly ? { shortApdusOnly: true } : {}),
+      ...(options.terminal === undefined ? {} : { terminal: options.terminal.credentials }),
     });
     const atr = toHex(session.atr);
     await session.close();
@@ -541,7 +591,11 @@ async function readWithReader(
           trustStore:
             options.trust === undefined
               ? null
-              : { dir: options.trust.dir, certificates: options.trust.certificates },
+              : {
+                  dir: options.trust.dir,
+                  certificates: options.trust.certificates,
+                  refused: options.trust.refused.length,
+                },
           ...(options.trust === undefined
             ? {
                 note: 'no --trust folder: the issuer (CSCA) was not checked, so the card cannot be called genuine',
@@ -550,6 +604,18 @@ async function readWithReader(
         },
         dataGroupsRead: check.dataGroupsRead,
         notRead: check.notRead,
+        terminalAuthentication: check.terminalAuthentication,
+        fingerprints: {
+          ...check.fingerprints,
+          terminalCredentials:
+            options.terminal === undefined
+              ? null
+              : {
+                  dir: options.terminal.dir,
+                  key: options.terminal.keyLocation,
+                  certificates: options.terminal.certificates,
+                },
+        },
         extendedLength: check.extendedLength,
         portrait: check.portrait
           ? { ...check.portrait, verified: photoVerified, file: photoFile ?? null }
@@ -563,9 +629,11 @@ async function readWithReader(
           files: Object.fromEntries(Object.entries(check.timings.files).map(([f, t]) => [f, tenths(t)])),
           chipAuthenticationMs: tenths(check.timings.chipAuthenticationMs),
           activeAuthenticationMs: tenths(check.timings.activeAuthenticationMs),
+          terminalAuthenticationMs: tenths(check.timings.terminalAuthenticationMs),
           passiveAuthenticationMs: tenths(check.timings.passiveAuthenticationMs),
           totalMs: tenths(check.timings.totalMs),
         },
+        eacApdus: report.eacApdus,
       }),
     );
     io.stderr(`verdict: ${check.summary.en}\n`);
@@ -734,6 +802,10 @@ export interface SimCardInfo {
   readonly scenario: string;
   /** The exported trust-store folder, or null. */
   readonly trustStore: string | null;
+  /** The exported EAC terminal credentials (for `card read --terminal`), or null. */
+  readonly terminalCredentials: string | null;
+  /** The fingerprint person seed of DG3's fingers: set the simulated scanner to it for the holder. */
+  readonly fingerprintSeed: number;
 }
 
 export interface RunSimCardOptions {
@@ -742,7 +814,10 @@ export interface RunSimCardOptions {
   readonly port?: number;
   /** Where pcscd runs. Default 127.0.0.1. */
   readonly host?: string;
-  /** Write the simulator's CSCA certificate into this folder (a trust store for `card read`). */
+  /**
+   * Write the simulator's CSCA certificate into this folder (a trust store for `card read`), and
+   * its EAC terminal credentials into `<folder>/eac` (for `card read --terminal`).
+   */
   readonly exportTrust?: string;
   /** Ends the run: the card is removed and the promise resolves. */
   readonly signal: AbortSignal;
@@ -770,8 +845,9 @@ export async function runSimCard(options: RunSimCardOptions): Promise<void> {
   const access = simulator.access();
   simulator.lds(); // builds the chip's files now, so a bad record fails before the card goes in
   let trustStore: string | null = null;
+  let terminalCredentials: string | null = null;
   if (options.exportTrust !== undefined) {
-    await writeTrustStoreFolder(options.exportTrust, [simulator.cscaCertificate]);
+    terminalCredentials = await simulator.exportTrust(options.exportTrust);
     trustStore = options.exportTrust;
   }
   const readerName = vpcdReaderName(port);
@@ -797,6 +873,8 @@ export async function runSimCard(options: RunSimCardOptions): Promise<void> {
           ...access,
           scenario: simulator.scenario(),
           trustStore,
+          terminalCredentials,
+          fingerprintSeed: simulator.fingerprintSeed,
         });
       } else log(`the card is back in ${where}`);
       await link.whenRemoved();
@@ -822,13 +900,18 @@ ${scenarioLines(CARD_SCENARIOS, 22, 100)}
                       "issuingState"?, "dg13"?: [{ "fieldNo", "value" }] } (default: a sample citizen)
   --port N            vpcd's port: ${VPCD_BASE_PORT} is reader 'Virtual PCD 00 00', ${VPCD_BASE_PORT + 1} is 'Virtual PCD 00 01'
   --host HOST         where pcscd with vsmartcard-vpcd runs (default 127.0.0.1)
-  --export-trust DIR  write the simulator's CSCA certificate there, for 'station card read --trust DIR'
+  --export-trust DIR  write the simulator's CSCA certificate there, for 'station card read --trust DIR',
+                      and its EAC terminal credentials (CVCA, link, DV and terminal certificates,
+                      terminal.key) into DIR/eac, for 'station card read --terminal DIR/eac'; the
+                      ta-expired-terminal and ta-no-dg3-right scenarios export their own terminal
+                      certificate
 
 Puts a simulated CCCD chip (PACE and BAC, secure messaging, signed data groups, Chip and Active
-Authentication) into vsmartcard's virtual reader and keeps it there until SIGINT or SIGTERM, then
-removes it and exits 0. The scenario applies from the first card. Once the card is in, prints one
-JSON line: port, readerName, id12, dateOfBirth, dateOfExpiry (YYMMDD), mrzInformation, can, scenario
-and trustStore. A card that leaves the reader is put back after 1 s; card-pulled-mid-read pulls only
+Authentication, fingerprints in DG3 behind Terminal Authentication) into vsmartcard's virtual reader
+and keeps it there until SIGINT or SIGTERM, then removes it and exits 0. The scenario applies from the
+first card. Once the card is in, prints one JSON line: port, readerName, id12, dateOfBirth,
+dateOfExpiry (YYMMDD), mrzInformation, can, scenario, trustStore, terminalCredentials and
+fingerprintSeed (the scanner's person seed for the holder's fingers). A card that leaves the reader is put back after 1 s; card-pulled-mid-read pulls only
 once, so the read retried after it succeeds.
 The CSCA is made fresh at each start: export it again after a restart. Needs pcscd with
 vsmartcard-vpcd (bash scripts/setup-system.sh --test).`;

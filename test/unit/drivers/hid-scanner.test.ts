@@ -14,7 +14,11 @@ import { DeviceTrustStore } from '../../../drivers/fingerprint/trust.ts';
 import { renderFinger, renderSlap } from '../../../simulators/fingerprint/generator.ts';
 import { SimulatedUsbBus } from '../../../simulators/hotplug/simulated-hotplug.ts';
 import { createDeviceCa, type DeviceCa, issueDeviceCertificate } from '../../../simulators/pki/device-ca.ts';
-import { SIM_SLAP_SCANNER, SimulatedHidScanner } from '../../../simulators/scanner/hid-scanner-sim.ts';
+import {
+  SIM_SLAP_SCANNER,
+  SimulatedHidScanner,
+  slapPlacement,
+} from '../../../simulators/scanner/hid-scanner-sim.ts';
 
 const NOW = Date.UTC(2026, 10, 22);
 let ca: DeviceCa;
@@ -241,6 +245,37 @@ describe('FPSCAN HID scanner against the simulator', () => {
       expect(image.pixels).toEqual(expected.image.pixels);
     },
   );
+
+  it('scenarios of enrollment mistakes place the hands as their names say', () => {
+    expect(slapPlacement('same-hand-twice', 'right')).toMatchObject({ wrongHand: false });
+    expect(slapPlacement('same-hand-twice', 'left')).toMatchObject({ wrongHand: true });
+    for (const hand of ['left', 'right'] as const)
+      expect(slapPlacement('hands-swapped', hand)).toMatchObject({ wrongHand: true });
+    expect(slapPlacement('hands-swapped', 'thumbs')).toMatchObject({ wrongHand: false });
+    expect(slapPlacement('finger-twice', 'thumbs')).toMatchObject({ substitute: { 6: 1 } });
+    expect(slapPlacement('finger-twice', 'right')).not.toHaveProperty('substitute');
+    expect(slapPlacement('good', 'right')).toEqual({ missing: [], extraFinger: false, wrongHand: false });
+  });
+
+  it('scenario finger-changed: every other flat capture shows the middle finger', async () => {
+    const { scanner, device } = await rig();
+    device.setScenario('finger-changed');
+    const shown: number[] = [];
+    for (let i = 0; i < 2; i++) {
+      const { image } = await capture(scanner, 'flat-single');
+      const impression = (device.snapshot() as { captures: number }).captures;
+      const as = (finger: number) =>
+        renderFinger({ personSeed: 5, finger, impression, width: 500, height: 500 }).image.pixels;
+      shown.push(
+        Buffer.from(image.pixels).equals(Buffer.from(as(2)))
+          ? 2
+          : Buffer.from(image.pixels).equals(Buffer.from(as(3)))
+            ? 3
+            : 0,
+      );
+    }
+    expect(shown.sort()).toEqual([2, 3]);
+  });
 
   it.each([
     ['missing-finger', { missing: [4] }],

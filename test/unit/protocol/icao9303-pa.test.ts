@@ -1,23 +1,16 @@
 /**
  * Passive Authentication (ICAO 9303-11 §5.1, 9303-12) end to end on cards built by
  * simulators/card/lds-builder.ts and signed by simulators/pki/csca.ts, with the Node crypto
- * (drivers/crypto/pa-node.ts) and an injected clock: one verdict per scenario, trust stores from a
- * folder and a master list, CRLs, and the crypto adapter's curves and encodings.
+ * (drivers/crypto/pa-node.ts) and an injected clock: one verdict per scenario, CRLs, and the crypto
+ * adapter's curves and encodings. Trust stores (folders, master lists, CSCA profiles) are in
+ * icao9303-truststore.test.ts.
  */
 import { generateKeyPairSync, sign } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import fc from 'fast-check';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  createNodePaCrypto,
-  loadTrustStoreFolder,
-  PaCryptoUnsupportedError,
-} from '../../../drivers/crypto/pa-node.ts';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { createNodePaCrypto, PaCryptoUnsupportedError } from '../../../drivers/crypto/pa-node.ts';
 import { fromHex } from '../../../protocol/bytes.ts';
 import {
-  decodeMasterList,
   PA_MESSAGES,
   PA_NOT_CHECKED_MESSAGES,
   type PaReport,
@@ -25,7 +18,6 @@ import {
   paMessage,
   signatureSchemeFor,
   type TrustStore,
-  verifyMasterList,
   verifyPassiveAuthentication,
 } from '../../../protocol/icao9303/pa.ts';
 import { decodeSignedData, decodeSod, OID } from '../../../protocol/icao9303/sod.ts';
@@ -37,14 +29,7 @@ import {
   buildScenarioLds,
   SAMPLE_PERSON,
 } from '../../../simulators/card/lds-builder.ts';
-import {
-  createCrl,
-  createMasterList,
-  createTestPki,
-  issueDocumentSigner,
-  type TestPki,
-  writeTrustStoreFolder,
-} from '../../../simulators/pki/csca.ts';
+import { createCrl, createTestPki, issueDocumentSigner, type TestPki } from '../../../simulators/pki/csca.ts';
 
 const seed = Number(process.env.FC_SEED ?? 20261122);
 const crypto = createNodePaCrypto();
@@ -348,70 +333,6 @@ describe('other signature algorithms', () => {
     });
     expect(signatureSchemeFor({ oid: OID.rsaEncryption })).toBeUndefined();
     expect(signatureSchemeFor({ oid: '1.2.3' })).toBeUndefined();
-  });
-});
-
-describe('trust stores: folder, CRL files, master list', () => {
-  let dir: string;
-  beforeAll(() => {
-    dir = mkdtempSync(path.join(tmpdir(), 'csca-'));
-  });
-  afterAll(() => rmSync(dir, { recursive: true, force: true }));
-
-  it.each(['pem', 'der'] as const)(
-    'a %s folder written by csca.ts loads and verifies the card',
-    async (format) => {
-      const sub = path.join(dir, format);
-      const crl = await createCrl(pki.csca, ['7fff']);
-      const written = await writeTrustStoreFolder(sub, [pki.unknownCsca.certificate, pki.csca.certificate], {
-        format,
-        crls: [crl],
-      });
-      expect(written.map((f) => path.basename(f))).toEqual([
-        `csca-1.${format}`,
-        `csca-2.${format}`,
-        'crl-1.crl',
-      ]);
-      writeFileSync(path.join(sub, 'junk.pem'), 'not a certificate');
-      const loaded = await loadTrustStoreFolder(sub);
-      expect(loaded.trustStore.cscaCertificates).toHaveLength(2);
-      expect(loaded.trustStore.crls).toHaveLength(1);
-      expect(loaded.problems).toEqual([{ file: path.join(sub, 'junk.pem'), reason: 'no PEM block' }]);
-      const report = await run(valid, { trustStore: loaded.trustStore });
-      expect(report.verdict.kind).toBe('valid');
-      expect(report.revocation).toBe('not-revoked');
-    },
-  );
-
-  it('a master list decodes, its signature verifies, and its CSCAs verify the card', async () => {
-    const ml = await createMasterList(pki.csca, [pki.csca.certificate, pki.unknownCsca.certificate]);
-    const list = unwrap(decodeMasterList(ml));
-    expect(list.certificates).toHaveLength(2);
-    expect(list.skipped).toBe(0);
-    const check = await verifyMasterList(list, {
-      trustAnchors: [pki.csca.certificate],
-      crypto,
-      clock: clockAt(JUNE_2026),
-    });
-    expect(check.verdict).toEqual({ kind: 'valid' });
-    expect(check.signer?.subject).toContain('Master List Signer');
-    const untrusted = await verifyMasterList(list, {
-      trustAnchors: [pki.unknownCsca.certificate],
-      crypto,
-      clock: clockAt(JUNE_2026),
-    });
-    expect(untrusted.verdict.kind).toBe('unknown-issuer');
-    expect(decodeMasterList(valid.sod.subarray(4))).toMatchObject({
-      ok: false,
-      error: { reason: 'invalid-value' },
-    });
-
-    const sub = path.join(dir, 'ml');
-    await writeTrustStoreFolder(sub, []);
-    writeFileSync(path.join(sub, 'vn.ml'), ml);
-    const loaded = await loadTrustStoreFolder(sub);
-    expect(loaded.trustStore.crls).toBeUndefined();
-    expect((await run(valid, { trustStore: loaded.trustStore })).verdict.kind).toBe('valid');
   });
 });
 

@@ -228,6 +228,20 @@ describe('slaps', () => {
     const thumbs = renderSlap({ personSeed: 21, hand: 'thumbs', width: 1600, height: 1500 });
     expect(thumbs.fingers.map((f) => f.position)).toEqual([6, 1]);
   });
+
+  it('places one finger twice when a slot is substituted: the same ridges, another impression', () => {
+    const twice = renderSlap({ personSeed: 21, hand: 'thumbs', substitute: { 6: 1 } });
+    expect(twice.fingers.map((f) => f.position)).toEqual([1, 1]);
+    const [a, b] = twice.fingers;
+    expect(a?.fingerClass).toBe(b?.fingerClass);
+    // Two placements of the right thumb, not one image copied.
+    expect(a?.box).not.toEqual(b?.box);
+    const plain = renderSlap({ personSeed: 21, hand: 'thumbs' });
+    expect(twice.image.pixels).not.toEqual(plain.image.pixels);
+    expect(() => renderSlap({ personSeed: 21, hand: 'thumbs', substitute: { 6: 11 } })).toThrow(
+      GeneratorOptionError,
+    );
+  });
 });
 
 describe('bad input', () => {

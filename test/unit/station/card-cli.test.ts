@@ -192,7 +192,9 @@ describe('station card read over the in-process PC/SC', () => {
         message: { en: expect.stringMatching(/genuine/) },
       },
       dataGroupsRead: [1, 2, 13, 14, 15],
-      notRead: [],
+      // The simulated CCCD carries fingerprints (DG3); without --terminal they stay behind EAC.
+      notRead: [{ dataGroup: 3, why: 'eac-protected' }],
+      fingerprints: { status: 'unavailable', reason: 'no-credentials', terminalCredentials: null },
       extendedLength: true,
       portrait: {
         format: 'jpeg',
@@ -529,9 +531,12 @@ describe('station sim card', () => {
         mrzInformation: simulator.access().mrzInformation,
         scenario: 'slow-card',
         trustStore: exportTrust,
+        terminalCredentials: path.join(exportTrust, 'eac'),
+        fingerprintSeed: simulator.fingerprintSeed,
       },
     ]);
     expect(existsSync(path.join(exportTrust, 'csca-1.pem'))).toBe(true);
+    expect(existsSync(path.join(exportTrust, 'eac', 'terminal.cvcert'))).toBe(true);
 
     connections[0]?.destroy(); // vpcd drops the card (as when it is pulled)
     // The fresh card builds its chip files again (DG14/DG15 keys): 15 s was not enough once in CI.

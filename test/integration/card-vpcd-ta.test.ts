@@ -1,0 +1,207 @@
+/**
+ * EAC through the real PC/SC stack: `station card read --terminal` with pcsclite -> pcscd ->
+ * vsmartcard's vpcd, FIRST slot ("Virtual PCD 00 00", TCP 35963) -> VpcdLink -> the simulated CCCD.
+ * PACE-CAN, Chip Authentication, Terminal Authentication with the credentials `station sim card
+ * --export-trust` writes, then DG3's two WSQ fingers (about 27 KB: one extended READ BINARY, or
+ * over a hundred short ones), decoded and checked by Passive Authentication. A chip of another
+ * CVCA gives the rest of the read with DG3 unavailable and why.
+ *
+ * The slot is shared with pcsc-vpcd.test.ts and `npm run bench:card`: a lock file (below) keeps
+ * two of our processes from putting cards into it at once. `npm run setup:test` installs pcscd,
+ * vsmartcard-vpcd and opensc; without them this test fails saying so.
+ */
+import { closeSync, openSync, readFileSync, unlinkSync, writeSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { CardReaderDevice } from '../../drivers/smartcard/card-reader.ts';
+import { NativePcsc } from '../../drivers/smartcard/native-pcsc.ts';
+import { type CardScenario, CccdCardSimulator } from '../../simulators/card/cccd-card-sim.ts';
+import { VpcdLink } from '../../simulators/card/vpcd-link.ts';
+import { main } from '../../station/cli/main.ts';
+import { recordingIo } from '../support/cli.ts';
+import { assertPcscReady } from '../support/pcsc.ts';
+import { tempDir } from '../support/station.ts';
+
+const READER = 'Virtual PCD 00 00';
+const VPCD_PORT = 35963;
+const tmp = tempDir('card-vpcd-ta-');
+let sim: CccdCardSimulator;
+let trustDir: string;
+let eacDir: string;
+let watcher: CardReaderDevice;
+let releaseSlot: (() => void) | undefined;
+const links: VpcdLink[] = [];
+
+/**
+ * Takes the vpcd slot for this process: a lock file created exclusively, holding our pid; a lock
+ * whose process is gone is taken over. Waits up to `timeoutMs`.
+ */
+async function lockSlot(port: number, timeoutMs = 120_000): Promise<() => void> {
+  const file = path.join(tmpdir(), `cccd-station-vpcd-${port}.lock`);
+  const deadline = performance.now() + timeoutMs;
+  for (;;) {
+    try {
+      const fd = openSync(file, 'wx');
+      writeSync(fd, String(process.pid));
+      closeSync(fd);
+      return () => {
+        try {
+          unlinkSync(file);
+        } catch {
+          // already gone
+        }
+      };
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+      const owner = Number(readFileSync(file, 'utf8'));
+      let alive = Number.isInteger(owner) && owner > 0;
+      try {
+        if (alive) process.kill(owner, 0);
+      } catch {
+        alive = false;
+      }
+      if (!alive) unlinkSync(file);
+      else if (performance.now() > deadline)
+        throw new Error(`vpcd port ${port} stayed locked by pid ${owner}`);
+      else await new Promise((r) => setTimeout(r, 200));
+    }
+  }
+}
+
+async function readerEmpty(timeoutMs = 15_000): Promise<void> {
+  const deadline = performance.now() + timeoutMs;
+  while (watcher.readers().find((r) => r.name === READER)?.status !== 'empty') {
+    if (performance.now() > deadline) throw new Error(`${READER} still shows a card after ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+async function insert(scenario: CardScenario): Promise<VpcdLink> {
+  sim.setScenario(scenario);
+  const link = new VpcdLink({ ...sim.card(), port: VPCD_PORT });
+  links.push(link);
+  await link.insert();
+  return link;
+}
+
+async function cardRead(extra: readonly string[]) {
+  const access = sim.access();
+  const io = recordingIo(tmp.dir);
+  const code = await main(
+    [
+      'card',
+      'read',
+      '--reader',
+      READER,
+      '--id',
+      access.id12,
+      '--dob',
+      access.dateOfBirth,
+      '--expiry',
+      access.dateOfExpiry,
+      '--trust',
+      trustDir,
+      '--terminal',
+      eacDir,
+      ...extra,
+    ],
+    io,
+  );
+  return { code, io, result: code === 0 ? JSON.parse(io.out) : undefined };
+}
+
+beforeAll(async () => {
+  assertPcscReady(VPCD_PORT, 'The EAC card integration test');
+  releaseSlot = await lockSlot(VPCD_PORT);
+  sim = await CccdCardSimulator.create();
+  trustDir = path.join(tmp.dir, 'trust');
+  eacDir = await sim.exportTrust(trustDir);
+  watcher = new CardReaderDevice({
+    id: 'watch',
+    mode: 'hardware',
+    openPort: () => NativePcsc.open(),
+    reader: READER,
+  });
+  await watcher.open();
+  await readerEmpty();
+}, 150_000);
+
+afterEach(async () => {
+  while (links.length > 0) await links.pop()?.remove();
+  if (watcher) await readerEmpty();
+});
+
+afterAll(async () => {
+  await watcher?.close();
+  releaseSlot?.();
+  tmp.remove();
+});
+
+describe('EAC through pcscd and vpcd', () => {
+  it('PACE-CAN, CA and TA, then DG3 in one extended READ BINARY: both fingers, decoded, vouched for by PA', async () => {
+    const link = await insert('valid');
+    const { code, io, result } = await cardRead([]);
+    expect(io.err).toMatch(/^verdict: USABLE/m);
+    expect(code).toBe(0);
+    expect(result).toMatchObject({
+      reader: READER,
+      accessMethod: 'PACE-CAN',
+      extendedLength: true,
+      genuine: true,
+      chip: { chipAuthentication: { status: 'passed' } },
+      terminalAuthentication: {
+        status: 'passed',
+        terminal: 'VNNOTARY00001',
+        rights: { dg3: true, dg4: true },
+      },
+      fingerprints: {
+        status: 'read',
+        verified: true,
+        fingers: [
+          { position: 2, width: 500, height: 500, compression: 'wsq', decoded: true },
+          { position: 7, width: 500, height: 500, compression: 'wsq', decoded: true },
+        ],
+      },
+      dataGroupsRead: [1, 2, 3, 13, 14, 15],
+      notRead: [],
+      eacApdus: { terminalAuthentication: 9, dg3: 2 },
+    });
+    expect(result.apdus).toBe(link.card.apduCount);
+    expect(result.timings.terminalAuthenticationMs).toBeGreaterThan(0);
+    // Tens of KB of WSQ came through the reader (test/unit/station/read-card-eac.test.ts checks the
+    // pixels against the generator's fingers for the holder's seed).
+    expect(result.fingerprints.fingers[0].bytes + result.fingerprints.fingers[1].bytes).toBeGreaterThan(
+      20_000,
+    );
+  });
+
+  it('with short APDUs: the same fingers in over a hundred READ BINARYs, TA still passes', async () => {
+    await insert('valid');
+    const { code, result } = await cardRead(['--short-apdus']);
+    expect(code).toBe(0);
+    expect(result).toMatchObject({
+      extendedLength: false,
+      terminalAuthentication: { status: 'passed' },
+      fingerprints: { status: 'read', verified: true },
+    });
+    expect(result.eacApdus.dg3).toBeGreaterThan(100);
+  }, 60_000);
+
+  it('ta-wrong-cvca: the rest is read and genuine, DG3 unavailable with the reason and what to do', async () => {
+    await insert('ta-wrong-cvca');
+    const { code, result } = await cardRead([]);
+    expect(code).toBe(0);
+    expect(result).toMatchObject({
+      genuine: true,
+      terminalAuthentication: { status: 'not-run', reason: 'no-trust-point' },
+      fingerprints: {
+        status: 'unavailable',
+        reason: 'no-trust-point',
+        message: { en: expect.stringMatching(/compare the face/) },
+      },
+      dataGroupsRead: [1, 2, 13, 14, 15],
+      notRead: [{ dataGroup: 3, why: 'eac-protected' }],
+    });
+  });
+});
