@@ -270,6 +270,23 @@ export interface Minutia {
   readonly kind: MinutiaKind;
   /** Direction of the ridge leaving the minutia, radians in [0, 2 pi), y downwards. */
   readonly angle: number;
+  /**
+   * Reliability 1 (doubtful) .. 100 (clear), the ISO/IEC 19794-2 minutia quality scale: set by the
+   * 'template' profile only (see ExtractOptions).
+   */
+  readonly quality?: number;
+}
+
+/**
+ * 'classic' (the default) is the extractor the NFIQ 2 minutiae measures were checked against, bit
+ * for bit unchanged. 'template' is for comparison (protocol/fingerprint/match): a smoothed
+ * orientation field, a longer smoothing along the ridges that closes the gaps of dry skin and thin
+ * scars, directions taken from the orientation field (the skeleton gives only which way), broken
+ * ridges removed as pairs of endings facing each other up to 2.5 ridge periods apart, and a quality
+ * per minutia. About 5 ms slower on 500x500 (bench/minutiae.ts).
+ */
+export interface ExtractOptions {
+  readonly profile?: 'classic' | 'template';
 }
 
 export interface MinutiaeResult {
@@ -803,13 +820,15 @@ const MARGIN_PROBES = [0, 0, 1, 0, -1, 0, 0, 1, 0, -1, 1, 1, -1, -1, 1, -1, -1, 
  * 500x500 print on the 2-core station VM (bench/minutiae.ts).
  * @throws {RangeError} when the image is below 32x32 px or the buffer does not match the size
  */
-export function extractMinutiae(image: GreyPixels): MinutiaeResult {
+export function extractMinutiae(image: GreyPixels, options: ExtractOptions = {}): MinutiaeResult {
   checkImage(image);
+  const template = options.profile === 'template';
   const { width, height, pixels } = image;
-  const field = blockOrientation(pixels, width, height, 16);
+  const blockField = blockOrientation(pixels, width, height, 16);
   const mask = foregroundBlocks(image, 16);
-  const measured = ridgePeriod(image, field, mask).median;
+  const measured = ridgePeriod(image, blockField, mask).median;
   const period = Number.isFinite(measured) ? measured : 9;
+  const field = template ? smoothedField(blockField, mask) : blockField;
 
   // Two float planes carry the filter chain: a 3x3 blur, the smoothing along the ridges, then the
   // local mean (radius about 0.9 periods), whose vertical pass binarises as it goes.
@@ -817,7 +836,8 @@ export function extractMinutiae(image: GreyPixels): MinutiaeResult {
   const b = new Float32Array(width * height);
   blur3x3(pixels, width, height, b);
   const smooth = a;
-  smoothAlongRidges(b, width, height, field, smooth);
+  if (template) smoothAlongRidgesLong(b, width, height, field, smooth);
+  else smoothAlongRidges(b, width, height, field, smooth);
   const meanRadius = Math.max(3, Math.round(period * 0.9));
   blurRows(smooth, width, height, meanRadius, b);
   // A pixel is ridge when darker than its neighbourhood, inside the foreground.
@@ -868,7 +888,11 @@ export function extractMinutiae(image: GreyPixels): MinutiaeResult {
 
   // Minutiae must lie a margin inside the foreground: the contact edge ends every ridge. Border
   // blocks are only partly covered, so the margin is counted from the mask eroded by one block.
-  const core = erode(mask);
+  // The template profile counts it from the mask itself (on a light or patchy contact the eroded
+  // mask keeps too little of the print: a third of the light-touch prints' false non-matches) and
+  // drops instead the endings whose free end faces the background two periods away.
+  const core = template ? mask.inside : erode(mask);
+  const fine = template ? foregroundBlocks(image, 8) : mask;
   const margin = Math.ceil(period);
   const kept: Minutia[] = [];
   for (const i of candidates) {
@@ -877,7 +901,16 @@ export function extractMinutiae(image: GreyPixels): MinutiaeResult {
     const y = (i - x) / width;
     if (!deepInside(mask, core, width, height, x, y, margin)) continue;
     const kind: MinutiaKind = kindAt[i] === 1 ? 'ending' : 'bifurcation';
-    kept.push({ x, y, kind, angle: directionAt(bits, ring, width, i, reach, kind) });
+    const traced = directionAt(bits, ring, width, i, reach, kind);
+    const angle = template ? alongField(field, x, y, traced) : traced;
+    if (template && kind === 'ending') {
+      // An ending whose free end faces the background is where the contact stops, not the ridge.
+      const reachOut = 2 * period;
+      const px = Math.round(x - reachOut * Math.cos(angle));
+      const py = Math.round(y - reachOut * Math.sin(angle));
+      if (px < 0 || py < 0 || px >= width || py >= height || !blockSet(fine, fine.inside, px, py)) continue;
+    }
+    kept.push({ x, y, kind, angle });
   }
 
   // Broken ridges: two endings facing each other within about a period are one ridge with a gap.
@@ -897,9 +930,301 @@ export function extractMinutiae(image: GreyPixels): MinutiaeResult {
       }
     }
   }
+  if (template) dropFacingEndings(kept, dropped, period);
   const final: Minutia[] = [];
   for (let a = 0; a < kept.length; a++) if (dropped[a] === 0) final.push(kept[a] as Minutia);
-  return { minutiae: final, mask, period };
+  if (!template) return { minutiae: final, mask, period };
+  return { minutiae: withQuality(final, field, mask, period), mask, period };
+}
+
+/**
+ * The block orientation field smoothed over 3 x 3 blocks of foreground, as doubled-angle vectors
+ * weighted by coherence (a ridge direction and its opposite are the same orientation). The
+ * coherence returned is the length of the mean vector: high where neighbouring blocks agree on a
+ * clear direction, low at the core, in scars, creases and noise.
+ */
+function smoothedField(field: OrientationField, mask: BlockMask): OrientationField {
+  const { block, blocksWide, blocksHigh, angle, coherence, energy } = field;
+  const n = blocksWide * blocksHigh;
+  const cx = new Float64Array(n);
+  const cy = new Float64Array(n);
+  for (let b = 0; b < n; b++) {
+    const c = coherence[b] ?? 0;
+    cx[b] = c * Math.cos(2 * (angle[b] ?? 0));
+    cy[b] = c * Math.sin(2 * (angle[b] ?? 0));
+  }
+  const sameGrid = mask.block === block && mask.blocksWide === blocksWide && mask.blocksHigh === blocksHigh;
+  const smoothAngle = new Float32Array(n);
+  const smoothCoherence = new Float32Array(n);
+  for (let by = 0; by < blocksHigh; by++) {
+    for (let bx = 0; bx < blocksWide; bx++) {
+      let sx = 0;
+      let sy = 0;
+      let cells = 0;
+      for (let dy = -1; dy <= 1; dy++) {
+        for (let dx = -1; dx <= 1; dx++) {
+          const x = bx + dx;
+          const y = by + dy;
+          if (x < 0 || y < 0 || x >= blocksWide || y >= blocksHigh) continue;
+          const b = y * blocksWide + x;
+          // Background blocks carry no ridges: they neither vote nor count.
+          if (sameGrid && mask.inside[b] !== 1 && (dx !== 0 || dy !== 0)) continue;
+          const w = dx === 0 && dy === 0 ? 2 : 1;
+          sx += w * (cx[b] ?? 0);
+          sy += w * (cy[b] ?? 0);
+          cells += w;
+        }
+      }
+      const b = by * blocksWide + bx;
+      let theta = 0.5 * Math.atan2(sy, sx);
+      if (theta < 0) theta += Math.PI;
+      if (theta >= Math.PI) theta -= Math.PI;
+      smoothAngle[b] = theta;
+      smoothCoherence[b] = cells === 0 ? 0 : Math.hypot(sx, sy) / cells;
+    }
+  }
+  return { block, blocksWide, blocksHigh, angle: smoothAngle, coherence: smoothCoherence, energy };
+}
+
+/**
+ * The template profile's smoothing along the ridges: a 21 px average, long enough to close the gaps
+ * of dry skin (it halved the dry prints' false non-matches against 13 px on the generator's set),
+ * short enough to follow the curvature of ridges outside the core. It is done as a 7 px average
+ * then an average of three of those 7 px apart (10 additions a pixel instead of 21); the taps then
+ * sit within a pixel of a direct 21 px average's.
+ */
+function smoothAlongRidgesLong(
+  source: Float32Array,
+  width: number,
+  height: number,
+  field: OrientationField,
+  out: Float32Array,
+): void {
+  const step = new Float32Array(width * height);
+  alongRidges(source, width, height, field, 1, step);
+  alongRidges(step, width, height, field, 7, out);
+}
+
+/**
+ * Averages along each block's ridge direction: 7 taps 1 px apart (`spacing` 1) or 3 taps 7 px apart
+ * (`spacing` 7), taps rounded to pixels; taps outside the image are left out.
+ */
+function alongRidges(
+  source: Float32Array,
+  width: number,
+  height: number,
+  field: OrientationField,
+  spacing: 1 | 7,
+  out: Float32Array,
+): void {
+  const { block, blocksWide, blocksHigh, angle } = field;
+  const count = spacing === 1 ? 7 : 3;
+  const half = (count - 1) / 2;
+  const reach = half * spacing;
+  const stepX = new Int32Array(count);
+  const stepY = new Int32Array(count);
+  for (let by = 0; by < blocksHigh; by++) {
+    const y0 = by * block;
+    const y1 = by === blocksHigh - 1 ? height : y0 + block;
+    for (let bx = 0; bx < blocksWide; bx++) {
+      const theta = angle[by * blocksWide + bx] ?? 0;
+      const dx = Math.cos(theta);
+      const dy = Math.sin(theta);
+      for (let k = 0; k < count; k++) {
+        stepX[k] = Math.round((k - half) * spacing * dx);
+        stepY[k] = Math.round((k - half) * spacing * dy);
+      }
+      const offset = (k: number) => (stepY[k] ?? 0) * width + (stepX[k] ?? 0);
+      const o0 = offset(0);
+      const o1 = offset(1);
+      const o2 = offset(2);
+      const o3 = offset(3);
+      const o4 = offset(4);
+      const o5 = offset(5);
+      const o6 = offset(6);
+      const x0 = bx * block;
+      const x1 = bx === blocksWide - 1 ? width : x0 + block;
+      const columnsInside = x0 >= reach && x1 <= width - reach;
+      for (let y = y0; y < y1; y++) {
+        const row = y * width;
+        if (columnsInside && y >= reach && y < height - reach) {
+          // Every tap in the image: fixed index offsets, no bounds checks.
+          if (count === 7) {
+            for (let i = row + x0, end = row + x1; i < end; i++)
+              out[i] =
+                ((source[i + o0] ?? 0) +
+                  (source[i + o1] ?? 0) +
+                  (source[i + o2] ?? 0) +
+                  (source[i + o3] ?? 0) +
+                  (source[i + o4] ?? 0) +
+                  (source[i + o5] ?? 0) +
+                  (source[i + o6] ?? 0)) /
+                7;
+          } else {
+            for (let i = row + x0, end = row + x1; i < end; i++)
+              out[i] = ((source[i + o0] ?? 0) + (source[i + o1] ?? 0) + (source[i + o2] ?? 0)) / 3;
+          }
+          continue;
+        }
+        for (let x = x0; x < x1; x++) {
+          let sum = 0;
+          let taken = 0;
+          for (let k = 0; k < count; k++) {
+            const sx = x + (stepX[k] ?? 0);
+            const sy = y + (stepY[k] ?? 0);
+            if (sx < 0 || sy < 0 || sx >= width || sy >= height) continue;
+            sum += source[sy * width + sx] ?? 0;
+            taken++;
+          }
+          out[row + x] = sum / taken;
+        }
+      }
+    }
+  }
+}
+
+/**
+ * The ridge orientation at (x, y), bilinear between block centres as doubled-angle vectors, turned
+ * to the side of `traced` (the skeleton's direction, which knows which way the ridge leaves). Where
+ * the field is unclear (coherence below 0.3) the traced direction stands.
+ */
+function alongField(field: OrientationField, x: number, y: number, traced: number): number {
+  const { block, blocksWide, blocksHigh, angle, coherence } = field;
+  const fx = Math.min(Math.max(x / block - 0.5, 0), blocksWide - 1);
+  const fy = Math.min(Math.max(y / block - 0.5, 0), blocksHigh - 1);
+  const x0 = Math.floor(fx);
+  const y0 = Math.floor(fy);
+  const x1 = Math.min(x0 + 1, blocksWide - 1);
+  const y1 = Math.min(y0 + 1, blocksHigh - 1);
+  const tx = fx - x0;
+  const ty = fy - y0;
+  let vx = 0;
+  let vy = 0;
+  let c = 0;
+  for (const [bx, by, w] of [
+    [x0, y0, (1 - tx) * (1 - ty)],
+    [x1, y0, tx * (1 - ty)],
+    [x0, y1, (1 - tx) * ty],
+    [x1, y1, tx * ty],
+  ] as const) {
+    const b = by * blocksWide + bx;
+    const k = w * (coherence[b] ?? 0);
+    vx += k * Math.cos(2 * (angle[b] ?? 0));
+    vy += k * Math.sin(2 * (angle[b] ?? 0));
+    c += k;
+  }
+  if (c < 0.3) return traced;
+  let axis = 0.5 * Math.atan2(vy, vx);
+  // The axis or its opposite, whichever is nearer the traced direction.
+  let diff = Math.abs(((traced - axis) % (2 * Math.PI)) + 2 * Math.PI) % (2 * Math.PI);
+  if (diff > Math.PI) diff = 2 * Math.PI - diff;
+  if (diff > Math.PI / 2) axis += Math.PI;
+  axis %= 2 * Math.PI;
+  return axis < 0 ? axis + 2 * Math.PI : axis;
+}
+
+/** a - b folded into [0, pi]. */
+function angleGap(a: number, b: number): number {
+  const d = Math.abs(a - b) % (2 * Math.PI);
+  return d > Math.PI ? 2 * Math.PI - d : d;
+}
+
+/**
+ * A ridge broken by a gap of dry skin or a scar leaves two endings facing each other: each one's
+ * ridge leaves away from the other, along the line that joins them. Such pairs, up to 2.5 ridge
+ * periods apart with directions within 40 degrees of that line, are marked in `dropped`.
+ */
+function dropFacingEndings(minutiae: readonly Minutia[], dropped: Uint8Array, period: number): void {
+  const reach = 2.5 * period;
+  const tolerance = (40 * Math.PI) / 180;
+  for (let a = 0; a < minutiae.length; a++) {
+    const p = minutiae[a] as Minutia;
+    if (p.kind !== 'ending') continue;
+    for (let b = a + 1; b < minutiae.length; b++) {
+      const q = minutiae[b] as Minutia;
+      if (q.kind !== 'ending') continue;
+      const dx = q.x - p.x;
+      const dy = q.y - p.y;
+      if (Math.abs(dx) > reach || Math.abs(dy) > reach || Math.hypot(dx, dy) > reach) continue;
+      const towardsQ = Math.atan2(dy, dx);
+      // p's ridge leaves away from q, q's away from p.
+      if (angleGap(p.angle, towardsQ + Math.PI) > tolerance) continue;
+      if (angleGap(q.angle, towardsQ) > tolerance) continue;
+      dropped[a] = 1;
+      dropped[b] = 1;
+    }
+  }
+}
+
+/**
+ * Quality 1..100 per minutia: the smoothed field's coherence where it lies (clear parallel ridges
+ * around it), times how deep it is in the print (full at three blocks from the background), times
+ * 1 / (1 + other minutiae within 1.5 periods) (clusters are where noise and scars make them).
+ */
+function withQuality(
+  minutiae: readonly Minutia[],
+  field: OrientationField,
+  mask: BlockMask,
+  period: number,
+): Minutia[] {
+  const depth = blockDepth(mask);
+  const near = 1.5 * period;
+  return minutiae.map((m, a) => {
+    const bx = Math.min(field.blocksWide - 1, Math.floor(m.x / field.block));
+    const by = Math.min(field.blocksHigh - 1, Math.floor(m.y / field.block));
+    const coherence = field.coherence[by * field.blocksWide + bx] ?? 0;
+    const mx = Math.min(mask.blocksWide - 1, Math.floor(m.x / mask.block));
+    const my = Math.min(mask.blocksHigh - 1, Math.floor(m.y / mask.block));
+    const inside = Math.min(1, (depth[my * mask.blocksWide + mx] ?? 0) / 3);
+    let crowd = 0;
+    for (let b = 0; b < minutiae.length; b++) {
+      if (b === a) continue;
+      const o = minutiae[b] as Minutia;
+      if (
+        Math.abs(o.x - m.x) <= near &&
+        Math.abs(o.y - m.y) <= near &&
+        Math.hypot(o.x - m.x, o.y - m.y) <= near
+      )
+        crowd++;
+    }
+    const quality = Math.max(1, Math.min(100, Math.round((100 * coherence * inside) / (1 + crowd))));
+    return { ...m, quality };
+  });
+}
+
+/** Per block, the chessboard distance (in blocks) to the nearest background block or the image edge. */
+function blockDepth(mask: BlockMask): Uint8Array {
+  const { blocksWide, blocksHigh, inside } = mask;
+  const depth = new Uint8Array(inside.length);
+  for (let b = 0; b < inside.length; b++) depth[b] = inside[b] === 1 ? 255 : 0;
+  // Two chamfer passes (8-neighbourhood), the image edge counting as background.
+  const at = (x: number, y: number) =>
+    x < 0 || y < 0 || x >= blocksWide || y >= blocksHigh ? 0 : (depth[y * blocksWide + x] ?? 0);
+  for (let y = 0; y < blocksHigh; y++)
+    for (let x = 0; x < blocksWide; x++) {
+      const b = y * blocksWide + x;
+      if (depth[b] === 0) continue;
+      depth[b] = Math.min(
+        depth[b] ?? 0,
+        at(x - 1, y) + 1,
+        at(x, y - 1) + 1,
+        at(x - 1, y - 1) + 1,
+        at(x + 1, y - 1) + 1,
+      );
+    }
+  for (let y = blocksHigh - 1; y >= 0; y--)
+    for (let x = blocksWide - 1; x >= 0; x--) {
+      const b = y * blocksWide + x;
+      if (depth[b] === 0) continue;
+      depth[b] = Math.min(
+        depth[b] ?? 0,
+        at(x + 1, y) + 1,
+        at(x, y + 1) + 1,
+        at(x + 1, y + 1) + 1,
+        at(x - 1, y + 1) + 1,
+      );
+    }
+  return depth;
 }
 
 /** Whether pixel (x, y) falls in a block set to 1 in `flags`, a grid shaped like `mask`'s. */

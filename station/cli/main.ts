@@ -10,6 +10,7 @@ import { centralCommand } from './commands/central.ts';
 import { configCommand } from './commands/config.ts';
 import { faceCommand } from './commands/face.ts';
 import { keysCommand } from './commands/keys.ts';
+import { matchCommand } from './commands/match.ts';
 import { nistCommand } from './commands/nist.ts';
 import { outboxCommand } from './commands/outbox.ts';
 import { packetCommand } from './commands/packet.ts';
@@ -30,6 +31,7 @@ export const commands: readonly Command[] = [
   cameraCommand,
   faceCommand,
   qualityCommand,
+  matchCommand,
   qrCommand,
   segmentCommand,
   templateCommand,
