@@ -18,7 +18,21 @@ import {
 import { type PortraitDecision, portraitFeedback } from '../../protocol/face/feedback.ts';
 import { computeFaceMeasures, type FaceAssessment } from '../../protocol/face/measures.ts';
 import type { Box, DetectedFace, RgbImage } from '../../protocol/face/types.ts';
+import {
+  compare as compareTemplates,
+  type MccTemplate,
+  type PrepareError,
+  prepare as prepareTemplate,
+} from '../../protocol/fingerprint/match/index.ts';
+import { thresholdForFmr } from '../../protocol/fingerprint/match/thresholds.ts';
+import { extractMinutiae } from '../../protocol/fingerprint/ridges.ts';
 import { type Hand, type SlapSegmentation, segmentSlap } from '../../protocol/fingerprint/segment.ts';
+import {
+  checkEnrollmentSet,
+  type SetCheckResult,
+  type SetFinger,
+  type SlapGeometry,
+} from '../../protocol/fingerprint/set-checks.ts';
 import {
   assessPreview,
   type CropBox,
@@ -55,6 +69,8 @@ export interface SegmentInput extends GreyInput {
 export interface FingerInput extends WsqEncodeInput {
   /** Also compress the finger to WSQ (default true). */
   readonly wsq?: boolean;
+  /** Also make the matcher's template (default true): what the station-side checks compare. */
+  readonly template?: boolean;
 }
 
 /**
@@ -81,7 +97,35 @@ export interface FingerOutput {
   readonly quality: FingerQuality;
   /** The finger as WSQ, when asked for. */
   readonly wsq: Uint8Array | undefined;
+  /**
+   * The matcher's template (protocol/fingerprint/match), when asked for and the print has enough
+   * minutiae; null otherwise, with `templateProblem` saying why (too few minutiae: cannot compare).
+   */
+  readonly template: MccTemplate | null;
+  readonly templateProblem?: PrepareError;
 }
+
+/** The station-side checks on a ten-print set (protocol/fingerprint/set-checks.ts). */
+export interface SetCheckInput {
+  readonly fingers: readonly SetFinger<MccTemplate>[];
+  /** What the slaps' segmentation said about each hand (its wrongHand warnings). */
+  readonly geometry?: SlapGeometry;
+  /** The false-match rate a comparison counts as a match at (default SET_CHECK_FMR). */
+  readonly fmr?: number;
+}
+
+export interface SetCheckOutput extends SetCheckResult {
+  readonly fmr: number;
+  /** The score threshold that FMR stands for (thresholds.ts). */
+  readonly threshold: number;
+}
+
+/**
+ * Matches count at FMR 1 in 100,000 in the set checks: 45 comparisons a set, so that a clean set
+ * raises a false finding about once in 2,000 sets (a single match between non-corresponding fingers
+ * is a finding); the same hand twice needs two such matches.
+ */
+export const SET_CHECK_FMR = 0.00001;
 
 export interface PreviewInput extends GreyInput {
   /** The frame's resolution: 500 full size, 125 for a 1/4 preview (default 500). */
@@ -127,6 +171,7 @@ export interface HotpathJobs {
   'face-live': { readonly input: FaceLiveInput; readonly output: FaceLiveOutput };
   segment: { readonly input: SegmentInput; readonly output: SlapSegmentation };
   finger: { readonly input: FingerInput; readonly output: FingerOutput };
+  'set-check': { readonly input: SetCheckInput; readonly output: SetCheckOutput };
   preview: { readonly input: PreviewInput; readonly output: PreviewAssessment };
   'wsq-encode': { readonly input: WsqEncodeInput; readonly output: Uint8Array };
   'wsq-decode': { readonly input: { readonly bytes: Uint8Array }; readonly output: WsqImage };
@@ -154,6 +199,22 @@ function encodeStage(input: WsqEncodeInput, ctx: JobContext, what: string): Uint
   if (!encoded.ok)
     throw new JobInputError(encoded.error.reason, `WSQ encoding refused ${what}: ${encoded.error.detail}`);
   return encoded.value;
+}
+
+/** The matcher's template of a finger image, or why there is none. */
+function fingerTemplate(
+  image: GreyInput,
+  ppi: number,
+): { template: MccTemplate | null; templateProblem?: PrepareError } {
+  const extracted = extractMinutiae(image, { profile: 'template' });
+  const prepared = prepareTemplate({
+    width: image.width,
+    height: image.height,
+    ppi,
+    minutiae: extracted.minutiae,
+    foreground: extracted.mask,
+  });
+  return prepared.ok ? { template: prepared.value } : { template: null, templateProblem: prepared.error };
 }
 
 /** The station's job handlers. Run only inside workers (worker.ts). */
@@ -197,9 +258,39 @@ export const STATION_JOBS: Handlers = {
       print: measures?.crop,
       minutiae: measures?.minutiae ?? [],
     };
-    if (input.wsq === false) return { value: { quality, wsq: undefined } };
+    const made =
+      input.template === false
+        ? { template: null }
+        : ctx.stage('template', () => fingerTemplate(input, input.ppi ?? 500));
+    if (input.wsq === false) return { value: { quality, wsq: undefined, ...made } };
     const encoded = encodeStage(input, ctx, 'the finger');
-    return { value: { quality, wsq: encoded }, transfer: [encoded.buffer as ArrayBuffer] };
+    return { value: { quality, wsq: encoded, ...made }, transfer: [encoded.buffer as ArrayBuffer] };
+  },
+
+  'set-check'(input, ctx) {
+    const fmr = input.fmr ?? SET_CHECK_FMR;
+    let threshold: number;
+    try {
+      threshold = thresholdForFmr(fmr);
+    } catch (error) {
+      if (error instanceof RangeError) throw new JobInputError('invalid-option', error.message);
+      throw error;
+    }
+    const result = ctx.stage('compare', () => {
+      try {
+        return checkEnrollmentSet(
+          input.fingers,
+          { compare: (a, b) => compareTemplates(a, b).score, matched: (score) => score >= threshold },
+          input.geometry ?? {},
+        );
+      } catch (error) {
+        // A position outside 1-10 or given twice; a template of another layout (compare refuses it).
+        if (error instanceof RangeError || error instanceof TypeError)
+          throw new JobInputError('invalid-value', error.message);
+        throw error;
+      }
+    });
+    return { value: { ...result, fmr, threshold } };
   },
 
   preview(input, ctx) {

@@ -98,6 +98,8 @@ describe('processSlap', () => {
     expect(result.missing).toEqual([]);
     for (const finger of result.fingers) {
       expect(finger.quality.score).toBeGreaterThan(40);
+      // The matcher's template, made in the same job: a good print compares.
+      expect(finger.template?.count).toBeGreaterThan(8);
       const decoded = decodeWsq(finger.wsq ?? new Uint8Array());
       expect(decoded.ok && [decoded.value.width, decoded.value.height]).toEqual([
         finger.crop.width,
@@ -108,7 +110,7 @@ describe('processSlap', () => {
     const whole = decodeWsq(result.wsq);
     expect(whole.ok && [whole.value.width, whole.value.height]).toEqual([1600, 1500]);
     // Stage timings from every part, and the work spread over both workers.
-    expect(Object.keys(result.timings.stages).sort()).toEqual(['quality', 'segment', 'wsq']);
+    expect(Object.keys(result.timings.stages).sort()).toEqual(['quality', 'segment', 'template', 'wsq']);
     const threads = new Set([
       result.timings.segment.threadId,
       result.timings.slapWsq.threadId,
