@@ -9,6 +9,7 @@ import type { SimulatorControl } from '../drivers/sim-control.ts';
 import type { CardReaderDevice } from '../drivers/smartcard/card-reader.ts';
 import type { TrustStore } from '../protocol/icao9303/pa.ts';
 import type { TerminalCredentials } from '../protocol/icao9303/terminal-auth.ts';
+import { compareFingers, scannerFinder } from './cards/verify-finger.ts';
 import type { CentralLink } from './central/link.ts';
 import type { Clock } from './clock.ts';
 import { productionProblems } from './config/load.ts';
@@ -137,6 +138,9 @@ export async function buildStation(deps: StationDeps): Promise<FastifyInstance> 
       'POST /devices/:id/scan': "wait for a 2D barcode scanner's next code (a CCCD QR) and its chip key",
       'POST /qr/decode': "read a CCCD QR code from an image and derive the chip's key",
       ...(deps.cards ? { 'POST /cards/read': 'read and authenticate a chip ID card' } : {}),
+      ...(deps.cards && deps.hotpath
+        ? { 'POST /cards/verify-fingerprint': "compare a live finger with the chip's (DG3, after EAC)" }
+        : {}),
       ...(deps.storeAndForward
         ? {
             'GET /outbox': 'packets waiting, sent and refused; the uploader; offline limits',
@@ -161,7 +165,22 @@ export async function buildStation(deps: StationDeps): Promise<FastifyInstance> 
     ...(deps.hotpath === undefined ? {} : { hotpath: deps.hotpath }),
   });
   await app.register(deviceRoutes, { devices });
-  if (deps.cards) await app.register(cardRoutes, { ...deps.cards, clock });
+  if (deps.cards) {
+    const { hotpath } = deps;
+    await app.register(cardRoutes, {
+      ...deps.cards,
+      clock,
+      // The notary's fingerprint check needs a scanner and the hot path to compare in.
+      ...(hotpath === undefined
+        ? {}
+        : {
+            verifier: {
+              scanner: scannerFinder(devices),
+              compare: (live, chip, fmr) => compareFingers(hotpath, live, chip, fmr),
+            },
+          }),
+    });
+  }
   await app.register(qrRoutes, { devices, clock });
   if (deps.faces)
     await app.register(faceRoutes, {

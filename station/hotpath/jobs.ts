@@ -172,6 +172,10 @@ export interface HotpathJobs {
   segment: { readonly input: SegmentInput; readonly output: SlapSegmentation };
   finger: { readonly input: FingerInput; readonly output: FingerOutput };
   'set-check': { readonly input: SetCheckInput; readonly output: SetCheckOutput };
+  compare: {
+    readonly input: { readonly a: MccTemplate; readonly b: MccTemplate };
+    readonly output: { readonly score: number; readonly pairs: ReadonlyArray<readonly [number, number]> };
+  };
   preview: { readonly input: PreviewInput; readonly output: PreviewAssessment };
   'wsq-encode': { readonly input: WsqEncodeInput; readonly output: Uint8Array };
   'wsq-decode': { readonly input: { readonly bytes: Uint8Array }; readonly output: WsqImage };
@@ -265,6 +269,20 @@ export const STATION_JOBS: Handlers = {
     if (input.wsq === false) return { value: { quality, wsq: undefined, ...made } };
     const encoded = encodeStage(input, ctx, 'the finger');
     return { value: { quality, wsq: encoded, ...made }, transfer: [encoded.buffer as ArrayBuffer] };
+  },
+
+  compare(input, ctx) {
+    return ctx.stage('compare', () => {
+      try {
+        const { score, pairs } = compareTemplates(input.a, input.b);
+        return { value: { score, pairs } };
+      } catch (error) {
+        // A template of another layout or a damaged one (compare checks before it reads).
+        if (error instanceof RangeError || error instanceof TypeError)
+          throw new JobInputError('invalid-value', error.message);
+        throw error;
+      }
+    });
   },
 
   'set-check'(input, ctx) {
