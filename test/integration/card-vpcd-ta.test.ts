@@ -10,13 +10,17 @@
  * (test/support/pcsc.ts lockVpcdSlot) keeps two test files from putting cards into it at once. `npm run setup:test` installs pcscd,
  * vsmartcard-vpcd and opensc; without them this test fails saying so.
  */
+
+import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { CardReaderDevice } from '../../drivers/smartcard/card-reader.ts';
 import { NativePcsc } from '../../drivers/smartcard/native-pcsc.ts';
 import { type CardScenario, CccdCardSimulator } from '../../simulators/card/cccd-card-sim.ts';
 import { VpcdLink } from '../../simulators/card/vpcd-link.ts';
+import { renderFinger } from '../../simulators/fingerprint/generator.ts';
 import { main } from '../../station/cli/main.ts';
+import { encodeGreyPng } from '../../station/imaging/grey-image.ts';
 import { recordingIo } from '../support/cli.ts';
 import { assertPcscReady, lockVpcdSlot } from '../support/pcsc.ts';
 import { tempDir } from '../support/station.ts';
@@ -47,13 +51,13 @@ async function insert(scenario: CardScenario): Promise<VpcdLink> {
   return link;
 }
 
-async function cardRead(extra: readonly string[]) {
+async function cardRead(extra: readonly string[], command: 'read' | 'verify-finger' = 'read') {
   const access = sim.access();
   const io = recordingIo(tmp.dir);
   const code = await main(
     [
       'card',
-      'read',
+      command,
       '--reader',
       READER,
       '--id',
@@ -70,7 +74,7 @@ async function cardRead(extra: readonly string[]) {
     ],
     io,
   );
-  return { code, io, result: code === 0 ? JSON.parse(io.out) : undefined };
+  return { code, io, result: io.out === '' ? undefined : JSON.parse(io.out) };
 }
 
 beforeAll(async () => {
@@ -136,6 +140,37 @@ describe('EAC through pcscd and vpcd', () => {
     expect(result.fingerprints.fingers[0].bytes + result.fingerprints.fingers[1].bytes).toBeGreaterThan(
       20_000,
     );
+  });
+
+  it("verify-finger: the holder's live finger matches the chip's, another person's does not", async () => {
+    // The live finger as a scanner would give it: another impression of the holder's right index.
+    const live = async (personSeed: number, name: string) => {
+      const { image } = renderFinger({ personSeed, finger: 2, impression: 11 });
+      const file = path.join(tmp.dir, name);
+      writeFileSync(file, await encodeGreyPng(image, 500));
+      return file;
+    };
+    await insert('valid');
+    const holder = await cardRead(
+      ['--finger', await live(sim.fingerprintSeed, 'holder.png')],
+      'verify-finger',
+    );
+    expect(holder.io.err).toMatch(/^fingerprint: match/m);
+    expect(holder.code).toBe(0);
+    expect(holder.result).toMatchObject({
+      fingerprint: { decision: 'match', finger: 2, decisionFmr: 0.0001 },
+      genuine: true,
+      terminalAuthentication: { status: 'passed' },
+    });
+    expect(holder.result.fingerprint.score).toBeGreaterThanOrEqual(holder.result.fingerprint.threshold);
+
+    const stranger = await cardRead(
+      ['--finger', await live(sim.fingerprintSeed ^ 0x5a5a5a5a, 'stranger.png')],
+      'verify-finger',
+    );
+    expect(stranger.code).toBe(1);
+    expect(stranger.result).toMatchObject({ fingerprint: { decision: 'no-match' }, genuine: true });
+    expect(stranger.result.fingerprint.score).toBeLessThan(stranger.result.fingerprint.threshold);
   });
 
   it('with short APDUs: the same fingers in over a hundred READ BINARYs, TA still passes', async () => {

@@ -17,10 +17,14 @@ import { DeviceTimeoutError, DriverError } from '../../../drivers/errors.ts';
 import { CardReaderDevice, type CardSession } from '../../../drivers/smartcard/card-reader.ts';
 import { NativePcsc } from '../../../drivers/smartcard/native-pcsc.ts';
 import type { PcscPort } from '../../../drivers/smartcard/port.ts';
+import { compare, prepare } from '../../../protocol/fingerprint/match/index.ts';
+import { scoreToFmr, thresholdForFmr } from '../../../protocol/fingerprint/match/thresholds.ts';
+import { extractMinutiae } from '../../../protocol/fingerprint/ridges.ts';
 import { CardError } from '../../../protocol/icao9303/errors.ts';
 import type { ImageFormat } from '../../../protocol/icao9303/lds/face-record.ts';
 import type { MrzError } from '../../../protocol/icao9303/mrz-info.ts';
 import type { TrustStore } from '../../../protocol/icao9303/pa.ts';
+import type { DocumentReport } from '../../../protocol/icao9303/read-document.ts';
 import { describeTrustRefusal, type TrustStoreRefusal } from '../../../protocol/icao9303/trust-store.ts';
 import { parseAtr } from '../../../protocol/iso7816/atr.ts';
 import {
@@ -36,6 +40,7 @@ import {
   type CardKey,
   cardKeyFromQr,
   defaultCan,
+  FINGERPRINT_MESSAGES,
   isCan,
   readCard,
 } from '../../cards/read-card.ts';
@@ -44,6 +49,7 @@ import {
   loadTerminalCredentials,
   TerminalCredentialsError,
 } from '../../cards/terminal-credentials.ts';
+import { VERIFY_FINGER_MESSAGES } from '../../cards/verify-finger.ts';
 import { localToday } from '../../clock.ts';
 import { KeyError } from '../../keys/errors.ts';
 import {
@@ -56,6 +62,7 @@ import {
   positiveInteger,
   UsageError,
 } from '../command.ts';
+import { fmrOption, templateOf } from './match.ts';
 
 const toHex = (bytes: Uint8Array) => Buffer.from(bytes).toString('hex').toUpperCase();
 /** ms rounded to 0.1 ms, for the printed timings. */
@@ -352,12 +359,14 @@ Exit 0 when the card was read, whatever the verdict (1 with --strict when it is 
 portrait was refused); 1 when the read failed (the error code and what to do on stderr, e.g.
 CARD_ACCESS_DENIED: check the numbers on the card); 2 for a wrong command line.`;
 
-function readCommand(deps: CardCommandDeps): Command {
+function readCommand(deps: CardCommandDeps, variant: 'read' | 'verify-finger' = 'read'): Command {
+  const verifying = variant === 'verify-finger';
   return {
-    name: 'read',
-    summary:
-      'Read and check the chip of an ID card (PACE/BAC, data groups, Passive, Chip and Active Authentication)',
-    help: READ_HELP,
+    name: variant,
+    summary: verifying
+      ? "Read a card with EAC and compare a live fingerprint with the chip's (DG3)"
+      : 'Read and check the chip of an ID card (PACE/BAC, data groups, Passive, Chip and Active Authentication)',
+    help: verifying ? VERIFY_FINGER_HELP : READ_HELP,
     async run(args, io) {
       const { values } = parse(
         args,
@@ -377,9 +386,27 @@ function readCommand(deps: CardCommandDeps): Command {
           strict: { type: 'boolean', default: false },
           terminal: { type: 'string' },
           'terminal-key': { type: 'string' },
+          ...(verifying
+            ? { finger: { type: 'string' }, position: { type: 'string' }, fmr: { type: 'string' } }
+            : {}),
         },
         { min: 0, max: 0 },
       );
+      let verify: VerifyFingerOptions | undefined;
+      if (verifying) {
+        const v = values as { finger?: string; position?: string; fmr?: string };
+        if (v.finger === undefined)
+          throw new UsageError('--finger FILE is required: the live finger (PNG, PGM or WSQ at 500 ppi)');
+        if (values.terminal === undefined)
+          throw new UsageError("--terminal DIR is required: the chip's fingerprints need EAC (docs/eac.md)");
+        const position = v.position === undefined ? undefined : positiveInteger('position', v.position);
+        if (position !== undefined && position > 10) throw new UsageError('--position is a finger 1-10');
+        verify = {
+          file: path.resolve(io.cwd, v.finger),
+          position,
+          fmr: fmrOption(v.fmr),
+        };
+      }
       if (values['terminal-key'] !== undefined && values.terminal === undefined)
         throw new UsageError('--terminal-key needs --terminal DIR (the certificates it signs for)');
       const prefix = values.reader;
@@ -439,6 +466,7 @@ function readCommand(deps: CardCommandDeps): Command {
           strict: values.strict,
           shortApdusOnly: values['short-apdus'],
           terminal,
+          verify,
         });
       } catch (error) {
         if (error instanceof CliFailure) {
@@ -490,6 +518,7 @@ async function readWithReader(
     readonly strict: boolean;
     readonly shortApdusOnly: boolean;
     readonly terminal: LoadedTerminalCredentials | undefined;
+    readonly verify?: VerifyFingerOptions | undefined;
   },
 ): Promise<number> {
   const device = new CardReaderDevice({
@@ -565,9 +594,11 @@ async function readWithReader(
         await writeFile(photoFile, report.portrait.image);
       } else io.stderr(`the chip gave no readable portrait: nothing written to ${options.photo}\n`);
     }
+    const fingerprint = options.verify === undefined ? undefined : await verifyFinger(options.verify, report);
     const pa = check.passiveAuthentication;
     io.stdout(
       json({
+        ...(fingerprint === undefined ? {} : { fingerprint }),
         reader: check.reader,
         atr,
         genuine: check.genuine,
@@ -637,6 +668,10 @@ async function readWithReader(
       }),
     );
     io.stderr(`verdict: ${check.summary.en}\n`);
+    if (fingerprint !== undefined) {
+      io.stderr(`fingerprint: ${fingerprint.decision}: ${fingerprint.message.en}\n`);
+      return fingerprint.decision === 'match' ? EXIT_OK : EXIT_FAILED;
+    }
     if (photoRefused) return EXIT_FAILED;
     return options.strict && !check.usable ? EXIT_FAILED : EXIT_OK;
   } finally {
@@ -645,6 +680,87 @@ async function readWithReader(
   }
 }
 
+interface VerifyFingerOptions {
+  /** The live finger's image file. */
+  readonly file: string;
+  /** The chip finger to compare with; default the first DG3 holds. */
+  readonly position: number | undefined;
+  readonly fmr: number;
+}
+
+/** The live finger against the chip's (in this process: a command line, not the service). */
+async function verifyFinger(options: VerifyFingerOptions, report: DocumentReport) {
+  const decisionFmr = options.fmr;
+  const dg3 = report.dg3;
+  if (dg3.status !== 'read')
+    return {
+      decision: 'unavailable' as const,
+      reason: dg3.reason,
+      detail: dg3.detail,
+      message: FINGERPRINT_MESSAGES[dg3.reason],
+      decisionFmr,
+    };
+  const chip = dg3.fingers.find(
+    (f) => f.pixels !== undefined && (options.position === undefined || f.position === options.position),
+  );
+  if (chip?.pixels === undefined)
+    return {
+      decision: 'unavailable' as const,
+      reason: 'finger-not-on-chip',
+      detail: `the chip holds fingers ${dg3.fingers.map((f) => f.position).join(', ')}`,
+      message: VERIFY_FINGER_MESSAGES['cannot-compare'],
+      decisionFmr,
+    };
+  const live = await templateOf(options.file);
+  const chipPrepared = prepare({
+    width: chip.width,
+    height: chip.height,
+    ppi: chip.ppi,
+    ...(() => {
+      const extracted = extractMinutiae(
+        { width: chip.width, height: chip.height, pixels: chip.pixels },
+        { profile: 'template' },
+      );
+      return { minutiae: extracted.minutiae, foreground: extracted.mask };
+    })(),
+  });
+  if (!live.ok || !chipPrepared.ok)
+    return {
+      decision: 'cannot-compare' as const,
+      finger: chip.position,
+      image: !live.ok ? 'live' : 'chip',
+      detail: !live.ok ? live.error.message : chipPrepared.ok ? '' : chipPrepared.error.detail,
+      message: VERIFY_FINGER_MESSAGES['cannot-compare'],
+      decisionFmr,
+    };
+  const threshold = thresholdForFmr(decisionFmr);
+  const compared = compare(live.template, chipPrepared.value);
+  const decision = compared.score >= threshold ? ('match' as const) : ('no-match' as const);
+  return {
+    decision,
+    finger: chip.position,
+    score: compared.score,
+    scoreFmr: scoreToFmr(compared.score),
+    decisionFmr,
+    threshold,
+    pairedMinutiae: compared.pairs.length,
+    message: VERIFY_FINGER_MESSAGES[decision],
+  };
+}
+
+const VERIFY_FINGER_HELP = `Usage: station card verify-finger --reader NAME --terminal DIR --finger FILE
+                                 (--id N --dob YYMMDD --expiry YYMMDD | --qr TEXT | --mrz-info ...)
+                                 [--position 1-10] [--fmr 0.0001] [--trust DIR] [--can NNNNNN]
+
+Reads the card as 'station card read' does, with Terminal Authentication (--terminal, docs/eac.md),
+then compares the live finger in FILE (PNG, PGM or WSQ at 500 ppi) with the chip's finger at
+--position (default: the first DG3 holds; the CCCD's are 2 right index and 7 left index).
+
+Prints the read's JSON with a "fingerprint" field first: decision match | no-match | cannot-compare
+| unavailable (DG3 not read, and why), the score, the FMR it stands for, the decision's FMR (--fmr,
+default 1 in 10,000) and threshold, the paired minutiae. Exit 0 on a match, 1 otherwise (the card
+read or the comparison failed, or no match), 2 for a wrong command line.`;
+
 const nativeDeps: CardCommandDeps = { openPort: () => NativePcsc.open() };
 
 /** The `card` command group on the given PC/SC (default: pcscd through pcsclite). */
@@ -652,11 +768,11 @@ export function createCardCommand(deps: CardCommandDeps = nativeDeps): Command {
   return {
     name: 'card',
     summary: 'Chip-card readers and ID cards: list readers, read and check a card',
-    help: `Usage: station card <readers|read> ...
+    help: `Usage: station card <readers|read|verify-finger> ...
 
 Uses the PC/SC readers through pcscd (start it with 'sudo pcscd'; 'station sim card' puts a
 simulated CCCD in vsmartcard's virtual reader).`,
-    subcommands: [readersCommand(deps), readCommand(deps)],
+    subcommands: [readersCommand(deps), readCommand(deps), readCommand(deps, 'verify-finger')],
   };
 }
 

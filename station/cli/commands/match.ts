@@ -52,7 +52,7 @@ type Prepared =
     }
   | { readonly ok: false; readonly status: 'unreadable' | 'cannot-compare'; readonly error: ImageProblem };
 
-function fmrOption(text: string | undefined): number {
+export function fmrOption(text: string | undefined): number {
   if (text === undefined) return DEFAULT_FMR;
   const value = Number(text);
   if (!/^\d*\.?\d+(e-?\d+)?$/i.test(text) || !(value >= FMR_FLOOR && value <= 1))
@@ -133,8 +133,8 @@ async function readGrey(
   }
 }
 
-/** An image's template, or why there is none. */
-async function templateOf(file: string): Promise<Prepared> {
+/** An image's template, or why there is none (also `station card verify-finger`'s live finger). */
+export async function templateOf(file: string): Promise<Prepared> {
   const read = await readGrey(file);
   if (!read.ok) return { ok: false, status: 'unreadable', error: read.error };
   const { image } = read;
