@@ -101,7 +101,11 @@ const HEADER_INTEGERS = {
   formatType: [0x88, 2],
 } as const;
 
-function decodeHeader(tlv: Tlv, base: number): DecodeResult<BiometricHeader> {
+/**
+ * The biometric header template (A1) of a CBEFF biometric information template, DG2's and DG3's
+ * alike (ISO/IEC 7816-11): integer elements by tag, the creation date and validity period.
+ */
+export function decodeBiometricHeader(tlv: Tlv, base: number): DecodeResult<BiometricHeader> {
   const list = readTlvs(tlv.value);
   const at = base + tlv.offset + tlv.headerLength;
   if (!list.ok) return rebase(list, at);
@@ -183,7 +187,7 @@ export function decodeDg2(bytes: Uint8Array, limits: Dg2Limits = {}): DecodeResu
     const headerTlv = findTag(inner.value, BIOMETRIC_HEADER_TAG);
     if (headerTlv === undefined)
       return fail('invalid-value', innerBase, 'template has no biometric header (A1)');
-    const header = decodeHeader(headerTlv, innerBase);
+    const header = decodeBiometricHeader(headerTlv, innerBase);
     if (!header.ok) return header;
     if (header.value.formatOwner !== FORMAT_OWNER_SC37 || header.value.formatType !== FORMAT_TYPE_FACE)
       return fail(

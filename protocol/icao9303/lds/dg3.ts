@@ -25,7 +25,7 @@
  * The biometric header template is DG2's (dg2.ts); it is declared again here because dg2.ts keeps
  * its codec private. Both follow 7816-11 Table 9.
  */
-import { concatBytes, encodeTlv, findTag, readTlv, readTlvs, type Tlv } from '../../iso7816/tlv.ts';
+import { concatBytes, encodeTlv, findTag, readTlv, readTlvs } from '../../iso7816/tlv.ts';
 import { type DecodeResult, fail, ok } from '../../result.ts';
 import { decodeWsq } from '../../wsq/decoder.ts';
 import {
@@ -35,6 +35,7 @@ import {
   BIOMETRIC_HEADER_TAG,
   BIOMETRIC_INFO_TAG,
   type BiometricHeader,
+  decodeBiometricHeader,
   FORMAT_OWNER_SC37,
 } from './dg2.ts';
 import {
@@ -81,59 +82,6 @@ export function fingerSubtype(position: number): number {
 
 function rebase<T>(result: DecodeResult<T>, base: number): DecodeResult<T> {
   return result.ok ? result : fail(result.error.reason, base + result.error.offset, result.error.detail);
-}
-
-function uint(bytes: Uint8Array): number {
-  let n = 0;
-  for (const b of bytes) n = n * 256 + b;
-  return n;
-}
-
-/** Integer elements of the biometric header: tag and the most bytes each may have (7816-11 Table 9). */
-const HEADER_INTEGERS = {
-  patronHeaderVersion: [0x80, 2],
-  biometricType: [0x81, 3],
-  biometricSubtype: [0x82, 1],
-  creator: [0x86, 2],
-  formatOwner: [0x87, 2],
-  formatType: [0x88, 2],
-} as const;
-
-function decodeHeader(tlv: Tlv, base: number): DecodeResult<BiometricHeader> {
-  const at = base + tlv.offset + tlv.headerLength;
-  const list = readTlvs(tlv.value, { maxNodes: 16 });
-  if (!list.ok) return rebase(list, at);
-  const ints: Partial<Record<keyof typeof HEADER_INTEGERS, number>> = {};
-  for (const [name, [tag, max]] of Object.entries(HEADER_INTEGERS) as [
-    keyof typeof HEADER_INTEGERS,
-    readonly [number, number],
-  ][]) {
-    const element = findTag(list.value, tag);
-    if (element === undefined) continue;
-    if (element.value.length === 0 || element.value.length > max)
-      return fail(
-        'invalid-value',
-        at + element.offset,
-        `header element ${tag.toString(16)} is not 1 to ${max} bytes`,
-      );
-    ints[name] = uint(element.value);
-  }
-  const { formatOwner, formatType, ...optional } = ints;
-  if (formatOwner === undefined || formatType === undefined)
-    return fail('invalid-value', at, 'biometric header lacks format owner (87) or format type (88)');
-  const creation = findTag(list.value, 0x83);
-  if (creation && creation.value.length !== 7)
-    return fail('invalid-value', at + creation.offset, 'creation date is 7 bytes');
-  const validity = findTag(list.value, 0x85);
-  if (validity && validity.value.length !== 8)
-    return fail('invalid-value', at + validity.offset, 'validity period is 8 bytes');
-  return ok({
-    ...optional,
-    formatOwner,
-    formatType,
-    ...(creation ? { creationDate: creation.value } : {}),
-    ...(validity ? { validityPeriod: validity.value } : {}),
-  });
 }
 
 /**
@@ -186,7 +134,7 @@ export function decodeDg3(bytes: Uint8Array, limits: Dg3Limits = {}): DecodeResu
     const headerTlv = findTag(inner.value, BIOMETRIC_HEADER_TAG);
     if (headerTlv === undefined)
       return fail('invalid-value', innerBase, 'template has no biometric header (A1)');
-    const header = decodeHeader(headerTlv, innerBase);
+    const header = decodeBiometricHeader(headerTlv, innerBase);
     if (!header.ok) return header;
     if (
       header.value.formatOwner !== FORMAT_OWNER_SC37 ||
