@@ -8,8 +8,10 @@
  * the in-process PC/SC port (the station's embedded default) or on pcscd through vpcd (tests,
  * `station sim card`).
  */
+
 import { generateKeyPairSync, type KeyObject } from 'node:crypto';
 import path from 'node:path';
+import { Worker } from 'node:worker_threads';
 import { nodeIcao9303Crypto } from '../../drivers/crypto/node-crypto.ts';
 import {
   type SimulatorAction,
@@ -244,10 +246,28 @@ export class CccdCardSimulator implements SimulatorControl {
     return this.#reinsert(this.card());
   }
 
-  /** Mints the test PKIs (about 20 ms: ECDSA P-256 for PA, brainpoolP256r1 for EAC). */
-  static async create(options: CccdCardSimulatorOptions = {}): Promise<CccdCardSimulator> {
+  /**
+   * Mints the test PKIs (about 20 ms: ECDSA P-256 for PA, brainpoolP256r1 for EAC). With
+   * `dg3InWorker`, also renders DG3's fingers on a worker thread (about 2 s of CPU) so that the
+   * caller's event loop stays free; otherwise DG3 is built, on this thread, with the first card.
+   */
+  static async create(
+    options: CccdCardSimulatorOptions & { readonly dg3InWorker?: boolean } = {},
+  ): Promise<CccdCardSimulator> {
     const today = options.today ?? new Date().toISOString().slice(0, 10);
-    return new CccdCardSimulator(await createTestPki('ecdsa-p256'), createTestEacPki(today), options);
+    const sim = new CccdCardSimulator(await createTestPki('ecdsa-p256'), createTestEacPki(today), options);
+    if (options.dg3InWorker) await sim.prepareFingerprints();
+    return sim;
+  }
+
+  /**
+   * Renders DG3's fingers on a worker thread now (about 2 s of CPU), so that the first card built
+   * does not do it on the caller's thread. Resolves once they are ready; a second call is free.
+   */
+  async prepareFingerprints(): Promise<void> {
+    if (this.#dg3 !== undefined) return;
+    const dg3 = await buildDg3InWorker(this.fingerprintSeed);
+    this.#dg3 ??= dg3;
   }
 
   /** The terminal certificate the current scenario hands out. */
@@ -478,4 +498,26 @@ export class CccdCardSimulator implements SimulatorControl {
         : {}),
     };
   }
+}
+
+/** buildDg3 on a worker thread (dg3-worker.ts). */
+function buildDg3InWorker(seed: number): Promise<Uint8Array> {
+  return new Promise((resolve, reject) => {
+    const worker = new Worker(new URL('./worker-entry.mjs', import.meta.url), {
+      workerData: { module: new URL('./dg3-worker.ts', import.meta.url).href, seed },
+    });
+    let done = false;
+    worker.once('message', (bytes: Uint8Array) => {
+      done = true;
+      resolve(bytes);
+      void worker.terminate();
+    });
+    worker.once('error', (error) => {
+      done = true;
+      reject(error);
+    });
+    worker.once('exit', (code) => {
+      if (!done) reject(new Error(`the DG3 worker exited with code ${code} before answering`));
+    });
+  });
 }

@@ -29,6 +29,8 @@ export interface CardParts {
    */
   readonly terminal: (() => Promise<TerminalCredentials | undefined>) | undefined;
   readonly simulators: SimulatorControl[];
+  /** Simulated mode: resolves once the simulated card is in its reader (it renders DG3 first). */
+  readonly placed?: Promise<void>;
   /** Releases what the parts hold (a terminal key's token session). */
   close(): Promise<void>;
 }
@@ -64,7 +66,15 @@ export async function composeCardReader(
     case 'simulated': {
       const card = await CccdCardSimulator.create();
       const pcsc = new InProcessPcsc({ readers: [SIMULATED_READER], card: () => card.card() });
-      pcsc.insert(card.card());
+      // The card goes into the reader once DG3's fingers have rendered on a worker thread (a couple
+      // of seconds): the station answers meanwhile, its reader showing no card yet, as if the
+      // officer had not put it down. A failed render still puts a card in (built on this thread).
+      const placed = card
+        .prepareFingerprints()
+        .catch((error: unknown) => options.log?.(`simulated card: DG3 on a worker failed (${String(error)})`))
+        .then(() => {
+          pcsc.insert(card.card());
+        });
       // A card scenario applies to the next card put in; "apply now" puts one in at once.
       card.bindReader(async (fresh) => {
         pcsc.remove(SIMULATED_READER);
@@ -85,7 +95,10 @@ export async function composeCardReader(
         // out other credentials, as a station given another folder would hold.
         terminal: async () => card.terminalCredentials(),
         simulators: [card, pcsc],
-        close: noClose,
+        placed,
+        close: async () => {
+          await placed.catch(() => undefined);
+        },
       };
     }
     case 'hardware': {

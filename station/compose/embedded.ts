@@ -46,6 +46,14 @@ export async function composeStation(config: StationConfig, options: ComposeOpti
   const devices: Device[] = [];
   const simulators: SimulatorControl[] = [];
   const resources: { close(): Promise<void> }[] = [];
+  // The card reader first: the simulated card renders its fingerprints (DG3) on a worker thread for
+  // a couple of seconds, beside the rest of the composition on this one.
+  const cardsComposed = composeCardReader(config, {
+    clock: options.clock,
+    log: (message) => (options.logger === false ? undefined : process.stderr.write(`station: ${message}\n`)),
+  });
+  // Awaited below; until then a rejection must not count as unhandled.
+  cardsComposed.catch(() => undefined);
 
   let hotplug: HotplugPort | undefined;
   let usb: SimulatedUsbBus | undefined;
@@ -100,10 +108,7 @@ export async function composeStation(config: StationConfig, options: ComposeOpti
   if (camera.camera) devices.push(camera.camera);
   if (camera.simulator) simulators.push(camera.simulator);
 
-  const cards = await composeCardReader(config, {
-    clock: options.clock,
-    log: (message) => (options.logger === false ? undefined : process.stderr.write(`station: ${message}\n`)),
-  });
+  const cards = await cardsComposed;
   if (cards.reader) devices.push(cards.reader);
   simulators.push(...cards.simulators);
   resources.push(cards);

@@ -46,6 +46,12 @@ export async function embeddedStation(
   const config = testConfig(overrides, tmp.dir);
   const deps = await composeStation(config, { clock, logger: false });
   const app = await buildStation(deps);
+  // The simulated card goes into its reader once its fingerprints have rendered (off the event
+  // loop, after start): tests begin with the card in, as they always did.
+  const reader = deps.cards?.reader;
+  if (reader !== undefined && config.devices.cardReader.mode === 'simulated')
+    for (let i = 0; i < 600 && !reader.readers().some((r) => r.status === 'card'); i++)
+      await new Promise((r) => setTimeout(r, 50));
   return {
     app,
     deps,
