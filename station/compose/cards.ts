@@ -73,7 +73,13 @@ export async function composeCardReader(
         .prepareFingerprints()
         .catch((error: unknown) => options.log?.(`simulated card: DG3 on a worker failed (${String(error)})`))
         .then(() => {
-          pcsc.insert(card.card());
+          // A tester may have put a card in by hand (/sim/pcsc) meanwhile: that one stays.
+          if (pcsc.cardIn(SIMULATED_READER)) return;
+          try {
+            pcsc.insert(card.card());
+          } catch (error) {
+            options.log?.(`simulated card: not inserted (${String(error)})`);
+          }
         });
       // A card scenario applies to the next card put in; "apply now" puts one in at once.
       card.bindReader(async (fresh) => {
