@@ -138,20 +138,32 @@ export function decodeBiometricHeader(tlv: Tlv, base: number): DecodeResult<Biom
 }
 
 /**
- * Decodes the whole DG2 file. Errors (offsets into `bytes`): `truncated`; `invalid-value` for a
- * wrong tag, a missing or wrong instance count, a template without header or data block, a format
- * other than 19794-5 face; the face record's own errors; `too-large` past the limits;
- * `trailing-data` after the 75 object.
+ * The CBEFF biometric group of a data group (DG2, DG3): the outer object `tag`, its 7F61 group
+ * template, the instance count and as many templates as it says (not yet checked to be 7F60).
+ * `groupBase` is the offset of the group's content in `bytes`, for the templates' offsets.
+ * Errors as the data groups' decoders describe them.
  */
-export function decodeDg2(bytes: Uint8Array, limits: Dg2Limits = {}): DecodeResult<Dg2> {
-  const maxLength = limits.maxLength ?? 1024 * 1024;
-  const maxInstances = limits.maxInstances ?? 8;
+export function readBiometricGroup(
+  bytes: Uint8Array,
+  o: {
+    readonly tag: number;
+    readonly name: string;
+    readonly empty: string;
+    readonly maxLength: number;
+    readonly maxInstances: number;
+  },
+): DecodeResult<{ readonly templates: readonly Tlv[]; readonly groupBase: number }> {
+  const { maxLength, maxInstances } = o;
   const outer = readTlv(bytes, 0, { maxLength });
   if (!outer.ok) return outer;
-  if (outer.value.tag !== DG2_TAG)
-    return fail('invalid-value', 0, `DG2 starts with tag 75, not ${outer.value.tag.toString(16)}`);
+  if (outer.value.tag !== o.tag)
+    return fail(
+      'invalid-value',
+      0,
+      `${o.name} starts with tag ${o.tag.toString(16)}, not ${outer.value.tag.toString(16)}`,
+    );
   if (outer.value.totalLength !== bytes.length)
-    return fail('trailing-data', outer.value.totalLength, 'bytes after the DG2 object');
+    return fail('trailing-data', outer.value.totalLength, `bytes after the ${o.name} object`);
   const base = outer.value.headerLength;
   const group = readTlv(outer.value.value, 0, { maxLength });
   if (!group.ok) return rebase(group, base);
@@ -166,7 +178,7 @@ export function decodeDg2(bytes: Uint8Array, limits: Dg2Limits = {}): DecodeResu
   if (countTlv === undefined || countTlv.tag !== 0x02 || countTlv.value.length !== 1)
     return fail('invalid-value', groupBase, 'the group template starts with 02 01 <number of instances>');
   const count = countTlv.value[0] ?? 0;
-  if (count === 0) return fail('invalid-value', groupBase, 'DG2 holds no face');
+  if (count === 0) return fail('invalid-value', groupBase, o.empty);
   if (count > maxInstances)
     return fail('too-large', groupBase, `${count} instances; at most ${maxInstances}`);
   if (templates.length !== count)
@@ -175,6 +187,27 @@ export function decodeDg2(bytes: Uint8Array, limits: Dg2Limits = {}): DecodeResu
       groupBase,
       `count says ${count} instances, ${templates.length} templates follow`,
     );
+  return ok({ templates, groupBase });
+}
+
+/**
+ * Decodes the whole DG2 file. Errors (offsets into `bytes`): `truncated`; `invalid-value` for a
+ * wrong tag, a missing or wrong instance count, a template without header or data block, a format
+ * other than 19794-5 face; the face record's own errors; `too-large` past the limits;
+ * `trailing-data` after the 75 object.
+ */
+export function decodeDg2(bytes: Uint8Array, limits: Dg2Limits = {}): DecodeResult<Dg2> {
+  const maxLength = limits.maxLength ?? 1024 * 1024;
+  const maxInstances = limits.maxInstances ?? 8;
+  const group = readBiometricGroup(bytes, {
+    tag: DG2_TAG,
+    name: 'DG2',
+    empty: 'DG2 holds no face',
+    maxLength,
+    maxInstances,
+  });
+  if (!group.ok) return group;
+  const { templates, groupBase } = group.value;
 
   const instances: Dg2Instance[] = [];
   for (const template of templates) {

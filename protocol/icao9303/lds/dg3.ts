@@ -25,7 +25,7 @@
  * The biometric header template is DG2's (dg2.ts); it is declared again here because dg2.ts keeps
  * its codec private. Both follow 7816-11 Table 9.
  */
-import { concatBytes, encodeTlv, findTag, readTlv, readTlvs } from '../../iso7816/tlv.ts';
+import { concatBytes, encodeTlv, findTag, readTlvs } from '../../iso7816/tlv.ts';
 import { type DecodeResult, fail, ok } from '../../result.ts';
 import { decodeWsq } from '../../wsq/decoder.ts';
 import {
@@ -37,6 +37,7 @@ import {
   type BiometricHeader,
   decodeBiometricHeader,
   FORMAT_OWNER_SC37,
+  readBiometricGroup,
 } from './dg2.ts';
 import {
   decodeFingerRecord,
@@ -93,35 +94,15 @@ function rebase<T>(result: DecodeResult<T>, base: number): DecodeResult<T> {
 export function decodeDg3(bytes: Uint8Array, limits: Dg3Limits = {}): DecodeResult<Dg3> {
   const maxLength = limits.maxLength ?? 1024 * 1024;
   const maxInstances = limits.maxInstances ?? 10;
-  const outer = readTlv(bytes, 0, { maxLength });
-  if (!outer.ok) return outer;
-  if (outer.value.tag !== DG3_TAG)
-    return fail('invalid-value', 0, `DG3 starts with tag 63, not ${outer.value.tag.toString(16)}`);
-  if (outer.value.totalLength !== bytes.length)
-    return fail('trailing-data', outer.value.totalLength, 'bytes after the DG3 object');
-  const base = outer.value.headerLength;
-  const group = readTlv(outer.value.value, 0, { maxLength });
-  if (!group.ok) return rebase(group, base);
-  if (group.value.tag !== BIOMETRIC_GROUP_TAG)
-    return fail('invalid-value', base, `expected 7F61, found ${group.value.tag.toString(16)}`);
-  if (group.value.totalLength !== outer.value.value.length)
-    return fail('trailing-data', base + group.value.totalLength, 'bytes after the 7F61 template');
-  const groupBase = base + group.value.headerLength;
-  const items = readTlvs(group.value.value, { maxLength, maxNodes: maxInstances + 1 });
-  if (!items.ok) return rebase(items, groupBase);
-  const [countTlv, ...templates] = items.value;
-  if (countTlv === undefined || countTlv.tag !== 0x02 || countTlv.value.length !== 1)
-    return fail('invalid-value', groupBase, 'the group template starts with 02 01 <number of instances>');
-  const count = countTlv.value[0] ?? 0;
-  if (count === 0) return fail('invalid-value', groupBase, 'DG3 holds no fingerprint');
-  if (count > maxInstances)
-    return fail('too-large', groupBase, `${count} instances; at most ${maxInstances}`);
-  if (templates.length !== count)
-    return fail(
-      'invalid-value',
-      groupBase,
-      `count says ${count} instances, ${templates.length} templates follow`,
-    );
+  const group = readBiometricGroup(bytes, {
+    tag: DG3_TAG,
+    name: 'DG3',
+    empty: 'DG3 holds no fingerprint',
+    maxLength,
+    maxInstances,
+  });
+  if (!group.ok) return group;
+  const { templates, groupBase } = group.value;
 
   const instances: Dg3Instance[] = [];
   for (const template of templates) {
