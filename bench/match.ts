@@ -41,7 +41,9 @@ import {
   rateAtOrAbove,
   summarizeRates,
 } from './match/det.ts';
-import { type FvcSet, loadFvc, loadNbis, type NbisModule } from './match/others.ts';
+import type { FvcSet } from './match/fvc.ts';
+import { bozorth3Scores, type NbisTemplates, type NbisTools, nbisTemplates } from './match/nbis.ts';
+import { loadFvc, loadNbis } from './match/others.ts';
 import { BenchPool } from './match/pool.ts';
 import {
   GOOD_IMPRESSIONS,
@@ -143,7 +145,9 @@ function rateRecord(summary: RateSummary) {
 // ---------------------------------------------------------------- generator set: templates
 
 const specs = generatorSet(FINGERS);
-const nbis = await loadNbis();
+const nbis = loadNbis();
+/** mindtct's template folders, removed at the end. */
+const nbisFolders: NbisTemplates[] = [];
 log(
   `generator set: ${FINGERS} fingers x ${GOOD_IMPRESSIONS + OTHER_IMPRESSIONS} impressions = ${specs.length} templates`,
 );
@@ -164,9 +168,11 @@ await Promise.all(
       if (r.image) images.push(r.image);
     }
     if (nbis.ok && images.length > 0) {
-      const { module, tools } = nbis.value;
+      const tools = nbis.value;
       nbisChain = nbisChain.then(async () => {
-        for (const [id, t] of await module.nbisTemplates(tools, images)) nbisGeneratorTemplates.set(id, t);
+        const made = await nbisTemplates(tools, images, { concurrency: 1 });
+        nbisFolders.push(made);
+        for (const [id, t] of made) nbisGeneratorTemplates.set(id, t);
       });
     }
     done += chunk.length;
@@ -255,7 +261,6 @@ function timeTemplates(): { extract: Summary; prepare: Summary; template: Summar
       width: image.width,
       height: image.height,
       minutiae: extracted.minutiae,
-      foreground: extracted.mask,
     });
     return [t1 - t0, performance.now() - t1] as const;
   };
@@ -320,9 +325,8 @@ interface SideBySide {
 const sideBySide: SideBySide[] = [];
 
 async function bozorthRates(
-  module: NbisModule,
-  tools: unknown,
-  nbisTemplates: Map<string, string>,
+  tools: NbisTools,
+  templatesOf: ReadonlyMap<string, string>,
   ids: readonly string[],
   genuine: Pairs,
   impostor: Pairs,
@@ -331,7 +335,7 @@ async function bozorthRates(
   const usable = (pairs: Pairs) => {
     const kept: number[] = [];
     for (let p = 0; p < pairs.length; p += 2)
-      if (nbisTemplates.has(ids[pairs[p] ?? 0] ?? '') && nbisTemplates.has(ids[pairs[p + 1] ?? 0] ?? ''))
+      if (templatesOf.has(ids[pairs[p] ?? 0] ?? '') && templatesOf.has(ids[pairs[p + 1] ?? 0] ?? ''))
         kept.push(p / 2);
     return kept;
   };
@@ -341,7 +345,7 @@ async function bozorthRates(
       ids[pairs[2 * p] ?? 0] ?? '',
       ids[pairs[2 * p + 1] ?? 0] ?? '',
     ]);
-    const scores = await module.bozorth3Scores(tools, list, nbisTemplates);
+    const scores = await bozorth3Scores(tools, list, templatesOf);
     const out = new Float64Array(pairs.length / 2).fill(Number.NaN);
     kept.forEach((p, k) => {
       out[p] = scores[k] ?? Number.NaN;
@@ -364,9 +368,8 @@ if (byCategory.good)
   sideBySide.push({ set: 'generator, good', ours: rateRecord(byCategory.good), bozorth3: null });
 if (nbis.ok) {
   log('scoring the generator pairs with bozorth3');
-  const { module, tools } = nbis.value;
+  const tools = nbis.value;
   const b = await bozorthRates(
-    module,
     tools,
     nbisGeneratorTemplates,
     specs.map((s) => s.id),
@@ -409,9 +412,9 @@ async function evaluateFvc(set: FvcSet) {
   const ours = summarizeRates(g.scores, descending(imp.scores), HEADLINE_FMRS, g.failures);
   let bozorth3: RateSummary | null = null;
   if (nbis.ok) {
-    const { module, tools } = nbis.value;
-    const nbisTemplates = await module.nbisTemplates(tools, images);
-    bozorth3 = (await bozorthRates(module, tools, nbisTemplates, ids, genuine, impostor)).all;
+    const made = await nbisTemplates(nbis.value, images);
+    nbisFolders.push(made);
+    bozorth3 = (await bozorthRates(nbis.value, made, ids, genuine, impostor)).all;
   }
   sideBySide.push({
     set: `FVC ${set.name}`,
@@ -428,6 +431,7 @@ async function evaluateFvc(set: FvcSet) {
 }
 
 await pool.close();
+for (const folder of nbisFolders) await folder.dispose();
 
 // ---------------------------------------------------------------- report
 
