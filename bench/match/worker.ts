@@ -54,7 +54,6 @@ function templateOf(
     height: image.height,
     ppi: image.ppi,
     minutiae: extracted.minutiae,
-    foreground: extracted.mask,
   });
   const t2 = performance.now();
   return {

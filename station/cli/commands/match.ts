@@ -156,7 +156,6 @@ export async function templateOf(file: string): Promise<Prepared> {
     height: image.height,
     ppi,
     minutiae: extracted.minutiae,
-    foreground: extracted.mask,
   });
   if (prepared.ok) return { ok: true, template: prepared.value, minutiae: extracted.minutiae.length, ppi };
   const { reason, detail } = prepared.error;

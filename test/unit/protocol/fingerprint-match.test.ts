@@ -249,7 +249,7 @@ describe('the matcher on generator prints, at the measured thresholds', () => {
   const templateOf = (personSeed: number, impression: number) => {
     const image = renderFinger({ personSeed, finger: 3, impression }).image;
     const extracted = extractMinutiae(image, { profile: 'template' });
-    return template(extracted.minutiae, { foreground: extracted.mask });
+    return template(extracted.minutiae);
   };
   it('matches two impressions of a finger at FMR 0.01 % and not another finger at FMR 1 %', () => {
     const a1 = templateOf(424242, 1);
