@@ -25,6 +25,7 @@ import {
   thresholdForFmr,
 } from '../../../protocol/fingerprint/match/thresholds.ts';
 import { extractMinutiae } from '../../../protocol/fingerprint/ridges.ts';
+import { decodeTiffGrey } from '../../../protocol/image/tiff.ts';
 import { decodeWsq } from '../../../protocol/wsq/index.ts';
 import { parsePairList } from '../../faces/evaluate.ts';
 import { decodeGreyPng, decodePgm, type GreyImage, ImageFileError } from '../../imaging/grey-image.ts';
@@ -76,18 +77,10 @@ async function readGrey(
         : lower.endsWith('.tif') || lower.endsWith('.tiff')
           ? 'tiff'
           : 'other';
-  if (kind === 'tiff')
-    return {
-      ok: false,
-      error: {
-        code: 'IMAGE_UNSUPPORTED',
-        message: `${file}: TIFF is not read yet (the station's image adapter takes PNG); convert it to PNG`,
-      },
-    };
   if (kind === 'other')
     return {
       ok: false,
-      error: { code: 'IMAGE_UNSUPPORTED', message: `${file}: use a .png, .pgm or .wsq file` },
+      error: { code: 'IMAGE_UNSUPPORTED', message: `${file}: use a .png, .pgm, .wsq or .tif file` },
     };
   let bytes: Uint8Array;
   try {
@@ -116,6 +109,18 @@ async function readGrey(
       return { ok: true, image, ppi: image.ppi };
     }
     if (kind === 'pgm') return { ok: true, image: decodePgm(bytes), ppi: undefined };
+    if (kind === 'tiff') {
+      const tiff = decodeTiffGrey(bytes);
+      if (!tiff.ok)
+        return {
+          ok: false,
+          error: {
+            code: tiff.error.reason === 'unsupported' ? 'IMAGE_UNSUPPORTED' : 'IMAGE_FORMAT',
+            message: `${file} is not a TIFF we read: ${tiff.error.detail} [${tiff.error.reason} at byte ${tiff.error.offset}]`,
+          },
+        };
+      return { ok: true, image: tiff.value, ppi: tiff.value.ppi };
+    }
     const decoded = decodeWsq(bytes);
     if (!decoded.ok)
       return {
@@ -218,8 +223,9 @@ function pairResult(
 const HELP = `Usage: station match --a FINGER --b FINGER [--fmr F]
        station match --pairs LIST [--fmr F]
 
-  --a, --b FINGER   two single-finger images: 8-bit grey PNG, binary PGM or WSQ (500 ppi unless the
-                    file states another resolution between ${PLAUSIBLE_PPI.min} and ${PLAUSIBLE_PPI.max} ppi)
+  --a, --b FINGER   two single-finger images: 8-bit grey PNG, binary PGM, WSQ or TIFF (strips,
+                    uncompressed or PackBits); 500 ppi unless the file states another resolution
+                    between ${PLAUSIBLE_PPI.min} and ${PLAUSIBLE_PPI.max} ppi
   --pairs LIST      a text file of one 'A B' pair per line (whitespace between; blank lines and '#'
                     comments skipped); paths relative to the list's folder
   --fmr F           the false-match rate to decide at (default ${DEFAULT_FMR}, 1 in ${Math.round(1 / DEFAULT_FMR)}):

@@ -20,6 +20,7 @@ import {
   writeXyt,
   type XytVariant,
 } from '../../../protocol/fingerprint/template/index.ts';
+import { decodeTiffGrey } from '../../../protocol/image/tiff.ts';
 import { decodeWsq } from '../../../protocol/wsq/index.ts';
 import { decodeGreyPng, decodePgm, type GreyImage, ImageFileError } from '../../imaging/grey-image.ts';
 import { type Command, EXIT_FAILED, EXIT_OK, json, parse, positiveInteger, UsageError } from '../command.ts';
@@ -48,14 +49,15 @@ class Failure extends Error {
   }
 }
 
-function inputKind(file: string): { kind: InputKind; image?: 'png' | 'pgm' | 'wsq' | 'raw' } {
+function inputKind(file: string): { kind: InputKind; image?: 'png' | 'pgm' | 'wsq' | 'raw' | 'tiff' } {
   const extension = path.extname(file).toLowerCase().slice(1);
   if (extension === 'png' || extension === 'pgm' || extension === 'wsq' || extension === 'raw')
     return { kind: 'image', image: extension };
+  if (extension === 'tif' || extension === 'tiff') return { kind: 'image', image: 'tiff' };
   if (extension === 'iso' || extension === 'ansi' || extension === 'fmr') return { kind: 'record' };
   if (extension === 'xyt') return { kind: 'xyt' };
   throw new UsageError(
-    `${file}: use an image (.png, .pgm, .wsq, .raw), a record (.iso, .ansi, .fmr) or a .xyt file`,
+    `${file}: use an image (.png, .pgm, .wsq, .tif, .raw), a record (.iso, .ansi, .fmr) or a .xyt file`,
   );
 }
 
@@ -78,7 +80,7 @@ function readInput(file: string): Uint8Array {
 async function decodeImage(
   file: string,
   bytes: Uint8Array,
-  format: 'png' | 'pgm' | 'wsq' | 'raw',
+  format: 'png' | 'pgm' | 'wsq' | 'raw' | 'tiff',
   size: { width?: number; height?: number },
 ): Promise<GreyImage & { ppi?: number }> {
   try {
@@ -97,6 +99,16 @@ async function decodeImage(
             `${file} is not a WSQ file we can decode: ${decoded.error.detail} [${decoded.error.reason} at byte ${decoded.error.offset}]`,
           );
         return decoded.value;
+      }
+      case 'tiff': {
+        const decoded = decodeTiffGrey(bytes);
+        if (!decoded.ok)
+          throw new Failure(
+            'INPUT_UNREADABLE',
+            `${file} is not a TIFF we read (8-bit grey strips, uncompressed or PackBits): ${decoded.error.detail} [${decoded.error.reason} at byte ${decoded.error.offset}]`,
+          );
+        const { ppi, ...image } = decoded.value;
+        return ppi === undefined ? image : { ...image, ppi };
       }
       case 'raw': {
         const { width = 0, height = 0 } = size;
@@ -137,7 +149,7 @@ export const templateCommand: Command = {
   summary: 'Make or convert a finger minutiae template (ISO 19794-2, INCITS 378, NIST .xyt)',
   help: `Usage: station template --in FILE --format iso|ansi|xyt [--out FILE] [options]
 
-  --in FILE        a finger image at 500 ppi (.png, .pgm, .wsq, or .raw with --width/--height):
+  --in FILE        a finger image at 500 ppi (.png, .pgm, .wsq, .tif, or .raw with --width/--height):
                    its minutiae from our extractor; or a template to convert: a record (.iso,
                    .ansi, .fmr: ISO/IEC 19794-2:2005 or INCITS 378-2004, told apart by its header)
                    or a NIST .xyt (with --width/--height: the file does not give the image size)

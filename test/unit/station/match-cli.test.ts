@@ -1,5 +1,6 @@
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
+import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_FMR, scoreToFmr, thresholdForFmr } from '../../../protocol/fingerprint/match/thresholds.ts';
 import { encodeWsq } from '../../../protocol/wsq/index.ts';
@@ -36,7 +37,21 @@ beforeAll(async () => {
     path.join(dir, 'blank.pgm'),
     encodePgm({ width: 300, height: 300, pixels: new Uint8Array(90000).fill(230) }),
   );
-  writeFileSync(path.join(dir, 'scan.tif'), new Uint8Array([0x49, 0x49, 0x2a, 0]));
+  // The same finger's third impression as a TIFF written by libvips (uncompressed, 500 ppi), and
+  // an LZW TIFF, which we do not read.
+  const a3 = finger(31337, 3);
+  const raw = { raw: { width: a3.width, height: a3.height, channels: 1 as const } };
+  writeFileSync(
+    path.join(dir, 'a3.tif'),
+    await sharp(a3.pixels, raw)
+      .toColourspace('b-w')
+      .tiff({ compression: 'none', xres: 500 / 25.4, yres: 500 / 25.4 })
+      .toBuffer(),
+  );
+  writeFileSync(
+    path.join(dir, 'scan.tif'),
+    await sharp(a3.pixels, raw).toColourspace('b-w').tiff({ compression: 'lzw' }).toBuffer(),
+  );
 });
 
 afterAll(() => remove());
@@ -60,6 +75,13 @@ describe('station match', () => {
     expect(answer.pairedMinutiae).toBeGreaterThanOrEqual(8);
     expect(answer.minutiae.a).toBeGreaterThan(answer.pairedMinutiae - 1);
     expect(answer.ppi).toEqual({ a: 500, b: 500 });
+  });
+
+  it('reads an uncompressed grey TIFF at its stated resolution', async () => {
+    const { code, out } = await match('--a', 'a3.tif', '--b', 'a1.png');
+    expect(code).toBe(0);
+    const answer = JSON.parse(out);
+    expect(answer).toMatchObject({ status: 'compared', decision: 'match', ppi: { a: 500, b: 500 } });
   });
 
   it("does not match another person's finger, even at FMR 1 %", async () => {
@@ -108,6 +130,7 @@ describe('station match', () => {
     expect(lines.slice(0, 2).map((l) => l.decision)).toEqual(['match', 'no-match']);
     expect(lines[2]).toMatchObject({ image: 'b', error: { code: 'IMAGE_FILE_UNREADABLE' } });
     expect(lines[3]).toMatchObject({ image: 'a', error: { code: 'IMAGE_UNSUPPORTED' } });
+    expect(lines[3].error.message).toMatch(/compression 5/);
     expect(lines[5].summary).toMatchObject({
       pairs: 5,
       compared: 2,

@@ -1,5 +1,6 @@
 import { copyFileSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import sharp from 'sharp';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
   readAnsiRecord,
@@ -8,7 +9,9 @@ import {
   writeIsoRecord,
 } from '../../../protocol/fingerprint/template/index.ts';
 import { unwrap } from '../../../protocol/result.ts';
+import { decodeWsq } from '../../../protocol/wsq/index.ts';
 import { main } from '../../../station/cli/main.ts';
+import { encodeGreyPng } from '../../../station/imaging/grey-image.ts';
 import { recordingIo } from '../../support/cli.ts';
 import { fixture } from '../../support/fixtures.ts';
 import { tempDir } from '../../support/station.ts';
@@ -80,6 +83,25 @@ describe('station template', () => {
       readXyt(new TextEncoder().encode(xyt.out), { variant: 'nist', width: 500, height: 500 }),
     );
     expect(lines.map((m) => [m.x, m.y])).toEqual(ansi.views[0]?.minutiae.map((m) => [m.x, m.y]));
+  });
+
+  it('reads a TIFF finger to the same record as the same pixels in a PNG', async () => {
+    const dir = scratch();
+    const finger = unwrap(decodeWsq(readFileSync(fixture('wsq/nistFinger_500x500_cwsq075.wsq'))));
+    writeFileSync(path.join(dir, 'finger.png'), await encodeGreyPng(finger, 500));
+    writeFileSync(
+      path.join(dir, 'finger.tif'),
+      await sharp(finger.pixels, { raw: { width: finger.width, height: finger.height, channels: 1 } })
+        .toColourspace('b-w')
+        .tiff({ compression: 'packbits', xres: 500 / 25.4, yres: 500 / 25.4 })
+        .toBuffer(),
+    );
+    const fromTiff = await template(dir, '--in', 'finger.tif', '--format', 'iso', '--out', 'tif.iso');
+    const fromPng = await template(dir, '--in', 'finger.png', '--format', 'iso', '--out', 'png.iso');
+    expect(fromTiff.code).toBe(0);
+    expect(JSON.parse(fromTiff.out)).toMatchObject({ from: 'tiff', width: 500, height: 500 });
+    expect(Buffer.from(bytesOf(dir, 'tif.iso')).equals(Buffer.from(bytesOf(dir, 'png.iso')))).toBe(true);
+    expect(JSON.parse(fromPng.out).views[0].minutiae).toBeGreaterThan(50);
   });
 
   it('reads a .xyt at the size given and writes the other representation', async () => {
