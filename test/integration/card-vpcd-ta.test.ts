@@ -23,7 +23,7 @@ import { main } from '../../station/cli/main.ts';
 import { encodeGreyPng } from '../../station/imaging/grey-image.ts';
 import { recordingIo } from '../support/cli.ts';
 import { assertPcscReady, lockVpcdSlot } from '../support/pcsc.ts';
-import { tempDir } from '../support/station.ts';
+import { embeddedStation, ManualClock, tempDir } from '../support/station.ts';
 
 const READER = 'Virtual PCD 00 00';
 const VPCD_PORT = 35963;
@@ -171,6 +171,50 @@ describe('EAC through pcscd and vpcd', () => {
     expect(stranger.code).toBe(1);
     expect(stranger.result).toMatchObject({ fingerprint: { decision: 'no-match' }, genuine: true });
     expect(stranger.result.fingerprint.score).toBeLessThan(stranger.result.fingerprint.threshold);
+  });
+
+  it('verify-finger --scanner: the live finger captured from a running station once the card is read', async () => {
+    // A station with the simulated HID scanner, listening on a loopback port; its simulated finger
+    // is set to the card holder's, then to another person's.
+    const station = await embeddedStation(
+      { devices: { cardReader: { mode: 'disabled' }, camera: { mode: 'disabled' } } },
+      new ManualClock(Date.now()),
+    );
+    try {
+      await station.app.listen({ host: '127.0.0.1', port: 0 });
+      const address = station.app.server.address();
+      if (address === null || typeof address === 'string') throw new Error('no TCP address');
+      const url = `http://127.0.0.1:${address.port}`;
+      const placeFingerOf = async (personSeed: number) => {
+        const r = await fetch(`${url}/sim/scanner-hid/actions/set-person`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ personSeed }),
+        });
+        expect(r.status).toBe(200);
+      };
+      await placeFingerOf(sim.fingerprintSeed);
+      await insert('valid');
+      const holder = await cardRead(['--scanner', 'any', '--url', url], 'verify-finger');
+      expect(holder.io.err).toMatch(/place finger 2 flat on the scanner/);
+      expect(holder.code).toBe(0);
+      expect(holder.result).toMatchObject({ fingerprint: { decision: 'match', finger: 2 }, genuine: true });
+
+      await placeFingerOf(sim.fingerprintSeed ^ 0x5a5a5a5a);
+      const stranger = await cardRead(['--scanner', 'scanner-hid', '--url', url], 'verify-finger');
+      expect(stranger.code).toBe(1);
+      expect(stranger.result).toMatchObject({ fingerprint: { decision: 'no-match' }, genuine: true });
+
+      // A scanner that does not exist: the card is read, the comparison is unavailable and why.
+      const unknown = await cardRead(['--scanner', 'any', '--url', 'http://127.0.0.1:9'], 'verify-finger');
+      expect(unknown.code).toBe(1);
+      expect(unknown.result).toMatchObject({
+        fingerprint: { decision: 'unavailable', reason: 'live-capture-failed' },
+        genuine: true,
+      });
+    } finally {
+      await station.cleanup();
+    }
   });
 
   it('with short APDUs: the same fingers in over a hundred READ BINARYs, TA still passes', async () => {

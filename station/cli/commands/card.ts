@@ -53,6 +53,7 @@ import { VERIFY_FINGER_MESSAGES } from '../../cards/verify-finger.ts';
 import { localToday } from '../../clock.ts';
 import { KeyError } from '../../keys/errors.ts';
 import {
+  type CliIo,
   type Command,
   EXIT_FAILED,
   EXIT_OK,
@@ -62,7 +63,8 @@ import {
   positiveInteger,
   UsageError,
 } from '../command.ts';
-import { fmrOption, templateOf } from './match.ts';
+import { fmrOption, templateOf, templateOfImage } from './match.ts';
+import { type CapturedImage, captureImage, isCaptureFailure } from './scanner.ts';
 
 const toHex = (bytes: Uint8Array) => Buffer.from(bytes).toString('hex').toUpperCase();
 /** ms rounded to 0.1 ms, for the printed timings. */
@@ -387,22 +389,62 @@ function readCommand(deps: CardCommandDeps, variant: 'read' | 'verify-finger' = 
           terminal: { type: 'string' },
           'terminal-key': { type: 'string' },
           ...(verifying
-            ? { finger: { type: 'string' }, position: { type: 'string' }, fmr: { type: 'string' } }
+            ? {
+                finger: { type: 'string' },
+                scanner: { type: 'string' },
+                url: { type: 'string' },
+                standalone: { type: 'boolean', default: false },
+                config: { type: 'string' },
+                'finger-wait-ms': { type: 'string' },
+                position: { type: 'string' },
+                fmr: { type: 'string' },
+              }
             : {}),
         },
         { min: 0, max: 0 },
       );
       let verify: VerifyFingerOptions | undefined;
       if (verifying) {
-        const v = values as { finger?: string; position?: string; fmr?: string };
-        if (v.finger === undefined)
-          throw new UsageError('--finger FILE is required: the live finger (PNG, PGM or WSQ at 500 ppi)');
+        const v = values as {
+          finger?: string;
+          scanner?: string;
+          url?: string;
+          standalone?: boolean;
+          config?: string;
+          'finger-wait-ms'?: string;
+          position?: string;
+          fmr?: string;
+        };
+        if ((v.finger === undefined) === (v.scanner === undefined))
+          throw new UsageError(
+            'give the live finger with --finger FILE (PNG, PGM, WSQ or TIFF at 500 ppi) or capture it with --scanner ID|any, not both',
+          );
+        if (v.scanner === undefined && (v.url !== undefined || v.standalone || v.config !== undefined))
+          throw new UsageError(
+            '--url, --standalone and --config choose where --scanner captures: give --scanner',
+          );
         if (values.terminal === undefined)
           throw new UsageError("--terminal DIR is required: the chip's fingerprints need EAC (docs/eac.md)");
         const position = v.position === undefined ? undefined : positiveInteger('position', v.position);
         if (position !== undefined && position > 10) throw new UsageError('--position is a finger 1-10');
+        const fingerWaitMs = positiveInteger('finger-wait-ms', v['finger-wait-ms']) ?? DEFAULT_FINGER_WAIT_MS;
+        if (fingerWaitMs > 600_000) throw new UsageError('--finger-wait-ms is at most 600000 (10 minutes)');
         verify = {
-          file: path.resolve(io.cwd, v.finger),
+          live:
+            v.scanner === undefined
+              ? { file: path.resolve(io.cwd, v.finger ?? '') }
+              : {
+                  scanner: v.scanner,
+                  capture: () =>
+                    captureImage(io, {
+                      url: v.url,
+                      standalone: v.standalone ?? false,
+                      config: v.config === undefined ? undefined : path.resolve(io.cwd, v.config),
+                      scanner: v.scanner === 'any' ? undefined : v.scanner,
+                      mode: 'flat-single',
+                      timeoutMs: fingerWaitMs,
+                    }),
+                },
           position,
           fmr: fmrOption(v.fmr),
         };
@@ -594,7 +636,8 @@ async function readWithReader(
         await writeFile(photoFile, report.portrait.image);
       } else io.stderr(`the chip gave no readable portrait: nothing written to ${options.photo}\n`);
     }
-    const fingerprint = options.verify === undefined ? undefined : await verifyFinger(options.verify, report);
+    const fingerprint =
+      options.verify === undefined ? undefined : await verifyFinger(options.verify, report, io);
     const pa = check.passiveAuthentication;
     io.stdout(
       json({
@@ -680,16 +723,21 @@ async function readWithReader(
   }
 }
 
+/** How long `--scanner` waits for the finger on the glass by default. */
+const DEFAULT_FINGER_WAIT_MS = 30_000;
+
 interface VerifyFingerOptions {
-  /** The live finger's image file. */
-  readonly file: string;
+  /** The live finger: an image file, or a capture from a scanner once the card is read. */
+  readonly live:
+    | { readonly file: string }
+    | { readonly scanner: string; readonly capture: () => Promise<CapturedImage> };
   /** The chip finger to compare with; default the first DG3 holds. */
   readonly position: number | undefined;
   readonly fmr: number;
 }
 
 /** The live finger against the chip's (in this process: a command line, not the service). */
-async function verifyFinger(options: VerifyFingerOptions, report: DocumentReport) {
+async function verifyFinger(options: VerifyFingerOptions, report: DocumentReport, io: CliIo) {
   const decisionFmr = options.fmr;
   const dg3 = report.dg3;
   if (dg3.status !== 'read')
@@ -711,7 +759,26 @@ async function verifyFinger(options: VerifyFingerOptions, report: DocumentReport
       message: VERIFY_FINGER_MESSAGES['cannot-compare'],
       decisionFmr,
     };
-  const live = await templateOf(options.file);
+  let live: Awaited<ReturnType<typeof templateOf>>;
+  if ('file' in options.live) live = await templateOf(options.live.file);
+  else {
+    const where = options.live.scanner === 'any' ? 'the scanner' : `scanner ${options.live.scanner}`;
+    io.stderr(`card read; place finger ${chip.position} flat on ${where}\n`);
+    let captured: CapturedImage;
+    try {
+      captured = await options.live.capture();
+    } catch (error) {
+      if (!isCaptureFailure(error)) throw error;
+      return {
+        decision: 'unavailable' as const,
+        reason: 'live-capture-failed',
+        detail: error.message,
+        message: VERIFY_FINGER_MESSAGES['cannot-compare'],
+        decisionFmr,
+      };
+    }
+    live = templateOfImage(captured.image, captured.metadata.ppi, `the live finger from ${captured.scanner}`);
+  }
   const chipPrepared = prepare({
     width: chip.width,
     height: chip.height,
@@ -748,18 +815,25 @@ async function verifyFinger(options: VerifyFingerOptions, report: DocumentReport
   };
 }
 
-const VERIFY_FINGER_HELP = `Usage: station card verify-finger --reader NAME --terminal DIR --finger FILE
+const VERIFY_FINGER_HELP = `Usage: station card verify-finger --reader NAME --terminal DIR (--finger FILE | --scanner ID|any)
                                  (--id N --dob YYMMDD --expiry YYMMDD | --qr TEXT | --mrz-info ...)
                                  [--position 1-10] [--fmr 0.0001] [--trust DIR] [--can NNNNNN]
 
 Reads the card as 'station card read' does, with Terminal Authentication (--terminal, docs/eac.md),
-then compares the live finger in FILE (PNG, PGM or WSQ at 500 ppi) with the chip's finger at
---position (default: the first DG3 holds; the CCCD's are 2 right index and 7 left index).
+then compares the live finger with the chip's finger at --position (default: the first DG3 holds;
+the CCCD's are 2 right index and 7 left index). The live finger is either
+  --finger FILE         an image (PNG, PGM, WSQ or TIFF at 500 ppi), or
+  --scanner ID|any      captured flat once the card is read, from the running station's scanner
+                        (--url URL, default as 'station scanner capture' finds it) or, with
+                        --standalone [--config FILE], from the configured scanners opened here;
+                        'any' takes the first ready one; --finger-wait-ms (default 30000) is how
+                        long it waits for the finger.
 
 Prints the read's JSON with a "fingerprint" field first: decision match | no-match | cannot-compare
-| unavailable (DG3 not read, and why), the score, the FMR it stands for, the decision's FMR (--fmr,
-default 1 in 10,000) and threshold, the paired minutiae. Exit 0 on a match, 1 otherwise (the card
-read or the comparison failed, or no match), 2 for a wrong command line.`;
+| unavailable (DG3 not read, or the capture failed, and why), the score, the FMR it stands for, the
+decision's FMR (--fmr, default 1 in 10,000) and threshold, the paired minutiae. Exit 0 on a match,
+1 otherwise (the card read, the capture or the comparison failed, or no match), 2 for a wrong
+command line.`;
 
 const nativeDeps: CardCommandDeps = { openPort: () => NativePcsc.open() };
 

@@ -142,19 +142,26 @@ async function readGrey(
 export async function templateOf(file: string): Promise<Prepared> {
   const read = await readGrey(file);
   if (!read.ok) return { ok: false, status: 'unreadable', error: read.error };
-  const { image } = read;
+  return templateOfImage(read.image, read.ppi, file);
+}
+
+/**
+ * A decoded image's template: its minutiae by our extractor (the template profile), prepared for
+ * comparison at the stated resolution when it is plausible, else 500 ppi. `label` names the image in
+ * messages (a file name, or "the live finger").
+ */
+export function templateOfImage(image: GreyImage, statedPpi: number | undefined, label: string): Prepared {
   if (image.width < 32 || image.height < 32)
     return {
       ok: false,
       status: 'unreadable',
       error: {
         code: 'IMAGE_TOO_SMALL',
-        message: `${file} is ${image.width}x${image.height}; at least 32x32 is needed`,
+        message: `${label} is ${image.width}x${image.height}; at least 32x32 is needed`,
       },
     };
-  const stated = read.ppi;
   const ppi =
-    stated !== undefined && stated >= PLAUSIBLE_PPI.min && stated <= PLAUSIBLE_PPI.max ? stated : 500;
+    statedPpi !== undefined && statedPpi >= PLAUSIBLE_PPI.min && statedPpi <= PLAUSIBLE_PPI.max ? statedPpi : 500;
   const extracted = extractMinutiae(image, { profile: 'template' });
   const prepared = prepare({
     width: image.width,
@@ -169,7 +176,7 @@ export async function templateOf(file: string): Promise<Prepared> {
     status: reason === 'cannot-compare' ? 'cannot-compare' : 'unreadable',
     error: {
       code: reason === 'cannot-compare' ? 'MATCH_CANNOT_COMPARE' : 'MATCH_TEMPLATE_INVALID',
-      message: `${file}: ${detail}`,
+      message: `${label}: ${detail}`,
     },
   };
 }

@@ -13,7 +13,7 @@ import { systemClock } from '../../clock.ts';
 import { composeScanners } from '../../compose/scanners.ts';
 import { loadConfig } from '../../config/load.ts';
 import { ConfigError } from '../../errors.ts';
-import { decodeGreyPng, formatOf, writeGreyImage } from '../../imaging/grey-image.ts';
+import { decodeGreyPng, formatOf, type GreyImage, writeGreyImage } from '../../imaging/grey-image.ts';
 import { describeDevice, imageMetadata } from '../../plugins/devices.ts';
 import { type CliIo, type Command, EXIT_FAILED, EXIT_OK, json, parse, UsageError } from '../command.ts';
 import { resolveStationUrl, type StationUrl, unreachable } from '../station-url.ts';
@@ -232,39 +232,84 @@ defaults to the first ready scanner that offers MODE.`,
     }
     const id = positionals[0];
     return guarded(io, async () => {
-      if (values.standalone)
-        return withStandalone(io, values.config, async (scanners) => {
-          const chosen = choose(scanners.map(describeDevice), id, mode);
-          const scanner = scanners.find((s) => s.id === chosen.id);
-          if (!scanner) throw new UsageError(`no scanner '${chosen.id}'`);
-          for await (const event of scanner.capture({ mode: mode as CaptureModeName, timeoutMs })) {
-            if (event.type !== 'result') continue;
-            const format = await writeGreyImage(file, event.image, event.image.ppi);
-            return captureSummary(file, format, scanner.id, imageMetadata(event.image));
-          }
-          throw new StationCallError(`scanner ${scanner.id} ended the capture without an image`);
-        });
-      const station = resolveStationUrl(values.url, io.env, io.cwd);
-      const { devices } = await request<{ devices: DeviceView[] }>(station, '/devices');
-      const chosen = choose(devices, id, mode);
-      const answer = await request<CaptureAnswer>(
-        station,
-        `/devices/${encodeURIComponent(chosen.id)}/capture`,
-        {
-          method: 'POST',
-          headers: { 'content-type': 'application/json' },
-          body: JSON.stringify({ mode, timeoutMs }),
-        },
-        // The finger wait, then the transfer (a serial module needs about 7 s at 57,600 bit/s).
-        timeoutMs + 60_000,
-      );
-      const { png, ...metadata } = answer.image;
-      const image = await decodeGreyPng(Buffer.from(png, 'base64'));
-      const format = await writeGreyImage(file, image, metadata.ppi);
-      return captureSummary(file, format, chosen.id, metadata);
+      const captured = await captureImage(io, {
+        url: values.url,
+        standalone: values.standalone,
+        config: values.config,
+        scanner: id,
+        mode: mode as CaptureModeName,
+        timeoutMs,
+      });
+      const format = await writeGreyImage(file, captured.image, captured.metadata.ppi);
+      return captureSummary(file, format, captured.scanner, captured.metadata);
     });
   },
 };
+
+/** Where a capture goes and how long it waits for the finger. */
+export interface CaptureImageOptions {
+  /** The running station (as --url); ignored with `standalone`. */
+  readonly url?: string | undefined;
+  /** Open the configured scanners in this process instead of asking a running station. */
+  readonly standalone: boolean;
+  /** Configuration file for `standalone`. */
+  readonly config?: string | undefined;
+  /** A scanner id; undefined: the first ready one offering `mode`. */
+  readonly scanner?: string | undefined;
+  readonly mode: CaptureModeName;
+  readonly timeoutMs: number;
+}
+
+/** A captured image with the station's metadata about it (the same in both modes). */
+export interface CapturedImage {
+  readonly scanner: string;
+  readonly image: GreyImage;
+  readonly metadata: ImageMetadata;
+}
+
+/**
+ * Captures one image from a scanner: through the running station's /devices routes (it holds the
+ * devices), or with `standalone` from the configured scanners opened here. Also used by
+ * `station card verify-finger --scanner`.
+ * @throws {StationCallError} (station unreachable or refusing), {DriverError} (standalone capture
+ *   failed), {ConfigError} (standalone configuration invalid), {UsageError} (no such scanner).
+ */
+export async function captureImage(io: CliIo, options: CaptureImageOptions): Promise<CapturedImage> {
+  const { mode, timeoutMs } = options;
+  if (options.standalone)
+    return withStandalone(io, options.config, async (scanners) => {
+      const chosen = choose(scanners.map(describeDevice), options.scanner, mode);
+      const scanner = scanners.find((s) => s.id === chosen.id);
+      if (!scanner) throw new UsageError(`no scanner '${chosen.id}'`);
+      for await (const event of scanner.capture({ mode, timeoutMs })) {
+        if (event.type !== 'result') continue;
+        return { scanner: scanner.id, image: event.image, metadata: imageMetadata(event.image) };
+      }
+      throw new StationCallError(`scanner ${scanner.id} ended the capture without an image`);
+    });
+  const station = resolveStationUrl(options.url, io.env, io.cwd);
+  const { devices } = await request<{ devices: DeviceView[] }>(station, '/devices');
+  const chosen = choose(devices, options.scanner, mode);
+  const answer = await request<CaptureAnswer>(
+    station,
+    `/devices/${encodeURIComponent(chosen.id)}/capture`,
+    {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ mode, timeoutMs }),
+    },
+    // The finger wait, then the transfer (a serial module needs about 7 s at 57,600 bit/s).
+    timeoutMs + 60_000,
+  );
+  const { png, ...metadata } = answer.image;
+  const image = await decodeGreyPng(Buffer.from(png, 'base64'));
+  return { scanner: chosen.id, image, metadata };
+}
+
+/** The failures a capture reports as a message (exit 1) rather than a crash. */
+export function isCaptureFailure(error: unknown): error is Error {
+  return error instanceof StationCallError || error instanceof DriverError || error instanceof ConfigError;
+}
 
 export const scannerCommand: Command = {
   name: 'scanner',

@@ -139,6 +139,22 @@ describe('station card: command line', () => {
   });
 
   it.each([
+    [['--reader', 'X', ...KEY, '--terminal', 'eac'], /--finger FILE .* or capture it with --scanner/],
+    [['--reader', 'X', ...KEY, '--terminal', 'eac', '--finger', 'f.png', '--scanner', 'any'], /not both/],
+    [['--reader', 'X', ...KEY, '--terminal', 'eac', '--finger', 'f.png', '--url', 'x:1'], /give --scanner/],
+    [['--reader', 'X', ...KEY, '--scanner', 'any'], /--terminal DIR is required/],
+    [
+      ['--reader', 'X', ...KEY, '--terminal', 'eac', '--scanner', 'any', '--finger-wait-ms', '0'],
+      /positive integer/,
+    ],
+  ])('card verify-finger %j is a usage error (exit 2)', async (args, message) => {
+    const io = recordingIo();
+    expect(await main(['card', 'verify-finger', ...args], io)).toBe(2);
+    expect(io.err).toMatch(message);
+    expect(io.err).toMatch(/Usage: station card verify-finger/);
+  });
+
+  it.each([
     [['--scenario', 'tired-card'], /--scenario must be one of: valid, wrong-access-key, /],
     [['--port', '70000'], /--port must be a TCP port/],
     [['--port', 'x'], /--port must be a positive integer/],
