@@ -647,7 +647,12 @@ export class HidFingerprintScanner implements FingerprintScanner {
       pixels: result.pixels,
       device: { vendor: info.vendor, model: info.model, serial: info.serial },
       use: 'enrollment',
-      attestation: { nonce, signature: result.signature, certificateSubject: verified.subject },
+      attestation: {
+        nonce,
+        signature: result.signature,
+        certificateSubject: verified.subject,
+        certificate: info.certificate,
+      },
     };
   }
 }

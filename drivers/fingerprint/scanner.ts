@@ -51,6 +51,8 @@ export interface ImageAttestation {
   /** ECDSA signature, DER, over protocol/scanner resultSignedBytes. */
   readonly signature: Uint8Array;
   readonly certificateSubject: string;
+  /** The device certificate (DER) the signature was verified against; packets carry it. */
+  readonly certificate: Uint8Array;
 }
 
 export interface CapturedImage {

@@ -41,6 +41,17 @@ export class DraftError extends Error {
   }
 }
 
+/** What remains of a queued or abandoned enrollment. */
+export interface ClosedDraft {
+  readonly id: string;
+  readonly packetId: string;
+  readonly stage: 'queued' | 'abandoned';
+  readonly version: number;
+  readonly at: string;
+  /** The last step: the version it was sent at, its request digest and its answer. */
+  readonly last: { readonly version: number; readonly digest: string; readonly outcome: unknown };
+}
+
 export interface DraftSummary {
   readonly id: string;
   /** Last change, ms since the epoch (the file's modification time). */
@@ -73,6 +84,10 @@ export class DraftStore {
     const handle = await fs.open(temp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL, 0o600);
     try {
       await handle.writeFile(content);
+      // The file's time is the draft's last change on the station's clock, so the idle sweep
+      // needs no decryption (and follows the clock the service runs on).
+      const updated = new Date(draft.updatedAt);
+      if (!Number.isNaN(updated.getTime())) await handle.utimes(updated, updated);
       await handle.sync();
     } finally {
       await handle.close();
@@ -136,6 +151,33 @@ export class DraftStore {
   /** Deletes a draft (completed, abandoned or idle); a missing one is already gone. */
   async wipe(id: string): Promise<void> {
     await fs.rm(this.file(id), { force: true });
+  }
+
+  /**
+   * Ends a draft: writes its closing record (no personal data: the stage, version, packet id and
+   * the last step's outcome, so a replayed last step is answered and a late request is told the
+   * enrollment is closed), then deletes the draft.
+   */
+  async close(id: string, record: ClosedDraft): Promise<void> {
+    this.file(id);
+    await fs.mkdir(this.dir, { recursive: true, mode: 0o700 });
+    const target = path.join(this.dir, `${id}.closed.json`);
+    const temp = `${target}.${randomBytes(6).toString('hex')}.tmp`;
+    await fs.writeFile(temp, JSON.stringify(record), { mode: 0o600 });
+    await fs.rename(temp, target);
+    await this.wipe(id);
+  }
+
+  /** The closing record of an ended draft, or undefined. */
+  async closed(id: string): Promise<ClosedDraft | undefined> {
+    this.file(id);
+    try {
+      const text = await fs.readFile(path.join(this.dir, `${id}.closed.json`), 'utf8');
+      if (text.length > 64 * 1024) return undefined;
+      return JSON.parse(text) as ClosedDraft;
+    } catch {
+      return undefined;
+    }
   }
 
   /** The drafts on disk with their last change. */

@@ -251,7 +251,7 @@ export function newDraft(init: { id: string; packetId: string; officerId: string
 }
 
 /** Where each command may be applied. */
-const ALLOWED: Readonly<Record<Command['kind'], readonly Stage[]>> = {
+export const ALLOWED: Readonly<Record<Command['kind'], readonly Stage[]>> = {
   'choose-type': ['type'],
   prefill: ['prefill'],
   demographics: ['demographics', 'portrait', 'fingerprints', 'review'],
@@ -266,50 +266,75 @@ const ALLOWED: Readonly<Record<Command['kind'], readonly Stage[]>> = {
   abandon: ['type', 'prefill', 'demographics', 'portrait', 'fingerprints', 'review', 'signed', 'approved'],
 };
 
-const refuse = (
+/**
+ * What to do with a command of `kind` sent at `seenVersion` with identity `digest`, before anything
+ * is done for it: proceed, answer a replay with its first outcome, or refuse (a version conflict,
+ * or a stage that does not allow it). The service asks this before touching a device.
+ */
+export function precheck(
   draft: Draft,
-  code: RefusalCode,
-  vi: string,
-  en: string,
-  expected?: Refusal['expected'],
-): Step => ({
-  ok: false,
-  refusal: { code, message: { vi, en }, stage: draft.stage, ...(expected === undefined ? {} : { expected }) },
-});
+  kind: Command['kind'],
+  seenVersion: number,
+  digest: string,
+):
+  | { readonly kind: 'proceed' }
+  | { readonly kind: 'replay'; readonly outcome: Outcome }
+  | { readonly kind: 'refused'; readonly refusal: Refusal } {
+  if (seenVersion !== draft.version) {
+    const earlier = draft.applied.find((a) => a.version === seenVersion);
+    if (earlier !== undefined && earlier.digest === digest)
+      return { kind: 'replay', outcome: earlier.outcome };
+    return {
+      kind: 'refused',
+      refusal: {
+        code: 'VERSION_CONFLICT',
+        message: {
+          vi: `Hồ sơ đã thay đổi (phiên bản ${draft.version}); tải lại rồi thử lại.`,
+          en: `The draft has changed (version ${draft.version}); reload it and try again.`,
+        },
+        expected: { version: draft.version },
+        stage: draft.stage,
+      },
+    };
+  }
+  const allowed = ALLOWED[kind];
+  if (!allowed.includes(draft.stage))
+    return {
+      kind: 'refused',
+      refusal: {
+        code: 'WRONG_STAGE',
+        message: {
+          vi: `Bước này không làm được ở giai đoạn "${draft.stage}".`,
+          en: `'${kind}' is not allowed at stage '${draft.stage}'; it is allowed at: ${allowed.join(', ')}.`,
+        },
+        expected: { stages: allowed },
+        stage: draft.stage,
+      },
+    };
+  return { kind: 'proceed' };
+}
 
 /**
  * Applies `command` to `draft` at the version the client saw. A replay (same command, older
- * version, still remembered) returns its first outcome with the draft unchanged.
+ * version, still remembered) returns its first outcome with the draft unchanged. `requestDigest`
+ * identifies the request for replays when the command itself differs between tries (a capture's
+ * pixels); by default the command's own digest.
  */
 export function apply(
   draft: Draft,
   command: Command,
   seenVersion: number,
   actor: Actor,
-  options: { readonly policy?: ApprovalPolicy; readonly limits?: MachineLimits } = {},
+  options: {
+    readonly policy?: ApprovalPolicy;
+    readonly limits?: MachineLimits;
+    readonly requestDigest?: string;
+  } = {},
 ): Step {
-  const digest = commandDigest(command, actor.officerId);
-  if (seenVersion !== draft.version) {
-    const earlier = draft.applied.find((a) => a.version === seenVersion);
-    if (earlier !== undefined && earlier.digest === digest)
-      return { ok: true, draft, outcome: earlier.outcome, replayed: true };
-    return refuse(
-      draft,
-      'VERSION_CONFLICT',
-      `Hồ sơ đã thay đổi (phiên bản ${draft.version}); tải lại rồi thử lại.`,
-      `The draft has changed (version ${draft.version}); reload it and try again.`,
-      { version: draft.version },
-    );
-  }
-  const allowed = ALLOWED[command.kind];
-  if (!allowed.includes(draft.stage))
-    return refuse(
-      draft,
-      'WRONG_STAGE',
-      `Bước này không làm được ở giai đoạn "${draft.stage}".`,
-      `'${command.kind}' is not allowed at stage '${draft.stage}'; it is allowed at: ${allowed.join(', ')}.`,
-      { stages: allowed },
-    );
+  const digest = options.requestDigest ?? commandDigest(command, actor.officerId);
+  const checked = precheck(draft, command.kind, seenVersion, digest);
+  if (checked.kind === 'replay') return { ok: true, draft, outcome: checked.outcome, replayed: true };
+  if (checked.kind === 'refused') return { ok: false, refusal: checked.refusal };
   const changed = transition(
     draft,
     command,

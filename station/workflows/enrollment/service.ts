@@ -1,0 +1,600 @@
+/**
+ * The enrollment service: drives a draft through the state machine (machine.ts) with the devices,
+ * the hot path, the population lookup and the sealer behind ports, and keeps it on disk encrypted
+ * (draft-store.ts) after every step.
+ *
+ * Order of every step, so that a retried or replayed request never acts twice:
+ *   1. one step at a time per enrollment (a queue per session id);
+ *   2. load the draft; a request at an older version is answered from the draft's memory of it
+ *      (the same request: its first outcome) or refused as a conflict, with no device touched;
+ *   3. the step must be allowed at the draft's stage, checked before any capture starts;
+ *   4. the side effect (capture, lookup, checks, sealing), then the machine's transition;
+ *   5. the draft saved (fsync'd) before the answer; wiped once queued or abandoned.
+ * Sealing is idempotent by packet id (the outbox keeps one packet per id), so a station that died
+ * between sealing and saving the draft seals nothing twice when the officer retries.
+ */
+import { createHash, randomUUID } from 'node:crypto';
+import type { MccTemplate } from '../../../protocol/fingerprint/match/index.ts';
+import type { SetFinding, SlapGeometry } from '../../../protocol/fingerprint/set-checks.ts';
+import type { Environment } from '../../../protocol/packet/manifest.ts';
+import type { Clock } from '../../clock.ts';
+import type { CaptureSet, PortraitCapture, SlapCapture, SlapHand } from '../../packets/capture-set.ts';
+import { checkDemographics, type DemographicsInput, differences, type FieldProblem } from './demographics.ts';
+import { type ClosedDraft, DraftError, type DraftStore } from './draft-store.ts';
+import {
+  type Actor,
+  ALLOWED,
+  type ApprovalPolicy,
+  apply,
+  attemptsKey,
+  type CheckFinding,
+  type Command,
+  canonicalJson,
+  type Draft,
+  digestOf,
+  type ExceptionReason,
+  HAND_POSITIONS,
+  HANDS,
+  type MachineLimits,
+  newDraft,
+  type Outcome,
+  type PrefillRecord,
+  precheck,
+  type Refusal,
+  type Signature,
+  type Stage,
+} from './machine.ts';
+
+/** One slap as the devices and the hot path gave it. */
+export interface CapturedSlap {
+  readonly slap: SlapCapture;
+  /** Each finger's template (from the hot path's finger job). */
+  readonly templates: readonly { readonly position: number; readonly template: MccTemplate }[];
+  /** Which hand the slap's geometry shows (four-finger slaps only). */
+  readonly handSeen?: 'left' | 'right';
+}
+
+/** What the service needs from the rest of the station. */
+export interface EnrollmentPorts {
+  /** Captures one slap (the fingers in `missing` are declared absent) and runs it through the hot path. */
+  captureSlap(hand: SlapHand, options: { readonly missing: readonly number[] }): Promise<CapturedSlap>;
+  /** Takes the portrait; a refusal carries the camera's feedback for the officer. */
+  capturePortrait(): Promise<
+    | { readonly ok: true; readonly capture: PortraitCapture }
+    | { readonly ok: false; readonly code: string; readonly message: { vi: string; en: string } }
+  >;
+  /** The templates of a kept slap's fingers, when they are no longer in memory (after a restart). */
+  templatesOf(slap: SlapCapture): Promise<CapturedSlap['templates']>;
+  /** The station-side checks over the whole set (protocol/fingerprint/set-checks.ts, in the pool). */
+  checkSet(
+    fingers: readonly { readonly position: number; readonly template: MccTemplate }[],
+    geometry: SlapGeometry,
+  ): Promise<readonly SetFinding[]>;
+  /** The population database's record for a renewal or re-issue; 'offline' when central is out of reach. */
+  lookupCitizen(personalId: string): Promise<Readonly<Record<string, string>> | undefined | 'offline'>;
+  /** Builds the packet and seals it into the outbox (idempotent by packet id). */
+  seal(
+    set: CaptureSet,
+  ): Promise<{ readonly packetId: string; readonly state: string; readonly sha256: string }>;
+}
+
+/** Checks a signing grant (re-entered password or PIN) and consumes it: its method, or why not. */
+export type SigningGrantCheck = (
+  actor: Actor,
+  grant: string,
+) => Promise<
+  | { readonly ok: true; readonly method: Signature['method'] }
+  | { readonly ok: false; readonly reason: string }
+>;
+
+/** A step as the API receives it. */
+export type StepRequest =
+  | { readonly kind: 'choose-type'; readonly type: NonNullable<Draft['type']> }
+  | {
+      readonly kind: 'prefill';
+      readonly personalId?: string;
+      readonly cardNumber?: string;
+      readonly skipReason?: string;
+    }
+  | { readonly kind: 'demographics'; readonly input: DemographicsInput }
+  | { readonly kind: 'capture-portrait' }
+  | { readonly kind: 'capture-slap'; readonly hand: SlapHand }
+  | {
+      readonly kind: 'exception';
+      readonly position: number;
+      readonly reason: ExceptionReason;
+      readonly note?: string;
+      readonly confirmed: boolean;
+    }
+  | { readonly kind: 'withdraw-exception'; readonly position: number }
+  | { readonly kind: 'run-checks' }
+  | { readonly kind: 'sign'; readonly grant: string }
+  | { readonly kind: 'approve'; readonly digest: string }
+  | { readonly kind: 'submit' }
+  | { readonly kind: 'abandon'; readonly reason: string };
+
+/** The machine command each request becomes (for the stage check before any side effect). */
+const COMMAND_OF: Readonly<Record<StepRequest['kind'], Command['kind']>> = {
+  'choose-type': 'choose-type',
+  prefill: 'prefill',
+  demographics: 'demographics',
+  'capture-portrait': 'portrait',
+  'capture-slap': 'slap',
+  exception: 'exception',
+  'withdraw-exception': 'withdraw-exception',
+  'run-checks': 'checks',
+  sign: 'sign',
+  approve: 'approve',
+  submit: 'queued',
+  abandon: 'abandon',
+};
+
+export type StepAnswer =
+  | {
+      readonly ok: true;
+      readonly outcome: Outcome;
+      readonly replayed: boolean;
+      readonly draft?: DraftView;
+      /** A replay of the step that closed the enrollment. */
+      readonly closed?: ClosedDraft;
+      /** Submit: the packet in the outbox. */
+      readonly packet?: { readonly packetId: string; readonly state: string; readonly sha256: string };
+    }
+  | { readonly ok: false; readonly status: number; readonly refusal: Refusal | StepProblem };
+
+/** A refusal that is not the machine's: invalid fields, a device or a grant. */
+export interface StepProblem {
+  readonly code: string;
+  readonly message: { readonly vi: string; readonly en: string };
+  readonly stage: Stage;
+  readonly problems?: readonly FieldProblem[];
+}
+
+export interface EnrollmentServiceOptions {
+  readonly store: DraftStore;
+  readonly ports: EnrollmentPorts;
+  readonly clock: Clock;
+  readonly stationId: string;
+  readonly environment: Environment;
+  readonly signingGrant: SigningGrantCheck;
+  readonly policy?: ApprovalPolicy;
+  readonly limits?: MachineLimits;
+  /** A draft untouched this long is wiped (default 2 h). */
+  readonly idleMs?: number;
+  /** Head of the audit chain for the packet (until the audit trail is wired: 64 zeros). */
+  readonly auditHead?: () => string;
+}
+
+const DEFAULT_IDLE_MS = 2 * 3_600_000;
+
+export class EnrollmentService {
+  readonly #options: EnrollmentServiceOptions;
+  readonly #queues = new Map<string, Promise<unknown>>();
+  /** Templates of kept slaps by the SHA-256 of the slap's WSQ (recomputed after a restart). */
+  readonly #templates = new Map<string, CapturedSlap['templates']>();
+  readonly #handSeen = new Map<string, 'left' | 'right'>();
+
+  constructor(options: EnrollmentServiceOptions) {
+    this.#options = options;
+  }
+
+  #now(): string {
+    return new Date(this.#options.clock.now()).toISOString();
+  }
+
+  /** Opens a new enrollment for `officerId`. */
+  async start(officerId: string): Promise<DraftView> {
+    const draft = newDraft({ id: randomUUID(), packetId: randomUUID(), officerId, now: this.#now() });
+    await this.#options.store.save(draft);
+    return viewOf(draft);
+  }
+
+  /**
+   * The draft as the screen shows it.
+   * @throws {DraftError} DRAFT_NOT_FOUND, DRAFT_TAMPERED, DRAFT_INVALID.
+   */
+  async view(id: string): Promise<DraftView> {
+    return viewOf(await this.#options.store.load(id));
+  }
+
+  /** The open drafts (id and last change), e.g. to resume after a restart. */
+  async list(): Promise<{ id: string; updatedAt: string }[]> {
+    return (await this.#options.store.list()).map((d) => ({
+      id: d.id,
+      updatedAt: new Date(d.updatedAtMs).toISOString(),
+    }));
+  }
+
+  /** Wipes drafts untouched for longer than the idle time; returns their ids. */
+  async sweep(): Promise<string[]> {
+    const limit = this.#options.clock.now() - (this.#options.idleMs ?? DEFAULT_IDLE_MS);
+    const wiped: string[] = [];
+    for (const d of await this.#options.store.list())
+      if (d.updatedAtMs < limit && !this.#queues.has(d.id)) {
+        await this.#options.store.wipe(d.id);
+        wiped.push(d.id);
+      }
+    return wiped;
+  }
+
+  /**
+   * Applies one step at the version the client saw.
+   * @throws {DraftError} when the draft is missing or refused (tampered, invalid).
+   */
+  step(
+    id: string,
+    seenVersion: number,
+    request: StepRequest,
+    actor: { officerId: string; roles: readonly string[] },
+  ): Promise<StepAnswer> {
+    const previous = this.#queues.get(id) ?? Promise.resolve();
+    const run = previous.then(
+      () => this.#step(id, seenVersion, request, actor),
+      () => this.#step(id, seenVersion, request, actor),
+    );
+    // The queue only orders the steps; each caller handles its own step's failure.
+    const tail: Promise<void> = run.then(
+      () => undefined,
+      () => undefined,
+    );
+    void tail.then(() => {
+      if (this.#queues.get(id) === tail) this.#queues.delete(id);
+    });
+    this.#queues.set(id, tail);
+    return run;
+  }
+
+  async #step(
+    id: string,
+    seenVersion: number,
+    request: StepRequest,
+    who: { officerId: string; roles: readonly string[] },
+  ): Promise<StepAnswer> {
+    const { store } = this.#options;
+    const requestDigest = createHash('sha256')
+      .update(canonicalJson({ officerId: who.officerId, request }))
+      .digest('hex');
+    let draft: Draft;
+    try {
+      draft = await store.load(id);
+    } catch (error) {
+      const closed =
+        error instanceof DraftError && error.code === 'DRAFT_NOT_FOUND' ? await store.closed(id) : undefined;
+      if (closed === undefined) throw error;
+      if (closed.last.version === seenVersion && closed.last.digest === requestDigest)
+        return { ok: true, outcome: closed.last.outcome as Outcome, replayed: true, closed };
+      return {
+        ok: false,
+        status: 409,
+        refusal: {
+          code: 'ENROLLMENT_CLOSED',
+          message: {
+            vi: closed.stage === 'queued' ? 'Hồ sơ đã được gửi đi.' : 'Hồ sơ đã bị hủy.',
+            en:
+              closed.stage === 'queued'
+                ? `This enrollment was queued as packet ${closed.packetId}.`
+                : 'This enrollment was abandoned.',
+          },
+          stage: closed.stage,
+        },
+      };
+    }
+    const actor: Actor = { ...who, now: this.#now() };
+    const options = {
+      ...(this.#options.policy === undefined ? {} : { policy: this.#options.policy }),
+      ...(this.#options.limits === undefined ? {} : { limits: this.#options.limits }),
+      requestDigest,
+    };
+    const problem = (
+      status: number,
+      code: string,
+      vi: string,
+      en: string,
+      problems?: readonly FieldProblem[],
+    ): StepAnswer => ({
+      ok: false,
+      status,
+      refusal: {
+        code,
+        message: { vi, en },
+        stage: draft.stage,
+        ...(problems === undefined ? {} : { problems }),
+      },
+    });
+    // 2 and 3: replays, conflicts and wrong stages are answered before anything is touched.
+    const checked = precheck(draft, COMMAND_OF[request.kind], seenVersion, requestDigest);
+    if (checked.kind === 'refused') return { ok: false, status: 409, refusal: checked.refusal };
+    if (checked.kind === 'replay')
+      return {
+        ok: true,
+        outcome: checked.outcome,
+        replayed: true,
+        draft: viewOf(draft),
+      };
+
+    let command: Command;
+    let packet: { packetId: string; state: string; sha256: string } | undefined;
+    switch (request.kind) {
+      case 'choose-type':
+        command = { kind: 'choose-type', type: request.type };
+        break;
+      case 'prefill':
+        command = { kind: 'prefill', prefill: await this.#prefill(request) };
+        break;
+      case 'demographics': {
+        const checked = checkDemographics(request.input, draft.type ?? 'first-issue', actor.now);
+        if (!checked.ok)
+          return problem(
+            422,
+            'DEMOGRAPHICS_INVALID',
+            'Thông tin nhân thân chưa hợp lệ; xem từng trường.',
+            'Some details are not valid; see each field.',
+            checked.problems,
+          );
+        command = { kind: 'demographics', demographics: checked.value };
+        break;
+      }
+      case 'capture-portrait': {
+        const taken = await this.#options.ports.capturePortrait();
+        if (!taken.ok) return problem(422, taken.code, taken.message.vi, taken.message.en);
+        command = { kind: 'portrait', capture: taken.capture };
+        break;
+      }
+      case 'capture-slap': {
+        const excepted = draft.exceptions
+          .map((e) => e.position)
+          .filter((p) => HAND_POSITIONS[request.hand].includes(p));
+        const captured = await this.#options.ports.captureSlap(request.hand, { missing: excepted });
+        const key = sha(captured.slap.wsq);
+        this.#templates.set(key, captured.templates);
+        if (captured.handSeen !== undefined) this.#handSeen.set(key, captured.handSeen);
+        command = { kind: 'slap', capture: captured.slap };
+        break;
+      }
+      case 'exception':
+        command = {
+          kind: 'exception',
+          position: request.position,
+          reason: request.reason,
+          ...(request.note === undefined ? {} : { note: request.note }),
+          confirmed: request.confirmed,
+        };
+        break;
+      case 'withdraw-exception':
+        command = { kind: 'withdraw-exception', position: request.position };
+        break;
+      case 'run-checks':
+        command = { kind: 'checks', findings: await this.#checks(draft), attempts: attemptsKey(draft) };
+        break;
+      case 'sign': {
+        const grant = await this.#options.signingGrant(actor, request.grant);
+        if (!grant.ok)
+          return problem(
+            403,
+            'SIGNING_GRANT_INVALID',
+            'Cần nhập lại mật khẩu hoặc mã PIN để ký.',
+            `Signing needs the password or PIN entered again: ${grant.reason}.`,
+          );
+        command = { kind: 'sign', method: grant.method };
+        break;
+      }
+      case 'approve':
+        command = { kind: 'approve', digest: request.digest };
+        break;
+      case 'submit': {
+        // The machine refuses a draft that still needs approval; ask it before sealing.
+        const dry = apply(draft, { kind: 'queued' }, draft.version, actor, options);
+        if (!dry.ok) return { ok: false, status: 409, refusal: dry.refusal };
+        packet = await this.#options.ports.seal(this.#captureSet(draft));
+        command = { kind: 'queued' };
+        break;
+      }
+      case 'abandon':
+        command = { kind: 'abandon', reason: request.reason };
+        break;
+    }
+    const step = apply(draft, command, seenVersion, actor, options);
+    if (!step.ok) return { ok: false, status: 409, refusal: step.refusal };
+    const stage = step.draft.stage;
+    if (stage === 'queued' || stage === 'abandoned')
+      await store.close(id, {
+        id,
+        packetId: draft.packetId,
+        stage,
+        version: step.draft.version,
+        at: actor.now,
+        last: { version: seenVersion, digest: requestDigest, outcome: step.outcome },
+      });
+    else await store.save(step.draft);
+    return {
+      ok: true,
+      outcome: step.outcome,
+      replayed: false,
+      draft: viewOf(step.draft),
+      ...(packet === undefined ? {} : { packet }),
+    };
+  }
+
+  async #prefill(request: Extract<StepRequest, { kind: 'prefill' }>): Promise<PrefillRecord> {
+    if (request.personalId === undefined)
+      return {
+        source: 'none',
+        record: {},
+        reason: (request.skipReason ?? 'no prefill asked').normalize('NFC'),
+      };
+    const record = await this.#options.ports.lookupCitizen(request.personalId);
+    if (record === 'offline')
+      return {
+        source: 'none',
+        record: {},
+        reason: 'central is out of reach: the details are typed and checked later',
+      };
+    if (record === undefined)
+      return {
+        source: 'none',
+        record: {},
+        reason: `no citizen ${request.personalId} in the population database`,
+      };
+    return {
+      source: 'population',
+      record,
+      ...(request.cardNumber === undefined ? {} : { cardNumber: request.cardNumber }),
+    };
+  }
+
+  async #checks(draft: Draft): Promise<CheckFinding[]> {
+    const fingers: { position: number; template: MccTemplate }[] = [];
+    const geometry: { left?: { handSeen: 'left' | 'right' }; right?: { handSeen: 'left' | 'right' } } = {};
+    for (const hand of HANDS) {
+      const entry = draft.slaps[hand];
+      if (entry === undefined) continue;
+      const key = sha(entry.best.wsq);
+      let templates = this.#templates.get(key);
+      if (templates === undefined) {
+        templates = await this.#options.ports.templatesOf(entry.best);
+        this.#templates.set(key, templates);
+      }
+      fingers.push(...templates);
+      const seen = this.#handSeen.get(key);
+      if (seen !== undefined && hand !== 'thumbs') geometry[hand] = { handSeen: seen };
+    }
+    const findings = await this.#options.ports.checkSet(fingers, geometry);
+    return findings.map((f) => ({
+      code: f.code,
+      blocking: true,
+      hands: HANDS.filter((h) => f.positions.some((p) => HAND_POSITIONS[h].includes(p))),
+      message: f.message,
+    }));
+  }
+
+  #captureSet(draft: Draft): CaptureSet {
+    const { demographics, portrait } = draft;
+    if (
+      demographics === undefined ||
+      portrait === undefined ||
+      draft.type === undefined ||
+      draft.signature === undefined
+    )
+      throw new DraftError(
+        'DRAFT_INVALID',
+        `draft ${draft.id} is signed without demographics or portrait`,
+        draft.id,
+      );
+    return {
+      packetId: draft.packetId,
+      enrollmentSessionId: draft.id,
+      environment: this.#options.environment,
+      enrollmentType: draft.type,
+      applicant: {
+        ...demographics.applicant,
+        nationalityCode: demographics.nationalityCode,
+        ...(demographics.formerIdNumber === undefined ? {} : { formerIdNumber: demographics.formerIdNumber }),
+      },
+      slaps: HANDS.flatMap((h) => {
+        const entry = draft.slaps[h];
+        return entry === undefined ? [] : [entry.best];
+      }),
+      portrait: portrait.capture,
+      exceptions: draft.exceptions.map((e) => ({
+        position: e.position,
+        reason: e.reason,
+        ...(e.note === undefined ? {} : { note: e.note }),
+      })),
+      stationId: this.#options.stationId,
+      officerId: draft.signature.officerId,
+      supervisorApproval:
+        draft.approval === undefined
+          ? null
+          : { supervisorId: draft.approval.supervisorId, approvedAt: draft.approval.at },
+      times: { sessionStartedAt: draft.createdAt, capturedAt: draft.signature.at },
+      auditChainHead: this.#options.auditHead?.() ?? '0'.repeat(64),
+    };
+  }
+}
+
+const sha = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex');
+
+/** The draft as the API shows it: every field and score, images by hash and size only. */
+export interface DraftView {
+  readonly id: string;
+  readonly packetId: string;
+  readonly version: number;
+  readonly stage: Stage;
+  readonly type: Draft['type'] | null;
+  readonly officerId: string;
+  readonly createdAt: string;
+  readonly updatedAt: string;
+  readonly prefill: (PrefillRecord & { readonly differences: ReturnType<typeof differences> }) | null;
+  readonly demographics: Draft['demographics'] | null;
+  readonly portrait: { readonly sha256: string; readonly bytes: number; readonly attempts: number } | null;
+  readonly slaps: readonly {
+    readonly hand: SlapHand;
+    readonly attempts: number;
+    readonly minScore: number;
+    readonly fingers: readonly { readonly position: number; readonly score: number }[];
+  }[];
+  readonly exceptions: Draft['exceptions'];
+  readonly checks: Draft['checks'] | null;
+  readonly signature: Signature | null;
+  readonly approval: Draft['approval'] | null;
+  readonly approvalRules: readonly string[];
+  /** The content digest a supervisor approves. */
+  readonly digest: string;
+  /** The steps allowed now. */
+  readonly next: readonly StepRequest['kind'][];
+}
+
+export function viewOf(draft: Draft): DraftView {
+  const next = (Object.keys(COMMAND_OF) as StepRequest['kind'][]).filter((kind) =>
+    ALLOWED[COMMAND_OF[kind]].includes(draft.stage),
+  );
+  return {
+    id: draft.id,
+    packetId: draft.packetId,
+    version: draft.version,
+    stage: draft.stage,
+    type: draft.type ?? null,
+    officerId: draft.officerId,
+    createdAt: draft.createdAt,
+    updatedAt: draft.updatedAt,
+    prefill:
+      draft.prefill === undefined
+        ? null
+        : {
+            ...draft.prefill,
+            differences:
+              draft.demographics === undefined
+                ? []
+                : differences(draft.demographics.applicant, draft.prefill.record),
+          },
+    demographics: draft.demographics ?? null,
+    portrait:
+      draft.portrait === undefined
+        ? null
+        : {
+            sha256: sha(draft.portrait.capture.jpeg),
+            bytes: draft.portrait.capture.jpeg.length,
+            attempts: draft.portrait.attempts,
+          },
+    slaps: HANDS.flatMap((hand) => {
+      const entry = draft.slaps[hand];
+      return entry === undefined
+        ? []
+        : [
+            {
+              hand,
+              attempts: entry.attempts,
+              minScore: entry.minScore,
+              fingers: entry.best.fingers.map((f) => ({ position: f.position, score: f.score })),
+            },
+          ];
+    }),
+    exceptions: draft.exceptions,
+    checks: draft.checks ?? null,
+    signature: draft.signature ?? null,
+    approval: draft.approval ?? null,
+    approvalRules: draft.approvalRules ?? [],
+    digest: digestOf(draft),
+    next,
+  };
+}
