@@ -19,6 +19,7 @@ import type { Hotpath } from './hotpath/hotpath.ts';
 import type { OutboxStatus } from './outbox/status.ts';
 import { cardRoutes } from './plugins/cards.ts';
 import { deviceRoutes } from './plugins/devices.ts';
+import { type EnrollmentRoutesOptions, enrollmentRoutes } from './plugins/enrollment.ts';
 import { faceRoutes } from './plugins/faces.ts';
 import { healthRoutes } from './plugins/health.ts';
 import { type OutboxRoutesOptions, outboxRoutes } from './plugins/outbox.ts';
@@ -55,6 +56,8 @@ export interface StationDeps {
    * it, e.g. as a resource). Without it the portrait and /faces routes are not mounted.
    */
   readonly faces?: LazyFaceEngine;
+  /** The enrollment workflow and who the officer of a request is (mounted only with both). */
+  readonly enrollment?: EnrollmentRoutesOptions;
 }
 
 /** Production refuses anything simulated, whether it came from the config or was passed in. */
@@ -147,6 +150,13 @@ export async function buildStation(deps: StationDeps): Promise<FastifyInstance> 
             'GET /outbox/events': 'upload progress and state as server-sent events',
           }
         : {}),
+      ...(deps.enrollment
+        ? {
+            'POST /enrollments': 'open an enrollment (first issue, renewal, re-issue, correction)',
+            'GET /enrollments/:id': 'an enrollment draft: stage, version, fields, scores, findings',
+            'POST /enrollments/:id/steps': 'the next step of an enrollment, at the version seen',
+          }
+        : {}),
       ...(config.environment === 'test' && config.simulators.routes
         ? { 'GET /sim/': 'simulators, their scenarios and actions' }
         : {}),
@@ -190,6 +200,7 @@ export async function buildStation(deps: StationDeps): Promise<FastifyInstance> 
       ...(deps.hotpath === undefined ? {} : { hotpath: deps.hotpath }),
     });
   if (deps.storeAndForward) await app.register(outboxRoutes(deps.storeAndForward));
+  if (deps.enrollment) await app.register(enrollmentRoutes(deps.enrollment));
   if (config.environment === 'test' && config.simulators.routes) {
     await app.register(simulatorRoutes(deps.simulators ?? []), { prefix: '/sim' });
   }

@@ -20,12 +20,15 @@ import type { StationDeps } from '../app.ts';
 import type { Clock } from '../clock.ts';
 import type { StationConfig } from '../config/schema.ts';
 import { Hotpath } from '../hotpath/hotpath.ts';
+import type { EnrollmentRoutesOptions } from '../plugins/enrollment.ts';
 import { lazyFaceEngine } from '../portrait/engine-provider.ts';
+import type { SigningGrantCheck } from '../workflows/enrollment/service.ts';
 import { composeBarcode, sampleCardQrText } from './barcode.ts';
 import { type CameraCompositionDeps, composeCamera, type SimulatedFeedOptions } from './cameras.ts';
 import { composeCardReader } from './cards.ts';
 import { composeStoreAndForward } from './central.ts';
-import { applicantControl } from './sample-enrollment.ts';
+import { composeEnrollment } from './enrollment.ts';
+import { applicantControl, simulatedCameraAttestor } from './sample-enrollment.ts';
 import { composeScanners } from './scanners.ts';
 
 export interface ComposeOptions {
@@ -36,6 +39,14 @@ export interface ComposeOptions {
    * "simulated"; tests pass their own. Without one a simulated camera is left out (logged).
    */
   readonly simulatedCamera?: Pick<CameraCompositionDeps, 'simulatedFeed' | 'simulatedScenarios'>;
+  /**
+   * Who the officer of a request is, and the check of a signing grant (a password or PIN entered
+   * again). Without them the enrollment routes are not mounted: they need an officer.
+   */
+  readonly officers?: {
+    readonly officerOf: EnrollmentRoutesOptions['officerOf'];
+    readonly signingGrant: SigningGrantCheck;
+  };
 }
 
 /**
@@ -145,6 +156,27 @@ export async function composeStation(config: StationConfig, options: ComposeOpti
       }),
     );
   const crypto = createNodePacketCrypto();
+  const centralGet = (pathAndQuery: string) =>
+    store.transport.request('GET', `${store.centralUrl}${pathAndQuery}`);
+  const enrollment =
+    options.officers === undefined
+      ? undefined
+      : {
+          service: await composeEnrollment({
+            config,
+            devices,
+            hotpath,
+            faces,
+            sealer: store.sealer,
+            centralGet,
+            clock: options.clock,
+            signingGrant: options.officers.signingGrant,
+            ...(config.devices.camera.mode === 'simulated'
+              ? { cameraAttestor: simulatedCameraAttestor() }
+              : {}),
+          }),
+          officerOf: options.officers.officerOf,
+        };
 
   return {
     config,
@@ -165,12 +197,9 @@ export async function composeStation(config: StationConfig, options: ComposeOpti
       environment: config.environment,
       statementKeys: store.credentials.statementKeys,
       verifySignature: (check) => crypto.verifySignature(check),
-      centralStatus: (packetId) =>
-        store.transport.request(
-          'GET',
-          `${store.centralUrl}/v1/packets/${encodeURIComponent(packetId)}/status`,
-        ),
+      centralStatus: (packetId) => centralGet(`/v1/packets/${encodeURIComponent(packetId)}/status`),
     },
+    ...(enrollment === undefined ? {} : { enrollment }),
     simulators,
     resources,
     ...(options.logger === undefined ? {} : { logger: options.logger }),

@@ -5,7 +5,7 @@
  * `POST /sim/enrollments` (which seals it into the outbox). Lives in compose/ because it wires
  * simulators/, which no other production module imports.
  */
-import { createHash, sign } from 'node:crypto';
+import { createHash, type KeyObject, sign } from 'node:crypto';
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { deserialize, serialize } from 'node:v8';
@@ -23,6 +23,7 @@ import {
   slapCaptureOf,
 } from '../packets/capture-set.ts';
 import { processSlap } from '../packets/directory.ts';
+import type { CameraAttestor } from './enrollment.ts';
 
 /** Every Vietnamese letter with a diacritic (NFC), upper case: the sample's names carry them all. */
 export const VIETNAMESE_DIACRITICS = 'ÀÁẢÃẠĂẰẮẲẴẶÂẦẤẨẪẬĐÈÉẺẼẸÊỀẾỂỄỆÌÍỈĨỊÒÓỎÕỌÔỒỐỔỖỘƠỜỚỞỠỢÙÚỦŨỤƯỪỨỬỮỰỲÝỶỸỴ';
@@ -253,5 +254,27 @@ export function applicantControl(options: {
       },
     ],
     snapshot: () => ({ seeds: [...made.keys()], sealed }),
+  };
+}
+
+/**
+ * The simulated camera's signature on a portrait, as sampleCaptureSet makes it: a simulated device
+ * CA and camera key (made on first use, kept for the station's life), ECDSA over the SHA-256 of the
+ * JPEG. Real UVC cameras sign nothing (station/compose/enrollment.ts).
+ */
+export function simulatedCameraAttestor(): CameraAttestor {
+  let credentials: Promise<{ device: CaptureDeviceIdentity; privateKey: KeyObject }> | undefined;
+  return async (jpeg) => {
+    credentials ??= (async () => {
+      const ca = await createDeviceCa('Simulated Camera CA');
+      const camera = { model: 'SIM-ICAO-CAM', serialNumber: 'CAM-000001', firmware: '2.1.0' };
+      const key = await issueDeviceCertificate(ca, camera);
+      return { device: { ...camera, certificate: key.certificate }, privateKey: key.privateKey };
+    })();
+    const { device, privateKey } = await credentials;
+    return {
+      device,
+      signature: new Uint8Array(sign('sha256', createHash('sha256').update(jpeg).digest(), privateKey)),
+    };
   };
 }

@@ -5,7 +5,7 @@ import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { buildStation, type StationDeps } from '../../station/app.ts';
 import type { Clock } from '../../station/clock.ts';
-import { composeStation } from '../../station/compose/embedded.ts';
+import { type ComposeOptions, composeStation } from '../../station/compose/embedded.ts';
 import { parseConfig } from '../../station/config/load.ts';
 import type { StationConfig } from '../../station/config/schema.ts';
 
@@ -41,10 +41,15 @@ export function testConfig(overrides: Record<string, unknown>, dataDir: string):
 export async function embeddedStation(
   overrides: Record<string, unknown> = {},
   clock: Clock = new ManualClock(),
+  extra: Omit<ComposeOptions, 'clock' | 'logger'> & {
+    /** Reuse this data folder (a restart); the caller removes it. Default: a fresh temp folder. */
+    readonly dataDir?: string;
+  } = {},
 ): Promise<{ app: FastifyInstance; deps: StationDeps; cleanup(): Promise<void> }> {
-  const tmp = tempDir();
+  const { dataDir, ...compose } = extra;
+  const tmp = dataDir === undefined ? tempDir() : { dir: dataDir, remove: () => {} };
   const config = testConfig(overrides, tmp.dir);
-  const deps = await composeStation(config, { clock, logger: false });
+  const deps = await composeStation(config, { clock, logger: false, ...compose });
   const app = await buildStation(deps);
   // The simulated card goes into its reader once its fingerprints have rendered (off the event
   // loop, after start): tests begin with the card in, as they always did.

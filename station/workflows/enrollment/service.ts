@@ -57,7 +57,13 @@ export interface CapturedSlap {
 /** What the service needs from the rest of the station. */
 export interface EnrollmentPorts {
   /** Captures one slap (the fingers in `missing` are declared absent) and runs it through the hot path. */
-  captureSlap(hand: SlapHand, options: { readonly missing: readonly number[] }): Promise<CapturedSlap>;
+  captureSlap(
+    hand: SlapHand,
+    options: { readonly missing: readonly number[] },
+  ): Promise<
+    | ({ readonly ok: true } & CapturedSlap)
+    | { readonly ok: false; readonly code: string; readonly message: { vi: string; en: string } }
+  >;
   /** Takes the portrait; a refusal carries the camera's feedback for the officer. */
   capturePortrait(): Promise<
     | { readonly ok: true; readonly capture: PortraitCapture }
@@ -345,6 +351,7 @@ export class EnrollmentService {
           .map((e) => e.position)
           .filter((p) => HAND_POSITIONS[request.hand].includes(p));
         const captured = await this.#options.ports.captureSlap(request.hand, { missing: excepted });
+        if (!captured.ok) return problem(422, captured.code, captured.message.vi, captured.message.en);
         const key = sha(captured.slap.wsq);
         this.#templates.set(key, captured.templates);
         if (captured.handSeen !== undefined) this.#handSeen.set(key, captured.handSeen);

@@ -72,7 +72,11 @@ function fakePorts(findings: SetFinding[] = []) {
         attestation: { signature: new Uint8Array([1]) },
         attempts: 1,
       };
-      return { slap, templates: fingers.map((f) => ({ position: f.position, template: {} as MccTemplate })) };
+      return {
+        ok: true,
+        slap,
+        templates: fingers.map((f) => ({ position: f.position, template: {} as MccTemplate })),
+      };
     },
     async capturePortrait() {
       calls.portraits += 1;

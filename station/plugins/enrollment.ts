@@ -1,0 +1,249 @@
+/**
+ * The enrollment API over station/workflows/enrollment:
+ *
+ *   POST /enrollments                 open one (the officer from the session)          201 draft
+ *   GET  /enrollments                 the open drafts (id, last change)
+ *   GET  /enrollments/:id             the draft: stage, version, every field, score and finding
+ *   POST /enrollments/:id/steps       { version, step: { kind, ... } }                 200 outcome
+ *
+ * A step sent at an old version is answered with its first outcome when it is the same request (a
+ * double click, a retry after a lost answer), else 409 VERSION_CONFLICT with the current version.
+ * A step the stage does not allow is 409 WRONG_STAGE with the stages that allow it. Refusals carry
+ * a stable code and the officer's message in Vietnamese and English; invalid fields are listed one
+ * by one (422 DEMOGRAPHICS_INVALID).
+ */
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { DraftError } from '../workflows/enrollment/draft-store.ts';
+import type { EnrollmentService, StepRequest } from '../workflows/enrollment/service.ts';
+
+/** Who is acting: from the officer's session. */
+export interface Officer {
+  readonly id: string;
+  readonly roles: readonly string[];
+}
+
+export interface EnrollmentRoutesOptions {
+  readonly service: EnrollmentService;
+  /** The officer of the request's session, or undefined (answered 401). */
+  readonly officerOf: (request: FastifyRequest) => Officer | undefined;
+}
+
+const UUID = '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$';
+const TEXT = { type: 'string', maxLength: 300 } as const;
+const NAME = { type: 'string', minLength: 1, maxLength: 100 } as const;
+const RELATIVE = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['fullName'],
+  properties: { fullName: NAME, personalId: { type: 'string', pattern: '^[0-9]{12}$' } },
+} as const;
+
+const DEMOGRAPHICS = {
+  type: 'object',
+  additionalProperties: false,
+  required: [
+    'personalId',
+    'fullName',
+    'birthDate',
+    'sex',
+    'ethnicity',
+    'religion',
+    'placeOfOrigin',
+    'placeOfBirthRegistration',
+    'placeOfResidence',
+  ],
+  properties: {
+    personalId: { type: 'string', maxLength: 20 },
+    fullName: { type: 'string', maxLength: 200 },
+    birthDate: { type: 'string', maxLength: 10 },
+    sex: { type: 'string', enum: ['male', 'female'] },
+    nationality: TEXT,
+    nationalityCode: { type: 'string', maxLength: 3 },
+    ethnicity: TEXT,
+    religion: TEXT,
+    placeOfOrigin: TEXT,
+    placeOfBirthRegistration: TEXT,
+    placeOfResidence: TEXT,
+    identifyingMarks: TEXT,
+    father: RELATIVE,
+    mother: RELATIVE,
+    spouse: RELATIVE,
+    legalRepresentative: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['personalId', 'fullName', 'relationship', 'consentGiven'],
+      properties: {
+        personalId: { type: 'string', maxLength: 20 },
+        fullName: NAME,
+        relationship: { type: 'string', enum: ['father', 'mother', 'guardian'] },
+        consentGiven: { type: 'boolean' },
+      },
+    },
+    previousCardNumber: { type: 'string', maxLength: 20 },
+    formerIdNumber: { type: 'string', maxLength: 20 },
+    correction: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['fields', 'document'],
+      properties: {
+        fields: { type: 'array', maxItems: 20, items: { type: 'string', maxLength: 40 } },
+        document: TEXT,
+      },
+    },
+  },
+} as const;
+
+const step = (kind: string, properties: Record<string, unknown> = {}, required: string[] = []) => ({
+  type: 'object',
+  additionalProperties: false,
+  required: ['kind', ...required],
+  properties: { kind: { const: kind }, ...properties },
+});
+
+/** Every step's body, one schema per kind. */
+export const STEP_SCHEMA = {
+  oneOf: [
+    step('choose-type', { type: { enum: ['first-issue', 'renewal', 'reissue-after-loss', 'correction'] } }, [
+      'type',
+    ]),
+    step('prefill', {
+      personalId: { type: 'string', pattern: '^[0-9]{12}$' },
+      cardNumber: { type: 'string', pattern: '^[0-9]{12}$' },
+      skipReason: TEXT,
+    }),
+    step('demographics', { input: DEMOGRAPHICS }, ['input']),
+    step('capture-portrait'),
+    step('capture-slap', { hand: { enum: ['right', 'left', 'thumbs'] } }, ['hand']),
+    step(
+      'exception',
+      {
+        position: { type: 'integer', minimum: 1, maximum: 10 },
+        reason: { enum: ['amputated', 'bandaged', 'unable-to-print', 'other'] },
+        note: TEXT,
+        confirmed: { type: 'boolean' },
+      },
+      ['position', 'reason', 'confirmed'],
+    ),
+    step('withdraw-exception', { position: { type: 'integer', minimum: 1, maximum: 10 } }, ['position']),
+    step('run-checks'),
+    step('sign', { grant: { type: 'string', minLength: 1, maxLength: 200 } }, ['grant']),
+    step('approve', { digest: { type: 'string', pattern: '^[0-9a-f]{64}$' } }, ['digest']),
+    step('submit'),
+    step('abandon', { reason: { type: 'string', minLength: 1, maxLength: 300 } }, ['reason']),
+  ],
+} as const;
+
+const DRAFT_STATUS: Readonly<Record<string, number>> = {
+  DRAFT_NOT_FOUND: 404,
+  DRAFT_TAMPERED: 422,
+  DRAFT_INVALID: 422,
+  DRAFT_TOO_LARGE: 422,
+};
+
+const DRAFT_MESSAGE: Readonly<Record<string, { vi: string; en: string }>> = {
+  DRAFT_NOT_FOUND: { vi: 'Không có hồ sơ này.', en: 'No such enrollment.' },
+  DRAFT_TAMPERED: {
+    vi: 'Tệp hồ sơ đã bị thay đổi ngoài ứng dụng; không mở được. Báo cáo cán bộ phụ trách.',
+    en: 'The draft file was changed outside the station and is refused; report it to the supervisor.',
+  },
+  DRAFT_INVALID: { vi: 'Tệp hồ sơ hỏng.', en: 'The draft file is damaged and is refused.' },
+  DRAFT_TOO_LARGE: { vi: 'Tệp hồ sơ quá lớn.', en: 'The draft file is too large.' },
+};
+
+export function enrollmentRoutes(options: EnrollmentRoutesOptions) {
+  const { service } = options;
+  return async function plugin(app: FastifyInstance): Promise<void> {
+    const officer = (request: FastifyRequest, reply: FastifyReply): Officer | undefined => {
+      const who = options.officerOf(request);
+      if (who === undefined)
+        void reply.code(401).send({
+          error: {
+            code: 'SESSION_REQUIRED',
+            message: 'Sign in as an officer first',
+            messages: { vi: 'Cần đăng nhập.', en: 'Sign in as an officer first.' },
+          },
+        });
+      return who;
+    };
+    const draftFailure = (reply: FastifyReply, error: unknown) => {
+      if (!(error instanceof DraftError)) throw error;
+      if (error.code === 'DRAFT_TAMPERED' || error.code === 'DRAFT_INVALID')
+        app.log.warn({ enrollment: error.id, code: error.code }, 'enrollment draft refused');
+      return reply.code(DRAFT_STATUS[error.code] ?? 500).send({
+        error: { code: error.code, message: error.message, messages: DRAFT_MESSAGE[error.code] },
+      });
+    };
+
+    app.post('/enrollments', async (request, reply) => {
+      const who = officer(request, reply);
+      if (who === undefined) return reply;
+      return reply.code(201).send(await service.start(who.id));
+    });
+
+    app.get('/enrollments', async (request, reply) => {
+      if (officer(request, reply) === undefined) return reply;
+      return { enrollments: await service.list() };
+    });
+
+    app.get<{ Params: { id: string } }>(
+      '/enrollments/:id',
+      {
+        schema: {
+          params: { type: 'object', required: ['id'], properties: { id: { type: 'string', pattern: UUID } } },
+        },
+      },
+      async (request, reply) => {
+        if (officer(request, reply) === undefined) return reply;
+        try {
+          return await service.view(request.params.id);
+        } catch (error) {
+          return draftFailure(reply, error);
+        }
+      },
+    );
+
+    app.post<{ Params: { id: string }; Body: { version: number; step: StepRequest } }>(
+      '/enrollments/:id/steps',
+      {
+        bodyLimit: 64 * 1024,
+        schema: {
+          params: { type: 'object', required: ['id'], properties: { id: { type: 'string', pattern: UUID } } },
+          body: {
+            type: 'object',
+            additionalProperties: false,
+            required: ['version', 'step'],
+            properties: { version: { type: 'integer', minimum: 0, maximum: 1_000_000 }, step: STEP_SCHEMA },
+          },
+        },
+      },
+      async (request, reply) => {
+        const who = officer(request, reply);
+        if (who === undefined) return reply;
+        try {
+          const answer = await service.step(request.params.id, request.body.version, request.body.step, {
+            officerId: who.id,
+            roles: who.roles,
+          });
+          if (answer.ok) return answer;
+          const { refusal } = answer;
+          return reply.code(answer.status).send({
+            error: {
+              code: refusal.code,
+              message: refusal.message.en,
+              messages: refusal.message,
+              stage: refusal.stage,
+              ...('expected' in refusal && refusal.expected !== undefined
+                ? { expected: refusal.expected }
+                : {}),
+              ...('problems' in refusal && refusal.problems !== undefined
+                ? { problems: refusal.problems }
+                : {}),
+            },
+          });
+        } catch (error) {
+          return draftFailure(reply, error);
+        }
+      },
+    );
+  };
+}
