@@ -39,9 +39,10 @@ import {
   type Message,
   type Reassembly,
 } from '../../protocol/scanner/framing.ts';
-import { type RenderedImage, renderFinger, renderSlap, type SlapOptions } from '../fingerprint/generator.ts';
+import type { SlapOptions } from '../fingerprint/generator.ts';
 import type { SimulatedUsbBus } from '../hotplug/simulated-hotplug.ts';
 import { sleep } from '../sleep.ts';
+import { inThreadPrintRenderer, type PrintRenderer, type RenderedPrint } from './print-render.ts';
 
 export const HID_SCENARIOS = [
   'good',
@@ -125,6 +126,11 @@ export interface SimulatedHidScannerOptions {
    * are hot-plug events, and a detach or attach of its ids through the bus unplugs or re-plugs it.
    */
   readonly usb?: SimulatedUsbBus;
+  /**
+   * Where prints are rendered (default: this thread). A station passes createWorkerPrintRenderer():
+   * a slap is a second or more of CPU, which must not hold the station's event loop.
+   */
+  readonly renderer?: PrintRenderer;
 }
 
 const FLAT_SIZE = 500;
@@ -530,36 +536,42 @@ export class SimulatedHidScanner implements HidBus, SimulatorControl {
   }
 
   /** What lands on the glass for this capture, by mode and scenario. */
-  #render(mode: CaptureModeName): { image: RenderedImage; fingers: number } {
+  #render(mode: CaptureModeName): Promise<RenderedPrint> {
     const scenario = this.#scenario;
     const condition =
       (['dry', 'wet', 'smudged', 'partial', 'moving'] as const).find((c) => c === scenario) ?? 'good';
     const impression = this.#captures;
     const personSeed = this.#personSeed;
-    if (mode === 'flat-single' || mode === 'rolled') {
-      const { image } = renderFinger({
+    const renderer = this.#options.renderer ?? this.#inThread;
+    if (mode === 'flat-single' || mode === 'rolled')
+      return renderer.render({
+        kind: 'finger',
+        options: {
+          personSeed,
+          // finger-changed: every other capture shows the middle finger instead (a retry with another finger).
+          finger: scenario === 'finger-changed' && impression % 2 === 1 ? 3 : MODE_FINGER[mode],
+          impression,
+          condition,
+          width: FLAT_SIZE,
+          height: FLAT_SIZE,
+        },
+      });
+    const hand = mode === 'slap-left' ? 'left' : mode === 'slap-right' ? 'right' : 'thumbs';
+    return renderer.render({
+      kind: 'slap',
+      options: {
         personSeed,
-        // finger-changed: every other capture shows the middle finger instead (a retry with another finger).
-        finger: scenario === 'finger-changed' && impression % 2 === 1 ? 3 : MODE_FINGER[mode],
+        hand,
         impression,
         condition,
-        width: FLAT_SIZE,
-        height: FLAT_SIZE,
-      });
-      return { image, fingers: 1 };
-    }
-    const hand = mode === 'slap-left' ? 'left' : mode === 'slap-right' ? 'right' : 'thumbs';
-    const slap = renderSlap({
-      personSeed,
-      hand,
-      impression,
-      condition,
-      width: this.model.info.captureWidth,
-      height: this.model.info.captureHeight,
-      ...slapPlacement(scenario, hand),
+        width: this.model.info.captureWidth,
+        height: this.model.info.captureHeight,
+        ...slapPlacement(scenario, hand),
+      },
     });
-    return { image: slap.image, fingers: (1 << slap.fingers.length) - 1 };
   }
+
+  readonly #inThread = inThreadPrintRenderer();
 
   async #runCapture(request: CaptureRequest, signal: AbortSignal): Promise<void> {
     const scenario = this.#scenario;
@@ -574,7 +586,10 @@ export class SimulatedHidScanner implements HidBus, SimulatorControl {
       this.#sendError(ErrorCode.NO_FINGER_TIMEOUT, `no finger within ${request.timeoutMs} ms`);
       return;
     }
-    const { image, fingers } = this.#render(request.mode);
+    const print = await this.#render(request.mode);
+    signal.throwIfAborted();
+    const image = { width: print.width, height: print.height, pixels: print.pixels };
+    const fingers = (1 << print.fingers) - 1;
     const landAfter = this.#options.fingerDelayMs ?? 120;
     let sequence = 0;
     if (request.preview) {

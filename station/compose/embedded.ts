@@ -16,6 +16,7 @@ import { createSimulatedCamera } from '../../simulators/camera/sim-camera.ts';
 import { createWorkerRenderer } from '../../simulators/camera/worker.ts';
 import { SimulatedUsbBus } from '../../simulators/hotplug/simulated-hotplug.ts';
 import { SIM_SLAP_SCANNER } from '../../simulators/scanner/hid-scanner-sim.ts';
+import { createWorkerPrintRenderer } from '../../simulators/scanner/print-render.ts';
 import type { StationDeps } from '../app.ts';
 import type { Clock } from '../clock.ts';
 import type { StationConfig } from '../config/schema.ts';
@@ -91,10 +92,15 @@ export async function composeStation(config: StationConfig, options: ComposeOpti
       break;
   }
 
+  // Simulated prints render on a worker thread: a slap is a second or more of CPU.
+  const printRenderer =
+    config.devices.fingerprintHid.mode === 'simulated' ? createWorkerPrintRenderer() : undefined;
+  if (printRenderer !== undefined) resources.push(printRenderer);
   const scanners = await composeScanners(config, {
     clock: options.clock,
     ...(hotplug === undefined ? {} : { hotplug }),
     ...(usb === undefined ? {} : { usb }),
+    ...(printRenderer === undefined ? {} : { printRenderer }),
   });
   devices.push(...scanners.scanners);
   simulators.push(...scanners.simulators);

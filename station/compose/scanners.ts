@@ -15,6 +15,7 @@ import type { SimulatorControl } from '../../drivers/sim-control.ts';
 import type { SimulatedUsbBus } from '../../simulators/hotplug/simulated-hotplug.ts';
 import { createDeviceCa, issueDeviceCertificate } from '../../simulators/pki/device-ca.ts';
 import { SIM_SLAP_SCANNER, SimulatedHidScanner } from '../../simulators/scanner/hid-scanner-sim.ts';
+import type { PrintRenderer } from '../../simulators/scanner/print-render.ts';
 import { SimulatedR30xModule } from '../../simulators/scanner/r30x-sim.ts';
 import type { Clock } from '../clock.ts';
 import type { StationConfig } from '../config/schema.ts';
@@ -34,6 +35,8 @@ export interface ScannerCompositionOptions {
   readonly hotplug?: HotplugPort;
   /** The simulated USB bus, when hot-plug is simulated: a simulated scanner plugs into it. */
   readonly usb?: SimulatedUsbBus;
+  /** Where the simulated HID scanner renders its prints (a station passes a worker renderer). */
+  readonly printRenderer?: PrintRenderer;
 }
 
 const PEM_CERTIFICATE = /-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g;
@@ -88,6 +91,7 @@ export async function composeScanners(
     const device = new SimulatedHidScanner({
       ...credentials,
       ...(options.usb === undefined ? {} : { usb: options.usb }),
+      ...(options.printRenderer === undefined ? {} : { renderer: options.printRenderer }),
     });
     simulators.push(device);
     scanners.push(
