@@ -91,10 +91,12 @@ const ACTION = /^[a-z][a-z0-9-]*(\.[a-z][a-z0-9-]*){1,3}$/;
 const DETAIL_KEY = /^[A-Za-z][A-Za-z0-9_-]{0,63}$/;
 const ENTRY_KEYS = ['action', 'actor', 'details', 'hash', 'outcome', 'prev', 'seq', 'subject', 'time'];
 /**
- * Twelve digits in a row anywhere in a detail string: the shape of a citizen id (and longer runs
- * contain one). Refused at record time, so a caller cannot leak an id through `details`.
+ * Twelve digits standing alone (no letter or digit either side) in a detail string: the shape of a
+ * citizen id or a card number. Refused at record time, so careless code cannot leak one through
+ * `details`. Runs inside a hex digest or base64 signature sit between letters and digits, so
+ * those pass.
  */
-const TWELVE_DIGITS = /\d{12}/;
+const TWELVE_DIGITS = /(?<![0-9A-Za-z])[0-9]{12}(?![0-9A-Za-z])/;
 /** With the `u` flag a surrogate pair is one code point, so this matches only a lone surrogate. */
 const LONE_SURROGATE = /[\uD800-\uDFFF]/u;
 
@@ -178,7 +180,7 @@ export function entryLine(entry: AuditEntry): string {
 /**
  * Why `record` (or an entry's non-chain fields) is not acceptable, or undefined when it is.
  * Checks lengths, patterns, the subject's kinds and pseudonyms, and the details' keys and values,
- * including that no detail string holds twelve digits in a row (a citizen id's shape).
+ * including that no detail string holds a standalone run of twelve digits (a citizen id's shape).
  */
 export function recordProblem(record: AuditRecord): string | undefined {
   if (typeof record.time !== 'string' || !TIME.test(record.time)) return 'time is not ISO 8601 UTC with ms';
@@ -211,7 +213,7 @@ export function recordProblem(record: AuditRecord): string | undefined {
     if (typeof value !== 'string') return `details.${key} is not a string, integer, boolean or null`;
     if (value.length > MAX_DETAIL_STRING) return `details.${key} is longer than ${MAX_DETAIL_STRING}`;
     if (!wellFormed(value)) return `details.${key} holds a lone surrogate`;
-    if (TWELVE_DIGITS.test(value)) return `details.${key} holds twelve digits in a row (a citizen id?)`;
+    if (TWELVE_DIGITS.test(value)) return `details.${key} holds twelve digits standing alone (a citizen id?)`;
   }
   return undefined;
 }

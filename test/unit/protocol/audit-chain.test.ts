@@ -115,6 +115,9 @@ describe('canonical form and the chain rule', () => {
     expect(recordProblem(record(1, { action: 'Login' }))).toMatch(/stable code/);
     expect(recordProblem(record(1, { time: '2026-12-07T10:00:00Z' }))).toMatch(/time/);
     expect(recordProblem(record(1))).toBeUndefined();
+    // Digits inside a digest or a signature are not an id: they sit between letters and digits.
+    expect(recordProblem(record(1, { details: { sha: `a001099012345${'b'.repeat(51)}` } }))).toBeUndefined();
+    expect(recordProblem(record(1, { details: { id: 'id=001099012345;' } }))).toMatch(/twelve digits/);
   });
 
   it('pseudonym inputs separate kinds and refuse the officer kind', () => {
