@@ -23,11 +23,11 @@ import {
   type AuditAnchor,
   type AuditEntry,
   EMPTY_ANCHOR,
-  entryHash,
   entryLine,
   entryShape,
   MAX_LINE_BYTES,
   type Sha256,
+  toHex,
 } from './entry.ts';
 
 export type ChainBreakKind =
@@ -91,11 +91,26 @@ export interface VerifyChainOptions {
    * `bad-checkpoint` break with that detail (station/audit checks checkpoint signatures here).
    */
   readonly onEntry?: (entry: AuditEntry, line: number) => undefined | string | Promise<undefined | string>;
+  /**
+   * Where `source` starts in the file, when it is the tail after a prefix verified before: the
+   * prefix's byte length and line count, so offsets and line numbers stay the file's. Default 0.
+   */
+  readonly startOffset?: number;
+  readonly startLine?: number;
 }
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
+const utf8Encoder = new TextEncoder();
 
 type Parsed = { readonly entry: AuditEntry } | { readonly kind: ChainBreakKind; readonly detail: string };
+
+/**
+ * One line (without its newline) as an entry whose hash is the hash of its content, or why not.
+ * Does not check its place in a chain. Never throws on the bytes.
+ */
+export function parseAuditLine(bytes: Uint8Array, sha256: Sha256): Promise<Parsed> {
+  return parseLine(bytes.length > MAX_LINE_BYTES ? undefined : bytes, sha256);
+}
 
 async function parseLine(bytes: Uint8Array | undefined, sha256: Sha256): Promise<Parsed> {
   if (bytes === undefined) return { kind: 'bad-json', detail: `longer than ${MAX_LINE_BYTES} bytes` };
@@ -117,9 +132,21 @@ async function parseLine(bytes: Uint8Array | undefined, sha256: Sha256): Promise
     return { kind: 'malformed', detail: (error as Error).message };
   }
   if (canonical !== text) return { kind: 'edited', detail: 'not in canonical form (changed by hand)' };
-  if ((await entryHash(shaped, sha256)) !== shaped.hash)
+  if ((await lineHash(text, shaped.hash, sha256)) !== shaped.hash)
     return { kind: 'edited', detail: `entry seq ${shaped.seq}: its hash is not the hash of its content` };
   return { entry: shaped };
+}
+
+/**
+ * The hash of a canonical line's entry: the line without its top-level `,"hash":"…"` member is the
+ * canonical entry without `hash` (keys are sorted, `hash` is neither first nor last), so the text
+ * is not serialised twice. It is the last occurrence: only `details` (flat, before `hash`) could
+ * hold the same text, and `outcome`, `prev`, `seq`, `subject`, `time` after it cannot.
+ */
+async function lineHash(line: string, hash: string, sha256: Sha256): Promise<string> {
+  const member = `,"hash":"${hash}"`;
+  const at = line.lastIndexOf(member);
+  return toHex(await sha256(utf8Encoder.encode(line.slice(0, at) + line.slice(at + member.length))));
 }
 
 /** The `seq` member of a line, when it parses far enough to have one (gap classification only). */
@@ -140,12 +167,13 @@ function seqOf(bytes: Uint8Array | undefined): number | undefined {
  */
 async function* lines(
   source: AsyncIterable<Uint8Array> | Iterable<Uint8Array>,
+  startOffset: number,
 ): AsyncGenerator<{ bytes: Uint8Array | undefined; offset: number; terminated: boolean; length: number }> {
   let parts: Uint8Array[] = [];
   let held = 0;
   let length = 0;
   let overlong = false;
-  let offset = 0;
+  let offset = startOffset;
   const take = (): Uint8Array | undefined => {
     if (overlong) return undefined;
     const out = new Uint8Array(held);
@@ -199,8 +227,8 @@ export async function verifyChain(
 ): Promise<ChainVerification> {
   const start = options.start ?? EMPTY_ANCHOR;
   let head = start;
-  let verifiedBytes = 0;
-  let count = 0;
+  let verifiedBytes = options.startOffset ?? 0;
+  let count = options.startLine ?? 0;
   let signed = 0;
   let unsigned = 0;
   let lastCheckpoint: (CheckpointStatement & { signed: boolean }) | undefined;
@@ -211,7 +239,7 @@ export async function verifyChain(
   let anchorHeld =
     options.anchor !== undefined && options.anchor.seq === start.seq && options.anchor.head === start.head;
 
-  for await (const line of lines(source)) {
+  for await (const line of lines(source, options.startOffset ?? 0)) {
     if (!line.terminated) {
       tornTail = { line: count + 1, offset: line.offset, length: line.length };
       break;

@@ -30,12 +30,15 @@ import {
   type AuditRecord,
   chainEntry,
   entryLine,
+  isAuditAnchor,
+  MAX_LINE_BYTES,
   recordProblem,
   type Sha256,
   type SubjectKind,
 } from '../../protocol/audit/entry.ts';
-import { type ChainVerification, verifyChain } from '../../protocol/audit/verify.ts';
+import { type ChainVerification, parseAuditLine, verifyChain } from '../../protocol/audit/verify.ts';
 import type { PacketSigner } from '../../protocol/packet/keys.ts';
+import { writeFileAtomic } from '../keys/key-file.ts';
 import { anchorFile, auditDir, readAnchorFile, type StoredAnchor } from './anchor.ts';
 import { AuditError } from './errors.ts';
 import { openAuditKey, pseudonymiser } from './pseudonym.ts';
@@ -91,6 +94,13 @@ export interface OpenAuditTrailOptions {
   readonly signer?: PacketSigner | undefined;
   readonly checkpoints?: Partial<CheckpointPolicy>;
   readonly sha256?: Sha256;
+  /**
+   * How much open verifies. `whole` (default): every line, so any break refuses to open; its time
+   * grows with the log (README: figures). `since-mark`: only what follows the prefix verified at the
+   * last open or close (`verified.json`), that prefix's last entry and the anchor's entry; an edit
+   * inside the prefix then shows at `verifyAll()` or `station audit verify`, not at open.
+   */
+  readonly verifyAtOpen?: 'whole' | 'since-mark';
 }
 
 export interface AuditTrail {
@@ -106,6 +116,12 @@ export interface AuditTrail {
   checkpoint(): Promise<AuditAnchor>;
   /** The keyed pseudonym of an identifier, as entries carry it (to search the log for one citizen). */
   pseudonym(kind: Exclude<SubjectKind, 'officer'>, value: string): string;
+  /**
+   * Verifies the whole log now, against the latest stored anchor (open verifies only what follows
+   * its mark): run it in the background after start, or on a schedule. Entries appended meanwhile
+   * may be missed or seen as a torn tail, never as a break.
+   */
+  verifyAll(): Promise<ChainVerification>;
   /** What open found: the torn tail it moved aside, if any. */
   readonly recovered: { readonly file: string; readonly bytes: number } | undefined;
   /** Waits for pending appends, stops the checkpoint timer, closes the file. */
@@ -157,6 +173,89 @@ async function moveTornTail(
   }
 }
 
+/**
+ * The station's own mark of the log prefix it has verified or written itself
+ * (`<dataDir>/audit/verified.json`: `{ seq, head, bytes }`), written after open's verification and
+ * at close. The next open verifies only what follows it (and that the mark's entry is still there,
+ * hashing to `head`), so start-up time does not grow with the log. A whole-log check is
+ * `trail.verifyAll()` and `station audit verify`. A log shorter than its mark was truncated.
+ */
+interface VerifiedMark extends AuditAnchor {
+  readonly bytes: number;
+}
+
+const markFile = (dataDir: string): string => path.join(auditDir(dataDir), 'verified.json');
+
+async function readMark(dataDir: string): Promise<VerifiedMark | undefined> {
+  try {
+    const value = JSON.parse(await fs.readFile(markFile(dataDir), 'utf8')) as Record<string, unknown>;
+    const { seq, head, bytes } = value;
+    if (
+      !isAuditAnchor({ seq, head }) ||
+      typeof bytes !== 'number' ||
+      !Number.isSafeInteger(bytes) ||
+      bytes < 0
+    )
+      return undefined;
+    return { seq: seq as number, head: head as string, bytes };
+  } catch {
+    // Missing or unreadable: the whole log is verified instead.
+    return undefined;
+  }
+}
+
+async function writeMark(dataDir: string, mark: VerifiedMark): Promise<void> {
+  await writeFileAtomic(markFile(dataDir), `${JSON.stringify(mark)}\n`, { overwrite: true });
+}
+
+/** The line that ends just before `end` (a newline at end - 1), or undefined. */
+async function lineBefore(file: string, end: number): Promise<Uint8Array | undefined> {
+  const from = Math.max(0, end - 1 - MAX_LINE_BYTES - 1);
+  const handle = await fs.open(file, constants.O_RDONLY);
+  try {
+    const bytes = new Uint8Array(end - from);
+    const { bytesRead } = await handle.read(bytes, 0, bytes.length, from);
+    if (bytesRead !== bytes.length || bytes[bytes.length - 1] !== 0x0a) return undefined;
+    const start = bytes.lastIndexOf(0x0a, bytes.length - 2) + 1;
+    if (start === 0 && from !== 0) return undefined;
+    return bytes.subarray(start, bytes.length - 1);
+  } finally {
+    await handle.close();
+  }
+}
+
+/**
+ * Whether the prefix (the first `end` bytes) holds the entry `anchor` names: searched backwards for
+ * its hash (anchors are recent, so this reads little), then that line's content must hash to it and
+ * carry its seq.
+ */
+async function prefixHolds(file: string, end: number, anchor: AuditAnchor, sha256: Sha256): Promise<boolean> {
+  const needle = new TextEncoder().encode(`"hash":"${anchor.head}"`);
+  const handle = await fs.open(file, constants.O_RDONLY);
+  try {
+    const window = 256 * 1024;
+    let to = end;
+    while (to > 0) {
+      const from = Math.max(0, to - window - MAX_LINE_BYTES);
+      const bytes = new Uint8Array(to - from);
+      await handle.read(bytes, 0, bytes.length, from);
+      const at = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length).lastIndexOf(Buffer.from(needle));
+      if (at >= 0) {
+        const start = bytes.lastIndexOf(0x0a, at) + 1;
+        const stop = bytes.indexOf(0x0a, at);
+        if (stop < 0) return false;
+        const parsed = await parseAuditLine(bytes.subarray(start, stop), sha256);
+        return 'entry' in parsed && parsed.entry.seq === anchor.seq && parsed.entry.hash === anchor.head;
+      }
+      if (from === 0) return false;
+      to = from + MAX_LINE_BYTES;
+    }
+    return false;
+  } finally {
+    await handle.close();
+  }
+}
+
 function breakError(file: string, result: Extract<ChainVerification, { ok: false }>): AuditError {
   const { kind, line, seq, detail } = result.break;
   if (kind === 'truncated' || kind === 'anchor-mismatch')
@@ -173,6 +272,81 @@ function breakError(file: string, result: Extract<ChainVerification, { ok: false
       `with: keep the file as evidence, tell the supervisor, and run 'station audit verify' for the details.`,
     { file, line, kind, seq },
   );
+}
+
+/** The whole log from the start (ENOENT: an empty chain). */
+async function verifyWhole(
+  file: string,
+  anchor: AuditAnchor | undefined,
+  sha256: Sha256,
+): Promise<ChainVerification> {
+  const options = { sha256, ...(anchor === undefined ? {} : { anchor }) };
+  try {
+    return await verifyChain(createReadStream(file, { highWaterMark: 64 * 1024 }), options);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+    return verifyChain([], options);
+  }
+}
+
+/**
+ * Open's verification: the tail after the verified mark when the mark's entry is still in place,
+ * else the whole log. A log shorter than its mark was truncated.
+ * @throws {AuditError} AUDIT_BEHIND_ANCHOR for a log shorter than its mark.
+ */
+async function verifyAtOpen(
+  dataDir: string,
+  file: string,
+  anchor: AuditAnchor | undefined,
+  sha256: Sha256,
+  mode: 'whole' | 'since-mark',
+): Promise<ChainVerification> {
+  const mark = await readMark(dataDir);
+  if (mark === undefined || mark.seq === 0) return verifyWhole(file, anchor, sha256);
+  const size = await fs.stat(file).then(
+    (s) => s.size,
+    () => 0,
+  );
+  if (size < mark.bytes)
+    throw new AuditError(
+      'AUDIT_BEHIND_ANCHOR',
+      `The audit log ${file} is ${size} bytes, shorter than the ${mark.bytes} bytes (seq ${mark.seq}) the station ` +
+        `verified when it last opened or closed it: it was truncated or replaced. Keep the file as evidence, ` +
+        `tell the supervisor, and run 'station audit verify' for the details.`,
+      { file, kind: 'truncated', seq: mark.seq },
+    );
+  if (mode === 'whole') {
+    const whole = await verifyWhole(file, anchor, sha256);
+    // The whole log verifies but ends before the mark's entry: a valid prefix put back in its place.
+    if (whole.ok && whole.head.seq < mark.seq)
+      throw new AuditError(
+        'AUDIT_BEHIND_ANCHOR',
+        `The audit log ${file} ends at seq ${whole.head.seq}, before seq ${mark.seq} the station verified when it ` +
+          `last opened or closed it: it was truncated or restored from an older copy. Keep the file as evidence, ` +
+          `tell the supervisor, and run 'station audit verify' for the details.`,
+        { file, kind: 'truncated', seq: mark.seq },
+      );
+    return whole;
+  }
+  const last = await lineBefore(file, mark.bytes);
+  const parsed = last === undefined ? undefined : await parseAuditLine(last, sha256);
+  if (
+    parsed === undefined ||
+    !('entry' in parsed) ||
+    parsed.entry.seq !== mark.seq ||
+    parsed.entry.hash !== mark.head
+  )
+    return verifyWhole(file, anchor, sha256); // the mark no longer fits: check everything, report precisely
+  if (anchor !== undefined && anchor.seq <= mark.seq && anchor.seq > 0) {
+    if (!(await prefixHolds(file, mark.bytes, anchor, sha256))) return verifyWhole(file, anchor, sha256);
+  }
+  return verifyChain(createReadStream(file, { start: mark.bytes, highWaterMark: 64 * 1024 }), {
+    sha256,
+    start: mark,
+    startOffset: mark.bytes,
+    startLine: mark.seq,
+    ...(anchor !== undefined && anchor.seq > mark.seq ? { anchor } : {}),
+  });
 }
 
 /**
@@ -210,16 +384,7 @@ async function openTrail(dataDir: string, options: OpenAuditTrailOptions): Promi
   const file = auditLogFile(dataDir);
   const anchor: StoredAnchor | undefined = await readAnchorFile(anchorFile(dataDir));
 
-  let result: ChainVerification;
-  try {
-    result = await verifyChain(createReadStream(file, { highWaterMark: 64 * 1024 }), {
-      sha256,
-      ...(anchor === undefined ? {} : { anchor }),
-    });
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
-    result = await verifyChain([], { sha256, ...(anchor === undefined ? {} : { anchor }) });
-  }
+  const result = await verifyAtOpen(dataDir, file, anchor, sha256, options.verifyAtOpen ?? 'whole');
   if (!result.ok) throw breakError(file, result);
 
   let recovered: { file: string; bytes: number; sha256: string; line: number } | undefined;
@@ -235,6 +400,8 @@ async function openTrail(dataDir: string, options: OpenAuditTrailOptions): Promi
 
   const handle = await fs.open(file, constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT, 0o600);
   await syncDir(dir);
+  // The mark only speeds up a later open and catches a shorter log: failing to write it stops nothing.
+  await writeMark(dataDir, { ...result.head, bytes: result.verifiedBytes }).catch(() => undefined);
   let head: AuditAnchor = result.head;
   let sinceCheckpoint = 0;
   let lastCheckpointAt = options.clock.now();
@@ -385,12 +552,21 @@ async function openTrail(dataDir: string, options: OpenAuditTrailOptions): Promi
     record,
     checkpoint,
     pseudonym: (kind, value) => pseudonym(kind, value),
+    async verifyAll() {
+      const current = await readAnchorFile(anchorFile(dataDir)).catch(() => undefined);
+      return verifyWhole(file, current ?? anchor, sha256);
+    },
     recovered: recovered === undefined ? undefined : { file: recovered.file, bytes: recovered.bytes },
     async close() {
       if (closed) return;
       closed = true;
       clearInterval(timer);
       while (writing !== undefined) await writing;
+      if (failure === undefined) {
+        // Everything up to here was verified at open or written by this trail: the next open starts here.
+        const { size } = await handle.stat();
+        await writeMark(dataDir, { ...head, bytes: size }).catch(() => undefined);
+      }
       await handle.close();
       open.delete(dataDir);
     },

@@ -8,7 +8,7 @@ import { createHash, verify } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { checkpointOf, checkpointSigningInput } from '../../../protocol/audit/checkpoint.ts';
 import type { AuditEntry } from '../../../protocol/audit/entry.ts';
 import {
@@ -230,6 +230,23 @@ describe('opening a log', () => {
     // The intact log still opens with that anchor.
   });
 
+  it('a deleted log with an anchor on record refuses to open', async () => {
+    const t = await trail();
+    const head = await t.record({ actor: 'station', action: 'test.one', outcome: 'ok' });
+    await t.close();
+    open.length = 0;
+    await openAnchorStore(dataDir).record({
+      ...head,
+      packetId: 'p-2',
+      receivedAt: '2026-12-07T08:00:00.000Z',
+    });
+    await fs.rm(auditLogFile(dataDir));
+    await expect(openAuditTrail({ dataDir, clock })).rejects.toMatchObject({
+      code: 'AUDIT_BEHIND_ANCHOR',
+      kind: 'truncated',
+    });
+  });
+
   it('the anchor store only moves upwards', async () => {
     const store = openAnchorStore(dataDir);
     const meta = { packetId: 'p', receivedAt: '2026-12-07T08:00:00.000Z' };
@@ -242,6 +259,98 @@ describe('opening a log', () => {
     expect(results).toEqual([true, false]);
     expect(await store.read()).toMatchObject({ seq: 9, head: 'cc'.repeat(32) });
     expect(JSON.parse(await fs.readFile(anchorFile(dataDir), 'utf8'))).toMatchObject({ seq: 9 });
+  });
+});
+
+describe('the verified mark (verified.json)', () => {
+  async function written(n: number) {
+    const t = await trail();
+    let head = t.head();
+    for (let i = 0; i < n; i++)
+      head = await t.record({ actor: 'station', action: 'test.tick', outcome: 'ok', details: { i } });
+    await t.close();
+    open.length = 0;
+    return head;
+  }
+
+  it('whole mode: a valid but shorter log than the mark refuses to open, even with no anchor', async () => {
+    await written(1);
+    const backup = await fs.readFile(auditLogFile(dataDir));
+    await written(2);
+    await fs.writeFile(auditLogFile(dataDir), backup);
+    await expect(openAuditTrail({ dataDir, clock })).rejects.toMatchObject({
+      code: 'AUDIT_BEHIND_ANCHOR',
+      kind: 'truncated',
+    });
+  });
+
+  it('since-mark: opens on the tail only, recovers a torn line there, and verifyAll still sees the whole log', async () => {
+    await written(3);
+    const lines = (await fs.readFile(auditLogFile(dataDir), 'utf8')).split('\n');
+    // An edit inside the verified prefix, same length: open (since-mark) does not read it ...
+    lines[1] = (lines[1] ?? '').replace('"i":0', '"i":7');
+    await fs.writeFile(auditLogFile(dataDir), `${lines.join('\n')}{"torn":`);
+    const t = await trail({ verifyAtOpen: 'since-mark' });
+    expect(t.recovered).toMatchObject({ bytes: 8 });
+    // ... verifyAll does, at its line.
+    const all = await t.verifyAll();
+    expect(all).toMatchObject({ ok: false, break: { kind: 'edited', line: 2 } });
+    // The whole mode refuses that log at open.
+    await t.close();
+    open.length = 0;
+    await expect(openAuditTrail({ dataDir, clock })).rejects.toMatchObject({
+      code: 'AUDIT_CHAIN_BROKEN',
+      line: 2,
+    });
+  });
+
+  it('since-mark: a log and mark restored together from a backup still fail the newer anchor', async () => {
+    await written(1);
+    const backupLog = await fs.readFile(auditLogFile(dataDir));
+    const backupMark = await fs.readFile(path.join(dataDir, 'audit', 'verified.json'));
+    const later = await written(2);
+    await openAnchorStore(dataDir).record({
+      ...later,
+      packetId: 'p-3',
+      receivedAt: '2026-12-07T08:00:00.000Z',
+    });
+    await fs.writeFile(auditLogFile(dataDir), backupLog);
+    await fs.writeFile(path.join(dataDir, 'audit', 'verified.json'), backupMark);
+    await expect(openAuditTrail({ dataDir, clock, verifyAtOpen: 'since-mark' })).rejects.toMatchObject({
+      code: 'AUDIT_BEHIND_ANCHOR',
+      kind: 'truncated',
+    });
+  });
+
+  it('since-mark: an anchor inside the prefix whose entry was rewritten is found and refused', async () => {
+    const head = await written(3);
+    const anchored = { seq: head.seq - 1, head: '' };
+    const list = await entries();
+    anchored.head = list[anchored.seq - 1]?.hash ?? '';
+    await openAnchorStore(dataDir).record({
+      ...anchored,
+      packetId: 'p-4',
+      receivedAt: '2026-12-07T08:00:00.000Z',
+    });
+    // Drop the anchored entry's hash from the file by rewriting it (and keeping the mark's last line).
+    const text = await fs.readFile(auditLogFile(dataDir), 'utf8');
+    await fs.writeFile(auditLogFile(dataDir), text.replace(anchored.head, 'f'.repeat(64)));
+    await expect(openAuditTrail({ dataDir, clock, verifyAtOpen: 'since-mark' })).rejects.toBeInstanceOf(
+      AuditError,
+    );
+    // Untouched, the same anchor opens fine in since-mark mode.
+  });
+
+  it('since-mark: an untouched log with an anchor in its prefix opens', async () => {
+    const head = await written(3);
+    await openAnchorStore(dataDir).record({
+      ...head,
+      packetId: 'p-5',
+      receivedAt: '2026-12-07T08:00:00.000Z',
+    });
+    const t = await trail({ verifyAtOpen: 'since-mark' });
+    expect(t.head().seq).toBe(head.seq + 1);
+    expect((await t.verifyAll()).ok).toBe(true);
   });
 });
 
@@ -283,6 +392,24 @@ describe('checkpoints', () => {
       certificates: [forgedCert.certificate],
     });
     expect(wrongDir.signaturesChecked).toBe(0);
+  });
+
+  it('every M ms while entries come in, and not when idle', async () => {
+    const t = await trail({ checkpoints: { everyMs: 1000 } });
+    await t.record({ actor: 'station', action: 'test.tick', outcome: 'ok' });
+    now += 1000;
+    await vi.waitFor(
+      async () =>
+        expect((await entries()).at(-1)).toMatchObject({
+          action: 'audit.checkpoint',
+          time: '2026-12-07T08:00:01.000Z',
+        }),
+      { timeout: 4000, interval: 100 },
+    );
+    const count = (await entries()).length;
+    now += 5000;
+    await new Promise((resolve) => setTimeout(resolve, 1300));
+    expect(await entries()).toHaveLength(count);
   });
 
   it('without a certificate, checkpoints are written unsigned with the reason', async () => {
