@@ -180,15 +180,20 @@ async function moveTornTail(
  * hashing to `head`), so start-up time does not grow with the log. A whole-log check is
  * `trail.verifyAll()` and `station audit verify`. A log shorter than its mark was truncated.
  */
-interface VerifiedMark extends AuditAnchor {
+export interface VerifiedMark extends AuditAnchor {
   readonly bytes: number;
 }
 
 const markFile = (dataDir: string): string => path.join(auditDir(dataDir), 'verified.json');
 
 async function readMark(dataDir: string): Promise<VerifiedMark | undefined> {
+  return readMarkFile(markFile(dataDir));
+}
+
+/** The verified mark in `file`; undefined when missing or not a mark. Never throws. */
+export async function readMarkFile(file: string): Promise<VerifiedMark | undefined> {
   try {
-    const value = JSON.parse(await fs.readFile(markFile(dataDir), 'utf8')) as Record<string, unknown>;
+    const value = JSON.parse(await fs.readFile(file, 'utf8')) as Record<string, unknown>;
     const { seq, head, bytes } = value;
     if (
       !isAuditAnchor({ seq, head }) ||

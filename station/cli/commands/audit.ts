@@ -58,7 +58,8 @@ rollback and restore from an older backup show.
 
 Prints a JSON summary on stdout. Exit 0 when intact; 1 with the first break (line and kind:
 bad-json, malformed, edited, deleted, reordered, bad-checkpoint) or an anchor mismatch ("the chain
-is shorter than what central acknowledged", "differs at seq N"); 2 for a wrong command line. A torn
+is shorter than what central acknowledged", "differs at seq N") or a log ending before the station's own
+verified mark (verified.json beside the log); 2 for a wrong command line. A torn
 last line (power cut mid-write) is reported but is not a break: the station moves it aside at its
 next start.`,
   async run(args, io) {
@@ -90,6 +91,11 @@ next start.`,
         anchor,
         certificates,
       });
+      // The station's own mark of what it verified or wrote (verified.json beside the log): a log
+      // that ends before it was cut or copied back, whatever central has seen.
+      const { readMarkFile } = await import('../../audit/trail.ts');
+      const mark = await readMarkFile(path.join(path.dirname(log), 'verified.json'));
+      const behindMark = chain.ok && mark !== undefined && chain.head.seq < mark.seq;
       const summary = {
         log,
         intact: chain.ok,
@@ -102,8 +108,15 @@ next start.`,
         checkpoints: { ...chain.checkpoints, signaturesChecked, signaturesUnchecked },
         ...(chain.tornTail === undefined ? {} : { tornTail: chain.tornTail }),
         ...(chain.ok ? {} : { break: chain.break }),
+        ...(mark === undefined ? {} : { verifiedMark: { seq: mark.seq, held: !behindMark } }),
       };
-      io.stdout(json(summary));
+      io.stdout(json(behindMark ? { ...summary, intact: false } : summary));
+      if (behindMark) {
+        io.stderr(
+          `Audit log ${log} ends at seq ${chain.head.seq}, before seq ${mark?.seq} the station itself verified or wrote (verified.json): it was truncated or copied back from an older backup.\n`,
+        );
+        return EXIT_FAILED;
+      }
       if (!chain.ok) {
         const b = chain.break;
         io.stderr(

@@ -92,6 +92,17 @@ describe('station audit verify', () => {
     expect(err).toMatch(new RegExp(`shorter than what central acknowledged.*seq ${acknowledged.seq}`));
   });
 
+  it("refuses a valid log that ends before the station's own verified mark, with no anchor at all", async () => {
+    await writeLog(1);
+    const backup = await fs.readFile(log);
+    await writeLog(2);
+    await fs.writeFile(log, backup);
+    const { code, out, err } = await run('verify', '--log', log);
+    expect(code).toBe(1);
+    expect(JSON.parse(out)).toMatchObject({ intact: false, anchor: null, verifiedMark: { held: false } });
+    expect(err).toMatch(/before seq \d+ the station itself verified/);
+  });
+
   it('checks checkpoint signatures against the certificate it is given', async () => {
     const ca = await createStationCa();
     const station = await issueStationCertificate(ca);
