@@ -15,6 +15,7 @@ export {
   type Pseudonymise,
   pseudonymiser,
 } from './pseudonym.ts';
+export { openCheckpointSigner } from './signer.ts';
 export {
   type AuditEvent,
   type AuditTrail,

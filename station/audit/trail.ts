@@ -9,8 +9,8 @@
  * trail (AUDIT_WRITE_FAILED for every later record): the file's tail is then unknown, and the next
  * open sorts it out (a torn line is moved aside; anything else refuses to open).
  *
- * No rotation: one file for the station's life (about 400 bytes an entry; 1,000 actions a day make
- * 150 MB a year). protocol/audit's verifier takes a `start` anchor so a later segmented layout can
+ * No rotation: one file for the station's life (about 490 bytes an entry; 1,000 actions a day make
+ * 180 MB a year). protocol/audit's verifier takes a `start` anchor so a later segmented layout can
  * start each file at the previous file's head without breaking the chain.
  */
 import { createHash, randomUUID } from 'node:crypto';
@@ -356,7 +356,8 @@ async function verifyAtOpen(
 
 /**
  * Opens the trail of a data folder: creates `<dataDir>/audit/` and the HMAC key on first use,
- * verifies the whole log against the stored anchor, moves a torn last line aside (and records
+ * verifies the log (all of it, or what follows the verified mark: `verifyAtOpen`) against the
+ * stored anchor and the mark, moves a torn last line aside (and records
  * `audit.torn-line-recovered`), then records `audit.opened`.
  * @throws {AuditError} AUDIT_CHAIN_BROKEN, AUDIT_BEHIND_ANCHOR (the station must not start on such
  *   a log), AUDIT_ANCHOR_INVALID, AUDIT_KEY_INVALID, AUDIT_ALREADY_OPEN.

@@ -19,6 +19,7 @@ import {
   auditLogFile,
   openAnchorStore,
   openAuditTrail,
+  openCheckpointSigner,
   verifyAuditLogFile,
 } from '../../../station/audit/index.ts';
 import { createStationCa, fileSigner, issueStationCertificate } from '../../support/packet-keys.ts';
@@ -413,6 +414,8 @@ describe('checkpoints', () => {
   });
 
   it('without a certificate, checkpoints are written unsigned with the reason', async () => {
+    // A fresh key store has no certificate: no signer, and no error.
+    expect(await openCheckpointSigner(dataDir)).toBeUndefined();
     const t = await trail();
     await t.record({ actor: 'station', action: 'test.tick', outcome: 'ok' });
     await t.checkpoint();
