@@ -45,6 +45,18 @@ export interface Receipt extends StatementBase {
   readonly receivedAt: string;
   /** The enrollment session the packet belongs to (from its manifest). */
   readonly enrollmentSessionId: string;
+  /**
+   * The highest audit-chain anchor central has seen from this station (manifest `audit`, over every
+   * packet it accepted up to this one), signed with the rest: the station keeps it and requires its
+   * audit log to still hold it (protocol/audit). Absent while central has seen none.
+   */
+  readonly audit?: AuditAnchorField;
+}
+
+/** An audit-chain anchor as statements carry it: the entry's seq and its hash (lowercase hex). */
+export interface AuditAnchorField {
+  readonly seq: number;
+  readonly head: string;
 }
 
 export interface Refusal extends StatementBase {
@@ -163,6 +175,19 @@ function isMessage(value: unknown): value is StatementMessage {
   );
 }
 
+function isAnchorField(value: unknown): value is AuditAnchorField {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
+  const { seq, head } = value as Record<string, unknown>;
+  return (
+    Object.keys(value).length === 2 &&
+    typeof seq === 'number' &&
+    Number.isSafeInteger(seq) &&
+    seq >= 0 &&
+    typeof head === 'string' &&
+    HEX64.test(head)
+  );
+}
+
 /** Checks the payload's shape; returns a reason or the typed statement. */
 function shapeOf(payload: unknown): Statement | string {
   if (typeof payload !== 'object' || payload === null || Array.isArray(payload))
@@ -179,6 +204,7 @@ function shapeOf(payload: unknown): Statement | string {
       return 'receivedAt missing or malformed';
     if (typeof p.enrollmentSessionId !== 'string' || p.enrollmentSessionId === '')
       return 'enrollmentSessionId missing';
+    if (p.audit !== undefined && !isAnchorField(p.audit)) return 'audit is not { seq, head }';
     return p as unknown as Receipt;
   }
   if (p.kind === 'refusal') {

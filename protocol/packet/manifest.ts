@@ -118,6 +118,12 @@ export interface PacketManifest {
   };
   /** Head of the station's audit chain: SHA-256, lower-case hex. */
   readonly auditChainHead: string;
+  /**
+   * Where the station's audit chain stood when the packet was built (protocol/audit anchor): the
+   * last entry's seq and hash. Central keeps the highest per station and echoes it in receipts.
+   * Optional so packets built before it still open; when present `head` equals `auditChainHead`.
+   */
+  readonly audit?: { readonly seq: number; readonly head: string };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -328,6 +334,15 @@ export const MANIFEST_SCHEMA = {
       },
     },
     auditChainHead: { type: 'string', pattern: SHA256 },
+    audit: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['seq', 'head'],
+      properties: {
+        seq: { type: 'integer', minimum: 0, maximum: Number.MAX_SAFE_INTEGER },
+        head: { type: 'string', pattern: SHA256 },
+      },
+    },
   },
 } as const;
 
@@ -471,6 +486,18 @@ function consistencyProblems(manifest: PacketManifest): ManifestProblem[] {
       });
     if ((image.kind === 'finger' || image.kind === 'slap') && image.quality === undefined)
       problems.push({ path: `/capture/images/${i}/quality`, rule: 'required', message: 'is required' });
+  }
+  const audit = manifest.audit;
+  if (audit !== undefined) {
+    if (audit.head !== manifest.auditChainHead)
+      problems.push({ path: '/audit/head', rule: 'consistency', message: 'differs from auditChainHead' });
+    // protocol/audit: seq 0 is the empty chain, whose head is 64 zeros, and only it.
+    if ((audit.seq === 0) !== (audit.head === '0'.repeat(64)))
+      problems.push({
+        path: '/audit/seq',
+        rule: 'consistency',
+        message: 'seq 0 goes with the empty chain head (64 zeros), and only with it',
+      });
   }
   for (const key of ['sessionStartedAt', 'builtAt'] as const)
     if (vietnamDateOf(manifest.times[key]) === undefined)

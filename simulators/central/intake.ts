@@ -15,6 +15,7 @@ import { createHash, sign } from 'node:crypto';
 import * as x509 from '@peculiar/x509';
 import { createNodePacketCrypto } from '../../drivers/crypto/packet-node.ts';
 import {
+  type AuditAnchorField,
   joinStatement,
   type Receipt,
   type Refusal,
@@ -154,7 +155,13 @@ function refusalCodeOf(rejection: PacketRejection): RefusalCode {
 }
 
 type Judgement =
-  | { readonly ok: true; readonly enrollmentSessionId: string; readonly stationId: string }
+  | {
+      readonly ok: true;
+      readonly enrollmentSessionId: string;
+      readonly stationId: string;
+      /** The packet's audit anchor (manifest `audit`), when it carries one. */
+      readonly audit?: AuditAnchorField;
+    }
   | { readonly ok: false; readonly code: RefusalCode; readonly stationId?: string };
 
 export class Intake {
@@ -200,11 +207,18 @@ export class Intake {
       let statement: Statement;
       let index: PacketIndex;
       if (judgement.ok) {
+        // The highest anchor is kept durably before the receipt that echoes it is signed; an older
+        // packet arriving later leaves it where it is (CONTRACT.md, statements).
+        const anchor =
+          judgement.audit === undefined
+            ? store.anchor(stationId)
+            : await store.raiseAnchor(stationId, judgement.audit);
         const receipt: Receipt = {
           ...base,
           kind: 'receipt',
           receivedAt: at,
           enrollmentSessionId: judgement.enrollmentSessionId,
+          ...(anchor === undefined ? {} : { audit: anchor }),
         };
         const produced = store.producedFor(judgement.enrollmentSessionId);
         statement = receipt;
@@ -329,7 +343,12 @@ export class Intake {
     if (manifest.stationId !== stationId) return { ok: false, code: 'CENTRAL_MANIFEST_INVALID', stationId };
     if (manifest.packetId !== claim.packetId)
       return { ok: false, code: 'CENTRAL_PACKET_ID_MISMATCH', stationId };
-    return { ok: true, enrollmentSessionId: manifest.enrollmentSessionId, stationId };
+    return {
+      ok: true,
+      enrollmentSessionId: manifest.enrollmentSessionId,
+      stationId,
+      ...(manifest.audit === undefined ? {} : { audit: manifest.audit }),
+    };
   }
 }
 

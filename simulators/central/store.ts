@@ -6,6 +6,7 @@
  *   packets/<packetId>/packet.pkt      the packet's bytes (receipts only)
  *   stations/<stationId>.json          registered station certificates (never removed)
  *   revocations.json                   revoked signer serials with their compromise date
+ *   anchors/<stationId>.json           the highest audit-chain anchor seen from the station { seq, head }
  *   log/accepted.jsonl                 one line per accepted packet, for the soak harness
  *
  * A packet is committed by writing its files into a fresh `packets/.tmp-*` folder (each fsync'd),
@@ -17,6 +18,7 @@
 import { randomBytes } from 'node:crypto';
 import { constants, promises as fs } from 'node:fs';
 import path from 'node:path';
+import type { AuditAnchorField } from '../../protocol/central/statement.ts';
 import { syncDir, writeAtomic } from './pki.ts';
 
 export type Order = 'production' | 'held-duplicate-session';
@@ -78,6 +80,8 @@ export class CentralStore {
   readonly #sessions = new Map<string, string>();
   readonly #stations = new Map<string, StationRecord>();
   #revocations: Revocation[] = [];
+  /** stationId -> the highest audit anchor its accepted packets carried. */
+  readonly #anchors = new Map<string, AuditAnchorField>();
 
   private constructor(dir: string) {
     this.#dir = dir;
@@ -86,7 +90,7 @@ export class CentralStore {
   /** Loads the state in `dataDir`, clearing unfinished commits and re-adding lost log lines. */
   static async open(dataDir: string): Promise<CentralStore> {
     const store = new CentralStore(dataDir);
-    for (const dir of ['packets', 'stations', 'log'])
+    for (const dir of ['packets', 'stations', 'log', 'anchors'])
       await fs.mkdir(path.join(dataDir, dir), { recursive: true });
     const packetsDir = path.join(dataDir, 'packets');
     for (const name of await fs.readdir(packetsDir)) {
@@ -105,6 +109,13 @@ export class CentralStore {
         await fs.readFile(path.join(dataDir, 'stations', name), 'utf8'),
       ) as StationRecord;
       store.#stations.set(record.stationId, record);
+    }
+    for (const name of await fs.readdir(path.join(dataDir, 'anchors'))) {
+      if (!name.endsWith('.json')) continue;
+      const anchor = JSON.parse(
+        await fs.readFile(path.join(dataDir, 'anchors', name), 'utf8'),
+      ) as AuditAnchorField;
+      store.#anchors.set(name.slice(0, -'.json'.length), { seq: anchor.seq, head: anchor.head });
     }
     try {
       store.#revocations = JSON.parse(await fs.readFile(path.join(dataDir, 'revocations.json'), 'utf8'));
@@ -194,6 +205,31 @@ export class CentralStore {
       .split('\n')
       .filter((line) => line.trim() !== '')
       .map((line) => JSON.parse(line) as LogLine);
+  }
+
+  /** The highest audit anchor seen from a station, if any. */
+  anchor(stationId: string): AuditAnchorField | undefined {
+    return this.#anchors.get(stationId);
+  }
+
+  /**
+   * Keeps `anchor` as the station's when its seq is above the one held, durably (atomic write)
+   * before it resolves; a lower or equal seq changes nothing. Resolves the station's anchor after.
+   * Callers serialise (the intake commits one packet at a time).
+   */
+  async raiseAnchor(stationId: string, anchor: AuditAnchorField): Promise<AuditAnchorField> {
+    if (!STATION_ID_PATTERN.test(stationId)) throw new RangeError(`station id ${stationId} is not safe`);
+    const held = this.#anchors.get(stationId);
+    if (held !== undefined && held.seq >= anchor.seq) return held;
+    const next = { seq: anchor.seq, head: anchor.head };
+    await writeAtomic(
+      path.join(this.#dir, 'anchors', `${stationId}.json`),
+      `${JSON.stringify(next)}\n`,
+      0o644,
+      true,
+    );
+    this.#anchors.set(stationId, next);
+    return next;
   }
 
   station(stationId: string): StationRecord | undefined {

@@ -4,6 +4,7 @@
  */
 import { STATION_VERSION } from '../version.ts';
 import { type CliIo, type Command, EXIT_FAILED, EXIT_OK, EXIT_USAGE, UsageError } from './command.ts';
+import { auditCommand } from './commands/audit.ts';
 import { cameraCommand } from './commands/camera.ts';
 import { cardCommand } from './commands/card.ts';
 import { centralCommand } from './commands/central.ts';
@@ -41,6 +42,7 @@ export const commands: readonly Command[] = [
   packetCommand,
   outboxCommand,
   centralCommand,
+  auditCommand,
   simCommand,
 ];
 

@@ -316,6 +316,7 @@ export function assembleEnrollment(set: CaptureSet, builtAt: number): AssembledE
     supervisorApproval: set.supervisorApproval,
     times: { ...set.times, builtAt: new Date(builtAt).toISOString() },
     auditChainHead: set.auditChainHead,
+    ...(set.audit === undefined ? {} : { audit: { seq: set.audit.seq, head: set.audit.head } }),
   };
   return { manifest, transaction, portrait: set.portrait.jpeg, images };
 }

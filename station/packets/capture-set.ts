@@ -101,6 +101,11 @@ export interface CaptureSet {
   readonly times: { readonly sessionStartedAt: string; readonly capturedAt: string };
   /** Head of the station's audit chain, SHA-256 lower-case hex. */
   readonly auditChainHead: string;
+  /**
+   * The audit trail's anchor when the packet is built (station/audit `trail.head()`); its head must
+   * equal `auditChainHead`. Goes into the manifest's `audit`, which central echoes in receipts.
+   */
+  readonly audit?: { readonly seq: number; readonly head: string };
   /** 1.008 ORI and 1.007 DAI of the transaction; ORI defaults to the station id, DAI to `VN-C06`. */
   readonly agencies?: { readonly ori?: string; readonly dai?: string };
 }

@@ -184,6 +184,7 @@ export async function captureSetFromDirectory(hotpath: Hotpath, dir: string): Pr
     supervisorApproval: CaptureSet['supervisorApproval'];
     times: CaptureSet['times'];
     auditChainHead: string;
+    audit?: CaptureSet['audit'];
   };
   for (const key of ['applicant', 'times'] as const) object(rest[key], key, inputFile);
   return {

@@ -9,7 +9,13 @@ import type { BackoffSettings } from './backoff.ts';
 import { CentralClient } from './central-client.ts';
 import { TokenBucket } from './throttle.ts';
 import { CentralTransport, type MutualTls } from './transport.ts';
-import { Uploader, type UploaderClock, type UploaderOutbox, type UploaderSettings } from './uploader.ts';
+import {
+  Uploader,
+  type UploaderClock,
+  type UploaderOptions,
+  type UploaderOutbox,
+  type UploaderSettings,
+} from './uploader.ts';
 
 export type { BackoffSettings } from './backoff.ts';
 export { backoffCap, backoffDelay, DEFAULT_BACKOFF } from './backoff.ts';
@@ -32,6 +38,8 @@ export interface CentralUploaderOptions {
   readonly verifySignature: (check: SignatureCheck) => Promise<boolean>;
   readonly stationId: string;
   readonly environment: string;
+  /** Where audit anchors echoed by receipts are kept (station/audit `openAnchorStore(dataDir)`). */
+  readonly anchors?: UploaderOptions['anchors'];
   readonly clock?: UploaderClock;
   readonly random?: () => number;
   readonly settings?: Partial<
@@ -83,6 +91,7 @@ export function createCentralUploader(options: CentralUploaderOptions): CentralU
     verifySignature: options.verifySignature,
     stationId: options.stationId,
     environment: options.environment,
+    ...(options.anchors === undefined ? {} : { anchors: options.anchors }),
     settings,
     ...(options.clock ? { clock: options.clock } : {}),
     ...(options.random ? { random: options.random } : {}),

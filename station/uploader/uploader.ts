@@ -9,10 +9,12 @@
 
 import {
   type PinnedStatementKey,
+  type Receipt,
   type StatementExpectation,
   verifyStatement,
 } from '../../protocol/central/statement.ts';
 import type { SignatureCheck } from '../../protocol/icao9303/pa.ts';
+import type { AnchorStore } from '../audit/anchor.ts';
 import { type BackoffSettings, backoffDelay, checkBackoff, DEFAULT_BACKOFF } from './backoff.ts';
 import type { CentralPort, StatementSource } from './central-client.ts';
 import {
@@ -98,6 +100,16 @@ export type UploaderEvent =
       readonly packetId: string;
       readonly receivedAt: string;
       readonly source: StatementSource;
+      /**
+       * The audit anchor the receipt echoed (station/audit), and what became of it: `raised` (now
+       * the stored anchor), `unchanged` (the stored one is as high), `failed` (could not be written:
+       * the next receipt echoes it again). Absent when the receipt carries none or no store is set.
+       */
+      readonly audit?: {
+        readonly seq: number;
+        readonly head: string;
+        readonly stored: 'raised' | 'unchanged' | 'failed';
+      };
     }
   | {
       readonly type: 'dead-lettered';
@@ -134,6 +146,8 @@ export interface UploaderOptions {
   readonly stationId: string;
   /** 'test' or 'production': receipts and central must match. */
   readonly environment: string;
+  /** Where the audit anchors receipts echo are kept (station/audit `openAnchorStore`). */
+  readonly anchors?: Pick<AnchorStore, 'record'>;
   readonly clock?: UploaderClock;
   readonly settings?: Partial<UploaderSettings>;
   /** Uniform in [0, 1), for jitter. Default Math.random. */
@@ -449,11 +463,13 @@ export class Uploader {
     if (statement.kind === 'receipt') {
       await this.#storage(() => outbox.acknowledge(entry.packetId, bytes));
       this.#lastSuccessAt = this.#clock.now();
+      const audit = await this.#keepAnchor(statement);
       this.#emit({
         type: 'acknowledged',
         packetId: entry.packetId,
         receivedAt: statement.receivedAt,
         source,
+        ...(audit === undefined ? {} : { audit }),
       });
       return;
     }
@@ -462,6 +478,28 @@ export class Uploader {
       outbox.deadLetter(entry.packetId, { code: statement.code, message: `${message.vi} / ${message.en}` }),
     );
     this.#emit({ type: 'dead-lettered', packetId: entry.packetId, code: statement.code, message });
+  }
+
+  /**
+   * Hands the receipt's audit anchor (verified with the rest of it) to the anchor store. The packet
+   * is acknowledged either way: a failed write only delays the anchor to the next receipt, which
+   * echoes central's highest again.
+   */
+  async #keepAnchor(receipt: Receipt): Promise<Extract<UploaderEvent, { type: 'acknowledged' }>['audit']> {
+    const { anchors } = this.#o;
+    if (anchors === undefined || receipt.audit === undefined) return undefined;
+    const { seq, head } = receipt.audit;
+    try {
+      const raised = await anchors.record({
+        seq,
+        head,
+        packetId: receipt.packetId,
+        receivedAt: receipt.receivedAt,
+      });
+      return { seq, head, stored: raised ? 'raised' : 'unchanged' };
+    } catch {
+      return { seq, head, stored: 'failed' };
+    }
   }
 
   #fail(packetId: string, error: unknown): void {

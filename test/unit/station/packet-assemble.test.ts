@@ -101,6 +101,13 @@ afterAll(async () => {
 });
 
 describe('assembleEnrollment', () => {
+  it("carries the audit trail's anchor into the manifest when given, and none otherwise", () => {
+    const slap = slapCaptureOf(right, rightSize, device, { attestation });
+    const audit = { seq: 17, head: 'ab'.repeat(32) };
+    expect(assembleEnrollment(captureSet([slap], { audit }), builtAt).manifest.audit).toEqual(audit);
+    expect(assembleEnrollment(captureSet([slap]), builtAt).manifest).not.toHaveProperty('audit');
+  });
+
   it("puts the hot path's WSQ bytes in the Type-14 records, with FGP, SEG and FQM", () => {
     const slap = slapCaptureOf(right, rightSize, device, { attestation });
     const { transaction } = assembleEnrollment(captureSet([slap]), builtAt);
