@@ -161,7 +161,9 @@ export function templateOfImage(image: GreyImage, statedPpi: number | undefined,
       },
     };
   const ppi =
-    statedPpi !== undefined && statedPpi >= PLAUSIBLE_PPI.min && statedPpi <= PLAUSIBLE_PPI.max ? statedPpi : 500;
+    statedPpi !== undefined && statedPpi >= PLAUSIBLE_PPI.min && statedPpi <= PLAUSIBLE_PPI.max
+      ? statedPpi
+      : 500;
   const extracted = extractMinutiae(image, { profile: 'template' });
   const prepared = prepare({
     width: image.width,
