@@ -20,6 +20,7 @@ import { scannerCommand } from './commands/scanner.ts';
 import { segmentCommand } from './commands/segment.ts';
 import { healthCommand, simCommand, startCommand } from './commands/service.ts';
 import { templateCommand } from './commands/template.ts';
+import { usersCommand } from './commands/users.ts';
 import { wsqCommand } from './commands/wsq.ts';
 
 export const commands: readonly Command[] = [
@@ -41,6 +42,7 @@ export const commands: readonly Command[] = [
   packetCommand,
   outboxCommand,
   centralCommand,
+  usersCommand,
   simCommand,
 ];
 
