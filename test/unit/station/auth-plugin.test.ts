@@ -1,6 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import fc from 'fast-check';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { afterEach, describe, expect, it } from 'vitest';
 import { AuthError } from '../../../station/auth/errors.ts';
@@ -279,6 +280,50 @@ describe('login over HTTP', () => {
 });
 
 describe('roles and the admin routes', () => {
+  it('lets an officer set a PIN and sign with it; an admin ends all sessions of an account', async () => {
+    const { app } = await station();
+    const cookie = await login(app);
+    const headers = { host: HOST, origin: ORIGIN, cookie };
+    const weak = await app.inject({
+      method: 'POST',
+      url: '/auth/pin',
+      headers,
+      payload: { password: 'officer password', pin: '12' },
+    });
+    expect(weak.statusCode).toBe(400);
+    const set = await app.inject({
+      method: 'POST',
+      url: '/auth/pin',
+      headers,
+      payload: { password: 'officer password', pin: '135790' },
+    });
+    expect(set.statusCode).toBe(204);
+    const grant = await app.inject({
+      method: 'POST',
+      url: '/auth/reauth',
+      headers,
+      payload: { pin: '135790' },
+    });
+    expect(grant.json().method).toBe('pin');
+    const wrong = await app.inject({
+      method: 'POST',
+      url: '/auth/reauth',
+      headers,
+      payload: { pin: '000000' },
+    });
+    expect(wrong.statusCode).toBe(401);
+    expect(wrong.json().error.code).toBe('AUTH_REAUTH_FAILED');
+
+    const admin = await login(app, 'adm-0001', 'admin password!');
+    const ended = await app.inject({
+      method: 'POST',
+      url: '/auth/accounts/off-0001/logout-all',
+      headers: { ...headers, cookie: admin },
+    });
+    expect(ended.json()).toEqual({ ended: 1 });
+    expect((await app.inject({ url: '/auth/me', headers: { host: HOST, cookie } })).statusCode).toBe(401);
+  });
+
   it('lets a supervisor unlock a locked account, and not an officer', async () => {
     const { app, service, clock } = await station();
     await service.admin.add({
@@ -486,5 +531,17 @@ describe('header parsing', () => {
     expect(hostName(undefined)).toBeUndefined();
     expect(sessionToken(`a=1; ${SESSION_COOKIE}=tok; b=2`)).toBe('tok');
     expect(sessionToken('cccd-session=tok')).toBeUndefined();
+  });
+
+  it('reads any header text to a value or undefined, never an exception', () => {
+    fc.assert(
+      fc.property(fc.string({ maxLength: 400 }), (text) => {
+        const name = hostName(text);
+        if (name !== undefined) expect(name).toBe(name.toLowerCase());
+        const token = sessionToken(text);
+        if (token !== undefined) expect(text).toContain(token);
+      }),
+      { numRuns: 2000, seed: 21 },
+    );
   });
 });
