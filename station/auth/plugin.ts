@@ -101,6 +101,16 @@ function sessionCookie(token: string, maxAgeSeconds: number): string {
 
 const CLEAR_COOKIE = `${SESSION_COOKIE}=; Path=/; HttpOnly; Secure; SameSite=Strict; Max-Age=0`;
 
+/**
+ * The header a screen puts on the requests it makes by itself (status polling), so they do not count
+ * as the officer's action and the idle lock still comes: `x-cccd-background: 1`.
+ */
+export const BACKGROUND_HEADER = 'x-cccd-background';
+
+function isBackground(request: FastifyRequest): boolean {
+  return request.headers[BACKGROUND_HEADER] === '1';
+}
+
 /** Sends an AuthError as the API answers it (status, Retry-After, { error: { code, message, officer } }). */
 export function sendAuthError(reply: FastifyReply, error: AuthError): FastifyReply {
   if (error.retryAfterSeconds !== undefined) reply.header('retry-after', String(error.retryAfterSeconds));
@@ -119,7 +129,9 @@ export function requireSession(service: AuthService, ...roles: Role[]): preHandl
     try {
       let officer = request.officer;
       if (officer === undefined) {
-        officer = (await service.authenticate(sessionToken(request.headers.cookie))).officer;
+        officer = (
+          await service.authenticate(sessionToken(request.headers.cookie), { touch: !isBackground(request) })
+        ).officer;
         request.officer = officer;
       }
       if (roles.length > 0 && !roles.some((role) => officer.roles.includes(role)))
@@ -202,7 +214,9 @@ const plugin: FastifyPluginAsync<AuthPluginOptions> = async (app: FastifyInstanc
     )
       return;
     try {
-      request.officer = (await service.authenticate(sessionToken(request.headers.cookie))).officer;
+      request.officer = (
+        await service.authenticate(sessionToken(request.headers.cookie), { touch: !isBackground(request) })
+      ).officer;
     } catch (error) {
       if (error instanceof AuthError) return sendAuthError(reply, error);
       throw error;

@@ -7,6 +7,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { AuthError } from '../../../station/auth/errors.ts';
 import {
   authPlugin,
+  BACKGROUND_HEADER,
   CONTENT_SECURITY_POLICY,
   hostName,
   requireSession,
@@ -514,6 +515,28 @@ describe('safety rails', () => {
     // Open by the matched route, not by the URL's prefix: a made-up path under /auth/ is not open.
     expect((await app.inject({ url: '/auth/../devices', headers: { host: HOST } })).statusCode).toBe(401);
     expect((await app.inject({ url: '/auth/nope', headers: { host: HOST } })).statusCode).toBe(401);
+  });
+
+  it('lets the screen poll without keeping itself awake (x-cccd-background: 1)', async () => {
+    const { app, clock } = await station({ required: true });
+    const cookie = await login(app);
+    for (let i = 0; i < 11; i++) {
+      clock.advance(60_000);
+      const poll = await app.inject({
+        url: '/devices',
+        headers: { host: HOST, cookie, [BACKGROUND_HEADER]: '1' },
+      });
+      expect(poll.statusCode).toBe(i < 9 ? 200 : 423);
+    }
+    const next = await login(app);
+    clock.advance(9 * 60_000);
+    expect((await app.inject({ url: '/devices', headers: { host: HOST, cookie: next } })).statusCode).toBe(
+      200,
+    );
+    clock.advance(9 * 60_000);
+    expect((await app.inject({ url: '/devices', headers: { host: HOST, cookie: next } })).statusCode).toBe(
+      200,
+    );
   });
 
   it('without auth.required, leaves the device routes open (the test environment)', async () => {
