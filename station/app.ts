@@ -9,6 +9,8 @@ import type { SimulatorControl } from '../drivers/sim-control.ts';
 import type { CardReaderDevice } from '../drivers/smartcard/card-reader.ts';
 import type { TrustStore } from '../protocol/icao9303/pa.ts';
 import type { TerminalCredentials } from '../protocol/icao9303/terminal-auth.ts';
+import { authPlugin } from './auth/plugin.ts';
+import type { AuthService } from './auth/service.ts';
 import { compareFingers, scannerFinder } from './cards/verify-finger.ts';
 import type { CentralLink } from './central/link.ts';
 import type { Clock } from './clock.ts';
@@ -58,6 +60,11 @@ export interface StationDeps {
   readonly faces?: LazyFaceEngine;
   /** The enrollment workflow and who the officer of a request is (mounted only with both). */
   readonly enrollment?: EnrollmentRoutesOptions;
+  /**
+   * Officer accounts and sessions, with the safety rails (Host allowlist, Origin check, security
+   * headers) for every route. Without it neither is mounted.
+   */
+  readonly auth?: AuthService;
 }
 
 /** Production refuses anything simulated, whether it came from the config or was passed in. */
@@ -117,6 +124,16 @@ export async function buildStation(deps: StationDeps): Promise<FastifyInstance> 
       error: { code: error.code ?? (status >= 500 ? 'INTERNAL' : 'BAD_REQUEST'), message: error.message },
     });
   });
+
+  // First, so its hooks run before every route's.
+  if (deps.auth)
+    await app.register(authPlugin, {
+      service: deps.auth,
+      required: config.auth.required,
+      serverHost: config.server.host,
+      allowedHosts: config.auth.allowedHosts,
+      tls: false,
+    });
 
   // Until the officer's screen is served here, `/` says what this is and where to look.
   app.get('/', async () => ({

@@ -21,6 +21,7 @@ import { scannerCommand } from './commands/scanner.ts';
 import { segmentCommand } from './commands/segment.ts';
 import { healthCommand, simCommand, startCommand } from './commands/service.ts';
 import { templateCommand } from './commands/template.ts';
+import { usersCommand } from './commands/users.ts';
 import { wsqCommand } from './commands/wsq.ts';
 
 export const commands: readonly Command[] = [
@@ -43,6 +44,7 @@ export const commands: readonly Command[] = [
   outboxCommand,
   centralCommand,
   auditCommand,
+  usersCommand,
   simCommand,
 ];
 

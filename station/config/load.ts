@@ -25,6 +25,15 @@ const ajv = new Ajv({
 });
 const validate = ajv.compile(configSchema);
 
+/** 127.0.0.0/8, ::1 (any spelling of it) or localhost: addresses only this machine reaches. */
+export function isLoopbackHost(host: string): boolean {
+  const name = host.toLowerCase().replace(/^\[(.*)\]$/, '$1');
+  if (name === 'localhost') return true;
+  if (/^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(name))
+    return name.split('.').every((part) => Number(part) <= 255);
+  return /^(0{0,4}:){2,7}0{0,3}1$/.test(name) || name === '::1';
+}
+
 /** Settings that production refuses, each naming the key to change. */
 export function productionProblems(config: StationConfig): ConfigProblem[] {
   if (config.environment !== 'production') return [];
@@ -44,6 +53,20 @@ export function productionProblems(config: StationConfig): ConfigProblem[] {
       key: '/simulators/routes',
       message: 'is true; production refuses the /sim/ simulator control routes: set false or remove the key',
       allowed: [false],
+    });
+  }
+  if (!config.auth.required) {
+    problems.push({
+      key: '/auth/required',
+      message: 'is false; production needs an officer session on every route: set true or remove the key',
+      allowed: [true],
+    });
+  }
+  if (!isLoopbackHost(config.server.host)) {
+    problems.push({
+      key: '/server/host',
+      message: `is "${config.server.host}", not a loopback address; the station serves plain HTTP (no TLS), so production listens on 127.0.0.1 or ::1 only`,
+      allowed: ['127.0.0.1', '::1', 'localhost'],
     });
   }
   if (config.central.mode === 'embedded') {
@@ -141,6 +164,8 @@ export function parseConfig(document: unknown, options: { file?: string; baseDir
   }
   const config = copy as unknown as StationConfig;
   config.simulators.routes ??= config.environment === 'test';
+  // Tests and simulators drive the device routes without logging in; production always asks.
+  config.auth.required ??= config.environment !== 'test';
   // The barcode scanner is newer than most production files: its default follows the environment.
   config.devices.barcode.mode ??= config.environment === 'test' ? 'simulated' : 'disabled';
   config.dataDir = path.resolve(options.baseDir, config.dataDir);

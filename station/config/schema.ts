@@ -11,6 +11,10 @@ export interface StationConfig {
   environment: Environment;
   /** Identifies this station in packets, reports and logs. */
   stationId: string;
+  /**
+   * Where the service listens. Production refuses a host that is not a loopback address (127.0.0.0/8,
+   * ::1, localhost): the station serves plain HTTP (no TLS yet), so it is reached from this machine only.
+   */
   server: { host: string; port: number };
   /** Where the station keeps its state (outbox, enrollments in progress). Relative to the config file. */
   dataDir: string;
@@ -153,6 +157,28 @@ export interface StationConfig {
   simulators: {
     /** Mounts the /sim/ control routes. Defaults to true in test and false in production. */
     routes: boolean;
+  };
+  /** Officer accounts and sessions (station/auth/README.md). */
+  auth: {
+    /**
+     * Every route but /health, /, /auth/* and static files needs an officer's session. Defaults to
+     * false in test (the simulator/tester environment keeps its open device routes) and true in
+     * production, which refuses false (load.ts).
+     */
+    required: boolean;
+    /** Minutes without an action before the screen locks (only the password unlocks it). */
+    idleLockMinutes: number;
+    /** A session's absolute lifetime, hours. */
+    sessionHours: number;
+    /** Consecutive failed logins that lock an account. */
+    maxFailures: number;
+    /** How long that lock lasts, minutes; 0: until a supervisor unlocks it. */
+    lockoutMinutes: number;
+    /**
+     * Host names the station is reached at besides localhost, 127.0.0.1, [::1] and server.host (the
+     * Host header is checked against them: DNS rebinding).
+     */
+    allowedHosts: string[];
   };
   /** The fingerprint hot path's worker pool. */
   hotpath: {
@@ -374,6 +400,30 @@ export const configSchema = {
       properties: {
         // No default here: it follows the environment (true in test, false in production); see load.ts.
         routes: { type: 'boolean' },
+      },
+    },
+    auth: {
+      type: 'object',
+      additionalProperties: false,
+      default: {},
+      properties: {
+        // No default here: it follows the environment (false in test, true in production); see load.ts.
+        required: { type: 'boolean' },
+        idleLockMinutes: { type: 'integer', minimum: 1, maximum: 240, default: 10 },
+        sessionHours: { type: 'integer', minimum: 1, maximum: 24, default: 12 },
+        maxFailures: { type: 'integer', minimum: 3, maximum: 100, default: 10 },
+        lockoutMinutes: { type: 'integer', minimum: 0, maximum: 1440, default: 15 },
+        allowedHosts: {
+          type: 'array',
+          maxItems: 32,
+          uniqueItems: true,
+          default: [],
+          items: {
+            type: 'string',
+            pattern: '^([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)(\\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$',
+            description: 'a lowercase host name or IPv4 address, without port',
+          },
+        },
       },
     },
     hotpath: {

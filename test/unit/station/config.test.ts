@@ -73,6 +73,14 @@ describe('configuration', () => {
         backoff: { initialMs: 1000, maxMs: 300000 },
       },
       outbox: { retentionDays: 30, reserveMiB: 2048, maxWaiting: 5000, maxDaysOffline: 7 },
+      auth: {
+        required: false,
+        idleLockMinutes: 10,
+        sessionHours: 12,
+        maxFailures: 10,
+        lockoutMinutes: 15,
+        allowedHosts: [],
+      },
     });
   });
 
