@@ -15,7 +15,7 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
 import { type Summary, summarize } from './stats.ts';
 
@@ -153,7 +153,7 @@ writeFileSync(
       cliHelpMs: cliHelp,
       npmStartColdMs: Math.round(coldStart),
       npmStartWarmMs: warmStart,
-      loadAverage: (await import('node:os')).loadavg(),
+      loadAverage: loadavg(),
     },
     null,
     2,

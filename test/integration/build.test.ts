@@ -120,6 +120,21 @@ describe('npm run build', () => {
   });
 });
 
+describe('source maps', () => {
+  it('make a stack trace from the build name the TypeScript source line', async () => {
+    const script = `const m = await import(${JSON.stringify(pathToFileURL(path.join(DIST, 'drivers/runtime-url.js')).href)});
+try { m.siblingModule('./x', 'file:///no-extension'); } catch (error) { process.stdout.write(error.stack); }`;
+    const { stdout } = await run(
+      process.execPath,
+      ['--enable-source-maps', '--input-type=module', '-e', script],
+      { cwd: tmp.dir, env: builtEnv() },
+    );
+    expect(stdout).toContain('has no file extension');
+    // `at Module.siblingModule (<checkout>/drivers/runtime-url.ts:LINE:COLUMN)`, not the .js.
+    expect(stdout).toContain(`${path.join(ROOT, 'drivers', 'runtime-url.ts')}:`);
+  });
+});
+
 describe('the built station without tsx', () => {
   let station: ChildProcess | undefined;
   afterAll(async () => {
