@@ -100,6 +100,10 @@ export function build(log = (line) => process.stderr.write(`${line}\n`)) {
     ],
     { cwd: ROOT, stdio: 'inherit' },
   );
+  if (tsc.error !== undefined || !existsSync(path.join(ROOT, 'node_modules', '.bin', 'tsc'))) {
+    log("[build] TypeScript's compiler is not installed in node_modules; run 'npm run setup'");
+    return 1;
+  }
   if (tsc.status !== 0) {
     rmSync(next, { recursive: true, force: true });
     log(`[build] tsc failed (exit ${tsc.status ?? tsc.signal}); dist/ is unchanged`);
