@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Sets up this checkout: system packages (scripts/setup-system.sh), the pinned Node.js runtime
 # (scripts/setup-runtime.sh, under .runtime/), the npm dependencies from the lockfile with native
-# addons built for that runtime, and the `station` command on PATH. `--test` adds what the whole test
-# suite needs. Safe to run again: each step that is already done is skipped.
+# addons built for that runtime, the compiled station in dist/ (npm run build), and the `station`
+# command on PATH. `--test` adds what the whole test suite needs. Safe to run again: each step that is
+# already done is skipped.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -42,10 +43,15 @@ else
   echo "$want" > "$stamp"
 fi
 
+# The station and the CLI run as JavaScript compiled into dist/ (tsc, no run-time TypeScript loader);
+# built now unless dist/ is already newer than every source. `npm start` makes the same check.
+npm run --silent build -- --if-stale
+
 # The `station` command from any directory: a two-line launcher on PATH that runs this checkout's CLI
-# on the pinned runtime (`npx station` only works inside the checkout; outside it npm looks for a
-# registry package). Root gets /usr/local/bin, anyone else ~/.local/bin, STATION_BIN_DIR overrides
-# both. A `station` there that is not ours is left alone.
+# (station/cli/bin.mjs: the build in dist/ when it is current, else the sources) on the pinned runtime
+# (`npx station` only works inside the checkout; outside it npm looks for a registry package). Root
+# gets /usr/local/bin, anyone else ~/.local/bin, STATION_BIN_DIR overrides both. A `station` there
+# that is not ours is left alone.
 if [ -n "${STATION_BIN_DIR:-}" ]; then bindir="$STATION_BIN_DIR"
 elif [ "$(id -u)" -eq 0 ]; then bindir=/usr/local/bin
 else bindir="$HOME/.local/bin"; fi

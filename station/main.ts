@@ -1,6 +1,5 @@
 /** `npm start`: run the station; configuration and listen errors print what to fix and exit 1. */
 import { StationError } from './errors.ts';
-import { runStation } from './run.ts';
 import { runtimeProblem } from './runtime.ts';
 
 const wrongRuntime = runtimeProblem(process.versions.node);
@@ -10,6 +9,9 @@ if (wrongRuntime !== undefined) {
 }
 
 try {
+  // Loaded after the runtime check: on a wrong Node.js the station says so before it loads fastify,
+  // the devices' native addons and the rest of its module graph.
+  const { runStation } = await import('./run.ts');
   await runStation();
 } catch (error) {
   if (error instanceof StationError) {

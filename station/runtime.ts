@@ -5,10 +5,11 @@
  * runtime's ABI, would fail to load only when a card reader is first opened.
  */
 import { readFileSync } from 'node:fs';
+import { CHECKOUT_URL } from '../drivers/runtime-url.ts';
 
 /** The pinned version, e.g. `24.22.3`, read from scripts/runtime.env. */
 export const PINNED_NODE_VERSION: string = (() => {
-  const text = readFileSync(new URL('../scripts/runtime.env', import.meta.url), 'utf8');
+  const text = readFileSync(new URL('scripts/runtime.env', CHECKOUT_URL), 'utf8');
   const version = /^NODE_RUNTIME_VERSION=(\d+\.\d+\.\d+)\s*$/m.exec(text)?.[1];
   if (version === undefined) throw new Error('scripts/runtime.env has no NODE_RUNTIME_VERSION=x.y.z line');
   return version;

@@ -4,6 +4,7 @@
  * event loop. Requests are answered in order; one thread renders one frame at a time.
  */
 import { Worker } from 'node:worker_threads';
+import { siblingModule, workerStartUrl } from '../../drivers/runtime-url.ts';
 import type { RgbImage } from '../../protocol/face/types.ts';
 import type { FrameRenderer, FrameRequest, RenderedFrame } from './render-frame.ts';
 
@@ -36,8 +37,10 @@ interface Pending {
  * the renderer is closed; a failed thread is not restarted (create a new renderer).
  */
 export function createWorkerRenderer(): FrameRenderer {
-  const worker = new Worker(new URL('./worker-entry.mjs', import.meta.url), {
-    workerData: { module: new URL('./render-worker.ts', import.meta.url).href },
+  // From the sources the worker module is TypeScript: it starts through an entry that loads tsx first.
+  const module = siblingModule('./render-worker', import.meta.url);
+  const worker = new Worker(workerStartUrl(module, new URL('./worker-entry.mjs', import.meta.url)), {
+    workerData: { module: module.href },
     resourceLimits: { maxOldGenerationSizeMb: 256 },
   });
   const pending = new Map<number, Pending>();

@@ -8,11 +8,11 @@
  * the in-process PC/SC port (the station's embedded default) or on pcscd through vpcd (tests,
  * `station sim card`).
  */
-
 import { generateKeyPairSync, type KeyObject } from 'node:crypto';
 import path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { nodeIcao9303Crypto } from '../../drivers/crypto/node-crypto.ts';
+import { siblingModule, workerStartUrl } from '../../drivers/runtime-url.ts';
 import {
   type SimulatorAction,
   SimulatorActionError,
@@ -503,8 +503,10 @@ export class CccdCardSimulator implements SimulatorControl {
 /** buildDg3 on a worker thread (dg3-worker.ts). */
 function buildDg3InWorker(seed: number): Promise<Uint8Array> {
   return new Promise((resolve, reject) => {
-    const worker = new Worker(new URL('./worker-entry.mjs', import.meta.url), {
-      workerData: { module: new URL('./dg3-worker.ts', import.meta.url).href, seed },
+    // From the sources the worker module is TypeScript: it starts through an entry that loads tsx first.
+    const module = siblingModule('./dg3-worker', import.meta.url);
+    const worker = new Worker(workerStartUrl(module, new URL('./worker-entry.mjs', import.meta.url)), {
+      workerData: { module: module.href, seed },
     });
     let done = false;
     worker.once('message', (bytes: Uint8Array) => {

@@ -3,6 +3,7 @@
  * message id; the packet bytes are copied once into the worker. `close()` ends the worker.
  */
 import { Worker } from 'node:worker_threads';
+import { siblingModule, workerStartUrl } from '../../drivers/runtime-url.ts';
 import type { PacketManifest } from '../../protocol/packet/manifest.ts';
 import type { OpenedPacket, PacketRejection } from '../../protocol/packet/open.ts';
 
@@ -38,9 +39,11 @@ export async function startOpenerWorker(options: {
   /** The notBefore central's keys were minted with (service.ts), ms. */
   readonly mintedFrom: number;
 }): Promise<PacketOpener> {
-  const worker = new Worker(new URL('./worker-entry.mjs', import.meta.url), {
+  // From the sources the worker module is TypeScript: it starts through an entry that loads tsx first.
+  const module = siblingModule('./open-worker', import.meta.url);
+  const worker = new Worker(workerStartUrl(module, new URL('./worker-entry.mjs', import.meta.url)), {
     workerData: {
-      module: new URL('./open-worker.ts', import.meta.url).href,
+      module: module.href,
       dataDir: options.dataDir,
       trustAnchors: [...options.trustAnchors],
       mintedFrom: options.mintedFrom,

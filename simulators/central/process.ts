@@ -1,16 +1,20 @@
 /**
  * The simulated central service in a child process (issue 18), so the station and the soak harness
  * run it off their own event loop (its packet decryption and signature checks are CPU work).
- * `spawnCentral` starts main.ts with node and tsx, waits for its one ready line, and reads the
- * certificates a station pins from the data directory.
+ * `spawnCentral` starts main.ts with node and tsx (from the sources) or the compiled main.js with node
+ * alone (from the build), waits for its one ready line, and reads the certificates a station pins from
+ * the data directory.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { CHECKOUT_URL, RUNNING_FROM_BUILD, siblingModule } from '../../drivers/runtime-url.ts';
 
-const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
-const MAIN = path.join(REPO_ROOT, 'simulators', 'central', 'main.ts');
+const REPO_ROOT = fileURLToPath(CHECKOUT_URL);
+const MAIN = fileURLToPath(siblingModule('./main', import.meta.url));
+/** Node's options for the child: the sources need the TypeScript loader, the build its source maps. */
+const NODE_OPTIONS = RUNNING_FROM_BUILD ? ['--enable-source-maps'] : ['--import', 'tsx'];
 /** How long a start may take (the first mints an RSA-3072 key: seconds), ms. */
 export const CENTRAL_START_TIMEOUT_MS = 60_000;
 
@@ -61,7 +65,7 @@ export interface SpawnedCentral {
  */
 export async function spawnCentral(options: SpawnCentralOptions): Promise<SpawnedCentral> {
   const dataDir = path.resolve(options.dataDir);
-  const args = ['--import', 'tsx', MAIN, '--data-dir', dataDir, '--environment', options.environment];
+  const args = [...NODE_OPTIONS, MAIN, '--data-dir', dataDir, '--environment', options.environment];
   if (options.port !== undefined) args.push('--port', String(options.port));
   if (options.host !== undefined) args.push('--host', options.host);
   if (options.statusStepMs !== undefined) args.push('--status-step-ms', String(options.statusStepMs));

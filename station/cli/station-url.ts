@@ -9,6 +9,8 @@
  */
 import { existsSync } from 'node:fs';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { CHECKOUT_URL } from '../../drivers/runtime-url.ts';
 import { CONFIG_ENV_VAR, DEFAULT_CONFIG_FILE, loadConfig } from '../config/load.ts';
 import { ConfigError } from '../errors.ts';
 import { UsageError } from './command.ts';
@@ -16,7 +18,7 @@ import { UsageError } from './command.ts';
 export const STATION_URL_ENV_VAR = 'STATION_URL';
 
 /** The checkout this CLI runs from: npm runs `npm start` there, so its config file is read there. */
-const CHECKOUT = path.resolve(import.meta.dirname, '../..');
+const CHECKOUT = path.resolve(fileURLToPath(CHECKOUT_URL));
 
 /** Where the station was found, and which setting said so (for "cannot reach" messages). */
 export interface StationUrl {

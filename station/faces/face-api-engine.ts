@@ -17,6 +17,7 @@
  * - FACE_QUEUE_FULL, FACE_CANCELED (the caller's signal), FACE_ENGINE_CLOSED.
  */
 import { Worker } from 'node:worker_threads';
+import { siblingModule, workerStartUrl } from '../../drivers/runtime-url.ts';
 import type { DetectedFace, FaceDescriptor, RgbImage } from '../../protocol/face/types.ts';
 import {
   type AnalyzedFace,
@@ -340,13 +341,15 @@ export class FaceApiEngine implements FaceEngine {
   }
 
   #spawn(): void {
+    const module = this.#options.workerModule ?? siblingModule('./face-api-worker', import.meta.url);
     const config: FaceWorkerConfig = {
-      module: (this.#options.workerModule ?? new URL('./face-api-worker.ts', import.meta.url)).href,
+      module: module.href,
       detectors: this.#detectors,
       tinyInputSize: this.#options.tinyInputSize ?? DEFAULTS.tinyInputSize,
       ...(this.#options.modelDir === undefined ? {} : { modelDir: this.#options.modelDir }),
     };
-    const worker = new Worker(new URL('./worker-entry.mjs', import.meta.url), {
+    // From the sources the worker module is TypeScript: it starts through an entry that loads tsx first.
+    const worker = new Worker(workerStartUrl(module, new URL('./worker-entry.mjs', import.meta.url)), {
       workerData: config,
       resourceLimits: { maxOldGenerationSizeMb: this.#options.maxHeapMb ?? DEFAULTS.maxHeapMb },
     });

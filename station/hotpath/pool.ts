@@ -13,6 +13,7 @@
  */
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
+import { siblingModule, workerStartUrl } from '../../drivers/runtime-url.ts';
 import { HotpathError } from './errors.ts';
 import type { HotpathJobs, JobKind } from './jobs.ts';
 import type { JobReply, JobRequest } from './worker-runtime.ts';
@@ -130,14 +131,14 @@ export class HotpathPool {
     if (options.hardLimitMs !== undefined && !(options.hardLimitMs > 0))
       throw new RangeError(`hard limit ${options.hardLimitMs} ms`);
     this.#options = options;
-    this.#workerUrl = options.workerUrl ?? new URL('./worker.ts', import.meta.url);
+    this.#workerUrl = options.workerUrl ?? siblingModule('./worker', import.meta.url);
     for (let i = 0; i < this.size; i++) this.#slots.push(this.#spawn());
   }
 
   #spawn(): Slot {
-    // A TypeScript worker module starts through a small JavaScript entry that loads tsx first.
-    const typescript = this.#workerUrl.pathname.endsWith('.ts');
-    const worker = new Worker(typescript ? new URL('./worker-entry.mjs', import.meta.url) : this.#workerUrl, {
+    // From the sources the worker module is TypeScript: it starts through an entry that loads tsx first.
+    const entry = workerStartUrl(this.#workerUrl, new URL('./worker-entry.mjs', import.meta.url));
+    const worker = new Worker(entry, {
       workerData: { module: this.#workerUrl.href },
       resourceLimits: { maxOldGenerationSizeMb: this.#options.maxHeapMb ?? 512 },
     });

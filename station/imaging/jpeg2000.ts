@@ -10,6 +10,7 @@
  * sharp needs no such wrapper: its work already runs on libuv's threadpool.
  */
 import { Worker } from 'node:worker_threads';
+import { siblingModule, workerStartUrl } from '../../drivers/runtime-url.ts';
 import type { RgbImage } from '../../protocol/face/types.ts';
 import { DEFAULT_IMAGE_LIMITS, ImageError, type ImageLimits, type ImageResult } from './image-errors.ts';
 import type { Jpeg2000Reply, Jpeg2000Request } from './jpeg2000-worker.ts';
@@ -42,11 +43,15 @@ export class Jpeg2000Decoder {
 
   #start(): Worker {
     if (this.#worker) return this.#worker;
-    // The worker module is TypeScript: the hot path's entry loads tsx in the thread, then it.
-    const worker = new Worker(new URL('../hotpath/worker-entry.mjs', import.meta.url), {
-      workerData: { module: new URL('./jpeg2000-worker.ts', import.meta.url).href },
-      resourceLimits: { maxOldGenerationSizeMb: 256 },
-    });
+    // From the sources the worker module is TypeScript: the hot path's entry loads tsx in the thread, then it.
+    const module = siblingModule('./jpeg2000-worker', import.meta.url);
+    const worker = new Worker(
+      workerStartUrl(module, new URL('../hotpath/worker-entry.mjs', import.meta.url)),
+      {
+        workerData: { module: module.href },
+        resourceLimits: { maxOldGenerationSizeMb: 256 },
+      },
+    );
     worker.on('message', (reply: Jpeg2000Reply) => this.#onReply(reply));
     worker.on('error', (error) => this.#stop(worker, `the JPEG 2000 decoder failed: ${error.message}`));
     worker.on('exit', (code) => this.#stop(worker, `the JPEG 2000 decoder exited with code ${code}`));

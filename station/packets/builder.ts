@@ -13,6 +13,7 @@
  * bytes) here, `PacketSigner.sign` signs it (file key or token), and the signature goes back.
  */
 import { Worker } from 'node:worker_threads';
+import { siblingModule, workerStartUrl } from '../../drivers/runtime-url.ts';
 import { PacketBuildError, type PacketBuildErrorCode } from '../../protocol/packet/build.ts';
 import type { PacketSigner } from '../../protocol/packet/keys.ts';
 import type { PacketManifest } from '../../protocol/packet/manifest.ts';
@@ -84,11 +85,15 @@ export class PacketBuilder {
 
   get #started(): Worker {
     if (this.#worker) return this.#worker;
-    // The worker module is TypeScript: the hot path's entry loads tsx in the thread, then it.
-    const worker = new Worker(new URL('../hotpath/worker-entry.mjs', import.meta.url), {
-      workerData: { module: new URL('./worker.ts', import.meta.url).href },
-      resourceLimits: { maxOldGenerationSizeMb: 256 },
-    });
+    // From the sources the worker module is TypeScript: the hot path's entry loads tsx in the thread, then it.
+    const module = siblingModule('./worker', import.meta.url);
+    const worker = new Worker(
+      workerStartUrl(module, new URL('../hotpath/worker-entry.mjs', import.meta.url)),
+      {
+        workerData: { module: module.href },
+        resourceLimits: { maxOldGenerationSizeMb: 256 },
+      },
+    );
     worker.on('message', (message: FromWorker) => this.#onMessage(message));
     worker.on('error', (error) => this.#fail(error));
     worker.on('exit', (code) => {

@@ -13,6 +13,7 @@
  * `transfer: true` (the caller's buffer is then emptied).
  */
 import { Worker } from 'node:worker_threads';
+import { siblingModule, workerStartUrl } from '../../drivers/runtime-url.ts';
 import type { QrDecodeResult, QrFrame } from './decode.ts';
 import { QrDecoderError } from './errors.ts';
 import type { QrWorkerReply, QrWorkerRequest } from './worker.ts';
@@ -74,7 +75,7 @@ export class QrDecoder {
     this.#maxQueued = options.maxQueued ?? 2;
     this.#hardLimitMs = options.hardLimitMs ?? 3000;
     this.#maxHeapMb = options.maxHeapMb ?? 256;
-    this.#workerUrl = options.workerUrl ?? new URL('./worker.ts', import.meta.url);
+    this.#workerUrl = options.workerUrl ?? siblingModule('./worker', import.meta.url);
     if (!Number.isInteger(this.size) || this.size < 1) throw new RangeError(`QR pool size ${this.size}`);
     if (!Number.isInteger(this.#maxQueued) || this.#maxQueued < 0)
       throw new RangeError(`QR queue bound ${this.#maxQueued}`);
@@ -83,10 +84,9 @@ export class QrDecoder {
   }
 
   #spawn(): Slot {
-    // A TypeScript worker module starts through the hot path's JavaScript entry, which loads tsx.
-    const typescript = this.#workerUrl.pathname.endsWith('.ts');
+    // From the sources the worker module is TypeScript: it starts through the hot path's entry, which loads tsx.
     const worker = new Worker(
-      typescript ? new URL('../hotpath/worker-entry.mjs', import.meta.url) : this.#workerUrl,
+      workerStartUrl(this.#workerUrl, new URL('../hotpath/worker-entry.mjs', import.meta.url)),
       {
         workerData: { module: this.#workerUrl.href },
         resourceLimits: { maxOldGenerationSizeMb: this.#maxHeapMb },
