@@ -6,6 +6,7 @@
  * by transfer. Tests and tools without a station can keep the in-thread renderer.
  */
 import { Worker } from 'node:worker_threads';
+import { siblingModule, workerStartUrl } from '../../drivers/runtime-url.ts';
 import { type FingerOptions, renderFinger, renderSlap, type SlapOptions } from '../fingerprint/generator.ts';
 
 export type PrintRequest =
@@ -74,8 +75,10 @@ export function createWorkerPrintRenderer(): PrintRenderer {
     pending.clear();
   };
   const start = (): Worker => {
-    const w = new Worker(new URL('./worker-entry.mjs', import.meta.url), {
-      workerData: { module: new URL('./print-worker.ts', import.meta.url).href },
+    // From the sources the worker module is TypeScript: it starts through an entry that loads tsx first.
+    const module = siblingModule('./print-worker', import.meta.url);
+    const w = new Worker(workerStartUrl(module, new URL('./worker-entry.mjs', import.meta.url)), {
+      workerData: { module: module.href },
       resourceLimits: { maxOldGenerationSizeMb: 512 },
     });
     w.unref();
