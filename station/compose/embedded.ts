@@ -171,6 +171,10 @@ export async function composeStation(config: StationConfig, options: ComposeOpti
           `${store.centralUrl}/v1/packets/${encodeURIComponent(packetId)}/status`,
         ),
     },
+    verification: {
+      centralGet: (route) => store.transport.request('GET', `${store.centralUrl}${route}`),
+      signer: async () => store.credentials.signer,
+    },
     simulators,
     resources,
     ...(options.logger === undefined ? {} : { logger: options.logger }),
