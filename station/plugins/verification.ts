@@ -27,6 +27,7 @@ import type { Device } from '../../drivers/device.ts';
 import { DeviceTimeoutError, DriverError } from '../../drivers/errors.ts';
 import type { CapturedImage } from '../../drivers/fingerprint/scanner.ts';
 import type { CardReaderDevice } from '../../drivers/smartcard/card-reader.ts';
+import type { FaceDescriptor } from '../../protocol/face/types.ts';
 import { CardError } from '../../protocol/icao9303/errors.ts';
 import type { TrustStore } from '../../protocol/icao9303/pa.ts';
 import type { TerminalCredentials } from '../../protocol/icao9303/terminal-auth.ts';
@@ -156,6 +157,50 @@ export const verificationRoutes: FastifyPluginAsync<VerificationRoutesOptions> =
   const grantOf = options.signingGrant ?? (async () => ({ ok: true as const, method: 'none' }));
   if (options.preHandler) app.addHook('preHandler', options.preHandler);
 
+  type Analysis =
+    | { readonly ok: true; readonly descriptor: FaceDescriptor }
+    | { readonly ok: false; readonly outcome: FaceOutcome };
+  /** The chip portrait's analysis, started when the card is read; keyed by the portrait's bytes. */
+  const chipFaces = new WeakMap<Uint8Array, Promise<Analysis>>();
+  const side = (which: 'live' | 'chip') => (which === 'live' ? 'chụp trực tiếp' : 'trên chip');
+  /** Decodes an image and finds its one face. Rejects only on face-engine faults. */
+  const analyzeImage = async (bytes: Uint8Array, which: 'live' | 'chip'): Promise<Analysis> => {
+    if (faces === undefined) throw new Error('no face engine');
+    const decoded = await decodeAnyPortrait(bytes);
+    if (!decoded.ok)
+      return {
+        ok: false,
+        outcome: {
+          compared: false,
+          reason: `${which}-image-unreadable`,
+          message: {
+            vi: `Ảnh ${side(which)} không đọc được: ${decoded.error.message}`,
+            en: `The ${which} image does not decode: ${decoded.error.message}`,
+          },
+        },
+      };
+    const engine = await faces.get();
+    const found = singleFace(await engine.analyze(decoded.value, { detector: 'ssd', fallback: 'tiny' }));
+    if (found.status === 'one-face') return { ok: true, descriptor: found.face.descriptor };
+    return {
+      ok: false,
+      outcome: {
+        compared: false,
+        reason: `${which}-${found.status}`,
+        message:
+          found.status === 'no-face'
+            ? {
+                vi: `Không thấy khuôn mặt trong ảnh ${side(which)}: chụp lại.`,
+                en: `No face in the ${which} image: capture again.`,
+              }
+            : {
+                vi: `Ảnh ${side(which)} có nhiều khuôn mặt: chỉ một người trước máy ảnh.`,
+                en: `The ${which} image holds several faces: one person in front of the camera.`,
+              },
+      },
+    };
+  };
+
   const workflow = new VerificationWorkflow({
     stationId: options.stationId,
     environment: options.environment,
@@ -252,6 +297,15 @@ export const verificationRoutes: FastifyPluginAsync<VerificationRoutesOptions> =
               detail: `central answered ${answer.status}`,
             };
           },
+    preparePortrait:
+      faces === undefined
+        ? undefined
+        : (portrait) => {
+            if (chipFaces.has(portrait)) return;
+            const analysis = analyzeImage(portrait, 'chip');
+            analysis.catch(() => chipFaces.delete(portrait));
+            chipFaces.set(portrait, analysis);
+          },
     compareFace:
       faces === undefined
         ? undefined
@@ -271,45 +325,14 @@ export const verificationRoutes: FastifyPluginAsync<VerificationRoutesOptions> =
                 };
               liveBytes = frame.jpeg;
             } else liveBytes = live.image;
-            const engine = await faces.get();
-            const descriptors = [];
-            for (const [which, bytes] of [
-              ['live', liveBytes],
-              ['chip', chip],
-            ] as const) {
-              const decoded = await decodeAnyPortrait(bytes);
-              if (!decoded.ok)
-                return {
-                  compared: false,
-                  reason: `${which}-image-unreadable`,
-                  message: {
-                    vi: `Ảnh ${which === 'live' ? 'chụp trực tiếp' : 'trên chip'} không đọc được: ${decoded.error.message}`,
-                    en: `The ${which} image does not decode: ${decoded.error.message}`,
-                  },
-                };
-              const found = singleFace(
-                await engine.analyze(decoded.value, { detector: 'ssd', fallback: 'tiny' }),
-              );
-              if (found.status !== 'one-face')
-                return {
-                  compared: false,
-                  reason: `${which}-${found.status}`,
-                  message:
-                    found.status === 'no-face'
-                      ? {
-                          vi: `Không thấy khuôn mặt trong ảnh ${which === 'live' ? 'chụp trực tiếp' : 'trên chip'}: chụp lại.`,
-                          en: `No face in the ${which} image: capture again.`,
-                        }
-                      : {
-                          vi: `Ảnh ${which === 'live' ? 'chụp trực tiếp' : 'trên chip'} có nhiều khuôn mặt: chỉ một người trước máy ảnh.`,
-                          en: `The ${which} image holds several faces: one person in front of the camera.`,
-                        },
-                };
-              descriptors.push(found.face.descriptor);
-            }
-            const [a, b] = descriptors;
-            if (a === undefined || b === undefined) throw new Error('two descriptors are set above');
-            const comparison = engine.compare(a, b);
+            // The chip's portrait was analysed when the card was read (preparePortrait), unless that failed.
+            const [a, b] = await Promise.all([
+              analyzeImage(liveBytes, 'live'),
+              chipFaces.get(chip)?.catch(() => analyzeImage(chip, 'chip')) ?? analyzeImage(chip, 'chip'),
+            ]);
+            if (!a.ok) return a.outcome;
+            if (!b.ok) return b.outcome;
+            const comparison = (await faces.get()).compare(a.descriptor, b.descriptor);
             return {
               compared: true,
               decision: comparison.decision,

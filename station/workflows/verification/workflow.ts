@@ -89,6 +89,11 @@ export interface VerificationPorts {
   readonly compareFace:
     | ((live: { image: Uint8Array } | { camera: string }, chip: Uint8Array) => Promise<FaceOutcome>)
     | undefined;
+  /**
+   * Starts analysing the chip portrait as soon as the card is read (off the request path), so the
+   * face step waits only for the live image. Optional; never rejects.
+   */
+  readonly preparePortrait?: ((portrait: Uint8Array) => void) | undefined;
   /** Captures a live finger and compares it with the chip's; undefined: no scanner or hot path. */
   readonly compareFinger:
     | ((read: VerificationRead, options: { scanner?: string; finger?: number }) => Promise<FingerOutcome>)
@@ -216,6 +221,7 @@ export class VerificationWorkflow {
       const key = record.data.key;
       if (key === undefined) throw new Error('card-read runs only after card-key');
       const read = await this.#ports.readCard(key, options);
+      if (read.portrait !== undefined) this.#ports.preparePortrait?.(read.portrait);
       return { data: { ...record.data, read }, result: cardSummary(read) };
     });
   }

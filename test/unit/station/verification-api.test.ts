@@ -12,6 +12,7 @@
  */
 import { mkdir, readdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import fc from 'fast-check';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FaceDescriptor, RgbImage } from '../../../protocol/face/types.ts';
@@ -25,6 +26,8 @@ import { SIMULATED_READER } from '../../../station/compose/cards.ts';
 import { composeStation } from '../../../station/compose/embedded.ts';
 import { type AnalyzedFace, compareDescriptors, type FaceEngine } from '../../../station/faces/engine.ts';
 import { lazyFaceEngine } from '../../../station/portrait/engine-provider.ts';
+import { redoChipChecks } from '../../../station/reports/redo.ts';
+import type { VerificationReport } from '../../../station/reports/verification-report.ts';
 import { recordingIo } from '../../support/cli.ts';
 import { ManualClock, tempDir, testConfig } from '../../support/station.ts';
 
@@ -332,6 +335,47 @@ describe('notary verification through the API', () => {
     expect(d.code).toBe(1);
     // Usage.
     expect((await reportVerify(['--trust', trust])).code).toBe(2);
+  }, 60_000);
+
+  it('redoing the chip checks on a real report passes, and fails (never throws) once any evidence byte is changed', async () => {
+    await scenario('valid');
+    const run = await verify();
+    const files = await reportFiles(run.id, 'mutated');
+    const report = JSON.parse(Buffer.from(files.json).toString('utf8')) as VerificationReport;
+    const trust = { cscaCertificates: [card.cscaCertificate] };
+    const at = Date.parse(report.createdAt);
+    const failed = (checks: { outcome: string }[]) => checks.filter((c) => c.outcome === 'failed');
+    expect(failed(await redoChipChecks(report, trust, at))).toEqual([]);
+    const fields = ['sod', '1', '13', '14', '15', 'challenge', 'signature'] as const;
+    await fc.assert(
+      fc.asyncProperty(
+        fc.constantFrom(...fields),
+        fc.nat(),
+        fc.integer({ min: 1, max: 255 }),
+        async (field, at0, xor) => {
+          const ev = report.evidence;
+          const aa = ev.activeAuthentication;
+          if (aa === null) throw new Error('the genuine report carries AA');
+          const bytes =
+            field === 'sod'
+              ? Buffer.from(ev.sod, 'base64')
+              : field === 'challenge' || field === 'signature'
+                ? Buffer.from(aa[field], 'hex')
+                : Buffer.from(ev.dataGroups[field] ?? '', 'base64');
+          const i = at0 % bytes.length;
+          bytes[i] = (bytes[i] ?? 0) ^ xor;
+          const evidence =
+            field === 'sod'
+              ? { ...ev, sod: bytes.toString('base64') }
+              : field === 'challenge' || field === 'signature'
+                ? { ...ev, activeAuthentication: { ...aa, [field]: bytes.toString('hex') } }
+                : { ...ev, dataGroups: { ...ev.dataGroups, [field]: bytes.toString('base64') } };
+          const checks = await redoChipChecks({ ...report, evidence }, trust, at);
+          expect(failed(checks).length, `${field}[${i}] ^ ${xor}`).toBeGreaterThan(0);
+        },
+      ),
+      { seed: 2121, numRuns: 40 },
+    );
   }, 60_000);
 
   it('the PDF rendering carries the Vietnamese text with its diacritics (pdftotext)', async () => {
