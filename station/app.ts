@@ -62,7 +62,7 @@ export interface StationDeps {
    */
   readonly verification?: Pick<
     VerificationRoutesOptions,
-    'centralGet' | 'signer' | 'officerOf' | 'signingGrant' | 'preHandler'
+    'centralGet' | 'signer' | 'officerOf' | 'signingGrant' | 'preHandler' | 'auditAnchor' | 'onStep'
   >;
 }
 

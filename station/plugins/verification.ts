@@ -50,6 +50,7 @@ import {
   type FingerOutcome,
   type Officer,
   type SigningGrant,
+  type VerificationPorts,
   VerificationWorkflow,
 } from '../workflows/verification/workflow.ts';
 
@@ -70,6 +71,10 @@ export interface VerificationRoutesOptions {
   readonly officerOf?: (request: FastifyRequest) => Officer;
   /** A one-use grant to sign (station/auth's reauthentication). Default: granted, method "none". */
   readonly signingGrant?: (request: FastifyRequest, sessionId: string) => Promise<SigningGrant>;
+  /** The audit trail's anchor for the report (station/audit). */
+  readonly auditAnchor?: VerificationPorts['auditAnchor'];
+  /** Each step that ran, for the audit trail (no personal data in it). */
+  readonly onStep?: VerificationPorts['onStep'];
   /** Runs before every route (station/auth's `requireSession('notary')`). */
   readonly preHandler?: (request: FastifyRequest, reply: FastifyReply) => Promise<unknown>;
 }
@@ -398,6 +403,8 @@ export const verificationRoutes: FastifyPluginAsync<VerificationRoutesOptions> =
             };
           },
     signer: options.signer,
+    auditAnchor: options.auditAnchor,
+    onStep: options.onStep,
   });
   app.addHook('onClose', async () => workflow.close());
 

@@ -16,7 +16,7 @@ import {
   type VerificationReport,
 } from '../../reports/verification-report.ts';
 import type { VerificationRead } from './read.ts';
-import { SessionStore, type StepAnswer, VerificationError } from './session.ts';
+import { SessionStore, type StepAnswer, type StepName, VerificationError } from './session.ts';
 import { decideVerdict, VERDICT_PRECEDENCE, type Verdict } from './verdict.ts';
 
 /** Who is acting: the officer's id and roles (station/auth's session, or the default without it). */
@@ -100,6 +100,56 @@ export interface VerificationPorts {
     | undefined;
   /** The station key; undefined: reports cannot be signed here. */
   readonly signer: (() => Promise<PacketSigner>) | undefined;
+  /**
+   * The audit trail's anchor (sequence number and head) to put in the report before it is signed
+   * (station/audit); undefined, or resolving undefined: the report has no `audit` field.
+   */
+  readonly auditAnchor?:
+    | (() => Promise<{ readonly seq: number; readonly head: string } | undefined>)
+    | undefined;
+  /**
+   * Told of every step that ran (not of replays or refusals), for the audit trail. The summary holds
+   * no personal data and no biometrics: verdict codes, statuses, the report id.
+   */
+  readonly onStep?: ((event: StepEvent) => void) | undefined;
+}
+
+/** One step that ran, as the audit trail records it. */
+export interface StepEvent {
+  readonly sessionId: string;
+  readonly officerId: string;
+  readonly step: StepName;
+  readonly version: number;
+  readonly outcome: Readonly<Record<string, string | boolean | null>>;
+}
+
+const str = (v: unknown): string | null => (typeof v === 'string' ? v : null);
+
+/** The audit's words for a step's result: codes only, never names, numbers or images. */
+function stepOutcome(step: StepName, result: unknown): StepEvent['outcome'] {
+  const r = (result ?? {}) as Record<string, unknown>;
+  const nested = (key: string, field: string) =>
+    str((r[key] as Record<string, unknown> | undefined)?.[field]);
+  switch (step) {
+    case 'card-key':
+      return { from: str(r.from) };
+    case 'card-read':
+      return {
+        passiveAuthentication: nested('passiveAuthentication', 'verdict'),
+        chip: nested('chip', 'verdict'),
+      };
+    case 'status':
+    case 'face':
+    case 'finger':
+      return {
+        checked: r.checked === true,
+        result: str(r.status) ?? str(r.decision) ?? str(r.reason),
+      };
+    case 'verdict':
+      return { verdict: str(r.code) };
+    case 'report':
+      return { reportId: str(r.reportId), verdict: str(r.verdict) };
+  }
 }
 
 export interface SessionData {
@@ -207,9 +257,26 @@ export class VerificationWorkflow {
     return record.data.report;
   }
 
+  /** store.run, then onStep for a step that ran. */
+  async #run(
+    officer: Officer,
+    ...args: Parameters<SessionStore<SessionData>['run']>
+  ): ReturnType<SessionStore<SessionData>['run']> {
+    const answer = await this.#store.run(...args);
+    if (!answer.replayed)
+      this.#ports.onStep?.({
+        sessionId: answer.sessionId,
+        officerId: officer.id,
+        step: answer.step,
+        version: answer.version,
+        outcome: stepOutcome(answer.step, answer.result),
+      });
+    return answer;
+  }
+
   cardKey(id: string, officer: Officer, version: number, key: CardKeyInput) {
     this.#owned(id, officer);
-    return this.#store.run(id, 'card-key', version, async (record) => ({
+    return this.#run(officer, id, 'card-key', version, async (record) => ({
       data: { officer: record.data.officer, key },
       result: { from: key.from, can: key.can !== undefined, numbers: key.mrzInformation !== undefined },
     }));
@@ -217,7 +284,7 @@ export class VerificationWorkflow {
 
   cardRead(id: string, officer: Officer, version: number, options: { reader?: string; waitMs?: number }) {
     this.#owned(id, officer);
-    return this.#store.run(id, 'card-read', version, async (record) => {
+    return this.#run(officer, id, 'card-read', version, async (record) => {
       const key = record.data.key;
       if (key === undefined) throw new Error('card-read runs only after card-key');
       const read = await this.#ports.readCard(key, options);
@@ -228,7 +295,7 @@ export class VerificationWorkflow {
 
   status(id: string, officer: Officer, version: number) {
     this.#owned(id, officer);
-    return this.#store.run(id, 'status', version, async (record) => {
+    return this.#run(officer, id, 'status', version, async (record) => {
       const number = record.data.read?.holder?.id12;
       let status: VerificationReport['status'];
       const lookup = this.#ports.cardStatus;
@@ -271,7 +338,7 @@ export class VerificationWorkflow {
     input: { image: Uint8Array } | { camera: string } | { skip: string },
   ) {
     this.#owned(id, officer);
-    return this.#store.run(id, 'face', version, async (record) => {
+    return this.#run(officer, id, 'face', version, async (record) => {
       const portrait = record.data.read?.portrait;
       let face: VerificationReport['face'];
       if ('skip' in input)
@@ -315,7 +382,7 @@ export class VerificationWorkflow {
     input: { skip?: boolean; scanner?: string; finger?: number },
   ) {
     this.#owned(id, officer);
-    return this.#store.run(id, 'finger', version, async (record) => {
+    return this.#run(officer, id, 'finger', version, async (record) => {
       const read = record.data.read;
       let finger: VerificationReport['finger'];
       if (read === undefined) throw new Error('finger runs only after card-read');
@@ -354,7 +421,7 @@ export class VerificationWorkflow {
 
   verdict(id: string, officer: Officer, version: number) {
     this.#owned(id, officer);
-    return this.#store.run(id, 'verdict', version, async (record) => {
+    return this.#run(officer, id, 'verdict', version, async (record) => {
       const { read, status, face, finger } = record.data;
       if (read === undefined || status === undefined || face === undefined || finger === undefined)
         throw new Error('verdict runs only after finger');
@@ -380,7 +447,7 @@ export class VerificationWorkflow {
 
   signReport(id: string, officer: Officer, version: number, grant: () => Promise<SigningGrant>) {
     this.#owned(id, officer);
-    return this.#store.run(id, 'report', version, async (record) => {
+    return this.#run(officer, id, 'report', version, async (record) => {
       const { read, status, face, finger, verdict } = record.data;
       if (
         read === undefined ||
@@ -399,12 +466,14 @@ export class VerificationWorkflow {
       const granted = await grant();
       if (!granted.ok) throw new VerificationError(granted.code, 403, granted.message);
       const now = this.#ports.clock.now();
+      const audit = await this.#ports.auditAnchor?.();
       const report = buildReport(record.id, record.data.officer, granted.method, now, this.#ports, {
         read,
         status,
         face,
         finger,
         verdict,
+        audit,
       });
       const json = encodeReport(report);
       const cms = await signReport({
@@ -465,6 +534,7 @@ function buildReport(
     face: VerificationReport['face'];
     finger: VerificationReport['finger'];
     verdict: Verdict;
+    audit: { readonly seq: number; readonly head: string } | undefined;
   },
 ): VerificationReport {
   const { read } = parts;
@@ -538,6 +608,7 @@ function buildReport(
             },
     },
     notice: REPORT_NOTICE,
+    ...(parts.audit === undefined ? {} : { audit: { seq: parts.audit.seq, head: parts.audit.head } }),
   };
 }
 

@@ -28,6 +28,7 @@ import { type AnalyzedFace, compareDescriptors, type FaceEngine } from '../../..
 import { lazyFaceEngine } from '../../../station/portrait/engine-provider.ts';
 import { redoChipChecks } from '../../../station/reports/redo.ts';
 import type { VerificationReport } from '../../../station/reports/verification-report.ts';
+import type { StepEvent } from '../../../station/workflows/verification/workflow.ts';
 import { recordingIo } from '../../support/cli.ts';
 import { ManualClock, tempDir, testConfig } from '../../support/station.ts';
 
@@ -100,6 +101,8 @@ let lost: CccdCardSimulator;
 let pcsc: InProcessPcsc;
 let dir: string;
 let cleanup: () => Promise<void>;
+const steps: StepEvent[] = [];
+const AUDIT = { seq: 42, head: 'ab'.repeat(32) };
 
 beforeAll(async () => {
   const tmp = tempDir('station-verify-');
@@ -124,6 +127,11 @@ beforeAll(async () => {
   deps = {
     ...composed,
     faces: lazyFaceEngine(async () => standInEngine),
+    verification: {
+      ...composed.verification,
+      onStep: (event) => steps.push(event),
+      auditAnchor: async () => AUDIT,
+    },
     // The lost card's simulator has its own test CSCA: trusted beside the embedded card's.
     cards: {
       ...cards,
