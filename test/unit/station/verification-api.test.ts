@@ -408,6 +408,34 @@ describe('notary verification through the API', () => {
     expect(normalized).toContain('The card is genuine and its holder is present.');
   }, 60_000);
 
+  it('a chip with RSA Active Authentication (ISO 9796-2): its report verifies, the AA redo included', async () => {
+    await scenario('aa-rsa');
+    try {
+      const run = await verify();
+      expect(run.read.result.chip.activeAuthentication.status).toBe('passed');
+      const files = await reportFiles(run.id, 'rsa');
+      const { trust, stationCa } = await trustFolders();
+      const checked = await reportVerify([
+        '--in',
+        files.jsonFile,
+        '--trust',
+        trust,
+        '--station-ca',
+        stationCa,
+      ]);
+      expect(checked.code, checked.err).toBe(0);
+      expect(JSON.parse(checked.out).checks).toContainEqual(
+        expect.objectContaining({
+          check: 'active-authentication',
+          outcome: 'passed',
+          detail: expect.stringContaining('RSA'),
+        }),
+      );
+    } finally {
+      await scenario('valid');
+    }
+  }, 30_000);
+
   it('a tampered card: data-altered, whatever the person check says', async () => {
     await scenario('tampered-dg');
     const run = await verify({ report: false });
