@@ -34,8 +34,9 @@ packages=(build-essential python3 pkg-config libpcsclite-dev libudev1 libusb-1.0
 if [ "$mode" = test ]; then
   # vpcd: the virtual reader our simulated card plugs into; opensc/pcsc-tools: opensc-tool checks;
   # socat: pty pairs for serial modules; softhsm2: the PKCS#11 token the station-key tests generate
-  # keys in and sign with (a production station uses its token's module).
-  packages+=(vsmartcard-vpcd opensc pcsc-tools socat procps iproute2 softhsm2)
+  # keys in and sign with (a production station uses its token's module); poppler-utils: pdftotext
+  # reads the printed reports back in tests.
+  packages+=(vsmartcard-vpcd opensc pcsc-tools socat procps iproute2 softhsm2 poppler-utils)
 fi
 
 missing=()

@@ -27,6 +27,7 @@ import { healthRoutes } from './plugins/health.ts';
 import { type OutboxRoutesOptions, outboxRoutes } from './plugins/outbox.ts';
 import { qrRoutes } from './plugins/qr.ts';
 import { simulatorRoutes } from './plugins/sim.ts';
+import { type VerificationRoutesOptions, verificationRoutes } from './plugins/verification.ts';
 import type { LazyFaceEngine } from './portrait/engine-provider.ts';
 import { STATION_VERSION } from './version.ts';
 
@@ -65,6 +66,14 @@ export interface StationDeps {
    * headers) for every route. Without it neither is mounted.
    */
   readonly auth?: AuthService;
+  /**
+   * The notary verification workflow's extra parts (central's card status, the station signer,
+   * station/auth's officer and signing grant); the routes are mounted whenever `cards` is.
+   */
+  readonly verification?: Pick<
+    VerificationRoutesOptions,
+    'centralGet' | 'signer' | 'officerOf' | 'signingGrant' | 'preHandler' | 'auditAnchor' | 'onStep'
+  >;
 }
 
 /** Production refuses anything simulated, whether it came from the config or was passed in. */
@@ -158,6 +167,12 @@ export async function buildStation(deps: StationDeps): Promise<FastifyInstance> 
       'POST /devices/:id/scan': "wait for a 2D barcode scanner's next code (a CCCD QR) and its chip key",
       'POST /qr/decode': "read a CCCD QR code from an image and derive the chip's key",
       ...(deps.cards ? { 'POST /cards/read': 'read and authenticate a chip ID card' } : {}),
+      ...(deps.cards
+        ? {
+            'POST /verifications':
+              "a notary's verification session: card, status, face, verdict, signed report",
+          }
+        : {}),
       ...(deps.cards && deps.hotpath
         ? { 'POST /cards/verify-fingerprint': "compare a live finger with the chip's (DG3, after EAC)" }
         : {}),
@@ -208,6 +223,19 @@ export async function buildStation(deps: StationDeps): Promise<FastifyInstance> 
           }),
     });
   }
+  if (deps.cards)
+    await app.register(verificationRoutes, {
+      stationId: config.stationId,
+      environment: config.environment,
+      clock,
+      devices,
+      reader: deps.cards.reader,
+      trustStore: deps.cards.trustStore,
+      terminal: deps.cards.terminal,
+      ...(deps.faces === undefined ? {} : { faces: deps.faces }),
+      ...(deps.hotpath === undefined ? {} : { hotpath: deps.hotpath }),
+      ...deps.verification,
+    });
   await app.register(qrRoutes, { devices, clock });
   if (deps.faces)
     await app.register(faceRoutes, {

@@ -17,6 +17,7 @@ import { outboxCommand } from './commands/outbox.ts';
 import { packetCommand } from './commands/packet.ts';
 import { qrCommand } from './commands/qr.ts';
 import { qualityCommand } from './commands/quality.ts';
+import { reportCommand } from './commands/report.ts';
 import { scannerCommand } from './commands/scanner.ts';
 import { segmentCommand } from './commands/segment.ts';
 import { healthCommand, simCommand, startCommand } from './commands/service.ts';
@@ -45,6 +46,7 @@ export const commands: readonly Command[] = [
   centralCommand,
   auditCommand,
   usersCommand,
+  reportCommand,
   simCommand,
 ];
 

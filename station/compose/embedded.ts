@@ -206,6 +206,10 @@ export async function composeStation(config: StationConfig, options: ComposeOpti
       centralStatus: (packetId) => centralGet(`/v1/packets/${encodeURIComponent(packetId)}/status`),
     },
     ...(enrollment === undefined ? {} : { enrollment }),
+    verification: {
+      centralGet,
+      signer: async () => store.credentials.signer,
+    },
     simulators,
     resources,
     ...(options.logger === undefined ? {} : { logger: options.logger }),
