@@ -46,7 +46,15 @@ const config = parseConfig(
   { baseDir: dir },
 );
 const clock = { now: () => Date.now(), monotonic: () => performance.now() };
-const composed = await composeStation(config, { clock, logger: false });
+// Without station/auth: the routes run as the workflows' default officer (sign-in is not what is measured).
+const composed = await composeStation(config, {
+  clock,
+  logger: false,
+  officers: {
+    officerOf: () => undefined,
+    signingGrant: async () => ({ ok: false, reason: 'no accounts in the bench' }),
+  },
+});
 const card = composed.simulators?.find((s) => s.name === 'card') as CccdCardSimulator;
 const composedCards = composed.cards;
 if (composedCards === undefined) throw new Error('the embedded station has a card reader');

@@ -5,7 +5,6 @@
 import { createServer } from 'node:net';
 import type { FastifyInstance } from 'fastify';
 import { buildStation } from './app.ts';
-import { AuthService } from './auth/service.ts';
 import { systemClock } from './clock.ts';
 import { composeStation } from './compose/embedded.ts';
 import { loadConfig } from './config/load.ts';
@@ -76,9 +75,8 @@ export async function runStation(options: RunOptions = {}): Promise<FastifyInsta
   // Before any device is opened or worker started: a port taken by another station is the commonest
   // start failure, and it should not cost a scanner handshake to find out.
   await assertCanListen(config.server.host, config.server.port, file);
-  const composed = await composeStation(config, { clock: systemClock });
-  const auth = new AuthService({ dataDir: config.dataDir, clock: systemClock, settings: config.auth });
-  const deps = { ...composed, auth };
+  const deps = await composeStation(config, { clock: systemClock });
+  const { auth } = deps;
   let app: FastifyInstance;
   try {
     app = await buildStation(deps);
@@ -94,7 +92,7 @@ export async function runStation(options: RunOptions = {}): Promise<FastifyInsta
   }
   // The dummy hash an unknown account is checked against: made now (one scrypt run off the loop), so
   // the first login for an unknown name takes no longer than one for a known name.
-  auth.warm().catch((error: unknown) => app.log.error({ err: error }, 'auth warm-up failed'));
+  auth?.warm().catch((error: unknown) => app.log.error({ err: error }, 'auth warm-up failed'));
   // Warm the hot-path workers now, so the officer's first capture does not wait for them.
   deps.hotpath
     ?.ready()

@@ -586,7 +586,23 @@ export class SimulatedHidScanner implements HidBus, SimulatorControl {
       this.#sendError(ErrorCode.NO_FINGER_TIMEOUT, `no finger within ${request.timeoutMs} ms`);
       return;
     }
-    const print = await this.#render(request.mode);
+    // The finger is still settling while the print renders (on a worker in a station): like a real
+    // scanner, say so every 400 ms, so the host's answer timeout does not fire.
+    const rendering = this.#render(request.mode);
+    let rendered = false;
+    void rendering.then(
+      () => {
+        rendered = true;
+      },
+      () => {
+        rendered = true;
+      },
+    );
+    while (!rendered) {
+      await Promise.race([rendering.catch(() => undefined), sleep(400, signal)]);
+      if (!rendered) this.#sendMessage(Cmd.STATUS, encodeStatus('waiting-for-finger'));
+    }
+    const print = await rendering;
     signal.throwIfAborted();
     const image = { width: print.width, height: print.height, pixels: print.pixels };
     const fingers = (1 << print.fingers) - 1;

@@ -11,6 +11,7 @@ import path from 'node:path';
 import { createNodePacketCrypto } from '../../drivers/crypto/packet-node.ts';
 import { issueStationCertificate } from '../../simulators/central/pki.ts';
 import { spawnCentral } from '../../simulators/central/process.ts';
+import { openAnchorStore } from '../audit/index.ts';
 import { type CentralCredentials, loadCentralCredentials } from '../central/credentials.ts';
 import { HttpCentralLink } from '../central/link.ts';
 import { CentralSession } from '../central/session.ts';
@@ -116,6 +117,8 @@ export async function composeStoreAndForward(
 
     const crypto = createNodePacketCrypto();
     const uploader = createCentralUploader({
+      // The audit anchor central echoes in each receipt, kept for `station audit verify`.
+      anchors: openAnchorStore(config.dataDir),
       url,
       tls: credentials.tls,
       outbox,

@@ -5,6 +5,7 @@
  */
 
 import path from 'node:path';
+import type { FastifyRequest } from 'fastify';
 import { createNodePacketCrypto } from '../../drivers/crypto/packet-node.ts';
 import type { Device } from '../../drivers/device.ts';
 import { HotplugMonitor } from '../../drivers/hotplug/hotplug-monitor.ts';
@@ -18,6 +19,10 @@ import { SimulatedUsbBus } from '../../simulators/hotplug/simulated-hotplug.ts';
 import { SIM_SLAP_SCANNER } from '../../simulators/scanner/hid-scanner-sim.ts';
 import { createWorkerPrintRenderer } from '../../simulators/scanner/print-render.ts';
 import type { StationDeps } from '../app.ts';
+import { openAuditTrail, openCheckpointSigner } from '../audit/index.ts';
+import { AuthError } from '../auth/errors.ts';
+import { requireSession } from '../auth/plugin.ts';
+import { AuthService } from '../auth/service.ts';
 import type { Clock } from '../clock.ts';
 import type { StationConfig } from '../config/schema.ts';
 import { Hotpath } from '../hotpath/hotpath.ts';
@@ -44,9 +49,37 @@ export interface ComposeOptions {
    * Who the officer of a request is, and the check of a signing grant (a password or PIN entered
    * again). Without them the enrollment routes are not mounted: they need an officer.
    */
-  readonly officers?: {
-    readonly officerOf: EnrollmentRoutesOptions['officerOf'];
-    readonly signingGrant: SigningGrantCheck;
+  readonly officers?: Officers;
+  /** The accounts service (tests pass one with low scrypt parameters); default from the config. */
+  readonly auth?: AuthService;
+}
+
+/** Who the officer of a request is, how a route demands one, and how a signing grant is checked. */
+export interface Officers {
+  readonly officerOf: EnrollmentRoutesOptions['officerOf'];
+  readonly signingGrant: SigningGrantCheck;
+  readonly preHandler?: EnrollmentRoutesOptions['preHandler'];
+}
+
+const GRANT_REQUIRED = {
+  vi: 'Cần nhập lại mật khẩu hoặc mã PIN để ký.',
+  en: 'Signing needs the password or PIN entered again (POST /auth/reauth), and its grant.',
+};
+
+/** The officers of station/auth: a session for every workflow route, one-use signing grants. */
+export function authOfficers(auth: AuthService): Officers {
+  return {
+    officerOf: (request) =>
+      request.officer === undefined ? undefined : { id: request.officer.id, roles: request.officer.roles },
+    preHandler: requireSession(auth, 'officer', 'supervisor'),
+    signingGrant: async (actor, grant) => {
+      try {
+        return { ok: true, method: auth.consumeGrant(grant, { id: actor.officerId }).method };
+      } catch (error) {
+        if (error instanceof AuthError) return { ok: false, reason: error.message };
+        throw error;
+      }
+    },
   };
 }
 
@@ -164,25 +197,47 @@ export async function composeStation(config: StationConfig, options: ComposeOpti
   const crypto = createNodePacketCrypto();
   const centralGet = (pathAndQuery: string) =>
     store.transport.request('GET', `${store.centralUrl}${pathAndQuery}`);
-  const enrollment =
-    options.officers === undefined
-      ? undefined
-      : {
-          service: await composeEnrollment({
-            config,
-            devices,
-            hotpath,
-            faces,
-            sealer: store.sealer,
-            centralGet,
-            clock: options.clock,
-            signingGrant: options.officers.signingGrant,
-            ...(config.devices.camera.mode === 'simulated'
-              ? { cameraAttestor: simulatedCameraAttestor() }
-              : {}),
-          }),
-          officerOf: options.officers.officerOf,
-        };
+  // Officer accounts and sessions (station/auth), and the audit trail every workflow records to.
+  const auth =
+    options.auth ?? new AuthService({ dataDir: config.dataDir, clock: options.clock, settings: config.auth });
+  const auditSigner = await openCheckpointSigner(config.dataDir);
+  const audit = await openAuditTrail({
+    dataDir: config.dataDir,
+    clock: options.clock,
+    ...(auditSigner === undefined ? {} : { signer: auditSigner }),
+    // Only what follows the last verified mark is read at start (start-up stays flat as the log
+    // grows); the whole chain is verified in the background right after (below).
+    verifyAtOpen: 'since-mark',
+  });
+  resources.push({
+    close: async () => {
+      await audit.close();
+      await auditSigner?.close?.();
+    },
+  });
+  void audit.verifyAll().then(
+    (result) => {
+      if (!result.ok) process.stderr.write(`station: AUDIT TRAIL BROKEN: ${JSON.stringify(result)}\n`);
+    },
+    () => undefined,
+  );
+  const officers = options.officers ?? authOfficers(auth);
+  const enrollment = {
+    service: await composeEnrollment({
+      config,
+      devices,
+      hotpath,
+      faces,
+      sealer: store.sealer,
+      centralGet,
+      clock: options.clock,
+      signingGrant: officers.signingGrant,
+      audit,
+      ...(config.devices.camera.mode === 'simulated' ? { cameraAttestor: simulatedCameraAttestor() } : {}),
+    }),
+    officerOf: officers.officerOf,
+    ...(officers.preHandler === undefined ? {} : { preHandler: officers.preHandler }),
+  };
 
   return {
     config,
@@ -205,10 +260,47 @@ export async function composeStation(config: StationConfig, options: ComposeOpti
       verifySignature: (check) => crypto.verifySignature(check),
       centralStatus: (packetId) => centralGet(`/v1/packets/${encodeURIComponent(packetId)}/status`),
     },
-    ...(enrollment === undefined ? {} : { enrollment }),
+    enrollment,
+    auth,
     verification: {
       centralGet,
       signer: async () => store.credentials.signer,
+      auditAnchor: async () => audit.head(),
+      onStep: (event) => {
+        void audit
+          .record({
+            actor: event.officerId,
+            action: `verification.${event.step}`,
+            outcome: 'ok',
+            subject: { session: event.sessionId },
+            details: { version: event.version },
+          })
+          .catch(() => undefined);
+      },
+      ...(options.officers === undefined
+        ? {
+            officerOf: (request: FastifyRequest) => {
+              const officer = request.officer;
+              return officer === undefined
+                ? { id: 'anonymous', roles: [], authenticated: false }
+                : { id: officer.id, roles: officer.roles, authenticated: true };
+            },
+            preHandler: requireSession(auth, 'notary'),
+            signingGrant: async (request: FastifyRequest & { body?: unknown }) => {
+              const grant = (request.body as { grant?: unknown } | undefined)?.grant;
+              const officer = request.officer;
+              if (typeof grant !== 'string' || officer === undefined)
+                return { ok: false, code: 'SIGNING_GRANT_REQUIRED', message: GRANT_REQUIRED };
+              try {
+                return { ok: true, method: auth.consumeGrant(grant, officer).method };
+              } catch (error) {
+                if (error instanceof AuthError)
+                  return { ok: false, code: error.code, message: GRANT_REQUIRED };
+                throw error;
+              }
+            },
+          }
+        : {}),
     },
     simulators,
     resources,

@@ -33,6 +33,7 @@ import type { LazyFaceEngine } from '../portrait/engine-provider.ts';
 import { CORRECTABLE_FIELDS } from '../workflows/enrollment/demographics.ts';
 import { DraftStore } from '../workflows/enrollment/draft-store.ts';
 import {
+  type EnrollmentAudit,
   type EnrollmentPorts,
   EnrollmentService,
   type SigningGrantCheck,
@@ -71,6 +72,7 @@ export interface EnrollmentCompositionOptions {
   readonly clock: Clock;
   readonly signingGrant: SigningGrantCheck;
   readonly cameraAttestor?: CameraAttestor;
+  readonly audit?: EnrollmentAudit;
 }
 
 const say = (vi: string, en: string) => ({ vi, en });
@@ -264,6 +266,7 @@ export async function composeEnrollment(options: EnrollmentCompositionOptions): 
     stationId: config.stationId,
     environment: config.environment,
     signingGrant: options.signingGrant,
+    ...(options.audit === undefined ? {} : { audit: options.audit }),
   });
 }
 

@@ -26,6 +26,8 @@ export interface EnrollmentRoutesOptions {
   readonly service: EnrollmentService;
   /** The officer of the request's session, or undefined (answered 401). */
   readonly officerOf: (request: FastifyRequest) => Officer | undefined;
+  /** Runs before every enrollment route (station/auth's requireSession). */
+  readonly preHandler?: (request: FastifyRequest, reply: FastifyReply) => Promise<unknown>;
 }
 
 const UUID = '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$';
@@ -153,6 +155,7 @@ const DRAFT_MESSAGE: Readonly<Record<string, { vi: string; en: string }>> = {
 export function enrollmentRoutes(options: EnrollmentRoutesOptions) {
   const { service } = options;
   return async function plugin(app: FastifyInstance): Promise<void> {
+    if (options.preHandler !== undefined) app.addHook('preHandler', options.preHandler);
     const officer = (request: FastifyRequest, reply: FastifyReply): Officer | undefined => {
       const who = options.officerOf(request);
       if (who === undefined)

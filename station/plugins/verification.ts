@@ -70,7 +70,10 @@ export interface VerificationRoutesOptions {
   /** Who is asking (station/auth's session). Default: an unauthenticated "anonymous". */
   readonly officerOf?: (request: FastifyRequest) => Officer;
   /** A one-use grant to sign (station/auth's reauthentication). Default: granted, method "none". */
-  readonly signingGrant?: (request: FastifyRequest, sessionId: string) => Promise<SigningGrant>;
+  readonly signingGrant?: (
+    request: FastifyRequest & { body?: unknown },
+    sessionId: string,
+  ) => Promise<SigningGrant>;
   /** The audit trail's anchor for the report (station/audit). */
   readonly auditAnchor?: VerificationPorts['auditAnchor'];
   /** Each step that ran, for the audit trail (no personal data in it). */
@@ -663,9 +666,19 @@ export const verificationRoutes: FastifyPluginAsync<VerificationRoutesOptions> =
     },
   );
 
-  app.post<WithId & { Body: { version: number } }>(
+  app.post<WithId & { Body: { version: number; grant?: string } }>(
     '/verifications/:id/report',
-    { attachValidation: true, schema: { params, body: versionOnly } },
+    {
+      attachValidation: true,
+      schema: {
+        params,
+        body: {
+          ...versionOnly,
+          // The one-use signing grant from POST /auth/reauth (the password or PIN entered again).
+          properties: { ...versionOnly.properties, grant: { type: 'string', minLength: 1, maxLength: 200 } },
+        },
+      },
+    },
     async (request, reply) => {
       if (request.validationError) return invalid(reply, request);
       const id = request.params.id;

@@ -3,11 +3,11 @@
  * scanner's three slaps through the hot path, the simulated camera's portrait through the face
  * engine, the station-side checks, the officer's signature, then the packet sealed into the outbox
  * and acknowledged by the embedded central simulator. A restart in the middle resumes the draft
- * from its encrypted file. The officer comes from a test seam here; the accounts of
- * station/auth provide it in the running station.
+ * from its encrypted file. The officer signs in (station/auth) and enters the password again to sign.
  */
 import type { FastifyInstance } from 'fastify';
 import { afterAll, describe, expect, it } from 'vitest';
+import { AuthService } from '../../station/auth/service.ts';
 import { systemClock } from '../../station/clock.ts';
 import { embeddedStation, tempDir } from '../support/station.ts';
 
@@ -20,33 +20,64 @@ afterAll(async () => {
   data.remove();
 });
 
-const officers = {
-  officerOf: (request: { headers: Record<string, unknown> }) => {
-    const id = request.headers['x-test-officer'];
-    if (typeof id !== 'string') return undefined;
-    return { id, roles: id.startsWith('sup') ? ['officer', 'supervisor'] : ['officer'] };
-  },
-  signingGrant: async (actor: { officerId: string }, grant: string) =>
-    grant === `grant-for-${actor.officerId}`
-      ? { ok: true as const, method: 'password' as const }
-      : { ok: false as const, reason: 'not a grant of this officer' },
-};
+const HOST = '127.0.0.1:8080';
+const ORIGIN = 'http://127.0.0.1:8080';
+const FAST = { N: 2 ** 10, r: 8, p: 1, keylen: 32 };
+/** The session cookie of each officer, after login. */
+const cookies = new Map<string, string>();
 
 async function boot(): Promise<FastifyInstance> {
+  const auth = new AuthService({ dataDir: data.dir, clock: systemClock, scrypt: FAST });
   const station = await embeddedStation({ hotpath: { workers: 1 } }, systemClock, {
-    officers,
+    auth,
     dataDir: data.dir,
   });
   close = station.cleanup;
   app = station.app;
+  if ((await auth.admin.list()).length === 0)
+    await auth.admin.add({
+      id: 'off-1',
+      displayName: 'Cán bộ Một',
+      roles: ['officer'],
+      password: 'officer one password',
+    });
+  // Sessions live in memory: a restarted station needs its officers to sign in again.
+  cookies.clear();
   return app;
+}
+
+async function headers(officer: string): Promise<Record<string, string>> {
+  let cookie = cookies.get(officer);
+  if (cookie === undefined) {
+    const r = await (app as FastifyInstance).inject({
+      method: 'POST',
+      url: '/auth/login',
+      headers: { host: HOST, origin: ORIGIN },
+      payload: { account: officer, password: 'officer one password' },
+    });
+    expect(r.statusCode, r.body).toBe(200);
+    cookie = String([r.headers['set-cookie']].flat()[0]).split(';')[0] as string;
+    cookies.set(officer, cookie);
+  }
+  return { host: HOST, origin: ORIGIN, cookie };
+}
+
+async function grant(officer: string): Promise<string> {
+  const r = await (app as FastifyInstance).inject({
+    method: 'POST',
+    url: '/auth/reauth',
+    headers: await headers(officer),
+    payload: { password: 'officer one password' },
+  });
+  expect(r.statusCode, r.body).toBe(200);
+  return r.json().grantId;
 }
 
 async function step(id: string, version: number, body: Record<string, unknown>, officer = 'off-1') {
   const r = await (app as FastifyInstance).inject({
     method: 'POST',
     url: `/enrollments/${id}/steps`,
-    headers: { 'x-test-officer': officer },
+    headers: await headers(officer),
     payload: { version, step: body },
   });
   return { status: r.statusCode, body: r.json() };
@@ -67,12 +98,12 @@ const PERSON = {
 describe('enrollment through the API', () => {
   it('a first issue, restarted midway, ends with the packet acknowledged by central', async () => {
     let station = await boot();
-    const anonymous = await station.inject({ method: 'POST', url: '/enrollments' });
+    const anonymous = await station.inject({ method: 'POST', url: '/enrollments', headers: { host: HOST } });
     expect(anonymous.statusCode).toBe(401);
     const opened = await station.inject({
       method: 'POST',
       url: '/enrollments',
-      headers: { 'x-test-officer': 'off-1' },
+      headers: await headers('off-1'),
     });
     expect(opened.statusCode).toBe(201);
     const { id, packetId } = opened.json();
@@ -92,7 +123,7 @@ describe('enrollment through the API', () => {
     expect(unknownKey.status).toBe(400);
     r = await step(id, 1, { kind: 'demographics', input: PERSON });
     expect(r.body.outcome).toMatchObject({ version: 2, stage: 'portrait' });
-    const early = await step(id, 2, { kind: 'sign', grant: 'grant-for-off-1' });
+    const early = await step(id, 2, { kind: 'sign', grant: 'no-such-grant' });
     expect(early).toMatchObject({
       status: 409,
       body: { error: { code: 'WRONG_STAGE', expected: { stages: ['review'] } } },
@@ -111,7 +142,7 @@ describe('enrollment through the API', () => {
     station = await boot();
     const resumed = await station.inject({
       url: `/enrollments/${id}`,
-      headers: { 'x-test-officer': 'off-1' },
+      headers: await headers('off-1'),
     });
     expect(resumed.json()).toMatchObject({
       version: 4,
@@ -126,9 +157,10 @@ describe('enrollment through the API', () => {
     r = await step(id, 6, { kind: 'run-checks' });
     expect(r.status, JSON.stringify(r.body)).toBe(200);
     expect(r.body.outcome).toMatchObject({ version: 7, stage: 'review', findings: [] });
-    const stolen = await step(id, 7, { kind: 'sign', grant: 'grant-for-off-2' });
-    expect(stolen).toMatchObject({ status: 403, body: { error: { code: 'SIGNING_GRANT_INVALID' } } });
-    r = await step(id, 7, { kind: 'sign', grant: 'grant-for-off-1' });
+    const forged = await step(id, 7, { kind: 'sign', grant: 'a-grant-nobody-issued' });
+    expect(forged).toMatchObject({ status: 403, body: { error: { code: 'SIGNING_GRANT_INVALID' } } });
+    const once = await grant('off-1');
+    r = await step(id, 7, { kind: 'sign', grant: once });
     expect(r.body.outcome).toMatchObject({ version: 8, stage: 'signed' });
     r = await step(id, 8, { kind: 'submit' });
     expect(r.status, JSON.stringify(r.body)).toBe(200);
@@ -147,7 +179,9 @@ describe('enrollment through the API', () => {
       await new Promise((resolve) => setTimeout(resolve, 250));
     }
     expect(state).toBe('acknowledged');
-    const shown = (await station.inject(`/outbox/${packetId}`)).json();
+    const shown = (await station.inject({ url: `/outbox/${packetId}`, headers: { host: HOST } })).json();
     expect(shown.receipt.statement).toMatchObject({ kind: 'receipt', packetId });
+    // The packet carried the audit chain's head, and central echoed it in the receipt.
+    expect(shown.receipt.statement.audit?.seq).toBeGreaterThan(0);
   }, 240_000);
 });

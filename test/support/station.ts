@@ -66,3 +66,25 @@ export async function embeddedStation(
     },
   };
 }
+
+/**
+ * A test seam for the workflows' officer: the `x-test-officer` header names them (a name starting
+ * with "sup" is a supervisor, with "not" a notary), and a grant `grant-for-<id>` signs for them.
+ * With it, the workflow routes run without station/auth (whose own tests cover the sessions).
+ */
+export const TEST_OFFICERS: NonNullable<ComposeOptions['officers']> = {
+  officerOf: (request) => {
+    const id = request.headers['x-test-officer'];
+    if (typeof id !== 'string') return undefined;
+    const roles = id.startsWith('sup')
+      ? ['officer', 'supervisor']
+      : id.startsWith('not')
+        ? ['notary']
+        : ['officer'];
+    return { id, roles };
+  },
+  signingGrant: async (actor, grant) =>
+    grant === `grant-for-${actor.officerId}`
+      ? { ok: true, method: 'password' }
+      : { ok: false, reason: 'not a grant of this officer' },
+};

@@ -167,8 +167,24 @@ export interface EnrollmentServiceOptions {
   readonly limits?: MachineLimits;
   /** A draft untouched this long is wiped (default 2 h). */
   readonly idleMs?: number;
-  /** Head of the audit chain for the packet (until the audit trail is wired: 64 zeros). */
-  readonly auditHead?: () => string;
+  /**
+   * The station's audit trail (station/audit): every step is recorded (who, which step, outcome;
+   * identifiers pseudonymised by the trail, no personal data in details), and the packet carries
+   * the chain's head. Without it the packet's head is 64 zeros (tests).
+   */
+  readonly audit?: EnrollmentAudit;
+}
+
+/** What the service needs of the audit trail. */
+export interface EnrollmentAudit {
+  head(): { readonly seq: number; readonly head: string };
+  record(event: {
+    readonly actor: string;
+    readonly action: string;
+    readonly outcome: 'ok' | 'failed' | 'refused';
+    readonly subject?: { readonly citizen?: string; readonly packet?: string; readonly session?: string };
+    readonly details?: Readonly<Record<string, string | number | boolean>>;
+  }): Promise<unknown>;
 }
 
 const DEFAULT_IDLE_MS = 2 * 3_600_000;
@@ -251,6 +267,33 @@ export class EnrollmentService {
   }
 
   async #step(
+    id: string,
+    seenVersion: number,
+    request: StepRequest,
+    who: { officerId: string; roles: readonly string[] },
+  ): Promise<StepAnswer> {
+    const answer = await this.#run(id, seenVersion, request, who);
+    const audit = this.#options.audit;
+    if (audit !== undefined && !(answer.ok && answer.replayed)) {
+      const citizen = answer.ok ? answer.draft?.demographics?.applicant.personalId : undefined;
+      await audit.record({
+        actor: who.officerId,
+        action: `enrollment.${request.kind}`,
+        outcome: answer.ok ? 'ok' : 'refused',
+        subject: {
+          session: id,
+          ...(answer.ok && answer.draft !== undefined ? { packet: answer.draft.packetId } : {}),
+          ...(citizen === undefined ? {} : { citizen }),
+        },
+        details: answer.ok
+          ? { stage: answer.outcome.stage, version: answer.outcome.version }
+          : { code: answer.refusal.code, stage: answer.refusal.stage },
+      });
+    }
+    return answer;
+  }
+
+  async #run(
     id: string,
     seenVersion: number,
     request: StepRequest,
@@ -392,6 +435,13 @@ export class EnrollmentService {
         // The machine refuses a draft that still needs approval; ask it before sealing.
         const dry = apply(draft, { kind: 'queued' }, draft.version, actor, options);
         if (!dry.ok) return { ok: false, status: 409, refusal: dry.refusal };
+        // The submission is recorded first, so the packet carries a chain head that includes it.
+        await this.#options.audit?.record({
+          actor: who.officerId,
+          action: 'enrollment.sealing',
+          outcome: 'ok',
+          subject: { session: draft.id, packet: draft.packetId },
+        });
         packet = await this.#options.ports.seal(this.#captureSet(draft));
         command = { kind: 'queued' };
         break;
@@ -514,7 +564,8 @@ export class EnrollmentService {
           ? null
           : { supervisorId: draft.approval.supervisorId, approvedAt: draft.approval.at },
       times: { sessionStartedAt: draft.createdAt, capturedAt: draft.signature.at },
-      auditChainHead: this.#options.auditHead?.() ?? '0'.repeat(64),
+      auditChainHead: this.#options.audit?.head().head ?? '0'.repeat(64),
+      ...(this.#options.audit === undefined ? {} : { audit: this.#options.audit.head() }),
     };
   }
 }

@@ -30,7 +30,7 @@ import { redoChipChecks } from '../../../station/reports/redo.ts';
 import type { VerificationReport } from '../../../station/reports/verification-report.ts';
 import type { StepEvent } from '../../../station/workflows/verification/workflow.ts';
 import { recordingIo } from '../../support/cli.ts';
-import { ManualClock, tempDir, testConfig } from '../../support/station.ts';
+import { ManualClock, TEST_OFFICERS, tempDir, testConfig } from '../../support/station.ts';
 
 const ENGINE = { name: 'stand-in', version: '1', threshold: 0.6, descriptorEngine: 'stand-in-64' };
 
@@ -120,7 +120,11 @@ beforeAll(async () => {
     },
     tmp.dir,
   );
-  const composed = await composeStation(config, { clock: new ManualClock(Date.now()), logger: false });
+  const composed = await composeStation(config, {
+    clock: new ManualClock(Date.now()),
+    logger: false,
+    officers: TEST_OFFICERS,
+  });
   lost = await CccdCardSimulator.create({ person: LOST_PERSON, dg3InWorker: true });
   const cards = composed.cards;
   if (cards === undefined) throw new Error('the embedded station has a card reader');

@@ -6,14 +6,14 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cardFingerprintSeed, SAMPLE_PERSON } from '../../../simulators/card/lds-builder.ts';
-import { embeddedStation, ManualClock } from '../../support/station.ts';
+import { embeddedStation, ManualClock, TEST_OFFICERS } from '../../support/station.ts';
 
 const CARD = { id12: SAMPLE_PERSON.id12, dateOfBirth: '990101', dateOfExpiry: '390101' };
 let s: Awaited<ReturnType<typeof embeddedStation>>;
 
 beforeAll(async () => {
   // The simulator's EAC PKI dates the terminal certificate from the real day.
-  s = await embeddedStation({}, new ManualClock(Date.now()));
+  s = await embeddedStation({}, new ManualClock(Date.now()), { officers: TEST_OFFICERS });
   // The population lookup answers once the station has registered with central.
   for (let i = 0; i < 200; i++) {
     const answer = await s.deps.verification?.centralGet?.(
