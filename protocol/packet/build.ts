@@ -153,7 +153,8 @@ function compareBytes(a: Uint8Array, b: Uint8Array): number {
   return a.length - b.length;
 }
 
-function derSorted(attributes: Attribute[]): Attribute[] {
+/** Attributes in DER SET OF order (X.690 §11.6), as signed attributes must be encoded. */
+export function derSorted(attributes: Attribute[]): Attribute[] {
   return attributes
     .map((a) => ({ a, der: new Uint8Array(AsnConvert.serialize(a)) }))
     .sort((x, y) => compareBytes(x.der, y.der))

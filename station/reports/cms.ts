@@ -33,7 +33,7 @@ import {
 } from '@peculiar/asn1-cms';
 import { AsnConvert, OctetString } from '@peculiar/asn1-schema';
 import { AlgorithmIdentifier, Certificate } from '@peculiar/asn1-x509';
-import { AttributeSet } from '../../protocol/packet/build.ts';
+import { AttributeSet, derSorted } from '../../protocol/packet/build.ts';
 import {
   CMS_OID,
   OidValue,
@@ -55,20 +55,6 @@ import {
 export const REPORT_CONTENT_TYPE = `${PACKET_ARC}.3`;
 
 const buffer = (bytes: Uint8Array): ArrayBuffer => bytes.slice().buffer;
-
-function compareBytes(a: Uint8Array, b: Uint8Array): number {
-  const n = Math.min(a.length, b.length);
-  for (let i = 0; i < n; i++) if (a[i] !== b[i]) return (a[i] ?? 0) - (b[i] ?? 0);
-  return a.length - b.length;
-}
-
-/** DER SET OF order (X.690 §11.6). */
-function derSorted(attributes: Attribute[]): Attribute[] {
-  return attributes
-    .map((a) => ({ a, der: new Uint8Array(AsnConvert.serialize(a)) }))
-    .sort((x, y) => compareBytes(x.der, y.der))
-    .map((x) => x.a);
-}
 
 const attribute = (type: string, value: ArrayBuffer) =>
   new Attribute({ attrType: type, attrValues: [value] });
