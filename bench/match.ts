@@ -13,7 +13,7 @@
  *
  * Run: npm run bench:match [-- --fingers N] [-- --write-thresholds]
  *   --fingers N          fingers in the generator set (default 130; 7 impressions each)
- *   --write-thresholds   rewrite protocol/fingerprint/match/thresholds.ts from this run's impostors
+ *   --write-thresholds   rewrite protocol/fingerprint/match/thresholds-data.ts from this run's impostors
  *   NBIS_BIN=dir         NIST's mindtct + bozorth3 (bench/match/nbis.ts) on the same images and pairs
  *   FVC_DIR=dir          the FVC B sets too (bench/match/fvc.ts), resampled to 500 ppi; genuine pairs
  *                        are the FVC protocol's (every impression with every later one of its
@@ -23,6 +23,7 @@
  * Writes bench/results/match.json and bench/results/match-det.md. Caches nothing. The full run
  * with NBIS takes about 25 minutes on the 2-core VM (bozorth3 over 410,000 pairs is most of it).
  */
+import { execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import {
@@ -525,13 +526,25 @@ writeFileSync(new URL('./results/match.json', import.meta.url), `${JSON.stringif
 writeFileSync(new URL('./results/match-det.md', import.meta.url), detMarkdown());
 
 if (options['write-thresholds']) {
-  const about = `Run of ${result.date.slice(0, 10)}: ${impostors.length} impostor comparisons of ${specs.length} generator templates (${FINGERS} fingers x ${GOOD_IMPRESSIONS + OTHER_IMPRESSIONS} impressions, all conditions but no-finger; bench/match/set.ts).`;
+  const about = `Run of ${result.date.slice(0, 16).replace('T', ' ')} UTC at commit ${commitOfRun()}: ${impostors.length} impostor comparisons of ${specs.length} generator templates (${FINGERS} fingers x ${GOOD_IMPRESSIONS + OTHER_IMPRESSIONS} impressions, all conditions but no-finger; bench/match/set.ts).`;
   writeThresholds(
-    new URL('../protocol/fingerprint/match/thresholds.ts', import.meta.url),
+    new URL('../protocol/fingerprint/match/thresholds-data.ts', import.meta.url),
     thresholdTable(impostors as Descending),
     about,
   );
-  log('wrote protocol/fingerprint/match/thresholds.ts (run biome format on it)');
+  log('wrote protocol/fingerprint/match/thresholds-data.ts (run biome format on it)');
+}
+
+/** The checkout's commit (with "+changes" when the work tree differs), or "unknown" outside git. */
+function commitOfRun(): string {
+  try {
+    const git = (args: string[]) =>
+      execFileSync('git', args, { cwd: new URL('..', import.meta.url), encoding: 'utf8' }).trim();
+    const head = git(['rev-parse', '--short=12', 'HEAD']);
+    return git(['status', '--porcelain', '--untracked-files=no']) === '' ? head : `${head}+changes`;
+  } catch {
+    return 'unknown';
+  }
 }
 
 function detMarkdown(): string {

@@ -88,3 +88,40 @@ describe("extractMinutiae, 'template' profile", () => {
     expect(template).toBeLessThan(0.7 * classic);
   });
 });
+
+describe("extractMinutiae, 'template' profile, minutia directions", () => {
+  /**
+   * Horizontal ridges 10 px apart with one extra ridge starting at the centre (a phase dislocation:
+   * phase 2 pi y / 10 + atan2(y - c, x - c)), so that right of the centre there is one ridge more
+   * than left of it. With ink on cos(phase) = 1 the centre is a fork opening rightwards or a ridge
+   * ending whose ridge goes right; the inverted image gives the other type. Either way the
+   * minutia's direction (into the fork; into the ending's ridge) is +x.
+   */
+  function dislocation(invert: boolean) {
+    const size = 192;
+    const c = size / 2;
+    const pixels = new Uint8Array(size * size).fill(235);
+    for (let y = 0; y < size; y++)
+      for (let x = 0; x < size; x++) {
+        if (Math.hypot(x - c, y - c) > size * 0.45) continue;
+        const phase = ((y - c) / 10) * 2 * Math.PI + Math.atan2(y - c, x - c);
+        const ink = (1 + (invert ? -1 : 1) * Math.cos(phase)) / 2;
+        pixels[y * size + x] = Math.round(235 - 200 * ink);
+      }
+    return { image: { width: size, height: size, pixels }, c };
+  }
+
+  it('points a bifurcation into its fork and an ending into its ridge', () => {
+    const kinds = new Set<string>();
+    for (const invert of [false, true]) {
+      const { image, c } = dislocation(invert);
+      const found = extractMinutiae(image, { profile: 'template' }).minutiae;
+      const near = found.filter((m) => Math.hypot(m.x - c, m.y - c) < 8);
+      expect(near).toHaveLength(1);
+      const m = near[0] as Minutia;
+      kinds.add(m.kind);
+      expect(gap(m.angle, 0)).toBeLessThan((20 * Math.PI) / 180);
+    }
+    expect(kinds).toEqual(new Set(['ending', 'bifurcation']));
+  });
+});

@@ -1,3 +1,7 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import {
   descending,
@@ -7,7 +11,7 @@ import {
   summarizeRates,
   thresholdAt,
 } from '../../../bench/match/det.ts';
-import { fmrGrid, thresholdTable } from '../../../bench/match/thresholds-writer.ts';
+import { fmrGrid, thresholdsDataText, thresholdTable } from '../../../bench/match/thresholds-writer.ts';
 import {
   DEFAULT_FMR,
   FLOOR_SCORE,
@@ -101,5 +105,33 @@ describe('error rates from scores (bench/match/det.ts)', () => {
     expect(table.points.map((p) => p.score)).toEqual([0, nextAbove(5), nextAbove(8), nextAbove(9)]);
     expect(table.floor).toBe(0.1);
     expect(table.floorScore).toBe(nextAbove(10));
+  });
+
+  it('writes the table as data only, which reads back as the same numbers (thresholds rounded up)', async () => {
+    const table = thresholdTable(impostors);
+    const text = thresholdsDataText(table, 'Run of test: 10 impostors.');
+    // Constants only: the functions live in the hand-written thresholds.ts.
+    expect(text).not.toMatch(/\bfunction\b|=>/);
+    expect(text).toContain('Run of test: 10 impostors.');
+    const dir = mkdtempSync(path.join(tmpdir(), 'thresholds-data-'));
+    try {
+      const file = path.join(dir, 'thresholds-data.ts');
+      writeFileSync(file, text);
+      const data = (await import(
+        pathToFileURL(file).href
+      )) as typeof import('../../../protocol/fingerprint/match/thresholds-data.ts');
+      expect(data.THRESHOLD_SOURCE).toBe('Run of test: 10 impostors.');
+      expect(data.IMPOSTOR_COMPARISONS).toBe(10);
+      expect(data.FMR_FLOOR).toBe(0.1);
+      expect(data.FMR_TABLE.map((p) => p.fmr)).toEqual([1, 0.5, 0.2, 0.1]);
+      data.FMR_TABLE.forEach((p, k) => {
+        const measured = table.points[k]?.score ?? Number.NaN;
+        expect(p.score).toBeGreaterThanOrEqual(measured);
+        expect(p.score - measured).toBeLessThan(1e-6);
+      });
+      expect(data.FLOOR_SCORE).toBeGreaterThanOrEqual(table.floorScore);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
