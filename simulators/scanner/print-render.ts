@@ -61,8 +61,8 @@ export class PrintRenderError extends Error {
 }
 
 /**
- * One render thread for the simulated scanners; started now, unref'd (it never keeps a process
- * alive), closed with `close()`. A failed thread fails its pending renders and is started again on
+ * One render thread for the simulated scanners; started on the first render, unref'd (it never
+ * keeps a process alive), closed with `close()`. A failed thread fails its pending renders and is started again on
  * the next render.
  */
 export function createWorkerPrintRenderer(): PrintRenderer {
@@ -99,7 +99,8 @@ export function createWorkerPrintRenderer(): PrintRenderer {
     });
     return w;
   };
-  worker = start();
+  // Started on the first render, not now: a station's start-up (and /health) does not share the
+  // CPU with loading the generator until a capture needs it.
   return {
     render(request) {
       if (closed) return Promise.reject(new PrintRenderError('the print renderer is closed'));
