@@ -34,12 +34,17 @@ afterEach(() => {
   while (cleanups.length > 0) cleanups.pop()?.();
 });
 
+/** The longest wait for /health: a functional bound, not the performance target. */
+const START_BOUND_MS = 30_000;
+
 describe('npm start', () => {
   it.each([
     ['SIGTERM to npm (a service manager stopping it)', 'npm'],
     ['SIGINT to the process group (Ctrl-C in a terminal)', 'group'],
   ] as const)(
-    'answers /health within 10 s and stops cleanly on %s, releasing the port',
+    // How fast it answers is bench:startup's figure (target 2 s); here it must answer at all, within a
+    // bound generous enough for a CI machine running the rest of the suite beside it.
+    'answers /health and stops cleanly on %s, releasing the port',
     async (_label, target) => {
       const tmp = tempDir('station-smoke-');
       cleanups.push(() => tmp.remove());
@@ -72,7 +77,7 @@ describe('npm start', () => {
 
       const started = performance.now();
       let health: Record<string, unknown> | undefined;
-      while (performance.now() - started < 10_000 && child.exitCode === null) {
+      while (performance.now() - started < START_BOUND_MS && child.exitCode === null) {
         try {
           const response = await fetch(`http://127.0.0.1:${port}/health`, {
             signal: AbortSignal.timeout(1000),
@@ -83,7 +88,7 @@ describe('npm start', () => {
           await new Promise((resolve) => setTimeout(resolve, 100));
         }
       }
-      expect(health, `no /health answer within 10 s; output:\n${output}`).toBeDefined();
+      expect(health, `no /health answer within ${START_BOUND_MS / 1000} s; output:\n${output}`).toBeDefined();
       expect(health).toMatchObject({
         status: 'ok',
         environment: 'test',
@@ -111,7 +116,7 @@ describe('npm start', () => {
       expect(output).toMatch(/"msg":"stopped"/);
       expect(await portIsFree(port)).toBe(true);
     },
-    30_000,
+    START_BOUND_MS + 30_000,
   );
 
   it('exits 1 with the bad key named when the configuration is invalid', async () => {
