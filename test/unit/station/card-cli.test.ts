@@ -554,6 +554,9 @@ describe('station sim card', () => {
     expect(existsSync(path.join(exportTrust, 'csca-1.pem'))).toBe(true);
     expect(existsSync(path.join(exportTrust, 'eac', 'terminal.cvcert'))).toBe(true);
 
+    // `ready` comes once vpcd has asked for the ATR; the answer may still be on its way. Pulling the
+    // card before it arrives loses that ATR, and the count below would stop at one.
+    await until(() => atrs.length >= 1, 15_000);
     connections[0]?.destroy(); // vpcd drops the card (as when it is pulled)
     // The fresh card builds its chip files again (DG14/DG15 keys): 15 s was not enough once in CI.
     await until(() => atrs.length >= 2, 45_000);
