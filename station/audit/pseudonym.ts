@@ -9,12 +9,11 @@
  * pseudonyms from matching old ones. It is not backed up with the log on purpose: a copy of the
  * log alone must not be searchable by citizen id.
  */
-import { createHmac, randomBytes } from 'node:crypto';
+import { createHmac } from 'node:crypto';
 import path from 'node:path';
 import { pseudonymInput, type SubjectKind } from '../../protocol/audit/entry.ts';
-import { KeyError } from '../keys/errors.ts';
-import { readSecretFile, writeFileAtomic } from '../keys/key-file.ts';
 import { keyStoreDir } from '../keys/store.ts';
+import { readOrCreateSecret } from '../keys/symmetric.ts';
 import { AuditError } from './errors.ts';
 
 export const AUDIT_KEY_BYTES = 32;
@@ -38,21 +37,7 @@ export function pseudonymiser(key: Uint8Array): Pseudonymise {
  */
 export async function openAuditKey(dataDir: string): Promise<Uint8Array> {
   const file = auditKeyFile(dataDir);
-  let key: Uint8Array;
-  try {
-    key = await readSecretFile(file, 'audit key');
-  } catch (error) {
-    if (!(error instanceof KeyError) || error.code !== 'KEY_FILE_UNREADABLE') throw error;
-    const missing = (error.cause as NodeJS.ErrnoException | undefined)?.code === 'ENOENT';
-    if (!missing) throw error;
-    try {
-      await writeFileAtomic(file, new Uint8Array(randomBytes(AUDIT_KEY_BYTES)), { overwrite: false });
-    } catch (writeError) {
-      // Another opener created it meanwhile: use theirs.
-      if (!(writeError instanceof KeyError && writeError.code === 'KEY_EXISTS')) throw writeError;
-    }
-    key = await readSecretFile(file, 'audit key');
-  }
+  const key = await readOrCreateSecret(file, 'audit key', AUDIT_KEY_BYTES);
   if (key.length !== AUDIT_KEY_BYTES)
     throw new AuditError(
       'AUDIT_KEY_INVALID',

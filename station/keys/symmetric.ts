@@ -13,6 +13,28 @@ import { readSecretFile, writeFileAtomic } from './key-file.ts';
 export const SYMMETRIC_KEY_BYTES = 32;
 
 /**
+ * The secret in `file`, created with `bytes` random bytes (mode 0600) when the file does not exist.
+ * Returns what the file holds, whatever its length: the caller checks the length it needs.
+ * @throws {KeyError} KEY_FILE_PERMISSIONS (group or others can read it), KEY_FILE_UNREADABLE (not a
+ *   regular file, unreadable).
+ */
+export async function readOrCreateSecret(file: string, what: string, bytes: number): Promise<Uint8Array> {
+  try {
+    return await readSecretFile(file, what);
+  } catch (error) {
+    if (!(error instanceof KeyError) || error.code !== 'KEY_FILE_UNREADABLE') throw error;
+    if ((error.cause as NodeJS.ErrnoException | undefined)?.code !== 'ENOENT') throw error;
+  }
+  try {
+    await writeFileAtomic(file, new Uint8Array(randomBytes(bytes)), { overwrite: false });
+  } catch (error) {
+    // Another opener created it meanwhile: use theirs.
+    if (!(error instanceof KeyError) || error.code !== 'KEY_EXISTS') throw error;
+  }
+  return readSecretFile(file, what);
+}
+
+/**
  * The 32-byte key in `file`, created (mode 0600) when it does not exist.
  * @throws {KeyError} KEY_FILE_PERMISSIONS (group or others can read it), KEY_FILE_UNREADABLE (not a
  *   regular file, or not 32 bytes: a truncated key is refused, never padded).
@@ -21,25 +43,7 @@ export async function loadOrCreateSymmetricKey(
   file: string,
   what = 'station secret key',
 ): Promise<Uint8Array> {
-  try {
-    return check(await readSecretFile(file, what), file, what);
-  } catch (error) {
-    if (
-      !(error instanceof KeyError) ||
-      error.code !== 'KEY_FILE_UNREADABLE' ||
-      !/does not exist/.test(error.message)
-    )
-      throw error;
-  }
-  try {
-    await writeFileAtomic(file, randomBytes(SYMMETRIC_KEY_BYTES));
-  } catch (error) {
-    if (!(error instanceof KeyError) || error.code !== 'KEY_EXISTS') throw error;
-  }
-  return check(await readSecretFile(file, what), file, what);
-}
-
-function check(key: Uint8Array, file: string, what: string): Uint8Array {
+  const key = await readOrCreateSecret(file, what, SYMMETRIC_KEY_BYTES);
   if (key.length !== SYMMETRIC_KEY_BYTES)
     throw new KeyError(
       'KEY_FILE_UNREADABLE',
