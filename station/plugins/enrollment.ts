@@ -5,6 +5,7 @@
  *   GET  /enrollments                 the open drafts (id, last change)
  *   GET  /enrollments/:id             the draft: stage, version, every field, score and finding
  *   POST /enrollments/:id/steps       { version, step: { kind, ... } }                 200 outcome
+ *   GET  /enrollments/:id/receipt     the citizen's receipt of a queued one            200 PDF
  *
  * A step sent at an old version is answered with its first outcome when it is the same request (a
  * double click, a retry after a lost answer), else 409 VERSION_CONFLICT with the current version.
@@ -13,6 +14,7 @@
  * by one (422 DEMOGRAPHICS_INVALID).
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { PdfRenderer, PdfRendererError, printFailure } from '../reports/renderer.ts';
 import { DraftError } from '../workflows/enrollment/draft-store.ts';
 import type { EnrollmentService, StepRequest } from '../workflows/enrollment/service.ts';
 
@@ -140,6 +142,7 @@ const DRAFT_STATUS: Readonly<Record<string, number>> = {
   DRAFT_TAMPERED: 422,
   DRAFT_INVALID: 422,
   DRAFT_TOO_LARGE: 422,
+  RECEIPT_NOT_FOUND: 404,
 };
 
 const DRAFT_MESSAGE: Readonly<Record<string, { vi: string; en: string }>> = {
@@ -150,12 +153,23 @@ const DRAFT_MESSAGE: Readonly<Record<string, { vi: string; en: string }>> = {
   },
   DRAFT_INVALID: { vi: 'Tệp hồ sơ hỏng.', en: 'The draft file is damaged and is refused.' },
   DRAFT_TOO_LARGE: { vi: 'Tệp hồ sơ quá lớn.', en: 'The draft file is too large.' },
+  RECEIPT_NOT_FOUND: {
+    vi: 'Hồ sơ này chưa được gửi đi, hoặc giấy hẹn đã hết thời hạn lưu.',
+    en: 'This enrollment is not queued, or its receipt is no longer kept.',
+  },
 };
 
 export function enrollmentRoutes(options: EnrollmentRoutesOptions) {
   const { service } = options;
   return async function plugin(app: FastifyInstance): Promise<void> {
     if (options.preHandler !== undefined) app.addHook('preHandler', options.preHandler);
+    // Receipts render on a worker thread, started by the first print.
+    let renderer: PdfRenderer | undefined;
+    const pdfs = () => {
+      renderer ??= new PdfRenderer();
+      return renderer;
+    };
+    app.addHook('onClose', async () => renderer?.close());
     const officer = (request: FastifyRequest, reply: FastifyReply): Officer | undefined => {
       const who = options.officerOf(request);
       if (who === undefined)
@@ -244,6 +258,33 @@ export function enrollmentRoutes(options: EnrollmentRoutesOptions) {
             },
           });
         } catch (error) {
+          return draftFailure(reply, error);
+        }
+      },
+    );
+
+    app.get<{ Params: { id: string } }>(
+      '/enrollments/:id/receipt',
+      {
+        schema: {
+          params: { type: 'object', required: ['id'], properties: { id: { type: 'string', pattern: UUID } } },
+        },
+      },
+      async (request, reply) => {
+        if (officer(request, reply) === undefined) return reply;
+        try {
+          const receipt = await service.receipt(request.params.id);
+          const pdf = await pdfs().render({ kind: 'enrollment-receipt', data: receipt });
+          return reply
+            .type('application/pdf')
+            .header('content-disposition', `inline; filename="receipt-${receipt.packetId}.pdf"`)
+            .header('cache-control', 'no-store')
+            .send(Buffer.from(pdf.buffer, pdf.byteOffset, pdf.byteLength));
+        } catch (error) {
+          if (error instanceof PdfRendererError) {
+            const failure = printFailure(error);
+            return reply.code(failure.status).send(failure.body);
+          }
           return draftFailure(reply, error);
         }
       },

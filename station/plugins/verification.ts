@@ -40,7 +40,7 @@ import { singleFace } from '../faces/engine.ts';
 import type { Hotpath } from '../hotpath/hotpath.ts';
 import { decodeAnyPortrait } from '../imaging/jpeg2000.ts';
 import type { LazyFaceEngine } from '../portrait/engine-provider.ts';
-import { renderVerificationPdf } from '../reports/verification-pdf.ts';
+import { PdfRenderer, PdfRendererError, printFailure } from '../reports/renderer.ts';
 import { readForVerification } from '../workflows/verification/read.ts';
 import { VerificationError } from '../workflows/verification/session.ts';
 import {
@@ -126,6 +126,10 @@ const versionOnly = {
 } as const;
 
 function send(reply: FastifyReply, error: unknown) {
+  if (error instanceof PdfRendererError) {
+    const failure = printFailure(error);
+    return reply.code(failure.status).send(failure.body);
+  }
   if (error instanceof VerificationError)
     return reply.code(error.statusCode).send({
       error: { code: error.code, message: error.message, officer: error.officer, ...error.details },
@@ -410,6 +414,13 @@ export const verificationRoutes: FastifyPluginAsync<VerificationRoutesOptions> =
     onStep: options.onStep,
   });
   app.addHook('onClose', async () => workflow.close());
+  // Report PDFs render on a worker thread, started by the first print.
+  let renderer: PdfRenderer | undefined;
+  const pdfs = () => {
+    renderer ??= new PdfRenderer();
+    return renderer;
+  };
+  app.addHook('onClose', async () => renderer?.close());
 
   type WithId = { Params: { id: string } };
   const version = (request: FastifyRequest) => (request.body as { version: number }).version;
@@ -709,7 +720,7 @@ export const verificationRoutes: FastifyPluginAsync<VerificationRoutesOptions> =
               ? signed.json
               : suffix === 'report.p7s'
                 ? signed.cms
-                : await renderVerificationPdf(signed.report);
+                : await pdfs().render({ kind: 'verification-report', data: signed.report });
           return reply
             .header('content-type', type)
             .header(

@@ -6,11 +6,12 @@
  * written NFC-normalised so each letter is one glyph and `pdftotext` gives it back as typed.
  *
  * Use: `const doc = new StationPdf({ title })`, then `heading`, `paragraph`, `field`, `rule`,
- * `small`, and `await doc.finish()` for the bytes. Metadata dates come from the caller (no clock).
+ * `small`, `qr`, and `await doc.finish()` for the bytes. Metadata dates come from the caller (no clock).
  */
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import PDFDocument from 'pdfkit';
+import qrcode from 'qrcode-generator';
 
 const require = createRequire(import.meta.url);
 const fontDir = path.join(path.dirname(require.resolve('dejavu-fonts-ttf/package.json')), 'ttf');
@@ -84,6 +85,29 @@ export class StationPdf {
   rule(): this {
     const y = this.#doc.y + 2;
     this.#doc.moveTo(50, y).lineTo(545, y).lineWidth(0.5).stroke().moveDown(0.6);
+    return this;
+  }
+
+  /**
+   * A QR code of `text` (byte mode, error correction M, the smallest version that holds it), drawn
+   * as vector squares `size` points wide with the standard four-module quiet zone, at the current
+   * position on the left margin; the text continues below it.
+   */
+  qr(text: string, size = 120): this {
+    const code = qrcode(0, 'M');
+    code.addData(text, 'Byte');
+    code.make();
+    const modules = code.getModuleCount();
+    const cell = size / (modules + 8);
+    const left = 50 + 4 * cell;
+    const top = this.#doc.y + 4 * cell;
+    this.#doc.save().fillColor('black');
+    for (let row = 0; row < modules; row++)
+      for (let col = 0; col < modules; col++)
+        if (code.isDark(row, col)) this.#doc.rect(left + col * cell, top + row * cell, cell, cell);
+    this.#doc.fill().restore();
+    this.#doc.x = 50;
+    this.#doc.y = top + (modules + 4) * cell;
     return this;
   }
 

@@ -12,6 +12,10 @@
  * key in its key store (`<dataDir>/keys/draft.key`, owner-only, created on first use). Losing it
  * loses the open drafts, never a queued packet.
  *
+ * A queued enrollment's receipt for the citizen (`<id>.receipt`, "CCCDRCPT01" ‖ IV ‖ ciphertext ‖
+ * tag, the same scheme under its own magic) is kept so the officer can print it again, until the
+ * service's sweep wipes it.
+ *
  * Wiping deletes the file. What remains on the disk's free blocks is ciphertext under the station's
  * draft key; rotating that key (delete it when no draft is open) makes it unreadable for good.
  */
@@ -20,15 +24,23 @@ import { constants, promises as fs } from 'node:fs';
 import path from 'node:path';
 import type { Draft } from './machine.ts';
 import { STAGES } from './machine.ts';
+import { isReceiptData, type ReceiptData } from './receipt.ts';
 
 const MAGIC = new TextEncoder().encode('CCCDDRAFT1');
+/** The receipt file's magic: the same length as the draft's. */
+const RECEIPT_MAGIC = new TextEncoder().encode('CCCDRCPT01');
 const IV_BYTES = 12;
 const TAG_BYTES = 16;
 /** Largest draft file read (three slaps, ten fingers and a portrait are about 1 MB). */
 export const MAX_DRAFT_BYTES = 32 * 1024 * 1024;
 const ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
-export type DraftErrorCode = 'DRAFT_NOT_FOUND' | 'DRAFT_TAMPERED' | 'DRAFT_INVALID' | 'DRAFT_TOO_LARGE';
+export type DraftErrorCode =
+  | 'DRAFT_NOT_FOUND'
+  | 'DRAFT_TAMPERED'
+  | 'DRAFT_INVALID'
+  | 'DRAFT_TOO_LARGE'
+  | 'RECEIPT_NOT_FOUND';
 
 export class DraftError extends Error {
   override readonly name = 'DraftError';
@@ -73,20 +85,25 @@ export class DraftStore {
 
   /** Encrypts and writes `draft`, replacing the previous version atomically. */
   async save(draft: Draft): Promise<void> {
-    const file = this.file(draft.id);
+    // The file's time is the draft's last change on the station's clock, so the idle sweep needs
+    // no decryption (and follows the clock the service runs on).
+    await this.#writeSealed(this.file(draft.id), aad(MAGIC, draft.id), serialize(draft), draft.updatedAt);
+  }
+
+  /** Writes `plain` encrypted, atomically: temp file, fsync, rename, folder fsync. */
+  async #writeSealed(file: string, additional: Uint8Array, plain: Buffer, time: string): Promise<void> {
     await fs.mkdir(this.dir, { recursive: true, mode: 0o700 });
     const iv = randomBytes(IV_BYTES);
     const cipher = createCipheriv('aes-256-gcm', this.key, iv);
-    cipher.setAAD(aad(draft.id));
-    const body = Buffer.concat([cipher.update(serialize(draft)), cipher.final()]);
-    const content = Buffer.concat([MAGIC, iv, body, cipher.getAuthTag()]);
-    const temp = path.join(this.dir, `.${draft.id}.${randomBytes(6).toString('hex')}.tmp`);
+    cipher.setAAD(additional);
+    const body = Buffer.concat([cipher.update(plain), cipher.final()]);
+    const magic = additional.subarray(0, MAGIC.length);
+    const content = Buffer.concat([magic, iv, body, cipher.getAuthTag()]);
+    const temp = path.join(this.dir, `.${path.basename(file)}.${randomBytes(6).toString('hex')}.tmp`);
     const handle = await fs.open(temp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL, 0o600);
     try {
       await handle.writeFile(content);
-      // The file's time is the draft's last change on the station's clock, so the idle sweep
-      // needs no decryption (and follows the clock the service runs on).
-      const updated = new Date(draft.updatedAt);
+      const updated = new Date(time);
       if (!Number.isNaN(updated.getTime())) await handle.utimes(updated, updated);
       await handle.sync();
     } finally {
@@ -102,50 +119,111 @@ export class DraftStore {
   }
 
   /**
-   * Reads and decrypts a draft.
-   * @throws {DraftError} DRAFT_NOT_FOUND; DRAFT_TAMPERED when the file was changed, truncated or
-   *   encrypted under another key or for another session; DRAFT_INVALID when it decrypts to
-   *   something that is not a draft (it is refused whole, never half-loaded); DRAFT_TOO_LARGE.
+   * Reads and decrypts a sealed file; undefined when it does not exist.
+   * @throws {DraftError} DRAFT_TOO_LARGE; DRAFT_TAMPERED when it fails its integrity check.
    */
-  async load(id: string): Promise<Draft> {
-    const file = this.file(id);
+  async #readSealed(
+    file: string,
+    additional: Uint8Array,
+    id: string,
+    what: string,
+  ): Promise<Buffer | undefined> {
     let bytes: Buffer;
     try {
       const stat = await fs.stat(file);
       if (stat.size > MAX_DRAFT_BYTES)
         throw new DraftError(
           'DRAFT_TOO_LARGE',
-          `draft ${id} is ${stat.size} bytes; at most ${MAX_DRAFT_BYTES}`,
+          `${what} ${id} is ${stat.size} bytes; at most ${MAX_DRAFT_BYTES}`,
           id,
         );
       bytes = await fs.readFile(file);
     } catch (error) {
       if (error instanceof DraftError) throw error;
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT')
-        throw new DraftError('DRAFT_NOT_FOUND', `no enrollment draft ${id}`, id);
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
       throw error;
     }
-    const minimum = MAGIC.length + IV_BYTES + TAG_BYTES;
-    if (bytes.length < minimum || !bytes.subarray(0, MAGIC.length).equals(MAGIC))
-      throw new DraftError('DRAFT_TAMPERED', `draft ${id} is not a draft file of this station`, id);
-    const iv = bytes.subarray(MAGIC.length, MAGIC.length + IV_BYTES);
+    const magic = additional.subarray(0, MAGIC.length);
+    const minimum = magic.length + IV_BYTES + TAG_BYTES;
+    if (bytes.length < minimum || !bytes.subarray(0, magic.length).equals(magic))
+      throw new DraftError('DRAFT_TAMPERED', `${what} ${id} is not a ${what} file of this station`, id);
+    const iv = bytes.subarray(magic.length, magic.length + IV_BYTES);
     const tag = bytes.subarray(bytes.length - TAG_BYTES);
-    const body = bytes.subarray(MAGIC.length + IV_BYTES, bytes.length - TAG_BYTES);
-    let plain: Buffer;
+    const body = bytes.subarray(magic.length + IV_BYTES, bytes.length - TAG_BYTES);
     try {
       const decipher = createDecipheriv('aes-256-gcm', this.key, iv);
-      decipher.setAAD(aad(id));
+      decipher.setAAD(additional);
       decipher.setAuthTag(tag);
-      plain = Buffer.concat([decipher.update(body), decipher.final()]);
+      return Buffer.concat([decipher.update(body), decipher.final()]);
     } catch {
       throw new DraftError(
         'DRAFT_TAMPERED',
-        `draft ${id} fails its integrity check: it was changed, truncated, or written under another key or for another session; it is not loaded`,
+        `${what} ${id} fails its integrity check: it was changed, truncated, or written under another key or for another session; it is not loaded`,
         id,
       );
     }
-    const draft = deserialize(plain, id);
-    return draft;
+  }
+
+  /**
+   * Reads and decrypts a draft.
+   * @throws {DraftError} DRAFT_NOT_FOUND; DRAFT_TAMPERED when the file was changed, truncated or
+   *   encrypted under another key or for another session; DRAFT_INVALID when it decrypts to
+   *   something that is not a draft (it is refused whole, never half-loaded); DRAFT_TOO_LARGE.
+   */
+  async load(id: string): Promise<Draft> {
+    const plain = await this.#readSealed(this.file(id), aad(MAGIC, id), id, 'draft');
+    if (plain === undefined) throw new DraftError('DRAFT_NOT_FOUND', `no enrollment draft ${id}`, id);
+    return deserialize(plain, id);
+  }
+
+  /**
+   * Keeps the citizen's receipt of a queued enrollment, encrypted like a draft (it names the
+   * citizen), so the officer can print it again until `sweepReceipts` wipes it.
+   */
+  async saveReceipt(receipt: ReceiptData): Promise<void> {
+    const id = receipt.enrollmentId;
+    this.file(id);
+    await this.#writeSealed(
+      path.join(this.dir, `${id}.receipt`),
+      aad(RECEIPT_MAGIC, id),
+      Buffer.from(JSON.stringify(receipt), 'utf8'),
+      receipt.submittedAt,
+    );
+  }
+
+  /**
+   * The receipt of a queued enrollment, or undefined once wiped (or never made).
+   * @throws {DraftError} DRAFT_TAMPERED, DRAFT_INVALID.
+   */
+  async receipt(id: string): Promise<ReceiptData | undefined> {
+    this.file(id);
+    const plain = await this.#readSealed(
+      path.join(this.dir, `${id}.receipt`),
+      aad(RECEIPT_MAGIC, id),
+      id,
+      'receipt',
+    );
+    if (plain === undefined) return undefined;
+    let value: unknown;
+    try {
+      value = JSON.parse(plain.toString('utf8'));
+    } catch {
+      value = undefined;
+    }
+    if (!isReceiptData(value) || value.enrollmentId !== id)
+      throw new DraftError('DRAFT_INVALID', `receipt ${id} is not a receipt of format 1`, id);
+    return value;
+  }
+
+  /** Wipes receipts made before `beforeMs` (ms since the epoch); returns their enrollment ids. */
+  async sweepReceipts(beforeMs: number): Promise<string[]> {
+    const wiped: string[] = [];
+    for (const { id, updatedAtMs } of await this.#files('.receipt'))
+      if (updatedAtMs < beforeMs) {
+        await fs.rm(path.join(this.dir, `${id}.receipt`), { force: true });
+        wiped.push(id);
+      }
+    return wiped;
   }
 
   /** Deletes a draft (completed, abandoned or idle); a missing one is already gone. */
@@ -181,7 +259,11 @@ export class DraftStore {
   }
 
   /** The drafts on disk with their last change. */
-  async list(): Promise<DraftSummary[]> {
+  list(): Promise<DraftSummary[]> {
+    return this.#files('.draft');
+  }
+
+  async #files(suffix: string): Promise<DraftSummary[]> {
     let names: string[];
     try {
       names = await fs.readdir(this.dir);
@@ -191,7 +273,7 @@ export class DraftStore {
     }
     const out: DraftSummary[] = [];
     for (const name of names) {
-      const id = name.endsWith('.draft') ? name.slice(0, -'.draft'.length) : '';
+      const id = name.endsWith(suffix) ? name.slice(0, -suffix.length) : '';
       if (!ID.test(id)) continue;
       try {
         out.push({ id, updatedAtMs: (await fs.stat(path.join(this.dir, name))).mtimeMs });
@@ -203,8 +285,8 @@ export class DraftStore {
   }
 }
 
-function aad(id: string): Uint8Array {
-  return Buffer.concat([MAGIC, Buffer.from(id, 'ascii')]);
+function aad(magic: Uint8Array, id: string): Buffer {
+  return Buffer.concat([magic, Buffer.from(id, 'ascii')]);
 }
 
 /** JSON with byte arrays as `{ "$b64": "..." }`. */

@@ -44,6 +44,7 @@ import {
   type Signature,
   type Stage,
 } from './machine.ts';
+import { type ReceiptCalendar, type ReceiptData, receiptOf } from './receipt.ts';
 
 /** One slap as the devices and the hot path gave it. */
 export interface CapturedSlap {
@@ -168,6 +169,11 @@ export interface EnrollmentServiceOptions {
   /** A draft untouched this long is wiped (default 2 h). */
   readonly idleMs?: number;
   /**
+   * The citizen's receipt: working days to collection, public holidays, and how long the station
+   * keeps it for reprinting (default 24 h; the sweep wipes it after).
+   */
+  readonly receipt?: ReceiptCalendar & { readonly keepMs?: number };
+  /**
    * The station's audit trail (station/audit): every step is recorded (who, which step, outcome;
    * identifiers pseudonymised by the trail, no personal data in details), and the packet carries
    * the chain's head. Without it the packet's head is 64 zeros (tests).
@@ -188,6 +194,7 @@ export interface EnrollmentAudit {
 }
 
 const DEFAULT_IDLE_MS = 2 * 3_600_000;
+const DEFAULT_RECEIPT_KEEP_MS = 24 * 3_600_000;
 
 export class EnrollmentService {
   readonly #options: EnrollmentServiceOptions;
@@ -227,9 +234,26 @@ export class EnrollmentService {
     }));
   }
 
-  /** Wipes drafts untouched for longer than the idle time; returns their ids. */
+  /**
+   * The citizen's receipt of a queued enrollment (kept for reprinting until the sweep wipes it).
+   * @throws {DraftError} RECEIPT_NOT_FOUND when there is none (still open, abandoned, or wiped);
+   *   DRAFT_TAMPERED or DRAFT_INVALID for a damaged file.
+   */
+  async receipt(id: string): Promise<ReceiptData> {
+    const receipt = await this.#options.store.receipt(id);
+    if (receipt === undefined)
+      throw new DraftError('RECEIPT_NOT_FOUND', `enrollment ${id} has no receipt (not queued, or wiped)`, id);
+    return receipt;
+  }
+
+  /**
+   * Wipes drafts untouched for longer than the idle time, and receipts older than their keeping
+   * time; returns the wiped drafts' ids.
+   */
   async sweep(): Promise<string[]> {
-    const limit = this.#options.clock.now() - (this.#options.idleMs ?? DEFAULT_IDLE_MS);
+    const now = this.#options.clock.now();
+    await this.#options.store.sweepReceipts(now - (this.#options.receipt?.keepMs ?? DEFAULT_RECEIPT_KEEP_MS));
+    const limit = now - (this.#options.idleMs ?? DEFAULT_IDLE_MS);
     const wiped: string[] = [];
     for (const d of await this.#options.store.list())
       if (d.updatedAtMs < limit && !this.#queues.has(d.id)) {
@@ -453,6 +477,11 @@ export class EnrollmentService {
     const step = apply(draft, command, seenVersion, actor, options);
     if (!step.ok) return { ok: false, status: 409, refusal: step.refusal };
     const stage = step.draft.stage;
+    // The receipt is kept before the draft that holds its details is wiped.
+    if (stage === 'queued')
+      await store.saveReceipt(
+        receiptOf(step.draft, this.#options.clock.now(), this.#options.stationId, this.#options.receipt),
+      );
     if (stage === 'queued' || stage === 'abandoned')
       await store.close(id, {
         id,

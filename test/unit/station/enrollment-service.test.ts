@@ -3,7 +3,7 @@
  * touched for a refused or replayed step, a restart resumes, the closing step answers its replay,
  * and the capture set handed to the sealer is what was captured and signed.
  */
-import { readdirSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { MccTemplate } from '../../../protocol/fingerprint/match/index.ts';
@@ -181,6 +181,41 @@ describe('EnrollmentService', () => {
     expect(set.slaps.map((s) => s.hand)).toEqual(['right', 'left', 'thumbs']);
     expect(set.portrait.jpeg).toEqual(new Uint8Array([0xff, 0xd8, 1]));
     await expect(service.view(started.id)).rejects.toMatchObject({ code: 'DRAFT_NOT_FOUND' });
+  });
+
+  it('keeps the citizen’s receipt of a queued enrollment, encrypted, until the sweep wipes it', async () => {
+    const { service, dir, clock } = await setup();
+    const started = await service.start('off-1');
+    await walk(service, started.id, [...CAPTURE, { kind: 'sign', grant: 'good' }, { kind: 'submit' }]);
+    expect(await service.receipt(started.id)).toEqual({
+      format: 1,
+      enrollmentId: started.id,
+      packetId: started.packetId,
+      type: 'first-issue',
+      fullName: 'Nguyễn Văn An',
+      personalId: '001099012345',
+      birthDate: PERSON.birthDate,
+      submittedAt: '2026-12-07T03:00:00.000Z',
+      // Monday 7 December 2026 plus seven working days.
+      expectedFrom: '2026-12-16',
+      stationId: 'dev-station-01',
+      officerId: 'off-1',
+      exceptions: [],
+    });
+    const file = readFileSync(path.join(dir, `${started.id}.receipt`));
+    expect(file.includes(Buffer.from('Nguyễn'))).toBe(false);
+    expect(file.includes(Buffer.from('001099012345'))).toBe(false);
+    // An abandoned enrollment has none.
+    const other = await service.start('off-1');
+    await walk(service, other.id, [{ kind: 'abandon', reason: 'citizen left' }]);
+    await expect(service.receipt(other.id)).rejects.toMatchObject({ code: 'RECEIPT_NOT_FOUND' });
+    // Kept a day by default: an hour later it is still there, after 25 hours it is gone.
+    clock.advance(3_600_000);
+    await service.sweep();
+    expect((await service.receipt(started.id)).packetId).toBe(started.packetId);
+    clock.advance(24 * 3_600_000);
+    await service.sweep();
+    await expect(service.receipt(started.id)).rejects.toMatchObject({ code: 'RECEIPT_NOT_FOUND' });
   });
 
   it('touches no device for a step at the wrong stage, and a repeated capture request captures once', async () => {
