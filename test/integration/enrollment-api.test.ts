@@ -4,7 +4,16 @@
  * engine, the station-side checks, the officer's signature, then the packet sealed into the outbox
  * and acknowledged by the embedded central simulator. A restart in the middle resumes the draft
  * from its encrypted file. The officer signs in (station/auth) and enters the password again to sign.
+ *
+ * Then, over real HTTP on a loopback port: a renewal prefilled from the population database (what
+ * differs is shown), with the left ring finger declared amputated (the simulated scanner presents
+ * the left hand without it), which the signer cannot approve and a supervisor approves by the
+ * draft's digest; and the citizen's receipt as a PDF whose text names the applicant.
  */
+import { execFileSync } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, describe, expect, it } from 'vitest';
 import { AuthService } from '../../station/auth/service.ts';
@@ -34,13 +43,20 @@ async function boot(): Promise<FastifyInstance> {
   });
   close = station.cleanup;
   app = station.app;
-  if ((await auth.admin.list()).length === 0)
+  if ((await auth.admin.list()).length === 0) {
     await auth.admin.add({
       id: 'off-1',
       displayName: 'Cán bộ Một',
       roles: ['officer'],
       password: 'officer one password',
     });
+    await auth.admin.add({
+      id: 'sup-1',
+      displayName: 'Lãnh đạo Một',
+      roles: ['officer', 'supervisor'],
+      password: 'officer one password',
+    });
+  }
   // Sessions live in memory: a restarted station needs its officers to sign in again.
   cookies.clear();
   return app;
@@ -183,5 +199,130 @@ describe('enrollment through the API', () => {
     expect(shown.receipt.statement).toMatchObject({ kind: 'receipt', packetId });
     // The packet carried the audit chain's head, and central echoed it in the receipt.
     expect(shown.receipt.statement.audit?.seq).toBeGreaterThan(0);
+  }, 240_000);
+
+  it('over HTTP: a renewal with prefill and an amputated finger, approved by a supervisor, with its receipt', async () => {
+    const station = app ?? (await boot());
+    const address = await station.listen({ host: '127.0.0.1', port: 0 });
+    const origin = address.replace('localhost', '127.0.0.1');
+    const http = async (officer: string, method: string, url: string, body?: unknown) => {
+      const { cookie } = await headers(officer);
+      const response = await fetch(`${origin}${url}`, {
+        method,
+        headers: {
+          cookie,
+          origin,
+          ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+        },
+        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+      });
+      return response;
+    };
+    const json = async (officer: string, method: string, url: string, body?: unknown) => {
+      const response = await http(officer, method, url, body);
+      // biome-ignore lint/suspicious/noExplicitAny: the answers' shapes are what the test asserts
+      return { status: response.status, body: (await response.json()) as any };
+    };
+    let version = 0;
+    let id = '';
+    const next = async (body: Record<string, unknown>, officer = 'off-1') => {
+      const r = await json(officer, 'POST', `/enrollments/${id}/steps`, { version, step: body });
+      expect(r.status, `${String(body.kind)}: ${JSON.stringify(r.body)}`).toBe(200);
+      version = r.body.outcome.version;
+      return r.body;
+    };
+
+    const opened = await json('off-1', 'POST', '/enrollments');
+    expect(opened.status).toBe(201);
+    id = opened.body.id;
+    await next({ kind: 'choose-type', type: 'renewal' });
+    const prefilled = await next({ kind: 'prefill', personalId: PERSON.personalId });
+    expect(prefilled.draft.prefill).toMatchObject({
+      source: 'population',
+      record: { fullName: 'Nguyễn Văn An' },
+    });
+    const moved = 'Số 12 Lý Thường Kiệt, Hoàn Kiếm, Hà Nội';
+    const typed = await next({
+      kind: 'demographics',
+      input: { ...PERSON, placeOfResidence: moved, previousCardNumber: PERSON.personalId },
+    });
+    // The officer sees what differs from the population database's record.
+    expect(typed.draft.prefill.differences).toEqual(
+      expect.arrayContaining([expect.objectContaining({ field: 'placeOfResidence', typed: moved })]),
+    );
+    await next({ kind: 'capture-portrait' });
+    await next({ kind: 'capture-slap', hand: 'right' });
+    await next({ kind: 'exception', position: 9, reason: 'amputated', confirmed: true });
+    // The simulated scanner presents the left hand without its ring finger.
+    const controls = (await station.inject({ url: '/sim/', headers: { host: HOST } })).json() as {
+      simulators: { name: string; scenarios: string[] }[];
+    };
+    const scanner = controls.simulators.find((c) => c.scenarios.includes('missing-finger'));
+    expect(scanner).toBeDefined();
+    const switched = await station.inject({
+      method: 'PUT',
+      url: `/sim/${scanner?.name}/scenario`,
+      headers: { host: HOST },
+      payload: { scenario: 'missing-finger' },
+    });
+    expect(switched.statusCode, switched.body).toBe(200);
+    const left = await next({ kind: 'capture-slap', hand: 'left' });
+    expect(
+      left.draft.slaps
+        .find((s: { hand: string }) => s.hand === 'left')
+        .fingers.map((f: { position: number }) => f.position)
+        .sort((a: number, b: number) => a - b),
+    ).toEqual([7, 8, 10]);
+    await station.inject({
+      method: 'PUT',
+      url: `/sim/${scanner?.name}/scenario`,
+      headers: { host: HOST },
+      payload: { scenario: 'good' },
+    });
+    await next({ kind: 'capture-slap', hand: 'thumbs' });
+    const checked = await next({ kind: 'run-checks' });
+    expect(checked.outcome).toMatchObject({ stage: 'review', findings: [] });
+    const signed = await next({ kind: 'sign', grant: await grant('off-1') });
+    expect(signed.outcome.stage).toBe('signed');
+    expect(signed.draft.approvalRules.length).toBeGreaterThan(0);
+    const digest: string = signed.draft.digest;
+
+    // Submitting before approval, or approving as the signer, is refused.
+    const early = await json('off-1', 'POST', `/enrollments/${id}/steps`, {
+      version,
+      step: { kind: 'submit' },
+    });
+    expect(early.status).toBe(409);
+    const self = await json('off-1', 'POST', `/enrollments/${id}/steps`, {
+      version,
+      step: { kind: 'approve', digest },
+    });
+    expect(self.status).toBe(409);
+    expect(self.body.error.code).toMatch(/ROLE_REQUIRED|APPROVER_IS_SIGNER/);
+    const wrongDigest = await json('sup-1', 'POST', `/enrollments/${id}/steps`, {
+      version,
+      step: { kind: 'approve', digest: '0'.repeat(64) },
+    });
+    expect(wrongDigest.status).toBe(409);
+    const approved = await next({ kind: 'approve', digest }, 'sup-1');
+    expect(approved.outcome.stage).toBe('approved');
+    const queued = await next({ kind: 'submit' });
+    expect(queued).toMatchObject({ outcome: { stage: 'queued' }, packet: { state: 'queued' } });
+
+    const receipt = await http('off-1', 'GET', `/enrollments/${id}/receipt`);
+    expect(receipt.status).toBe(200);
+    expect(receipt.headers.get('content-type')).toBe('application/pdf');
+    const pdf = new Uint8Array(await receipt.arrayBuffer());
+    const file = path.join(data.dir, 'receipt.pdf');
+    writeFileSync(file, pdf);
+    const text = execFileSync('pdftotext', ['-enc', 'UTF-8', file, '-'], { encoding: 'utf8' }).normalize(
+      'NFC',
+    );
+    expect(text).toContain('Nguyễn Văn An');
+    expect(text).toContain('Cấp đổi / Renewal');
+    expect(text).toContain('cụt ngón');
+    expect(text).toContain(opened.body.packetId);
+    const none = await http('off-1', 'GET', `/enrollments/${randomUUID()}/receipt`);
+    expect(none.status).toBe(404);
   }, 240_000);
 });
