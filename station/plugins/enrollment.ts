@@ -113,6 +113,7 @@ export const STEP_SCHEMA = {
     step('prefill', {
       personalId: { type: 'string', pattern: '^[0-9]{12}$' },
       cardNumber: { type: 'string', pattern: '^[0-9]{12}$' },
+      qr: { type: 'string', minLength: 1, maxLength: 1000 },
       skipReason: TEXT,
     }),
     step('demographics', { input: DEMOGRAPHICS }, ['input']),

@@ -82,6 +82,8 @@ export interface PrefillRecord {
   readonly record: Readonly<Record<string, string>>;
   /** The old card's number, when read. */
   readonly cardNumber?: string;
+  /** What the old card's QR code says (source 'qr'), field by field, beside the database's record. */
+  readonly card?: Readonly<Record<string, string>>;
   /** Why there is no prefill (source 'none'): e.g. the card was lost and the lookup found nobody. */
   readonly reason?: string;
 }

@@ -17,7 +17,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import type { MccTemplate } from '../../../protocol/fingerprint/match/index.ts';
 import type { SetFinding, SlapGeometry } from '../../../protocol/fingerprint/set-checks.ts';
 import type { Environment } from '../../../protocol/packet/manifest.ts';
-import type { Clock } from '../../clock.ts';
+import { type Clock, localToday } from '../../clock.ts';
 import type { CaptureSet, PortraitCapture, SlapCapture, SlapHand } from '../../packets/capture-set.ts';
 import { checkDemographics, type DemographicsInput, differences, type FieldProblem } from './demographics.ts';
 import { type ClosedDraft, DraftError, type DraftStore } from './draft-store.ts';
@@ -44,6 +44,7 @@ import {
   type Signature,
   type Stage,
 } from './machine.ts';
+import { type CardQrFields, cardQrFields } from './prefill-qr.ts';
 import { type ReceiptCalendar, type ReceiptData, receiptOf } from './receipt.ts';
 
 /** One slap as the devices and the hot path gave it. */
@@ -101,6 +102,8 @@ export type StepRequest =
       readonly kind: 'prefill';
       readonly personalId?: string;
       readonly cardNumber?: string;
+      /** The old card's QR text, as the camera or a 2D barcode scanner read it. */
+      readonly qr?: string;
       readonly skipReason?: string;
     }
   | { readonly kind: 'demographics'; readonly input: DemographicsInput }
@@ -391,9 +394,16 @@ export class EnrollmentService {
       case 'choose-type':
         command = { kind: 'choose-type', type: request.type };
         break;
-      case 'prefill':
-        command = { kind: 'prefill', prefill: await this.#prefill(request) };
+      case 'prefill': {
+        let card: CardQrFields | undefined;
+        if (request.qr !== undefined) {
+          const read = cardQrFields(request.qr, localToday(this.#options.clock.now()));
+          if (!read.ok) return problem(422, 'QR_INVALID', read.message.vi, read.message.en);
+          card = read.fields;
+        }
+        command = { kind: 'prefill', prefill: await this.#prefill(request, card) };
         break;
+      }
       case 'demographics': {
         const checked = checkDemographics(request.input, draft.type ?? 'first-issue', actor.now);
         if (!checked.ok)
@@ -501,7 +511,30 @@ export class EnrollmentService {
     };
   }
 
-  async #prefill(request: Extract<StepRequest, { kind: 'prefill' }>): Promise<PrefillRecord> {
+  async #prefill(
+    request: Extract<StepRequest, { kind: 'prefill' }>,
+    card: CardQrFields | undefined,
+  ): Promise<PrefillRecord> {
+    if (card !== undefined) {
+      // The old card's QR, and the population database's current record of the same person: the
+      // record prefills (it is the current one), the card's details are kept beside it.
+      const looked = await this.#options.ports.lookupCitizen(card.personalId);
+      const found = looked !== 'offline' && looked !== undefined;
+      return {
+        source: 'qr',
+        record: found ? looked : card.record,
+        card: card.record,
+        cardNumber: card.personalId,
+        ...(found
+          ? {}
+          : {
+              reason:
+                looked === 'offline'
+                  ? 'central is out of reach: prefilled from the card, checked later'
+                  : `no citizen ${card.personalId} in the population database: prefilled from the card`,
+            }),
+      };
+    }
     if (request.personalId === undefined)
       return {
         source: 'none',
@@ -611,7 +644,16 @@ export interface DraftView {
   readonly officerId: string;
   readonly createdAt: string;
   readonly updatedAt: string;
-  readonly prefill: (PrefillRecord & { readonly differences: ReturnType<typeof differences> }) | null;
+  /**
+   * The prefill, with what the typed details change from the database's record (`differences`) and
+   * from the old card's QR (`cardDifferences`, when the QR was read).
+   */
+  readonly prefill:
+    | (PrefillRecord & {
+        readonly differences: ReturnType<typeof differences>;
+        readonly cardDifferences: ReturnType<typeof differences>;
+      })
+    | null;
   readonly demographics: Draft['demographics'] | null;
   readonly portrait: { readonly sha256: string; readonly bytes: number; readonly attempts: number } | null;
   readonly slaps: readonly {
@@ -653,6 +695,10 @@ export function viewOf(draft: Draft): DraftView {
               draft.demographics === undefined
                 ? []
                 : differences(draft.demographics.applicant, draft.prefill.record),
+            cardDifferences:
+              draft.demographics === undefined || draft.prefill.card === undefined
+                ? []
+                : differences(draft.demographics.applicant, draft.prefill.card),
           },
     demographics: draft.demographics ?? null,
     portrait:

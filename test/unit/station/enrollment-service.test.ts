@@ -313,6 +313,47 @@ describe('EnrollmentService', () => {
     expect(late).toMatchObject({ ok: false, refusal: { code: 'ENROLLMENT_CLOSED' } });
   });
 
+  it('a renewal prefills from the old card’s QR: the database’s record with the card’s details beside it; a QR without an ID is refused', async () => {
+    const { service } = await setup();
+    const { id } = await service.start('off-1');
+    await walk(service, id, [{ kind: 'choose-type', type: 'renewal' }]);
+    const bad = await service.step(id, 1, { kind: 'prefill', qr: 'not|a|card' }, OFFICER);
+    expect(bad).toMatchObject({ ok: false, status: 422, refusal: { code: 'QR_INVALID', stage: 'prefill' } });
+    if (!bad.ok) expect(bad.refusal.message.vi).toContain('Mã QR');
+    const qr =
+      '001099012345|012345678|Nguyễn Văn An|01011999|Nam|Số 1 Tràng Tiền, Hoàn Kiếm, Hà Nội|01012024\r\n';
+    await walk(service, id, [
+      { kind: 'prefill', qr },
+      { kind: 'demographics', input: { ...PERSON, previousCardNumber: '001099012345' } },
+    ]);
+    const view = await service.view(id);
+    expect(view.prefill).toMatchObject({
+      source: 'qr',
+      cardNumber: '001099012345',
+      // The population database's current record prefills...
+      record: { fullName: PERSON.fullName, placeOfResidence: 'Số 9 Hàng Bạc, Hà Nội' },
+      // ...and the old card's own details stay beside it.
+      card: {
+        fullName: 'Nguyễn Văn An',
+        birthDate: '1999-01-01',
+        sex: 'male',
+        placeOfResidence: 'Số 1 Tràng Tiền, Hoàn Kiếm, Hà Nội',
+        formerIdNumber: '012345678',
+      },
+      differences: [
+        { field: 'placeOfResidence', recorded: 'Số 9 Hàng Bạc, Hà Nội', typed: PERSON.placeOfResidence },
+      ],
+    });
+    // What was typed differs from the card's own address as well.
+    expect(view.prefill?.cardDifferences).toEqual([
+      {
+        field: 'placeOfResidence',
+        recorded: 'Số 1 Tràng Tiền, Hoàn Kiếm, Hà Nội',
+        typed: PERSON.placeOfResidence,
+      },
+    ]);
+  });
+
   it('a renewal prefills from the population database and shows what differs; a tampered draft is refused; idle drafts are wiped', async () => {
     const { service, dir, clock } = await setup();
     const { id } = await service.start('off-1');
