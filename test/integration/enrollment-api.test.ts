@@ -8,11 +8,13 @@
  * Then, over real HTTP on a loopback port: a renewal prefilled from the population database (what
  * differs is shown), with the left ring finger declared amputated (the simulated scanner presents
  * the left hand without it), which the signer cannot approve and a supervisor approves by the
- * draft's digest; and the citizen's receipt as a PDF whose text names the applicant.
+ * draft's digest; and the citizen's receipt as a PDF whose text names the applicant. A canary name
+ * and address typed in it reach no log line (trace level) and no file the station keeps in the clear.
  */
 import { execFileSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
+import { readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -32,6 +34,9 @@ afterAll(async () => {
 const HOST = '127.0.0.1:8080';
 const ORIGIN = 'http://127.0.0.1:8080';
 const FAST = { N: 2 ** 10, r: 8, p: 1, keylen: 32 };
+/** Planted in the HTTP renewal's typed details; must never reach a log, the audit trail or outbox metadata. */
+const CANARY = { fullName: 'Phạm Canary Thử', residence: 'Số 77 Ngõ Canary, Ba Đình, Hà Nội' };
+const logLines: string[] = [];
 /** The session cookie of each officer, after login. */
 const cookies = new Map<string, string>();
 
@@ -40,6 +45,8 @@ async function boot(): Promise<FastifyInstance> {
   const station = await embeddedStation({ hotpath: { workers: 1 } }, systemClock, {
     auth,
     dataDir: data.dir,
+    // Every log line the station writes, at the most verbose level, for the canary search.
+    logger: { level: 'trace', stream: { write: (line: string) => void logLines.push(line) } },
   });
   close = station.cleanup;
   app = station.app;
@@ -241,14 +248,20 @@ describe('enrollment through the API', () => {
       source: 'population',
       record: { fullName: 'Nguyễn Văn An' },
     });
-    const moved = 'Số 12 Lý Thường Kiệt, Hoàn Kiếm, Hà Nội';
     const typed = await next({
       kind: 'demographics',
-      input: { ...PERSON, placeOfResidence: moved, previousCardNumber: PERSON.personalId },
+      input: {
+        ...PERSON,
+        fullName: CANARY.fullName,
+        placeOfResidence: CANARY.residence,
+        previousCardNumber: PERSON.personalId,
+      },
     });
     // The officer sees what differs from the population database's record.
     expect(typed.draft.prefill.differences).toEqual(
-      expect.arrayContaining([expect.objectContaining({ field: 'placeOfResidence', typed: moved })]),
+      expect.arrayContaining([
+        expect.objectContaining({ field: 'placeOfResidence', typed: CANARY.residence }),
+      ]),
     );
     await next({ kind: 'capture-portrait' });
     await next({ kind: 'capture-slap', hand: 'right' });
@@ -318,11 +331,42 @@ describe('enrollment through the API', () => {
     const text = execFileSync('pdftotext', ['-enc', 'UTF-8', file, '-'], { encoding: 'utf8' }).normalize(
       'NFC',
     );
-    expect(text).toContain('Nguyễn Văn An');
+    expect(text).toContain(CANARY.fullName);
     expect(text).toContain('Cấp đổi / Renewal');
     expect(text).toContain('cụt ngón');
     expect(text).toContain(opened.body.packetId);
     const none = await http('off-1', 'GET', `/enrollments/${randomUUID()}/receipt`);
     expect(none.status).toBe(404);
+    // The receipt file is in the data folder; the canary search must not count it.
+    await rm(file);
+
+    // Canary: the typed name and address went through every step, a packet and a receipt. They are
+    // in no log line, and in no file the station keeps in the clear (the audit trail, the outbox's
+    // metadata, closing records). Drafts, receipts and packets are encrypted; central's own store
+    // (the embedded simulator's folder) is the population service's, not the station's.
+    expect(logLines.length).toBeGreaterThan(20);
+    const needles = [CANARY.fullName, CANARY.residence, 'Canary', 'canary'];
+    for (const line of logLines)
+      for (const needle of needles) expect(line.includes(needle), `log line: ${line}`).toBe(false);
+    const holding = async (): Promise<string[]> => {
+      const found = new Set<string>();
+      for (const entry of await readdir(data.dir, { recursive: true, withFileTypes: true })) {
+        if (!entry.isFile()) continue;
+        const file = path.join(entry.parentPath, entry.name);
+        const relative = path.relative(data.dir, file);
+        if (relative.startsWith(`central${path.sep}`)) continue;
+        const bytes = await readFile(file);
+        for (const needle of needles)
+          for (const form of [needle.normalize('NFC'), needle.normalize('NFD')])
+            if (bytes.includes(Buffer.from(form))) found.add(relative);
+      }
+      return [...found];
+    };
+    // The search itself finds a planted file (in either Unicode form), so an empty answer means something.
+    await writeFile(path.join(data.dir, 'control.txt'), `x ${CANARY.residence.normalize('NFD')} y`);
+    expect(await holding()).toEqual(['control.txt']);
+    await rm(path.join(data.dir, 'control.txt'));
+    expect(await readdir(path.join(data.dir, 'audit'))).not.toHaveLength(0);
+    expect(await holding()).toEqual([]);
   }, 240_000);
 });

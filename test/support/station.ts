@@ -41,7 +41,7 @@ export function testConfig(overrides: Record<string, unknown>, dataDir: string):
 export async function embeddedStation(
   overrides: Record<string, unknown> = {},
   clock: Clock = new ManualClock(),
-  extra: Omit<ComposeOptions, 'clock' | 'logger'> & {
+  extra: Omit<ComposeOptions, 'clock'> & {
     /** Reuse this data folder (a restart); the caller removes it. Default: a fresh temp folder. */
     readonly dataDir?: string;
   } = {},
