@@ -1,4 +1,5 @@
 /** `npm start`: run the station; configuration and listen errors print what to fix and exit 1. */
+import { enableCompileCache } from 'node:module';
 import { StationError } from './errors.ts';
 import { runtimeProblem } from './runtime.ts';
 
@@ -7,6 +8,10 @@ if (wrongRuntime !== undefined) {
   process.stderr.write(`station: ${wrongRuntime}\n`);
   process.exit(1);
 }
+
+// V8's compiled code for the module graph is kept on disk (Node's own cache folder under the system's
+// temporary directory, or NODE_COMPILE_CACHE), so a warm start does not compile a second time.
+enableCompileCache();
 
 try {
   // Loaded after the runtime check: on a wrong Node.js the station says so before it loads fastify,

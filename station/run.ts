@@ -1,14 +1,19 @@
 /**
- * Runs the station as a service: load config, compose, build, listen; stop cleanly on SIGINT/SIGTERM
+ * Runs the station as a service: load config, listen, compose, build; stop cleanly on SIGINT/SIGTERM
  * (stop accepting, drain in-flight requests, close devices, exit 0). Used by main.ts and `station start`.
+ *
+ * The socket is bound first, by the startup gate (startup-gate.ts): a taken port is reported before
+ * anything else starts, and from then on /health answers (`starting`, then the service's own) while
+ * the module graph loads, the devices open and the embedded central starts. Other requests get 503
+ * STATION_STARTING until the service is built.
  */
-import { createServer } from 'node:net';
 import type { FastifyInstance } from 'fastify';
-import { buildStation } from './app.ts';
+import type { StationDeps } from './app.ts';
 import { systemClock } from './clock.ts';
-import { composeStation } from './compose/embedded.ts';
 import { loadConfig } from './config/load.ts';
 import { ListenError } from './errors.ts';
+import { openStartupGate, type StartupGate } from './startup-gate.ts';
+import { STATION_VERSION } from './version.ts';
 
 /** How long shutdown may take before the process exits anyway, ms. */
 export const SHUTDOWN_GRACE_MS = 10_000;
@@ -52,44 +57,52 @@ function listenError(error: unknown, host: string, port: number, file: string | 
 }
 
 /**
- * Binds the service's address once and lets it go, so a taken port is reported before devices open.
- * @throws {ListenError} PORT_IN_USE, PORT_NOT_PERMITTED or ADDRESS_NOT_AVAILABLE.
+ * Starts the station; resolves once the service answers on its socket (it listens, answering as a
+ * starting station, from just after the configuration is read). Installs signal handlers that exit
+ * the process. The returned app is not listening itself (`app.server` is unused): the startup gate's
+ * server carries its requests.
+ * @throws {ListenError} PORT_IN_USE, PORT_NOT_PERMITTED or ADDRESS_NOT_AVAILABLE before anything starts;
+ *   {ConfigError} for the configuration; whatever composing or building the station throws.
  */
-async function assertCanListen(host: string, port: number, file: string | undefined): Promise<void> {
-  if (port === 0) return;
-  const probe = createServer();
-  try {
-    await new Promise<void>((resolve, reject) => {
-      probe.once('error', reject);
-      probe.listen({ host, port, exclusive: true }, resolve);
-    });
-  } catch (error) {
-    throw listenError(error, host, port, file);
-  }
-  await new Promise<void>((resolve) => probe.close(() => resolve()));
-}
-
-/** Starts the station; resolves once it listens. Installs signal handlers that exit the process. */
 export async function runStation(options: RunOptions = {}): Promise<FastifyInstance> {
   const { config, file } = loadConfig(options.env ?? process.env, options.cwd ?? process.cwd());
-  // Before any device is opened or worker started: a port taken by another station is the commonest
-  // start failure, and it should not cost a scanner handshake to find out.
-  await assertCanListen(config.server.host, config.server.port, file);
-  const deps = await composeStation(config, { clock: systemClock });
-  const { auth } = deps;
-  let app: FastifyInstance;
+  let gate: StartupGate;
   try {
-    app = await buildStation(deps);
+    gate = await openStartupGate(config.server.host, config.server.port, {
+      version: STATION_VERSION,
+      environment: config.environment,
+      stationId: config.stationId,
+    });
   } catch (error) {
-    await Promise.allSettled((deps.resources ?? []).map((r) => r.close()));
-    throw error;
-  }
-  try {
-    await app.listen({ host: config.server.host, port: config.server.port });
-  } catch (error) {
-    await app.close();
     throw listenError(error, config.server.host, config.server.port, file);
   }
+  let app: FastifyInstance;
+  let deps: StationDeps;
+  try {
+    // The service's module graph (fastify, every route, the simulators) loads after the socket is
+    // bound, so /health answers while it does.
+    const [{ buildStation }, { composeStation }] = await Promise.all([
+      import('./app.ts'),
+      import('./compose/embedded.ts'),
+    ]);
+    gate.advance('composing');
+    deps = await composeStation(config, { clock: systemClock });
+    gate.advance('opening-devices');
+    try {
+      app = await buildStation(deps);
+      await app.ready();
+    } catch (error) {
+      await Promise.allSettled((deps.resources ?? []).map((r) => r.close()));
+      throw error;
+    }
+  } catch (error) {
+    await gate.close();
+    throw error;
+  }
+  // The service answers on the gate's socket from now on; fastify's own server never listens.
+  gate.handOver(app.routing, app.server);
+  gate.advance('ready');
+  const { auth } = deps;
   // The dummy hash an unknown account is checked against: made now (one scrypt run off the loop), so
   // the first login for an unknown name takes no longer than one for a known name.
   auth?.warm().catch((error: unknown) => app.log.error({ err: error }, 'auth warm-up failed'));
@@ -97,11 +110,18 @@ export async function runStation(options: RunOptions = {}): Promise<FastifyInsta
   deps.hotpath
     ?.ready()
     .catch((error: unknown) => app.log.error({ err: error }, 'hot-path workers did not start'));
-  const address = app.server.address();
+  const address = gate.server.address();
   const port = typeof address === 'object' && address !== null ? address.port : config.server.port;
   const url = `http://${config.server.host.includes(':') ? `[${config.server.host}]` : config.server.host}:${port}`;
   app.log.info(
-    { url, environment: config.environment, config: file ?? '(defaults)', dataDir: config.dataDir },
+    {
+      url,
+      environment: config.environment,
+      config: file ?? '(defaults)',
+      dataDir: config.dataDir,
+      // Where the start's time went: loading the modules, composing, building and opening devices.
+      startup: gate.stage().done,
+    },
     `Station ready at ${url} (${config.environment})`,
   );
 
@@ -121,16 +141,21 @@ export async function runStation(options: RunOptions = {}): Promise<FastifyInsta
       process.exit(1);
     }, SHUTDOWN_GRACE_MS);
     timer.unref();
-    app.close().then(
-      () => {
-        app.log.info('stopped');
-        process.exit(0);
-      },
-      (error: unknown) => {
-        app.log.error({ err: error }, 'error while stopping');
-        process.exit(1);
-      },
-    );
+    // Stop accepting and let requests in flight finish (idle keep-alive connections close now),
+    // then close the service: devices, workers, the embedded central.
+    gate
+      .close()
+      .then(() => app.close())
+      .then(
+        () => {
+          app.log.info('stopped');
+          process.exit(0);
+        },
+        (error: unknown) => {
+          app.log.error({ err: error }, 'error while stopping');
+          process.exit(1);
+        },
+      );
   };
   process.on('SIGINT', stop);
   process.on('SIGTERM', stop);

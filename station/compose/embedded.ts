@@ -99,7 +99,45 @@ export async function composeStation(config: StationConfig, options: ComposeOpti
   });
   // Awaited below; until then a rejection must not count as unhandled.
   cardsComposed.catch(() => undefined);
+  // Store-and-forward next, also in the background: the embedded central is a child process that
+  // takes a second or more to load and listen (its own core on a two-core machine), and nothing
+  // composed before it needs it.
+  const storeComposed = composeStoreAndForward(config, options.clock, (message) =>
+    options.logger === false ? undefined : process.stderr.write(`station: ${message}\n`),
+  );
+  storeComposed.catch(() => undefined);
+  try {
+    return await composeRest(config, options, {
+      devices,
+      simulators,
+      resources,
+      cardsComposed,
+      storeComposed,
+    });
+  } catch (error) {
+    // The parts started in the background are not in `resources` yet: close them too.
+    await Promise.allSettled([
+      ...resources.map((resource) => resource.close()),
+      cardsComposed.then((cards) => (resources.includes(cards) ? undefined : cards.close())),
+      storeComposed.then((store) => (resources.includes(store) ? undefined : store.close())),
+    ]);
+    throw error;
+  }
+}
 
+interface Started {
+  readonly devices: Device[];
+  readonly simulators: SimulatorControl[];
+  readonly resources: { close(): Promise<void> }[];
+  readonly cardsComposed: ReturnType<typeof composeCardReader>;
+  readonly storeComposed: ReturnType<typeof composeStoreAndForward>;
+}
+
+async function composeRest(
+  config: StationConfig,
+  options: ComposeOptions,
+  { devices, simulators, resources, cardsComposed, storeComposed }: Started,
+): Promise<StationDeps> {
   let hotplug: HotplugPort | undefined;
   let usb: SimulatedUsbBus | undefined;
   switch (config.devices.hotplug.mode) {
@@ -167,9 +205,7 @@ export async function composeStation(config: StationConfig, options: ComposeOpti
   if (barcode.scanner) devices.push(barcode.scanner);
   if (barcode.simulator) simulators.push(barcode.simulator);
 
-  const store = await composeStoreAndForward(config, options.clock, (message) =>
-    options.logger === false ? undefined : process.stderr.write(`station: ${message}\n`),
-  );
+  const store = await storeComposed;
   resources.push(store);
 
   const hotpath = new Hotpath({

@@ -177,7 +177,9 @@ describe('the built station without tsx', () => {
           const response = await fetch(`http://127.0.0.1:${port}/health`, {
             signal: AbortSignal.timeout(2000),
           });
-          if (response.status === 200) health = (await response.json()) as typeof health;
+          const body = (await response.json()) as { status?: unknown; version?: unknown };
+          // The startup gate answers `starting` until the service is built; wait for the service's own.
+          if (response.status === 200 && body.status !== 'starting') health = body;
         } catch {
           // not listening yet
         }

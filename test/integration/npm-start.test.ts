@@ -77,18 +77,45 @@ describe('npm start', () => {
 
       const started = performance.now();
       let health: Record<string, unknown> | undefined;
-      while (performance.now() - started < START_BOUND_MS && child.exitCode === null) {
+      // The socket answers from the first moments (status "starting", other routes 503); the service
+      // answers once devices and central are up.
+      const starting: Record<string, unknown>[] = [];
+      const refusals: { status: number; code: unknown }[] = [];
+      const answer = async (route: string) => {
         try {
-          const response = await fetch(`http://127.0.0.1:${port}/health`, {
+          const response = await fetch(`http://127.0.0.1:${port}${route}`, {
             signal: AbortSignal.timeout(1000),
           });
-          health = (await response.json()) as Record<string, unknown>;
-          break;
+          return { status: response.status, body: (await response.json()) as Record<string, unknown> };
         } catch {
-          await new Promise((resolve) => setTimeout(resolve, 100));
+          return undefined; // not listening yet
         }
+      };
+      while (performance.now() - started < START_BOUND_MS && child.exitCode === null) {
+        const got = await answer('/health');
+        if (got !== undefined) {
+          expect(got.status).toBe(200);
+          health = got.body;
+          if (health.status !== 'starting') break;
+          starting.push(health);
+          const devices = await answer('/devices');
+          if (devices !== undefined)
+            refusals.push({ status: devices.status, code: (devices.body.error as { code?: unknown })?.code });
+        }
+        await new Promise((resolve) => setTimeout(resolve, 100));
       }
       expect(health, `no /health answer within ${START_BOUND_MS / 1000} s; output:\n${output}`).toBeDefined();
+      for (const early of starting)
+        expect(early).toMatchObject({
+          environment: 'test',
+          startup: { stage: expect.stringMatching(/^(loading|composing|opening-devices)$/) },
+        });
+      // While starting, a route that needs the service is refused at once with a typed 503 (or, when the
+      // service took over between the two requests, answered).
+      for (const refusal of refusals)
+        expect([JSON.stringify({ status: 503, code: 'STATION_STARTING' }), '200']).toContain(
+          refusal.status === 200 ? '200' : JSON.stringify(refusal),
+        );
       expect(health).toMatchObject({
         status: 'ok',
         environment: 'test',
