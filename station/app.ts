@@ -141,7 +141,7 @@ export async function buildStation(deps: StationDeps): Promise<FastifyInstance> 
       required: config.auth.required,
       serverHost: config.server.host,
       allowedHosts: config.auth.allowedHosts,
-      tls: false,
+      tls: config.server.tls !== undefined,
     });
 
   // Until the officer's screen is served here, `/` says what this is and where to look.

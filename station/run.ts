@@ -7,11 +7,14 @@
  * the module graph loads, the devices open and the embedded central starts. Other requests get 503
  * STATION_STARTING until the service is built.
  */
+import { readFileSync } from 'node:fs';
+import { createSecureContext } from 'node:tls';
 import type { FastifyInstance } from 'fastify';
 import type { StationDeps } from './app.ts';
 import { systemClock } from './clock.ts';
 import { loadConfig } from './config/load.ts';
-import { ListenError } from './errors.ts';
+import type { StationConfig } from './config/schema.ts';
+import { ConfigError, ListenError } from './errors.ts';
 import { openStartupGate, type StartupGate } from './startup-gate.ts';
 import { STATION_VERSION } from './version.ts';
 
@@ -57,6 +60,54 @@ function listenError(error: unknown, host: string, port: number, file: string | 
 }
 
 /**
+ * The TLS server credential of `server.tls`, read and checked before the port is bound.
+ * @throws {ConfigError} CONFIG_INVALID naming the file that cannot be read, or the pair that does not
+ *   make a credential (not PEM, a key that is not the certificate's).
+ */
+function serverTls(
+  config: StationConfig,
+  file: string | undefined,
+): { cert: Uint8Array; key: Uint8Array } | undefined {
+  const files = config.server.tls;
+  if (files === undefined) return undefined;
+  const read = (which: 'certFile' | 'keyFile'): Buffer => {
+    try {
+      return readFileSync(files[which]);
+    } catch (error) {
+      throw new ConfigError(
+        'CONFIG_INVALID',
+        file,
+        [
+          {
+            key: `/server/tls/${which}`,
+            message: `${files[which]} cannot be read (${(error as NodeJS.ErrnoException).code ?? String(error)})`,
+          },
+        ],
+        { cause: error },
+      );
+    }
+  };
+  const cert = read('certFile');
+  const key = read('keyFile');
+  try {
+    createSecureContext({ cert, key });
+  } catch (error) {
+    throw new ConfigError(
+      'CONFIG_INVALID',
+      file,
+      [
+        {
+          key: '/server/tls',
+          message: `the certificate and key do not make a TLS credential: ${error instanceof Error ? error.message : String(error)} (PEM files; the key must be the certificate's)`,
+        },
+      ],
+      { cause: error },
+    );
+  }
+  return { cert, key };
+}
+
+/**
  * Starts the station; resolves once the service answers on its socket (it listens, answering as a
  * starting station, from just after the configuration is read). Installs signal handlers that exit
  * the process. The returned app is not listening itself (`app.server` is unused): the startup gate's
@@ -66,12 +117,14 @@ function listenError(error: unknown, host: string, port: number, file: string | 
  */
 export async function runStation(options: RunOptions = {}): Promise<FastifyInstance> {
   const { config, file } = loadConfig(options.env ?? process.env, options.cwd ?? process.cwd());
+  const tls = serverTls(config, file);
   let gate: StartupGate;
   try {
     gate = await openStartupGate(config.server.host, config.server.port, {
       version: STATION_VERSION,
       environment: config.environment,
       stationId: config.stationId,
+      ...(tls === undefined ? {} : { tls }),
     });
   } catch (error) {
     throw listenError(error, config.server.host, config.server.port, file);
@@ -112,7 +165,7 @@ export async function runStation(options: RunOptions = {}): Promise<FastifyInsta
     .catch((error: unknown) => app.log.error({ err: error }, 'hot-path workers did not start'));
   const address = gate.server.address();
   const port = typeof address === 'object' && address !== null ? address.port : config.server.port;
-  const url = `http://${config.server.host.includes(':') ? `[${config.server.host}]` : config.server.host}:${port}`;
+  const url = `${tls === undefined ? 'http' : 'https'}://${config.server.host.includes(':') ? `[${config.server.host}]` : config.server.host}:${port}`;
   app.log.info(
     {
       url,

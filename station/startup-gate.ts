@@ -12,6 +12,7 @@
  * port is never released in between). Only Node's http here: this module loads before the rest.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer as createTlsServer } from 'node:https';
 
 /** The stages of a start, in order; `ready` once the service answers. */
 export type StartupStage = 'loading' | 'composing' | 'opening-devices' | 'ready';
@@ -25,6 +26,8 @@ export interface StartupGateOptions {
   readonly stationId: string;
   /** Monotonic ms (performance.now()); injected for tests. */
   readonly monotonic?: () => number;
+  /** Serve HTTPS with this certificate chain and key (PEM); absent: plain HTTP. */
+  readonly tls?: { readonly cert: Uint8Array; readonly key: Uint8Array };
 }
 
 /** Seconds a client is told to wait before asking again while the station starts. */
@@ -94,7 +97,7 @@ export async function openStartupGate(
   };
 
   let closing = false;
-  const server = createServer((request, response) => {
+  const handle: RequestListener = (request, response) => {
     if (closing) {
       // Asked on a kept-alive connection during shutdown: answered, and that connection ends.
       response.shouldKeepAlive = false;
@@ -106,7 +109,15 @@ export async function openStartupGate(
       });
     }
     (service ?? starting)(request, response);
-  });
+  };
+  // https.Server is an http.Server over TLS: every setting and method used here is the same.
+  const server: Server =
+    options.tls === undefined
+      ? createServer(handle)
+      : (createTlsServer(
+          { cert: Buffer.from(options.tls.cert), key: Buffer.from(options.tls.key) },
+          handle,
+        ) as unknown as Server);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen({ host, port, exclusive: true }, () => {

@@ -62,10 +62,10 @@ export function productionProblems(config: StationConfig): ConfigProblem[] {
       allowed: [true],
     });
   }
-  if (!isLoopbackHost(config.server.host)) {
+  if (!isLoopbackHost(config.server.host) && config.server.tls === undefined) {
     problems.push({
       key: '/server/host',
-      message: `is "${config.server.host}", not a loopback address; the station serves plain HTTP (no TLS), so production listens on 127.0.0.1 or ::1 only`,
+      message: `is "${config.server.host}", not a loopback address, and server.tls is not set; over plain HTTP production listens on 127.0.0.1 or ::1 only (set server.tls to serve HTTPS on the network)`,
       allowed: ['127.0.0.1', '::1', 'localhost'],
     });
   }
@@ -179,6 +179,11 @@ export function parseConfig(document: unknown, options: { file?: string; baseDir
     cardReader.terminal = path.resolve(options.baseDir, cardReader.terminal);
   if (cardReader.terminalKey !== undefined && !cardReader.terminalKey.startsWith('pkcs11:'))
     cardReader.terminalKey = path.resolve(options.baseDir, cardReader.terminalKey);
+  const { tls } = config.server;
+  if (tls !== undefined) {
+    tls.certFile = path.resolve(options.baseDir, tls.certFile);
+    tls.keyFile = path.resolve(options.baseDir, tls.keyFile);
+  }
   const { central } = config;
   if (central.tlsCa !== undefined) central.tlsCa = path.resolve(options.baseDir, central.tlsCa);
   if (central.statementCertificates !== undefined)

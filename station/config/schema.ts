@@ -12,10 +12,12 @@ export interface StationConfig {
   /** Identifies this station in packets, reports and logs. */
   stationId: string;
   /**
-   * Where the service listens. Production refuses a host that is not a loopback address (127.0.0.0/8,
-   * ::1, localhost): the station serves plain HTTP (no TLS yet), so it is reached from this machine only.
+   * Where the service listens. Without `tls` the station serves plain HTTP, and production refuses a
+   * host that is not a loopback address (127.0.0.0/8, ::1, localhost): it is reached from this
+   * machine only. With `tls` (PEM files, relative to the config file) it serves HTTPS and may listen
+   * on the network (a mobile team's tablet reaching the station's laptop).
    */
-  server: { host: string; port: number };
+  server: { host: string; port: number; tls?: { certFile: string; keyFile: string } };
   /** Where the station keeps its state (outbox, enrollments in progress). Relative to the config file. */
   dataDir: string;
   log: { level: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent' };
@@ -216,6 +218,15 @@ export const configSchema = {
       properties: {
         host: { type: 'string', minLength: 1, default: '127.0.0.1' },
         port: { type: 'integer', minimum: 0, maximum: 65535, default: 8080 },
+        tls: {
+          type: 'object',
+          additionalProperties: false,
+          required: ['certFile', 'keyFile'],
+          properties: {
+            certFile: { type: 'string', minLength: 1 },
+            keyFile: { type: 'string', minLength: 1 },
+          },
+        },
       },
     },
     dataDir: { type: 'string', minLength: 1, default: './var' },

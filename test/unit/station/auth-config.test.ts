@@ -56,6 +56,20 @@ describe('auth configuration', () => {
     expect(problemKeys({ server: { host: '0.0.0.0' } })).toEqual([]);
   });
 
+  it('takes a network listen address in production once TLS is configured, its files relative to the config', () => {
+    const tls = { certFile: 'tls/station.crt', keyFile: 'tls/station.key' };
+    expect(problemKeys({ ...hardware, server: { host: '0.0.0.0', tls } })).toEqual([]);
+    const config = parseConfig(
+      { ...hardware, server: { host: '192.168.1.20', tls } },
+      { baseDir: '/etc/cccd' },
+    );
+    expect(config.server.tls).toEqual({
+      certFile: '/etc/cccd/tls/station.crt',
+      keyFile: '/etc/cccd/tls/station.key',
+    });
+    expect(problemKeys({ server: { tls: { certFile: 'a.crt' } } })).toEqual(['/server/tls/keyFile']);
+  });
+
   it('checks the ranges and host names', () => {
     expect(problemKeys({ auth: { idleLockMinutes: 0 } })).toEqual(['/auth/idleLockMinutes']);
     expect(problemKeys({ auth: { sessionHours: 25 } })).toEqual(['/auth/sessionHours']);
