@@ -9,6 +9,7 @@ import type { SimulatorControl } from '../drivers/sim-control.ts';
 import type { CardReaderDevice } from '../drivers/smartcard/card-reader.ts';
 import type { TrustStore } from '../protocol/icao9303/pa.ts';
 import type { TerminalCredentials } from '../protocol/icao9303/terminal-auth.ts';
+import { NO_QUERY, openObject, responses } from './api-schema.ts';
 import { authPlugin } from './auth/plugin.ts';
 import type { AuthService } from './auth/service.ts';
 import { compareFingers, scannerFinder } from './cards/verify-finger.ts';
@@ -16,7 +17,7 @@ import type { CentralLink } from './central/link.ts';
 import type { Clock } from './clock.ts';
 import { productionProblems } from './config/load.ts';
 import type { StationConfig } from './config/schema.ts';
-import { ConfigError, type ConfigProblem, RequestInvalidError } from './errors.ts';
+import { ConfigError, type ConfigProblem, GENERIC_MESSAGES, RequestInvalidError } from './errors.ts';
 import type { Hotpath } from './hotpath/hotpath.ts';
 import type { OutboxStatus } from './outbox/status.ts';
 import { cardRoutes } from './plugins/cards.ts';
@@ -24,6 +25,7 @@ import { deviceRoutes } from './plugins/devices.ts';
 import { type EnrollmentRoutesOptions, enrollmentRoutes } from './plugins/enrollment.ts';
 import { faceRoutes } from './plugins/faces.ts';
 import { healthRoutes } from './plugins/health.ts';
+import { openApiPlugin, serveOpenApi } from './plugins/openapi.ts';
 import { type OutboxRoutesOptions, outboxRoutes } from './plugins/outbox.ts';
 import { qrRoutes } from './plugins/qr.ts';
 import { simulatorRoutes } from './plugins/sim.ts';
@@ -76,6 +78,20 @@ export interface StationDeps {
   >;
 }
 
+const ROOT_SCHEMA = {
+  tags: ['station'],
+  summary: 'What this service is, its version and environment, and its main routes',
+  security: [],
+  querystring: NO_QUERY,
+  response: responses({
+    200: openObject('service, version, environment, stationId, and the main routes with what each does', {
+      version: { type: 'string' },
+      environment: { type: 'string' },
+      stationId: { type: 'string' },
+    }),
+  }),
+} as const;
+
 /** Production refuses anything simulated, whether it came from the config or was passed in. */
 function assertEnvironment(deps: StationDeps): void {
   if (deps.config.environment !== 'production') return;
@@ -117,22 +133,39 @@ export async function buildStation(deps: StationDeps): Promise<FastifyInstance> 
   });
 
   app.setNotFoundHandler((request, reply) =>
-    reply
-      .code(404)
-      .send({ error: { code: 'NOT_FOUND', message: `No route ${request.method} ${request.url}` } }),
+    reply.code(404).send({
+      error: {
+        code: 'NOT_FOUND',
+        message: `No route ${request.method} ${request.url}`,
+        messages: GENERIC_MESSAGES.NOT_FOUND,
+      },
+    }),
   );
   app.setErrorHandler((error: { statusCode?: number; code?: string; message: string }, request, reply) => {
     if (error instanceof RequestInvalidError) {
       return reply.code(400).send({
-        error: { code: error.code, message: error.message, problems: error.problems },
+        error: {
+          code: error.code,
+          message: error.message,
+          messages: error.messages,
+          problems: error.problems,
+        },
       });
     }
     const status = error.statusCode ?? 500;
     if (status >= 500) request.log.error({ err: error }, 'request failed');
+    const code = error.code ?? (status >= 500 ? 'INTERNAL' : 'BAD_REQUEST');
     return reply.code(status).send({
-      error: { code: error.code ?? (status >= 500 ? 'INTERNAL' : 'BAD_REQUEST'), message: error.message },
+      error: {
+        code,
+        message: error.message,
+        messages: status >= 500 ? GENERIC_MESSAGES.INTERNAL : GENERIC_MESSAGES.BAD_REQUEST,
+      },
     });
   });
+
+  // Before any route: the OpenAPI document collects the routes as they are added.
+  await app.register(openApiPlugin, { version: STATION_VERSION });
 
   // First, so its hooks run before every route's.
   if (deps.auth)
@@ -144,13 +177,16 @@ export async function buildStation(deps: StationDeps): Promise<FastifyInstance> 
       tls: false,
     });
 
+  serveOpenApi(app);
+
   // Until the officer's screen is served here, `/` says what this is and where to look.
-  app.get('/', async () => ({
+  app.get('/', { schema: ROOT_SCHEMA }, async () => ({
     service: 'CCCD enrollment and verification station',
     version: STATION_VERSION,
     environment: config.environment,
     stationId: config.stationId,
     health: '/health',
+    openapi: '/openapi.json',
     routes: {
       'GET /health': 'status, devices, hot path, outbox and central service',
       'GET /devices': 'devices with their state',

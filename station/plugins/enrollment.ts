@@ -15,6 +15,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { DraftError } from '../workflows/enrollment/draft-store.ts';
 import type { EnrollmentService, StepRequest } from '../workflows/enrollment/service.ts';
+import { idParams, NO_BODY, NO_QUERY, openObject, responses } from '../api-schema.ts';
 
 /** Who is acting: from the officer's session. */
 export interface Officer {
@@ -135,6 +136,19 @@ export const STEP_SCHEMA = {
   ],
 } as const;
 
+const PARAMS = idParams({ type: 'string', pattern: UUID });
+
+const DRAFT_VIEW = openObject('the draft: stage, version, every field, score and finding (no biometrics)', {
+  id: { type: 'string' },
+  stage: { type: 'string' },
+  version: { type: 'integer' },
+});
+
+/** The schema parts of an enrollment route: its tag, summary, no query, and its answers. */
+function doc(summary: string, ok: Record<string, unknown>) {
+  return { tags: ['enrollments'], summary, querystring: NO_QUERY, response: responses(ok) };
+}
+
 const DRAFT_STATUS: Readonly<Record<string, number>> = {
   DRAFT_NOT_FOUND: 404,
   DRAFT_TAMPERED: 422,
@@ -177,22 +191,47 @@ export function enrollmentRoutes(options: EnrollmentRoutesOptions) {
       });
     };
 
-    app.post('/enrollments', async (request, reply) => {
-      const who = officer(request, reply);
-      if (who === undefined) return reply;
-      return reply.code(201).send(await service.start(who.id));
-    });
+    app.post(
+      '/enrollments',
+      {
+        schema: {
+          ...doc('Open an enrollment draft for the signed-in officer', { 201: DRAFT_VIEW }),
+          body: NO_BODY,
+        },
+      },
+      async (request, reply) => {
+        const who = officer(request, reply);
+        if (who === undefined) return reply;
+        return reply.code(201).send(await service.start(who.id));
+      },
+    );
 
-    app.get('/enrollments', async (request, reply) => {
-      if (officer(request, reply) === undefined) return reply;
-      return { enrollments: await service.list() };
-    });
+    app.get(
+      '/enrollments',
+      {
+        schema: doc('The open enrollment drafts (id, last change)', {
+          200: {
+            type: 'object',
+            additionalProperties: false,
+            required: ['enrollments'],
+            properties: {
+              enrollments: { type: 'array', items: openObject('one open draft: its id and last change') },
+            },
+          },
+        }),
+      },
+      async (request, reply) => {
+        if (officer(request, reply) === undefined) return reply;
+        return { enrollments: await service.list() };
+      },
+    );
 
     app.get<{ Params: { id: string } }>(
       '/enrollments/:id',
       {
         schema: {
-          params: { type: 'object', required: ['id'], properties: { id: { type: 'string', pattern: UUID } } },
+          ...doc('An enrollment draft: stage, version, fields, scores, findings', { 200: DRAFT_VIEW }),
+          params: PARAMS,
         },
       },
       async (request, reply) => {
@@ -210,7 +249,12 @@ export function enrollmentRoutes(options: EnrollmentRoutesOptions) {
       {
         bodyLimit: 64 * 1024,
         schema: {
-          params: { type: 'object', required: ['id'], properties: { id: { type: 'string', pattern: UUID } } },
+          ...doc('The next step of an enrollment, at the version the officer saw', {
+            200: openObject('the outcome: ok, the draft after the step, replayed when it was a repeat', {
+              ok: { type: 'boolean' },
+            }),
+          }),
+          params: PARAMS,
           body: {
             type: 'object',
             additionalProperties: false,
