@@ -70,6 +70,14 @@ export function openObject(description: string, properties: Record<string, unkno
   return { type: 'object', additionalProperties: true, description, properties } as const;
 }
 
+/**
+ * The same, or null. (A schema of type object alone would serialize a null as `{}`: every value
+ * that can be null must say so.)
+ */
+export function openObjectOrNull(description: string, properties: Record<string, unknown> = {}) {
+  return { type: ['object', 'null'], additionalProperties: true, description, properties } as const;
+}
+
 /** Success answers (by status) plus the shared error answers. */
 export function responses<T extends Record<string, unknown>>(ok: T) {
   return { ...ok, ...ERROR_RESPONSES };

@@ -17,8 +17,9 @@ import type { CentralLink } from './central/link.ts';
 import type { Clock } from './clock.ts';
 import { productionProblems } from './config/load.ts';
 import type { StationConfig } from './config/schema.ts';
-import { ConfigError, type ConfigProblem, GENERIC_MESSAGES, RequestInvalidError } from './errors.ts';
+import { ConfigError, type ConfigProblem } from './errors.ts';
 import type { Hotpath } from './hotpath/hotpath.ts';
+import { installErrorAnswers } from './http-errors.ts';
 import type { OutboxStatus } from './outbox/status.ts';
 import { cardRoutes } from './plugins/cards.ts';
 import { deviceRoutes } from './plugins/devices.ts';
@@ -129,40 +130,9 @@ export async function buildStation(deps: StationDeps): Promise<FastifyInstance> 
     // and silently waiting the default 10 s instead is worse than saying so. `verbose` gives the
     // formatter the parent schema, so it can list the allowed keys and values.
     ajv: { customOptions: { removeAdditional: false, allErrors: true, verbose: true } },
-    schemaErrorFormatter: (errors, dataVar) => new RequestInvalidError(dataVar, errors),
   });
 
-  app.setNotFoundHandler((request, reply) =>
-    reply.code(404).send({
-      error: {
-        code: 'NOT_FOUND',
-        message: `No route ${request.method} ${request.url}`,
-        messages: GENERIC_MESSAGES.NOT_FOUND,
-      },
-    }),
-  );
-  app.setErrorHandler((error: { statusCode?: number; code?: string; message: string }, request, reply) => {
-    if (error instanceof RequestInvalidError) {
-      return reply.code(400).send({
-        error: {
-          code: error.code,
-          message: error.message,
-          messages: error.messages,
-          problems: error.problems,
-        },
-      });
-    }
-    const status = error.statusCode ?? 500;
-    if (status >= 500) request.log.error({ err: error }, 'request failed');
-    const code = error.code ?? (status >= 500 ? 'INTERNAL' : 'BAD_REQUEST');
-    return reply.code(status).send({
-      error: {
-        code,
-        message: error.message,
-        messages: status >= 500 ? GENERIC_MESSAGES.INTERNAL : GENERIC_MESSAGES.BAD_REQUEST,
-      },
-    });
-  });
+  installErrorAnswers(app);
 
   // Before any route: the OpenAPI document collects the routes as they are added.
   await app.register(openApiPlugin, { version: STATION_VERSION });

@@ -15,8 +15,8 @@ import type { FastifyInstance } from 'fastify';
 import { CameraDevice } from '../../drivers/camera/camera.ts';
 import type { CameraFrame } from '../../drivers/camera/port.ts';
 import type { Device } from '../../drivers/device.ts';
-import { StationCamera } from '../compose/cameras.ts';
 import { binary, idParams, NO_QUERY, responses } from '../api-schema.ts';
+import { StationCamera } from '../compose/cameras.ts';
 
 /** The preview rate when the client names none, and the most it may ask for, frames per second. */
 export const DEFAULT_PREVIEW_FPS = 10;

@@ -45,6 +45,7 @@ import { CardError } from '../../protocol/icao9303/errors.ts';
 import type { TrustStore } from '../../protocol/icao9303/pa.ts';
 import type { DocumentReport } from '../../protocol/icao9303/read-document.ts';
 import type { TerminalCredentials } from '../../protocol/icao9303/terminal-auth.ts';
+import { NO_QUERY, openObject, responses } from '../api-schema.ts';
 import {
   accessKey,
   type CardCheck,
@@ -55,7 +56,6 @@ import {
 } from '../cards/read-card.ts';
 import type { FingerImage, FingerprintComparison } from '../cards/verify-finger.ts';
 import { type Clock, localToday } from '../clock.ts';
-import { NO_QUERY, openObject, responses } from '../api-schema.ts';
 
 /**
  * What the fingerprint verification needs besides the reader: a scanner (by id, or the first) and

@@ -20,8 +20,8 @@ import type { Device } from '../../drivers/device.ts';
 import { DriverError } from '../../drivers/errors.ts';
 import { type CapturedImage, isFingerprintScanner } from '../../drivers/fingerprint/scanner.ts';
 import { CAPTURE_MODES, MAX_CAPTURE_TIMEOUT_MS } from '../../protocol/scanner/commands.ts';
+import { idParams, NO_QUERY, openObject, openObjectOrNull, responses } from '../api-schema.ts';
 import { encodeGreyPng } from '../imaging/grey-image.ts';
-import { idParams, NO_QUERY, openObject, responses } from '../api-schema.ts';
 import { describeCamera, registerCameraRoutes } from './camera.ts';
 
 export interface DevicesOptions {
@@ -114,7 +114,7 @@ export const DEVICE_SCHEMA = {
     state: openObject('`status` (ready, opening, disconnected, error, ...) and its details', {
       status: { type: 'string' },
     }),
-    scanner: openObject("a fingerprint scanner's description (null before it answered)"),
+    scanner: openObjectOrNull("a fingerprint scanner's description (null before it answered)"),
     camera: openObject("a camera's settings and counters"),
   },
 } as const;

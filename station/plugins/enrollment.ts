@@ -13,9 +13,9 @@
  * by one (422 DEMOGRAPHICS_INVALID).
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { idParams, NO_BODY, NO_QUERY, openObject, responses } from '../api-schema.ts';
 import { DraftError } from '../workflows/enrollment/draft-store.ts';
 import type { EnrollmentService, StepRequest } from '../workflows/enrollment/service.ts';
-import { idParams, NO_BODY, NO_QUERY, openObject, responses } from '../api-schema.ts';
 
 /** Who is acting: from the officer's session. */
 export interface Officer {

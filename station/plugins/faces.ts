@@ -19,6 +19,7 @@ import type { FastifyPluginAsync, FastifyReply } from 'fastify';
 import { CameraDevice } from '../../drivers/camera/camera.ts';
 import type { Device } from '../../drivers/device.ts';
 import type { FaceDescriptor } from '../../protocol/face/types.ts';
+import { eventStream, idParams, NO_QUERY, openObject, responses } from '../api-schema.ts';
 import type { Clock } from '../clock.ts';
 import { type FaceComparison, singleFace } from '../faces/engine.ts';
 import { FaceEngineError } from '../faces/errors.ts';
@@ -27,7 +28,6 @@ import { decodeAnyPortrait } from '../imaging/jpeg2000.ts';
 import { capturePortrait, type PortraitCapture } from '../portrait/capture.ts';
 import type { LazyFaceEngine } from '../portrait/engine-provider.ts';
 import { type LiveAssessment, LivePortrait } from '../portrait/live.ts';
-import { eventStream, idParams, NO_QUERY, openObject, responses } from '../api-schema.ts';
 
 export interface FaceRoutesOptions {
   readonly devices: readonly Device[];

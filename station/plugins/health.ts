@@ -4,13 +4,13 @@
  */
 import type { FastifyPluginAsync } from 'fastify';
 import type { Device } from '../../drivers/device.ts';
+import { NO_QUERY, openObject, responses } from '../api-schema.ts';
 import type { CentralLink } from '../central/link.ts';
 import type { Clock } from '../clock.ts';
 import type { StationConfig } from '../config/schema.ts';
 import type { Hotpath } from '../hotpath/hotpath.ts';
 import type { OutboxStatus } from '../outbox/status.ts';
 import { STATION_VERSION } from '../version.ts';
-import { NO_QUERY, openObject, responses } from '../api-schema.ts';
 
 export interface HealthOptions {
   readonly config: StationConfig;

@@ -15,10 +15,6 @@ import type { FastifyInstance, FastifyPluginAsync, FastifyReply } from 'fastify'
 import type { PinnedStatementKey, StatementExpectation } from '../../protocol/central/statement.ts';
 import { peekStatement, verifyStatement } from '../../protocol/central/statement.ts';
 import type { SignatureCheck } from '../../protocol/icao9303/pa.ts';
-import type { Clock } from '../clock.ts';
-import { type Outbox, OutboxError, type OutboxState } from '../outbox/outbox.ts';
-import { exportToFolder, importReceipts, RemovableMediaError } from '../outbox/removable.ts';
-import type { Uploader, UploaderEvent } from '../uploader/index.ts';
 import {
   ERROR_SCHEMA,
   eventStream,
@@ -28,6 +24,10 @@ import {
   openObject,
   responses,
 } from '../api-schema.ts';
+import type { Clock } from '../clock.ts';
+import { type Outbox, OutboxError, type OutboxState } from '../outbox/outbox.ts';
+import { exportToFolder, importReceipts, RemovableMediaError } from '../outbox/removable.ts';
+import type { Uploader, UploaderEvent } from '../uploader/index.ts';
 
 export interface OutboxRoutesOptions {
   readonly outbox: Outbox;

@@ -25,6 +25,7 @@ import { DriverError } from '../../drivers/errors.ts';
 import type { CardExpiry } from '../../protocol/cccd/expiry.ts';
 import type { CccdQr } from '../../protocol/cccd/qr.ts';
 import { type DocumentValidity, validityOfDerivedExpiry } from '../../protocol/cccd/validity.ts';
+import { idParams, MESSAGES_SCHEMA, NO_QUERY, openObjectOrNull, responses } from '../api-schema.ts';
 import type { QrKeyResult } from '../cards/read-card.ts';
 import { type Clock, localToday } from '../clock.ts';
 import { DEFAULT_IMAGE_LIMITS, decodeRgb, type ImageErrorCode } from '../imaging/sharp-images.ts';
@@ -32,7 +33,6 @@ import { MAX_FRAME_SIDE, type QrCorners, type QrDecodeResult } from '../qr/decod
 import { QrDecoderError, type QrDecoderErrorCode } from '../qr/errors.ts';
 import { QrDecoder } from '../qr/pool.ts';
 import { readCardQr } from '../qr/read-card-qr.ts';
-import { idParams, MESSAGES_SCHEMA, NO_QUERY, openObject, responses } from '../api-schema.ts';
 
 /** Largest image POST /qr/decode takes, bytes: a phone photo of a card, with room to spare. */
 export const MAX_QR_IMAGE_BYTES = 16 * 1024 * 1024;
@@ -232,11 +232,11 @@ const QR_ANSWER = {
     message: MESSAGES_SCHEMA,
     today: { type: 'string' },
     text: { type: ['string', 'null'] },
-    qr: openObject("the QR's fields, or null"),
-    key: openObject("the chip's access key (id12, dateOfBirth, dateOfExpiry), or null"),
+    qr: openObjectOrNull("the QR's fields, or null"),
+    key: openObjectOrNull("the chip's access key (id12, dateOfBirth, dateOfExpiry), or null"),
     expiryFrom: { type: ['string', 'null'] },
-    expiry: openObject('the expiry derived from the birth date, or null'),
-    validity: openObject("the derived expiry's validity on the station's day, or null"),
+    expiry: openObjectOrNull('the expiry derived from the birth date, or null'),
+    validity: openObjectOrNull("the derived expiry's validity on the station's day, or null"),
   },
 } as const;
 
@@ -349,8 +349,8 @@ export const qrRoutes: FastifyPluginAsync<QrRoutesOptions> = async (app, options
         body: {
           description: 'the image itself',
           content: {
-            'image/jpeg': { schema: { format: 'binary' } },
-            'image/png': { schema: { format: 'binary' } },
+            'image/jpeg': { schema: { description: 'the JPEG bytes' } },
+            'image/png': { schema: { description: 'the PNG bytes' } },
           },
         },
         response: responses({
@@ -358,7 +358,7 @@ export const qrRoutes: FastifyPluginAsync<QrRoutesOptions> = async (app, options
             ...QR_ANSWER,
             properties: {
               ...QR_ANSWER.properties,
-              symbol: openObject('where the code was found (corners, version, pass), or null'),
+              symbol: openObjectOrNull('where the code was found (corners, version, pass), or null'),
               decodeMs: { type: 'number' },
             },
           },

@@ -32,6 +32,7 @@ import { CardError } from '../../protocol/icao9303/errors.ts';
 import type { TrustStore } from '../../protocol/icao9303/pa.ts';
 import type { TerminalCredentials } from '../../protocol/icao9303/terminal-auth.ts';
 import type { PacketSigner } from '../../protocol/packet/keys.ts';
+import { binary, NO_BODY, NO_QUERY, openObject, responses } from '../api-schema.ts';
 import { accessKey, type CardKey, cardKeyFromQr, defaultCan } from '../cards/read-card.ts';
 import { compareFingers, scannerFinder } from '../cards/verify-finger.ts';
 import { type Clock, localToday } from '../clock.ts';
@@ -53,7 +54,6 @@ import {
   type VerificationPorts,
   VerificationWorkflow,
 } from '../workflows/verification/workflow.ts';
-import { binary, NO_BODY, NO_QUERY, openObject, responses } from '../api-schema.ts';
 
 export interface VerificationRoutesOptions {
   readonly stationId: string;
