@@ -5,12 +5,13 @@
  */
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import type { Device } from '../drivers/device.ts';
+import { isFingerprintScanner } from '../drivers/fingerprint/scanner.ts';
 import type { SimulatorControl } from '../drivers/sim-control.ts';
 import type { CardReaderDevice } from '../drivers/smartcard/card-reader.ts';
 import type { TrustStore } from '../protocol/icao9303/pa.ts';
 import type { TerminalCredentials } from '../protocol/icao9303/terminal-auth.ts';
 import { NO_QUERY, openObject, responses } from './api-schema.ts';
-import { authPlugin } from './auth/plugin.ts';
+import { authPlugin, requireSession } from './auth/plugin.ts';
 import type { AuthService } from './auth/service.ts';
 import { compareFingers, scannerFinder } from './cards/verify-finger.ts';
 import type { CentralLink } from './central/link.ts';
@@ -30,8 +31,10 @@ import { openApiPlugin, serveOpenApi } from './plugins/openapi.ts';
 import { type OutboxRoutesOptions, outboxRoutes } from './plugins/outbox.ts';
 import { qrRoutes } from './plugins/qr.ts';
 import { simulatorRoutes } from './plugins/sim.ts';
+import { streamRoutes } from './plugins/streams.ts';
 import { type VerificationRoutesOptions, verificationRoutes } from './plugins/verification.ts';
 import type { LazyFaceEngine } from './portrait/engine-provider.ts';
+import { CaptureTap } from './streams/capture-tap.ts';
 import { STATION_VERSION } from './version.ts';
 
 export interface StationDeps {
@@ -186,8 +189,13 @@ export async function buildStation(deps: StationDeps): Promise<FastifyInstance> 
         ? {
             'GET /outbox': 'packets waiting, sent and refused; the uploader; offline limits',
             'GET /outbox/events': 'upload progress and state as server-sent events',
+            'GET /streams/outbox': 'upload progress for screens (server-sent events, slow clients skip)',
           }
         : {}),
+      'GET /streams/devices': 'device state and capture events (server-sent events)',
+      'GET /streams/scanner/:id/preview': 'fingerprint preview frames with quality and advice',
+      'GET /streams/camera/:id/preview': 'camera preview frames as small JPEGs',
+      'GET /openapi.json': 'the OpenAPI 3.1 document of every route',
       ...(deps.enrollment
         ? {
             'POST /enrollments': 'open an enrollment (first issue, renewal, re-issue, correction)',
@@ -252,6 +260,20 @@ export async function buildStation(deps: StationDeps): Promise<FastifyInstance> 
     });
   if (deps.storeAndForward) await app.register(outboxRoutes(deps.storeAndForward));
   if (deps.enrollment) await app.register(enrollmentRoutes(deps.enrollment));
+  // Live streams see every capture through a tap on the scanners, whoever runs the capture.
+  const captures = new CaptureTap();
+  const untap = devices.filter(isFingerprintScanner).map((scanner) => captures.attach(scanner));
+  app.addHook('onClose', async () => {
+    for (const restore of untap) restore();
+  });
+  await app.register(streamRoutes, {
+    devices,
+    clock,
+    captures,
+    ...(deps.hotpath === undefined ? {} : { hotpath: deps.hotpath }),
+    ...(deps.storeAndForward === undefined ? {} : { uploader: deps.storeAndForward.uploader }),
+    ...(deps.auth === undefined ? {} : { preHandler: requireSession(deps.auth) }),
+  });
   if (config.environment === 'test' && config.simulators.routes) {
     await app.register(simulatorRoutes(deps.simulators ?? []), { prefix: '/sim' });
   }
