@@ -28,6 +28,18 @@ export const PROBLEM_SCHEMA = {
   },
 } as const;
 
+/** One invalid field of a workflow's input (enrollment demographics): its code and both languages. */
+export const FIELD_PROBLEM_SCHEMA = {
+  type: 'object',
+  additionalProperties: true,
+  required: ['field', 'code', 'message'],
+  properties: {
+    field: { type: 'string' },
+    code: { type: 'string' },
+    message: MESSAGES_SCHEMA,
+  },
+} as const;
+
 /**
  * Every refusal and failure: `{ error: { code, message, messages?, officer?, problems?, ... } }`.
  * `code` is stable (clients branch on it, never on text); `message` says what happened in English;
@@ -51,8 +63,12 @@ export const ERROR_SCHEMA = {
         officer: { ...MESSAGES_SCHEMA, description: 'the same as `messages` on older routes' },
         problems: {
           type: 'array',
-          items: PROBLEM_SCHEMA,
-          description: 'each refused field (REQUEST_INVALID and other validation refusals)',
+          // The last alternative keeps any other shape a route gives whole.
+          items: {
+            anyOf: [PROBLEM_SCHEMA, FIELD_PROBLEM_SCHEMA, { type: 'object', additionalProperties: true }],
+          },
+          description:
+            'each refused field: `{ key, message, allowed? }` for a request its schema refuses (REQUEST_INVALID), `{ field, code, message: { vi, en } }` for a workflow input (DEMOGRAPHICS_INVALID)',
         },
       },
     },

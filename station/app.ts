@@ -25,7 +25,7 @@ import type { OutboxStatus } from './outbox/status.ts';
 import { cardRoutes } from './plugins/cards.ts';
 import { deviceRoutes } from './plugins/devices.ts';
 import { type EnrollmentRoutesOptions, enrollmentRoutes } from './plugins/enrollment.ts';
-import { faceRoutes } from './plugins/faces.ts';
+import { faceRoutes, LivePortraits } from './plugins/faces.ts';
 import { healthRoutes } from './plugins/health.ts';
 import { openApiPlugin, serveOpenApi } from './plugins/openapi.ts';
 import { type OutboxRoutesOptions, outboxRoutes } from './plugins/outbox.ts';
@@ -251,12 +251,18 @@ export async function buildStation(deps: StationDeps): Promise<FastifyInstance> 
       ...deps.verification,
     });
   await app.register(qrRoutes, { devices, clock });
+  // One live portrait loop per camera, shared by /devices/:id/portrait/live and the camera stream.
+  const portraits =
+    deps.faces === undefined || deps.hotpath === undefined
+      ? undefined
+      : new LivePortraits(deps.faces, deps.hotpath);
   if (deps.faces)
     await app.register(faceRoutes, {
       devices,
       engine: deps.faces,
       clock,
       ...(deps.hotpath === undefined ? {} : { hotpath: deps.hotpath }),
+      ...(portraits === undefined ? {} : { lives: portraits }),
     });
   if (deps.storeAndForward) await app.register(outboxRoutes(deps.storeAndForward));
   if (deps.enrollment) await app.register(enrollmentRoutes(deps.enrollment));
@@ -271,6 +277,7 @@ export async function buildStation(deps: StationDeps): Promise<FastifyInstance> 
     clock,
     captures,
     ...(deps.hotpath === undefined ? {} : { hotpath: deps.hotpath }),
+    ...(portraits === undefined ? {} : { portraits }),
     ...(deps.storeAndForward === undefined ? {} : { uploader: deps.storeAndForward.uploader }),
     ...(deps.auth === undefined ? {} : { preHandler: requireSession(deps.auth) }),
   });

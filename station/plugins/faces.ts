@@ -35,6 +35,43 @@ export interface FaceRoutesOptions {
   /** Portrait measures and live frames run in its workers; without it the portrait routes answer 503. */
   readonly hotpath?: Hotpath;
   readonly clock: Clock;
+  /** The live feedback loops, shared with the camera stream (default: the plugin's own). */
+  readonly lives?: LivePortraits;
+}
+
+/**
+ * The live portrait feedback loops, one per camera, started on the first listener (and stopped by
+ * LivePortrait itself when the last one leaves): GET /devices/:id/portrait/live and the camera's
+ * preview stream share them, so a camera is checked once however many screens watch it.
+ */
+export class LivePortraits {
+  readonly #lives = new Map<string, LivePortrait>();
+  readonly #engine: LazyFaceEngine;
+  readonly #hotpath: Hotpath;
+
+  constructor(engine: LazyFaceEngine, hotpath: Hotpath) {
+    this.#engine = engine;
+    this.#hotpath = hotpath;
+  }
+
+  /** The loop of `camera`, made on first use; `onWarning` hears of frames it could not check. */
+  of(camera: CameraDevice, onWarning: (message: string) => void): LivePortrait {
+    let live = this.#lives.get(camera.id);
+    if (live === undefined) {
+      live = new LivePortrait({
+        source: camera,
+        engines: () => this.#engine.get(),
+        hotpath: this.#hotpath,
+        onWarning,
+      });
+      this.#lives.set(camera.id, live);
+    }
+    return live;
+  }
+
+  async stop(): Promise<void> {
+    for (const live of this.#lives.values()) await live.stop();
+  }
 }
 
 /** Largest image in a comparison request, bytes (base64 inflates it by a third). */
@@ -154,9 +191,9 @@ export const faceRoutes: FastifyPluginAsync<FaceRoutesOptions> = async (app, opt
     captures.set(id, { descriptor, at: now });
     return id;
   };
-  const lives = new Map<string, LivePortrait>();
+  const lives = options.lives ?? (hotpath === undefined ? undefined : new LivePortraits(engine, hotpath));
   app.addHook('onClose', async () => {
-    for (const live of lives.values()) await live.stop();
+    await lives?.stop();
     captures.clear();
   });
 
@@ -267,17 +304,8 @@ export const faceRoutes: FastifyPluginAsync<FaceRoutesOptions> = async (app, opt
     },
     async (request, reply) => {
       const camera = cameraOf(request.params.id, reply);
-      if (camera === undefined || hotpath === undefined) return reply;
-      let live = lives.get(camera.id);
-      if (live === undefined) {
-        live = new LivePortrait({
-          source: camera,
-          engines: () => engine.get(),
-          hotpath,
-          onWarning: (message) => request.log.warn({ camera: camera.id }, message),
-        });
-        lives.set(camera.id, live);
-      }
+      if (camera === undefined || lives === undefined) return reply;
+      const live = lives.of(camera, (message) => request.log.warn({ camera: camera.id }, message));
       reply.hijack();
       const out = reply.raw;
       out.writeHead(200, {

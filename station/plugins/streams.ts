@@ -9,7 +9,9 @@
  *                                        and `preview` frames (a greyscale JPEG in base64, the hot
  *                                        path's checks and the applicant's advice in vi and en)
  *   GET /streams/camera/:id/preview      `frame`: the camera's newest frames as small JPEGs, at most
- *                                        `fps` a second (default 5)
+ *                                        `fps` a second (default 5); with `portrait=true` also
+ *                                        `portrait`: the live portrait feedback (vi, en) per checked
+ *                                        frame, from the same loop as /devices/:id/portrait/live
  *   GET /streams/outbox                  `state` (the uploader) first, then progress, acknowledged,
  *                                        dead-lettered, problem and state as the uploader reports
  *   GET /streams                         the open streams and their counters (sent, dropped, waiting,
@@ -32,6 +34,7 @@ import { cameraPreviewFrame, LatestOnly, scannerPreviewFrame } from '../streams/
 import { SseChannel, type SseOptions } from '../streams/sse.ts';
 import type { Uploader, UploaderEvent } from '../uploader/index.ts';
 import { PreviewPacer } from './camera.ts';
+import type { LivePortraits } from './faces.ts';
 
 export interface StreamRoutesOptions {
   readonly devices: readonly Device[];
@@ -40,6 +43,8 @@ export interface StreamRoutesOptions {
   readonly captures: CaptureTap;
   /** For the fingerprint previews' checks; without it previews carry no quality. */
   readonly hotpath?: Hotpath;
+  /** The live portrait loops (the camera stream's `portrait=true`; refused without them). */
+  readonly portraits?: LivePortraits;
   /** The uploader behind /streams/outbox (the route is not mounted without it). */
   readonly uploader?: Pick<Uploader, 'snapshot' | 'subscribe'>;
   /** Runs before every stream (station/auth's requireSession). */
@@ -257,12 +262,12 @@ export const streamRoutes: FastifyPluginAsync<StreamRoutesOptions> = async (app,
     },
   );
 
-  app.get<{ Params: { id: string }; Querystring: { fps: number } }>(
+  app.get<{ Params: { id: string }; Querystring: { fps: number; portrait: boolean } }>(
     '/streams/camera/:id/preview',
     {
       schema: doc(
         "A camera's newest frames as small JPEGs, at most `fps` a second",
-        '`frame` { sequence, timestampMs, image: { width, height, jpeg (base64) } }; `ended` { reason } when the camera goes away',
+        '`frame` { sequence, timestampMs, image: { width, height, jpeg (base64) } }; with portrait=true `portrait` { sequence, decision: { accepted, feedback }, face, detection, ... }; `ended` { reason } when the camera goes away',
         {
           params: DEVICE_PARAMS,
           querystring: {
@@ -270,6 +275,11 @@ export const streamRoutes: FastifyPluginAsync<StreamRoutesOptions> = async (app,
             additionalProperties: false,
             properties: {
               fps: { type: 'integer', minimum: 1, maximum: MAX_STREAM_FPS, default: DEFAULT_STREAM_FPS },
+              portrait: {
+                type: 'boolean',
+                default: false,
+                description: 'also the live portrait feedback (runs the face checks on the frames)',
+              },
             },
           },
         },
@@ -301,7 +311,17 @@ export const streamRoutes: FastifyPluginAsync<StreamRoutesOptions> = async (app,
           `Camera ${device.id} is ${device.state().status}`,
           'Máy ảnh chưa sẵn sàng: kiểm tra dây cắm rồi thử lại.',
         );
+      const { portraits } = options;
+      if (request.query.portrait && portraits === undefined)
+        return fail(
+          reply,
+          503,
+          'PORTRAIT_UNAVAILABLE',
+          'This station runs no face engine or image workers',
+          'Trạm không có bộ kiểm tra ảnh chân dung.',
+        );
       const abort = new AbortController();
+      let stopPortrait = () => {};
       const encoder = new LatestOnly<{ jpeg: Uint8Array; sequence: number; timestampMs: number }>(
         async (frame) => {
           channel?.push('frame', await cameraPreviewFrame(frame), 'frame');
@@ -312,8 +332,13 @@ export const streamRoutes: FastifyPluginAsync<StreamRoutesOptions> = async (app,
       const channel = start(request, reply, () => {
         abort.abort();
         encoder.stop();
+        stopPortrait();
       });
       if (channel === undefined) return reply;
+      if (request.query.portrait && portraits !== undefined)
+        stopPortrait = portraits
+          .of(device, (message) => request.log.warn({ camera: device.id }, message))
+          .subscribe((assessment) => channel.push('portrait', assessment, 'portrait'));
       const pacer = new PreviewPacer(request.query.fps);
       void (async () => {
         try {

@@ -23,7 +23,8 @@ function routerRoutes(app: FastifyInstance): string[] {
     const url = stack.join('').replace(/:([A-Za-z0-9_]+)/g, '{$1}');
     for (const method of methods.split(', ')) if (method !== 'HEAD') routes.push(`${method} ${url}`);
   }
-  return routes.sort();
+  // A plugin's `/` under a prefix (`/sim`) answers at `/sim` and `/sim/`: one route, documented once.
+  return routes.filter((route) => !routes.includes(`${route}/`)).sort();
 }
 
 type Operation = {
