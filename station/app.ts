@@ -5,30 +5,36 @@
  */
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import type { Device } from '../drivers/device.ts';
+import { isFingerprintScanner } from '../drivers/fingerprint/scanner.ts';
 import type { SimulatorControl } from '../drivers/sim-control.ts';
 import type { CardReaderDevice } from '../drivers/smartcard/card-reader.ts';
 import type { TrustStore } from '../protocol/icao9303/pa.ts';
 import type { TerminalCredentials } from '../protocol/icao9303/terminal-auth.ts';
-import { authPlugin } from './auth/plugin.ts';
+import { NO_QUERY, openObject, responses } from './api-schema.ts';
+import { authPlugin, requireSession } from './auth/plugin.ts';
 import type { AuthService } from './auth/service.ts';
 import { compareFingers, scannerFinder } from './cards/verify-finger.ts';
 import type { CentralLink } from './central/link.ts';
 import type { Clock } from './clock.ts';
 import { productionProblems } from './config/load.ts';
 import type { StationConfig } from './config/schema.ts';
-import { ConfigError, type ConfigProblem, RequestInvalidError } from './errors.ts';
+import { ConfigError, type ConfigProblem } from './errors.ts';
 import type { Hotpath } from './hotpath/hotpath.ts';
+import { installErrorAnswers } from './http-errors.ts';
 import type { OutboxStatus } from './outbox/status.ts';
 import { cardRoutes } from './plugins/cards.ts';
 import { deviceRoutes } from './plugins/devices.ts';
 import { type EnrollmentRoutesOptions, enrollmentRoutes } from './plugins/enrollment.ts';
-import { faceRoutes } from './plugins/faces.ts';
+import { faceRoutes, LivePortraits } from './plugins/faces.ts';
 import { healthRoutes } from './plugins/health.ts';
+import { openApiPlugin, serveOpenApi } from './plugins/openapi.ts';
 import { type OutboxRoutesOptions, outboxRoutes } from './plugins/outbox.ts';
 import { qrRoutes } from './plugins/qr.ts';
 import { simulatorRoutes } from './plugins/sim.ts';
+import { streamRoutes } from './plugins/streams.ts';
 import { type VerificationRoutesOptions, verificationRoutes } from './plugins/verification.ts';
 import type { LazyFaceEngine } from './portrait/engine-provider.ts';
+import { CaptureTap } from './streams/capture-tap.ts';
 import { STATION_VERSION } from './version.ts';
 
 export interface StationDeps {
@@ -76,6 +82,20 @@ export interface StationDeps {
   >;
 }
 
+const ROOT_SCHEMA = {
+  tags: ['station'],
+  summary: 'What this service is, its version and environment, and its main routes',
+  security: [],
+  querystring: NO_QUERY,
+  response: responses({
+    200: openObject('service, version, environment, stationId, and the main routes with what each does', {
+      version: { type: 'string' },
+      environment: { type: 'string' },
+      stationId: { type: 'string' },
+    }),
+  }),
+} as const;
+
 /** Production refuses anything simulated, whether it came from the config or was passed in. */
 function assertEnvironment(deps: StationDeps): void {
   if (deps.config.environment !== 'production') return;
@@ -113,26 +133,12 @@ export async function buildStation(deps: StationDeps): Promise<FastifyInstance> 
     // and silently waiting the default 10 s instead is worse than saying so. `verbose` gives the
     // formatter the parent schema, so it can list the allowed keys and values.
     ajv: { customOptions: { removeAdditional: false, allErrors: true, verbose: true } },
-    schemaErrorFormatter: (errors, dataVar) => new RequestInvalidError(dataVar, errors),
   });
 
-  app.setNotFoundHandler((request, reply) =>
-    reply
-      .code(404)
-      .send({ error: { code: 'NOT_FOUND', message: `No route ${request.method} ${request.url}` } }),
-  );
-  app.setErrorHandler((error: { statusCode?: number; code?: string; message: string }, request, reply) => {
-    if (error instanceof RequestInvalidError) {
-      return reply.code(400).send({
-        error: { code: error.code, message: error.message, problems: error.problems },
-      });
-    }
-    const status = error.statusCode ?? 500;
-    if (status >= 500) request.log.error({ err: error }, 'request failed');
-    return reply.code(status).send({
-      error: { code: error.code ?? (status >= 500 ? 'INTERNAL' : 'BAD_REQUEST'), message: error.message },
-    });
-  });
+  installErrorAnswers(app);
+
+  // Before any route: the OpenAPI document collects the routes as they are added.
+  await app.register(openApiPlugin, { version: STATION_VERSION });
 
   // First, so its hooks run before every route's.
   if (deps.auth)
@@ -144,13 +150,16 @@ export async function buildStation(deps: StationDeps): Promise<FastifyInstance> 
       tls: config.server.tls !== undefined,
     });
 
+  serveOpenApi(app);
+
   // Until the officer's screen is served here, `/` says what this is and where to look.
-  app.get('/', async () => ({
+  app.get('/', { schema: ROOT_SCHEMA }, async () => ({
     service: 'CCCD enrollment and verification station',
     version: STATION_VERSION,
     environment: config.environment,
     stationId: config.stationId,
     health: '/health',
+    openapi: '/openapi.json',
     routes: {
       'GET /health': 'status, devices, hot path, outbox and central service',
       'GET /devices': 'devices with their state',
@@ -180,8 +189,13 @@ export async function buildStation(deps: StationDeps): Promise<FastifyInstance> 
         ? {
             'GET /outbox': 'packets waiting, sent and refused; the uploader; offline limits',
             'GET /outbox/events': 'upload progress and state as server-sent events',
+            'GET /streams/outbox': 'upload progress for screens (server-sent events, slow clients skip)',
           }
         : {}),
+      'GET /streams/devices': 'device state and capture events (server-sent events)',
+      'GET /streams/scanner/:id/preview': 'fingerprint preview frames with quality and advice',
+      'GET /streams/camera/:id/preview': 'camera preview frames as small JPEGs',
+      'GET /openapi.json': 'the OpenAPI 3.1 document of every route',
       ...(deps.enrollment
         ? {
             'POST /enrollments': 'open an enrollment (first issue, renewal, re-issue, correction)',
@@ -237,15 +251,36 @@ export async function buildStation(deps: StationDeps): Promise<FastifyInstance> 
       ...deps.verification,
     });
   await app.register(qrRoutes, { devices, clock });
+  // One live portrait loop per camera, shared by /devices/:id/portrait/live and the camera stream.
+  const portraits =
+    deps.faces === undefined || deps.hotpath === undefined
+      ? undefined
+      : new LivePortraits(deps.faces, deps.hotpath);
   if (deps.faces)
     await app.register(faceRoutes, {
       devices,
       engine: deps.faces,
       clock,
       ...(deps.hotpath === undefined ? {} : { hotpath: deps.hotpath }),
+      ...(portraits === undefined ? {} : { lives: portraits }),
     });
   if (deps.storeAndForward) await app.register(outboxRoutes(deps.storeAndForward));
   if (deps.enrollment) await app.register(enrollmentRoutes(deps.enrollment));
+  // Live streams see every capture through a tap on the scanners, whoever runs the capture.
+  const captures = new CaptureTap();
+  const untap = devices.filter(isFingerprintScanner).map((scanner) => captures.attach(scanner));
+  app.addHook('onClose', async () => {
+    for (const restore of untap) restore();
+  });
+  await app.register(streamRoutes, {
+    devices,
+    clock,
+    captures,
+    ...(deps.hotpath === undefined ? {} : { hotpath: deps.hotpath }),
+    ...(portraits === undefined ? {} : { portraits }),
+    ...(deps.storeAndForward === undefined ? {} : { uploader: deps.storeAndForward.uploader }),
+    ...(deps.auth === undefined ? {} : { preHandler: requireSession(deps.auth) }),
+  });
   if (config.environment === 'test' && config.simulators.routes) {
     await app.register(simulatorRoutes(deps.simulators ?? []), { prefix: '/sim' });
   }

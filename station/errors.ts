@@ -60,14 +60,43 @@ export class RequestInvalidError extends StationError {
   override readonly name = 'RequestInvalidError';
   readonly statusCode = 400;
   readonly problems: readonly ConfigProblem[];
+  /** What the officer's screen shows: the refused fields, Vietnamese first. */
+  readonly messages: OfficerMessages;
 
   constructor(part: string, errors: readonly ErrorObject[]) {
     const problems = describeSchemaErrors(errors, part);
     const lines = problems.map((p) => `${p.key}: ${p.message}`);
     super('REQUEST_INVALID', `Invalid request: ${lines.join('; ')}`);
     this.problems = problems;
+    const keys = problems.map((p) => p.key).join(', ');
+    this.messages = {
+      vi: `Yêu cầu không hợp lệ ở: ${keys}. Kiểm tra lại các trường này.`,
+      en: `Invalid request at: ${keys}. Check these fields.`,
+    };
   }
 }
+
+/** An officer-facing message in both languages, Vietnamese first. */
+export interface OfficerMessages {
+  readonly vi: string;
+  readonly en: string;
+}
+
+/** The officer's words for the answers the HTTP service gives by itself (no route's own). */
+export const GENERIC_MESSAGES = {
+  NOT_FOUND: {
+    vi: 'Không có chức năng này trên trạm. Kiểm tra lại địa chỉ.',
+    en: 'The station has no such function. Check the address.',
+  },
+  BAD_REQUEST: {
+    vi: 'Yêu cầu không hợp lệ. Thử lại; nếu vẫn lỗi, báo cán bộ kỹ thuật.',
+    en: 'The request is not valid. Try again; if it persists, call technical support.',
+  },
+  INTERNAL: {
+    vi: 'Trạm gặp lỗi nội bộ. Thử lại; nếu vẫn lỗi, báo cán bộ kỹ thuật.',
+    en: 'The station failed. Try again; if it persists, call technical support.',
+  },
+} as const satisfies Record<string, OfficerMessages>;
 
 /** The service could not listen where it is configured to (checked before any device is opened). */
 export class ListenError extends StationError {

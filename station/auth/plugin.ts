@@ -25,7 +25,7 @@
  *   so a cookie write without one is not from our screen.
  * - Headers: a strict Content-Security-Policy, nosniff, no referrer, and Cache-Control: no-store
  *   unless a route sets its own.
- * - auth.required: every route but /health, /, /auth/* and static files needs an unlocked session.
+ * - auth.required: every route but /health, /, /openapi.json, /auth/* and static files needs an unlocked session.
  */
 import type {
   FastifyInstance,
@@ -34,6 +34,7 @@ import type {
   FastifyRequest,
   preHandlerAsyncHookHandler,
 } from 'fastify';
+import { NO_BODY, NO_QUERY, openObject, responses } from '../api-schema.ts';
 import { AuthError } from './errors.ts';
 import type { AuthService, Officer } from './service.ts';
 import { ACCOUNT_ID_PATTERN, ROLES, type Role } from './store.ts';
@@ -66,7 +67,7 @@ export interface AuthPluginOptions {
 const LOOPBACK_NAMES = ['localhost', '127.0.0.1', '::1'];
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 /** Paths open without a session when auth.required is set (the /auth/ routes check for themselves). */
-const OPEN_PATHS = new Set(['/', '/health', '/favicon.ico', '/docs']);
+const OPEN_PATHS = new Set(['/', '/health', '/openapi.json', '/favicon.ico', '/docs']);
 const OPEN_PREFIXES = ['/auth/', '/ui/', '/docs/', '/static/'];
 
 /** The host name of a Host header (`[::1]:8080` → `::1`), lowercased; undefined when malformed. */
@@ -157,6 +158,19 @@ function body(properties: Record<string, unknown>, required: readonly string[]) 
   return { type: 'object', additionalProperties: false, required, properties } as const;
 }
 
+const SESSION_VIEW = openObject(
+  'the account (id, display name, roles) and the session (active | locked, expiry)',
+);
+const ACCOUNT_VIEW = openObject('an account: id, display name, roles, state (never a hash)', {
+  id: { type: 'string' },
+});
+const NO_CONTENT = { 204: { type: 'null', description: 'done' } } as const;
+
+/** The schema parts of an /auth/ route: its tag, summary, no query, and its answers. */
+function doc(summary: string, ok: Record<string, unknown>) {
+  return { tags: ['auth'], summary, querystring: NO_QUERY, response: responses(ok) };
+}
+
 const plugin: FastifyPluginAsync<AuthPluginOptions> = async (app: FastifyInstance, options) => {
   const { service } = options;
   const allowed = new Set(
@@ -240,6 +254,8 @@ const plugin: FastifyPluginAsync<AuthPluginOptions> = async (app: FastifyInstanc
     '/auth/login',
     {
       schema: {
+        ...doc('Sign in: a session, and the __Host-cccd-session cookie', { 200: SESSION_VIEW }),
+        security: [],
         body: body({ account: { type: 'string', minLength: 1, maxLength: 64 }, password: PASSWORD }, [
           'account',
           'password',
@@ -259,31 +275,59 @@ const plugin: FastifyPluginAsync<AuthPluginOptions> = async (app: FastifyInstanc
       }),
   );
 
-  app.post('/auth/logout', async (request, reply) => {
-    service.logout(token(request));
-    reply.header('set-cookie', CLEAR_COOKIE);
-    return reply.code(204).send();
-  });
-
-  app.post('/auth/logout-all', async (request, reply) =>
-    answer(reply, async () => {
-      const { officer } = await service.authenticate(token(request), { allowLocked: true, touch: false });
-      const ended = await service.logoutAccount(officer.id);
+  app.post(
+    '/auth/logout',
+    { schema: { ...doc('End this session', NO_CONTENT), body: NO_BODY } },
+    async (request, reply) => {
+      service.logout(token(request));
       reply.header('set-cookie', CLEAR_COOKIE);
-      return { ended };
-    }),
+      return reply.code(204).send();
+    },
   );
 
-  app.get('/auth/me', async (request, reply) =>
-    answer(
-      reply,
-      async () => (await service.authenticate(token(request), { allowLocked: true, touch: false })).view,
-    ),
+  const ENDED = {
+    200: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['ended'],
+      properties: { ended: { type: 'integer', description: 'sessions ended' } },
+    },
+  } as const;
+
+  app.post(
+    '/auth/logout-all',
+    { schema: { ...doc('End every session of this account', ENDED), body: NO_BODY } },
+    async (request, reply) =>
+      answer(reply, async () => {
+        const { officer } = await service.authenticate(token(request), { allowLocked: true, touch: false });
+        const ended = await service.logoutAccount(officer.id);
+        reply.header('set-cookie', CLEAR_COOKIE);
+        return { ended };
+      }),
+  );
+
+  app.get(
+    '/auth/me',
+    {
+      schema: doc("This session's account, roles and state (active | locked); not an action", {
+        200: SESSION_VIEW,
+      }),
+    },
+    async (request, reply) =>
+      answer(
+        reply,
+        async () => (await service.authenticate(token(request), { allowLocked: true, touch: false })).view,
+      ),
   );
 
   app.post<{ Body: { password: string } }>(
     '/auth/unlock',
-    { schema: { body: body({ password: PASSWORD }, ['password']) } },
+    {
+      schema: {
+        ...doc('Unlock a locked screen with the password (the cookie rotates)', { 200: SESSION_VIEW }),
+        body: body({ password: PASSWORD }, ['password']),
+      },
+    },
     async (request, reply) =>
       answer(reply, async () => {
         const { token: fresh, view } = await service.unlock(
@@ -300,6 +344,19 @@ const plugin: FastifyPluginAsync<AuthPluginOptions> = async (app: FastifyInstanc
     '/auth/reauth',
     {
       schema: {
+        ...doc('Enter the password or PIN again: a one-use signing grant', {
+          200: {
+            type: 'object',
+            additionalProperties: false,
+            required: ['grantId', 'method', 'at', 'expiresAt'],
+            properties: {
+              grantId: { type: 'string' },
+              method: { type: 'string' },
+              at: { type: 'string', format: 'date-time' },
+              expiresAt: { type: 'string', format: 'date-time' },
+            },
+          },
+        }),
         body: {
           type: 'object',
           additionalProperties: false,
@@ -322,7 +379,12 @@ const plugin: FastifyPluginAsync<AuthPluginOptions> = async (app: FastifyInstanc
 
   app.post<{ Body: { password: string; pin: string } }>(
     '/auth/pin',
-    { schema: { body: body({ password: PASSWORD, pin: PIN }, ['password', 'pin']) } },
+    {
+      schema: {
+        ...doc("Set the officer's own PIN (the password confirms it)", NO_CONTENT),
+        body: body({ password: PASSWORD, pin: PIN }, ['password', 'pin']),
+      },
+    },
     async (request, reply) =>
       answer(reply, async () => {
         await service.setPin(token(request), request.body.password, request.body.pin, request.ip);
@@ -330,8 +392,20 @@ const plugin: FastifyPluginAsync<AuthPluginOptions> = async (app: FastifyInstanc
       }),
   );
 
-  app.get('/auth/accounts', { preHandler: supervisor }, async (_request, reply) =>
-    answer(reply, async () => ({ accounts: await service.admin.list() })),
+  app.get(
+    '/auth/accounts',
+    {
+      preHandler: supervisor,
+      schema: doc('Every account (supervisor, admin)', {
+        200: {
+          type: 'object',
+          additionalProperties: false,
+          required: ['accounts'],
+          properties: { accounts: { type: 'array', items: ACCOUNT_VIEW } },
+        },
+      }),
+    },
+    async (_request, reply) => answer(reply, async () => ({ accounts: await service.admin.list() })),
   );
 
   app.post<{ Body: { id: string; displayName: string; roles: Role[]; password: string } }>(
@@ -339,6 +413,7 @@ const plugin: FastifyPluginAsync<AuthPluginOptions> = async (app: FastifyInstanc
     {
       preHandler: admin,
       schema: {
+        ...doc('A new account (admin)', { 201: ACCOUNT_VIEW }),
         body: body(
           {
             id: ACCOUNT_ID,
@@ -364,29 +439,41 @@ const plugin: FastifyPluginAsync<AuthPluginOptions> = async (app: FastifyInstanc
 
   const accountAction = (
     action: string,
+    summary: string,
     guard: preHandlerAsyncHookHandler,
     run: (id: string, request: FastifyRequest) => Promise<unknown>,
-    bodySchema?: Record<string, unknown>,
+    bodySchema: Record<string, unknown> = NO_BODY,
   ) =>
     app.post<{ Params: { id: string } }>(
       `/auth/accounts/:id/${action}`,
       {
         preHandler: guard,
-        schema: { params: ID_PARAMS, ...(bodySchema === undefined ? {} : { body: bodySchema }) },
+        schema: {
+          ...doc(summary, { 200: openObject('the account after the action, or the sessions ended') }),
+          params: ID_PARAMS,
+          body: bodySchema,
+        },
       },
       async (request, reply) => answer(reply, () => run(request.params.id, request)),
     );
 
-  accountAction('unlock', supervisor, (id) => service.unlockAccount(id));
-  accountAction('disable', admin, (id) => service.setDisabled(id, true));
-  accountAction('enable', admin, (id) => service.setDisabled(id, false));
+  accountAction('unlock', 'Lift a failure lock (supervisor, admin)', supervisor, (id) =>
+    service.unlockAccount(id),
+  );
+  accountAction('disable', 'Disable an account and end its sessions (admin)', admin, (id) =>
+    service.setDisabled(id, true),
+  );
+  accountAction('enable', 'Enable a disabled account (admin)', admin, (id) => service.setDisabled(id, false));
   accountAction(
     'reset',
+    'Give an account a new password and end its sessions (admin)',
     admin,
     (id, request) => service.resetAccount(id, (request.body as { password: string }).password),
     body({ password: PASSWORD }, ['password']),
   );
-  accountAction('logout-all', admin, async (id) => ({ ended: await service.logoutAccount(id) }));
+  accountAction('logout-all', 'End every session of an account (admin)', admin, async (id) => ({
+    ended: await service.logoutAccount(id),
+  }));
 };
 
 // Registered without encapsulation: the rails and the `officer` decoration apply to the whole app.

@@ -279,6 +279,39 @@ export async function encodePng(image: Raster, ppi?: number): Promise<Uint8Array
   return run('encode PNG', async () => viewOf(await pipeline.png({ compressionLevel: 6 }).toBuffer()));
 }
 
+/** Live previews: the longest side a preview image is shrunk to, px. */
+export const MAX_PREVIEW_SIDE = 1024;
+
+/**
+ * A small JPEG for a live preview: a raster (a scanner's grey preview frame) or JPEG bytes (a camera
+ * frame), shrunk to fit `maxSide` px a side (never enlarged). The work runs in libvips' threads, off
+ * the event loop.
+ * @throws {RangeError} for an inconsistent raster, `maxSide` outside 16..MAX_PREVIEW_SIDE or a
+ *   quality outside 1..100.
+ * @throws {ImageError} IMAGE_ENCODE_FAILED when sharp fails (e.g. bytes that are not an image).
+ */
+export async function encodePreviewJpeg(
+  source: Raster | Uint8Array,
+  maxSide: number,
+  quality = 60,
+): Promise<{ jpeg: Uint8Array; width: number; height: number }> {
+  if (!(Number.isInteger(maxSide) && maxSide >= 16 && maxSide <= MAX_PREVIEW_SIDE))
+    throw new RangeError(`preview side ${maxSide} is not an integer in 16..${MAX_PREVIEW_SIDE}`);
+  if (!(Number.isInteger(quality) && quality >= 1 && quality <= 100))
+    throw new RangeError(`JPEG quality ${quality} is not an integer in 1..100`);
+  const pipeline =
+    source instanceof Uint8Array
+      ? sharp(source, { limitInputPixels: DEFAULT_IMAGE_LIMITS.maxPixels })
+      : fromRaster(source);
+  return run('encode a preview JPEG', async () => {
+    const { data, info } = await pipeline
+      .resize({ width: maxSide, height: maxSide, fit: 'inside', withoutEnlargement: true })
+      .jpeg({ quality, chromaSubsampling: '4:2:0' })
+      .toBuffer({ resolveWithObject: true });
+    return { jpeg: viewOf(data), width: info.width, height: info.height };
+  });
+}
+
 async function toRgb(pipeline: Sharp, what: string): Promise<RgbImage> {
   return run(what, async () => {
     const { data, info } = await pipeline.removeAlpha().raw().toBuffer({ resolveWithObject: true });

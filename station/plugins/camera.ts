@@ -15,6 +15,7 @@ import type { FastifyInstance } from 'fastify';
 import { CameraDevice } from '../../drivers/camera/camera.ts';
 import type { CameraFrame } from '../../drivers/camera/port.ts';
 import type { Device } from '../../drivers/device.ts';
+import { binary, idParams, NO_QUERY, responses } from '../api-schema.ts';
 import { StationCamera } from '../compose/cameras.ts';
 
 /** The preview rate when the client names none, and the most it may ask for, frames per second. */
@@ -132,23 +133,39 @@ export function registerCameraRoutes(
     return device;
   };
 
-  app.get<{ Params: { id: string } }>('/devices/:id/frame', async (request, reply) => {
-    const device = camera(request.params.id);
-    if (!(device instanceof CameraDevice)) return reply.code(device.status).send(device.body);
-    const frame = device.latestFrame();
-    if (!frame) return reply.code(503).send(notReady(device));
-    return reply
-      .header('content-type', 'image/jpeg')
-      .header('cache-control', 'no-store')
-      .header('x-frame-sequence', String(frame.sequence))
-      .header('x-frame-timestamp', frame.timestampMs.toFixed(3))
-      .send(Buffer.from(frame.jpeg.buffer, frame.jpeg.byteOffset, frame.jpeg.length));
-  });
+  const params = idParams({ type: 'string', minLength: 1, maxLength: 100, description: 'a camera id' });
+  app.get<{ Params: { id: string } }>(
+    '/devices/:id/frame',
+    {
+      schema: {
+        tags: ['devices'],
+        summary: "A camera's newest JPEG frame (X-Frame-Sequence, X-Frame-Timestamp)",
+        params,
+        querystring: NO_QUERY,
+        response: responses({ 200: binary('the newest frame', 'image/jpeg') }),
+      },
+    },
+    async (request, reply) => {
+      const device = camera(request.params.id);
+      if (!(device instanceof CameraDevice)) return reply.code(device.status).send(device.body);
+      const frame = device.latestFrame();
+      if (!frame) return reply.code(503).send(notReady(device));
+      return reply
+        .header('content-type', 'image/jpeg')
+        .header('cache-control', 'no-store')
+        .header('x-frame-sequence', String(frame.sequence))
+        .header('x-frame-timestamp', frame.timestampMs.toFixed(3))
+        .send(Buffer.from(frame.jpeg.buffer, frame.jpeg.byteOffset, frame.jpeg.length));
+    },
+  );
 
   app.get<{ Params: { id: string }; Querystring: { fps: number } }>(
     '/devices/:id/preview',
     {
       schema: {
+        tags: ['devices'],
+        summary: "A camera's MJPEG preview of its newest frames, at most `fps` a second",
+        params,
         querystring: {
           type: 'object',
           additionalProperties: false,
@@ -156,6 +173,12 @@ export function registerCameraRoutes(
             fps: { type: 'integer', minimum: 1, maximum: MAX_PREVIEW_FPS, default: DEFAULT_PREVIEW_FPS },
           },
         },
+        response: responses({
+          200: binary(
+            'JPEG parts until the client leaves',
+            `multipart/x-mixed-replace; boundary=${PREVIEW_BOUNDARY}`,
+          ),
+        }),
       },
     },
     async (request, reply) => {

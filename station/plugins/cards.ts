@@ -45,6 +45,7 @@ import { CardError } from '../../protocol/icao9303/errors.ts';
 import type { TrustStore } from '../../protocol/icao9303/pa.ts';
 import type { DocumentReport } from '../../protocol/icao9303/read-document.ts';
 import type { TerminalCredentials } from '../../protocol/icao9303/terminal-auth.ts';
+import { NO_QUERY, openObject, responses } from '../api-schema.ts';
 import {
   accessKey,
   type CardCheck,
@@ -261,6 +262,19 @@ export const cardRoutes: FastifyPluginAsync<CardRoutesOptions> = async (app, opt
     '/cards/read',
     {
       schema: {
+        tags: ['cards'],
+        summary: 'Read and authenticate the chip ID card on the reader (PACE/BAC, PA, CA, AA)',
+        querystring: NO_QUERY,
+        response: responses({
+          200: openObject(
+            'the check: genuine, valid, usable, validity, holder (DG1, DG13), access, PA and chip verdicts with messages (vi, en), data groups, timings; `photo` on request',
+            {
+              genuine: { type: 'boolean' },
+              valid: { type: ['boolean', 'null'] },
+              usable: { type: 'boolean' },
+            },
+          ),
+        }),
         body: {
           type: 'object',
           additionalProperties: false,
@@ -295,6 +309,15 @@ export const cardRoutes: FastifyPluginAsync<CardRoutesOptions> = async (app, opt
     '/cards/verify-fingerprint',
     {
       schema: {
+        tags: ['cards'],
+        summary: "Compare a live finger with the chip's (DG3, after Terminal Authentication)",
+        querystring: NO_QUERY,
+        response: responses({
+          200: openObject(
+            'the decision (match, no-match, cannot-compare), score, FMR and threshold, the finger, whether DG3 passed PA, the card verdicts and timings',
+            { finger: { type: 'integer' }, decision: { type: 'string' } },
+          ),
+        }),
         body: {
           type: 'object',
           additionalProperties: false,

@@ -20,6 +20,7 @@ import type { Device } from '../../drivers/device.ts';
 import { DriverError } from '../../drivers/errors.ts';
 import { type CapturedImage, isFingerprintScanner } from '../../drivers/fingerprint/scanner.ts';
 import { CAPTURE_MODES, MAX_CAPTURE_TIMEOUT_MS } from '../../protocol/scanner/commands.ts';
+import { idParams, NO_QUERY, openObject, openObjectOrNull, responses } from '../api-schema.ts';
 import { encodeGreyPng } from '../imaging/grey-image.ts';
 import { describeCamera, registerCameraRoutes } from './camera.ts';
 
@@ -92,6 +93,48 @@ const captureBody = {
   },
 } as const;
 
+/** A device id in a path (`scanner-hid`, `camera`); an unknown one answers 404 DEVICE_NOT_FOUND. */
+export const DEVICE_ID = {
+  type: 'string',
+  minLength: 1,
+  maxLength: 100,
+  description: 'a device id from GET /devices',
+} as const;
+export const DEVICE_PARAMS = idParams(DEVICE_ID);
+
+/** A device as GET /devices shows it (its state and a scanner's or camera's description). */
+export const DEVICE_SCHEMA = {
+  type: 'object',
+  additionalProperties: true,
+  required: ['id', 'family', 'mode', 'state'],
+  properties: {
+    id: { type: 'string' },
+    family: { type: 'string' },
+    mode: { type: 'string', enum: ['simulated', 'hardware'] },
+    state: openObject('`status` (ready, opening, disconnected, error, ...) and its details', {
+      status: { type: 'string' },
+    }),
+    scanner: openObjectOrNull("a fingerprint scanner's description (null before it answered)"),
+    camera: openObject("a camera's settings and counters"),
+  },
+} as const;
+
+const CAPTURE_ANSWER = {
+  type: 'object',
+  additionalProperties: true,
+  required: ['image', 'statuses', 'previews'],
+  properties: {
+    image: openObject(
+      'the image metadata (mode, width, height, ppi, use, device, sha256, attestation) and `png` in base64',
+      {
+        png: { type: 'string', contentEncoding: 'base64' },
+      },
+    ),
+    statuses: { type: 'array', items: { type: 'string' } },
+    previews: { type: 'integer' },
+  },
+} as const;
+
 interface CaptureBody {
   mode: (typeof CAPTURE_MODES)[number];
   timeoutMs: number;
@@ -109,19 +152,67 @@ export const deviceRoutes: FastifyPluginAsync<DevicesOptions> = async (app, opti
     },
   });
 
-  app.get('/devices', async () => ({ devices: devices.map(describeDevice) }));
+  app.get(
+    '/devices',
+    {
+      schema: {
+        tags: ['devices'],
+        summary: 'Every device with its state, and a scanner or camera description',
+        querystring: NO_QUERY,
+        response: responses({
+          200: {
+            type: 'object',
+            additionalProperties: false,
+            required: ['devices'],
+            properties: { devices: { type: 'array', items: DEVICE_SCHEMA } },
+          },
+        }),
+      },
+    },
+    async () => ({ devices: devices.map(describeDevice) }),
+  );
 
-  app.get<{ Params: { id: string } }>('/devices/:id', async (request, reply) => {
-    const device = byId.get(request.params.id);
-    if (!device) return reply.code(404).send(notFound(request.params.id));
-    return describeDevice(device);
-  });
+  app.get<{ Params: { id: string } }>(
+    '/devices/:id',
+    {
+      schema: {
+        tags: ['devices'],
+        summary: 'One device with its state',
+        params: DEVICE_PARAMS,
+        querystring: NO_QUERY,
+        response: responses({ 200: DEVICE_SCHEMA }),
+      },
+    },
+    async (request, reply) => {
+      const device = byId.get(request.params.id);
+      if (!device) return reply.code(404).send(notFound(request.params.id));
+      return describeDevice(device);
+    },
+  );
 
   registerCameraRoutes(app, byId, notFound);
 
   app.post<{ Params: { id: string }; Body: CaptureBody }>(
     '/devices/:id/capture',
-    { schema: { body: captureBody } },
+    {
+      schema: {
+        tags: ['devices'],
+        summary: 'Capture one fingerprint image (JSON with a base64 PNG, or the PNG itself)',
+        params: DEVICE_PARAMS,
+        querystring: NO_QUERY,
+        body: captureBody,
+        response: responses({
+          200: {
+            description:
+              'the capture: JSON, or with `format: "png"` the PNG and an X-Capture-Metadata header',
+            content: {
+              'application/json': { schema: CAPTURE_ANSWER },
+              'image/png': { schema: { type: 'string', format: 'binary' } },
+            },
+          },
+        }),
+      },
+    },
     async (request, reply) => {
       const device = byId.get(request.params.id);
       if (!device) return reply.code(404).send(notFound(request.params.id));

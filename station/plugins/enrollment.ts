@@ -14,6 +14,7 @@
  * by one (422 DEMOGRAPHICS_INVALID).
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { binary, idParams, NO_BODY, NO_QUERY, openObject, responses } from '../api-schema.ts';
 import { PdfRenderer, PdfRendererError, printFailure } from '../reports/renderer.ts';
 import { DraftError } from '../workflows/enrollment/draft-store.ts';
 import type { EnrollmentService, StepRequest } from '../workflows/enrollment/service.ts';
@@ -138,6 +139,19 @@ export const STEP_SCHEMA = {
   ],
 } as const;
 
+const PARAMS = idParams({ type: 'string', pattern: UUID });
+
+const DRAFT_VIEW = openObject('the draft: stage, version, every field, score and finding (no biometrics)', {
+  id: { type: 'string' },
+  stage: { type: 'string' },
+  version: { type: 'integer' },
+});
+
+/** The schema parts of an enrollment route: its tag, summary, no query, and its answers. */
+function doc(summary: string, ok: Record<string, unknown>) {
+  return { tags: ['enrollments'], summary, querystring: NO_QUERY, response: responses(ok) };
+}
+
 const DRAFT_STATUS: Readonly<Record<string, number>> = {
   DRAFT_NOT_FOUND: 404,
   DRAFT_TAMPERED: 422,
@@ -192,22 +206,47 @@ export function enrollmentRoutes(options: EnrollmentRoutesOptions) {
       });
     };
 
-    app.post('/enrollments', async (request, reply) => {
-      const who = officer(request, reply);
-      if (who === undefined) return reply;
-      return reply.code(201).send(await service.start(who.id));
-    });
+    app.post(
+      '/enrollments',
+      {
+        schema: {
+          ...doc('Open an enrollment draft for the signed-in officer', { 201: DRAFT_VIEW }),
+          body: NO_BODY,
+        },
+      },
+      async (request, reply) => {
+        const who = officer(request, reply);
+        if (who === undefined) return reply;
+        return reply.code(201).send(await service.start(who.id));
+      },
+    );
 
-    app.get('/enrollments', async (request, reply) => {
-      if (officer(request, reply) === undefined) return reply;
-      return { enrollments: await service.list() };
-    });
+    app.get(
+      '/enrollments',
+      {
+        schema: doc('The open enrollment drafts (id, last change)', {
+          200: {
+            type: 'object',
+            additionalProperties: false,
+            required: ['enrollments'],
+            properties: {
+              enrollments: { type: 'array', items: openObject('one open draft: its id and last change') },
+            },
+          },
+        }),
+      },
+      async (request, reply) => {
+        if (officer(request, reply) === undefined) return reply;
+        return { enrollments: await service.list() };
+      },
+    );
 
     app.get<{ Params: { id: string } }>(
       '/enrollments/:id',
       {
         schema: {
-          params: { type: 'object', required: ['id'], properties: { id: { type: 'string', pattern: UUID } } },
+          ...doc('An enrollment draft: stage, version, fields, scores, findings', { 200: DRAFT_VIEW }),
+          params: PARAMS,
         },
       },
       async (request, reply) => {
@@ -225,7 +264,12 @@ export function enrollmentRoutes(options: EnrollmentRoutesOptions) {
       {
         bodyLimit: 64 * 1024,
         schema: {
-          params: { type: 'object', required: ['id'], properties: { id: { type: 'string', pattern: UUID } } },
+          ...doc('The next step of an enrollment, at the version the officer saw', {
+            200: openObject('the outcome: ok, the draft after the step, replayed when it was a repeat', {
+              ok: { type: 'boolean' },
+            }),
+          }),
+          params: PARAMS,
           body: {
             type: 'object',
             additionalProperties: false,
@@ -268,7 +312,10 @@ export function enrollmentRoutes(options: EnrollmentRoutesOptions) {
       '/enrollments/:id/receipt',
       {
         schema: {
-          params: { type: 'object', required: ['id'], properties: { id: { type: 'string', pattern: UUID } } },
+          ...doc("The citizen's receipt of a queued enrollment (PDF with the packet id as a QR code)", {
+            200: binary('the receipt, A4 PDF', 'application/pdf'),
+          }),
+          params: PARAMS,
         },
       },
       async (request, reply) => {

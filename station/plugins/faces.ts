@@ -19,6 +19,7 @@ import type { FastifyPluginAsync, FastifyReply } from 'fastify';
 import { CameraDevice } from '../../drivers/camera/camera.ts';
 import type { Device } from '../../drivers/device.ts';
 import type { FaceDescriptor } from '../../protocol/face/types.ts';
+import { eventStream, idParams, NO_QUERY, openObject, responses } from '../api-schema.ts';
 import type { Clock } from '../clock.ts';
 import { type FaceComparison, singleFace } from '../faces/engine.ts';
 import { FaceEngineError } from '../faces/errors.ts';
@@ -34,6 +35,43 @@ export interface FaceRoutesOptions {
   /** Portrait measures and live frames run in its workers; without it the portrait routes answer 503. */
   readonly hotpath?: Hotpath;
   readonly clock: Clock;
+  /** The live feedback loops, shared with the camera stream (default: the plugin's own). */
+  readonly lives?: LivePortraits;
+}
+
+/**
+ * The live portrait feedback loops, one per camera, started on the first listener (and stopped by
+ * LivePortrait itself when the last one leaves): GET /devices/:id/portrait/live and the camera's
+ * preview stream share them, so a camera is checked once however many screens watch it.
+ */
+export class LivePortraits {
+  readonly #lives = new Map<string, LivePortrait>();
+  readonly #engine: LazyFaceEngine;
+  readonly #hotpath: Hotpath;
+
+  constructor(engine: LazyFaceEngine, hotpath: Hotpath) {
+    this.#engine = engine;
+    this.#hotpath = hotpath;
+  }
+
+  /** The loop of `camera`, made on first use; `onWarning` hears of frames it could not check. */
+  of(camera: CameraDevice, onWarning: (message: string) => void): LivePortrait {
+    let live = this.#lives.get(camera.id);
+    if (live === undefined) {
+      live = new LivePortrait({
+        source: camera,
+        engines: () => this.#engine.get(),
+        hotpath: this.#hotpath,
+        onWarning,
+      });
+      this.#lives.set(camera.id, live);
+    }
+    return live;
+  }
+
+  async stop(): Promise<void> {
+    for (const live of this.#lives.values()) await live.stop();
+  }
 }
 
 /** Largest image in a comparison request, bytes (base64 inflates it by a third). */
@@ -126,6 +164,18 @@ const imageSide = {
   ],
 } as const;
 
+const CAMERA_PARAMS = idParams({ type: 'string', minLength: 1, maxLength: 100, description: 'a camera id' });
+
+const PORTRAIT_ANSWER = openObject(
+  'the checks of the frame: accepted, feedback (vi, en), measures, pose, the chip portrait and the ICAO capture as base64 JPEG, timings',
+  {
+    captureId: { type: ['string', 'null'], description: 'for POST /faces/compare (kept 15 minutes)' },
+    accepted: { type: 'boolean' },
+    faceCount: { type: 'integer' },
+    measuresAre: { type: 'string' },
+  },
+);
+
 export const faceRoutes: FastifyPluginAsync<FaceRoutesOptions> = async (app, options) => {
   const { devices, engine, hotpath, clock } = options;
   const captures = new Map<string, { descriptor: FaceDescriptor; at: number }>();
@@ -141,9 +191,9 @@ export const faceRoutes: FastifyPluginAsync<FaceRoutesOptions> = async (app, opt
     captures.set(id, { descriptor, at: now });
     return id;
   };
-  const lives = new Map<string, LivePortrait>();
+  const lives = options.lives ?? (hotpath === undefined ? undefined : new LivePortraits(engine, hotpath));
   app.addHook('onClose', async () => {
-    for (const live of lives.values()) await live.stop();
+    await lives?.stop();
     captures.clear();
   });
 
@@ -168,6 +218,11 @@ export const faceRoutes: FastifyPluginAsync<FaceRoutesOptions> = async (app, opt
     '/devices/:id/portrait',
     {
       schema: {
+        tags: ['faces'],
+        summary: 'Capture a portrait from a camera: checks, officer feedback, chip portrait, ICAO capture',
+        params: CAMERA_PARAMS,
+        querystring: NO_QUERY,
+        response: responses({ 200: PORTRAIT_ANSWER }),
         body: {
           type: ['object', 'null'],
           additionalProperties: false,
@@ -234,38 +289,43 @@ export const faceRoutes: FastifyPluginAsync<FaceRoutesOptions> = async (app, opt
     },
   );
 
-  app.get<{ Params: { id: string } }>('/devices/:id/portrait/live', async (request, reply) => {
-    const camera = cameraOf(request.params.id, reply);
-    if (camera === undefined || hotpath === undefined) return reply;
-    let live = lives.get(camera.id);
-    if (live === undefined) {
-      live = new LivePortrait({
-        source: camera,
-        engines: () => engine.get(),
-        hotpath,
-        onWarning: (message) => request.log.warn({ camera: camera.id }, message),
+  app.get<{ Params: { id: string } }>(
+    '/devices/:id/portrait/live',
+    {
+      schema: {
+        tags: ['streams'],
+        summary: "Live portrait feedback on a camera's frames, one `assessment` event per checked frame",
+        params: CAMERA_PARAMS,
+        querystring: NO_QUERY,
+        response: responses({
+          200: eventStream('`event: assessment` with the feedback (vi, en) and measures of one frame'),
+        }),
+      },
+    },
+    async (request, reply) => {
+      const camera = cameraOf(request.params.id, reply);
+      if (camera === undefined || lives === undefined) return reply;
+      const live = lives.of(camera, (message) => request.log.warn({ camera: camera.id }, message));
+      reply.hijack();
+      const out = reply.raw;
+      out.writeHead(200, {
+        'content-type': 'text/event-stream; charset=utf-8',
+        'cache-control': 'no-store',
+        connection: 'keep-alive',
       });
-      lives.set(camera.id, live);
-    }
-    reply.hijack();
-    const out = reply.raw;
-    out.writeHead(200, {
-      'content-type': 'text/event-stream; charset=utf-8',
-      'cache-control': 'no-store',
-      connection: 'keep-alive',
-    });
-    out.write(': live portrait feedback, one event per checked frame\n\n');
-    const send = (assessment: LiveAssessment) => {
-      // Never queue behind a slow client: a frame it cannot take now is skipped.
-      if (out.writableNeedDrain) return;
-      out.write(`event: assessment\ndata: ${JSON.stringify(assessment)}\n\n`);
-    };
-    const unsubscribe = live.subscribe(send);
-    request.raw.on('close', () => {
-      unsubscribe();
-      out.end();
-    });
-  });
+      out.write(': live portrait feedback, one event per checked frame\n\n');
+      const send = (assessment: LiveAssessment) => {
+        // Never queue behind a slow client: a frame it cannot take now is skipped.
+        if (out.writableNeedDrain) return;
+        out.write(`event: assessment\ndata: ${JSON.stringify(assessment)}\n\n`);
+      };
+      const unsubscribe = live.subscribe(send);
+      request.raw.on('close', () => {
+        unsubscribe();
+        out.end();
+      });
+    },
+  );
 
   app.post<{
     Body: { a: { captureId?: string; image?: string }; b: { captureId?: string; image?: string } };
@@ -274,6 +334,15 @@ export const faceRoutes: FastifyPluginAsync<FaceRoutesOptions> = async (app, opt
     {
       bodyLimit: Math.ceil((MAX_FACE_IMAGE_BYTES * 8) / 3) + 4096,
       schema: {
+        tags: ['faces'],
+        summary: 'Advisory 1:1 face comparison of two images or kept captures',
+        querystring: NO_QUERY,
+        response: responses({
+          200: openObject(
+            '`compared: true` with the decision, distance, threshold and engine; or `compared: false` with the status and message (vi, en)',
+            { compared: { type: 'boolean' } },
+          ),
+        }),
         body: {
           type: 'object',
           required: ['a', 'b'],

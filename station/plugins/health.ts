@@ -4,6 +4,7 @@
  */
 import type { FastifyPluginAsync } from 'fastify';
 import type { Device } from '../../drivers/device.ts';
+import { NO_QUERY, openObject, responses } from '../api-schema.ts';
 import type { CentralLink } from '../central/link.ts';
 import type { Clock } from '../clock.ts';
 import type { StationConfig } from '../config/schema.ts';
@@ -22,9 +23,53 @@ export interface HealthOptions {
   readonly hotpath?: Hotpath;
 }
 
+/** A device as /health and the device streams show it: identity, family, mode and state. */
+export const DEVICE_STATE_SCHEMA = {
+  type: 'object',
+  additionalProperties: true,
+  required: ['id', 'family', 'mode', 'state'],
+  properties: {
+    id: { type: 'string' },
+    family: { type: 'string' },
+    mode: { type: 'string', enum: ['simulated', 'hardware'] },
+    state: openObject(
+      'the device state: `status` (ready, opening, disconnected, error, ...) and its details',
+      {
+        status: { type: 'string' },
+      },
+    ),
+  },
+} as const;
+
+const HEALTH_SCHEMA = {
+  tags: ['station'],
+  summary: 'Status at a glance: devices, hot path, outbox depth and the central service',
+  security: [],
+  querystring: NO_QUERY,
+  response: responses({
+    200: {
+      type: 'object',
+      additionalProperties: true,
+      required: ['status', 'version', 'environment', 'stationId', 'devices'],
+      properties: {
+        status: { type: 'string', enum: ['ok', 'degraded'] },
+        version: { type: 'string' },
+        runtime: openObject('Node.js and V8 versions of this process'),
+        environment: { type: 'string', enum: ['test', 'production'] },
+        stationId: { type: 'string' },
+        uptimeMs: { type: 'number' },
+        devices: { type: 'array', items: DEVICE_STATE_SCHEMA },
+        outbox: openObject('the queue depth, or null with a problem'),
+        central: openObject("the central service's reachability"),
+        hotpath: openObject('worker pool counters'),
+      },
+    },
+  }),
+} as const;
+
 export const healthRoutes: FastifyPluginAsync<HealthOptions> = async (app, options) => {
   const { config, devices, clock, central, outbox, startedAt, hotpath } = options;
-  app.get('/health', async (request) => {
+  app.get('/health', { schema: HEALTH_SCHEMA }, async (request) => {
     const [reachability, depth] = await Promise.all([
       central.reachability(),
       outbox.depth().then(

@@ -15,6 +15,15 @@ import type { FastifyInstance, FastifyPluginAsync, FastifyReply } from 'fastify'
 import type { PinnedStatementKey, StatementExpectation } from '../../protocol/central/statement.ts';
 import { peekStatement, verifyStatement } from '../../protocol/central/statement.ts';
 import type { SignatureCheck } from '../../protocol/icao9303/pa.ts';
+import {
+  ERROR_SCHEMA,
+  eventStream,
+  idParams,
+  NO_BODY,
+  NO_QUERY,
+  openObject,
+  responses,
+} from '../api-schema.ts';
 import type { Clock } from '../clock.ts';
 import { type Outbox, OutboxError, type OutboxState } from '../outbox/outbox.ts';
 import { exportToFolder, importReceipts, RemovableMediaError } from '../outbox/removable.ts';
@@ -34,6 +43,17 @@ export interface OutboxRoutesOptions {
 
 const STATES: readonly OutboxState[] = ['queued', 'uploading', 'acknowledged', 'dead-letter'];
 const PACKET_ID = '^[A-Za-z0-9-]{1,64}$';
+
+const PACKET_PARAMS = idParams({ type: 'string', pattern: PACKET_ID }, 'packetId');
+const ENTRY = openObject('an outbox entry: packetId, state, digest, sizes, attempts, times', {
+  packetId: { type: 'string' },
+  state: { type: 'string', enum: [...STATES] },
+});
+
+/** The schema parts of an outbox route: its tag, summary, no query unless given, and its answers. */
+function doc(summary: string, ok: Record<string, unknown>) {
+  return { tags: ['outbox'], summary, querystring: NO_QUERY, response: responses(ok) };
+}
 
 const OUTBOX_STATUS: Readonly<Record<string, number>> = {
   OUTBOX_UNKNOWN_PACKET: 404,
@@ -67,6 +87,20 @@ export function outboxRoutes(options: OutboxRoutesOptions): FastifyPluginAsync {
       '/outbox',
       {
         schema: {
+          ...doc('Packets waiting, sent and refused; the uploader; the offline limits', {
+            200: {
+              type: 'object',
+              additionalProperties: true,
+              required: ['stats', 'uploader', 'total', 'packets'],
+              properties: {
+                stats: openObject('waiting packets, days offline, disk left'),
+                uploader: openObject("the uploader's state"),
+                quarantined: { type: 'array', items: openObject('a file the outbox set aside') },
+                total: { type: 'integer' },
+                packets: { type: 'array', items: ENTRY },
+              },
+            },
+          }),
           querystring: {
             type: 'object',
             additionalProperties: false,
@@ -92,34 +126,59 @@ export function outboxRoutes(options: OutboxRoutesOptions): FastifyPluginAsync {
       },
     );
 
-    app.get('/outbox/accept', async () => outbox.canAccept());
+    app.get(
+      '/outbox/accept',
+      {
+        schema: doc('May a new enrollment start? (disk, waiting packets, days offline)', {
+          200: openObject('`ok` and, when not, the reasons in Vietnamese and English', {
+            ok: { type: 'boolean' },
+          }),
+        }),
+      },
+      async () => outbox.canAccept(),
+    );
 
-    app.get('/outbox/events', (request, reply) => {
-      reply.hijack();
-      const res = reply.raw;
-      res.writeHead(200, {
-        'content-type': 'text/event-stream; charset=utf-8',
-        'cache-control': 'no-store',
-        connection: 'keep-alive',
-      });
-      const send = (event: UploaderEvent) => {
-        res.write(`event: ${event.type}\ndata: ${JSON.stringify(event)}\n\n`);
-      };
-      send({ type: 'state', state: uploader.snapshot() });
-      const unsubscribe = uploader.subscribe(send);
-      const keepAlive = setInterval(() => res.write(': keep-alive\n\n'), 15_000);
-      keepAlive.unref();
-      request.raw.on('close', () => {
-        clearInterval(keepAlive);
-        unsubscribe();
-      });
-    });
+    app.get(
+      '/outbox/events',
+      {
+        schema: doc("The uploader's events as they happen (GET /streams/outbox paces them for screens)", {
+          200: eventStream(
+            '`state` first, then progress, acknowledged, dead-lettered, problem and state events',
+          ),
+        }),
+      },
+      (request, reply) => {
+        reply.hijack();
+        const res = reply.raw;
+        res.writeHead(200, {
+          'content-type': 'text/event-stream; charset=utf-8',
+          'cache-control': 'no-store',
+          connection: 'keep-alive',
+        });
+        const send = (event: UploaderEvent) => {
+          res.write(`event: ${event.type}\ndata: ${JSON.stringify(event)}\n\n`);
+        };
+        send({ type: 'state', state: uploader.snapshot() });
+        const unsubscribe = uploader.subscribe(send);
+        const keepAlive = setInterval(() => res.write(': keep-alive\n\n'), 15_000);
+        keepAlive.unref();
+        request.raw.on('close', () => {
+          clearInterval(keepAlive);
+          unsubscribe();
+        });
+      },
+    );
 
     app.get<{ Params: { packetId: string } }>(
       '/outbox/:packetId',
       {
         schema: {
-          params: { type: 'object', properties: { packetId: { type: 'string', pattern: PACKET_ID } } },
+          ...doc('One packet: state, digest, upload URL, and the receipt as central signed it', {
+            200: openObject('the entry, its upload URL while waiting, its receipt once acknowledged', {
+              entry: ENTRY,
+            }),
+          }),
+          params: PACKET_PARAMS,
         },
       },
       async (request, reply) => {
@@ -150,7 +209,16 @@ export function outboxRoutes(options: OutboxRoutesOptions): FastifyPluginAsync {
       '/outbox/:packetId/retry',
       {
         schema: {
-          params: { type: 'object', properties: { packetId: { type: 'string', pattern: PACKET_ID } } },
+          ...doc('Send a dead-lettered packet again, or a waiting one now', {
+            200: {
+              type: 'object',
+              additionalProperties: false,
+              required: ['entry'],
+              properties: { entry: ENTRY },
+            },
+          }),
+          params: PACKET_PARAMS,
+          body: NO_BODY,
         },
       },
       async (request, reply) => {
@@ -169,6 +237,9 @@ export function outboxRoutes(options: OutboxRoutesOptions): FastifyPluginAsync {
       '/outbox/export',
       {
         schema: {
+          ...doc('Write waiting packets to removable media', {
+            200: openObject('the folder written and its manifest'),
+          }),
           body: {
             type: 'object',
             additionalProperties: false,
@@ -204,6 +275,14 @@ export function outboxRoutes(options: OutboxRoutesOptions): FastifyPluginAsync {
       '/outbox/import',
       {
         schema: {
+          ...doc("Take central's statements back from removable media", {
+            200: openObject('counts by outcome and a report per file', {
+              acknowledged: { type: 'integer' },
+              deadLettered: { type: 'integer' },
+              alreadyAcknowledged: { type: 'integer' },
+              refused: { type: 'integer' },
+            }),
+          }),
           body: {
             type: 'object',
             additionalProperties: false,
@@ -239,7 +318,26 @@ export function outboxRoutes(options: OutboxRoutesOptions): FastifyPluginAsync {
       '/central/packets/:packetId/status',
       {
         schema: {
-          params: { type: 'object', properties: { packetId: { type: 'string', pattern: PACKET_ID } } },
+          tags: ['outbox'],
+          summary: "Central's production status of a packet, as central answers it",
+          querystring: NO_QUERY,
+          params: PACKET_PARAMS,
+          response: {
+            200: openObject("central's answer"),
+            // Central's own refusal is passed on under `error`, in central's shape.
+            404: {
+              type: 'object',
+              additionalProperties: true,
+              required: ['error'],
+              properties: { error: openObject("central's refusal") },
+            },
+            '4xx': ERROR_SCHEMA,
+            502: openObject(
+              "CENTRAL_UNREACHABLE, CENTRAL_ANSWER_INVALID, or central's refusal passed on under `error`",
+              { error: openObject('code and message') },
+            ),
+            '5xx': ERROR_SCHEMA,
+          },
         },
       },
       async (request, reply) => {

@@ -25,6 +25,7 @@ import { DriverError } from '../../drivers/errors.ts';
 import type { CardExpiry } from '../../protocol/cccd/expiry.ts';
 import type { CccdQr } from '../../protocol/cccd/qr.ts';
 import { type DocumentValidity, validityOfDerivedExpiry } from '../../protocol/cccd/validity.ts';
+import { idParams, MESSAGES_SCHEMA, NO_QUERY, openObjectOrNull, responses } from '../api-schema.ts';
 import type { QrKeyResult } from '../cards/read-card.ts';
 import { type Clock, localToday } from '../clock.ts';
 import { DEFAULT_IMAGE_LIMITS, decodeRgb, type ImageErrorCode } from '../imaging/sharp-images.ts';
@@ -220,6 +221,25 @@ const decodeQuery = {
   properties: { dateOfExpiry: YYMMDD },
 } as const;
 
+/** A CCCD QR's answer (scanned or decoded): `ok`, and when not, a stable code and both languages. */
+const QR_ANSWER = {
+  type: 'object',
+  additionalProperties: true,
+  required: ['ok', 'today'],
+  properties: {
+    ok: { type: 'boolean' },
+    code: { type: 'string', description: 'why the code is not usable (QR_NO_CODE, QR_UNREADABLE, ...)' },
+    message: MESSAGES_SCHEMA,
+    today: { type: 'string' },
+    text: { type: ['string', 'null'] },
+    qr: openObjectOrNull("the QR's fields, or null"),
+    key: openObjectOrNull("the chip's access key (id12, dateOfBirth, dateOfExpiry), or null"),
+    expiryFrom: { type: ['string', 'null'] },
+    expiry: openObjectOrNull('the expiry derived from the birth date, or null'),
+    validity: openObjectOrNull("the derived expiry's validity on the station's day, or null"),
+  },
+} as const;
+
 /** An AbortSignal that fires when the client hangs up before the answer is written. */
 function hangUpSignal(reply: FastifyReply): { signal: AbortSignal; done(): void } {
   const abort = new AbortController();
@@ -249,7 +269,28 @@ export const qrRoutes: FastifyPluginAsync<QrRoutesOptions> = async (app, options
   app.post<{ Params: { id: string }; Body: { timeoutMs: number; dateOfExpiry?: string } }>(
     '/devices/:id/scan',
     {
-      schema: { body: scanBody },
+      schema: {
+        tags: ['qr'],
+        summary: "Wait for a 2D barcode scanner's next code (a CCCD QR) and derive the chip's key",
+        params: idParams({
+          type: 'string',
+          minLength: 1,
+          maxLength: 100,
+          description: 'a barcode scanner id',
+        }),
+        querystring: NO_QUERY,
+        body: { ...scanBody, type: ['object', 'null'] },
+        response: responses({
+          200: {
+            ...QR_ANSWER,
+            properties: {
+              ...QR_ANSWER.properties,
+              device: { type: 'string' },
+              receivedAt: { type: 'string' },
+            },
+          },
+        }),
+      },
       // No body at all is the defaults: `curl -XPOST .../devices/barcode/scan`.
       preValidation: async (request) => {
         // The schema's default fills timeoutMs in.
@@ -300,7 +341,31 @@ export const qrRoutes: FastifyPluginAsync<QrRoutesOptions> = async (app, options
 
   app.post<{ Querystring: { dateOfExpiry?: string } }>(
     '/qr/decode',
-    { schema: { querystring: decodeQuery }, bodyLimit: MAX_QR_IMAGE_BYTES },
+    {
+      schema: {
+        tags: ['qr'],
+        summary: "Read a CCCD QR code from an image (the body: JPEG or PNG) and derive the chip's key",
+        querystring: decodeQuery,
+        body: {
+          description: 'the image itself',
+          content: {
+            'image/jpeg': { schema: { description: 'the JPEG bytes' } },
+            'image/png': { schema: { description: 'the PNG bytes' } },
+          },
+        },
+        response: responses({
+          200: {
+            ...QR_ANSWER,
+            properties: {
+              ...QR_ANSWER.properties,
+              symbol: openObjectOrNull('where the code was found (corners, version, pass), or null'),
+              decodeMs: { type: 'number' },
+            },
+          },
+        }),
+      },
+      bodyLimit: MAX_QR_IMAGE_BYTES,
+    },
     async (request, reply) => {
       const body: unknown = request.body;
       if (!(body instanceof Uint8Array))

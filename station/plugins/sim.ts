@@ -18,6 +18,21 @@ import {
   SimulatorActionError,
   type SimulatorControl,
 } from '../../drivers/sim-control.ts';
+import { NO_QUERY, openObject, responses } from '../api-schema.ts';
+
+const SIMULATOR = openObject(
+  'a simulator: name, description, scenario, scenarios, scenario timing, actions',
+  {
+    name: { type: 'string' },
+    scenario: { type: 'string' },
+    scenarios: { type: 'array', items: { type: 'string' } },
+  },
+);
+
+/** The schema parts of a /sim/ route: its tag, summary, no query, and its answers. */
+function doc(summary: string, ok: Record<string, unknown>) {
+  return { tags: ['sim'], summary, querystring: NO_QUERY, response: responses(ok) };
+}
 
 function describeControl(control: SimulatorControl) {
   return {
@@ -33,15 +48,39 @@ function describeControl(control: SimulatorControl) {
 export function simulatorRoutes(controls: readonly SimulatorControl[]): FastifyPluginAsync {
   assertValidControls(controls);
   return async (app: FastifyInstance) => {
-    app.get('/', async () => ({ simulators: controls.map(describeControl) }));
+    app.get(
+      '/',
+      {
+        schema: doc('The simulators, their scenarios and actions', {
+          200: {
+            type: 'object',
+            additionalProperties: false,
+            required: ['simulators'],
+            properties: { simulators: { type: 'array', items: SIMULATOR } },
+          },
+        }),
+      },
+      async () => ({ simulators: controls.map(describeControl) }),
+    );
 
     for (const control of controls) {
-      app.get(`/${control.name}`, async () => ({ ...describeControl(control), state: control.snapshot() }));
+      app.get(
+        `/${control.name}`,
+        { schema: doc(`The ${control.name} simulator with a snapshot of its state`, { 200: SIMULATOR }) },
+        async () => ({ ...describeControl(control), state: control.snapshot() }),
+      );
 
       app.put(
         `/${control.name}/scenario`,
         {
           schema: {
+            ...doc(`Switch the ${control.name} simulator's scenario`, {
+              200: openObject('the scenario now set and when it applies (now, next-insertion)', {
+                name: { type: 'string' },
+                scenario: { type: 'string' },
+                appliesFrom: { type: 'string', enum: ['now', 'next-insertion'] },
+              }),
+            }),
             body: {
               type: 'object',
               additionalProperties: false,
@@ -75,7 +114,15 @@ export function simulatorRoutes(controls: readonly SimulatorControl[]): FastifyP
         app.post(
           `/${control.name}/actions/${action.name}`,
           {
-            schema: { body: action.input },
+            schema: {
+              ...doc(`${control.name}: ${action.description}`, {
+                200: openObject("the action's result", {
+                  name: { type: 'string' },
+                  action: { type: 'string' },
+                }),
+              }),
+              body: action.input,
+            },
             // No body (and no content-type) is an empty input: `curl -XPOST .../actions/remove`.
             preValidation: async (request) => {
               if (request.body === undefined || request.body === null) request.body = {};

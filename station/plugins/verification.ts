@@ -32,6 +32,7 @@ import { CardError } from '../../protocol/icao9303/errors.ts';
 import type { TrustStore } from '../../protocol/icao9303/pa.ts';
 import type { TerminalCredentials } from '../../protocol/icao9303/terminal-auth.ts';
 import type { PacketSigner } from '../../protocol/packet/keys.ts';
+import { binary, NO_BODY, NO_QUERY, openObject, responses } from '../api-schema.ts';
 import { accessKey, type CardKey, cardKeyFromQr, defaultCan } from '../cards/read-card.ts';
 import { compareFingers, scannerFinder } from '../cards/verify-finger.ts';
 import { type Clock, localToday } from '../clock.ts';
@@ -124,6 +125,22 @@ const versionOnly = {
   additionalProperties: false,
   properties: { version: VERSION },
 } as const;
+
+/** Every step's answer: `{ sessionId, step, state, version, next, result, replayed }`. */
+const STEP_ANSWER = openObject(
+  'the step that ran, the session state and version, the next steps, its result',
+  {
+    sessionId: { type: 'string' },
+    step: { type: 'string' },
+    version: { type: 'integer' },
+    replayed: { type: 'boolean' },
+  },
+);
+
+/** The schema parts of a verification route: its tag, summary, no query, and its answers. */
+function doc(summary: string, ok: Record<string, unknown> = { 200: STEP_ANSWER }) {
+  return { tags: ['verifications'], summary, querystring: NO_QUERY, response: responses(ok) };
+}
 
 function send(reply: FastifyReply, error: unknown) {
   if (error instanceof PdfRendererError) {
@@ -425,17 +442,39 @@ export const verificationRoutes: FastifyPluginAsync<VerificationRoutesOptions> =
   type WithId = { Params: { id: string } };
   const version = (request: FastifyRequest) => (request.body as { version: number }).version;
 
-  app.post('/verifications', async (request, reply) => {
-    try {
-      return reply.code(201).send(workflow.create(officerOf(request)));
-    } catch (error) {
-      return send(reply, error);
-    }
-  });
+  app.post(
+    '/verifications',
+    {
+      schema: {
+        ...doc("Start a notary's verification session", {
+          201: openObject('the new session: sessionId, state, version, next steps', {
+            sessionId: { type: 'string' },
+            version: { type: 'integer' },
+          }),
+        }),
+        body: NO_BODY,
+      },
+    },
+    async (request, reply) => {
+      try {
+        return reply.code(201).send(workflow.create(officerOf(request)));
+      } catch (error) {
+        return send(reply, error);
+      }
+    },
+  );
 
   app.get<WithId>(
     '/verifications/:id',
-    { schema: { params }, attachValidation: true },
+    {
+      schema: {
+        ...doc('A verification session: its state, steps and results (no biometrics)', {
+          200: openObject('the session', { sessionId: { type: 'string' }, version: { type: 'integer' } }),
+        }),
+        params,
+      },
+      attachValidation: true,
+    },
     async (request, reply) => {
       if (request.validationError) return invalid(reply, request);
       try {
@@ -459,7 +498,10 @@ export const verificationRoutes: FastifyPluginAsync<VerificationRoutesOptions> =
     '/verifications/:id/card-key',
     {
       attachValidation: true,
+
       schema: {
+        ...doc("The card's access key: the printed numbers, the QR text, or the CAN"),
+
         params,
         body: {
           type: 'object',
@@ -551,7 +593,10 @@ export const verificationRoutes: FastifyPluginAsync<VerificationRoutesOptions> =
     '/verifications/:id/card-read',
     {
       attachValidation: true,
+
       schema: {
+        ...doc('Read the chip: PACE/BAC, Passive, Chip and Active Authentication (+TA, DG3)'),
+
         params,
         body: {
           type: 'object',
@@ -581,7 +626,14 @@ export const verificationRoutes: FastifyPluginAsync<VerificationRoutesOptions> =
 
   app.post<WithId & { Body: { version: number } }>(
     '/verifications/:id/status',
-    { attachValidation: true, schema: { params, body: versionOnly } },
+    {
+      attachValidation: true,
+      schema: {
+        ...doc("Ask central for the card's status (lost, replaced, revoked), or note it is offline"),
+        params,
+        body: versionOnly,
+      },
+    },
     async (request, reply) => {
       if (request.validationError) return invalid(reply, request);
       try {
@@ -596,8 +648,13 @@ export const verificationRoutes: FastifyPluginAsync<VerificationRoutesOptions> =
     '/verifications/:id/face',
     {
       attachValidation: true,
+
       bodyLimit: Math.ceil((MAX_IMAGE_BYTES * 4) / 3) + 1024,
       schema: {
+        ...doc(
+          'Compare a live face (an image, or a camera frame) with the chip portrait, or skip it with a reason',
+        ),
+
         params,
         body: {
           type: 'object',
@@ -634,7 +691,10 @@ export const verificationRoutes: FastifyPluginAsync<VerificationRoutesOptions> =
     '/verifications/:id/finger',
     {
       attachValidation: true,
+
       schema: {
+        ...doc("Compare a live finger with the chip's, or skip it"),
+
         params,
         body: {
           type: 'object',
@@ -666,7 +726,10 @@ export const verificationRoutes: FastifyPluginAsync<VerificationRoutesOptions> =
 
   app.post<WithId & { Body: { version: number } }>(
     '/verifications/:id/verdict',
-    { attachValidation: true, schema: { params, body: versionOnly } },
+    {
+      attachValidation: true,
+      schema: { ...doc('The verdict in plain words from the checks so far'), params, body: versionOnly },
+    },
     async (request, reply) => {
       if (request.validationError) return invalid(reply, request);
       try {
@@ -681,7 +744,10 @@ export const verificationRoutes: FastifyPluginAsync<VerificationRoutesOptions> =
     '/verifications/:id/report',
     {
       attachValidation: true,
+
       schema: {
+        ...doc('Sign the verification report (needs a signing grant from POST /auth/reauth)'),
+
         params,
         body: {
           ...versionOnly,
@@ -710,7 +776,18 @@ export const verificationRoutes: FastifyPluginAsync<VerificationRoutesOptions> =
   ] as const)
     app.get<WithId>(
       `/verifications/:id/${suffix}`,
-      { attachValidation: true, schema: { params } },
+      {
+        attachValidation: true,
+        schema: {
+          ...doc(
+            `The signed report: ${suffix === 'report.json' ? 'its JSON' : suffix === 'report.p7s' ? 'the CMS SignedData' : 'the PDF'}`,
+            {
+              200: binary('the report file (Content-Disposition: attachment)', type.split(';')[0] ?? type),
+            },
+          ),
+          params,
+        },
+      },
       async (request, reply) => {
         if (request.validationError) return invalid(reply, request);
         try {

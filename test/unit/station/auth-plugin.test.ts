@@ -17,6 +17,7 @@ import {
 } from '../../../station/auth/plugin.ts';
 import { AuthService } from '../../../station/auth/service.ts';
 import type { Clock } from '../../../station/clock.ts';
+import { installErrorAnswers } from '../../../station/http-errors.ts';
 
 const FAST = { N: 2 ** 10, r: 8, p: 1, keylen: 32 };
 const ORIGIN = 'http://127.0.0.1:8080';
@@ -63,11 +64,12 @@ async function station(options: { required?: boolean; allowedHosts?: string[]; s
     { id: 'adm-0001', displayName: 'Lê Văn C', roles: ['admin'] as const, password: 'admin password!' },
   ];
   for (const a of accounts) await service.admin.add({ ...a, roles: [...a.roles] });
-  // As the station's app: an unknown key is refused, not dropped.
+  // As the station's app: an unknown key is refused, not dropped, and answered in the shared error shape.
   const app: FastifyInstance = Fastify({
     logger: false,
-    ajv: { customOptions: { removeAdditional: false, allErrors: true } },
+    ajv: { customOptions: { removeAdditional: false, allErrors: true, verbose: true } },
   });
+  installErrorAnswers(app);
   await app.register(authPlugin, {
     service,
     required: options.required ?? false,
