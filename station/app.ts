@@ -16,6 +16,7 @@ import type { CentralLink } from './central/link.ts';
 import type { Clock } from './clock.ts';
 import { productionProblems } from './config/load.ts';
 import type { StationConfig } from './config/schema.ts';
+import { DeviceLeases } from './devices/leases.ts';
 import { ConfigError, type ConfigProblem, RequestInvalidError } from './errors.ts';
 import type { Hotpath } from './hotpath/hotpath.ts';
 import type { OutboxStatus } from './outbox/status.ts';
@@ -70,6 +71,8 @@ export interface StationDeps {
    * The notary verification workflow's extra parts (central's card status, the station signer,
    * station/auth's officer and signing grant); the routes are mounted whenever `cards` is.
    */
+  /** Which session holds which device (station/devices/leases.ts); default: a registry of this app's own. */
+  readonly leases?: DeviceLeases;
   readonly verification?: Pick<
     VerificationRoutesOptions,
     'centralGet' | 'signer' | 'officerOf' | 'signingGrant' | 'preHandler' | 'auditAnchor' | 'onStep'
@@ -196,6 +199,7 @@ export async function buildStation(deps: StationDeps): Promise<FastifyInstance> 
     docs: 'README.md and docs/ in the station repository; `station --help` for the command line',
   }));
 
+  const leases = deps.leases ?? new DeviceLeases(clock);
   const startedAt = clock.monotonic();
   await app.register(healthRoutes, {
     config,
@@ -206,12 +210,13 @@ export async function buildStation(deps: StationDeps): Promise<FastifyInstance> 
     startedAt,
     ...(deps.hotpath === undefined ? {} : { hotpath: deps.hotpath }),
   });
-  await app.register(deviceRoutes, { devices });
+  await app.register(deviceRoutes, { devices, leases });
   if (deps.cards) {
     const { hotpath } = deps;
     await app.register(cardRoutes, {
       ...deps.cards,
       clock,
+      leases,
       // The notary's fingerprint check needs a scanner and the hot path to compare in.
       ...(hotpath === undefined
         ? {}
@@ -234,9 +239,10 @@ export async function buildStation(deps: StationDeps): Promise<FastifyInstance> 
       terminal: deps.cards.terminal,
       ...(deps.faces === undefined ? {} : { faces: deps.faces }),
       ...(deps.hotpath === undefined ? {} : { hotpath: deps.hotpath }),
+      leases,
       ...deps.verification,
     });
-  await app.register(qrRoutes, { devices, clock });
+  await app.register(qrRoutes, { devices, clock, leases });
   if (deps.faces)
     await app.register(faceRoutes, {
       devices,

@@ -25,6 +25,7 @@ import { requireSession } from '../auth/plugin.ts';
 import { AuthService } from '../auth/service.ts';
 import type { Clock } from '../clock.ts';
 import type { StationConfig } from '../config/schema.ts';
+import { DeviceLeases } from '../devices/leases.ts';
 import { Hotpath } from '../hotpath/hotpath.ts';
 import type { EnrollmentRoutesOptions } from '../plugins/enrollment.ts';
 import { lazyFaceEngine } from '../portrait/engine-provider.ts';
@@ -70,7 +71,9 @@ const GRANT_REQUIRED = {
 export function authOfficers(auth: AuthService): Officers {
   return {
     officerOf: (request) =>
-      request.officer === undefined ? undefined : { id: request.officer.id, roles: request.officer.roles },
+      request.officer === undefined
+        ? undefined
+        : { id: request.officer.id, roles: request.officer.roles, displayName: request.officer.displayName },
     preHandler: requireSession(auth, 'officer', 'supervisor'),
     signingGrant: async (actor, grant) => {
       try {
@@ -222,6 +225,8 @@ export async function composeStation(config: StationConfig, options: ComposeOpti
     () => undefined,
   );
   const officers = options.officers ?? authOfficers(auth);
+  // One registry for the workflows and the device routes: a busy device is "in use by ..." at once.
+  const leases = new DeviceLeases(options.clock);
   const enrollment = {
     service: await composeEnrollment({
       config,
@@ -233,6 +238,7 @@ export async function composeStation(config: StationConfig, options: ComposeOpti
       clock: options.clock,
       signingGrant: officers.signingGrant,
       audit,
+      leases,
       ...(config.devices.camera.mode === 'simulated' ? { cameraAttestor: simulatedCameraAttestor() } : {}),
     }),
     officerOf: officers.officerOf,
@@ -261,6 +267,7 @@ export async function composeStation(config: StationConfig, options: ComposeOpti
       centralStatus: (packetId) => centralGet(`/v1/packets/${encodeURIComponent(packetId)}/status`),
     },
     enrollment,
+    leases,
     auth,
     verification: {
       centralGet,
@@ -283,7 +290,12 @@ export async function composeStation(config: StationConfig, options: ComposeOpti
               const officer = request.officer;
               return officer === undefined
                 ? { id: 'anonymous', roles: [], authenticated: false }
-                : { id: officer.id, roles: officer.roles, authenticated: true };
+                : {
+                    id: officer.id,
+                    roles: officer.roles,
+                    authenticated: true,
+                    displayName: officer.displayName,
+                  };
             },
             preHandler: requireSession(auth, 'notary'),
             signingGrant: async (request: FastifyRequest & { body?: unknown }) => {

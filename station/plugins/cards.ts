@@ -37,6 +37,7 @@
  * whose fingerprints cannot be read answers 422 FINGERPRINTS_UNAVAILABLE with the officer's fallback
  * (compare the face, or have the central service check the print).
  */
+
 import type { FastifyPluginAsync } from 'fastify';
 import { DeviceTimeoutError, DriverError } from '../../drivers/errors.ts';
 import type { CapturedImage, FingerprintScanner } from '../../drivers/fingerprint/scanner.ts';
@@ -55,6 +56,7 @@ import {
 } from '../cards/read-card.ts';
 import type { FingerImage, FingerprintComparison } from '../cards/verify-finger.ts';
 import { type Clock, localToday } from '../clock.ts';
+import { type DeviceLeases, leaseForRequest } from '../devices/leases.ts';
 
 /**
  * What the fingerprint verification needs besides the reader: a scanner (by id, or the first) and
@@ -77,6 +79,8 @@ export interface CardRoutesOptions {
   /** EAC terminal credentials for the next read; undefined: no TA, DG3 not read. */
   readonly terminal?: (() => Promise<TerminalCredentials | undefined>) | undefined;
   readonly clock: Clock;
+  /** The station's device leases: a read holds the reader (409 DEVICE_IN_USE for another session). */
+  readonly leases?: DeviceLeases;
 }
 
 const STATUS_OF_CODE: Readonly<Record<string, number>> = {
@@ -270,6 +274,8 @@ export const cardRoutes: FastifyPluginAsync<CardRoutesOptions> = async (app, opt
       },
     },
     async (request, reply) => {
+      if (leaseForRequest(options.leases, request, reply, [reader.id], 'cards.read') === undefined)
+        return reply;
       const outcome = await readPlaced(request.body);
       if (!outcome.ok) return reply.code(outcome.status).send(outcome.payload);
       const { report } = outcome;
@@ -323,6 +329,14 @@ export const cardRoutes: FastifyPluginAsync<CardRoutesOptions> = async (app, opt
                 : `No fingerprint scanner '${body.scanner}'`,
           },
         });
+      const lease = leaseForRequest(
+        options.leases,
+        request,
+        reply,
+        [reader.id, scanner.id],
+        'cards.verify-fingerprint',
+      );
+      if (lease === undefined) return reply;
       const outcome = await readPlaced(body);
       if (!outcome.ok) return reply.code(outcome.status).send(outcome.payload);
       const readMs = performance.now() - started;
@@ -362,7 +376,7 @@ export const cardRoutes: FastifyPluginAsync<CardRoutesOptions> = async (app, opt
         for await (const event of scanner.capture({
           mode: 'flat-single',
           timeoutMs: body.fingerWaitMs ?? DEFAULT_FINGER_WAIT_MS,
-          signal: abort.signal,
+          signal: AbortSignal.any([abort.signal, lease.signal]),
         }))
           if (event.type === 'result') live = event.image;
       } catch (error) {

@@ -20,11 +20,14 @@ import type { Device } from '../../drivers/device.ts';
 import { DriverError } from '../../drivers/errors.ts';
 import { type CapturedImage, isFingerprintScanner } from '../../drivers/fingerprint/scanner.ts';
 import { CAPTURE_MODES, MAX_CAPTURE_TIMEOUT_MS } from '../../protocol/scanner/commands.ts';
+import { type DeviceLeases, leaseForRequest } from '../devices/leases.ts';
 import { encodeGreyPng } from '../imaging/grey-image.ts';
 import { describeCamera, registerCameraRoutes } from './camera.ts';
 
 export interface DevicesOptions {
   readonly devices: readonly Device[];
+  /** The station's device leases: a capture holds its scanner (409 DEVICE_IN_USE for another session). */
+  readonly leases?: DeviceLeases;
 }
 
 /** HTTP status per driver error code: the client's fault, the device's state, or the device's fault. */
@@ -133,6 +136,8 @@ export const deviceRoutes: FastifyPluginAsync<DevicesOptions> = async (app, opti
           },
         });
       const { mode, timeoutMs, format } = request.body;
+      const lease = leaseForRequest(options.leases, request, reply, [device.id], 'device.capture');
+      if (lease === undefined) return reply;
       const abort = new AbortController();
       const onClose = () => {
         if (!reply.raw.writableEnded) abort.abort();
@@ -141,7 +146,8 @@ export const deviceRoutes: FastifyPluginAsync<DevicesOptions> = async (app, opti
       const statuses: string[] = [];
       let previews = 0;
       try {
-        for await (const event of device.capture({ mode, timeoutMs, signal: abort.signal })) {
+        const signal = AbortSignal.any([abort.signal, lease.signal]);
+        for await (const event of device.capture({ mode, timeoutMs, signal })) {
           if (event.type === 'status') statuses.push(event.status);
           else if (event.type === 'preview') previews++;
           else {
@@ -174,6 +180,7 @@ export const deviceRoutes: FastifyPluginAsync<DevicesOptions> = async (app, opti
         });
       } finally {
         reply.raw.off('close', onClose);
+        lease.release();
       }
     },
   );

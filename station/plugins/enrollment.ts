@@ -13,6 +13,7 @@
  * by one (422 DEMOGRAPHICS_INVALID).
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { requestAborted } from '../devices/leases.ts';
 import { DraftError } from '../workflows/enrollment/draft-store.ts';
 import type { EnrollmentService, StepRequest } from '../workflows/enrollment/service.ts';
 
@@ -20,6 +21,8 @@ import type { EnrollmentService, StepRequest } from '../workflows/enrollment/ser
 export interface Officer {
   readonly id: string;
   readonly roles: readonly string[];
+  /** The account's display name (shown to another officer as "device in use by ..."). */
+  readonly displayName?: string;
 }
 
 export interface EnrollmentRoutesOptions {
@@ -223,10 +226,18 @@ export function enrollmentRoutes(options: EnrollmentRoutesOptions) {
         const who = officer(request, reply);
         if (who === undefined) return reply;
         try {
-          const answer = await service.step(request.params.id, request.body.version, request.body.step, {
-            officerId: who.id,
-            roles: who.roles,
-          });
+          const answer = await service.step(
+            request.params.id,
+            request.body.version,
+            request.body.step,
+            {
+              officerId: who.id,
+              roles: who.roles,
+              ...(who.displayName === undefined ? {} : { displayName: who.displayName }),
+            },
+            // A client that hangs up mid-capture frees the device and cancels the capture.
+            { signal: requestAborted(reply) },
+          );
           if (answer.ok) return answer;
           const { refusal } = answer;
           return reply.code(answer.status).send({
@@ -241,6 +252,7 @@ export function enrollmentRoutes(options: EnrollmentRoutesOptions) {
               ...('problems' in refusal && refusal.problems !== undefined
                 ? { problems: refusal.problems }
                 : {}),
+              ...('details' in refusal && refusal.details !== undefined ? refusal.details : {}),
             },
           });
         } catch (error) {
