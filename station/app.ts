@@ -22,6 +22,7 @@ import type { Hotpath } from './hotpath/hotpath.ts';
 import type { OutboxStatus } from './outbox/status.ts';
 import { cardRoutes } from './plugins/cards.ts';
 import { deviceRoutes } from './plugins/devices.ts';
+import { type EidRoutesOptions, eidRoutes } from './plugins/eid.ts';
 import { type EnrollmentRoutesOptions, enrollmentRoutes } from './plugins/enrollment.ts';
 import { faceRoutes } from './plugins/faces.ts';
 import { healthRoutes } from './plugins/health.ts';
@@ -71,6 +72,8 @@ export interface StationDeps {
    * The notary verification workflow's extra parts (central's card status, the station signer,
    * station/auth's officer and signing grant); the routes are mounted whenever `cards` is.
    */
+  /** The e-ID level-2 registration and who the officer of a request is (mounted only with both). */
+  readonly eid?: EidRoutesOptions;
   /** Which session holds which device (station/devices/leases.ts); default: a registry of this app's own. */
   readonly leases?: DeviceLeases;
   readonly verification?: Pick<
@@ -192,6 +195,12 @@ export async function buildStation(deps: StationDeps): Promise<FastifyInstance> 
             'POST /enrollments/:id/steps': 'the next step of an enrollment, at the version seen',
           }
         : {}),
+      ...(deps.eid
+        ? {
+            'POST /eid-registrations': "register a citizen's e-ID account, level 2 (card, face, contact)",
+            'POST /eid-registrations/:id/steps': 'the next step of an e-ID registration, at the version seen',
+          }
+        : {}),
       ...(config.environment === 'test' && config.simulators.routes
         ? { 'GET /sim/': 'simulators, their scenarios and actions' }
         : {}),
@@ -252,6 +261,7 @@ export async function buildStation(deps: StationDeps): Promise<FastifyInstance> 
     });
   if (deps.storeAndForward) await app.register(outboxRoutes(deps.storeAndForward));
   if (deps.enrollment) await app.register(enrollmentRoutes(deps.enrollment));
+  if (deps.eid) await app.register(eidRoutes(deps.eid));
   if (config.environment === 'test' && config.simulators.routes) {
     await app.register(simulatorRoutes(deps.simulators ?? []), { prefix: '/sim' });
   }

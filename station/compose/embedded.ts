@@ -34,6 +34,7 @@ import { composeBarcode, sampleCardQrText } from './barcode.ts';
 import { type CameraCompositionDeps, composeCamera, type SimulatedFeedOptions } from './cameras.ts';
 import { composeCardReader } from './cards.ts';
 import { composeStoreAndForward } from './central.ts';
+import { composeEid } from './eid.ts';
 import { composeEnrollment } from './enrollment.ts';
 import { applicantControl, simulatedCameraAttestor } from './sample-enrollment.ts';
 import { composeScanners } from './scanners.ts';
@@ -245,6 +246,26 @@ export async function composeStation(config: StationConfig, options: ComposeOpti
     ...(officers.preHandler === undefined ? {} : { preHandler: officers.preHandler }),
   };
 
+  const eid =
+    cards.reader === undefined
+      ? undefined
+      : {
+          service: composeEid({
+            config,
+            devices,
+            cards: { reader: cards.reader, trustStore: cards.trustStore, terminal: cards.terminal },
+            faces,
+            sealer: store.sealer,
+            clock: options.clock,
+            signingGrant: officers.signingGrant,
+            audit,
+            leases,
+          }),
+          clock: options.clock,
+          officerOf: officers.officerOf,
+          ...(officers.preHandler === undefined ? {} : { preHandler: officers.preHandler }),
+        };
+
   return {
     config,
     devices,
@@ -267,6 +288,7 @@ export async function composeStation(config: StationConfig, options: ComposeOpti
       centralStatus: (packetId) => centralGet(`/v1/packets/${encodeURIComponent(packetId)}/status`),
     },
     enrollment,
+    ...(eid === undefined ? {} : { eid }),
     leases,
     auth,
     verification: {

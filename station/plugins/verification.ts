@@ -27,7 +27,6 @@ import type { CardReaderDevice } from '../../drivers/smartcard/card-reader.ts';
 import type { TrustStore } from '../../protocol/icao9303/pa.ts';
 import type { TerminalCredentials } from '../../protocol/icao9303/terminal-auth.ts';
 import type { PacketSigner } from '../../protocol/packet/keys.ts';
-import { accessKey, type CardKey, cardKeyFromQr, defaultCan } from '../cards/read-card.ts';
 import { scannerFinder } from '../cards/verify-finger.ts';
 import { type Clock, localToday } from '../clock.ts';
 import { DeviceInUseError, type DeviceLeases, type LeasePurpose } from '../devices/leases.ts';
@@ -36,9 +35,13 @@ import type { Hotpath } from '../hotpath/hotpath.ts';
 import type { LazyFaceEngine } from '../portrait/engine-provider.ts';
 import { renderVerificationPdf } from '../reports/verification-pdf.ts';
 import { VerificationError } from '../workflows/verification/session.ts';
-import { stationVerificationPorts } from '../workflows/verification/station-ports.ts';
 import {
-  type CardKeyInput,
+  CARD_KEY_ONE_OF,
+  CARD_KEY_PROPERTIES,
+  cardKeyInputOf,
+  stationVerificationPorts,
+} from '../workflows/verification/station-ports.ts';
+import {
   type Officer,
   type SigningGrant,
   type VerificationPorts,
@@ -80,7 +83,6 @@ const MAX_IMAGE_BYTES = 4 * 1024 * 1024;
 
 const ID = { type: 'string', pattern: '^[0-9a-f-]{36}$' } as const;
 const VERSION = { type: 'integer', minimum: 0, maximum: 1000 } as const;
-const DATE = { type: 'string', pattern: '^[0-9]{6}$' } as const;
 const params = {
   type: 'object',
   required: ['id'],
@@ -221,80 +223,17 @@ export const verificationRoutes: FastifyPluginAsync<VerificationRoutesOptions> =
           type: 'object',
           required: ['version'],
           additionalProperties: false,
-          properties: {
-            version: VERSION,
-            id12: { type: 'string', pattern: '^[0-9]{12}$' },
-            documentNumber: { type: 'string', pattern: '^[0-9A-Z<]{1,22}$' },
-            qr: { type: 'string', minLength: 1, maxLength: 1000 },
-            can: { type: 'string', pattern: '^[0-9]{6}$' },
-            dateOfBirth: DATE,
-            dateOfExpiry: DATE,
-          },
-          oneOf: [
-            { required: ['id12', 'dateOfBirth', 'dateOfExpiry'] },
-            { required: ['documentNumber', 'dateOfBirth', 'dateOfExpiry'] },
-            { required: ['qr'], not: { anyOf: [{ required: ['dateOfBirth'] }] } },
-            {
-              required: ['can'],
-              not: {
-                anyOf: [{ required: ['id12'] }, { required: ['documentNumber'] }, { required: ['qr'] }],
-              },
-            },
-          ],
+          properties: { version: VERSION, ...CARD_KEY_PROPERTIES },
+          oneOf: CARD_KEY_ONE_OF,
         },
       },
     },
     async (request, reply) => {
       if (request.validationError) return invalid(reply, request);
       const body = request.body;
-      let input: CardKeyInput;
-      if (body.qr !== undefined) {
-        const fromQr = cardKeyFromQr(body.qr, {
-          today: localToday(clock.now()),
-          ...(body.dateOfExpiry === undefined ? {} : { dateOfExpiry: body.dateOfExpiry }),
-        });
-        if (!fromQr.ok)
-          return reply
-            .code(422)
-            .send({ error: { code: fromQr.code, message: fromQr.message.en, officer: fromQr.message } });
-        const mrz = accessKey(fromQr.key);
-        if (!mrz.ok)
-          return reply.code(422).send({
-            error: {
-              code: 'QR_INVALID',
-              message: mrz.error.detail,
-              officer: { vi: 'Mã QR không cho khóa chip hợp lệ.', en: mrz.error.detail },
-            },
-          });
-        input = {
-          mrzInformation: mrz.value,
-          can: body.can ?? defaultCan(fromQr.key),
-          key: fromQr.key,
-          from: 'qr',
-        };
-      } else if (body.id12 !== undefined || body.documentNumber !== undefined) {
-        const key: CardKey =
-          body.id12 !== undefined
-            ? { id12: body.id12, dateOfBirth: body.dateOfBirth ?? '', dateOfExpiry: body.dateOfExpiry ?? '' }
-            : {
-                documentNumber: body.documentNumber ?? '',
-                dateOfBirth: body.dateOfBirth ?? '',
-                dateOfExpiry: body.dateOfExpiry ?? '',
-              };
-        const mrz = accessKey(key);
-        if (!mrz.ok)
-          return reply.code(400).send({
-            error: {
-              code: 'REQUEST_INVALID',
-              message: `${mrz.error.field}: ${mrz.error.detail}`,
-              officer: {
-                vi: `Số in trên thẻ không hợp lệ (${mrz.error.field}): kiểm tra lại.`,
-                en: `A printed number is not valid (${mrz.error.field}): check it.`,
-              },
-            },
-          });
-        input = { mrzInformation: mrz.value, can: body.can ?? defaultCan(key), key, from: 'numbers' };
-      } else input = { mrzInformation: undefined, can: body.can, key: undefined, from: 'can' };
+      const parsed = cardKeyInputOf(body, localToday(clock.now()));
+      if (!parsed.ok) return reply.code(parsed.status).send({ error: parsed.error });
+      const input = parsed.input;
       try {
         return await workflow.cardKey(request.params.id, officerOf(request), body.version, input);
       } catch (error) {

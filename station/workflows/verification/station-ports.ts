@@ -14,6 +14,7 @@ import type { FaceDescriptor } from '../../../protocol/face/types.ts';
 import { CardError } from '../../../protocol/icao9303/errors.ts';
 import type { TrustStore } from '../../../protocol/icao9303/pa.ts';
 import type { TerminalCredentials } from '../../../protocol/icao9303/terminal-auth.ts';
+import { accessKey, type CardKey, cardKeyFromQr, defaultCan } from '../../cards/read-card.ts';
 import { compareFingers, scannerFinder } from '../../cards/verify-finger.ts';
 import type { Clock } from '../../clock.ts';
 import { singleFace } from '../../faces/engine.ts';
@@ -22,7 +23,13 @@ import { decodeAnyPortrait } from '../../imaging/jpeg2000.ts';
 import type { LazyFaceEngine } from '../../portrait/engine-provider.ts';
 import { readForVerification } from './read.ts';
 import { VerificationError } from './session.ts';
-import type { CardStatusOutcome, FaceOutcome, FingerOutcome, VerificationPorts } from './workflow.ts';
+import type {
+  CardKeyInput,
+  CardStatusOutcome,
+  FaceOutcome,
+  FingerOutcome,
+  VerificationPorts,
+} from './workflow.ts';
 
 /** What the ports are made of. */
 export interface StationVerificationDeps {
@@ -52,6 +59,7 @@ export const CARD_STATUS: Readonly<Record<string, number>> = {
   CARD_NOT_EMRTD: 422,
   CARD_REMOVED: 409,
   DEVICE_BUSY: 409,
+  DEVICE_CANCELED: 499,
   DEVICE_TIMEOUT: 504,
   DEVICE_DISCONNECTED: 503,
   DEVICE_UNAVAILABLE: 503,
@@ -311,4 +319,118 @@ export function stationVerificationPorts(deps: StationVerificationDeps): Station
             };
           },
   };
+}
+
+/** The chip key's fields as the verification and e-ID routes take them (JSON Schema). */
+export const CARD_KEY_PROPERTIES = {
+  id12: { type: 'string', pattern: '^[0-9]{12}$' },
+  documentNumber: { type: 'string', pattern: '^[0-9A-Z<]{1,22}$' },
+  qr: { type: 'string', minLength: 1, maxLength: 1000 },
+  can: { type: 'string', pattern: '^[0-9]{6}$' },
+  dateOfBirth: { type: 'string', pattern: '^[0-9]{6}$' },
+  dateOfExpiry: { type: 'string', pattern: '^[0-9]{6}$' },
+} as const;
+
+/** One way of giving the key: the printed numbers, the QR (expiry optional), or the CAN alone. */
+export const CARD_KEY_ONE_OF = [
+  { required: ['id12', 'dateOfBirth', 'dateOfExpiry'] },
+  { required: ['documentNumber', 'dateOfBirth', 'dateOfExpiry'] },
+  { required: ['qr'], not: { anyOf: [{ required: ['dateOfBirth'] }] } },
+  {
+    required: ['can'],
+    not: {
+      anyOf: [{ required: ['id12'] }, { required: ['documentNumber'] }, { required: ['qr'] }],
+    },
+  },
+] as const;
+
+export interface CardKeyBody {
+  readonly id12?: string;
+  readonly documentNumber?: string;
+  readonly qr?: string;
+  readonly can?: string;
+  readonly dateOfBirth?: string;
+  readonly dateOfExpiry?: string;
+}
+
+/**
+ * The chip's access key from what the officer gave (validated by CARD_KEY_PROPERTIES and
+ * CARD_KEY_ONE_OF), or the HTTP refusal: 422 for a QR that gives no key, 400 for printed numbers
+ * whose check digits cannot be formed. `today` is the station's calendar day, yyyy-mm-dd.
+ */
+export function cardKeyInputOf(
+  body: CardKeyBody,
+  today: string,
+):
+  | { readonly ok: true; readonly input: CardKeyInput }
+  | {
+      readonly ok: false;
+      readonly status: number;
+      readonly error: {
+        readonly code: string;
+        readonly message: string;
+        readonly officer: { vi: string; en: string };
+      };
+    } {
+  if (body.qr !== undefined) {
+    const fromQr = cardKeyFromQr(body.qr, {
+      today,
+      ...(body.dateOfExpiry === undefined ? {} : { dateOfExpiry: body.dateOfExpiry }),
+    });
+    if (!fromQr.ok)
+      return {
+        ok: false,
+        status: 422,
+        error: { code: fromQr.code, message: fromQr.message.en, officer: fromQr.message },
+      };
+    const mrz = accessKey(fromQr.key);
+    if (!mrz.ok)
+      return {
+        ok: false,
+        status: 422,
+        error: {
+          code: 'QR_INVALID',
+          message: mrz.error.detail,
+          officer: { vi: 'Mã QR không cho khóa chip hợp lệ.', en: mrz.error.detail },
+        },
+      };
+    return {
+      ok: true,
+      input: {
+        mrzInformation: mrz.value,
+        can: body.can ?? defaultCan(fromQr.key),
+        key: fromQr.key,
+        from: 'qr',
+      },
+    };
+  }
+  if (body.id12 !== undefined || body.documentNumber !== undefined) {
+    const key: CardKey =
+      body.id12 !== undefined
+        ? { id12: body.id12, dateOfBirth: body.dateOfBirth ?? '', dateOfExpiry: body.dateOfExpiry ?? '' }
+        : {
+            documentNumber: body.documentNumber ?? '',
+            dateOfBirth: body.dateOfBirth ?? '',
+            dateOfExpiry: body.dateOfExpiry ?? '',
+          };
+    const mrz = accessKey(key);
+    if (!mrz.ok)
+      return {
+        ok: false,
+        status: 400,
+        error: {
+          code: 'REQUEST_INVALID',
+          message: `${mrz.error.field}: ${mrz.error.detail}`,
+          officer: {
+            vi: `Số in trên thẻ không hợp lệ (${mrz.error.field}): kiểm tra lại.`,
+            en: `A printed number is not valid (${mrz.error.field}): check it.`,
+          },
+        },
+      };
+    return {
+      ok: true,
+      input: { mrzInformation: mrz.value, can: body.can ?? defaultCan(key), key, from: 'numbers' },
+    };
+  }
+  return { ok: true, input: { mrzInformation: undefined, can: body.can, key: undefined, from: 'can' } };
 }
