@@ -52,8 +52,8 @@ export interface EidApplicationManifest {
     /** DG1's dates, YYMMDD as the MRZ writes them. */
     readonly dateOfBirth: string;
     readonly dateOfExpiry: string;
-    /** DG1's sex: M, F or < (unspecified). */
-    readonly sex: 'M' | 'F' | '<';
+    /** DG1's sex: M, F, X or < (unspecified). */
+    readonly sex: 'M' | 'F' | 'X' | '<';
   };
   /** The chip checks the station made (ICAO 9303-11); the application is made only when all passed. */
   readonly chip: {
@@ -141,7 +141,7 @@ export const EID_MANIFEST_SCHEMA = {
         documentNumber: { type: 'string', pattern: '^[0-9A-Z]{1,22}$' },
         dateOfBirth: { type: 'string', pattern: '^[0-9]{6}$' },
         dateOfExpiry: { type: 'string', pattern: '^[0-9<]{6}$' },
-        sex: { enum: ['M', 'F', '<'] },
+        sex: { enum: ['M', 'F', 'X', '<'] },
       },
     },
     chip: {
