@@ -44,6 +44,12 @@ export function normaliseMobile(input: string): ContactCheck {
       vi: 'Số điện thoại chỉ gồm chữ số (có thể bắt đầu bằng +84).',
       en: 'A phone number is digits only (it may start with +84).',
     });
+  // Landlines are 11 digits starting 02 (area code): say so rather than "wrong length".
+  if (national.startsWith('02'))
+    return refused({
+      vi: 'Đây là số cố định; cần số di động (bắt đầu bằng 03, 05, 07, 08 hoặc 09).',
+      en: 'This is a landline number; a mobile number is needed (starting 03, 05, 07, 08 or 09).',
+    });
   if (national.length !== 10 || !national.startsWith('0'))
     return refused({
       vi: `Số di động gồm 10 chữ số, bắt đầu bằng 0 (đã nhập ${national.length} chữ số).`,
@@ -51,8 +57,8 @@ export function normaliseMobile(input: string): ContactCheck {
     });
   if (!MOBILE_SECOND_DIGITS.has(national[1] ?? ''))
     return refused({
-      vi: 'Số di động bắt đầu bằng 03, 05, 07, 08 hoặc 09; số cố định không dùng được.',
-      en: 'A mobile number starts with 03, 05, 07, 08 or 09; a landline cannot be used.',
+      vi: 'Số di động bắt đầu bằng 03, 05, 07, 08 hoặc 09.',
+      en: 'A mobile number starts with 03, 05, 07, 08 or 09.',
     });
   return { ok: true, value: national };
 }
