@@ -12,7 +12,8 @@
  * is free again as soon as the driver has stopped.
  *
  * A session may take a device it already holds again (a nested helper): the lease counts its
- * holders and frees the device when the last one releases.
+ * holders and frees the device when the last one releases. Every holder releases in a `finally`
+ * (`run` does it): cancelling never frees a device whose driver is still stopping.
  */
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { CanceledError } from '../../drivers/errors.ts';
@@ -112,7 +113,7 @@ export class DeviceInUseError extends Error {
 
 /** A lease taken on one or more devices. */
 export interface Lease {
-  /** Aborted when the lease is released from outside (abandon, expiry, request aborted). */
+  /** Aborted when the holder's session ends from outside (abandon, expiry, request aborted). */
   readonly signal: AbortSignal;
   /** Frees the devices (once; later calls do nothing). */
   release(): void;
@@ -176,10 +177,10 @@ export class DeviceLeases {
           this.#entries.delete(entry.view.deviceId);
       }
     };
-    const onOuterAbort = () => {
+    // The owner went away (its HTTP request was aborted): cancel the work; the holder releases the
+    // devices when the work has stopped.
+    const onOuterAbort = () =>
       controller.abort(new CanceledError('The request that held the device was aborted'));
-      release();
-    };
     if (options.signal?.aborted) onOuterAbort();
     else options.signal?.addEventListener('abort', onOuterAbort, { once: true });
     return { signal: controller.signal, release };
@@ -204,18 +205,19 @@ export class DeviceLeases {
   }
 
   /**
-   * Frees every device `sessionId` holds and aborts the work on them (the session was abandoned or
-   * expired). Returns the device ids freed.
+   * Cancels the work on every device `sessionId` holds (the session was abandoned or expired): the
+   * leases' signals abort, so the capture or card wait they guard ends with CanceledError, and each
+   * device is free as soon as its holder's work has stopped and released it (a driver still tearing
+   * down a capture is not handed to another session). Returns the device ids concerned.
    */
   releaseSession(sessionId: string, reason = 'The session that held the device ended'): string[] {
-    const freed: string[] = [];
+    const concerned: string[] = [];
     for (const [id, entry] of this.#entries)
       if (entry.view.sessionId === sessionId) {
-        this.#entries.delete(id);
         entry.controller.abort(new CanceledError(reason));
-        freed.push(id);
+        concerned.push(id);
       }
-    return freed;
+    return concerned;
   }
 
   /** The holder of a device, if any. */
@@ -243,9 +245,10 @@ export function requestAborted(reply: FastifyReply): AbortSignal {
 }
 
 /**
- * Leases `deviceIds` for one HTTP request of a direct device route (the session is the request):
- * released when the answer is sent or the client hangs up (which also aborts the lease's signal).
- * When another session holds a device, answers 409 DEVICE_IN_USE and returns undefined.
+ * Leases `deviceIds` for one HTTP request of a direct device route (the session is the request).
+ * The client hanging up aborts the lease's signal; the route releases the lease when its work has
+ * stopped (in a `finally`). When another session holds a device, answers 409 DEVICE_IN_USE and
+ * returns undefined.
  */
 export function leaseForRequest(
   leases: DeviceLeases | undefined,
@@ -273,7 +276,5 @@ export function leaseForRequest(
     void reply.code(409).send({ error: error.toJSON() });
     return undefined;
   }
-  reply.raw.once('close', () => lease.release());
-  reply.raw.once('finish', () => lease.release());
   return lease;
 }

@@ -3,6 +3,7 @@
  * surface testers and the CLI use until the enrollment workflow drives capture itself.
  *
  *   GET  /devices                      every device with its state (and a scanner's description)
+ *   GET  /devices/leases               which session holds which device (officer, purpose, since)
  *   GET  /devices/:id                  one device
  *   POST /devices/:id/capture          { mode, timeoutMs?, format? } captures one image
  *   GET  /devices/:id/frame            a camera's newest JPEG (camera.ts)
@@ -113,6 +114,9 @@ export const deviceRoutes: FastifyPluginAsync<DevicesOptions> = async (app, opti
   });
 
   app.get('/devices', async () => ({ devices: devices.map(describeDevice) }));
+
+  // Which session holds which device (station/devices/leases.ts): officer, purpose, since.
+  app.get('/devices/leases', async () => ({ leases: options.leases?.list() ?? [] }));
 
   app.get<{ Params: { id: string } }>('/devices/:id', async (request, reply) => {
     const device = byId.get(request.params.id);

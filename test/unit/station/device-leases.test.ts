@@ -2,20 +2,22 @@
  * Devices shared between sessions (issue 21, part 7): the lease registry on its own, then two
  * enrollments through the HTTP routes racing for one scanner: the second is told at once who holds
  * it (409 DEVICE_IN_USE, the officer's name and purpose in Vietnamese and English), and abandoning
- * the first mid-capture cancels its capture and lets the second capture.
+ * the first mid-capture cancels its capture and lets the second capture. The direct capture route
+ * over a real socket: a second client is refused at once, and the first hanging up frees the scanner.
  */
 import path from 'node:path';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { afterEach, describe, expect, it } from 'vitest';
 import { CanceledError } from '../../../drivers/errors.ts';
 import type { MccTemplate } from '../../../protocol/fingerprint/match/index.ts';
+import { systemClock } from '../../../station/clock.ts';
 import { DeviceInUseError, DeviceLeases } from '../../../station/devices/leases.ts';
 import type { SlapCapture } from '../../../station/packets/capture-set.ts';
 import { enrollmentRoutes } from '../../../station/plugins/enrollment.ts';
 import { DraftStore } from '../../../station/workflows/enrollment/draft-store.ts';
 import { HAND_POSITIONS } from '../../../station/workflows/enrollment/machine.ts';
 import { type EnrollmentPorts, EnrollmentService } from '../../../station/workflows/enrollment/service.ts';
-import { ManualClock, tempDir } from '../../support/station.ts';
+import { embeddedStation, ManualClock, tempDir } from '../../support/station.ts';
 
 const cleanups: (() => Promise<void> | void)[] = [];
 afterEach(async () => {
@@ -66,28 +68,41 @@ describe('DeviceLeases', () => {
     leases.acquire(['scanner-hid'], holder('session-b')).release();
   });
 
-  it('releasing a session aborts the work on its devices and frees them', async () => {
+  it('ending a session aborts the work on its devices; each is free once its holder has stopped', async () => {
     const leases = new DeviceLeases();
     const lease = leases.acquire(['reader', 'camera'], holder('session-a'));
     expect(lease.signal.aborted).toBe(false);
     expect(leases.releaseSession('session-a', 'abandoned').sort()).toEqual(['camera', 'reader']);
     expect(lease.signal.aborted).toBe(true);
     expect(lease.signal.reason).toBeInstanceOf(CanceledError);
+    // Still held while the holder's driver stops, so nobody else gets a device mid-teardown.
+    expect(() => leases.acquire(['reader'], holder('session-b'))).toThrow(DeviceInUseError);
+    lease.release();
     expect(leases.list()).toEqual([]);
-    // The late release of the first holder does not free a device someone else took since.
     const b = leases.acquire(['reader'], holder('session-b'));
     lease.release();
     expect(leases.holderOf('reader')?.sessionId).toBe('session-b');
     b.release();
   });
 
-  it("an aborted request's signal frees its lease", () => {
+  it("run() releases when the work settles, and an aborted request's signal cancels the work", async () => {
     const leases = new DeviceLeases();
     const request = new AbortController();
-    const lease = leases.acquire(['scanner-hid'], holder('request:1'), { signal: request.signal });
+    const work = leases.run(
+      ['scanner-hid'],
+      holder('request:1'),
+      (signal) =>
+        new Promise<string>((_resolve, reject) =>
+          signal.addEventListener('abort', () => reject(signal.reason)),
+        ),
+      { signal: request.signal },
+    );
+    expect(leases.holderOf('scanner-hid')?.sessionId).toBe('request:1');
     request.abort();
-    expect(lease.signal.aborted).toBe(true);
+    await expect(work).rejects.toBeInstanceOf(CanceledError);
     expect(leases.holderOf('scanner-hid')).toBeUndefined();
+    await expect(leases.run(['scanner-hid'], holder('s'), async () => 'done')).resolves.toBe('done');
+    expect(leases.list()).toEqual([]);
   });
 });
 
@@ -289,4 +304,75 @@ describe('two enrollments and one scanner', () => {
     expect(captured.json().draft.slaps[0]).toMatchObject({ hand: 'right', attempts: 1 });
     expect(scanner.outcomes).toEqual(['canceled', 'captured']);
   });
+});
+
+describe('the direct capture route and a client that hangs up', () => {
+  it('a second capture of a busy scanner is 409 DEVICE_IN_USE at once; the first client hanging up frees it', async () => {
+    const station = await embeddedStation(
+      {
+        devices: {
+          fingerprintSerial: { mode: 'disabled' },
+          camera: { mode: 'disabled' },
+          cardReader: { mode: 'disabled' },
+          barcode: { mode: 'disabled' },
+        },
+        hotpath: { workers: 1 },
+      },
+      systemClock,
+    );
+    cleanups.push(station.cleanup);
+    const { app } = station;
+    const url = await app.listen({ host: '127.0.0.1', port: 0 });
+    const headers = { 'content-type': 'application/json', host: '127.0.0.1:8080' };
+    const scenario = await fetch(`${url}/sim/scanner-hid/scenario`, {
+      method: 'PUT',
+      headers,
+      body: JSON.stringify({ scenario: 'no-finger' }),
+    });
+    expect(scenario.status).toBe(200);
+    const capture = (signal?: AbortSignal) =>
+      fetch(`${url}/devices/scanner-hid/capture`, {
+        method: 'POST',
+        headers,
+        body: JSON.stringify({ mode: 'flat-single', timeoutMs: 30_000 }),
+        ...(signal === undefined ? {} : { signal }),
+      });
+    const hangUp = new AbortController();
+    const first = capture(hangUp.signal).catch((error: unknown) => error);
+    // Wait until the first request holds the scanner (GET /devices/leases shows who holds what).
+    let held: { deviceId: string; purpose: string }[] = [];
+    for (let i = 0; i < 200 && held.length === 0; i++) {
+      held = ((await (await fetch(`${url}/devices/leases`, { headers })).json()) as { leases: typeof held })
+        .leases;
+      if (held.length === 0) await new Promise((r) => setTimeout(r, 10));
+    }
+    expect(held).toMatchObject([{ deviceId: 'scanner-hid', purpose: 'device.capture' }]);
+    const started = performance.now();
+    const second = await capture();
+    expect(performance.now() - started).toBeLessThan(5000);
+    expect(second.status).toBe(409);
+    const body = (await second.json()) as { error: Record<string, unknown> };
+    expect(body.error).toMatchObject({
+      code: 'DEVICE_IN_USE',
+      deviceId: 'scanner-hid',
+      holder: { purpose: 'device.capture', officerName: 'anonymous' },
+    });
+    expect((body.error.messages as { vi: string }).vi).toContain('lấy vân tay trực tiếp');
+    hangUp.abort();
+    expect(await first).toBeInstanceOf(Error);
+    // Freed: with a finger on the glass again the next capture goes through.
+    await fetch(`${url}/sim/scanner-hid/scenario`, {
+      method: 'PUT',
+      headers,
+      body: JSON.stringify({ scenario: 'good' }),
+    });
+    for (let i = 0; i < 200 && held.length > 0; i++) {
+      await new Promise((r) => setTimeout(r, 10));
+      held = ((await (await fetch(`${url}/devices/leases`, { headers })).json()) as { leases: typeof held })
+        .leases;
+    }
+    expect(held).toEqual([]);
+    const third = await capture();
+    expect(third.status).toBe(200);
+  }, 60_000);
 });
