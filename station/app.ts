@@ -18,12 +18,14 @@ import type { CentralLink } from './central/link.ts';
 import type { Clock } from './clock.ts';
 import { productionProblems } from './config/load.ts';
 import type { StationConfig } from './config/schema.ts';
+import { DeviceLeases } from './devices/leases.ts';
 import { ConfigError, type ConfigProblem } from './errors.ts';
 import type { Hotpath } from './hotpath/hotpath.ts';
 import { installErrorAnswers } from './http-errors.ts';
 import type { OutboxStatus } from './outbox/status.ts';
 import { cardRoutes } from './plugins/cards.ts';
 import { deviceRoutes } from './plugins/devices.ts';
+import { type EidRoutesOptions, eidRoutes } from './plugins/eid.ts';
 import { type EnrollmentRoutesOptions, enrollmentRoutes } from './plugins/enrollment.ts';
 import { faceRoutes, LivePortraits } from './plugins/faces.ts';
 import { healthRoutes } from './plugins/health.ts';
@@ -76,6 +78,10 @@ export interface StationDeps {
    * The notary verification workflow's extra parts (central's card status, the station signer,
    * station/auth's officer and signing grant); the routes are mounted whenever `cards` is.
    */
+  /** The e-ID level-2 registration and who the officer of a request is (mounted only with both). */
+  readonly eid?: EidRoutesOptions;
+  /** Which session holds which device (station/devices/leases.ts); default: a registry of this app's own. */
+  readonly leases?: DeviceLeases;
   readonly verification?: Pick<
     VerificationRoutesOptions,
     'centralGet' | 'signer' | 'officerOf' | 'signingGrant' | 'preHandler' | 'auditAnchor' | 'onStep'
@@ -203,6 +209,12 @@ export async function buildStation(deps: StationDeps): Promise<FastifyInstance> 
             'POST /enrollments/:id/steps': 'the next step of an enrollment, at the version seen',
           }
         : {}),
+      ...(deps.eid
+        ? {
+            'POST /eid-registrations': "register a citizen's e-ID account, level 2 (card, face, contact)",
+            'POST /eid-registrations/:id/steps': 'the next step of an e-ID registration, at the version seen',
+          }
+        : {}),
       ...(config.environment === 'test' && config.simulators.routes
         ? { 'GET /sim/': 'simulators, their scenarios and actions' }
         : {}),
@@ -210,6 +222,7 @@ export async function buildStation(deps: StationDeps): Promise<FastifyInstance> 
     docs: 'README.md and docs/ in the station repository; `station --help` for the command line',
   }));
 
+  const leases = deps.leases ?? new DeviceLeases(clock);
   const startedAt = clock.monotonic();
   await app.register(healthRoutes, {
     config,
@@ -220,12 +233,13 @@ export async function buildStation(deps: StationDeps): Promise<FastifyInstance> 
     startedAt,
     ...(deps.hotpath === undefined ? {} : { hotpath: deps.hotpath }),
   });
-  await app.register(deviceRoutes, { devices });
+  await app.register(deviceRoutes, { devices, leases });
   if (deps.cards) {
     const { hotpath } = deps;
     await app.register(cardRoutes, {
       ...deps.cards,
       clock,
+      leases,
       // The notary's fingerprint check needs a scanner and the hot path to compare in.
       ...(hotpath === undefined
         ? {}
@@ -248,9 +262,10 @@ export async function buildStation(deps: StationDeps): Promise<FastifyInstance> 
       terminal: deps.cards.terminal,
       ...(deps.faces === undefined ? {} : { faces: deps.faces }),
       ...(deps.hotpath === undefined ? {} : { hotpath: deps.hotpath }),
+      leases,
       ...deps.verification,
     });
-  await app.register(qrRoutes, { devices, clock });
+  await app.register(qrRoutes, { devices, clock, leases });
   // One live portrait loop per camera, shared by /devices/:id/portrait/live and the camera stream.
   const portraits =
     deps.faces === undefined || deps.hotpath === undefined
@@ -281,6 +296,7 @@ export async function buildStation(deps: StationDeps): Promise<FastifyInstance> 
     ...(deps.storeAndForward === undefined ? {} : { uploader: deps.storeAndForward.uploader }),
     ...(deps.auth === undefined ? {} : { preHandler: requireSession(deps.auth) }),
   });
+  if (deps.eid) await app.register(eidRoutes(deps.eid));
   if (config.environment === 'test' && config.simulators.routes) {
     await app.register(simulatorRoutes(deps.simulators ?? []), { prefix: '/sim' });
   }

@@ -286,26 +286,79 @@ export async function buildPacket(input: BuildPacketInput): Promise<BuiltPacket>
       validation.problems,
     );
   await checkParts(input);
-  const signerCert = parseCertificate(signer.certificate, 'station');
-  const chain = signer.chain.map((der) => parseCertificate(der, 'station chain'));
-  const recipientCert = parseCertificate(input.recipientCertificate, 'central service');
-  checkRecipientValidity(recipientCert, input.signingTime);
-
-  // --- SignedData (RFC 5652 §5)
   const manifestBytes = encodeManifest(manifest);
   const content = encodePacketContent({
     manifest: manifestBytes,
     transaction: input.transaction,
     portrait: input.portrait,
   });
+  const { packet, signedData } = await signAndEnvelope({
+    content,
+    eContentType: PACKET_OID.enrollmentPacket,
+    officerId: manifest.officerId,
+    environment: manifest.environment,
+    labels: { packetId: manifest.packetId, sessionId: manifest.enrollmentSessionId },
+    signer,
+    recipientCertificate: input.recipientCertificate,
+    signingTime: input.signingTime,
+    crypto,
+  });
+  return {
+    packet,
+    sizes: {
+      manifest: manifestBytes.length,
+      transaction: input.transaction.length,
+      portrait: input.portrait.length,
+      content: content.length,
+      signedData,
+      packet: packet.length,
+    },
+  };
+}
+
+/** What `signAndEnvelope` seals: a content of any of the packet's types, and its labels. */
+export interface EnvelopeInput {
+  /** DER of the content (EnrollmentPacketContent, EidApplicationContent ...). */
+  readonly content: Uint8Array;
+  /** eContentType of the SignedData (PACKET_OID). */
+  readonly eContentType: string;
+  /** The signed attributes our reader requires. */
+  readonly officerId: string;
+  readonly environment: string;
+  /** The unprotected labels: the packet id and its session id (the enrollmentSessionId attribute). */
+  readonly labels: { readonly packetId: string; readonly sessionId: string };
+  readonly signer: PacketSigner;
+  readonly recipientCertificate: Uint8Array;
+  /** signingTime, ms since the Unix epoch (whole seconds are kept). */
+  readonly signingTime: number;
+  readonly crypto: PacketCrypto;
+}
+
+/**
+ * Signs `content` as CMS SignedData by the station and encrypts it as EnvelopedData to central
+ * (the layout above), for every packet type. Returns the packet and the SignedData's size, bytes.
+ * @throws {PacketBuildError} PACKET_CERTIFICATE_INVALID, PACKET_RECIPIENT_EXPIRED,
+ *   PACKET_RECIPIENT_NOT_YET_VALID; rejects with the signer's or the crypto's own error.
+ */
+export async function signAndEnvelope(
+  input: EnvelopeInput,
+): Promise<{ readonly packet: Uint8Array; readonly signedData: number }> {
+  const { signer, crypto } = input;
+  const signerCert = parseCertificate(signer.certificate, 'station');
+  const chain = signer.chain.map((der) => parseCertificate(der, 'station chain'));
+  const recipientCert = parseCertificate(input.recipientCertificate, 'central service');
+  checkRecipientValidity(recipientCert, input.signingTime);
+
+  // --- SignedData (RFC 5652 §5)
+  const { content } = input;
   const digest = await crypto.sha256(content);
   const signingTime = new Date(Math.floor(input.signingTime / 1000) * 1000);
   const signedAttrs = derSorted([
-    attribute(CMS_OID.contentType, AsnConvert.serialize(new OidValue(PACKET_OID.enrollmentPacket))),
+    attribute(CMS_OID.contentType, AsnConvert.serialize(new OidValue(input.eContentType))),
     attribute(CMS_OID.signingTime, AsnConvert.serialize(new SigningTime(signingTime))),
     attribute(CMS_OID.messageDigest, AsnConvert.serialize(new OctetString(buffer(digest)))),
-    attribute(PACKET_OID.officerId, AsnConvert.serialize(new Utf8Value(manifest.officerId))),
-    attribute(PACKET_OID.environment, AsnConvert.serialize(new PrintableValue(manifest.environment))),
+    attribute(PACKET_OID.officerId, AsnConvert.serialize(new Utf8Value(input.officerId))),
+    attribute(PACKET_OID.environment, AsnConvert.serialize(new PrintableValue(input.environment))),
   ]);
   const toBeSigned = new Uint8Array(AsnConvert.serialize(new AttributeSet(signedAttrs)));
   const signature = await signer.sign(toBeSigned);
@@ -314,7 +367,7 @@ export async function buildPacket(input: BuildPacketInput): Promise<BuiltPacket>
     version: 3,
     digestAlgorithms: new DigestAlgorithmIdentifiers([sha256]),
     encapContentInfo: new EncapsulatedContentInfo({
-      eContentType: PACKET_OID.enrollmentPacket,
+      eContentType: input.eContentType,
       eContent: new EncapsulatedContent({ single: new OctetString(buffer(content)) }),
     }),
     certificates: new CertificateSet(
@@ -364,27 +417,17 @@ export async function buildPacket(input: BuildPacketInput): Promise<BuiltPacket>
     }),
     unprotectedAttrs: new UnprotectedAttributes(
       derSorted([
-        attribute(PACKET_OID.packetId, AsnConvert.serialize(new PrintableValue(manifest.packetId))),
+        attribute(PACKET_OID.packetId, AsnConvert.serialize(new PrintableValue(input.labels.packetId))),
         attribute(
           PACKET_OID.enrollmentSessionId,
-          AsnConvert.serialize(new PrintableValue(manifest.enrollmentSessionId)),
+          AsnConvert.serialize(new PrintableValue(input.labels.sessionId)),
         ),
-        attribute(PACKET_OID.environment, AsnConvert.serialize(new PrintableValue(manifest.environment))),
+        attribute(PACKET_OID.environment, AsnConvert.serialize(new PrintableValue(input.environment))),
       ]),
     ),
   });
   const packet = new Uint8Array(
     AsnConvert.serialize(new EnvelopedDataContentInfo({ content: envelopedData })),
   );
-  return {
-    packet,
-    sizes: {
-      manifest: manifestBytes.length,
-      transaction: input.transaction.length,
-      portrait: input.portrait.length,
-      content: content.length,
-      signedData: signedContentInfo.length,
-      packet: packet.length,
-    },
-  };
+  return { packet, signedData: signedContentInfo.length };
 }

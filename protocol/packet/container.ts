@@ -40,6 +40,8 @@ export const PACKET_OID = {
   packetId: `${PACKET_ARC}.2.3`,
   /** Unprotected attribute: the enrollment session id, a UUID (PrintableString). */
   enrollmentSessionId: `${PACKET_ARC}.2.4`,
+  /** eContentType of an e-ID level-2 application (eid.ts): EidApplicationContent. */
+  eidApplication: `${PACKET_ARC}.4`,
 } as const;
 
 /** Standard OIDs the packet uses (RFC 5652, RFC 5754, RFC 3565, RFC 4055, RFC 5758). */

@@ -129,24 +129,24 @@ export interface PacketManifest {
 // ---------------------------------------------------------------------------------------------
 // JSON Schema
 
-const UUID = '^[0-9a-f]{8}-[0-9a-f]{4}-[1-8][0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$';
-const SHA256 = '^[0-9a-f]{64}$';
-const DATE = '^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$';
+export const UUID = '^[0-9a-f]{8}-[0-9a-f]{4}-[1-8][0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$';
+export const SHA256 = '^[0-9a-f]{64}$';
+export const DATE = '^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$';
 /** ISO 8601 date-time with an explicit offset (Z or ±hh:mm); seconds fraction optional. */
-const DATE_TIME =
+export const DATE_TIME =
   '^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])T([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](\\.[0-9]{1,9})?(Z|[+-]([01][0-9]|2[0-3]):[0-5][0-9])$';
-const PERSONAL_ID = '^[0-9]{12}$';
+export const PERSONAL_ID = '^[0-9]{12}$';
 const BASE64 = '^[A-Za-z0-9+/]*={0,2}$';
 
-/** A text field: NFC, 1..max characters, no control characters. */
-const text = (maxLength: number, minLength = 1) => ({
+/** A text field: NFC, 1..max characters, no control characters. (Shared with eid-manifest.ts.) */
+export const text = (maxLength: number, minLength = 1) => ({
   type: 'string',
   minLength,
   maxLength,
   pattern: '^[^\\u0000-\\u001f\\u007f]*$',
   nfc: true,
 });
-const idText = { type: 'string', minLength: 1, maxLength: 64, pattern: '^[A-Za-z0-9._:-]+$' };
+export const idText = { type: 'string', minLength: 1, maxLength: 64, pattern: '^[A-Za-z0-9._:-]+$' };
 
 const relative = {
   type: 'object',
@@ -346,8 +346,8 @@ export const MANIFEST_SCHEMA = {
   },
 } as const;
 
-const ajv = new Ajv({ allErrors: true, strict: true, strictTypes: false });
-ajv.addKeyword({
+export const manifestAjv = new Ajv({ allErrors: true, strict: true, strictTypes: false });
+manifestAjv.addKeyword({
   keyword: 'nfc',
   type: 'string',
   schemaType: 'boolean',
@@ -356,7 +356,7 @@ ajv.addKeyword({
   // so the text hashes, compares and prints the same at the station, at central and on the card.
   validate: (required: boolean, data: string) => !required || data.normalize('NFC') === data,
 });
-const validateSchema = ajv.compile(MANIFEST_SCHEMA);
+const validateSchema = manifestAjv.compile(MANIFEST_SCHEMA);
 
 // ---------------------------------------------------------------------------------------------
 // Problems
@@ -369,7 +369,7 @@ export interface ManifestProblem {
   readonly message: string;
 }
 
-function schemaProblem(error: ErrorObject): ManifestProblem {
+export function schemaProblem(error: ErrorObject): ManifestProblem {
   if (error.keyword === 'required') {
     const missing = String((error.params as { missingProperty?: unknown }).missingProperty ?? '');
     return { path: `${error.instancePath}/${missing}`, rule: 'required', message: 'is required' };

@@ -28,6 +28,8 @@ import { AttributeSet } from './build.ts';
 import { DerCache } from './cache.ts';
 import { bytesOf, CMS_OID, decodePacketContent, PACKET_OID, PrintableValue, Utf8Value } from './container.ts';
 import type { PacketCrypto } from './crypto.ts';
+import { decodeEidContent, eidPartProblems } from './eid.ts';
+import { decodeEidManifest, EID_MANIFEST_TYPE, type EidApplicationManifest } from './eid-manifest.ts';
 import type { PacketDecryptor } from './keys.ts';
 import { decodeManifest, type ManifestImage, type ManifestProblem, type PacketManifest } from './manifest.ts';
 
@@ -511,11 +513,15 @@ async function pathToAnchor(
  */
 export async function verifySignedData(
   signedContentInfo: Uint8Array,
-  expectedContentType: string,
+  expectedContentType: string | readonly string[],
   trustAnchors: readonly Uint8Array[],
   crypto: PacketCrypto,
 ): Promise<Step<VerifiedSignedData>> {
-  const decoded = decodeSignedData(signedContentInfo, [expectedContentType], PACKET_LIMITS.maxPacketLength);
+  const decoded = decodeSignedData(
+    signedContentInfo,
+    typeof expectedContentType === 'string' ? [expectedContentType] : expectedContentType,
+    PACKET_LIMITS.maxPacketLength,
+  );
   if (!decoded.ok) return reject({ kind: 'malformed', stage: 'signed-data', error: decoded.error });
   const sd = decoded.value;
   const signerInfo = sd.signerInfos[0];
@@ -711,21 +717,30 @@ export async function checkImages(
   return problems;
 }
 
-async function openChecked(input: OpenPacketInput, ours: Certificate): Promise<OpenPacketResult> {
+/** A packet's envelope opened and its signature verified, before its content is read. */
+interface OpenedSigned {
+  readonly labels: EnvelopeLabels;
+  readonly signed: VerifiedSignedData & { readonly officerId: string; readonly environment: string };
+}
+
+/** Decrypts, verifies the signature (one of `contentTypes`), the signing time and our signed attributes. */
+async function openSigned(
+  input: OpenPacketInput,
+  ours: Certificate,
+  contentTypes: readonly string[],
+): Promise<
+  | { readonly ok: true; readonly value: OpenedSigned }
+  | { readonly ok: false; readonly rejection: PacketRejection; readonly labels?: EnvelopeLabels }
+> {
   const envelope = decodeEnvelope(input.packet);
   if (!envelope.ok)
     return { ok: false, rejection: { kind: 'malformed', stage: 'envelope', error: envelope.error } };
   const labels = labelsOf(envelope.value);
-  const failed = (rejection: PacketRejection): OpenPacketResult => ({ ok: false, rejection, labels });
+  const failed = (rejection: PacketRejection) => ({ ok: false as const, rejection, labels });
 
   const plaintext = await decrypt(envelope.value, input.decryptor, ours, input.crypto);
   if (!plaintext.ok) return failed(plaintext.rejection);
-  const verified = await verifySignedData(
-    plaintext.value,
-    PACKET_OID.enrollmentPacket,
-    input.trustAnchors,
-    input.crypto,
-  );
+  const verified = await verifySignedData(plaintext.value, contentTypes, input.trustAnchors, input.crypto);
   if (!verified.ok) return failed(verified.rejection);
   const signed = verified.value;
   if (signed.signingTime > input.now + PACKET_LIMITS.clockSkewMs)
@@ -735,9 +750,21 @@ async function openChecked(input: OpenPacketInput, ours: Certificate): Promise<O
       now: input.now,
       allowanceMs: PACKET_LIMITS.clockSkewMs,
     });
-  if (signed.officerId === undefined || signed.environment === undefined)
+  const { officerId, environment } = signed;
+  if (officerId === undefined || environment === undefined)
     return failed({ kind: 'content-mismatch', problem: 'signed-attributes-incomplete' });
+  return { ok: true, value: { labels, signed: { ...signed, officerId, environment } } };
+}
 
+async function openChecked(input: OpenPacketInput, ours: Certificate): Promise<OpenPacketResult> {
+  const opened = await openSigned(input, ours, [PACKET_OID.enrollmentPacket]);
+  if (!opened.ok) return opened;
+  return checkEnrollment(input, opened.value);
+}
+
+async function checkEnrollment(input: OpenPacketInput, opened: OpenedSigned): Promise<OpenPacketResult> {
+  const { labels, signed } = opened;
+  const failed = (rejection: PacketRejection): OpenPacketResult => ({ ok: false, rejection, labels });
   const parts = decodePacketContent(signed.eContent);
   if (!parts.ok) return failed({ kind: 'malformed', stage: 'content', error: parts.error });
   const manifestResult = decodeManifest(parts.value.manifest);
@@ -808,6 +835,96 @@ export async function openPacket(input: OpenPacketInput): Promise<OpenPacketResu
   }
   try {
     return await openChecked(input, ours);
+  } catch (error) {
+    if (typeof (error as { code?: unknown } | null)?.code === 'string')
+      return { ok: false, rejection: { kind: 'unsupported-algorithm', detail: errorText(error) } };
+    return {
+      ok: false,
+      rejection: {
+        kind: 'malformed',
+        stage: 'envelope',
+        error: { reason: 'invalid-value', offset: 0, detail: errorText(error) },
+      },
+    };
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Any packet type: an enrollment or an e-ID level-2 application (eid.ts)
+
+/** An e-ID application as opened: its manifest, the live portrait and EF.SOD, who signed and when. */
+export interface OpenedEidApplication {
+  readonly manifest: EidApplicationManifest;
+  readonly manifestBytes: Uint8Array;
+  readonly livePortrait: Uint8Array;
+  readonly sod: Uint8Array;
+  readonly labels: EnvelopeLabels;
+  readonly signer: VerifiedSignedData['signer'];
+  /** ms since the Unix epoch. */
+  readonly signingTime: number;
+}
+
+export type OpenAnyPacketResult =
+  | { readonly ok: true; readonly type: 'enrollment'; readonly packet: OpenedPacket }
+  | { readonly ok: true; readonly type: typeof EID_MANIFEST_TYPE; readonly application: OpenedEidApplication }
+  | { readonly ok: false; readonly rejection: PacketRejection; readonly labels?: EnvelopeLabels };
+
+async function checkEid(input: OpenPacketInput, opened: OpenedSigned): Promise<OpenAnyPacketResult> {
+  const { labels, signed } = opened;
+  const failed = (rejection: PacketRejection): OpenAnyPacketResult => ({ ok: false, rejection, labels });
+  const parts = decodeEidContent(signed.eContent);
+  if (!parts.ok) return failed({ kind: 'malformed', stage: 'content', error: parts.error });
+  const decoded = decodeEidManifest(parts.value.manifest);
+  if (!decoded.ok) return failed({ kind: 'schema-violation', problems: decoded.problems });
+  const manifest = decoded.manifest;
+  const labelChecks: [string, string, string | undefined][] = [
+    ['officerId (signed attribute)', manifest.officerId, signed.officerId],
+    ['environment (signed attribute)', manifest.environment, signed.environment],
+    ['packetId (label)', manifest.packetId, labels.packetId],
+    ['registrationSessionId (label)', manifest.registrationSessionId, labels.enrollmentSessionId],
+    ['environment (label)', manifest.environment, labels.environment],
+  ];
+  for (const [field, expected, label] of labelChecks)
+    if (expected !== label) return failed({ kind: 'label-mismatch', field, manifest: expected, label });
+  const problems = await eidPartProblems(manifest, parts.value, input.crypto);
+  if (problems.length > 0) return failed({ kind: 'image-mismatch', problems });
+  return {
+    ok: true,
+    type: EID_MANIFEST_TYPE,
+    application: {
+      manifest,
+      manifestBytes: parts.value.manifest,
+      livePortrait: parts.value.livePortrait,
+      sod: parts.value.sod,
+      labels,
+      signer: signed.signer,
+      signingTime: signed.signingTime,
+    },
+  };
+}
+
+/**
+ * Opens a packet of any type central takes: an enrollment (as openPacket) or an e-ID level-2
+ * application (its manifest, the live portrait's and EF.SOD's hashes, the same labels and signed
+ * attributes). Resolves a result for every input, as openPacket does.
+ * @throws {TypeError} when the decryptor's own certificate does not decode (a setup error).
+ */
+export async function openAnyPacket(input: OpenPacketInput): Promise<OpenAnyPacketResult> {
+  let ours: Certificate;
+  try {
+    ours = decryptorCertificates.get(input.decryptor.certificate, (der) =>
+      AsnConvert.parse(der, Certificate),
+    );
+  } catch (error) {
+    throw new TypeError(`the decryptor's certificate does not decode: ${errorText(error)}`);
+  }
+  try {
+    const opened = await openSigned(input, ours, [PACKET_OID.enrollmentPacket, PACKET_OID.eidApplication]);
+    if (!opened.ok) return opened;
+    if (opened.value.signed.eContentType === PACKET_OID.eidApplication)
+      return await checkEid(input, opened.value);
+    const enrollment = await checkEnrollment(input, opened.value);
+    return enrollment.ok ? { ok: true, type: 'enrollment', packet: enrollment.packet } : enrollment;
   } catch (error) {
     if (typeof (error as { code?: unknown } | null)?.code === 'string')
       return { ok: false, rejection: { kind: 'unsupported-algorithm', detail: errorText(error) } };

@@ -118,6 +118,8 @@ export interface CccdCardSimulatorOptions {
   readonly scenario?: CardScenario;
   /** Portrait size, px (multiples of 8). Default 96 x 128; the bench uses a larger one. */
   readonly portrait?: { readonly width: number; readonly height: number };
+  /** DG2's JPEG (greyscale, of `portrait`'s size) instead of the procedural face (lds-builder.ts). */
+  readonly portraitJpeg?: Uint8Array;
   /** The chip takes extended-length APDUs (default true). */
   readonly extendedLength?: boolean;
   /** The card access number (default the last 6 digits of the ID, the reported CCCD habit). */
@@ -364,7 +366,10 @@ export class CccdCardSimulator implements SimulatorControl {
     const cached = this.#lds.get(data);
     if (cached) return cached;
     const { pki } = this;
-    const portrait = this.#options.portrait === undefined ? {} : { portrait: this.#options.portrait };
+    const portrait = {
+      ...(this.#options.portrait === undefined ? {} : { portrait: this.#options.portrait }),
+      ...(this.#options.portraitJpeg === undefined ? {} : { portraitJpeg: this.#options.portraitJpeg }),
+    };
     const signer =
       data === 'unknown-csca'
         ? pki.unknownDocumentSigner

@@ -449,6 +449,11 @@ export interface LdsBuildOptions {
   readonly chipAuthenticationCurve?: 'prime256v1' | 'brainpoolP256r1';
   /** Portrait size in pixels, multiples of 8 (default 96×128). */
   readonly portrait?: { readonly width: number; readonly height: number };
+  /**
+   * A ready greyscale JPEG of `portrait`'s size for DG2 instead of the procedural face (e.g. a real
+   * person's photograph, for tests where "another person" must mean something to a face engine).
+   */
+  readonly portraitJpeg?: Uint8Array;
 }
 
 export interface BuiltLds {
@@ -485,7 +490,8 @@ export function buildLds(person: PersonRecord, options: LdsBuildOptions): BuiltL
   const mrz = personMrz(person);
   const width = options.portrait?.width ?? PORTRAIT_WIDTH;
   const height = options.portrait?.height ?? PORTRAIT_HEIGHT;
-  const portraitJpeg = encodeGreyJpeg(syntheticPortrait(person.id12, width, height), width, height);
+  const portraitJpeg =
+    options.portraitJpeg ?? encodeGreyJpeg(syntheticPortrait(person.id12, width, height), width, height);
   const ca = generateKeyPairSync('ec', { namedCurve: options.chipAuthenticationCurve ?? 'prime256v1' });
   const aaAlgorithm = options.activeAuthentication ?? 'ecdsa-p256';
   const aa =

@@ -24,8 +24,9 @@ import {
   statementSigningInput,
 } from '../../protocol/central/statement.ts';
 import type { PacketCrypto } from '../../protocol/packet/crypto.ts';
+import { sessionIdOf } from '../../protocol/packet/eid-manifest.ts';
 import type { PacketDecryptor } from '../../protocol/packet/keys.ts';
-import { type OpenPacketResult, openPacket, type PacketRejection } from '../../protocol/packet/open.ts';
+import { type OpenAnyPacketResult, openAnyPacket, type PacketRejection } from '../../protocol/packet/open.ts';
 import type { Opened, PacketOpener } from './opener.ts';
 import type { StatementKey } from './pki.ts';
 import { type CentralStore, normalizeSerial, type PacketIndex } from './store.ts';
@@ -291,9 +292,9 @@ export class Intake {
     if (this.#options.opener !== undefined) {
       result = await this.#options.opener.open(bytes, now);
     } else {
-      let opened: OpenPacketResult | undefined;
+      let opened: OpenAnyPacketResult | undefined;
       for (const decryptor of this.#options.decryptors()) {
-        opened = await openPacket({
+        opened = await openAnyPacket({
           packet: bytes,
           decryptor,
           crypto: this.#crypto,
@@ -306,9 +307,17 @@ export class Intake {
         result = opened.ok
           ? {
               ok: true,
-              manifest: opened.packet.manifest,
-              signer: opened.packet.signer,
-              signingTime: opened.packet.signingTime,
+              ...(opened.type === 'enrollment'
+                ? {
+                    manifest: opened.packet.manifest,
+                    signer: opened.packet.signer,
+                    signingTime: opened.packet.signingTime,
+                  }
+                : {
+                    manifest: opened.application.manifest,
+                    signer: opened.application.signer,
+                    signingTime: opened.application.signingTime,
+                  }),
             }
           : { ok: false, rejection: opened.rejection };
     }
@@ -345,7 +354,7 @@ export class Intake {
       return { ok: false, code: 'CENTRAL_PACKET_ID_MISMATCH', stationId };
     return {
       ok: true,
-      enrollmentSessionId: manifest.enrollmentSessionId,
+      enrollmentSessionId: sessionIdOf(manifest),
       stationId,
       ...(manifest.audit === undefined ? {} : { audit: manifest.audit }),
     };

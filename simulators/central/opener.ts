@@ -4,7 +4,7 @@
  */
 import { Worker } from 'node:worker_threads';
 import { siblingModule, workerStartUrl } from '../../drivers/runtime-url.ts';
-import type { PacketManifest } from '../../protocol/packet/manifest.ts';
+import type { AnyManifest } from '../../protocol/packet/eid-manifest.ts';
 import type { OpenedPacket, PacketRejection } from '../../protocol/packet/open.ts';
 
 export interface OpenRequest {
@@ -17,7 +17,8 @@ export interface OpenRequest {
 export type Opened =
   | {
       readonly ok: true;
-      readonly manifest: PacketManifest;
+      /** An enrollment's manifest or an e-ID application's. */
+      readonly manifest: AnyManifest;
       readonly signer: OpenedPacket['signer'];
       readonly signingTime: number;
     }

@@ -25,6 +25,7 @@ import { requireSession } from '../auth/plugin.ts';
 import { AuthService } from '../auth/service.ts';
 import type { Clock } from '../clock.ts';
 import type { StationConfig } from '../config/schema.ts';
+import { DeviceLeases } from '../devices/leases.ts';
 import { Hotpath } from '../hotpath/hotpath.ts';
 import type { EnrollmentRoutesOptions } from '../plugins/enrollment.ts';
 import { lazyFaceEngine } from '../portrait/engine-provider.ts';
@@ -33,6 +34,7 @@ import { composeBarcode, sampleCardQrText } from './barcode.ts';
 import { type CameraCompositionDeps, composeCamera, type SimulatedFeedOptions } from './cameras.ts';
 import { composeCardReader } from './cards.ts';
 import { composeStoreAndForward } from './central.ts';
+import { composeEid } from './eid.ts';
 import { composeEnrollment } from './enrollment.ts';
 import { applicantControl, simulatedCameraAttestor } from './sample-enrollment.ts';
 import { composeScanners } from './scanners.ts';
@@ -70,7 +72,9 @@ const GRANT_REQUIRED = {
 export function authOfficers(auth: AuthService): Officers {
   return {
     officerOf: (request) =>
-      request.officer === undefined ? undefined : { id: request.officer.id, roles: request.officer.roles },
+      request.officer === undefined
+        ? undefined
+        : { id: request.officer.id, roles: request.officer.roles, displayName: request.officer.displayName },
     preHandler: requireSession(auth, 'officer', 'supervisor'),
     signingGrant: async (actor, grant) => {
       try {
@@ -258,6 +262,8 @@ async function composeRest(
     () => undefined,
   );
   const officers = options.officers ?? authOfficers(auth);
+  // One registry for the workflows and the device routes: a busy device is "in use by ..." at once.
+  const leases = new DeviceLeases(options.clock);
   const enrollment = {
     service: await composeEnrollment({
       config,
@@ -269,11 +275,32 @@ async function composeRest(
       clock: options.clock,
       signingGrant: officers.signingGrant,
       audit,
+      leases,
       ...(config.devices.camera.mode === 'simulated' ? { cameraAttestor: simulatedCameraAttestor() } : {}),
     }),
     officerOf: officers.officerOf,
     ...(officers.preHandler === undefined ? {} : { preHandler: officers.preHandler }),
   };
+
+  const eid =
+    cards.reader === undefined
+      ? undefined
+      : {
+          service: composeEid({
+            config,
+            devices,
+            cards: { reader: cards.reader, trustStore: cards.trustStore, terminal: cards.terminal },
+            faces,
+            sealer: store.sealer,
+            clock: options.clock,
+            signingGrant: officers.signingGrant,
+            audit,
+            leases,
+          }),
+          clock: options.clock,
+          officerOf: officers.officerOf,
+          ...(officers.preHandler === undefined ? {} : { preHandler: officers.preHandler }),
+        };
 
   return {
     config,
@@ -297,6 +324,8 @@ async function composeRest(
       centralStatus: (packetId) => centralGet(`/v1/packets/${encodeURIComponent(packetId)}/status`),
     },
     enrollment,
+    ...(eid === undefined ? {} : { eid }),
+    leases,
     auth,
     verification: {
       centralGet,
@@ -319,7 +348,12 @@ async function composeRest(
               const officer = request.officer;
               return officer === undefined
                 ? { id: 'anonymous', roles: [], authenticated: false }
-                : { id: officer.id, roles: officer.roles, authenticated: true };
+                : {
+                    id: officer.id,
+                    roles: officer.roles,
+                    authenticated: true,
+                    displayName: officer.displayName,
+                  };
             },
             preHandler: requireSession(auth, 'notary'),
             signingGrant: async (request: FastifyRequest & { body?: unknown }) => {

@@ -20,6 +20,7 @@ import type { CaptureModeName } from '../../protocol/scanner/commands.ts';
 import { decodeWsq } from '../../protocol/wsq/index.ts';
 import type { Clock } from '../clock.ts';
 import type { StationConfig } from '../config/schema.ts';
+import type { DeviceLeases } from '../devices/leases.ts';
 import type { Hotpath } from '../hotpath/hotpath.ts';
 import { loadOrCreateSymmetricKey } from '../keys/symmetric.ts';
 import {
@@ -73,6 +74,8 @@ export interface EnrollmentCompositionOptions {
   readonly signingGrant: SigningGrantCheck;
   readonly cameraAttestor?: CameraAttestor;
   readonly audit?: EnrollmentAudit;
+  /** The station's device leases: a capture holds its scanner or camera for the step. */
+  readonly leases?: DeviceLeases;
 }
 
 const say = (vi: string, en: string) => ({ vi, en });
@@ -94,7 +97,16 @@ export async function composeEnrollment(options: EnrollmentCompositionOptions): 
   };
 
   const ports: EnrollmentPorts = {
-    async captureSlap(hand, { missing }) {
+    devicesFor(capture) {
+      if (capture.kind === 'portrait') {
+        const camera = devices.find((d): d is CameraDevice => d instanceof CameraDevice);
+        return camera === undefined ? [] : [camera.id];
+      }
+      const scanner = scannerFor(MODE_OF[capture.hand]);
+      return scanner === undefined ? [] : [scanner.id];
+    },
+
+    async captureSlap(hand, { missing, signal }) {
       const mode = MODE_OF[hand];
       const scanner = scannerFor(mode);
       if (scanner === undefined)
@@ -105,7 +117,7 @@ export async function composeEnrollment(options: EnrollmentCompositionOptions): 
         };
       let image: Awaited<ReturnType<typeof firstResult>>;
       try {
-        image = await firstResult(scanner, mode);
+        image = await firstResult(scanner, mode, signal);
       } catch (error) {
         if (!(error instanceof DriverError)) throw error;
         return {
@@ -150,7 +162,7 @@ export async function composeEnrollment(options: EnrollmentCompositionOptions): 
       };
     },
 
-    async capturePortrait() {
+    async capturePortrait({ signal } = {}) {
       const camera = devices.find((d): d is CameraDevice => d instanceof CameraDevice);
       if (camera === undefined || options.faces === undefined)
         return {
@@ -169,7 +181,10 @@ export async function composeEnrollment(options: EnrollmentCompositionOptions): 
         };
       let frame = camera.latestFrame();
       if (frame === undefined) {
-        for await (const next of camera.frames(AbortSignal.timeout(FRAME_WAIT_MS))) {
+        const wait = AbortSignal.timeout(FRAME_WAIT_MS);
+        for await (const next of camera.frames(
+          signal === undefined ? wait : AbortSignal.any([wait, signal]),
+        )) {
           frame = next;
           break;
         }
@@ -267,11 +282,16 @@ export async function composeEnrollment(options: EnrollmentCompositionOptions): 
     environment: config.environment,
     signingGrant: options.signingGrant,
     ...(options.audit === undefined ? {} : { audit: options.audit }),
+    ...(options.leases === undefined ? {} : { leases: options.leases }),
   });
 }
 
-async function firstResult(scanner: FingerprintScanner, mode: CaptureModeName) {
-  for await (const event of scanner.capture({ mode, timeoutMs: FINGER_WAIT_MS }))
+async function firstResult(scanner: FingerprintScanner, mode: CaptureModeName, signal?: AbortSignal) {
+  for await (const event of scanner.capture({
+    mode,
+    timeoutMs: FINGER_WAIT_MS,
+    ...(signal === undefined ? {} : { signal }),
+  }))
     if (event.type === 'result') return event.image;
   throw new DriverError('DEVICE_PROTOCOL', `scanner ${scanner.id} ended the capture without an image`);
 }

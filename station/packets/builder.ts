@@ -15,11 +15,13 @@
 import { Worker } from 'node:worker_threads';
 import { siblingModule, workerStartUrl } from '../../drivers/runtime-url.ts';
 import { PacketBuildError, type PacketBuildErrorCode } from '../../protocol/packet/build.ts';
+import type { EidApplicationManifest } from '../../protocol/packet/eid-manifest.ts';
 import type { PacketSigner } from '../../protocol/packet/keys.ts';
 import type { PacketManifest } from '../../protocol/packet/manifest.ts';
 import type { CaptureSet } from './capture-set.ts';
+import type { EidApplicationSet } from './eid-application.ts';
 import { PacketStationError, type PacketStationErrorCode } from './errors.ts';
-import type { BuildFailed, FromWorker, PacketSizes, ToWorker } from './worker-protocol.ts';
+import type { BuildEidDone, BuildFailed, FromWorker, PacketSizes, ToWorker } from './worker-protocol.ts';
 
 export type { PacketSizes };
 
@@ -39,9 +41,18 @@ export interface StationPacket {
   readonly timings: { readonly assembleMs: number; readonly buildMs: number; readonly wallMs: number };
 }
 
+/** An e-ID application packet as built. */
+export interface StationEidPacket {
+  readonly packet: Uint8Array;
+  readonly manifest: EidApplicationManifest;
+  /** ms: worker time building; wall time of the call on this thread. */
+  readonly timings: { readonly buildMs: number; readonly wallMs: number };
+}
+
 interface Pending {
   readonly request: PacketBuildRequest;
   readonly resolve: (packet: StationPacket) => void;
+  readonly resolveEid?: (packet: StationEidPacket) => void;
   readonly reject: (error: Error) => void;
   readonly started: number;
   /** The signer's own error, rethrown as is when the worker reports the failure it caused. */
@@ -136,6 +147,10 @@ export class PacketBuilder {
     }
     this.#pending.delete(message.id);
     if (this.#pending.size === 0) this.#worker?.unref();
+    if (message.type === 'done-eid') {
+      this.#resolveEid(pending, message);
+      return;
+    }
     if (message.type === 'done') {
       pending.resolve({
         packet: message.packet,
@@ -146,6 +161,23 @@ export class PacketBuilder {
       return;
     }
     pending.reject(pending.signError instanceof Error ? pending.signError : errorOf(message.error));
+  }
+
+  #resolveEid(pending: Pending, message: BuildEidDone): void {
+    if (pending.resolveEid === undefined) {
+      pending.reject(
+        new PacketStationError(
+          'PACKET_WORKER_FAILED',
+          'the packet worker answered an e-ID build not asked for',
+        ),
+      );
+      return;
+    }
+    pending.resolveEid({
+      packet: message.packet,
+      manifest: message.manifest,
+      timings: { buildMs: message.timings.buildMs, wallMs: performance.now() - pending.started },
+    });
   }
 
   #post(message: ToWorker): void {
@@ -170,6 +202,39 @@ export class PacketBuilder {
         type: 'build',
         id,
         set,
+        signerCertificate: request.signer.certificate,
+        chain: request.signer.chain,
+        recipientCertificate: request.recipientCertificate,
+        signingTime: request.signingTime,
+      } satisfies ToWorker);
+    });
+  }
+
+  /**
+   * Signs and encrypts the e-ID level-2 application `application` in the worker (the same worker
+   * and the same signing round trip as an enrollment packet).
+   * @throws {PacketStationError} (as a rejection) PACKET_WORKER_FAILED, PACKET_BUILD_CANCELED;
+   *   {PacketBuildError} as buildEidPacket; the signer's own error when it cannot sign.
+   */
+  buildEid(application: EidApplicationSet, request: PacketBuildRequest): Promise<StationEidPacket> {
+    if (this.#closed)
+      return Promise.reject(new PacketStationError('PACKET_BUILD_CANCELED', 'the packet builder is closed'));
+    const id = this.#nextId++;
+    const worker = this.#started;
+    return new Promise<StationEidPacket>((resolve, reject) => {
+      this.#pending.set(id, {
+        request,
+        resolve: () =>
+          reject(new PacketStationError('PACKET_WORKER_FAILED', 'an enrollment answer to an e-ID build')),
+        resolveEid: resolve,
+        reject,
+        started: performance.now(),
+      });
+      worker.ref();
+      worker.postMessage({
+        type: 'build-eid',
+        id,
+        application,
         signerCertificate: request.signer.certificate,
         chain: request.signer.chain,
         recipientCertificate: request.recipientCertificate,

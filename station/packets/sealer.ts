@@ -13,6 +13,7 @@ import type { Clock } from '../clock.ts';
 import type { OutboxEntry } from '../outbox/outbox.ts';
 import type { PacketBuilder } from './builder.ts';
 import type { CaptureSet } from './capture-set.ts';
+import type { EidApplicationSet } from './eid-application.ts';
 import { PacketStationError } from './errors.ts';
 
 /** What sealing needs from the outbox. */
@@ -28,7 +29,7 @@ export interface SealCredentials {
 }
 
 export interface SealerOptions {
-  readonly builder: Pick<PacketBuilder, 'build'>;
+  readonly builder: Pick<PacketBuilder, 'build'> & Partial<Pick<PacketBuilder, 'buildEid'>>;
   readonly outbox: SealOutbox;
   /** Resolves the current credentials (they may rotate while the station runs). */
   readonly credentials: () => Promise<SealCredentials>;
@@ -62,6 +63,33 @@ export class Sealer {
    *   (OutboxError, or the fs error when the disk fails).
    */
   async seal(set: CaptureSet): Promise<SealResult> {
+    return this.#seal(set, (credentials, signingTime) =>
+      this.#options.builder.build(set, { ...credentials, signingTime }).then(({ packet }) => packet),
+    );
+  }
+
+  /**
+   * Seals an e-ID level-2 application into the same outbox (its own packet type,
+   * protocol/packet/eid.ts). Idempotent by packet id, as `seal`.
+   * @throws {PacketStationError} PACKET_CAPTURE_INVALID for another station or environment, or when
+   *   the builder cannot build e-ID packets; the builder's and the outbox's errors as `seal`.
+   */
+  async sealEid(application: EidApplicationSet): Promise<SealResult> {
+    const { builder } = this.#options;
+    return this.#seal(application, async (credentials, signingTime) => {
+      if (builder.buildEid === undefined)
+        throw new PacketStationError(
+          'PACKET_CAPTURE_INVALID',
+          'this packet builder does not build e-ID applications',
+        );
+      return (await builder.buildEid(application, { ...credentials, signingTime })).packet;
+    });
+  }
+
+  async #seal(
+    set: { readonly packetId: string; readonly stationId: string; readonly environment: string },
+    build: (credentials: SealCredentials, signingTime: number) => Promise<Uint8Array>,
+  ): Promise<SealResult> {
     const { clock, stationId, environment } = this.#options;
     if (set.stationId !== stationId)
       throw new PacketStationError(
@@ -78,11 +106,7 @@ export class Sealer {
     const entry = await this.#options.outbox.seal(set.packetId, async () => {
       const credentials = await this.#options.credentials();
       const t = clock.monotonic();
-      const { packet } = await this.#options.builder.build(set, {
-        signer: credentials.signer,
-        recipientCertificate: credentials.recipientCertificate,
-        signingTime: clock.now(),
-      });
+      const packet = await build(credentials, clock.now());
       buildMs = clock.monotonic() - t;
       return packet;
     });

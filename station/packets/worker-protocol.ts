@@ -4,8 +4,11 @@
  * the station to sign the SignedAttributes (about 200 bytes) and waits for the answer, so a key in
  * a PKCS#11 token keeps its one session on the station's thread.
  */
+
+import type { EidApplicationManifest } from '../../protocol/packet/eid-manifest.ts';
 import type { ManifestProblem, PacketManifest } from '../../protocol/packet/manifest.ts';
 import type { CaptureSet } from './capture-set.ts';
+import type { EidApplicationSet } from './eid-application.ts';
 
 export interface BuildRequest {
   readonly type: 'build';
@@ -22,7 +25,19 @@ export type SignAnswer =
   | { readonly type: 'signed'; readonly id: number; readonly signature: Uint8Array }
   | { readonly type: 'sign-failed'; readonly id: number };
 
-export type ToWorker = BuildRequest | SignAnswer;
+/** An e-ID level-2 application to build (station/packets/eid-application.ts). */
+export interface BuildEidRequest {
+  readonly type: 'build-eid';
+  readonly id: number;
+  readonly application: EidApplicationSet;
+  readonly signerCertificate: Uint8Array;
+  readonly chain: readonly Uint8Array[];
+  readonly recipientCertificate: Uint8Array;
+  /** ms since the Unix epoch: signingTime and the manifest's builtAt. */
+  readonly signingTime: number;
+}
+
+export type ToWorker = BuildRequest | BuildEidRequest | SignAnswer;
 
 /** Component sizes, bytes. */
 export interface PacketSizes {
@@ -62,8 +77,18 @@ export interface BuildFailed {
   };
 }
 
+export interface BuildEidDone {
+  readonly type: 'done-eid';
+  readonly id: number;
+  readonly packet: Uint8Array;
+  readonly manifest: EidApplicationManifest;
+  /** Worker time, ms: signing and encrypting. */
+  readonly timings: { readonly buildMs: number };
+}
+
 export type FromWorker =
   | { readonly type: 'ready' }
   | { readonly type: 'sign'; readonly id: number; readonly data: Uint8Array }
   | BuildDone
+  | BuildEidDone
   | BuildFailed;

@@ -6,9 +6,11 @@
 import { parentPort } from 'node:worker_threads';
 import { createNodePacketCrypto } from '../../drivers/crypto/packet-node.ts';
 import { buildPacket, PacketBuildError } from '../../protocol/packet/build.ts';
+import { buildEidPacket } from '../../protocol/packet/eid.ts';
 import { assembleEnrollment } from './assemble.ts';
+import { assembleEid } from './eid-application.ts';
 import { PacketStationError } from './errors.ts';
-import type { BuildRequest, FromWorker, SignAnswer, ToWorker } from './worker-protocol.ts';
+import type { BuildEidRequest, BuildRequest, FromWorker, SignAnswer, ToWorker } from './worker-protocol.ts';
 
 const port = parentPort;
 if (!port) throw new Error('the packet worker runs inside a worker thread');
@@ -26,15 +28,7 @@ async function build(request: BuildRequest): Promise<void> {
     const assembledAt = performance.now();
     const built = await buildPacket({
       ...assembled,
-      signer: {
-        certificate: request.signerCertificate,
-        chain: request.chain,
-        sign: (data) =>
-          new Promise<Uint8Array>((resolve, reject) => {
-            pendingSigns.set(request.id, { resolve, reject });
-            send({ type: 'sign', id: request.id, data });
-          }),
-      },
+      signer: remoteSigner(request),
       recipientCertificate: request.recipientCertificate,
       signingTime: request.signingTime,
       crypto,
@@ -57,25 +51,75 @@ async function build(request: BuildRequest): Promise<void> {
       [built.packet.buffer as ArrayBuffer],
     );
   } catch (error) {
-    const e = error instanceof Error ? error : new Error(String(error));
-    const code = (e as { code?: unknown }).code;
-    send({
-      type: 'failed',
-      id: request.id,
-      error: {
-        name: e.name,
-        code: typeof code === 'string' ? code : undefined,
-        message: e.message,
-        ...(e instanceof PacketStationError && e.path !== undefined ? { path: e.path } : {}),
-        ...(e instanceof PacketBuildError ? { problems: e.problems } : {}),
-      },
+    failed(request.id, error);
+  }
+}
+
+/** Tells the station a build failed, with its typed code, path and problems. */
+function failed(id: number, error: unknown): void {
+  const e = error instanceof Error ? error : new Error(String(error));
+  const code = (e as { code?: unknown }).code;
+  send({
+    type: 'failed',
+    id,
+    error: {
+      name: e.name,
+      code: typeof code === 'string' ? code : undefined,
+      message: e.message,
+      ...(e instanceof PacketStationError && e.path !== undefined ? { path: e.path } : {}),
+      ...(e instanceof PacketBuildError ? { problems: e.problems } : {}),
+    },
+  });
+}
+
+/** The station's signer, asked across the thread (the private key stays there). */
+function remoteSigner(request: { id: number; signerCertificate: Uint8Array; chain: readonly Uint8Array[] }) {
+  return {
+    certificate: request.signerCertificate,
+    chain: request.chain,
+    sign: (data: Uint8Array) =>
+      new Promise<Uint8Array>((resolve, reject) => {
+        pendingSigns.set(request.id, { resolve, reject });
+        send({ type: 'sign', id: request.id, data });
+      }),
+  };
+}
+
+async function buildEid(request: BuildEidRequest): Promise<void> {
+  try {
+    const started = performance.now();
+    const manifest = assembleEid(request.application, request.signingTime);
+    const { packet } = await buildEidPacket({
+      manifest,
+      livePortrait: request.application.livePortrait,
+      sod: request.application.sod,
+      signer: remoteSigner(request),
+      recipientCertificate: request.recipientCertificate,
+      signingTime: request.signingTime,
+      crypto,
     });
+    send(
+      {
+        type: 'done-eid',
+        id: request.id,
+        packet,
+        manifest,
+        timings: { buildMs: performance.now() - started },
+      },
+      [packet.buffer as ArrayBuffer],
+    );
+  } catch (error) {
+    failed(request.id, error);
   }
 }
 
 port.on('message', (message: ToWorker) => {
   if (message.type === 'build') {
     void build(message);
+    return;
+  }
+  if (message.type === 'build-eid') {
+    void buildEid(message);
     return;
   }
   const answer: SignAnswer = message;

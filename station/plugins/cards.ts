@@ -37,6 +37,7 @@
  * whose fingerprints cannot be read answers 422 FINGERPRINTS_UNAVAILABLE with the officer's fallback
  * (compare the face, or have the central service check the print).
  */
+
 import type { FastifyPluginAsync } from 'fastify';
 import { DeviceTimeoutError, DriverError } from '../../drivers/errors.ts';
 import type { CapturedImage, FingerprintScanner } from '../../drivers/fingerprint/scanner.ts';
@@ -56,6 +57,7 @@ import {
 } from '../cards/read-card.ts';
 import type { FingerImage, FingerprintComparison } from '../cards/verify-finger.ts';
 import { type Clock, localToday } from '../clock.ts';
+import { type DeviceLeases, leaseForRequest } from '../devices/leases.ts';
 
 /**
  * What the fingerprint verification needs besides the reader: a scanner (by id, or the first) and
@@ -78,6 +80,8 @@ export interface CardRoutesOptions {
   /** EAC terminal credentials for the next read; undefined: no TA, DG3 not read. */
   readonly terminal?: (() => Promise<TerminalCredentials | undefined>) | undefined;
   readonly clock: Clock;
+  /** The station's device leases: a read holds the reader (409 DEVICE_IN_USE for another session). */
+  readonly leases?: DeviceLeases;
 }
 
 const STATUS_OF_CODE: Readonly<Record<string, number>> = {
@@ -284,20 +288,26 @@ export const cardRoutes: FastifyPluginAsync<CardRoutesOptions> = async (app, opt
       },
     },
     async (request, reply) => {
-      const outcome = await readPlaced(request.body);
-      if (!outcome.ok) return reply.code(outcome.status).send(outcome.payload);
-      const { report } = outcome;
-      return {
-        ...cardAnswer(outcome),
-        ...(request.body.photo && report.portrait
-          ? {
-              photo: {
-                format: report.portrait.format,
-                base64: Buffer.from(report.portrait.image).toString('base64'),
-              },
-            }
-          : {}),
-      };
+      const lease = leaseForRequest(options.leases, request, reply, [reader.id], 'cards.read');
+      if (lease === undefined) return reply;
+      try {
+        const outcome = await readPlaced(request.body);
+        if (!outcome.ok) return reply.code(outcome.status).send(outcome.payload);
+        const { report } = outcome;
+        return {
+          ...cardAnswer(outcome),
+          ...(request.body.photo && report.portrait
+            ? {
+                photo: {
+                  format: report.portrait.format,
+                  base64: Buffer.from(report.portrait.image).toString('base64'),
+                },
+              }
+            : {}),
+        };
+      } finally {
+        lease.release();
+      }
     },
   );
 
@@ -346,90 +356,102 @@ export const cardRoutes: FastifyPluginAsync<CardRoutesOptions> = async (app, opt
                 : `No fingerprint scanner '${body.scanner}'`,
           },
         });
-      const outcome = await readPlaced(body);
-      if (!outcome.ok) return reply.code(outcome.status).send(outcome.payload);
-      const readMs = performance.now() - started;
-      const card = cardAnswer(outcome);
-      const dg3 = outcome.report.dg3;
-      if (dg3.status !== 'read')
-        return reply.code(422).send({
-          error: {
-            code: 'FINGERPRINTS_UNAVAILABLE',
-            message: `The chip's fingerprints could not be read (${dg3.reason}): ${dg3.detail}`,
-            officer: outcome.check.fingerprints.message,
-          },
-          card,
-        });
-      const usable = dg3.fingers.filter((f) => f.pixels !== undefined);
-      const chipFinger =
-        body.finger === undefined ? usable[0] : usable.find((f) => f.position === body.finger);
-      if (chipFinger?.pixels === undefined)
-        return reply.code(422).send({
-          error: {
-            code: 'FINGER_NOT_ON_CHIP',
-            message:
-              body.finger === undefined
-                ? 'No fingerprint on the chip decoded'
-                : `The chip holds no decodable finger ${body.finger}; it holds ${dg3.fingers.map((f) => f.position).join(', ')}`,
-          },
-          card,
-        });
-      const captureStarted = performance.now();
-      const abort = new AbortController();
-      const onClose = () => {
-        if (!reply.raw.writableEnded) abort.abort();
-      };
-      reply.raw.once('close', onClose);
-      let live: CapturedImage | undefined;
-      try {
-        for await (const event of scanner.capture({
-          mode: 'flat-single',
-          timeoutMs: body.fingerWaitMs ?? DEFAULT_FINGER_WAIT_MS,
-          signal: abort.signal,
-        }))
-          if (event.type === 'result') live = event.image;
-      } catch (error) {
-        if (!(error instanceof DriverError)) throw error;
-        return reply.code(STATUS_OF_CODE[error.code] ?? 502).send({
-          error: { code: error.code, message: `The fingerprint scanner: ${error.message}` },
-          card,
-        });
-      } finally {
-        reply.raw.off('close', onClose);
-      }
-      if (live === undefined) throw new Error(`scanner ${scanner.id} ended a capture without an image`);
-      const captureMs = performance.now() - captureStarted;
-      const compareStarted = performance.now();
-      const result = await verifier.compare(
-        { width: live.width, height: live.height, pixels: live.pixels, ppi: live.ppi },
-        {
-          width: chipFinger.width,
-          height: chipFinger.height,
-          pixels: chipFinger.pixels,
-          ppi: chipFinger.ppi,
-        },
-        body.fmr,
+      const lease = leaseForRequest(
+        options.leases,
+        request,
+        reply,
+        [reader.id, scanner.id],
+        'cards.verify-fingerprint',
       );
-      return {
-        finger: chipFinger.position,
-        ...result,
-        // The prints are the issuer's only when DG3's hash matched EF.SOD (Passive Authentication).
-        chipFingerprintsVerified: outcome.check.fingerprints.verified,
-        card: {
-          genuine: card.genuine,
-          valid: card.valid,
-          usable: card.usable,
-          summary: card.summary,
-          holder: card.holder,
-          terminalAuthentication: card.terminalAuthentication,
-        },
-        timings: {
-          cardMs: Math.round(readMs),
-          captureMs: Math.round(captureMs),
-          compareMs: Math.round(performance.now() - compareStarted),
-          totalMs: Math.round(performance.now() - started),
-        },
-      };
+      if (lease === undefined) return reply;
+      try {
+        const outcome = await readPlaced(body);
+        if (!outcome.ok) return reply.code(outcome.status).send(outcome.payload);
+        const readMs = performance.now() - started;
+        const card = cardAnswer(outcome);
+        const dg3 = outcome.report.dg3;
+        if (dg3.status !== 'read')
+          return reply.code(422).send({
+            error: {
+              code: 'FINGERPRINTS_UNAVAILABLE',
+              message: `The chip's fingerprints could not be read (${dg3.reason}): ${dg3.detail}`,
+              officer: outcome.check.fingerprints.message,
+            },
+            card,
+          });
+        const usable = dg3.fingers.filter((f) => f.pixels !== undefined);
+        const chipFinger =
+          body.finger === undefined ? usable[0] : usable.find((f) => f.position === body.finger);
+        if (chipFinger?.pixels === undefined)
+          return reply.code(422).send({
+            error: {
+              code: 'FINGER_NOT_ON_CHIP',
+              message:
+                body.finger === undefined
+                  ? 'No fingerprint on the chip decoded'
+                  : `The chip holds no decodable finger ${body.finger}; it holds ${dg3.fingers.map((f) => f.position).join(', ')}`,
+            },
+            card,
+          });
+        const captureStarted = performance.now();
+        const abort = new AbortController();
+        const onClose = () => {
+          if (!reply.raw.writableEnded) abort.abort();
+        };
+        reply.raw.once('close', onClose);
+        let live: CapturedImage | undefined;
+        try {
+          for await (const event of scanner.capture({
+            mode: 'flat-single',
+            timeoutMs: body.fingerWaitMs ?? DEFAULT_FINGER_WAIT_MS,
+            signal: AbortSignal.any([abort.signal, lease.signal]),
+          }))
+            if (event.type === 'result') live = event.image;
+        } catch (error) {
+          if (!(error instanceof DriverError)) throw error;
+          return reply.code(STATUS_OF_CODE[error.code] ?? 502).send({
+            error: { code: error.code, message: `The fingerprint scanner: ${error.message}` },
+            card,
+          });
+        } finally {
+          reply.raw.off('close', onClose);
+        }
+        if (live === undefined) throw new Error(`scanner ${scanner.id} ended a capture without an image`);
+        const captureMs = performance.now() - captureStarted;
+        const compareStarted = performance.now();
+        const result = await verifier.compare(
+          { width: live.width, height: live.height, pixels: live.pixels, ppi: live.ppi },
+          {
+            width: chipFinger.width,
+            height: chipFinger.height,
+            pixels: chipFinger.pixels,
+            ppi: chipFinger.ppi,
+          },
+          body.fmr,
+        );
+        return {
+          finger: chipFinger.position,
+          ...result,
+          // The prints are the issuer's only when DG3's hash matched EF.SOD (Passive Authentication).
+          chipFingerprintsVerified: outcome.check.fingerprints.verified,
+          card: {
+            genuine: card.genuine,
+            valid: card.valid,
+            usable: card.usable,
+            summary: card.summary,
+            holder: card.holder,
+            terminalAuthentication: card.terminalAuthentication,
+          },
+          timings: {
+            cardMs: Math.round(readMs),
+            captureMs: Math.round(captureMs),
+            compareMs: Math.round(performance.now() - compareStarted),
+            totalMs: Math.round(performance.now() - started),
+          },
+        };
+      } finally {
+        lease.release();
+      }
     },
   );
 };

@@ -3,6 +3,7 @@
  * surface testers and the CLI use until the enrollment workflow drives capture itself.
  *
  *   GET  /devices                      every device with its state (and a scanner's description)
+ *   GET  /devices/leases               which session holds which device (officer, purpose, since)
  *   GET  /devices/:id                  one device
  *   POST /devices/:id/capture          { mode, timeoutMs?, format? } captures one image
  *   GET  /devices/:id/frame            a camera's newest JPEG (camera.ts)
@@ -21,11 +22,14 @@ import { DriverError } from '../../drivers/errors.ts';
 import { type CapturedImage, isFingerprintScanner } from '../../drivers/fingerprint/scanner.ts';
 import { CAPTURE_MODES, MAX_CAPTURE_TIMEOUT_MS } from '../../protocol/scanner/commands.ts';
 import { idParams, NO_QUERY, openObject, openObjectOrNull, responses } from '../api-schema.ts';
+import { type DeviceLeases, leaseForRequest } from '../devices/leases.ts';
 import { encodeGreyPng } from '../imaging/grey-image.ts';
 import { describeCamera, registerCameraRoutes } from './camera.ts';
 
 export interface DevicesOptions {
   readonly devices: readonly Device[];
+  /** The station's device leases: a capture holds its scanner (409 DEVICE_IN_USE for another session). */
+  readonly leases?: DeviceLeases;
 }
 
 /** HTTP status per driver error code: the client's fault, the device's state, or the device's fault. */
@@ -172,6 +176,29 @@ export const deviceRoutes: FastifyPluginAsync<DevicesOptions> = async (app, opti
     async () => ({ devices: devices.map(describeDevice) }),
   );
 
+  // Which session holds which device (station/devices/leases.ts): officer, purpose, since.
+  app.get(
+    '/devices/leases',
+    {
+      schema: {
+        tags: ['devices'],
+        summary: 'Which workflow session holds which device: officer, purpose, since',
+        querystring: NO_QUERY,
+        response: responses({
+          200: {
+            type: 'object',
+            additionalProperties: false,
+            required: ['leases'],
+            properties: {
+              leases: { type: 'array', items: openObject('one lease: device, holder, purpose, since') },
+            },
+          },
+        }),
+      },
+    },
+    async () => ({ leases: options.leases?.list() ?? [] }),
+  );
+
   app.get<{ Params: { id: string } }>(
     '/devices/:id',
     {
@@ -224,6 +251,8 @@ export const deviceRoutes: FastifyPluginAsync<DevicesOptions> = async (app, opti
           },
         });
       const { mode, timeoutMs, format } = request.body;
+      const lease = leaseForRequest(options.leases, request, reply, [device.id], 'device.capture');
+      if (lease === undefined) return reply;
       const abort = new AbortController();
       const onClose = () => {
         if (!reply.raw.writableEnded) abort.abort();
@@ -232,7 +261,8 @@ export const deviceRoutes: FastifyPluginAsync<DevicesOptions> = async (app, opti
       const statuses: string[] = [];
       let previews = 0;
       try {
-        for await (const event of device.capture({ mode, timeoutMs, signal: abort.signal })) {
+        const signal = AbortSignal.any([abort.signal, lease.signal]);
+        for await (const event of device.capture({ mode, timeoutMs, signal })) {
           if (event.type === 'status') statuses.push(event.status);
           else if (event.type === 'preview') previews++;
           else {
@@ -265,6 +295,7 @@ export const deviceRoutes: FastifyPluginAsync<DevicesOptions> = async (app, opti
         });
       } finally {
         reply.raw.off('close', onClose);
+        lease.release();
       }
     },
   );

@@ -15,6 +15,7 @@
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { binary, idParams, NO_BODY, NO_QUERY, openObject, responses } from '../api-schema.ts';
+import { requestAborted } from '../devices/leases.ts';
 import { PdfRenderer, PdfRendererError, printFailure } from '../reports/renderer.ts';
 import { DraftError } from '../workflows/enrollment/draft-store.ts';
 import type { EnrollmentService, StepRequest } from '../workflows/enrollment/service.ts';
@@ -23,6 +24,8 @@ import type { EnrollmentService, StepRequest } from '../workflows/enrollment/ser
 export interface Officer {
   readonly id: string;
   readonly roles: readonly string[];
+  /** The account's display name (shown to another officer as "device in use by ..."). */
+  readonly displayName?: string;
 }
 
 export interface EnrollmentRoutesOptions {
@@ -282,10 +285,18 @@ export function enrollmentRoutes(options: EnrollmentRoutesOptions) {
         const who = officer(request, reply);
         if (who === undefined) return reply;
         try {
-          const answer = await service.step(request.params.id, request.body.version, request.body.step, {
-            officerId: who.id,
-            roles: who.roles,
-          });
+          const answer = await service.step(
+            request.params.id,
+            request.body.version,
+            request.body.step,
+            {
+              officerId: who.id,
+              roles: who.roles,
+              ...(who.displayName === undefined ? {} : { displayName: who.displayName }),
+            },
+            // A client that hangs up mid-capture frees the device and cancels the capture.
+            { signal: requestAborted(reply) },
+          );
           if (answer.ok) return answer;
           const { refusal } = answer;
           return reply.code(answer.status).send({
@@ -300,6 +311,7 @@ export function enrollmentRoutes(options: EnrollmentRoutesOptions) {
               ...('problems' in refusal && refusal.problems !== undefined
                 ? { problems: refusal.problems }
                 : {}),
+              ...('details' in refusal && refusal.details !== undefined ? refusal.details : {}),
             },
           });
         } catch (error) {

@@ -18,6 +18,7 @@
  * The QR decoder's worker starts with the first image, not with the station, and is closed with it.
  * QR text (a citizen's name, ID and address) is never logged.
  */
+
 import type { FastifyPluginAsync, FastifyReply } from 'fastify';
 import { BarcodeScanner } from '../../drivers/barcode/scanner.ts';
 import type { Device } from '../../drivers/device.ts';
@@ -28,6 +29,7 @@ import { type DocumentValidity, validityOfDerivedExpiry } from '../../protocol/c
 import { idParams, MESSAGES_SCHEMA, NO_QUERY, openObjectOrNull, responses } from '../api-schema.ts';
 import type { QrKeyResult } from '../cards/read-card.ts';
 import { type Clock, localToday } from '../clock.ts';
+import { type DeviceLeases, leaseForRequest } from '../devices/leases.ts';
 import { DEFAULT_IMAGE_LIMITS, decodeRgb, type ImageErrorCode } from '../imaging/sharp-images.ts';
 import { MAX_FRAME_SIDE, type QrCorners, type QrDecodeResult } from '../qr/decode.ts';
 import { QrDecoderError, type QrDecoderErrorCode } from '../qr/errors.ts';
@@ -46,6 +48,8 @@ export interface QrRoutesOptions {
   readonly clock: Clock;
   /** Makes the station's one QR decoder, on first use (default: one worker, four frames queued). */
   readonly makeDecoder?: () => QrDecoder;
+  /** The station's device leases: a scan holds its barcode scanner (409 DEVICE_IN_USE for another session). */
+  readonly leases?: DeviceLeases;
 }
 
 type Message = { readonly vi: string; readonly en: string };
@@ -315,9 +319,14 @@ export const qrRoutes: FastifyPluginAsync<QrRoutesOptions> = async (app, options
           },
         });
       const { timeoutMs, dateOfExpiry } = request.body;
+      const lease = leaseForRequest(options.leases, request, reply, [device.id], 'device.scan');
+      if (lease === undefined) return reply;
       const hangUp = hangUpSignal(reply);
       try {
-        const scan = await device.nextScan({ timeoutMs, signal: hangUp.signal });
+        const scan = await device.nextScan({
+          timeoutMs,
+          signal: AbortSignal.any([hangUp.signal, lease.signal]),
+        });
         const answer = cardQrAnswer(scan.text, {
           today: localToday(clock.now()),
           ...(dateOfExpiry === undefined ? {} : { dateOfExpiry }),
@@ -335,6 +344,7 @@ export const qrRoutes: FastifyPluginAsync<QrRoutesOptions> = async (app, options
         });
       } finally {
         hangUp.done();
+        lease.release();
       }
     },
   );

@@ -18,6 +18,7 @@ import type { MccTemplate } from '../../../protocol/fingerprint/match/index.ts';
 import type { SetFinding, SlapGeometry } from '../../../protocol/fingerprint/set-checks.ts';
 import type { Environment } from '../../../protocol/packet/manifest.ts';
 import { type Clock, localToday } from '../../clock.ts';
+import { DeviceInUseError, type DeviceLeases, type LeasePurpose } from '../../devices/leases.ts';
 import type { CaptureSet, PortraitCapture, SlapCapture, SlapHand } from '../../packets/capture-set.ts';
 import { checkDemographics, type DemographicsInput, differences, type FieldProblem } from './demographics.ts';
 import { type ClosedDraft, DraftError, type DraftStore } from './draft-store.ts';
@@ -61,13 +62,15 @@ export interface EnrollmentPorts {
   /** Captures one slap (the fingers in `missing` are declared absent) and runs it through the hot path. */
   captureSlap(
     hand: SlapHand,
-    options: { readonly missing: readonly number[] },
+    options: { readonly missing: readonly number[]; readonly signal?: AbortSignal },
   ): Promise<
     | ({ readonly ok: true } & CapturedSlap)
     | { readonly ok: false; readonly code: string; readonly message: { vi: string; en: string } }
   >;
   /** Takes the portrait; a refusal carries the camera's feedback for the officer. */
-  capturePortrait(): Promise<
+  capturePortrait(options?: {
+    readonly signal?: AbortSignal;
+  }): Promise<
     | { readonly ok: true; readonly capture: PortraitCapture }
     | { readonly ok: false; readonly code: string; readonly message: { vi: string; en: string } }
   >;
@@ -80,6 +83,13 @@ export interface EnrollmentPorts {
   ): Promise<readonly SetFinding[]>;
   /** The population database's record for a renewal or re-issue; 'offline' when central is out of reach. */
   lookupCitizen(personalId: string): Promise<Readonly<Record<string, string>> | undefined | 'offline'>;
+  /**
+   * The devices a capture would use (leased for the step, so a second session is told at once who
+   * holds them); empty when none is available (the capture then says so itself).
+   */
+  devicesFor?(
+    capture: { readonly kind: 'slap'; readonly hand: SlapHand } | { readonly kind: 'portrait' },
+  ): string[];
   /** Builds the packet and seals it into the outbox (idempotent by packet id). */
   seal(
     set: CaptureSet,
@@ -158,6 +168,8 @@ export interface StepProblem {
   readonly message: { readonly vi: string; readonly en: string };
   readonly stage: Stage;
   readonly problems?: readonly FieldProblem[];
+  /** Structured fields of the refusal (DEVICE_IN_USE: the device and its holder). */
+  readonly details?: Readonly<Record<string, unknown>>;
 }
 
 export interface EnrollmentServiceOptions {
@@ -182,6 +194,18 @@ export interface EnrollmentServiceOptions {
    * the chain's head. Without it the packet's head is 64 zeros (tests).
    */
   readonly audit?: EnrollmentAudit;
+  /**
+   * The station's device leases (station/devices/leases.ts): a capture holds its device for the
+   * step; abandoning the enrollment frees it and cancels the capture. Without it nothing is leased.
+   */
+  readonly leases?: DeviceLeases;
+}
+
+/** Who acts on a step: the officer's id, roles and display name (for "device in use by ..."). */
+export interface StepActor {
+  readonly officerId: string;
+  readonly roles: readonly string[];
+  readonly displayName?: string;
 }
 
 /** What the service needs of the audit trail. */
@@ -260,6 +284,7 @@ export class EnrollmentService {
     const wiped: string[] = [];
     for (const d of await this.#options.store.list())
       if (d.updatedAtMs < limit && !this.#queues.has(d.id)) {
+        this.#options.leases?.releaseSession(d.id, 'The enrollment expired');
         await this.#options.store.wipe(d.id);
         wiped.push(d.id);
       }
@@ -274,12 +299,16 @@ export class EnrollmentService {
     id: string,
     seenVersion: number,
     request: StepRequest,
-    actor: { officerId: string; roles: readonly string[] },
+    actor: StepActor,
+    options: { readonly signal?: AbortSignal } = {},
   ): Promise<StepAnswer> {
+    // Abandoning frees the enrollment's devices at once: a capture in flight is canceled (it ends
+    // with DEVICE_CANCELED), so the abandon queued behind it runs, and another session can go on.
+    if (request.kind === 'abandon') this.#options.leases?.releaseSession(id, 'The enrollment was abandoned');
     const previous = this.#queues.get(id) ?? Promise.resolve();
     const run = previous.then(
-      () => this.#step(id, seenVersion, request, actor),
-      () => this.#step(id, seenVersion, request, actor),
+      () => this.#step(id, seenVersion, request, actor, options.signal),
+      () => this.#step(id, seenVersion, request, actor, options.signal),
     );
     // The queue only orders the steps; each caller handles its own step's failure.
     const tail: Promise<void> = run.then(
@@ -297,9 +326,10 @@ export class EnrollmentService {
     id: string,
     seenVersion: number,
     request: StepRequest,
-    who: { officerId: string; roles: readonly string[] },
+    who: StepActor,
+    signal: AbortSignal | undefined,
   ): Promise<StepAnswer> {
-    const answer = await this.#run(id, seenVersion, request, who);
+    const answer = await this.#run(id, seenVersion, request, who, signal);
     const audit = this.#options.audit;
     if (audit !== undefined && !(answer.ok && answer.replayed)) {
       const citizen = answer.ok ? answer.draft?.demographics?.applicant.personalId : undefined;
@@ -320,11 +350,39 @@ export class EnrollmentService {
     return answer;
   }
 
+  /**
+   * Runs a capture holding its devices: DEVICE_IN_USE (409) at once when another session holds one.
+   */
+  async #leased<T>(
+    id: string,
+    who: StepActor,
+    capture: Parameters<NonNullable<EnrollmentPorts['devicesFor']>>[0],
+    purpose: LeasePurpose,
+    signal: AbortSignal | undefined,
+    work: (signal: AbortSignal | undefined) => Promise<T>,
+  ): Promise<T | DeviceInUseError> {
+    const leases = this.#options.leases;
+    const devices = this.#options.ports.devicesFor?.(capture) ?? [];
+    if (leases === undefined || devices.length === 0) return work(signal);
+    try {
+      return await leases.run(
+        devices,
+        { sessionId: id, officerId: who.officerId, officerName: who.displayName ?? who.officerId, purpose },
+        work,
+        signal === undefined ? {} : { signal },
+      );
+    } catch (error) {
+      if (error instanceof DeviceInUseError) return error;
+      throw error;
+    }
+  }
+
   async #run(
     id: string,
     seenVersion: number,
     request: StepRequest,
-    who: { officerId: string; roles: readonly string[] },
+    who: StepActor,
+    signal: AbortSignal | undefined,
   ): Promise<StepAnswer> {
     const { store } = this.#options;
     const requestDigest = createHash('sha256')
@@ -355,7 +413,7 @@ export class EnrollmentService {
         },
       };
     }
-    const actor: Actor = { ...who, now: this.#now() };
+    const actor: Actor = { officerId: who.officerId, roles: who.roles, now: this.#now() };
     const options = {
       ...(this.#options.policy === undefined ? {} : { policy: this.#options.policy }),
       ...(this.#options.limits === undefined ? {} : { limits: this.#options.limits }),
@@ -375,6 +433,16 @@ export class EnrollmentService {
         message: { vi, en },
         stage: draft.stage,
         ...(problems === undefined ? {} : { problems }),
+      },
+    });
+    const inUse = (error: DeviceInUseError): StepAnswer => ({
+      ok: false,
+      status: 409,
+      refusal: {
+        code: error.code,
+        message: error.officer,
+        stage: draft.stage,
+        details: { deviceId: error.deviceId, holder: error.holder },
       },
     });
     // 2 and 3: replays, conflicts and wrong stages are answered before anything is touched.
@@ -418,7 +486,15 @@ export class EnrollmentService {
         break;
       }
       case 'capture-portrait': {
-        const taken = await this.#options.ports.capturePortrait();
+        const taken = await this.#leased(
+          id,
+          who,
+          { kind: 'portrait' },
+          'enrollment.capture-portrait',
+          signal,
+          (leased) => this.#options.ports.capturePortrait(leased === undefined ? {} : { signal: leased }),
+        );
+        if (taken instanceof DeviceInUseError) return inUse(taken);
         if (!taken.ok) return problem(422, taken.code, taken.message.vi, taken.message.en);
         command = { kind: 'portrait', capture: taken.capture };
         break;
@@ -427,7 +503,19 @@ export class EnrollmentService {
         const excepted = draft.exceptions
           .map((e) => e.position)
           .filter((p) => HAND_POSITIONS[request.hand].includes(p));
-        const captured = await this.#options.ports.captureSlap(request.hand, { missing: excepted });
+        const captured = await this.#leased(
+          id,
+          who,
+          { kind: 'slap', hand: request.hand },
+          'enrollment.capture-slap',
+          signal,
+          (leased) =>
+            this.#options.ports.captureSlap(request.hand, {
+              missing: excepted,
+              ...(leased === undefined ? {} : { signal: leased }),
+            }),
+        );
+        if (captured instanceof DeviceInUseError) return inUse(captured);
         if (!captured.ok) return problem(422, captured.code, captured.message.vi, captured.message.en);
         const key = sha(captured.slap.wsq);
         this.#templates.set(key, captured.templates);

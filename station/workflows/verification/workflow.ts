@@ -25,6 +25,8 @@ export interface Officer {
   readonly roles: readonly string[];
   /** False when the station runs without accounts. */
   readonly authenticated: boolean;
+  /** The account's display name (shown to another officer as "device in use by ..."). */
+  readonly displayName?: string;
 }
 
 /** The chip's key as the officer gave it. */
@@ -81,7 +83,7 @@ export interface VerificationPorts {
   /** Reads and checks the placed card. @throws {VerificationError} with the card's failure code. */
   readonly readCard: (
     key: CardKeyInput,
-    options: { reader?: string; waitMs?: number },
+    options: { reader?: string; waitMs?: number; signal?: AbortSignal },
   ) => Promise<VerificationRead>;
   /** Central's card status; undefined: this station has no central link. Never rejects. */
   readonly cardStatus: ((cardNumber: string) => Promise<CardStatusOutcome>) | undefined;
@@ -282,7 +284,12 @@ export class VerificationWorkflow {
     }));
   }
 
-  cardRead(id: string, officer: Officer, version: number, options: { reader?: string; waitMs?: number }) {
+  cardRead(
+    id: string,
+    officer: Officer,
+    version: number,
+    options: { reader?: string; waitMs?: number; signal?: AbortSignal },
+  ) {
     this.#owned(id, officer);
     return this.#run(officer, id, 'card-read', version, async (record) => {
       const key = record.data.key;

@@ -1,0 +1,218 @@
+/**
+ * The e-ID level-2 registration API over station/workflows/eid:
+ *
+ *   POST /eid-registrations                 open one (the officer from the session)       201 view
+ *   GET  /eid-registrations/:id             the registration: stage, version, card, face, contact
+ *   POST /eid-registrations/:id/steps       { version, step: { kind, ... } }              200 outcome
+ *
+ * Steps: `card-key` (the printed numbers, the QR text or the CAN, as the notary's verification
+ * takes them), `read-card` (PACE/BAC, PA, CA, AA), `compare-face` (the camera's live frame against
+ * the chip portrait), `contact` (mobile, e-mail, consent), `sign` (the officer's one-use grant),
+ * `submit` (the application sealed into the outbox), `abandon`.
+ *
+ * A step at an old version answers its first outcome when it is the same request, else 409
+ * VERSION_CONFLICT; a step the stage does not allow is 409 WRONG_STAGE. Refusals carry a stable
+ * code and the officer's message in Vietnamese and English (`messages`), e.g. 409 DEVICE_IN_USE
+ * with the device's holder, 422 CONTACT_INVALID with each field's problem.
+ */
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { Clock } from '../clock.ts';
+import { localToday } from '../clock.ts';
+import { requestAborted } from '../devices/leases.ts';
+import { EidError, type EidService, type EidStepRequest } from '../workflows/eid/service.ts';
+import {
+  CARD_KEY_ONE_OF,
+  CARD_KEY_PROPERTIES,
+  cardKeyInputOf,
+} from '../workflows/verification/station-ports.ts';
+import type { Officer } from './enrollment.ts';
+
+export interface EidRoutesOptions {
+  readonly service: EidService;
+  readonly clock: Clock;
+  /** The officer of the request's session, or undefined (answered 401). */
+  readonly officerOf: (request: FastifyRequest) => Officer | undefined;
+  /** Runs before every route (station/auth's requireSession). */
+  readonly preHandler?: (request: FastifyRequest, reply: FastifyReply) => Promise<unknown>;
+}
+
+const UUID = '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$';
+const params = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['id'],
+  properties: { id: { type: 'string', pattern: UUID } },
+} as const;
+
+const step = (
+  kind: string,
+  properties: Record<string, unknown> = {},
+  required: string[] = [],
+  extra = {},
+) => ({
+  type: 'object',
+  additionalProperties: false,
+  required: ['kind', ...required],
+  properties: { kind: { const: kind }, ...properties },
+  ...extra,
+});
+
+/** Every step's body, one schema per kind. */
+export const EID_STEP_SCHEMA = {
+  oneOf: [
+    step('card-key', CARD_KEY_PROPERTIES, [], { oneOf: CARD_KEY_ONE_OF }),
+    step('read-card', {
+      reader: { type: 'string', minLength: 1, maxLength: 200 },
+      waitMs: { type: 'integer', minimum: 0, maximum: 30_000 },
+    }),
+    step('compare-face', { camera: { type: 'string', minLength: 1, maxLength: 100 } }),
+    step(
+      'contact',
+      {
+        phone: { type: 'string', minLength: 1, maxLength: 30 },
+        email: { type: 'string', minLength: 1, maxLength: 300 },
+        consent: {
+          type: 'object',
+          additionalProperties: false,
+          required: ['phone', 'email', 'dataProcessing', 'textVersion'],
+          properties: {
+            phone: { type: 'boolean' },
+            email: { type: 'boolean' },
+            dataProcessing: { type: 'boolean' },
+            textVersion: { type: 'string', minLength: 1, maxLength: 32 },
+          },
+        },
+      },
+      ['phone', 'email', 'consent'],
+    ),
+    step('sign', { grant: { type: 'string', minLength: 1, maxLength: 200 } }, ['grant']),
+    step('submit'),
+    step('abandon', { reason: { type: 'string', minLength: 1, maxLength: 300 } }, ['reason']),
+  ],
+} as const;
+
+/** A step body as the schema lets it through (card-key still carries the key's raw fields). */
+type StepBody =
+  | ({ readonly kind: 'card-key' } & Parameters<typeof cardKeyInputOf>[0])
+  | Exclude<EidStepRequest, { readonly kind: 'card-key' }>;
+
+export function eidRoutes(options: EidRoutesOptions) {
+  const { service } = options;
+  return async function plugin(app: FastifyInstance): Promise<void> {
+    if (options.preHandler !== undefined) app.addHook('preHandler', options.preHandler);
+    app.addHook('onClose', async () => service.close());
+    const officer = (request: FastifyRequest, reply: FastifyReply): Officer | undefined => {
+      const who = options.officerOf(request);
+      if (who === undefined)
+        void reply.code(401).send({
+          error: {
+            code: 'SESSION_REQUIRED',
+            message: 'Sign in as an officer first',
+            messages: { vi: 'Cần đăng nhập.', en: 'Sign in as an officer first.' },
+          },
+        });
+      return who;
+    };
+    const actor = (who: Officer) => ({
+      officerId: who.id,
+      roles: who.roles,
+      ...(who.displayName === undefined ? {} : { displayName: who.displayName }),
+    });
+    const failure = (reply: FastifyReply, error: unknown) => {
+      if (!(error instanceof EidError)) throw error;
+      return reply
+        .code(error.statusCode)
+        .send({ error: { code: error.code, message: error.message, messages: error.officer } });
+    };
+
+    app.post('/eid-registrations', async (request, reply) => {
+      const who = officer(request, reply);
+      if (who === undefined) return reply;
+      try {
+        return reply.code(201).send(service.start(actor(who)));
+      } catch (error) {
+        return failure(reply, error);
+      }
+    });
+
+    app.get<{ Params: { id: string } }>(
+      '/eid-registrations/:id',
+      { schema: { params } },
+      async (request, reply) => {
+        const who = officer(request, reply);
+        if (who === undefined) return reply;
+        try {
+          return service.view(request.params.id, actor(who));
+        } catch (error) {
+          return failure(reply, error);
+        }
+      },
+    );
+
+    app.post<{ Params: { id: string }; Body: { version: number; step: StepBody } }>(
+      '/eid-registrations/:id/steps',
+      {
+        bodyLimit: 16 * 1024,
+        schema: {
+          params,
+          body: {
+            type: 'object',
+            additionalProperties: false,
+            required: ['version', 'step'],
+            properties: {
+              version: { type: 'integer', minimum: 0, maximum: 1_000_000 },
+              step: EID_STEP_SCHEMA,
+            },
+          },
+        },
+      },
+      async (request, reply) => {
+        const who = officer(request, reply);
+        if (who === undefined) return reply;
+        const body = request.body.step;
+        let stepRequest: EidStepRequest;
+        if (body.kind === 'card-key') {
+          const { kind: _kind, ...key } = body;
+          const parsed = cardKeyInputOf(key, localToday(options.clock.now()));
+          if (!parsed.ok)
+            return reply.code(parsed.status).send({
+              error: {
+                code: parsed.error.code,
+                message: parsed.error.message,
+                messages: parsed.error.officer,
+              },
+            });
+          stepRequest = { kind: 'card-key', key: parsed.input };
+        } else stepRequest = body;
+        try {
+          const answer = await service.step(
+            request.params.id,
+            request.body.version,
+            stepRequest,
+            actor(who),
+            {
+              // A client that hangs up mid-read frees the reader and cancels the wait.
+              signal: requestAborted(reply),
+            },
+          );
+          if (answer.ok) return answer;
+          const { refusal } = answer;
+          return reply.code(answer.status).send({
+            error: {
+              code: refusal.code,
+              message: refusal.message.en,
+              messages: refusal.message,
+              stage: refusal.stage,
+              ...('expected' in refusal && refusal.expected !== undefined
+                ? { expected: refusal.expected }
+                : {}),
+              ...('details' in refusal && refusal.details !== undefined ? refusal.details : {}),
+            },
+          });
+        } catch (error) {
+          return failure(reply, error);
+        }
+      },
+    );
+  };
+}
