@@ -16,6 +16,7 @@
  * with the device's holder, 422 CONTACT_INVALID with each field's problem.
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { NO_BODY, NO_QUERY, openObject, responses } from '../api-schema.ts';
 import type { Clock } from '../clock.ts';
 import { localToday } from '../clock.ts';
 import { requestAborted } from '../devices/leases.ts';
@@ -43,6 +44,17 @@ const params = {
   required: ['id'],
   properties: { id: { type: 'string', pattern: UUID } },
 } as const;
+
+const VIEW = openObject('the registration: stage, version, card, face and contact (no biometrics)', {
+  id: { type: 'string' },
+  stage: { type: 'string' },
+  version: { type: 'integer' },
+});
+
+/** The schema parts of an e-ID route: its tag, summary, no query, and its answers. */
+function doc(summary: string, ok: Record<string, unknown>) {
+  return { tags: ['eid-registrations'], summary, querystring: NO_QUERY, response: responses(ok) };
+}
 
 const step = (
   kind: string,
@@ -125,19 +137,33 @@ export function eidRoutes(options: EidRoutesOptions) {
         .send({ error: { code: error.code, message: error.message, messages: error.officer } });
     };
 
-    app.post('/eid-registrations', async (request, reply) => {
-      const who = officer(request, reply);
-      if (who === undefined) return reply;
-      try {
-        return reply.code(201).send(service.start(actor(who)));
-      } catch (error) {
-        return failure(reply, error);
-      }
-    });
+    app.post(
+      '/eid-registrations',
+      {
+        schema: {
+          ...doc('Open an e-ID level-2 registration for the signed-in officer', { 201: VIEW }),
+          body: NO_BODY,
+        },
+      },
+      async (request, reply) => {
+        const who = officer(request, reply);
+        if (who === undefined) return reply;
+        try {
+          return reply.code(201).send(service.start(actor(who)));
+        } catch (error) {
+          return failure(reply, error);
+        }
+      },
+    );
 
     app.get<{ Params: { id: string } }>(
       '/eid-registrations/:id',
-      { schema: { params } },
+      {
+        schema: {
+          ...doc('An e-ID registration: stage, version, card, face, contact', { 200: VIEW }),
+          params,
+        },
+      },
       async (request, reply) => {
         const who = officer(request, reply);
         if (who === undefined) return reply;
@@ -154,6 +180,14 @@ export function eidRoutes(options: EidRoutesOptions) {
       {
         bodyLimit: 16 * 1024,
         schema: {
+          ...doc('The next step of an e-ID registration, at the version the officer saw', {
+            200: openObject(
+              'the outcome: ok, the registration after the step, replayed when it was a repeat',
+              {
+                ok: { type: 'boolean' },
+              },
+            ),
+          }),
           params,
           body: {
             type: 'object',
