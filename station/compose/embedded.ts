@@ -276,9 +276,13 @@ async function composeRest(
       signingGrant: officers.signingGrant,
       audit,
       leases,
+      ...(cards.reader === undefined
+        ? {}
+        : { cards: { reader: cards.reader, trustStore: cards.trustStore } }),
       ...(config.devices.camera.mode === 'simulated' ? { cameraAttestor: simulatedCameraAttestor() } : {}),
     }),
     officerOf: officers.officerOf,
+    clock: options.clock,
     ...(officers.preHandler === undefined ? {} : { preHandler: officers.preHandler }),
   };
 

@@ -15,7 +15,10 @@ import { CameraDevice } from '../../drivers/camera/camera.ts';
 import type { Device } from '../../drivers/device.ts';
 import { DriverError } from '../../drivers/errors.ts';
 import { type FingerprintScanner, isFingerprintScanner } from '../../drivers/fingerprint/scanner.ts';
+import type { CardReaderDevice } from '../../drivers/smartcard/card-reader.ts';
+import { decodeDg13 } from '../../protocol/cccd/dg13.ts';
 import type { MccTemplate } from '../../protocol/fingerprint/match/index.ts';
+import type { TrustStore } from '../../protocol/icao9303/pa.ts';
 import type { CaptureModeName } from '../../protocol/scanner/commands.ts';
 import { decodeWsq } from '../../protocol/wsq/index.ts';
 import type { Clock } from '../clock.ts';
@@ -39,6 +42,8 @@ import {
   EnrollmentService,
   type SigningGrantCheck,
 } from '../workflows/enrollment/service.ts';
+import { VerificationError } from '../workflows/verification/session.ts';
+import { stationVerificationPorts } from '../workflows/verification/station-ports.ts';
 
 const MODE_OF: Readonly<Record<SlapHand, CaptureModeName>> = {
   right: 'slap-right',
@@ -76,6 +81,8 @@ export interface EnrollmentCompositionOptions {
   readonly audit?: EnrollmentAudit;
   /** The station's device leases: a capture holds its scanner or camera for the step. */
   readonly leases?: DeviceLeases;
+  /** The card reader and trust store, to read an old card for a renewal's prefill. */
+  readonly cards?: { readonly reader: CardReaderDevice; readonly trustStore: TrustStore | undefined };
 }
 
 const say = (vi: string, en: string) => ({ vi, en });
@@ -102,6 +109,7 @@ export async function composeEnrollment(options: EnrollmentCompositionOptions): 
         const camera = devices.find((d): d is CameraDevice => d instanceof CameraDevice);
         return camera === undefined ? [] : [camera.id];
       }
+      if (capture.kind === 'card') return options.cards === undefined ? [] : [options.cards.reader.id];
       const scanner = scannerFor(MODE_OF[capture.hand]);
       return scanner === undefined ? [] : [scanner.id];
     },
@@ -268,6 +276,8 @@ export async function composeEnrollment(options: EnrollmentCompositionOptions): 
       return record;
     },
 
+    ...(options.cards === undefined ? {} : { readOldCard: oldCardReader(options.cards, options.clock) }),
+
     async seal(set) {
       const { entry } = await options.sealer.seal(set);
       return { packetId: entry.packetId, state: entry.state, sha256: entry.digest };
@@ -294,4 +304,76 @@ async function firstResult(scanner: FingerprintScanner, mode: CaptureModeName, s
   }))
     if (event.type === 'result') return event.image;
   throw new DriverError('DEVICE_PROTOCOL', `scanner ${scanner.id} ended the capture without an image`);
+}
+
+/** How long a prefill's card read waits for the card on the reader, ms. */
+const OLD_CARD_WAIT_MS = 10_000;
+
+/**
+ * Reads an old card's chip for a prefill with the notary's read (PACE/BAC, Passive, Chip and Active
+ * Authentication): its details are taken only when Passive Authentication proves them the issuer's.
+ * An expired card is fine (that is why it is renewed); a chip whose data fails Passive
+ * Authentication, or whose issuer is not trusted, is refused with the officer's words.
+ */
+function oldCardReader(
+  cards: { readonly reader: CardReaderDevice; readonly trustStore: TrustStore | undefined },
+  clock: Clock,
+): NonNullable<EnrollmentPorts['readOldCard']> {
+  const ports = stationVerificationPorts({
+    clock,
+    devices: [cards.reader],
+    reader: cards.reader,
+    trustStore: cards.trustStore,
+  });
+  return async (key, { signal }) => {
+    let read: Awaited<ReturnType<typeof ports.readCard>>;
+    try {
+      read = await ports.readCard(key, {
+        waitMs: OLD_CARD_WAIT_MS,
+        ...(signal === undefined ? {} : { signal }),
+      });
+    } catch (error) {
+      if (!(error instanceof VerificationError)) throw error;
+      return { ok: false, code: error.code, message: error.officer };
+    }
+    if (read.passiveAuthentication.verdict !== 'valid')
+      return {
+        ok: false,
+        code: 'OLD_CARD_NOT_PROVEN',
+        message: say(
+          `Dữ liệu chip thẻ cũ không được xác thực (${read.passiveAuthentication.message.vi}); nhập số định danh và báo lãnh đạo.`,
+          `The old card's chip data is not proven genuine (${read.passiveAuthentication.message.en}); type the personal ID and tell the supervisor.`,
+        ),
+      };
+    const dg13Bytes = read.evidence.dataGroups.get(13);
+    const dg13 = dg13Bytes === undefined ? undefined : decodeDg13(dg13Bytes);
+    const personalId = (dg13?.ok ? dg13.value.idNumber : undefined) ?? read.holder?.id12;
+    if (personalId === undefined || !/^[0-9]{12}$/.test(personalId))
+      return {
+        ok: false,
+        code: 'OLD_CARD_NO_PERSONAL_ID',
+        message: say(
+          'Chip thẻ cũ không cho số định danh: nhập số định danh.',
+          "The old card's chip gives no personal ID: type it instead.",
+        ),
+      };
+    const record: Record<string, string> = {};
+    if (dg13?.ok) {
+      const d = dg13.value;
+      const put = (field: string, value: string | undefined) => {
+        if (value !== undefined && value.trim() !== '') record[field] = value.normalize('NFC');
+      };
+      put('fullName', d.fullName);
+      put('birthDate', d.dateOfBirth?.iso);
+      if (d.sexCode !== undefined) record.sex = d.sexCode === 'M' ? 'male' : 'female';
+      put('nationality', d.nationality);
+      put('ethnicity', d.ethnicity);
+      put('religion', d.religion);
+      put('placeOfOrigin', d.placeOfOrigin);
+      put('placeOfResidence', d.placeOfResidence);
+      put('identifyingMarks', d.identifyingMarks);
+      put('formerIdNumber', d.oldIdNumber);
+    } else if (read.holder?.fullName !== undefined) record.fullName = read.holder.fullName.normalize('NFC');
+    return { ok: true, personalId, record };
+  };
 }

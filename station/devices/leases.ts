@@ -23,6 +23,7 @@ import type { Clock } from '../clock.ts';
 export type LeasePurpose =
   | 'enrollment.capture-slap'
   | 'enrollment.capture-portrait'
+  | 'enrollment.card-read'
   | 'verification.card-read'
   | 'verification.face'
   | 'verification.finger'
@@ -36,6 +37,7 @@ export type LeasePurpose =
 
 export const PURPOSE_TEXT: Readonly<Record<LeasePurpose, { readonly vi: string; readonly en: string }>> = {
   'enrollment.capture-slap': { vi: 'lấy vân tay (thu nhận hồ sơ)', en: 'capturing a slap (enrollment)' },
+  'enrollment.card-read': { vi: 'đọc thẻ cũ (thu nhận hồ sơ)', en: 'reading the old card (enrollment)' },
   'enrollment.capture-portrait': {
     vi: 'chụp ảnh chân dung (thu nhận hồ sơ)',
     en: 'taking a portrait (enrollment)',

@@ -15,10 +15,17 @@
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { binary, idParams, NO_BODY, NO_QUERY, openObject, responses } from '../api-schema.ts';
+import { type Clock, localToday, systemClock } from '../clock.ts';
 import { requestAborted } from '../devices/leases.ts';
 import { PdfRenderer, PdfRendererError, printFailure } from '../reports/renderer.ts';
 import { DraftError } from '../workflows/enrollment/draft-store.ts';
 import type { EnrollmentService, StepRequest } from '../workflows/enrollment/service.ts';
+import {
+  CARD_KEY_ONE_OF,
+  CARD_KEY_PROPERTIES,
+  type CardKeyBody,
+  cardKeyInputOf,
+} from '../workflows/verification/station-ports.ts';
 
 /** Who is acting: from the officer's session. */
 export interface Officer {
@@ -32,6 +39,8 @@ export interface EnrollmentRoutesOptions {
   readonly service: EnrollmentService;
   /** The officer of the request's session, or undefined (answered 401). */
   readonly officerOf: (request: FastifyRequest) => Officer | undefined;
+  /** The station's clock ("today" for an old card's QR key; default the system's). */
+  readonly clock?: Clock;
   /** Runs before every enrollment route (station/auth's requireSession). */
   readonly preHandler?: (request: FastifyRequest, reply: FastifyReply) => Promise<unknown>;
 }
@@ -118,6 +127,14 @@ export const STEP_SCHEMA = {
       personalId: { type: 'string', pattern: '^[0-9]{12}$' },
       cardNumber: { type: 'string', pattern: '^[0-9]{12}$' },
       qr: { type: 'string', minLength: 1, maxLength: 1000 },
+      card: {
+        type: 'object',
+        additionalProperties: false,
+        properties: CARD_KEY_PROPERTIES,
+        oneOf: CARD_KEY_ONE_OF,
+        description:
+          "read the old card's chip with this access key (the printed numbers, its QR, or the CAN)",
+      },
       skipReason: TEXT,
     }),
     step('demographics', { input: DEMOGRAPHICS }, ['input']),
@@ -284,11 +301,22 @@ export function enrollmentRoutes(options: EnrollmentRoutesOptions) {
       async (request, reply) => {
         const who = officer(request, reply);
         if (who === undefined) return reply;
+        let step: StepRequest = request.body.step;
+        const wire = step as StepRequest & { card?: CardKeyBody };
+        if (wire.kind === 'prefill' && wire.card !== undefined) {
+          // The old card's access key as the notary's read takes it (numbers, QR or CAN).
+          const key = cardKeyInputOf(wire.card, localToday((options.clock ?? systemClock).now()));
+          if (!key.ok)
+            return reply.code(key.status).send({
+              error: { code: key.error.code, message: key.error.message, messages: key.error.officer },
+            });
+          step = { ...wire, card: key.input };
+        }
         try {
           const answer = await service.step(
             request.params.id,
             request.body.version,
-            request.body.step,
+            step,
             {
               officerId: who.id,
               roles: who.roles,

@@ -5,8 +5,8 @@
  * and acknowledged by the embedded central simulator. A restart in the middle resumes the draft
  * from its encrypted file. The officer signs in (station/auth) and enters the password again to sign.
  *
- * Then, over real HTTP on a loopback port: a renewal prefilled from the population database (what
- * differs is shown), with the left ring finger declared amputated (the simulated scanner presents
+ * Then, over real HTTP on a loopback port: a renewal prefilled by reading the old card's chip and
+ * the population database (what differs is shown), with the left ring finger declared amputated (the simulated scanner presents
  * the left hand without it), which the signer cannot approve and a supervisor approves by the
  * draft's digest; and the citizen's receipt as a PDF whose text names the applicant. A canary name
  * and address typed in it reach no log line (trace level) and no file the station keeps in the clear.
@@ -18,12 +18,14 @@ import { readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, describe, expect, it } from 'vitest';
+import type { CccdCardSimulator } from '../../simulators/card/cccd-card-sim.ts';
 import { AuthService } from '../../station/auth/service.ts';
 import { systemClock } from '../../station/clock.ts';
 import { embeddedStation, tempDir } from '../support/station.ts';
 
 const data = tempDir('enrollment-api-');
 let app: FastifyInstance | undefined;
+let simulators: readonly { name: string }[] = [];
 let close: (() => Promise<void>) | undefined;
 
 afterAll(async () => {
@@ -50,6 +52,7 @@ async function boot(): Promise<FastifyInstance> {
   });
   close = station.cleanup;
   app = station.app;
+  simulators = station.deps.simulators ?? [];
   if ((await auth.admin.list()).length === 0) {
     await auth.admin.add({
       id: 'off-1',
@@ -243,10 +246,20 @@ describe('enrollment through the API', () => {
     expect(opened.status).toBe(201);
     id = opened.body.id;
     await next({ kind: 'choose-type', type: 'renewal' });
-    const prefilled = await next({ kind: 'prefill', personalId: PERSON.personalId });
+    // The old card's chip is read (PACE with the printed numbers, Passive Authentication) and the
+    // population database looked up by its personal ID.
+    const card = simulators.find((s) => s.name === 'card') as CccdCardSimulator | undefined;
+    if (card === undefined) throw new Error('the embedded station has a simulated card');
+    const access = card.access();
+    const prefilled = await next({
+      kind: 'prefill',
+      card: { id12: access.id12, dateOfBirth: access.dateOfBirth, dateOfExpiry: access.dateOfExpiry },
+    });
     expect(prefilled.draft.prefill).toMatchObject({
-      source: 'population',
+      source: 'card',
+      cardNumber: PERSON.personalId,
       record: { fullName: 'Nguyễn Văn An' },
+      card: { fullName: 'Nguyễn Văn An', birthDate: '1999-01-01', sex: 'male' },
     });
     const typed = await next({
       kind: 'demographics',

@@ -12,6 +12,8 @@ export interface CardQrFields {
   readonly personalId: string;
   /** The card's fields under the applicant's field names (NFC), only those the QR gives cleanly. */
   readonly record: Readonly<Record<string, string>>;
+  /** Where they came from: the printed QR (default) or the chip. */
+  readonly source?: 'qr' | 'card';
 }
 
 export type CardQrRead =

@@ -20,6 +20,7 @@ import type { Environment } from '../../../protocol/packet/manifest.ts';
 import { type Clock, localToday } from '../../clock.ts';
 import { DeviceInUseError, type DeviceLeases, type LeasePurpose } from '../../devices/leases.ts';
 import type { CaptureSet, PortraitCapture, SlapCapture, SlapHand } from '../../packets/capture-set.ts';
+import type { CardKeyInput } from '../verification/workflow.ts';
 import { checkDemographics, type DemographicsInput, differences, type FieldProblem } from './demographics.ts';
 import { type ClosedDraft, DraftError, type DraftStore } from './draft-store.ts';
 import {
@@ -88,13 +89,36 @@ export interface EnrollmentPorts {
    * holds them); empty when none is available (the capture then says so itself).
    */
   devicesFor?(
-    capture: { readonly kind: 'slap'; readonly hand: SlapHand } | { readonly kind: 'portrait' },
+    capture:
+      | { readonly kind: 'slap'; readonly hand: SlapHand }
+      | { readonly kind: 'portrait' }
+      | { readonly kind: 'card' },
   ): string[];
+  /**
+   * Reads the old card's chip (renewal, re-issue, correction): its personal ID and the DG13 details
+   * under the applicant's field names, once Passive Authentication proved them the issuer's.
+   * Absent: the station has no card reader.
+   */
+  readOldCard?(key: CardKeyInput, options: { readonly signal?: AbortSignal }): Promise<OldCardRead>;
   /** Builds the packet and seals it into the outbox (idempotent by packet id). */
   seal(
     set: CaptureSet,
   ): Promise<{ readonly packetId: string; readonly state: string; readonly sha256: string }>;
 }
+
+/** The old card as read for a prefill, or why it cannot serve. */
+export type OldCardRead =
+  | {
+      readonly ok: true;
+      readonly personalId: string;
+      /** DG13's details under the applicant's field names (NFC). */
+      readonly record: Readonly<Record<string, string>>;
+    }
+  | {
+      readonly ok: false;
+      readonly code: string;
+      readonly message: { readonly vi: string; readonly en: string };
+    };
 
 /** Checks a signing grant (re-entered password or PIN) and consumes it: its method, or why not. */
 export type SigningGrantCheck = (
@@ -114,6 +138,8 @@ export type StepRequest =
       readonly cardNumber?: string;
       /** The old card's QR text, as the camera or a 2D barcode scanner read it. */
       readonly qr?: string;
+      /** Read the old card's chip with this access key (PACE/BAC, Passive Authentication). */
+      readonly card?: CardKeyInput;
       readonly skipReason?: string;
     }
   | { readonly kind: 'demographics'; readonly input: DemographicsInput }
@@ -464,7 +490,28 @@ export class EnrollmentService {
         break;
       case 'prefill': {
         let card: CardQrFields | undefined;
-        if (request.qr !== undefined) {
+        if (request.card !== undefined) {
+          const readOldCard = this.#options.ports.readOldCard;
+          if (readOldCard === undefined)
+            return problem(
+              422,
+              'CARD_READER_UNAVAILABLE',
+              'Trạm không có đầu đọc thẻ: quét mã QR hoặc nhập số định danh.',
+              'This station has no card reader: scan the QR code or type the personal ID.',
+            );
+          const key = request.card;
+          const read = await this.#leased(
+            id,
+            who,
+            { kind: 'card' },
+            'enrollment.card-read',
+            signal,
+            (leased) => readOldCard(key, leased === undefined ? {} : { signal: leased }),
+          );
+          if (read instanceof DeviceInUseError) return inUse(read);
+          if (!read.ok) return problem(422, read.code, read.message.vi, read.message.en);
+          card = { personalId: read.personalId, record: read.record, source: 'card' };
+        } else if (request.qr !== undefined) {
           const read = cardQrFields(request.qr, localToday(this.#options.clock.now()));
           if (!read.ok) return problem(422, 'QR_INVALID', read.message.vi, read.message.en);
           card = read.fields;
@@ -609,7 +656,7 @@ export class EnrollmentService {
       const looked = await this.#options.ports.lookupCitizen(card.personalId);
       const found = looked !== 'offline' && looked !== undefined;
       return {
-        source: 'qr',
+        source: card.source ?? 'qr',
         record: found ? looked : card.record,
         card: card.record,
         cardNumber: card.personalId,

@@ -118,10 +118,10 @@ async function setup(findings: SetFinding[] = []) {
   const store = new DraftStore(path.join(tmp.dir, 'drafts'), key);
   const { ports, calls } = fakePorts(findings);
   const clock = new ManualClock(Date.parse('2026-12-07T03:00:00Z'));
-  const make = () =>
+  const make = (more: Partial<EnrollmentPorts> = {}) =>
     new EnrollmentService({
       store,
-      ports,
+      ports: { ...ports, ...more },
       clock,
       stationId: 'dev-station-01',
       environment: 'test',
@@ -352,6 +352,43 @@ describe('EnrollmentService', () => {
         typed: PERSON.placeOfResidence,
       },
     ]);
+  });
+
+  it('a renewal prefills from the old card’s chip when it reads as proven, and says why when it does not', async () => {
+    const { service, make, calls } = await setup();
+    const key = { mrzInformation: undefined, can: '123456', key: undefined, from: 'can' as const };
+    // A station without a card reader says so.
+    const { id: first } = await service.start('off-1');
+    await walk(service, first, [{ kind: 'choose-type', type: 'renewal' }]);
+    expect(await service.step(first, 1, { kind: 'prefill', card: key }, OFFICER)).toMatchObject({
+      ok: false,
+      status: 422,
+      refusal: { code: 'CARD_READER_UNAVAILABLE' },
+    });
+    const reads: string[] = [];
+    const withReader = make({
+      async readOldCard(given) {
+        reads.push(String(given.can));
+        return reads.length === 1
+          ? { ok: false, code: 'OLD_CARD_NOT_PROVEN', message: { vi: 'không xác thực', en: 'not proven' } }
+          : { ok: true, personalId: PERSON.personalId, record: { fullName: 'Nguyễn Văn An', sex: 'male' } };
+      },
+    });
+    const refused = await withReader.step(first, 1, { kind: 'prefill', card: key }, OFFICER);
+    expect(refused).toMatchObject({
+      ok: false,
+      status: 422,
+      refusal: { code: 'OLD_CARD_NOT_PROVEN', stage: 'prefill' },
+    });
+    await walk(withReader, first, [{ kind: 'prefill', card: key }]);
+    expect(reads).toEqual(['123456', '123456']);
+    expect((await withReader.view(first)).prefill).toMatchObject({
+      source: 'card',
+      cardNumber: PERSON.personalId,
+      record: { placeOfResidence: 'Số 9 Hàng Bạc, Hà Nội' },
+      card: { fullName: 'Nguyễn Văn An', sex: 'male' },
+    });
+    expect(calls.slaps).toEqual([]);
   });
 
   it('a renewal prefills from the population database and shows what differs; a tampered draft is refused; idle drafts are wiped', async () => {
