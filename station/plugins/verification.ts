@@ -40,7 +40,6 @@ import { singleFace } from '../faces/engine.ts';
 import type { Hotpath } from '../hotpath/hotpath.ts';
 import { decodeAnyPortrait } from '../imaging/jpeg2000.ts';
 import type { LazyFaceEngine } from '../portrait/engine-provider.ts';
-import { renderVerificationPdf } from '../reports/verification-pdf.ts';
 import { readForVerification } from '../workflows/verification/read.ts';
 import { VerificationError } from '../workflows/verification/session.ts';
 import {
@@ -709,7 +708,8 @@ export const verificationRoutes: FastifyPluginAsync<VerificationRoutesOptions> =
               ? signed.json
               : suffix === 'report.p7s'
                 ? signed.cms
-                : await renderVerificationPdf(signed.report);
+                : // pdfkit and its fonts load on the first report asked for as PDF, not at start.
+                  await (await import('../reports/verification-pdf.ts')).renderVerificationPdf(signed.report);
           return reply
             .header('content-type', type)
             .header(
