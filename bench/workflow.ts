@@ -157,6 +157,8 @@ interface Run {
   readonly totalWallMs: number;
   readonly totalDeviceMs: number;
   readonly loop: { p50: number; p99: number; max: number; mean: number };
+  /** The longest event-loop delay seen during each step, ms. */
+  readonly loopMaxByStep: Record<string, number>;
   readonly upload: { ms: number; p99: number; max: number };
 }
 
@@ -165,6 +167,7 @@ const ms = (ns: number) => Math.round((ns / 1e6) * 100) / 100;
 async function enrollOnce(): Promise<Run> {
   const wallMs: Record<string, number> = {};
   const device: Record<string, number> = {};
+  const loopMaxByStep: Record<string, number> = {};
   const histogram = monitorEventLoopDelay({ resolution: 5 });
   histogram.enable();
   const started = performance.now();
@@ -181,6 +184,8 @@ async function enrollOnce(): Promise<Run> {
       body.grant = reauth.json.grantId;
     }
     deviceMs = [];
+    const stepLoop = monitorEventLoopDelay({ resolution: 5 });
+    stepLoop.enable();
     // A capture the station refuses (a blink, a blurred frame, a finger too light) is taken again,
     // as the officer would: every attempt's time counts, the pause between them (the applicant's) not.
     let answer = await call(
@@ -199,6 +204,8 @@ async function enrollOnce(): Promise<Run> {
       stepMs += answer.ms;
     }
     wallMs[step.name] = stepMs;
+    stepLoop.disable();
+    loopMaxByStep[step.name] = ms(stepLoop.max);
     if (deviceMs.length > 0) device[step.name] = deviceMs.reduce((a, b) => a + b, 0);
     const outcome = answer.json.outcome as { version?: number; stage?: string } | undefined;
     if (outcome?.version === undefined)
@@ -235,6 +242,7 @@ async function enrollOnce(): Promise<Run> {
     totalWallMs,
     totalDeviceMs,
     loop,
+    loopMaxByStep,
     upload: {
       ms: performance.now() - uploadStarted,
       p99: ms(uploadLoop.percentile(99)),
@@ -252,12 +260,13 @@ await app.close();
 rmSync(dir, { recursive: true, force: true });
 
 const softwareOf = (run: Run, name: string) => (run.wallMs[name] ?? 0) - (run.deviceMs[name] ?? 0);
-const perStep: Record<string, { wall: Summary; device: Summary; software: Summary }> = {};
+const perStep: Record<string, { wall: Summary; device: Summary; software: Summary; loopMax: Summary }> = {};
 for (const name of ['open', ...STEPS.map((s) => s.name), 'reauth'])
   perStep[name] = {
     wall: summarize(runs.map((r) => r.wallMs[name] ?? 0)),
     device: summarize(runs.map((r) => r.deviceMs[name] ?? 0)),
     software: summarize(runs.map((r) => softwareOf(r, name))),
+    loopMax: summarize(runs.map((r) => r.loopMaxByStep[name] ?? 0)),
   };
 const namesOf = (group: string) => STEPS.filter((s) => s.group === group).map((s) => s.name);
 const transitions = summarize(
@@ -288,7 +297,7 @@ const lines = [
   '  per step (software = wall - device):',
   ...Object.entries(perStep).map(
     ([name, s]) =>
-      `    ${name.padEnd(22)} software ${fmt(s.software)}   device median ${s.device.median.toFixed(0).padStart(6)} ms`,
+      `    ${name.padEnd(22)} software ${fmt(s.software)}   device median ${s.device.median.toFixed(0).padStart(6)} ms   loop delay max median ${s.loopMax.median.toFixed(0).padStart(4)} ms`,
   ),
   `  step transitions (open, ${namesOf('transition').join(', ')})  ${fmt(transitions)}   target p95 ≤ ${TRANSITION_TARGET_MS} ms: ${met.transitionsP95 ? 'met' : 'MISSED'}`,
   `  sign                                         ${fmt(sign)}`,

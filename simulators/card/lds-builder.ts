@@ -449,6 +449,16 @@ export interface LdsBuildOptions {
   readonly chipAuthenticationCurve?: 'prime256v1' | 'brainpoolP256r1';
   /** Portrait size in pixels, multiples of 8 (default 96×128). */
   readonly portrait?: { readonly width: number; readonly height: number };
+  /**
+   * DG2's JPEG already made by cardPortraitJpeg for this person and size (e.g. on a worker thread,
+   * as the station's simulated card does); absent: made here, about half a second of CPU.
+   */
+  readonly portraitJpeg?: Uint8Array;
+}
+
+/** DG2's portrait of a person as the simulated card carries it: the synthetic face as a grey JPEG. */
+export function cardPortraitJpeg(id12: string, width = PORTRAIT_WIDTH, height = PORTRAIT_HEIGHT): Uint8Array {
+  return encodeGreyJpeg(syntheticPortrait(id12, width, height), width, height);
 }
 
 export interface BuiltLds {
@@ -485,7 +495,7 @@ export function buildLds(person: PersonRecord, options: LdsBuildOptions): BuiltL
   const mrz = personMrz(person);
   const width = options.portrait?.width ?? PORTRAIT_WIDTH;
   const height = options.portrait?.height ?? PORTRAIT_HEIGHT;
-  const portraitJpeg = encodeGreyJpeg(syntheticPortrait(person.id12, width, height), width, height);
+  const portraitJpeg = options.portraitJpeg ?? cardPortraitJpeg(person.id12, width, height);
   const ca = generateKeyPairSync('ec', { namedCurve: options.chipAuthenticationCurve ?? 'prime256v1' });
   const aaAlgorithm = options.activeAuthentication ?? 'ecdsa-p256';
   const aa =
