@@ -4,7 +4,11 @@
  * a second, which must not stall a station's event loop at start.
  */
 import { parentPort, workerData } from 'node:worker_threads';
+import { lowerThreadPriority } from '../../drivers/thread-priority.ts';
 import { buildDg3, cardPortraitJpeg } from './lds-builder.ts';
+
+// CPU work off the event loop yields the cores to it (drivers/thread-priority.ts).
+lowerThreadPriority();
 
 const { seed, portrait } = workerData as {
   seed: number;
