@@ -133,11 +133,14 @@ export async function runStation(options: RunOptions = {}): Promise<FastifyInsta
   let deps: StationDeps;
   try {
     // The service's module graph (fastify, every route, the simulators) loads after the socket is
-    // bound, so /health answers while it does.
-    const [{ buildStation }, { composeStation }] = await Promise.all([
-      import('./app.ts'),
-      import('./compose/embedded.ts'),
-    ]);
+    // bound. Each import evaluates its new modules in one synchronous run, so it loads in slices with
+    // a turn of the event loop between them, and the gate answers /health meanwhile.
+    const turn = () => new Promise<void>((resolve) => setImmediate(resolve));
+    await import('fastify');
+    await turn();
+    const { buildStation } = await import('./app.ts');
+    await turn();
+    const { composeStation } = await import('./compose/embedded.ts');
     gate.advance('composing');
     deps = await composeStation(config, { clock: systemClock });
     gate.advance('opening-devices');

@@ -3,9 +3,13 @@
  * frame per request, so the station's event loop never runs the rasteriser.
  */
 import { parentPort } from 'node:worker_threads';
+import { lowerThreadPriority } from '../../drivers/thread-priority.ts';
 import type { RgbImage } from '../../protocol/face/types.ts';
 import { createInProcessRenderer } from './render-frame.ts';
 import type { FromRenderWorker, ToRenderWorker } from './worker.ts';
+
+// CPU work off the event loop yields the cores to it (drivers/thread-priority.ts).
+lowerThreadPriority();
 
 const port = parentPort;
 if (!port) throw new Error('render-worker.ts runs only as a worker thread');

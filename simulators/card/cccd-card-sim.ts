@@ -50,6 +50,8 @@ import {
   cardFingerprintSeed,
   type LdsBuildOptions,
   type PersonRecord,
+  PORTRAIT_HEIGHT,
+  PORTRAIT_WIDTH,
   SAMPLE_PERSON,
   SAMPLE_PERSON_SPARSE_DG13,
 } from './lds-builder.ts';
@@ -198,6 +200,8 @@ export class CccdCardSimulator implements SimulatorControl {
   readonly fingerprintSeed: number;
   readonly #options: CccdCardSimulatorOptions;
   #dg3: Uint8Array | undefined;
+  /** DG2's JPEG made on the worker with DG3, and whom and what size it was made for. */
+  #portraitJpeg: { id12: string; width: number; height: number; jpeg: Uint8Array } | undefined;
   #scenario: CardScenario;
   readonly #lds = new Map<string, BuiltLds>();
   /** card-pulled-mid-read: the next card built is pulled; cleared once a card was pulled. */
@@ -263,13 +267,23 @@ export class CccdCardSimulator implements SimulatorControl {
   }
 
   /**
-   * Renders DG3's fingers on a worker thread now (about 2 s of CPU), so that the first card built
-   * does not do it on the caller's thread. Resolves once they are ready; a second call is free.
+   * Renders DG3's fingers and DG2's portrait on a worker thread now (about 2 s and half a second of
+   * CPU), so that the first card built does not do it on the caller's thread. Resolves once they are
+   * ready; a second call is free.
    */
   async prepareFingerprints(): Promise<void> {
     if (this.#dg3 !== undefined) return;
-    const dg3 = await buildDg3InWorker(this.fingerprintSeed);
-    this.#dg3 ??= dg3;
+    const size = this.#portraitSize();
+    const made = await buildImagesInWorker(this.fingerprintSeed, { id12: this.person.id12, ...size });
+    this.#dg3 ??= made.dg3;
+    this.#portraitJpeg ??= { id12: this.person.id12, ...size, jpeg: made.portraitJpeg };
+  }
+
+  #portraitSize(): { width: number; height: number } {
+    return {
+      width: this.#options.portrait?.width ?? PORTRAIT_WIDTH,
+      height: this.#options.portrait?.height ?? PORTRAIT_HEIGHT,
+    };
   }
 
   /** The terminal certificate the current scenario hands out. */
@@ -376,7 +390,7 @@ export class CccdCardSimulator implements SimulatorControl {
         : data === 'expired-ds'
           ? pki.expiredDocumentSigner
           : pki.documentSigner;
-    const options: LdsBuildOptions = {
+    let options: LdsBuildOptions = {
       documentSigner: signer,
       ...portrait,
       ...(data === 'tampered-dg' ? { tamperDataGroup: 2 as const } : {}),
@@ -385,6 +399,11 @@ export class CccdCardSimulator implements SimulatorControl {
       ...(data === 'dg3-missing' ? {} : { dg3: this.#fingerprints() }),
     };
     const holder = this.#cardHolder();
+    // DG2 made on the worker, when it was made for this holder and size.
+    const size = this.#portraitSize();
+    const made = this.#portraitJpeg;
+    if (made?.id12 === holder.id12 && made.width === size.width && made.height === size.height)
+      options = { ...options, portraitJpeg: made.jpeg };
     const built = buildLds(
       data === 'dg13-missing-fields' ? { ...holder, dg13: SAMPLE_PERSON_SPARSE_DG13 } : holder,
       options,
@@ -505,18 +524,21 @@ export class CccdCardSimulator implements SimulatorControl {
   }
 }
 
-/** buildDg3 on a worker thread (dg3-worker.ts). */
-function buildDg3InWorker(seed: number): Promise<Uint8Array> {
+/** buildDg3 and the DG2 portrait on a worker thread (dg3-worker.ts). */
+function buildImagesInWorker(
+  seed: number,
+  portrait: { id12: string; width: number; height: number },
+): Promise<{ dg3: Uint8Array; portraitJpeg: Uint8Array }> {
   return new Promise((resolve, reject) => {
     // From the sources the worker module is TypeScript: it starts through an entry that loads tsx first.
     const module = siblingModule('./dg3-worker', import.meta.url);
     const worker = new Worker(workerStartUrl(module, new URL('./worker-entry.mjs', import.meta.url)), {
-      workerData: { module: module.href, seed },
+      workerData: { module: module.href, seed, portrait },
     });
     let done = false;
-    worker.once('message', (bytes: Uint8Array) => {
+    worker.once('message', (made: { dg3: Uint8Array; portraitJpeg: Uint8Array }) => {
       done = true;
-      resolve(bytes);
+      resolve(made);
       void worker.terminate();
     });
     worker.once('error', (error) => {

@@ -450,10 +450,17 @@ export interface LdsBuildOptions {
   /** Portrait size in pixels, multiples of 8 (default 96×128). */
   readonly portrait?: { readonly width: number; readonly height: number };
   /**
-   * A ready greyscale JPEG of `portrait`'s size for DG2 instead of the procedural face (e.g. a real
-   * person's photograph, for tests where "another person" must mean something to a face engine).
+   * DG2's JPEG ready made instead of the procedural face: a real person's photograph (tests where
+   * "another person" must mean something to a face engine), or the one cardPortraitJpeg made for
+   * this person and size on a worker thread (the station's simulated card); absent: made here,
+   * about half a second of CPU. Greyscale, of `portrait`'s size.
    */
   readonly portraitJpeg?: Uint8Array;
+}
+
+/** DG2's portrait of a person as the simulated card carries it: the synthetic face as a grey JPEG. */
+export function cardPortraitJpeg(id12: string, width = PORTRAIT_WIDTH, height = PORTRAIT_HEIGHT): Uint8Array {
+  return encodeGreyJpeg(syntheticPortrait(id12, width, height), width, height);
 }
 
 export interface BuiltLds {
@@ -490,8 +497,7 @@ export function buildLds(person: PersonRecord, options: LdsBuildOptions): BuiltL
   const mrz = personMrz(person);
   const width = options.portrait?.width ?? PORTRAIT_WIDTH;
   const height = options.portrait?.height ?? PORTRAIT_HEIGHT;
-  const portraitJpeg =
-    options.portraitJpeg ?? encodeGreyJpeg(syntheticPortrait(person.id12, width, height), width, height);
+  const portraitJpeg = options.portraitJpeg ?? cardPortraitJpeg(person.id12, width, height);
   const ca = generateKeyPairSync('ec', { namedCurve: options.chipAuthenticationCurve ?? 'prime256v1' });
   const aaAlgorithm = options.activeAuthentication ?? 'ecdsa-p256';
   const aa =

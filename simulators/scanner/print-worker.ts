@@ -3,7 +3,11 @@
  * request, in order, its pixels transferred back.
  */
 import { parentPort } from 'node:worker_threads';
+import { lowerThreadPriority } from '../../drivers/thread-priority.ts';
 import { type FromPrintWorker, renderPrint, type ToPrintWorker } from './print-render.ts';
+
+// CPU work off the event loop yields the cores to it (drivers/thread-priority.ts).
+lowerThreadPriority();
 
 const port = parentPort;
 if (!port) throw new Error('print-worker.ts runs only as a worker thread');

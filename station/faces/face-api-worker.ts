@@ -11,6 +11,7 @@
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { parentPort, workerData } from 'node:worker_threads';
+import { lowerThreadPriority } from '../../drivers/thread-priority.ts';
 import type { DetectedFace, Point, RgbImage } from '../../protocol/face/types.ts';
 import type {
   FaceWorkerConfig,
@@ -19,6 +20,9 @@ import type {
   FaceWorkerRequest,
   WorkerAnalyzedFace,
 } from './worker-protocol.ts';
+
+// CPU work off the event loop yields the cores to it (drivers/thread-priority.ts).
+lowerThreadPriority();
 
 type FaceApi = typeof import('@vladmandic/face-api/dist/face-api.node-wasm.js');
 type TfjsCore = typeof import('@tensorflow/tfjs');

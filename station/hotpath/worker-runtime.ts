@@ -7,6 +7,10 @@
  * stage, so a multi-stage job (a whole slap) stops at the next stage boundary.
  */
 import { parentPort, threadId } from 'node:worker_threads';
+import { lowerThreadPriority } from '../../drivers/thread-priority.ts';
+
+// CPU work off the event loop yields the cores to it (drivers/thread-priority.ts).
+lowerThreadPriority();
 
 /** Thrown by a handler for input the algorithm refuses; becomes HOTPATH_INPUT with `reason`. */
 export class JobInputError extends Error {
