@@ -399,10 +399,16 @@ export class CccdCardSimulator implements SimulatorControl {
       ...(data === 'dg3-missing' ? {} : { dg3: this.#fingerprints() }),
     };
     const holder = this.#cardHolder();
-    // DG2 made on the worker, when it was made for this holder and size.
+    // DG2 made on the worker, when it was made for this holder and size (a portrait given in the
+    // options, such as a real photograph, always wins).
     const size = this.#portraitSize();
     const made = this.#portraitJpeg;
-    if (made?.id12 === holder.id12 && made.width === size.width && made.height === size.height)
+    if (
+      this.#options.portraitJpeg === undefined &&
+      made?.id12 === holder.id12 &&
+      made.width === size.width &&
+      made.height === size.height
+    )
       options = { ...options, portraitJpeg: made.jpeg };
     const built = buildLds(
       data === 'dg13-missing-fields' ? { ...holder, dg13: SAMPLE_PERSON_SPARSE_DG13 } : holder,
