@@ -4,9 +4,9 @@
  * portrait through the face engine; the contact details with their consent; the officer's
  * signature; then the application sealed into the outbox as its own packet type and acknowledged by
  * the embedded central simulator. A registration is refused when the camera shows another person,
- * and when the chip is not genuine (altered data, a cloned chip). Two registrations racing for the card reader (part 7): the second is told at once who
- * holds it, and abandoning the first while it waits for a card frees the reader. The audit trail
- * holds none of the citizen's data in clear.
+ * and when the chip is not genuine (altered data, a cloned chip). Two registrations racing for the
+ * card reader (part 7): the second is told at once who holds it, and abandoning the first while it
+ * waits for a card frees the reader. The audit trail holds none of the citizen's data in clear.
  *
  * Identity needs real faces: procedural faces of two person seeds are "the same" to the face engine
  * (simulators/face/real-faces.ts), so the camera shows the real photograph a person seed maps to,
