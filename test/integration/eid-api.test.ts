@@ -3,10 +3,10 @@
  * simulated CCCD read with PACE, PA, CA and AA; the simulated camera's live face against the chip
  * portrait through the face engine; the contact details with their consent; the officer's
  * signature; then the application sealed into the outbox as its own packet type and acknowledged by
- * the embedded central simulator. A second registration is refused when the camera shows another
- * person. Two registrations racing for the card reader (part 7): the second is told at once who
- * holds it, and abandoning the first while it waits for a card frees the reader. The audit trail
- * holds none of the citizen's data in clear.
+ * the embedded central simulator. A registration is refused when the camera shows another person,
+ * and when the chip is not genuine (altered data, a cloned chip). Two registrations racing for the
+ * card reader (part 7): the second is told at once who holds it, and abandoning the first while it
+ * waits for a card frees the reader. The audit trail holds none of the citizen's data in clear.
  *
  * Identity needs real faces: procedural faces of two person seeds are "the same" to the face engine
  * (simulators/face/real-faces.ts), so the camera shows the real photograph a person seed maps to,
@@ -307,5 +307,38 @@ describe('e-ID level-2 registration through the API', () => {
     const read = await reading;
     expect(read.status, JSON.stringify(read.body)).toBe(200);
     expect(read.body.outcome.stage).toBe('card-read');
+  }, 120_000);
+
+  it('refused when the chip is not genuine: altered data (PA) and a cloned chip (CA/AA)', async () => {
+    const scenario = async (name: string) => {
+      const r = await app.inject({
+        method: 'PUT',
+        url: '/sim/card/scenario',
+        headers: HOST,
+        payload: { scenario: name, applyNow: true },
+      });
+      expect(r.statusCode, r.body).toBe(200);
+    };
+    try {
+      for (const [name, code] of [
+        ['tampered-dg', 'EID_CARD_NOT_GENUINE'],
+        ['cloned-chip', 'EID_CHIP_NOT_GENUINE'],
+      ] as const) {
+        // The embedded simulated card (its CSCA trusted by the station) goes in with the scenario.
+        await scenario(name);
+        const id = await open();
+        await step(id, 0, { kind: 'card-key', ...CARD });
+        const r = await step(id, 1, { kind: 'read-card', waitMs: 5000 });
+        expect(r.status, JSON.stringify(r.body)).toBe(200);
+        expect(r.body.outcome, name).toMatchObject({ stage: 'refused', refusal: { code } });
+        const next = await step(id, 2, { kind: 'compare-face' });
+        expect(next).toMatchObject({
+          status: 409,
+          body: { error: { code: 'WRONG_STAGE', stage: 'refused' } },
+        });
+      }
+    } finally {
+      await scenario('valid');
+    }
   }, 120_000);
 });

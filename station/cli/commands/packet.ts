@@ -12,7 +12,7 @@ import path from 'node:path';
 import { createNodePacketCrypto } from '../../../drivers/crypto/packet-node.ts';
 import { PacketBuildError } from '../../../protocol/packet/build.ts';
 import {
-  openPacket,
+  openAnyPacket,
   PACKET_LIMITS,
   PACKET_MESSAGES,
   type PacketRejection,
@@ -207,7 +207,7 @@ function verdicts(rejection: PacketRejection | undefined, imagesChecked: boolean
 
 const openCommand: Command = {
   name: 'open',
-  summary: 'Decrypt, verify and validate an enrollment packet',
+  summary: 'Decrypt, verify and validate a packet (an enrollment or an e-ID application)',
   help: `Usage: station packet open --in P.cms --key CENTRAL.key --cert CENTRAL.crt [--trust STATION-CA.crt ...]
 
   --in FILE     the packet (DER CMS EnvelopedData)
@@ -217,7 +217,8 @@ const openCommand: Command = {
                 signer is trusted and the packet is refused as unknown-signer.
 
 Prints JSON: accepted, the verdict of every check (ok, failed, not-checked), the unencrypted
-labels, and for an accepted packet the signer, the signing time and the manifest.
+labels, and for an accepted packet its type (enrollment or eid-level2-application), the signer,
+the signing time and the manifest.
 Exit 0 accepted; 1 refused (the reason's kind and message on stderr) or a key that does not open.`,
   async run(args, io) {
     const { values } = parse(
@@ -255,7 +256,7 @@ Exit 0 accepted; 1 refused (the reason's kind and message on stderr) or a key th
       );
       try {
         const started = performance.now();
-        const result = await openPacket({
+        const result = await openAnyPacket({
           packet,
           decryptor,
           crypto: createNodePacketCrypto(),
@@ -280,11 +281,36 @@ Exit 0 accepted; 1 refused (the reason's kind and message on stderr) or a key th
           io.stderr(`PACKET_REJECTED ${rejection.kind}: ${message.vi}\n${message.en}\n`);
           return EXIT_FAILED;
         }
+        if (result.type === 'eid-level2-application') {
+          const application = result.application;
+          const checks = verdicts(undefined, true);
+          io.stdout(
+            json({
+              ...base,
+              accepted: true,
+              type: result.type,
+              // An application carries no ANSI/NIST transaction: its parts are the live portrait and EF.SOD.
+              verdicts: { ...checks, images: 'not-checked' },
+              labels: application.labels,
+              signer: application.signer,
+              signingTime: new Date(application.signingTime).toISOString(),
+              sizes: {
+                manifest: application.manifestBytes.length,
+                livePortrait: application.livePortrait.length,
+                sod: application.sod.length,
+              },
+              manifest: application.manifest,
+              timings: { openMs },
+            }),
+          );
+          return EXIT_OK;
+        }
         const opened = result.packet;
         io.stdout(
           json({
             ...base,
             accepted: true,
+            type: result.type,
             verdicts: verdicts(undefined, opened.imagesChecked),
             labels: opened.labels,
             signer: opened.signer,

@@ -166,7 +166,8 @@ interface Session {
   registration: Registration;
   /** Held in memory only, wiped when the session ends. */
   key?: CardKeyInput;
-  read?: VerificationRead;
+  /** Of the card read, only what later steps need: the chip portrait (DG2) and EF.SOD. */
+  chip?: { readonly portrait: Uint8Array | undefined; readonly sod: Uint8Array };
   live?: Uint8Array;
   touchedAt: number;
 }
@@ -399,13 +400,16 @@ export class EidService {
                 ...(leased === undefined ? {} : { signal: leased }),
               }),
           );
-          session.read = read;
+          // Keep only what the face step and the application need; the chip's fingers (DG3, read
+          // with EAC credentials) are not used here and are wiped at once.
+          session.chip = { portrait: read.portrait, sod: read.evidence.sod };
+          if (read.dg3.status === 'read') for (const f of read.dg3.fingers) f.pixels?.fill(0);
           if (read.portrait !== undefined) this.#options.ports.preparePortrait?.(read.portrait);
           command = { kind: 'card-read', card: factsOf(read) };
           break;
         }
         case 'compare-face': {
-          const portrait = session.read?.portrait;
+          const portrait = session.chip?.portrait;
           const compare = this.#options.ports.compareFace;
           if (portrait === undefined)
             throw new Error('compare-face runs only after a card with a portrait was read');
@@ -551,14 +555,14 @@ export class EidService {
   #applicationSet(session: Session): EidApplicationSet {
     const r = session.registration;
     const { card, face, contact, signature } = r;
-    const read = session.read;
+    const chip = session.chip;
     const holder = card?.holder;
     if (
       card === undefined ||
       face === undefined ||
       contact === undefined ||
       signature === undefined ||
-      read === undefined ||
+      chip === undefined ||
       session.live === undefined ||
       holder?.id12 === undefined ||
       card.documentSigner === undefined
@@ -597,7 +601,7 @@ export class EidService {
       contact: { phone: contact.phone, email: contact.email },
       consent: contact.consent,
       livePortrait: session.live,
-      sod: read.evidence.sod,
+      sod: chip.sod,
       stationId: this.#options.stationId,
       officerId: signature.officerId,
       signingMethod: signature.method,
@@ -614,9 +618,8 @@ export class EidService {
 }
 
 /** Wipes the biometric and chip bytes a session holds. */
-function wipe(session: Pick<Session, 'read' | 'live'>): void {
-  session.read?.portrait?.fill(0);
-  if (session.read?.dg3.status === 'read') for (const f of session.read.dg3.fingers) f.pixels?.fill(0);
+function wipe(session: Pick<Session, 'chip' | 'live'>): void {
+  session.chip?.portrait?.fill(0);
   session.live?.fill(0);
 }
 
