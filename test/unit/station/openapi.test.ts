@@ -1,7 +1,7 @@
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { embeddedStation } from '../../support/station.ts';
+import { embeddedStation, ManualClock, TEST_OFFICERS } from '../../support/station.ts';
 
 /**
  * Every route fastify's router holds, as `METHOD /path/{param}`, read from `printRoutes` (the router's
@@ -139,10 +139,51 @@ describe('the OpenAPI document', () => {
 describe('a refused request', () => {
   let app: FastifyInstance;
   let cleanup: () => Promise<void>;
+  // The test officers: the workflows' routes answer without a session, so validation is what answers.
   beforeAll(async () => {
-    ({ app, cleanup } = await embeddedStation());
+    ({ app, cleanup } = await embeddedStation({}, new ManualClock(), { officers: TEST_OFFICERS }));
   }, 60_000);
   afterAll(async () => cleanup?.());
+
+  /** Every route of the document, its path parameters filled with a value every pattern takes. */
+  async function routes(): Promise<{ method: string; url: string }[]> {
+    const doc = (await app.inject({ url: '/openapi.json' })).json() as { paths: Record<string, object> };
+    return Object.entries(doc.paths).flatMap(([path, operations]) =>
+      Object.keys(operations).map((method) => ({
+        method: method.toUpperCase(),
+        url: path.replace(/\{[^}]+\}/g, '00000000-0000-4000-8000-000000000000'),
+      })),
+    );
+  }
+
+  it('every GET route refuses a query key it does not know', async () => {
+    const accepted: string[] = [];
+    const gets = (await routes()).filter((r) => r.method === 'GET');
+    expect(gets.length).toBeGreaterThan(30);
+    for (const { url } of gets) {
+      const response = await app.inject({ url: `${url}?zzz=1` });
+      const problems =
+        response.statusCode === 400 ? (response.json().error.problems as { key: string }[]) : [];
+      if (!problems.some((p) => p.key === 'querystring/zzz')) accepted.push(`${url}: ${response.statusCode}`);
+    }
+    expect(accepted).toEqual([]);
+  });
+
+  it('every POST and PUT route refuses a body key it does not know', async () => {
+    const accepted: string[] = [];
+    const writes = (await routes()).filter((r) => r.method !== 'GET');
+    expect(writes.length).toBeGreaterThan(30);
+    for (const { method, url } of writes) {
+      // Simulator actions take what each simulator's own schema says; /qr/decode takes an image.
+      if (method === 'GET' || url.startsWith('/sim/') || url === '/qr/decode') continue;
+      const response = await app.inject({ method: method as 'POST' | 'PUT', url, payload: { zzz: 1 } });
+      const problems =
+        response.statusCode === 400 ? (response.json().error.problems as { key: string }[]) : [];
+      if (!problems.some((p) => p.key === 'body/zzz'))
+        accepted.push(`${method} ${url}: ${response.statusCode}`);
+    }
+    expect(accepted).toEqual([]);
+  });
 
   it('answers an unknown body key with a stable code, the field, and both languages', async () => {
     const response = await app.inject({
