@@ -59,7 +59,11 @@ export const ERROR_SCHEMA = {
       properties: {
         code: { type: 'string', pattern: '^[A-Z][A-Z0-9_]*$', description: 'stable error code' },
         message: { type: 'string' },
-        messages: { ...MESSAGES_SCHEMA, description: "the officer's message, Vietnamese then English" },
+        messages: {
+          ...MESSAGES_SCHEMA,
+          description:
+            "the officer's message, Vietnamese then English: on every error answer of the station (http-errors.ts)",
+        },
         officer: { ...MESSAGES_SCHEMA, description: 'the same as `messages` on older routes' },
         problems: {
           type: 'array',

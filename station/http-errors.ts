@@ -6,10 +6,41 @@
  * also what the routes' response schemas serialize.
  */
 import type { FastifyInstance } from 'fastify';
-import { GENERIC_MESSAGES, RequestInvalidError } from './errors.ts';
+import { officerMessages } from './error-messages.ts';
+import { GENERIC_MESSAGES, type OfficerMessages, RequestInvalidError } from './errors.ts';
 
-/** Sets the schema error formatter, the not-found handler and the error handler of `app`. */
+function isMessages(value: unknown): value is OfficerMessages {
+  const v = value as { vi?: unknown; en?: unknown } | null;
+  return typeof v === 'object' && v !== null && typeof v.vi === 'string' && typeof v.en === 'string';
+}
+
+/**
+ * Puts the officer's `messages` { vi, en } on an error answer that has none: the route's `officer`
+ * words, else the catalogue's for its code (error-messages.ts), else its status's general words.
+ * Anything that is not `{ error: { code } }` passes unchanged.
+ */
+export function withOfficerMessages(payload: unknown, status: number): unknown {
+  if (status < 400 || typeof payload !== 'object' || payload === null) return payload;
+  const error = (payload as { error?: unknown }).error;
+  if (typeof error !== 'object' || error === null) return payload;
+  const { code, message, messages, officer } = error as Record<string, unknown>;
+  if (typeof code !== 'string' || isMessages(messages)) return payload;
+  const words = isMessages(officer)
+    ? officer
+    : isMessages(message)
+      ? message
+      : officerMessages(code, status, typeof message === 'string' ? message : code);
+  return { ...payload, error: { ...error, messages: words } };
+}
+
+/**
+ * Sets the schema error formatter, the not-found handler and the error handler of `app`, and makes
+ * every error answer of its routes carry the officer's message in both languages.
+ */
 export function installErrorAnswers(app: FastifyInstance): void {
+  app.addHook('preSerialization', async (_request, reply, payload) =>
+    withOfficerMessages(payload, reply.statusCode),
+  );
   app.setSchemaErrorFormatter((errors, dataVar) => new RequestInvalidError(dataVar, errors));
   app.setNotFoundHandler((request, reply) =>
     reply.code(404).send({

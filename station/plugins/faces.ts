@@ -196,6 +196,12 @@ export const faceRoutes: FastifyPluginAsync<FaceRoutesOptions> = async (app, opt
     await lives?.stop();
     captures.clear();
   });
+  // The open feedback streams end before the server stops taking connections, or they would hold it.
+  const liveStreams = new Set<{ end(): unknown }>();
+  app.addHook('preClose', async () => {
+    for (const out of [...liveStreams]) out.end();
+    liveStreams.clear();
+  });
 
   const cameraOf = (id: string, reply: FastifyReply): CameraDevice | undefined => {
     const device = devices.find((d) => d.id === id);
@@ -320,7 +326,9 @@ export const faceRoutes: FastifyPluginAsync<FaceRoutesOptions> = async (app, opt
         out.write(`event: assessment\ndata: ${JSON.stringify(assessment)}\n\n`);
       };
       const unsubscribe = live.subscribe(send);
+      liveStreams.add(out);
       request.raw.on('close', () => {
+        liveStreams.delete(out);
         unsubscribe();
         out.end();
       });

@@ -5,6 +5,7 @@
  *                                     (?state=queued|uploading|acknowledged|dead-letter, ?limit=1..10000)
  *   GET  /outbox/accept               may a new enrollment start? (disk, waiting packets, days offline)
  *   GET  /outbox/events               server-sent events: progress, acknowledged, dead-lettered, problem, state
+ *                                     (streams/sse.ts: a slow reader gets the newest of each, never a backlog)
  *   GET  /outbox/:packetId            one packet: state, digest, upload URL, receipt (as central signed it)
  *   POST /outbox/:packetId/retry      a dead-lettered packet back to the queue, or a waiting one now
  *   POST /outbox/export               { folder, packetIds? } waiting packets to removable media
@@ -27,7 +28,9 @@ import {
 import type { Clock } from '../clock.ts';
 import { type Outbox, OutboxError, type OutboxState } from '../outbox/outbox.ts';
 import { exportToFolder, importReceipts, RemovableMediaError } from '../outbox/removable.ts';
-import type { Uploader, UploaderEvent } from '../uploader/index.ts';
+import { uploaderEventKey } from '../streams/outbox-events.ts';
+import { openEventStream, type SseChannel } from '../streams/sse.ts';
+import type { Uploader } from '../uploader/index.ts';
 
 export interface OutboxRoutesOptions {
   readonly outbox: Outbox;
@@ -83,6 +86,11 @@ export function outboxRoutes(options: OutboxRoutesOptions): FastifyPluginAsync {
     });
 
   return async (app: FastifyInstance) => {
+    const streams = new Set<SseChannel>();
+    // Before the server stops taking connections: an open stream would otherwise hold it open.
+    app.addHook('preClose', async () => {
+      for (const channel of [...streams]) channel.close();
+    });
     app.get(
       '/outbox',
       {
@@ -141,31 +149,28 @@ export function outboxRoutes(options: OutboxRoutesOptions): FastifyPluginAsync {
     app.get(
       '/outbox/events',
       {
-        schema: doc("The uploader's events as they happen (GET /streams/outbox paces them for screens)", {
-          200: eventStream(
-            '`state` first, then progress, acknowledged, dead-lettered, problem and state events',
-          ),
-        }),
+        schema: doc(
+          "The uploader's events as they happen; a slow reader gets the newest of each kind (as /streams/outbox)",
+          {
+            200: eventStream(
+              '`state` first, then progress, acknowledged, dead-lettered, problem and state events',
+            ),
+          },
+        ),
       },
-      (request, reply) => {
-        reply.hijack();
-        const res = reply.raw;
-        res.writeHead(200, {
-          'content-type': 'text/event-stream; charset=utf-8',
-          'cache-control': 'no-store',
-          connection: 'keep-alive',
+      async (request, reply) => {
+        let unsubscribe = () => {};
+        const channel = openEventStream(reply, {
+          onClose: () => {
+            streams.delete(channel);
+            unsubscribe();
+          },
         });
-        const send = (event: UploaderEvent) => {
-          res.write(`event: ${event.type}\ndata: ${JSON.stringify(event)}\n\n`);
-        };
-        send({ type: 'state', state: uploader.snapshot() });
-        const unsubscribe = uploader.subscribe(send);
-        const keepAlive = setInterval(() => res.write(': keep-alive\n\n'), 15_000);
-        keepAlive.unref();
-        request.raw.on('close', () => {
-          clearInterval(keepAlive);
-          unsubscribe();
-        });
+        streams.add(channel);
+        channel.push('state', { type: 'state', state: uploader.snapshot() });
+        unsubscribe = uploader.subscribe((event) => channel.push(event.type, event, uploaderEventKey(event)));
+        request.log.debug('outbox events stream opened');
+        return reply;
       },
     );
 

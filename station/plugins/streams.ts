@@ -30,9 +30,10 @@ import { eventStream, idParams, responses } from '../api-schema.ts';
 import type { Clock } from '../clock.ts';
 import type { Hotpath } from '../hotpath/hotpath.ts';
 import type { CaptureTap, TapEvent } from '../streams/capture-tap.ts';
+import { uploaderEventKey } from '../streams/outbox-events.ts';
 import { cameraPreviewFrame, LatestOnly, scannerPreviewFrame } from '../streams/previews.ts';
-import { SseChannel, type SseOptions } from '../streams/sse.ts';
-import type { Uploader, UploaderEvent } from '../uploader/index.ts';
+import { openEventStream, type SseChannel, type SseOptions } from '../streams/sse.ts';
+import type { Uploader } from '../uploader/index.ts';
 import { PreviewPacer } from './camera.ts';
 import type { LivePortraits } from './faces.ts';
 
@@ -110,15 +111,7 @@ export const streamRoutes: FastifyPluginAsync<StreamRoutesOptions> = async (app,
       );
       return undefined;
     }
-    reply.hijack();
-    reply.raw.writeHead(200, {
-      'content-type': 'text/event-stream; charset=utf-8',
-      'cache-control': 'no-store',
-      connection: 'keep-alive',
-      // Proxies that buffer (nginx) would hold the events back.
-      'x-accel-buffering': 'no',
-    });
-    const channel = new SseChannel(reply.raw, {
+    const channel = openEventStream(reply, {
       ...options.channel,
       onClose: () => {
         open.delete(channel);
@@ -367,12 +360,8 @@ export const streamRoutes: FastifyPluginAsync<StreamRoutesOptions> = async (app,
         let unsubscribe = () => {};
         const channel = start(request, reply, () => unsubscribe());
         if (channel === undefined) return reply;
-        const key = (event: UploaderEvent) =>
-          'packetId' in event && typeof event.packetId === 'string'
-            ? `${event.type}:${event.packetId}`
-            : event.type;
         channel.push('state', { type: 'state', state: uploader.snapshot() });
-        unsubscribe = uploader.subscribe((event) => channel.push(event.type, event, key(event)));
+        unsubscribe = uploader.subscribe((event) => channel.push(event.type, event, uploaderEventKey(event)));
         return reply;
       },
     );

@@ -14,6 +14,8 @@
  * `maxPending` waiting events.
  */
 
+import type { FastifyReply } from 'fastify';
+
 /** What the channel needs of the response (node's ServerResponse has it). */
 export interface SseSink {
   write(chunk: string): boolean;
@@ -177,4 +179,21 @@ export class SseChannel {
       this.#sent++;
     }
   }
+}
+
+/**
+ * Answers a request with an event stream: takes the reply over (fastify sends nothing more), writes
+ * the head (the headers already set on the raw response, such as the security headers, stay) and
+ * returns the channel, which ends when the client leaves or `close()` is called.
+ */
+export function openEventStream(reply: FastifyReply, options: SseOptions = {}): SseChannel {
+  reply.hijack();
+  reply.raw.writeHead(200, {
+    'content-type': 'text/event-stream; charset=utf-8',
+    'cache-control': 'no-store',
+    connection: 'keep-alive',
+    // Proxies that buffer (nginx) would hold the events back.
+    'x-accel-buffering': 'no',
+  });
+  return new SseChannel(reply.raw, options);
 }

@@ -203,6 +203,6 @@ describe('store-and-forward on the embedded default', () => {
       });
       request.on('error', reject);
     });
-    expect(first).toMatch(/^event: state\ndata: \{"type":"state","state":\{"running":true/);
+    expect(first).toMatch(/^id: 1\nevent: state\ndata: \{"type":"state","state":\{"running":true/);
   });
 });

@@ -210,6 +210,22 @@ describe('a refused request', () => {
     expect(Object.keys(error.messages)).toEqual(['vi', 'en']);
   });
 
+  it("gives a route's own refusals the officer's words in both languages too", async () => {
+    const device = await app.inject({ url: '/devices/no-such-device' });
+    expect(device.statusCode).toBe(404);
+    expect(device.json().error).toMatchObject({
+      code: 'DEVICE_NOT_FOUND',
+      message: expect.stringContaining('no-such-device'),
+      messages: { vi: expect.stringMatching(/thiết bị/), en: expect.stringMatching(/device/) },
+    });
+    const packet = await app.inject({ method: 'POST', url: '/outbox/no-such-packet/retry' });
+    expect(packet.statusCode).toBe(404);
+    expect(packet.json().error).toMatchObject({
+      code: 'OUTBOX_UNKNOWN_PACKET',
+      messages: { vi: expect.stringMatching(/gói hồ sơ/), en: expect.stringMatching(/packet/) },
+    });
+  });
+
   it('answers an unknown route with NOT_FOUND in both languages', async () => {
     const response = await app.inject({ url: '/no-such-route' });
     expect(response.statusCode).toBe(404);
