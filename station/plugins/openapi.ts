@@ -26,6 +26,7 @@ export const API_TAGS = [
   { name: 'cards', description: "the notary's chip card checks" },
   { name: 'verifications', description: "the notary's verification sessions and signed reports" },
   { name: 'enrollments', description: 'enrollment sessions: the officer steps through a draft' },
+  { name: 'eid-registrations', description: 'e-ID level 2 registrations on the citizen chip card' },
   { name: 'faces', description: 'portrait capture and advisory face comparison' },
   { name: 'qr', description: 'CCCD QR codes from images and barcode scanners' },
   { name: 'outbox', description: 'store-and-forward: packets waiting, sent and refused' },
