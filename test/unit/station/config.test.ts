@@ -150,8 +150,8 @@ describe('configuration', () => {
     expect(problems).toEqual([
       {
         key: '/server/prot',
-        message: 'unknown key; allowed keys here: host, port',
-        allowed: ['host', 'port'],
+        message: 'unknown key; allowed keys here: host, port, tls',
+        allowed: ['host', 'port', 'tls'],
       },
     ]);
   });
