@@ -212,17 +212,18 @@ export class EidService {
     const dropped: string[] = [];
     for (const [id, session] of this.#sessions)
       if (session.touchedAt < limit && !this.#queues.has(id)) {
-        this.#drop(id, session, 'The e-ID registration expired');
+        this.#drop(id, session, 'The e-ID registration expired', true);
         dropped.push(id);
       }
     return dropped;
   }
 
-  #drop(id: string, session: Session, reason: string): void {
+  /** Forgets a session in memory (bytes zeroed, devices freed); `expired` also wipes its file. */
+  #drop(id: string, session: Session, reason: string, expired: boolean): void {
     this.#sessions.delete(id);
     this.#options.leases?.releaseSession(id, reason);
     wipe(session);
-    void this.#options.store?.wipe(id).catch(() => undefined);
+    if (expired) void this.#options.store?.wipe(id).catch(() => undefined);
   }
 
   /** Wipes registration files idle for longer than the idle time (after a restart, say); their ids. */
@@ -703,9 +704,12 @@ export class EidService {
     };
   }
 
-  /** Drops every registration (the station closes). */
+  /**
+   * Forgets every registration in memory (the station closes): their bytes are zeroed and their
+   * devices freed; their encrypted files stay, so the next start resumes them.
+   */
   close(): void {
-    for (const [id, session] of this.#sessions) this.#drop(id, session, 'The station is closing');
+    for (const [id, session] of this.#sessions) this.#drop(id, session, 'The station is closing', false);
   }
 }
 

@@ -137,7 +137,10 @@ describe('EidService with its encrypted store', () => {
     for (const secret of ['Nguy', '001099012345', Buffer.from(SOD).toString('latin1')])
       expect(bytes.includes(Buffer.from(secret, secret.startsWith('Nguy') ? 'utf8' : 'latin1'))).toBe(false);
 
-    // The station restarts: a new service over the same folder and key.
+    // The station restarts: the old service closes (its files stay), a new one opens the same folder.
+    before.close();
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(readdirSync(dir)).toContain(`${id}.eid`);
     const after = make();
     expect(await after.view(id, OFFICER)).toMatchObject({ stage: 'card-read', version: 2 });
     await steps(after, id, [{ kind: 'compare-face' }]);
