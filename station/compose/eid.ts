@@ -4,6 +4,8 @@
  * trust store and face engine), the station's camera for the live frame, and the sealer's e-ID
  * packet type. Nothing here decides anything.
  */
+
+import path from 'node:path';
 import { CameraDevice } from '../../drivers/camera/camera.ts';
 import type { Device } from '../../drivers/device.ts';
 import type { CardReaderDevice } from '../../drivers/smartcard/card-reader.ts';
@@ -12,9 +14,11 @@ import type { TerminalCredentials } from '../../protocol/icao9303/terminal-auth.
 import type { Clock } from '../clock.ts';
 import type { StationConfig } from '../config/schema.ts';
 import type { DeviceLeases } from '../devices/leases.ts';
+import { loadOrCreateSymmetricKey } from '../keys/symmetric.ts';
 import type { EidApplicationSet } from '../packets/eid-application.ts';
 import type { LazyFaceEngine } from '../portrait/engine-provider.ts';
 import { type EidPorts, EidService } from '../workflows/eid/service.ts';
+import { EidStore } from '../workflows/eid/store.ts';
 import type { EnrollmentAudit, SigningGrantCheck } from '../workflows/enrollment/service.ts';
 import { stationVerificationPorts } from '../workflows/verification/station-ports.ts';
 
@@ -41,7 +45,10 @@ export interface EidCompositionOptions {
   readonly leases?: DeviceLeases;
 }
 
-export function composeEid(options: EidCompositionOptions): EidService {
+/**
+ * @throws {KeyError} when the e-ID key file (`<dataDir>/keys/eid.key`) cannot be read or made.
+ */
+export async function composeEid(options: EidCompositionOptions): Promise<EidService> {
   const { devices, cards, clock } = options;
   const verification = stationVerificationPorts({
     clock,
@@ -87,8 +94,14 @@ export function composeEid(options: EidCompositionOptions): EidService {
       return { packetId: entry.packetId, state: entry.state, sha256: entry.digest };
     },
   };
+  // Registrations in progress are kept encrypted under a key of their own, so a restart resumes them.
+  const key = await loadOrCreateSymmetricKey(
+    path.join(options.config.dataDir, 'keys', 'eid.key'),
+    'e-ID registration key',
+  );
   return new EidService({
     ports,
+    store: new EidStore(path.join(options.config.dataDir, 'eid'), key),
     clock,
     stationId: options.config.stationId,
     environment: options.config.environment,

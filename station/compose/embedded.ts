@@ -290,7 +290,7 @@ async function composeRest(
     cards.reader === undefined
       ? undefined
       : {
-          service: composeEid({
+          service: await composeEid({
             config,
             devices,
             cards: { reader: cards.reader, trustStore: cards.trustStore, terminal: cards.terminal },

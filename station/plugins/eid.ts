@@ -149,7 +149,7 @@ export function eidRoutes(options: EidRoutesOptions) {
         const who = officer(request, reply);
         if (who === undefined) return reply;
         try {
-          return reply.code(201).send(service.start(actor(who)));
+          return reply.code(201).send(await service.start(actor(who)));
         } catch (error) {
           return failure(reply, error);
         }
@@ -168,7 +168,7 @@ export function eidRoutes(options: EidRoutesOptions) {
         const who = officer(request, reply);
         if (who === undefined) return reply;
         try {
-          return service.view(request.params.id, actor(who));
+          return await service.view(request.params.id, actor(who));
         } catch (error) {
           return failure(reply, error);
         }

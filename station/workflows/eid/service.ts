@@ -43,6 +43,7 @@ import {
   type Refusal,
   type Registration,
 } from './machine.ts';
+import { type EidStore, EidStoreError } from './store.ts';
 
 /** The version of the consent text the screen shows; a consent given to another text is refused. */
 export const EID_CONSENT_TEXT_VERSION = 'eid-l2-consent-2026.1';
@@ -160,6 +161,11 @@ export interface EidServiceOptions {
   readonly idleMs?: number;
   /** Registrations kept at once (default 64). */
   readonly maxSessions?: number;
+  /**
+   * Where registrations are kept, encrypted, so a restart resumes them (store.ts). Without it they
+   * live in memory only.
+   */
+  readonly store?: EidStore;
 }
 
 interface Session {
@@ -176,7 +182,7 @@ const DEFAULT_IDLE_MS = 30 * 60_000;
 
 export class EidError extends Error {
   override readonly name = 'EidError';
-  readonly code: 'EID_NOT_FOUND' | 'EID_FORBIDDEN' | 'EID_TOO_MANY';
+  readonly code: 'EID_NOT_FOUND' | 'EID_FORBIDDEN' | 'EID_TOO_MANY' | 'EID_TAMPERED' | 'EID_INVALID';
   readonly statusCode: number;
   readonly officer: Bilingual;
   constructor(code: EidError['code'], statusCode: number, officer: Bilingual) {
@@ -206,21 +212,58 @@ export class EidService {
     const dropped: string[] = [];
     for (const [id, session] of this.#sessions)
       if (session.touchedAt < limit && !this.#queues.has(id)) {
-        this.#drop(id, session, 'The e-ID registration expired');
+        this.#drop(id, session, 'The e-ID registration expired', true);
         dropped.push(id);
       }
     return dropped;
   }
 
-  #drop(id: string, session: Session, reason: string): void {
+  /** Forgets a session in memory (bytes zeroed, devices freed); `expired` also wipes its file. */
+  #drop(id: string, session: Session, reason: string, expired: boolean): void {
     this.#sessions.delete(id);
     this.#options.leases?.releaseSession(id, reason);
     wipe(session);
+    if (expired) void this.#options.store?.wipe(id).catch(() => undefined);
+  }
+
+  /** Wipes registration files idle for longer than the idle time (after a restart, say); their ids. */
+  async sweepStored(): Promise<string[]> {
+    const store = this.#options.store;
+    if (store === undefined) return [];
+    const limit = this.#options.clock.now() - (this.#options.idleMs ?? DEFAULT_IDLE_MS);
+    const wiped: string[] = [];
+    for (const { id, updatedAtMs } of await store.list())
+      if (updatedAtMs < limit && !this.#sessions.has(id) && !this.#queues.has(id)) {
+        await store.wipe(id);
+        wiped.push(id);
+      }
+    return wiped;
+  }
+
+  /** Saves the session (encrypted) while it is open; wipes its file once it has ended. */
+  async #persist(session: Session): Promise<void> {
+    const store = this.#options.store;
+    if (store === undefined) return;
+    const { registration } = session;
+    if (
+      registration.stage === 'queued' ||
+      registration.stage === 'abandoned' ||
+      registration.stage === 'refused'
+    )
+      await store.wipe(registration.id);
+    else
+      await store.save({
+        registration,
+        ...(session.key === undefined ? {} : { key: session.key }),
+        ...(session.chip === undefined ? {} : { chip: session.chip }),
+        ...(session.live === undefined ? {} : { live: session.live }),
+      });
   }
 
   /** Opens a registration for the officer. @throws {EidError} EID_TOO_MANY when every kept one is in use. */
-  start(actor: EidActor): EidView {
+  async start(actor: EidActor): Promise<EidView> {
     this.sweep();
+    await this.sweepStored();
     if (this.#sessions.size >= (this.#options.maxSessions ?? 64))
       throw new EidError('EID_TOO_MANY', 503, {
         vi: 'Quá nhiều hồ sơ định danh điện tử đang mở: hoàn tất hoặc hủy bớt rồi thử lại.',
@@ -232,18 +275,66 @@ export class EidService {
       officerId: actor.officerId,
       now: this.#now(),
     });
-    this.#sessions.set(registration.id, { registration, touchedAt: this.#options.clock.monotonic() });
+    const session: Session = { registration, touchedAt: this.#options.clock.monotonic() };
+    this.#sessions.set(registration.id, session);
+    await this.#persist(session);
     return viewOf(registration);
   }
 
-  /** @throws {EidError} EID_NOT_FOUND, EID_FORBIDDEN (another officer's registration). */
-  view(id: string, actor: EidActor): EidView {
-    return viewOf(this.#owned(id, actor).registration);
+  /**
+   * @throws {EidError} EID_NOT_FOUND, EID_FORBIDDEN (another officer's registration), EID_TAMPERED
+   *   and EID_INVALID (its file is refused).
+   */
+  async view(id: string, actor: EidActor): Promise<EidView> {
+    return viewOf((await this.#owned(id, actor)).registration);
   }
 
-  #owned(id: string, actor: EidActor): Session {
+  readonly #loading = new Map<string, Promise<Session | undefined>>();
+
+  /** The session in memory, or read back from the store (after a restart). */
+  async #session(id: string): Promise<Session | undefined> {
+    const known = this.#sessions.get(id);
+    if (known !== undefined || this.#options.store === undefined) return known;
+    let loading = this.#loading.get(id);
+    if (loading === undefined) {
+      const store = this.#options.store;
+      loading = (async () => {
+        let stored: Awaited<ReturnType<EidStore['load']>>;
+        try {
+          stored = await store.load(id);
+        } catch (error) {
+          if (!(error instanceof EidStoreError)) throw error;
+          throw new EidError(error.code === 'EID_INVALID' ? 'EID_INVALID' : 'EID_TAMPERED', 422, {
+            vi: 'Tệp hồ sơ định danh điện tử đã bị thay đổi ngoài ứng dụng hoặc hỏng; không mở được. Báo cán bộ phụ trách.',
+            en: 'The e-ID registration file was changed outside the station or is damaged and is refused; report it to the supervisor.',
+          });
+        }
+        if (stored === undefined) return undefined;
+        const session: Session = {
+          registration: stored.registration,
+          ...(stored.key === undefined ? {} : { key: stored.key }),
+          ...(stored.chip === undefined ? {} : { chip: stored.chip }),
+          ...(stored.live === undefined ? {} : { live: stored.live }),
+          touchedAt: this.#options.clock.monotonic(),
+        };
+        // A second reader that finished first wins: one session object per registration.
+        const raced = this.#sessions.get(id);
+        if (raced !== undefined) return raced;
+        this.#sessions.set(id, session);
+        return session;
+      })();
+      this.#loading.set(id, loading);
+      void loading.then(
+        () => this.#loading.delete(id),
+        () => this.#loading.delete(id),
+      );
+    }
+    return loading;
+  }
+
+  async #owned(id: string, actor: EidActor): Promise<Session> {
     this.sweep();
-    const session = this.#sessions.get(id);
+    const session = await this.#session(id);
     if (session === undefined)
       throw new EidError('EID_NOT_FOUND', 404, {
         vi: 'Không có hồ sơ định danh điện tử này (hồ sơ hết hạn sau 30 phút không dùng).',
@@ -261,14 +352,14 @@ export class EidService {
    * Applies one step at the version the client saw.
    * @throws {EidError} EID_NOT_FOUND, EID_FORBIDDEN.
    */
-  step(
+  async step(
     id: string,
     seenVersion: number,
     request: EidStepRequest,
     actor: EidActor,
     options: { readonly signal?: AbortSignal } = {},
   ): Promise<EidStepAnswer> {
-    const session = this.#owned(id, actor);
+    const session = await this.#owned(id, actor);
     // Abandoning frees the devices at once: a card wait or capture in flight ends canceled, so the
     // abandon queued behind it runs, and another session may use the devices.
     if (request.kind === 'abandon')
@@ -299,6 +390,8 @@ export class EidService {
     const answer = await this.#run(session, seenVersion, request, actor, signal);
     session.touchedAt = this.#options.clock.monotonic();
     const id = session.registration.id;
+    // Saved (fsync'd) before the answer, so a restart resumes at this step; wiped once ended.
+    if (answer.ok && !answer.replayed) await this.#persist(session);
     if (answer.ok && (answer.outcome.stage === 'queued' || answer.outcome.stage === 'abandoned'))
       // Nothing more is needed of the bytes; the registration answers replays until it expires.
       wipe(session);
@@ -611,9 +704,12 @@ export class EidService {
     };
   }
 
-  /** Drops every registration (the station closes). */
+  /**
+   * Forgets every registration in memory (the station closes): their bytes are zeroed and their
+   * devices freed; their encrypted files stay, so the next start resumes them.
+   */
   close(): void {
-    for (const [id, session] of this.#sessions) this.#drop(id, session, 'The station is closing');
+    for (const [id, session] of this.#sessions) this.#drop(id, session, 'The station is closing', false);
   }
 }
 
