@@ -43,6 +43,8 @@ export interface EidCompositionOptions {
   readonly signingGrant: SigningGrantCheck;
   readonly audit?: EnrollmentAudit;
   readonly leases?: DeviceLeases;
+  /** GET on central (card status before registering). */
+  readonly centralGet?: (path: string) => Promise<{ status: number; body: Uint8Array }>;
 }
 
 /**
@@ -57,11 +59,13 @@ export async function composeEid(options: EidCompositionOptions): Promise<EidSer
     trustStore: cards.trustStore,
     terminal: cards.terminal,
     faces: options.faces,
+    ...(options.centralGet === undefined ? {} : { centralGet: options.centralGet }),
   });
   const cameraOf = (id: string | undefined) =>
     devices.find((d): d is CameraDevice => d instanceof CameraDevice && (id === undefined || d.id === id));
   const ports: EidPorts = {
     readCard: verification.readCard,
+    cardStatus: verification.cardStatus,
     compareFace: verification.compareFace,
     preparePortrait: verification.preparePortrait,
     async liveFrame(id, signal) {

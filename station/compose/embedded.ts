@@ -294,6 +294,7 @@ async function composeRest(
             config,
             devices,
             cards: { reader: cards.reader, trustStore: cards.trustStore, terminal: cards.terminal },
+            centralGet,
             faces,
             sealer: store.sealer,
             clock: options.clock,

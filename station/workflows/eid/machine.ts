@@ -61,6 +61,13 @@ export interface CardFacts {
   readonly validity: { readonly kind: string; readonly valid: boolean | null; readonly today: string };
   /** Whether the chip gave a portrait (DG2) to compare with. */
   readonly portrait: boolean;
+  /**
+   * The card's status at central (the population service): `checked` false when central could not
+   * be asked (offline: central checks the application again when it arrives).
+   */
+  readonly central?:
+    | { readonly checked: true; readonly status: string; readonly since: string | null }
+    | { readonly checked: false; readonly reason: string };
 }
 
 export interface FaceFacts {
@@ -91,6 +98,7 @@ export type EidRefusalCode =
   | 'EID_CARD_NOT_GENUINE'
   | 'EID_CHIP_NOT_GENUINE'
   | 'EID_CARD_EXPIRED'
+  | 'EID_CARD_NOT_VALID_AT_CENTRAL'
   | 'EID_CARD_NO_IDENTITY'
   | 'EID_NO_CHIP_PORTRAIT'
   | 'EID_FACE_MISMATCH';
@@ -239,6 +247,12 @@ export function precheck(
  * Why a card read refuses the registration, or undefined when the card is genuine, in date and
  * names its holder. The first that applies, data integrity first (as the notary's verdict orders it).
  */
+const CENTRAL_STATUS_VI: Readonly<Record<string, string>> = {
+  'reported-lost': 'đã báo mất',
+  replaced: 'đã được thay bằng thẻ mới',
+  revoked: 'đã bị thu hồi',
+};
+
 export function cardRefusal(card: CardFacts): { code: EidRefusalCode; message: Bilingual } | undefined {
   if (card.passiveAuthentication !== 'valid')
     return {
@@ -262,6 +276,14 @@ export function cardRefusal(card: CardFacts): { code: EidRefusalCode; message: B
       message: {
         vi: 'Thẻ đã hết hạn hoặc không xác định được hạn: công dân cần đổi thẻ trước.',
         en: `The card is ${card.validity.kind === 'expired' ? 'expired' : 'of unknown validity'}: the citizen must renew it first.`,
+      },
+    };
+  if (card.central?.checked === true && card.central.status !== 'valid')
+    return {
+      code: 'EID_CARD_NOT_VALID_AT_CENTRAL',
+      message: {
+        vi: `Thẻ này không còn giá trị theo cơ sở dữ liệu (${CENTRAL_STATUS_VI[card.central.status] ?? card.central.status}): không đăng ký định danh điện tử bằng thẻ này.`,
+        en: `Central records this card as ${card.central.status}: the e-ID registration is refused with it.`,
       },
     };
   if (card.holder?.id12 === undefined)

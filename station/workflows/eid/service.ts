@@ -28,7 +28,7 @@ import type { EidApplicationSet } from '../../packets/eid-application.ts';
 import type { EnrollmentAudit, SigningGrantCheck } from '../enrollment/service.ts';
 import type { VerificationRead } from '../verification/read.ts';
 import { VerificationError } from '../verification/session.ts';
-import type { CardKeyInput, FaceOutcome } from '../verification/workflow.ts';
+import type { CardKeyInput, CardStatusOutcome, FaceOutcome } from '../verification/workflow.ts';
 import { normaliseEmail, normaliseMobile } from './contact.ts';
 import {
   ALLOWED,
@@ -55,6 +55,8 @@ export interface EidPorts {
     key: CardKeyInput,
     options: { reader?: string; waitMs?: number; signal?: AbortSignal },
   ): Promise<VerificationRead>;
+  /** The card's status at central (the verification's port); undefined: no central link. */
+  readonly cardStatus?: ((cardNumber: string) => Promise<CardStatusOutcome>) | undefined;
   /** Live face against the chip portrait (the verification's port); undefined: no face engine. */
   readonly compareFace: ((live: { image: Uint8Array }, chip: Uint8Array) => Promise<FaceOutcome>) | undefined;
   /** Starts analysing the chip portrait once the card is read (optional, never rejects). */
@@ -498,7 +500,10 @@ export class EidService {
           session.chip = { portrait: read.portrait, sod: read.evidence.sod };
           if (read.dg3.status === 'read') for (const f of read.dg3.fingers) f.pixels?.fill(0);
           if (read.portrait !== undefined) this.#options.ports.preparePortrait?.(read.portrait);
-          command = { kind: 'card-read', card: factsOf(read) };
+          command = {
+            kind: 'card-read',
+            card: { ...factsOf(read), central: await centralStatusOf(this.#options.ports.cardStatus, read) },
+          };
           break;
         }
         case 'compare-face': {
@@ -717,6 +722,30 @@ export class EidService {
 function wipe(session: Pick<Session, 'chip' | 'live'>): void {
   session.chip?.portrait?.fill(0);
   session.live?.fill(0);
+}
+
+/** What central says of a card: a lost, replaced or revoked card is refused; offline is recorded. */
+async function centralStatusOf(
+  lookup: ((cardNumber: string) => Promise<CardStatusOutcome>) | undefined,
+  read: VerificationRead,
+): Promise<NonNullable<CardFacts['central']>> {
+  const number = read.holder?.id12;
+  if (number === undefined) return { checked: false, reason: 'no 12-digit card number on the chip' };
+  if (lookup === undefined) return { checked: false, reason: 'no central link at this station' };
+  const answer = await lookup(number);
+  switch (answer.kind) {
+    case 'answer':
+      return { checked: true, status: answer.status, since: answer.since };
+    case 'unknown-card':
+      return { checked: false, reason: 'central does not know this card' };
+    case 'offline':
+      return {
+        checked: false,
+        reason: `central is out of reach (${answer.detail}); it checks the application on arrival`,
+      };
+    case 'refused':
+      return { checked: false, reason: `central refused the question (${answer.code})` };
+  }
 }
 
 function factsOf(read: VerificationRead): CardFacts {

@@ -139,8 +139,19 @@ describe('e-ID registration machine', () => {
       [{ validity: { kind: 'unknown', valid: null, today: '2026-12-07' } }, 'EID_CARD_EXPIRED'],
       [{ holder: GENUINE.holder && { ...GENUINE.holder, id12: undefined } }, 'EID_CARD_NO_IDENTITY'],
       [{ portrait: false }, 'EID_NO_CHIP_PORTRAIT'],
+      [
+        { central: { checked: true, status: 'reported-lost', since: '2026-01-02' } },
+        'EID_CARD_NOT_VALID_AT_CENTRAL',
+      ],
+      [{ central: { checked: true, status: 'revoked', since: null } }, 'EID_CARD_NOT_VALID_AT_CENTRAL'],
+      [{ central: { checked: true, status: 'replaced', since: null } }, 'EID_CARD_NOT_VALID_AT_CENTRAL'],
     ];
     expect(cardRefusal(GENUINE)).toBeUndefined();
+    // Valid at central, or central out of reach (it checks the application when it arrives): no refusal.
+    expect(
+      cardRefusal({ ...GENUINE, central: { checked: true, status: 'valid', since: null } }),
+    ).toBeUndefined();
+    expect(cardRefusal({ ...GENUINE, central: { checked: false, reason: 'offline' } })).toBeUndefined();
     for (const [change, code] of cases) {
       const card = { ...GENUINE, ...change };
       expect(cardRefusal(card)?.code, JSON.stringify(change)).toBe(code);
