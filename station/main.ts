@@ -1,5 +1,5 @@
 /** `npm start`: run the station; configuration and listen errors print what to fix and exit 1. */
-import { enableCompileCache } from 'node:module';
+import nodeModule from 'node:module';
 import { StationError } from './errors.ts';
 import { runtimeProblem } from './runtime.ts';
 
@@ -11,7 +11,9 @@ if (wrongRuntime !== undefined) {
 
 // V8's compiled code for the module graph is kept on disk (Node's own cache folder under the system's
 // temporary directory, or NODE_COMPILE_CACHE), so a warm start does not compile a second time.
-enableCompileCache();
+// Through the module object, not a named import: on an older Node.js without it (refused just above)
+// a named import would fail before the runtime check could say why.
+nodeModule.enableCompileCache?.();
 
 try {
   // Loaded after the runtime check: on a wrong Node.js the station says so before it loads fastify,
