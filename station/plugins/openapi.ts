@@ -9,7 +9,7 @@
  */
 import swagger from '@fastify/swagger';
 import type { FastifyInstance, FastifyPluginAsync } from 'fastify';
-import { openObject, responses } from '../api-schema.ts';
+import { FIELD_PROBLEM_SCHEMA, openObject, PROBLEM_SCHEMA, responses } from '../api-schema.ts';
 import { SESSION_COOKIE } from '../auth/plugin.ts';
 
 export interface OpenApiOptions {
@@ -49,6 +49,11 @@ const plugin: FastifyPluginAsync<OpenApiOptions> = async (app, options) => {
       },
       tags: API_TAGS.map((tag) => ({ ...tag })),
       components: {
+        // The two shapes of a refusal's `problems` items (the error schema keeps them open).
+        schemas: {
+          RequestProblem: structuredClone(PROBLEM_SCHEMA) as Record<string, unknown>,
+          FieldProblem: structuredClone(FIELD_PROBLEM_SCHEMA) as Record<string, unknown>,
+        },
         securitySchemes: {
           session: {
             type: 'apiKey',

@@ -62,6 +62,7 @@ export const MAX_STREAM_FPS = 15;
 const DEVICE_PARAMS = idParams({ type: 'string', minLength: 1, maxLength: 100, description: 'a device id' });
 const NO_KEYS = { type: 'object', additionalProperties: false, properties: {} } as const;
 
+/** The schema parts of a stream route: its tag, summary, no query unless `extra` says, its events. */
 function doc(summary: string, events: string, extra: Record<string, unknown> = {}) {
   return {
     tags: ['streams'],
@@ -75,7 +76,7 @@ function doc(summary: string, events: string, extra: Record<string, unknown> = {
 const fail = (reply: FastifyReply, status: number, code: string, message: string, vi: string) =>
   reply.code(status).send({ error: { code, message, messages: { vi, en: message } } });
 
-/** The state and capture events of every device, keyed so a slow client keeps the newest of each. */
+/** A device as the `devices` event shows it (as /health does). */
 function deviceView(device: Device) {
   return { id: device.id, family: device.family, mode: device.mode, state: device.state() };
 }

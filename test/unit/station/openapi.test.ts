@@ -57,6 +57,12 @@ describe('the OpenAPI document', () => {
   }, 60_000);
   afterAll(async () => cleanup?.());
 
+  it('answers only at an allowed Host, like every route', async () => {
+    const response = await app.inject({ url: '/openapi.json', headers: { host: 'rebound.example' } });
+    expect(response.statusCode).toBe(421);
+    expect(response.json().error.code).toBe('AUTH_HOST_NOT_ALLOWED');
+  });
+
   it('is OpenAPI 3.1 with the station as its title', () => {
     expect(doc.openapi).toMatch(/^3\.1\.\d+$/);
     expect(doc.info.title).toMatch(/station/);
