@@ -140,6 +140,10 @@ export async function runStation(options: RunOptions = {}): Promise<FastifyInsta
       environment: config.environment,
       stationId: config.stationId,
       ...(tls === undefined ? {} : { tls }),
+      // The names station/auth answers to, so the starting station is not readable from elsewhere.
+      allowedHosts: ['localhost', '127.0.0.1', '::1', config.server.host, ...config.auth.allowedHosts]
+        .map((name) => name.toLowerCase().replace(/^\[(.*)\]$/, '$1'))
+        .filter((name) => name !== '0.0.0.0' && name !== '::' && name !== ''),
     });
   } catch (error) {
     throw listenError(error, config.server.host, config.server.port, file);
