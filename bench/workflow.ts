@@ -88,7 +88,11 @@ const deps = await composeStation(config, { clock: systemClock, logger: false, a
 let deviceMs: number[] = [];
 for (const device of deps.devices) if (isScanner(device)) timeCaptures(device);
 
-const app = await buildStation(deps);
+const app = await buildStation(deps).catch(async (error: unknown) => {
+  // The composed parts (the embedded central's child process among them) must not outlive the bench.
+  await Promise.allSettled((deps.resources ?? []).map((resource) => resource.close()));
+  throw error;
+});
 await app.listen({ host: '127.0.0.1', port });
 await deps.hotpath?.ready();
 await auth.admin.add({ id: OFFICER, displayName: 'Cán bộ Một', roles: ['officer'], password: PASSWORD });
@@ -100,7 +104,10 @@ function isScanner(device: Device): device is Device & FingerprintScanner {
 /** Wraps one scanner instance so each capture's device time is recorded (bench instrumentation). */
 function timeCaptures(scanner: FingerprintScanner): void {
   const capture = scanner.capture.bind(scanner);
+  // Writable: the station's capture tap (station/streams) wraps `capture` again when it builds.
   Object.defineProperty(scanner, 'capture', {
+    writable: true,
+    configurable: true,
     value: (options: CaptureOptions): AsyncIterable<CaptureEvent> => ({
       async *[Symbol.asyncIterator]() {
         const started = performance.now();
@@ -251,13 +258,18 @@ async function enrollOnce(): Promise<Run> {
   };
 }
 
-await call('POST', '/auth/login', { account: OFFICER, password: PASSWORD });
-const warmUp = await enrollOnce();
 const runs: Run[] = [];
-for (let i = 0; i < RUNS; i++) runs.push(await enrollOnce());
+let warmUp: Run;
+try {
+  await call('POST', '/auth/login', { account: OFFICER, password: PASSWORD });
+  warmUp = await enrollOnce();
+  for (let i = 0; i < RUNS; i++) runs.push(await enrollOnce());
+} finally {
+  // Also when a run fails: the embedded central is a child process, and must not outlive the bench.
+  await app.close();
+  rmSync(dir, { recursive: true, force: true });
+}
 const loadEnd = loadavg();
-await app.close();
-rmSync(dir, { recursive: true, force: true });
 
 const softwareOf = (run: Run, name: string) => (run.wallMs[name] ?? 0) - (run.deviceMs[name] ?? 0);
 const perStep: Record<string, { wall: Summary; device: Summary; software: Summary; loopMax: Summary }> = {};

@@ -10,21 +10,26 @@
  * changes the calling thread's only. Elsewhere it would change the whole process, the event loop
  * included, so it is left alone there; on the main thread it does nothing.
  */
-import { setPriority } from 'node:os';
+import { getPriority, setPriority } from 'node:os';
 import { isMainThread } from 'node:worker_threads';
 
-/** The nice value of background workers: about a third of the main thread's CPU share when both run. */
-export const BACKGROUND_NICE = 5;
+/**
+ * How many nice steps background workers run below the thread that started them (a new thread
+ * inherits its creator's): about a third of the event loop's CPU share when both want the core.
+ */
+export const BACKGROUND_NICE_STEPS = 5;
 
 /**
- * Lowers the calling worker thread's scheduling priority to `nice` (0..19).
+ * Lowers the calling worker thread's scheduling priority by `steps` nice values (1..19), from the
+ * one it inherited, to at most 19: a station run at a raised priority keeps its workers below it.
  * @returns whether it was lowered: false on the main thread, off Linux, or when the system refuses.
  */
-export function lowerThreadPriority(nice: number = BACKGROUND_NICE): boolean {
-  if (!Number.isInteger(nice) || nice < 0 || nice > 19) throw new RangeError(`nice ${nice} is outside 0..19`);
+export function lowerThreadPriority(steps: number = BACKGROUND_NICE_STEPS): boolean {
+  if (!Number.isInteger(steps) || steps < 1 || steps > 19)
+    throw new RangeError(`steps ${steps} is outside 1..19`);
   if (isMainThread || process.platform !== 'linux') return false;
   try {
-    setPriority(0, nice);
+    setPriority(0, Math.min(19, getPriority(0) + steps));
     return true;
   } catch {
     // A sandbox may forbid it; the worker still works, only at the main thread's priority.

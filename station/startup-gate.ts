@@ -8,11 +8,15 @@
  * - Every other request answers 503 `STATION_STARTING` with `Retry-After`, at once: nothing waits on
  *   a start that may still fail.
  *
+ * - A Host the station does not answer to gets 421 AUTH_HOST_NOT_ALLOWED, as from the service
+ *   (station/auth): a page on another name cannot read even the starting station (DNS rebinding).
+ *
  * When the service is built, `handOver` routes every later request on the same socket to it (the
  * port is never released in between). Only Node's http here: this module loads before the rest.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createServer as createTlsServer } from 'node:https';
+import { AuthError } from './auth/errors.ts';
 
 /** The stages of a start, in order; `ready` once the service answers. */
 export type StartupStage = 'loading' | 'composing' | 'opening-devices' | 'ready';
@@ -24,10 +28,22 @@ export interface StartupGateOptions {
   readonly version: string;
   readonly environment: string;
   readonly stationId: string;
+  /**
+   * Host names (lowercased, no port) the station answers to: loopback, server.host and
+   * auth.allowedHosts, as station/auth checks them. Absent: every Host is answered.
+   */
+  readonly allowedHosts?: readonly string[];
   /** Monotonic ms (performance.now()); injected for tests. */
   readonly monotonic?: () => number;
   /** Serve HTTPS with this certificate chain and key (PEM); absent: plain HTTP. */
   readonly tls?: { readonly cert: Uint8Array; readonly key: Uint8Array };
+}
+
+/** The name of a Host header (`[::1]:8080` → `::1`), lowercased; undefined when malformed. */
+function hostNameOf(header: string | undefined): string | undefined {
+  if (header === undefined || header === '' || header.length > 300) return undefined;
+  const match = /^(?:\[([0-9a-f:.]+)\]|([a-z0-9.-]+))(?::[0-9]{1,5})?$/.exec(header.toLowerCase());
+  return match?.[1] ?? match?.[2];
 }
 
 /** Seconds a client is told to wait before asking again while the station starts. */
@@ -70,9 +86,29 @@ export async function openStartupGate(
   const done: { name: StartupStage; ms: number }[] = [];
   let service: RequestListener | undefined;
 
+  const allowed =
+    options.allowedHosts === undefined
+      ? undefined
+      : new Set(options.allowedHosts.map((h) => h.toLowerCase()));
   const starting: RequestListener = (request, response) => {
     // Nothing is read from a request answered here; let its body drain so the socket stays usable.
     request.resume();
+    const host = hostNameOf(request.headers.host);
+    if (allowed !== undefined && (host === undefined || !allowed.has(host))) {
+      const refusal = new AuthError(
+        'AUTH_HOST_NOT_ALLOWED',
+        `the Host ${JSON.stringify(request.headers.host ?? '')} is not one this station answers to`,
+      );
+      const text = JSON.stringify(refusal.toJSON());
+      response.writeHead(refusal.statusCode, {
+        'content-type': 'application/json; charset=utf-8',
+        'content-length': Buffer.byteLength(text),
+        'cache-control': 'no-store',
+        'x-content-type-options': 'nosniff',
+      });
+      response.end(text);
+      return;
+    }
     const isHealth = request.method === 'GET' && (request.url ?? '').split('?')[0] === '/health';
     const body = isHealth
       ? {

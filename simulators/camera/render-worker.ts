@@ -5,6 +5,7 @@
 import { parentPort } from 'node:worker_threads';
 import { lowerThreadPriority } from '../../drivers/thread-priority.ts';
 import type { RgbImage } from '../../protocol/face/types.ts';
+import { renderCardQr } from '../barcode/qr-card-image.ts';
 import { createInProcessRenderer } from './render-frame.ts';
 import type { FromRenderWorker, ToRenderWorker } from './worker.ts';
 
@@ -19,6 +20,11 @@ port.on('message', (message: ToRenderWorker) => {
   if (message.type === 'card') {
     const image: RgbImage | undefined = message.image;
     renderer.setCardImage(image);
+    return;
+  }
+  if (message.type === 'card-qr') {
+    // Messages are handled in order, so every frame asked for after this one shows the card.
+    renderer.setCardImage(renderCardQr(message.text, message.options));
     return;
   }
   renderer.render(message.request).then(

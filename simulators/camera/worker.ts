@@ -6,11 +6,13 @@
 import { Worker } from 'node:worker_threads';
 import { siblingModule, workerStartUrl } from '../../drivers/runtime-url.ts';
 import type { RgbImage } from '../../protocol/face/types.ts';
+import type { CardQrOptions } from '../barcode/qr-card-image.ts';
 import type { FrameRenderer, FrameRequest, RenderedFrame } from './render-frame.ts';
 
 export type ToRenderWorker =
   | { readonly type: 'render'; readonly id: number; readonly request: FrameRequest }
-  | { readonly type: 'card'; readonly image: RgbImage | undefined };
+  | { readonly type: 'card'; readonly image: RgbImage | undefined }
+  | { readonly type: 'card-qr'; readonly text: string; readonly options: CardQrOptions };
 
 export type FromRenderWorker =
   | { readonly type: 'ready' }
@@ -32,11 +34,21 @@ interface Pending {
   reject(error: Error): void;
 }
 
+/** A renderer on its own thread, which can also draw the card the person holds up itself. */
+export interface WorkerFrameRenderer extends FrameRenderer {
+  /**
+   * The card held up in `card-qr`, drawn on the render thread from the QR's text (renderCardQr:
+   * a few hundred ms of CPU that would otherwise hold the caller's event loop). Frames asked for
+   * after this call show it.
+   */
+  setCardQr(text: string, options: CardQrOptions): void;
+}
+
 /**
  * Starts a render thread. `render` rejects with SimulatedCameraWorkerError when the thread fails or
  * the renderer is closed; a failed thread is not restarted (create a new renderer).
  */
-export function createWorkerRenderer(): FrameRenderer {
+export function createWorkerRenderer(): WorkerFrameRenderer {
   // From the sources the worker module is TypeScript: it starts through an entry that loads tsx first.
   const module = siblingModule('./render-worker', import.meta.url);
   const worker = new Worker(workerStartUrl(module, new URL('./worker-entry.mjs', import.meta.url)), {
@@ -88,6 +100,9 @@ export function createWorkerRenderer(): FrameRenderer {
     },
     setCardImage(image) {
       if (!failure) worker.postMessage({ type: 'card', image } satisfies ToRenderWorker);
+    },
+    setCardQr(text, options) {
+      if (!failure) worker.postMessage({ type: 'card-qr', text, options } satisfies ToRenderWorker);
     },
     async close() {
       failAll(new SimulatedCameraWorkerError('SIM_CAMERA_CLOSED', 'the simulated camera was closed'));

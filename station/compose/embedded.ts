@@ -11,7 +11,6 @@ import type { Device } from '../../drivers/device.ts';
 import { HotplugMonitor } from '../../drivers/hotplug/hotplug-monitor.ts';
 import type { HotplugPort } from '../../drivers/hotplug/port.ts';
 import type { SimulatorControl } from '../../drivers/sim-control.ts';
-import { renderCardQr } from '../../simulators/barcode/qr-card-image.ts';
 import { CAMERA_SCENARIOS } from '../../simulators/camera/scenarios.ts';
 import { createSimulatedCamera } from '../../simulators/camera/sim-camera.ts';
 import { createWorkerRenderer } from '../../simulators/camera/worker.ts';
@@ -183,14 +182,17 @@ async function composeRest(
   // The embedded simulated camera: procedural faces of the configured person seed, rendered in a
   // worker and piped through ffmpeg like a real camera's MJPEG (the production driver path).
   const simulatedCamera = options.simulatedCamera ?? {
-    simulatedFeed: (o: SimulatedFeedOptions) =>
-      createSimulatedCamera({
+    simulatedFeed: (o: SimulatedFeedOptions) => {
+      const renderer = createWorkerRenderer();
+      // In `card-qr` the person holds up the simulated card, its QR readable at 1280 x 720; drawn on
+      // the render thread, not on this event loop.
+      renderer.setCardQr(sampleCardQrText(), { width: 428, height: 270, qrSizePx: 170, noise: 0 });
+      return createSimulatedCamera({
         ...o,
-        renderer: createWorkerRenderer(),
-        // In `card-qr` the person holds up the simulated card, its QR readable at 1280 x 720.
-        cardImage: renderCardQr(sampleCardQrText(), { width: 428, height: 270, qrSizePx: 170, noise: 0 }),
+        renderer,
         scenario: CAMERA_SCENARIOS.find((name) => name === o.scenario) ?? 'good',
-      }),
+      });
+    },
     simulatedScenarios: CAMERA_SCENARIOS,
   };
   const camera = await composeCamera(config, {

@@ -5,7 +5,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { getPriority } from 'node:os';
 import { afterEach, describe, expect, it } from 'vitest';
-import { BACKGROUND_NICE, lowerThreadPriority } from '../../../drivers/thread-priority.ts';
+import { BACKGROUND_NICE_STEPS, lowerThreadPriority } from '../../../drivers/thread-priority.ts';
 import { Hotpath } from '../../../station/hotpath/hotpath.ts';
 
 /** The nice value of each thread of this process (field 19 of /proc/self/task/<tid>/stat). */
@@ -33,18 +33,19 @@ describe('lowerThreadPriority', () => {
     expect(getPriority(0)).toBe(before);
   });
 
-  it('refuses a nice value outside 0..19', () => {
+  it('refuses a step outside 1..19', () => {
     expect(() => lowerThreadPriority(20)).toThrow(RangeError);
-    expect(() => lowerThreadPriority(-1)).toThrow(RangeError);
+    expect(() => lowerThreadPriority(0)).toThrow(RangeError);
   });
 
-  it('puts the hot path workers at the background nice value', async () => {
+  it('puts the hot path workers five nice steps below the thread that started them', async () => {
     expect(process.platform, 'per-thread nice values are a Linux behaviour; run this on Linux').toBe('linux');
     const before = threadNices();
     hotpath = new Hotpath({ workers: 2, hardLimitMs: 10_000 });
     await hotpath.ready();
     const added = [...threadNices()].filter(([tid]) => !before.has(tid));
-    const lowered = added.filter(([, nice]) => nice === BACKGROUND_NICE);
+    const mainNice = before.get(String(process.pid)) ?? 0;
+    const lowered = added.filter(([, nice]) => nice === Math.min(19, mainNice + BACKGROUND_NICE_STEPS));
     // Each worker thread lowers itself; V8 and libuv helper threads started beside them may not.
     expect(lowered.length).toBeGreaterThanOrEqual(2);
     expect(threadNices().get(String(process.pid))).toBe(before.get(String(process.pid)));

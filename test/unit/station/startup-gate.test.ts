@@ -87,6 +87,38 @@ describe('startup gate', () => {
     expect(gate.stage().current).toBe('ready');
   });
 
+  it('refuses a Host the station does not answer to, as station/auth does', async () => {
+    gate = await openStartupGate('127.0.0.1', 0, {
+      version: '1',
+      environment: 'test',
+      stationId: 's',
+      allowedHosts: ['127.0.0.1', 'localhost', '::1', 'desk-7.local'],
+    });
+    const port = portOf(gate);
+    const withHost = (host: string) =>
+      new Promise<{ status: number; body: string }>((resolve, reject) => {
+        const req = httpRequest(
+          { host: '127.0.0.1', port, path: '/health', headers: { host } },
+          (response) => {
+            let body = '';
+            response.on('data', (chunk: Buffer) => {
+              body += chunk.toString();
+            });
+            response.on('end', () => resolve({ status: response.statusCode ?? 0, body }));
+          },
+        );
+        req.on('error', reject);
+        req.end();
+      });
+    for (const host of ['127.0.0.1:8080', 'localhost', '[::1]:8080', 'DESK-7.local:8080'])
+      expect((await withHost(host)).status, host).toBe(200);
+    for (const host of ['evil.example:8080', 'desk-7.local.evil.example', '127.0.0.1:8080/x']) {
+      const refused = await withHost(host);
+      expect(refused.status, host).toBe(421);
+      expect(JSON.parse(refused.body)).toMatchObject({ error: { code: 'AUTH_HOST_NOT_ALLOWED' } });
+    }
+  });
+
   it('fails to open on a taken port with Node’s listen error', async () => {
     gate = await openStartupGate('127.0.0.1', 0, { version: '1', environment: 'test', stationId: 's' });
     await expect(
