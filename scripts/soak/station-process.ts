@@ -162,7 +162,9 @@ export function requestJson(
 export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 /**
- * Polls `GET <url>/health` until it answers 200, the process exits, or the time runs out.
+ * Polls `GET <url>/health` until the service itself answers (200 with a status other than
+ * `starting`: the startup gate answers from the first moments, before the routes exist), the process
+ * exits, or the time runs out.
  * @returns 'up' or 'exited'. @throws Error when neither happens within timeoutMs.
  */
 export async function waitHealthy(
@@ -175,7 +177,8 @@ export async function waitHealthy(
     if (child.gone()) return 'exited';
     try {
       const answer = await requestJson(`${url}/health`, { timeoutMs: 2000 });
-      if (answer.status === 200) return 'up';
+      const status = (answer.body as { status?: unknown } | null)?.status;
+      if (answer.status === 200 && status !== 'starting') return 'up';
     } catch {
       // not listening yet
     }
