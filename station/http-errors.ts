@@ -74,3 +74,29 @@ export function installErrorAnswers(app: FastifyInstance): void {
     });
   });
 }
+
+/**
+ * The answer body of a workflow step the workflow refused (enrollment, e-ID): the stable code, the
+ * English message, the officer's words in both languages, the stage, and what was expected, each
+ * field's problem, or the refusal's own details where it has them.
+ */
+export function stepRefusalBody(refusal: {
+  readonly code: string;
+  readonly message: { readonly vi: string; readonly en: string };
+  readonly stage: string;
+  readonly expected?: unknown;
+  readonly problems?: unknown;
+  readonly details?: Readonly<Record<string, unknown>>;
+}): { readonly error: Record<string, unknown> } {
+  return {
+    error: {
+      code: refusal.code,
+      message: refusal.message.en,
+      messages: refusal.message,
+      stage: refusal.stage,
+      ...(refusal.expected === undefined ? {} : { expected: refusal.expected }),
+      ...(refusal.problems === undefined ? {} : { problems: refusal.problems }),
+      ...(refusal.details ?? {}),
+    },
+  };
+}

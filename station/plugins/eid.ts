@@ -20,6 +20,7 @@ import { NO_BODY, NO_QUERY, openObject, responses } from '../api-schema.ts';
 import type { Clock } from '../clock.ts';
 import { localToday } from '../clock.ts';
 import { requestAborted } from '../devices/leases.ts';
+import { stepRefusalBody } from '../http-errors.ts';
 import { EidError, type EidService, type EidStepRequest } from '../workflows/eid/service.ts';
 import {
   CARD_KEY_ONE_OF,
@@ -230,19 +231,7 @@ export function eidRoutes(options: EidRoutesOptions) {
             },
           );
           if (answer.ok) return answer;
-          const { refusal } = answer;
-          return reply.code(answer.status).send({
-            error: {
-              code: refusal.code,
-              message: refusal.message.en,
-              messages: refusal.message,
-              stage: refusal.stage,
-              ...('expected' in refusal && refusal.expected !== undefined
-                ? { expected: refusal.expected }
-                : {}),
-              ...('details' in refusal && refusal.details !== undefined ? refusal.details : {}),
-            },
-          });
+          return reply.code(answer.status).send(stepRefusalBody(answer.refusal));
         } catch (error) {
           return failure(reply, error);
         }

@@ -17,6 +17,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { binary, idParams, NO_BODY, NO_QUERY, openObject, responses } from '../api-schema.ts';
 import { type Clock, localToday, systemClock } from '../clock.ts';
 import { requestAborted } from '../devices/leases.ts';
+import { stepRefusalBody } from '../http-errors.ts';
 import { PdfRenderer, PdfRendererError, printFailure } from '../reports/renderer.ts';
 import { DraftError } from '../workflows/enrollment/draft-store.ts';
 import type { EnrollmentService, StepRequest } from '../workflows/enrollment/service.ts';
@@ -326,22 +327,7 @@ export function enrollmentRoutes(options: EnrollmentRoutesOptions) {
             { signal: requestAborted(reply) },
           );
           if (answer.ok) return answer;
-          const { refusal } = answer;
-          return reply.code(answer.status).send({
-            error: {
-              code: refusal.code,
-              message: refusal.message.en,
-              messages: refusal.message,
-              stage: refusal.stage,
-              ...('expected' in refusal && refusal.expected !== undefined
-                ? { expected: refusal.expected }
-                : {}),
-              ...('problems' in refusal && refusal.problems !== undefined
-                ? { problems: refusal.problems }
-                : {}),
-              ...('details' in refusal && refusal.details !== undefined ? refusal.details : {}),
-            },
-          });
+          return reply.code(answer.status).send(stepRefusalBody(answer.refusal));
         } catch (error) {
           return draftFailure(reply, error);
         }

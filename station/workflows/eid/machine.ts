@@ -18,6 +18,8 @@
  * conflict answered with the current version.
  */
 
+import { precheckStep } from '../steps.ts';
+
 export const EID_STAGES = [
   'started',
   'card-key',
@@ -209,38 +211,13 @@ export function precheck(
   | { readonly kind: 'proceed' }
   | { readonly kind: 'replay'; readonly outcome: Outcome }
   | { readonly kind: 'refused'; readonly refusal: Refusal } {
-  if (seenVersion !== registration.version) {
-    const earlier = registration.applied.find((a) => a.version === seenVersion);
-    if (earlier !== undefined && earlier.digest === digest)
-      return { kind: 'replay', outcome: earlier.outcome };
-    return {
-      kind: 'refused',
-      refusal: {
-        code: 'VERSION_CONFLICT',
-        message: {
-          vi: `Hồ sơ đã thay đổi (phiên bản ${registration.version}); tải lại rồi thử lại.`,
-          en: `The registration has changed (version ${registration.version}); reload it and try again.`,
-        },
-        expected: { version: registration.version },
-        stage: registration.stage,
-      },
-    };
-  }
-  const allowed = ALLOWED[kind];
-  if (!allowed.includes(registration.stage))
-    return {
-      kind: 'refused',
-      refusal: {
-        code: 'WRONG_STAGE',
-        message: {
-          vi: `Bước này không làm được ở giai đoạn "${registration.stage}".`,
-          en: `'${kind}' is not allowed at stage '${registration.stage}'; it is allowed at: ${allowed.join(', ') || 'none'}.`,
-        },
-        expected: { stages: allowed },
-        stage: registration.stage,
-      },
-    };
-  return { kind: 'proceed' };
+  return precheckStep<EidStage, Outcome>(
+    registration,
+    { kind, allowed: ALLOWED[kind] },
+    seenVersion,
+    digest,
+    'registration',
+  );
 }
 
 /**

@@ -22,6 +22,7 @@
 import { createHash } from 'node:crypto';
 import type { EnrollmentType } from '../../../protocol/packet/manifest.ts';
 import type { PortraitCapture, SlapCapture, SlapHand } from '../../packets/capture-set.ts';
+import { precheckStep } from '../steps.ts';
 import type { Bilingual, Demographics } from './demographics.ts';
 
 export const STAGES = [
@@ -282,38 +283,7 @@ export function precheck(
   | { readonly kind: 'proceed' }
   | { readonly kind: 'replay'; readonly outcome: Outcome }
   | { readonly kind: 'refused'; readonly refusal: Refusal } {
-  if (seenVersion !== draft.version) {
-    const earlier = draft.applied.find((a) => a.version === seenVersion);
-    if (earlier !== undefined && earlier.digest === digest)
-      return { kind: 'replay', outcome: earlier.outcome };
-    return {
-      kind: 'refused',
-      refusal: {
-        code: 'VERSION_CONFLICT',
-        message: {
-          vi: `Hồ sơ đã thay đổi (phiên bản ${draft.version}); tải lại rồi thử lại.`,
-          en: `The draft has changed (version ${draft.version}); reload it and try again.`,
-        },
-        expected: { version: draft.version },
-        stage: draft.stage,
-      },
-    };
-  }
-  const allowed = ALLOWED[kind];
-  if (!allowed.includes(draft.stage))
-    return {
-      kind: 'refused',
-      refusal: {
-        code: 'WRONG_STAGE',
-        message: {
-          vi: `Bước này không làm được ở giai đoạn "${draft.stage}".`,
-          en: `'${kind}' is not allowed at stage '${draft.stage}'; it is allowed at: ${allowed.join(', ')}.`,
-        },
-        expected: { stages: allowed },
-        stage: draft.stage,
-      },
-    };
-  return { kind: 'proceed' };
+  return precheckStep<Stage, Outcome>(draft, { kind, allowed: ALLOWED[kind] }, seenVersion, digest, 'draft');
 }
 
 /**
