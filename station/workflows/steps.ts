@@ -71,3 +71,31 @@ export function precheckStep<S extends string, O>(
     };
   return { kind: 'proceed' };
 }
+
+/**
+ * Steps of one workflow session run one at a time, in the order they came; sessions do not wait on
+ * each other. A step's failure is its caller's alone: the next step of the session still runs.
+ */
+export class SessionQueue {
+  readonly #tails = new Map<string, Promise<void>>();
+
+  /** Runs `work` after the session's earlier steps; resolves or rejects as `work` does. */
+  run<T>(session: string, work: () => Promise<T>): Promise<T> {
+    const previous = this.#tails.get(session) ?? Promise.resolve();
+    const run = previous.then(work, work);
+    const tail: Promise<void> = run.then(
+      () => undefined,
+      () => undefined,
+    );
+    void tail.then(() => {
+      if (this.#tails.get(session) === tail) this.#tails.delete(session);
+    });
+    this.#tails.set(session, tail);
+    return run;
+  }
+
+  /** Whether the session has a step running or waiting. */
+  busy(session: string): boolean {
+    return this.#tails.has(session);
+  }
+}

@@ -26,6 +26,7 @@ import type { Clock } from '../../clock.ts';
 import { DeviceInUseError, type DeviceLeases, type LeasePurpose } from '../../devices/leases.ts';
 import type { EidApplicationSet } from '../../packets/eid-application.ts';
 import type { EnrollmentAudit, SigningGrantCheck } from '../enrollment/service.ts';
+import { SessionQueue } from '../steps.ts';
 import type { VerificationRead } from '../verification/read.ts';
 import { VerificationError } from '../verification/session.ts';
 import type { CardKeyInput, CardStatusOutcome, FaceOutcome } from '../verification/workflow.ts';
@@ -198,7 +199,7 @@ export class EidError extends Error {
 export class EidService {
   readonly #options: EidServiceOptions;
   readonly #sessions = new Map<string, Session>();
-  readonly #queues = new Map<string, Promise<unknown>>();
+  readonly #queues = new SessionQueue();
 
   constructor(options: EidServiceOptions) {
     this.#options = options;
@@ -213,7 +214,7 @@ export class EidService {
     const limit = this.#options.clock.monotonic() - (this.#options.idleMs ?? DEFAULT_IDLE_MS);
     const dropped: string[] = [];
     for (const [id, session] of this.#sessions)
-      if (session.touchedAt < limit && !this.#queues.has(id)) {
+      if (session.touchedAt < limit && !this.#queues.busy(id)) {
         this.#drop(id, session, 'The e-ID registration expired', true);
         dropped.push(id);
       }
@@ -235,7 +236,7 @@ export class EidService {
     const limit = this.#options.clock.now() - (this.#options.idleMs ?? DEFAULT_IDLE_MS);
     const wiped: string[] = [];
     for (const { id, updatedAtMs } of await store.list())
-      if (updatedAtMs < limit && !this.#sessions.has(id) && !this.#queues.has(id)) {
+      if (updatedAtMs < limit && !this.#sessions.has(id) && !this.#queues.busy(id)) {
         await store.wipe(id);
         wiped.push(id);
       }
@@ -366,20 +367,7 @@ export class EidService {
     // abandon queued behind it runs, and another session may use the devices.
     if (request.kind === 'abandon')
       this.#options.leases?.releaseSession(id, 'The e-ID registration was abandoned');
-    const previous = this.#queues.get(id) ?? Promise.resolve();
-    const run = previous.then(
-      () => this.#step(session, seenVersion, request, actor, options.signal),
-      () => this.#step(session, seenVersion, request, actor, options.signal),
-    );
-    const tail: Promise<void> = run.then(
-      () => undefined,
-      () => undefined,
-    );
-    void tail.then(() => {
-      if (this.#queues.get(id) === tail) this.#queues.delete(id);
-    });
-    this.#queues.set(id, tail);
-    return run;
+    return this.#queues.run(id, () => this.#step(session, seenVersion, request, actor, options.signal));
   }
 
   async #step(

@@ -20,6 +20,7 @@ import type { Environment } from '../../../protocol/packet/manifest.ts';
 import { type Clock, localToday } from '../../clock.ts';
 import { DeviceInUseError, type DeviceLeases, type LeasePurpose } from '../../devices/leases.ts';
 import type { CaptureSet, PortraitCapture, SlapCapture, SlapHand } from '../../packets/capture-set.ts';
+import { SessionQueue } from '../steps.ts';
 import type { CardKeyInput } from '../verification/workflow.ts';
 import { checkDemographics, type DemographicsInput, differences, type FieldProblem } from './demographics.ts';
 import { type ClosedDraft, DraftError, type DraftStore } from './draft-store.ts';
@@ -251,7 +252,7 @@ const DEFAULT_RECEIPT_KEEP_MS = 24 * 3_600_000;
 
 export class EnrollmentService {
   readonly #options: EnrollmentServiceOptions;
-  readonly #queues = new Map<string, Promise<unknown>>();
+  readonly #queues = new SessionQueue();
   /** Templates of kept slaps by the SHA-256 of the slap's WSQ (recomputed after a restart). */
   readonly #templates = new Map<string, CapturedSlap['templates']>();
   readonly #handSeen = new Map<string, 'left' | 'right'>();
@@ -309,7 +310,7 @@ export class EnrollmentService {
     const limit = now - (this.#options.idleMs ?? DEFAULT_IDLE_MS);
     const wiped: string[] = [];
     for (const d of await this.#options.store.list())
-      if (d.updatedAtMs < limit && !this.#queues.has(d.id)) {
+      if (d.updatedAtMs < limit && !this.#queues.busy(d.id)) {
         this.#options.leases?.releaseSession(d.id, 'The enrollment expired');
         await this.#options.store.wipe(d.id);
         wiped.push(d.id);
@@ -331,21 +332,7 @@ export class EnrollmentService {
     // Abandoning frees the enrollment's devices at once: a capture in flight is canceled (it ends
     // with DEVICE_CANCELED), so the abandon queued behind it runs, and another session can go on.
     if (request.kind === 'abandon') this.#options.leases?.releaseSession(id, 'The enrollment was abandoned');
-    const previous = this.#queues.get(id) ?? Promise.resolve();
-    const run = previous.then(
-      () => this.#step(id, seenVersion, request, actor, options.signal),
-      () => this.#step(id, seenVersion, request, actor, options.signal),
-    );
-    // The queue only orders the steps; each caller handles its own step's failure.
-    const tail: Promise<void> = run.then(
-      () => undefined,
-      () => undefined,
-    );
-    void tail.then(() => {
-      if (this.#queues.get(id) === tail) this.#queues.delete(id);
-    });
-    this.#queues.set(id, tail);
-    return run;
+    return this.#queues.run(id, () => this.#step(id, seenVersion, request, actor, options.signal));
   }
 
   async #step(
