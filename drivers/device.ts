@@ -41,6 +41,22 @@ export interface Device {
   close(): Promise<void>;
 }
 
+const opening = new WeakMap<Device, Promise<void>>();
+
+/**
+ * Opens `device` once: a second call gets the first call's promise. The embedded station starts
+ * opening its devices while the rest composes (a camera's first frame takes most of a second), and
+ * the service awaits the same opening later instead of opening twice.
+ */
+export function openOnce(device: Device): Promise<void> {
+  let opened = opening.get(device);
+  if (opened === undefined) {
+    opened = device.open();
+    opening.set(device, opened);
+  }
+  return opened;
+}
+
 /** Compares states so listeners hear only real changes. */
 export function sameState(a: DeviceState, b: DeviceState): boolean {
   return JSON.stringify(a) === JSON.stringify(b);

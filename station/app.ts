@@ -4,7 +4,7 @@
  * `app.inject()`.
  */
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
-import type { Device } from '../drivers/device.ts';
+import { type Device, openOnce } from '../drivers/device.ts';
 import { isFingerprintScanner } from '../drivers/fingerprint/scanner.ts';
 import type { SimulatorControl } from '../drivers/sim-control.ts';
 import type { CardReaderDevice } from '../drivers/smartcard/card-reader.ts';
@@ -306,7 +306,8 @@ export async function buildStation(deps: StationDeps): Promise<FastifyInstance> 
     await Promise.allSettled((deps.resources ?? []).map((resource) => resource.close()));
   });
 
-  await Promise.all(devices.map((device) => device.open()));
+  // Composition may have started opening them already (station/compose/embedded.ts): the same opening.
+  await Promise.all(devices.map((device) => openOnce(device)));
   for (const device of devices) {
     device.onStateChange((state) => app.log.info({ device: device.id, state }, 'device state'));
   }

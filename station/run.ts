@@ -12,6 +12,7 @@ import { createSecureContext } from 'node:tls';
 import type { FastifyInstance } from 'fastify';
 import type { StationDeps } from './app.ts';
 import { systemClock } from './clock.ts';
+import type { EarlyCentral } from './compose/early-central.ts';
 import { loadConfig } from './config/load.ts';
 import type { StationConfig } from './config/schema.ts';
 import { ConfigError, ListenError } from './errors.ts';
@@ -150,7 +151,12 @@ export async function runStation(options: RunOptions = {}): Promise<FastifyInsta
   }
   let app: FastifyInstance;
   let deps: StationDeps;
+  // The embedded central (a child process that takes a second to load and listen) starts first, so
+  // its start runs beside the service's own; composition takes it over (and stops it on failure).
+  let embeddedCentral: EarlyCentral | undefined;
+  let centralHandedOver = false;
   try {
+    embeddedCentral = (await import('./compose/early-central.ts')).startEmbeddedCentral(config);
     // The service's module graph (fastify, every route, the simulators) loads after the socket is
     // bound. Each import evaluates its new modules in one synchronous run, so it loads in slices with
     // a turn of the event loop between them, and the gate answers /health meanwhile.
@@ -163,16 +169,29 @@ export async function runStation(options: RunOptions = {}): Promise<FastifyInsta
       import('./compose/embedded.ts'),
     ]);
     gate.advance('composing');
-    deps = await composeStation(config, { clock: systemClock });
+    centralHandedOver = true;
+    deps = await composeStation(config, {
+      clock: systemClock,
+      ...(embeddedCentral === undefined ? {} : { embeddedCentral }),
+    });
     gate.advance('opening-devices');
     try {
       app = await buildStation(deps);
       await app.ready();
     } catch (error) {
-      await Promise.allSettled((deps.resources ?? []).map((r) => r.close()));
+      // Composition opens the devices early: close them as well as the other resources.
+      await Promise.allSettled([
+        ...deps.devices.map((device) => device.close()),
+        ...(deps.resources ?? []).map((r) => r.close()),
+      ]);
       throw error;
     }
   } catch (error) {
+    if (!centralHandedOver)
+      await embeddedCentral?.then(
+        (central) => central.stop(),
+        () => undefined,
+      );
     await gate.close();
     throw error;
   }

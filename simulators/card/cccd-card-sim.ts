@@ -9,7 +9,9 @@
  * `station sim card`).
  */
 import { generateKeyPairSync, type KeyObject } from 'node:crypto';
+import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { deserialize, serialize } from 'node:v8';
 import { Worker } from 'node:worker_threads';
 import { nodeIcao9303Crypto } from '../../drivers/crypto/node-crypto.ts';
 import { siblingModule, workerStartUrl } from '../../drivers/runtime-url.ts';
@@ -271,10 +273,21 @@ export class CccdCardSimulator implements SimulatorControl {
    * CPU), so that the first card built does not do it on the caller's thread. Resolves once they are
    * ready; a second call is free.
    */
-  async prepareFingerprints(): Promise<void> {
+  async prepareFingerprints(options: { readonly cacheDir?: string } = {}): Promise<void> {
     if (this.#dg3 !== undefined) return;
     const size = this.#portraitSize();
-    const made = await buildImagesInWorker(this.fingerprintSeed, { id12: this.person.id12, ...size });
+    const inputs = { id12: this.person.id12, ...size };
+    const file =
+      options.cacheDir === undefined
+        ? undefined
+        : path.join(
+            options.cacheDir,
+            `card-images-${this.fingerprintSeed}-${inputs.id12}-${size.width}x${size.height}.${IMAGES_CACHE_VERSION}`,
+          );
+    const made =
+      (file === undefined ? undefined : await readCachedImages(file, this.fingerprintSeed, inputs)) ??
+      (await buildImagesInWorker(this.fingerprintSeed, inputs));
+    if (file !== undefined) await writeCachedImages(file, this.fingerprintSeed, inputs, made);
     this.#dg3 ??= made.dg3;
     this.#portraitJpeg ??= { id12: this.person.id12, ...size, jpeg: made.portraitJpeg };
   }
@@ -531,6 +544,58 @@ export class CccdCardSimulator implements SimulatorControl {
 }
 
 /** buildDg3 and the DG2 portrait on a worker thread (dg3-worker.ts). */
+/**
+ * The cache's format version: raise it when the generator, the DG3 encoding or the portrait change,
+ * so a tester's data directory does not keep serving the images of before.
+ */
+const IMAGES_CACHE_VERSION = 'v1';
+
+interface CardImages {
+  readonly dg3: Uint8Array;
+  readonly portraitJpeg: Uint8Array;
+}
+
+/**
+ * A simulated card's images kept from an earlier start (`<dataDir>/sim` for the embedded station),
+ * or undefined when absent, unreadable or made for other inputs: rendering them again costs about
+ * 2.5 s of CPU at every start, beside the station's own start on a two-core machine.
+ */
+async function readCachedImages(
+  file: string,
+  seed: number,
+  portrait: { id12: string; width: number; height: number },
+): Promise<(CardImages & { readonly cached: true }) | undefined> {
+  try {
+    const kept = deserialize(await readFile(file)) as Partial<CardImages> & { inputs?: unknown };
+    if (JSON.stringify(kept.inputs) !== JSON.stringify({ seed, ...portrait })) return undefined;
+    if (!(kept.dg3 instanceof Uint8Array) || !(kept.portraitJpeg instanceof Uint8Array)) return undefined;
+    return { dg3: kept.dg3, portraitJpeg: kept.portraitJpeg, cached: true };
+  } catch {
+    return undefined;
+  }
+}
+
+/** Keeps freshly made images for the next start: written whole then renamed, so never torn. */
+async function writeCachedImages(
+  file: string,
+  seed: number,
+  portrait: { id12: string; width: number; height: number },
+  made: CardImages & { readonly cached?: true },
+): Promise<void> {
+  if (made.cached) return;
+  try {
+    await mkdir(path.dirname(file), { recursive: true });
+    const temp = `${file}.${process.pid}.tmp`;
+    await writeFile(
+      temp,
+      serialize({ inputs: { seed, ...portrait }, dg3: made.dg3, portraitJpeg: made.portraitJpeg }),
+    );
+    await rename(temp, file);
+  } catch {
+    // A cache that cannot be written only costs the next start its render.
+  }
+}
+
 function buildImagesInWorker(
   seed: number,
   portrait: { id12: string; width: number; height: number },

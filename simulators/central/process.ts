@@ -7,6 +7,7 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { promises as fs } from 'node:fs';
+import nodeModule from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { CHECKOUT_URL, RUNNING_FROM_BUILD, siblingModule } from '../../drivers/runtime-url.ts';
@@ -17,6 +18,15 @@ const MAIN = fileURLToPath(siblingModule('./main', import.meta.url));
 const NODE_OPTIONS = RUNNING_FROM_BUILD ? ['--enable-source-maps'] : ['--import', 'tsx'];
 /** How long a start may take (the first mints an RSA-3072 key: seconds), ms. */
 export const CENTRAL_START_TIMEOUT_MS = 60_000;
+
+/**
+ * The child shares this process's V8 compile cache (the station enables one at start), so a warm
+ * start does not compile central's module graph again (about a tenth of a second here).
+ */
+function compileCacheEnv(): Record<string, string> {
+  const dir = nodeModule.getCompileCacheDir?.();
+  return dir === undefined ? {} : { NODE_COMPILE_CACHE: dir };
+}
 
 export class CentralSpawnError extends Error {
   override readonly name = 'CentralSpawnError';
@@ -71,7 +81,7 @@ export async function spawnCentral(options: SpawnCentralOptions): Promise<Spawne
   if (options.statusStepMs !== undefined) args.push('--status-step-ms', String(options.statusStepMs));
   const child = spawn(process.execPath, args, {
     cwd: REPO_ROOT,
-    env: { ...process.env, ...options.env },
+    env: { ...compileCacheEnv(), ...process.env, ...options.env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let stderr = '';

@@ -3,6 +3,7 @@
  * in-process PC/SC port holding the simulated CCCD (started with the card inserted) in simulated
  * mode, with the trust store Passive Authentication checks against.
  */
+import path from 'node:path';
 import type { SimulatorControl } from '../../drivers/sim-control.ts';
 import { CardReaderDevice } from '../../drivers/smartcard/card-reader.ts';
 import type { TrustStore } from '../../protocol/icao9303/pa.ts';
@@ -70,7 +71,7 @@ export async function composeCardReader(
       // of seconds): the station answers meanwhile, its reader showing no card yet, as if the
       // officer had not put it down. A failed render still puts a card in (built on this thread).
       const placed = card
-        .prepareFingerprints()
+        .prepareFingerprints({ cacheDir: path.join(config.dataDir, 'sim') })
         .catch((error: unknown) => options.log?.(`simulated card: DG3 on a worker failed (${String(error)})`))
         .then(() => {
           // A tester may have put a card in by hand (/sim/pcsc) meanwhile: that one stays.

@@ -10,7 +10,7 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { createNodePacketCrypto } from '../../drivers/crypto/packet-node.ts';
 import { issueStationCertificate } from '../../simulators/central/pki.ts';
-import { spawnCentral } from '../../simulators/central/process.ts';
+import { type SpawnedCentral, spawnCentral } from '../../simulators/central/process.ts';
 import { openAnchorStore } from '../audit/index.ts';
 import { type CentralCredentials, loadCentralCredentials } from '../central/credentials.ts';
 import { HttpCentralLink } from '../central/link.ts';
@@ -64,11 +64,22 @@ export async function composeStoreAndForward(
   config: StationConfig,
   clock: Clock,
   log: (message: string) => void = () => {},
+  /** The embedded central when the caller has started it already (see ComposeOptions). */
+  started?: Promise<SpawnedCentral>,
 ): Promise<StoreAndForward> {
   const closers: (() => Promise<void> | void)[] = [];
   const close = async () => {
     for (const closer of closers.reverse()) await Promise.resolve(closer()).catch(() => {});
   };
+  // A central started by the caller is ours from here: stopped if anything below fails (first
+  // registered, so stopped last).
+  if (started !== undefined)
+    closers.push(() =>
+      started.then(
+        (central) => central.stop(),
+        () => undefined,
+      ),
+    );
   try {
     const outbox = await Outbox.open({
       fs: new NodeOutboxFs(path.join(config.dataDir, 'outbox')),
@@ -89,8 +100,9 @@ export async function composeStoreAndForward(
     let embeddedCentralPid: number | undefined;
     if (config.central.mode === 'embedded') {
       const centralDir = path.join(config.dataDir, 'central');
-      const central = await spawnCentral({ dataDir: centralDir, environment: config.environment });
-      closers.push(() => central.stop());
+      const central = await (started ??
+        spawnCentral({ dataDir: centralDir, environment: config.environment }));
+      if (started === undefined) closers.push(() => central.stop());
       embeddedCentralPid = central.pid;
       url = central.url;
       tlsCaPem = central.tlsCaPem;

@@ -7,13 +7,14 @@
 import path from 'node:path';
 import type { FastifyRequest } from 'fastify';
 import { createNodePacketCrypto } from '../../drivers/crypto/packet-node.ts';
-import type { Device } from '../../drivers/device.ts';
+import { type Device, openOnce } from '../../drivers/device.ts';
 import { HotplugMonitor } from '../../drivers/hotplug/hotplug-monitor.ts';
 import type { HotplugPort } from '../../drivers/hotplug/port.ts';
 import type { SimulatorControl } from '../../drivers/sim-control.ts';
 import { CAMERA_SCENARIOS } from '../../simulators/camera/scenarios.ts';
 import { createSimulatedCamera } from '../../simulators/camera/sim-camera.ts';
 import { createWorkerRenderer } from '../../simulators/camera/worker.ts';
+import type { SpawnedCentral } from '../../simulators/central/process.ts';
 import { SimulatedUsbBus } from '../../simulators/hotplug/simulated-hotplug.ts';
 import { SIM_SLAP_SCANNER } from '../../simulators/scanner/hid-scanner-sim.ts';
 import { createWorkerPrintRenderer } from '../../simulators/scanner/print-render.ts';
@@ -53,6 +54,12 @@ export interface ComposeOptions {
   readonly officers?: Officers;
   /** The accounts service (tests pass one with low scrypt parameters); default from the config. */
   readonly auth?: AuthService;
+  /**
+   * The embedded central, already starting (`npm start` spawns it before the service's modules load,
+   * so its second of start-up runs beside theirs); absent: composed here. Used for
+   * `central.mode` "embedded" only; the composition owns it from here (stops it on failure).
+   */
+  readonly embeddedCentral?: Promise<SpawnedCentral>;
 }
 
 /** Who the officer of a request is, how a route demands one, and how a signing grant is checked. */
@@ -105,8 +112,11 @@ export async function composeStation(config: StationConfig, options: ComposeOpti
   // Store-and-forward next, also in the background: the embedded central is a child process that
   // takes a second or more to load and listen (its own core on a two-core machine), and nothing
   // composed before it needs it.
-  const storeComposed = composeStoreAndForward(config, options.clock, (message) =>
-    options.logger === false ? undefined : process.stderr.write(`station: ${message}\n`),
+  const storeComposed = composeStoreAndForward(
+    config,
+    options.clock,
+    (message) => (options.logger === false ? undefined : process.stderr.write(`station: ${message}\n`)),
+    options.embeddedCentral,
   );
   storeComposed.catch(() => undefined);
   try {
@@ -120,6 +130,8 @@ export async function composeStation(config: StationConfig, options: ComposeOpti
   } catch (error) {
     // The parts started in the background are not in `resources` yet: close them too.
     await Promise.allSettled([
+      // Opened early (above the central's wait), so closed here when the composition fails.
+      ...devices.map((device) => device.close()),
       ...resources.map((resource) => resource.close()),
       cardsComposed.then((cards) => (resources.includes(cards) ? undefined : cards.close())),
       storeComposed.then((store) => (resources.includes(store) ? undefined : store.close())),
@@ -201,6 +213,10 @@ async function composeRest(
   });
   if (camera.camera) devices.push(camera.camera);
   if (camera.simulator) simulators.push(camera.simulator);
+
+  // The devices start opening now, while the card reader and the embedded central finish composing
+  // (the camera's first frame alone takes most of a second); the service awaits the same openings.
+  for (const device of devices) void openOnce(device).catch(() => undefined);
 
   const cards = await cardsComposed;
   if (cards.reader) devices.push(cards.reader);
