@@ -22,6 +22,7 @@ import { DeviceLeases } from './devices/leases.ts';
 import { ConfigError, type ConfigProblem } from './errors.ts';
 import type { Hotpath } from './hotpath/hotpath.ts';
 import { installErrorAnswers } from './http-errors.ts';
+import { lazySerializerFactory, lazyValidatorFactory } from './lazy-compilers.ts';
 import type { OutboxStatus } from './outbox/status.ts';
 import { cardRoutes } from './plugins/cards.ts';
 import { deviceRoutes } from './plugins/devices.ts';
@@ -139,6 +140,10 @@ export async function buildStation(deps: StationDeps): Promise<FastifyInstance> 
     // and silently waiting the default 10 s instead is worse than saying so. `verbose` gives the
     // formatter the parent schema, so it can list the allowed keys and values.
     ajv: { customOptions: { removeAdditional: false, allErrors: true, verbose: true } },
+    // Each route's schemas compile at its first request, not during the start (station/lazy-compilers.ts).
+    schemaController: {
+      compilersFactory: { buildValidator: lazyValidatorFactory, buildSerializer: lazySerializerFactory },
+    },
   });
 
   installErrorAnswers(app);

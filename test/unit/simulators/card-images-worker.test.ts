@@ -36,7 +36,7 @@ describe('simulated card images on a worker', () => {
       // The next card of the same inputs takes what the file holds: a file whose DG3 is marked shows it.
       const kept = deserialize(await readFile(file)) as { dg3: Uint8Array };
       const marked = Uint8Array.from(kept.dg3);
-      marked[marked.length - 1] ^= 0xff;
+      marked[marked.length - 1] = (marked.at(-1) ?? 0) ^ 0xff;
       await writeFile(file, serialize({ ...kept, dg3: marked }));
       const second = await CccdCardSimulator.create({ today: '2026-12-07' });
       await second.prepareFingerprints({ cacheDir: dir });
