@@ -586,6 +586,11 @@ export const HAND_NAMES: Readonly<Record<SlapHand, Bilingual>> = {
   thumbs: { vi: 'hai ngón cái', en: 'two thumbs' },
 };
 
+/** Every hand captured, or all of its fingers declared exceptions: the set checks can run. */
+export function setComplete(draft: Draft): boolean {
+  return HANDS.every((h) => draft.slaps[h] !== undefined || allExcepted(draft, h));
+}
+
 function allExcepted(draft: Draft, hand: SlapHand): boolean {
   const excepted = new Set(draft.exceptions.map((e) => e.position));
   return HAND_POSITIONS[hand].every((p) => excepted.has(p));

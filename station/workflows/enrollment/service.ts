@@ -46,6 +46,7 @@ import {
   type Refusal,
   type Signature,
   type Stage,
+  setComplete,
 } from './machine.ts';
 import { type CardQrFields, cardQrFields } from './prefill-qr.ts';
 import { type ReceiptCalendar, type ReceiptData, receiptOf } from './receipt.ts';
@@ -248,14 +249,51 @@ export interface EnrollmentAudit {
 }
 
 const DEFAULT_IDLE_MS = 2 * 3_600_000;
+/** Slaps whose templates are kept in memory (several desks' drafts, every attempt of each). */
+const RECENT_SLAPS = 256;
+/** Drafts whose early set checks are kept in memory. */
+const RECENT_DRAFTS = 64;
+
+/** A map that keeps its newest `limit` entries (by last write). */
+class RecentMap<K, V> {
+  readonly #entries = new Map<K, V>();
+  readonly #limit: number;
+  constructor(limit: number) {
+    this.#limit = limit;
+  }
+  get(key: K): V | undefined {
+    return this.#entries.get(key);
+  }
+  set(key: K, value: V): void {
+    this.#entries.delete(key);
+    this.#entries.set(key, value);
+    for (const oldest of this.#entries.keys()) {
+      if (this.#entries.size <= this.#limit) break;
+      this.#entries.delete(oldest);
+    }
+  }
+  delete(key: K): void {
+    this.#entries.delete(key);
+  }
+}
 const DEFAULT_RECEIPT_KEEP_MS = 24 * 3_600_000;
 
 export class EnrollmentService {
   readonly #options: EnrollmentServiceOptions;
   readonly #queues = new SessionQueue();
-  /** Templates of kept slaps by the SHA-256 of the slap's WSQ (recomputed after a restart). */
-  readonly #templates = new Map<string, CapturedSlap['templates']>();
-  readonly #handSeen = new Map<string, 'left' | 'right'>();
+  /**
+   * Templates of captured slaps by the SHA-256 of the slap's WSQ (recomputed after a restart), the
+   * newest few hundred: a station runs for weeks, and a draft's slaps are done with in minutes.
+   */
+  readonly #templates = new RecentMap<string, CapturedSlap['templates']>(RECENT_SLAPS);
+  readonly #handSeen = new RecentMap<string, 'left' | 'right'>(RECENT_SLAPS);
+  /**
+   * The set checks run by the capture that completed a draft's 4-4-2 set, by draft id, with the
+   * attempts they ran on: `run-checks` then only records them (the comparisons are part of the
+   * set's capture, as issue 20 budgets them), or runs them itself when the slaps changed since or
+   * the station restarted.
+   */
+  readonly #setChecks = new RecentMap<string, { attempts: string; findings: CheckFinding[] }>(RECENT_DRAFTS);
 
   constructor(options: EnrollmentServiceOptions) {
     this.#options = options;
@@ -569,9 +607,13 @@ export class EnrollmentService {
       case 'withdraw-exception':
         command = { kind: 'withdraw-exception', position: request.position };
         break;
-      case 'run-checks':
-        command = { kind: 'checks', findings: await this.#checks(draft), attempts: attemptsKey(draft) };
+      case 'run-checks': {
+        const ran = this.#setChecks.get(id);
+        const findings =
+          ran !== undefined && ran.attempts === attemptsKey(draft) ? ran.findings : await this.#checks(draft);
+        command = { kind: 'checks', findings, attempts: attemptsKey(draft) };
         break;
+      }
       case 'sign': {
         const grant = await this.#options.signingGrant(actor, request.grant);
         if (!grant.ok)
@@ -609,6 +651,9 @@ export class EnrollmentService {
     const step = apply(draft, command, seenVersion, actor, options);
     if (!step.ok) return { ok: false, status: 409, refusal: step.refusal };
     const stage = step.draft.stage;
+    // The capture that completes the set runs its checks (in the pool) before it answers.
+    if (command.kind === 'slap' && setComplete(step.draft)) await this.#checkSetEarly(id, step.draft);
+    if (stage === 'queued' || stage === 'abandoned') this.#setChecks.delete(id);
     // The receipt is kept before the draft that holds its details is wiped.
     if (stage === 'queued')
       await store.saveReceipt(
@@ -681,6 +726,18 @@ export class EnrollmentService {
       record,
       ...(request.cardNumber === undefined ? {} : { cardNumber: request.cardNumber }),
     };
+  }
+
+  /**
+   * The set checks of a draft whose set is complete, kept for its `run-checks`. A failure (the pool
+   * shut down, say) keeps nothing: `run-checks` runs them again and reports what goes wrong.
+   */
+  async #checkSetEarly(id: string, draft: Draft): Promise<void> {
+    try {
+      this.#setChecks.set(id, { attempts: attemptsKey(draft), findings: await this.#checks(draft) });
+    } catch {
+      this.#setChecks.delete(id);
+    }
   }
 
   async #checks(draft: Draft): Promise<CheckFinding[]> {

@@ -257,6 +257,44 @@ describe('EnrollmentService', () => {
     expect((await restarted.view(id)).stage).toBe('review');
   });
 
+  it('the capture that completes the set runs its checks; run-checks records them, and compares again only when the slaps changed', async () => {
+    const { service, calls } = await setup();
+    const { id } = await service.start('off-1');
+    await walk(service, id, CAPTURE.slice(0, 5));
+    expect(calls.checks).toBe(0);
+    await walk(service, id, [{ kind: 'capture-slap', hand: 'thumbs' }]);
+    expect(calls.checks).toBe(1);
+    // A recapture of a complete set checks the new set at once.
+    await walk(service, id, [{ kind: 'capture-slap', hand: 'right' }]);
+    expect(calls.checks).toBe(2);
+    await walk(service, id, [{ kind: 'run-checks' }]);
+    expect(calls.checks).toBe(2);
+    expect((await service.view(id)).stage).toBe('review');
+  });
+
+  it('when the checks fail during the capture, the capture stands and run-checks runs them itself', async () => {
+    const { make, calls } = await setup();
+    let failNext = true;
+    const service = make({
+      async checkSet() {
+        calls.checks += 1;
+        if (failNext) {
+          failNext = false;
+          throw new Error('the hot-path pool is shutting down');
+        }
+        return [];
+      },
+    });
+    const { id } = await service.start('off-1');
+    // The thumbs, completing the set, are captured although their checks failed.
+    await walk(service, id, CAPTURE.slice(0, 6));
+    expect(calls.checks).toBe(1);
+    expect((await service.view(id)).slaps.map((slap) => slap.hand)).toEqual(['right', 'left', 'thumbs']);
+    await walk(service, id, [{ kind: 'run-checks' }]);
+    expect(calls.checks).toBe(2);
+    expect((await service.view(id)).stage).toBe('review');
+  });
+
   it('a blocking finding keeps the set at fingerprints with the slaps to recapture', async () => {
     const finding: SetFinding = {
       code: 'SAME_HAND_TWICE',
