@@ -21,8 +21,10 @@ import {
   statSync,
   writeFileSync,
 } from 'node:fs';
+import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { gzipSync } from 'node:zlib';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 /** What tsconfig.build.json compiles: whatever the station and the CLI load at run time. */
@@ -33,9 +35,13 @@ export const DIST = path.join(ROOT, 'dist');
 /** Written last by a successful build: when it started (ms since 1970) and with what. */
 export const STAMP = path.join(DIST, '.build-stamp.json');
 
-/** Files of a source folder that the build does not carry: docs, and the tsx-only launchers. */
+/** The officer's screen: bundled by esbuild into dist/ui/, not compiled file by file. */
+export const UI_DIR = path.join(ROOT, 'station', 'ui');
+
+/** Files of a source folder that the build does not carry: docs, the screen's sources, and the tsx-only launchers. */
 function isSourceOnly(file) {
   if (file.endsWith('.md')) return true;
+  if (file.startsWith(`${UI_DIR}${path.sep}`)) return true;
   // The .mjs entries that register tsx exist only to run the sources (drivers/runtime-url.ts).
   return file.endsWith('.mjs') && /['"]tsx\//.test(readFileSync(file, 'utf8'));
 }
@@ -82,6 +88,38 @@ export function buildState() {
 }
 
 /**
+ * Bundles the officer's screen (station/ui/main.tsx with its stylesheet) into `<out>/ui/`: app.js,
+ * app.css, their source maps and index.html; nothing of it is fetched at run time. esbuild is loaded
+ * here only, so buildState() stays free of dependencies.
+ * @returns the files written.
+ */
+function bundleUi(out, log) {
+  const esbuild = createRequire(import.meta.url)('esbuild');
+  const target = path.join(out, 'ui');
+  mkdirSync(target, { recursive: true });
+  esbuild.buildSync({
+    entryPoints: { app: path.join(UI_DIR, 'main.tsx') },
+    bundle: true,
+    minify: true,
+    format: 'esm',
+    target: ['chrome110'],
+    jsx: 'automatic',
+    jsxImportSource: 'preact',
+    sourcemap: 'external',
+    legalComments: 'linked',
+    outdir: target,
+    logLevel: 'error',
+  });
+  copyFileSync(path.join(UI_DIR, 'index.html'), path.join(target, 'index.html'));
+  const gzipped = ['app.js', 'app.css'].reduce(
+    (sum, name) => sum + gzipSync(readFileSync(path.join(target, name))).length,
+    0,
+  );
+  log(`[build] the screen: dist/ui/app.js + app.css, ${(gzipped / 1024).toFixed(1)} KiB gzipped`);
+  return readdirSync(target).length;
+}
+
+/**
  * Compiles into a fresh folder, copies the assets, stamps it and swaps it in for dist/.
  * @returns the process exit code: 0, or tsc's own when the compile failed (dist/ is then unchanged).
  */
@@ -118,6 +156,15 @@ export function build(log = (line) => process.stderr.write(`${line}\n`)) {
       copyFileSync(file, target);
       assets++;
     }
+  }
+  try {
+    assets += bundleUi(next, log);
+  } catch (error) {
+    rmSync(next, { recursive: true, force: true });
+    log(
+      `[build] the screen's bundle failed (${error instanceof Error ? error.message : String(error)}); dist/ is unchanged`,
+    );
+    return 1;
   }
   writeFileSync(
     path.join(next, path.basename(STAMP)),

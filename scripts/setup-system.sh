@@ -35,8 +35,9 @@ if [ "$mode" = test ]; then
   # vpcd: the virtual reader our simulated card plugs into; opensc/pcsc-tools: opensc-tool checks;
   # socat: pty pairs for serial modules; softhsm2: the PKCS#11 token the station-key tests generate
   # keys in and sign with (a production station uses its token's module); poppler-utils: pdftotext
-  # reads the printed reports back in tests.
-  packages+=(vsmartcard-vpcd opensc pcsc-tools socat procps iproute2 softhsm2 poppler-utils)
+  # reads the printed reports back in tests; chromium and fonts-noto-core (every Vietnamese glyph):
+  # the officer's screen tested end to end in a real browser (test/e2e, playwright-core drives it).
+  packages+=(vsmartcard-vpcd opensc pcsc-tools socat procps iproute2 softhsm2 poppler-utils chromium fonts-noto-core)
 fi
 
 missing=()

@@ -35,6 +35,7 @@ import { type OutboxRoutesOptions, outboxRoutes } from './plugins/outbox.ts';
 import { qrRoutes } from './plugins/qr.ts';
 import { simulatorRoutes } from './plugins/sim.ts';
 import { streamRoutes } from './plugins/streams.ts';
+import { uiRoutes, wantsPage } from './plugins/ui.ts';
 import { type VerificationRoutesOptions, verificationRoutes } from './plugins/verification.ts';
 import type { LazyFaceEngine } from './portrait/engine-provider.ts';
 import { CaptureTap } from './streams/capture-tap.ts';
@@ -164,7 +165,13 @@ export async function buildStation(deps: StationDeps): Promise<FastifyInstance> 
   serveOpenApi(app);
 
   // Until the officer's screen is served here, `/` says what this is and where to look.
-  app.get('/', { schema: ROOT_SCHEMA }, async () => ({
+  await app.register(uiRoutes);
+  app.get('/', { schema: ROOT_SCHEMA }, async (request, reply) => {
+    // A browser goes to the screen; a program gets what this service is.
+    if (wantsPage(request.headers.accept)) return reply.redirect('/ui/', 302);
+    return rootDescription();
+  });
+  const rootDescription = () => ({
     service: 'CCCD enrollment and verification station',
     version: STATION_VERSION,
     environment: config.environment,
@@ -225,7 +232,7 @@ export async function buildStation(deps: StationDeps): Promise<FastifyInstance> 
         : {}),
     },
     docs: 'README.md and docs/ in the station repository; `station --help` for the command line',
-  }));
+  });
 
   const leases = deps.leases ?? new DeviceLeases(clock);
   const startedAt = clock.monotonic();

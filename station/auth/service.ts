@@ -188,9 +188,13 @@ export class AuthService {
             : { retryAfterSeconds: Math.ceil((until - this.#clock.now()) / 1000) }),
         });
       }
+      // The delay now in force comes with the refusal, so a screen can wait it out instead of
+      // meeting AUTH_TOO_MANY_ATTEMPTS on the next try.
+      const wait = Math.max(this.#throttle.waitMs(nameKey), this.#throttle.waitMs(addressKey));
       throw new AuthError(
         failure,
         failure === 'AUTH_LOGIN_FAILED' ? 'wrong account name or password' : 'wrong password',
+        wait > 0 ? { retryAfterSeconds: Math.max(1, Math.ceil(wait / 1000)) } : {},
       );
     }
     const found = account;

@@ -152,6 +152,20 @@ describe('login and sessions', () => {
     await expect(service.authenticate(other.token)).resolves.toBeDefined();
   });
 
+  it('a wrong password says how long the next attempt must wait, and that wait is what the throttle enforces', async () => {
+    const { service, clock } = await setup();
+    const refused = await service
+      .login('off-0001', 'not the password', ADDRESS)
+      .catch((error: unknown) => error);
+    expect(refused).toBeInstanceOf(AuthError);
+    const wait = (refused as AuthError).retryAfterSeconds ?? 0;
+    expect((refused as AuthError).code).toBe('AUTH_LOGIN_FAILED');
+    expect(wait).toBeGreaterThanOrEqual(1);
+    expect(await codeOf(service.login('off-0001', PASSWORD, ADDRESS))).toBe('AUTH_TOO_MANY_ATTEMPTS');
+    clock.advance(wait * 1000);
+    await expect(service.login('off-0001', PASSWORD, ADDRESS)).resolves.toBeDefined();
+  });
+
   it('ends sessions when the account file says the account was reset or disabled (by the CLI)', async () => {
     const { service, dataDir, clock } = await setup();
     const { token } = await service.login('off-0001', PASSWORD, ADDRESS);
