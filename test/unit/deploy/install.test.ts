@@ -143,7 +143,7 @@ describe('deploy/install.sh --root', () => {
     const policy = JSON.parse(
       readFileSync(path.join(root, 'etc/chromium/policies/managed/cccd-station.json'), 'utf8'),
     ) as Record<string, unknown>;
-    expect(policy.URLBlocklist).toEqual(['*']);
+    expect(policy.URLBlocklist).toEqual(['*', 'chrome://*']);
     expect(policy.URLAllowlist).toEqual(['http://127.0.0.1:8080']);
     expect(policy.DeveloperToolsAvailability).toBe(2);
     expect(policy.DownloadRestrictions).toBe(3);
