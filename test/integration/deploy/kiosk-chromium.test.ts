@@ -49,6 +49,8 @@ let installed: Policy;
 let kioskFlags: string[];
 let profileRoot: string;
 let context: BrowserContext;
+/** Every raw browser started, so a failed test leaves none running. */
+const started = new Set<ChildProcess>();
 
 function listen(server: Server): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -147,6 +149,7 @@ beforeAll(async () => {
 }, 90_000);
 
 afterAll(async () => {
+  await Promise.all([...started].map(stop));
   await context?.close();
   await new Promise((resolve) => station?.close(resolve));
   await new Promise((resolve) => other?.close(resolve));
@@ -191,18 +194,18 @@ describe('the kiosk in chromium with the managed policy', () => {
     const page = await context.newPage();
     await page.goto('chrome://policy');
     await page.getByText('URLAllowlist', { exact: true }).first().waitFor({ timeout: 15_000 });
-    // The page's text, shadow roots included, one leaf element per entry.
-    const leaves = await page.evaluate(() => {
-      const out: string[] = [];
-      const walk = (node: Element | ShadowRoot) => {
-        if (node instanceof Element && node.shadowRoot) walk(node.shadowRoot);
+    // The page's text, shadow roots included, one leaf element per entry. A string: the test's
+    // TypeScript has no DOM types.
+    const leaves = (await page.evaluate(`(() => {
+      const out = [];
+      const walk = (node) => {
+        if (node.shadowRoot) walk(node.shadowRoot);
         for (const child of Array.from(node.children)) walk(child);
-        if (node instanceof Element && node.children.length === 0 && node.textContent?.trim())
-          out.push(node.textContent.trim());
+        if (node.nodeType === 1 && node.children.length === 0 && node.textContent.trim()) out.push(node.textContent.trim());
       };
       walk(document.body);
       return out;
-    });
+    })()`)) as string[];
     const text = leaves.join('|');
     for (const key of Object.keys(installed).filter((k) => k !== 'DeveloperToolsAvailability')) {
       const row = new RegExp(`\\|${key}\\|[^|]*\\|Platform\\|Machine\\|Mandatory\\|([^|]+)\\|`).exec(text);
@@ -230,6 +233,7 @@ async function rawBrowser(
     [...HEADLESS_FLAGS, '--headless', `--user-data-dir=${profile(name)}`, '--remote-debugging-port=0', url],
     { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, HOME: home } },
   );
+  started.add(child);
   let stderr = '';
   const ws = await new Promise<string>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`chromium printed no DevTools URL:\n${stderr}`)), 30_000);
