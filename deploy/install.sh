@@ -48,7 +48,7 @@ while [ "$#" -gt 0 ]; do
     --url) [ "$#" -ge 2 ] || die "--url needs a value"; url="$2"; shift ;;
     --app) [ "$#" -ge 2 ] || die "--app needs a value"; app="$(cd "$2" && pwd -P)"; shift ;;
     --root) [ "$#" -ge 2 ] || die "--root needs a value"; root="$(cd "$2" && pwd -P)"; shift ;;
-    -h|--help) sed -n '2,33p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,/^set -euo/{/^set -euo/d;s/^# \{0,1\}//;p}' "$0"; exit 0 ;;
     *) echo "install: unknown option '$1' (see --help)" >&2; exit 2 ;;
   esac
   shift
@@ -61,13 +61,22 @@ live=no
 t() { if [ "$live" = yes ]; then printf '%s' "$1"; else printf '%s%s' "$root" "$1"; fi; }
 
 # The application must be built: the service runs dist/ on the pinned runtime, with no TypeScript loader.
-for need in dist/station/main.js dist/.build-stamp.json scripts/with-runtime scripts/runtime.env node_modules package.json; do
+for need in dist/station/main.js dist/.build-stamp.json scripts/with-runtime scripts/runtime.env scripts/build.mjs \
+  node_modules package.json; do
   [ -e "$app/$need" ] || die "$app/$need is missing: run 'npm run setup' in $app first"
 done
 runtime_version="$(sed -n 's/^NODE_RUNTIME_VERSION=//p' "$app/scripts/runtime.env")"
 [ -x "$app/.runtime/node-v$runtime_version/bin/node" ] ||
   die "$app/.runtime/node-v$runtime_version/bin/node is missing: run 'npm run setup' in $app first"
 node() { "$app/scripts/with-runtime" node "$@"; }
+# A build older than its sources would install code older than the checkout (scripts/build.mjs decides).
+# shellcheck disable=SC2016 # JavaScript, not shell
+build_state="$(node -e '
+  import(require("node:url").pathToFileURL(process.argv[1])).then(({ buildState }) => {
+    const s = buildState();
+    process.stdout.write(s.state === "stale" ? `stale: ${s.file} changed after the build` : s.state);
+  })' "$app/scripts/build.mjs")" || die "cannot read the build state from $app/scripts/build.mjs"
+[ "$build_state" = current ] || die "the build in $app/dist is not current ($build_state): run 'npm run build' in $app first"
 
 # --- users --------------------------------------------------------------------------------------------
 install -d -m 0755 "$(t /etc)" "$(t /usr/lib/sysusers.d)"

@@ -3,7 +3,7 @@
  * need, and deploy/install.sh run into a staged root with a small stand-in for the built checkout.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 
 export const ROOT = path.resolve(import.meta.dirname, '../..');
@@ -29,7 +29,8 @@ export function requireRoot(what: string): void {
 
 /**
  * A stand-in for a checkout after `npm run setup`: what install.sh checks and copies (the build's entry
- * and stamp, the runtime launcher with the pinned runtime's `node`, package.json), none of the
+ * and stamp, the runtime launcher with the pinned runtime's `node`, the build's staleness check,
+ * package.json), none of the
  * 800 MB of node_modules and runtime. `startedMs` is the build's stamp: a new one is a new release.
  */
 export function fakeBuiltCheckout(dir: string, startedMs: number, version = '0.1.0'): string {
@@ -44,12 +45,16 @@ export function fakeBuiltCheckout(dir: string, startedMs: number, version = '0.1
   writeFileSync(path.join(dir, 'dist/station/main.js'), 'process.stdout.write("station\\n");\n');
   writeFileSync(path.join(dir, 'dist/.build-stamp.json'), `${JSON.stringify({ startedMs })}\n`);
   writeFileSync(path.join(dir, 'package.json'), `${JSON.stringify({ name: 'cccd-station', version })}\n`);
-  for (const file of ['scripts/with-runtime', 'scripts/runtime.env'])
+  for (const file of ['scripts/with-runtime', 'scripts/runtime.env', 'scripts/build.mjs'])
     writeFileSync(path.join(dir, file), readFileSync(path.join(ROOT, file)), {
       mode: file.endsWith('with-runtime') ? 0o755 : 0o644,
     });
   // The tests themselves run on the pinned runtime (scripts/with-runtime).
   symlinkSync(process.execPath, path.join(dir, `.runtime/node-v${runtimeVersion}/bin/node`));
+  // Written before the build started, as in a checkout whose build is current.
+  const before = new Date(startedMs - 60_000);
+  for (const file of ['package.json', 'scripts/with-runtime', 'scripts/runtime.env', 'scripts/build.mjs'])
+    utimesSync(path.join(dir, file), before, before);
   return dir;
 }
 

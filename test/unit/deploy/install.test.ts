@@ -202,6 +202,21 @@ describe('deploy/install.sh --root', () => {
     expect(run.stderr).toMatch(/dist\/station\/main\.js is missing: run 'npm run setup'/);
   });
 
+  it('refuses a build older than its sources, naming the file and npm run build', () => {
+    const root = path.join(tmp.dir, 'stale', 'root');
+    mkdirSync(root, { recursive: true });
+    // Built at 1_765_000_000_000 (December 2025); a source written now is newer.
+    const app = fakeBuiltCheckout(path.join(tmp.dir, 'stale', 'app'), 1_765_000_000_000);
+    mkdirSync(path.join(app, 'station'));
+    writeFileSync(path.join(app, 'station/changed.ts'), 'export const x = 1;\n');
+    const run = runInstall(['--root', root, '--app', app]);
+    expect(run.status).toBe(1);
+    expect(run.stderr).toMatch(
+      /not current \(stale: station\/changed\.ts changed after the build\): run 'npm run build'/,
+    );
+    expect(existsSync(path.join(root, 'opt'))).toBe(false);
+  });
+
   it('changes nothing when run again, keeps an edited configuration and puts its mode back', () => {
     const { root, app } = install('again', 1_765_000_000_000);
     const configFile = path.join(root, 'etc/cccd-station/station.config.json');
