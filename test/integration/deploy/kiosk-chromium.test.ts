@@ -76,6 +76,16 @@ function chromiumWithPolicy(name: string, policy: Policy): string {
   return wrapper;
 }
 
+/**
+ * The browsers' temporary folder (chromium leaves its process-singleton folders there when it is
+ * stopped): inside the test's own folder, removed with it.
+ */
+function browserTmp(): string {
+  const dir = path.join(tmp.dir, 'browser-tmp');
+  mkdirSync(dir, { recursive: true });
+  return dir;
+}
+
 /** A fresh profile folder for one browser, beside the launcher's own. */
 function profile(name: string): string {
   const dir = path.join(profileRoot, name);
@@ -144,6 +154,7 @@ beforeAll(async () => {
     }),
     headless: true,
     args: [...kioskFlags, ...HEADLESS_FLAGS],
+    env: { ...process.env, TMPDIR: browserTmp() },
     timeout: 30_000,
   });
 }, 90_000);
@@ -231,7 +242,7 @@ async function rawBrowser(
   const child = spawn(
     chromiumWithPolicy(name, policy),
     [...HEADLESS_FLAGS, '--headless', `--user-data-dir=${profile(name)}`, '--remote-debugging-port=0', url],
-    { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, HOME: home } },
+    { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, HOME: home, TMPDIR: browserTmp() } },
   );
   started.add(child);
   let stderr = '';

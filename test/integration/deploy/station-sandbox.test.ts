@@ -174,7 +174,7 @@ describe("the compiled station under the unit's restrictions", () => {
     expect(((await compared.json()) as { decision: string }).decision).toBe('same');
     const capture = await post('/devices/scanner-hid/capture', { mode: 'slap-right' });
     expect(capture.status).toBe(200);
-  }, 60_000);
+  }, 120_000);
 
   it('writes its state as the service user, owner-only', () => {
     const state = path.join(base, 'state');
