@@ -36,10 +36,11 @@ if [ "$mode" = test ]; then
   # socat: pty pairs for serial modules; softhsm2: the PKCS#11 token the station-key tests generate
   # keys in and sign with (a production station uses its token's module); poppler-utils: pdftotext
   # reads the printed reports back in tests; chromium with fonts-noto-core (Vietnamese glyphs): the
-  # browser tests (playwright-core drives Debian's chromium, no browser download); shellcheck and
-  # systemd (systemd-analyze verify/security, systemd-sysusers --root): the deployment kit's checks.
+  # browser tests (playwright-core drives Debian's chromium, no browser download); shellcheck,
+  # systemd (systemd-analyze verify/security/syscall-filter, systemd-sysusers --root) and strace (the
+  # station's system calls against its unit's filter): the deployment kit's checks.
   packages+=(vsmartcard-vpcd opensc pcsc-tools socat procps iproute2 softhsm2 poppler-utils
-    chromium fonts-noto-core shellcheck systemd)
+    chromium fonts-noto-core shellcheck systemd strace)
 fi
 
 missing=()

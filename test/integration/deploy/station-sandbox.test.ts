@@ -7,8 +7,10 @@
  * process runs as an unprivileged user with no capabilities and no new privileges (setpriv: User=,
  * CapabilityBoundingSet=, NoNewPrivileges=), umask 077 and no core dumps, the unit's environment.
  *
- * Not emulated here: SystemCallFilter=, RestrictAddressFamilies=, DevicePolicy=/DeviceAllow= (the
- * station runs its simulated devices), RestrictNamespaces= and the other kernel protections.
+ * SystemCallFilter= is checked after the fact: strace records every system call the station and its
+ * children make, and each must be in the unit's filter (systemd-analyze syscall-filter expands it).
+ * Not emulated here: RestrictAddressFamilies=, DevicePolicy=/DeviceAllow= (the station runs its
+ * simulated devices), RestrictNamespaces= and the other kernel protections.
  *
  * It starts the simulated station, then asks for what exercises its workers and native code: /health,
  * a camera frame, a face comparison (TensorFlow.js WASM in a worker) and a slap capture (the simulated
@@ -38,6 +40,8 @@ let base: string;
 let station: ChildProcess;
 let url: string;
 let output = '';
+/** strace's record of the station's system calls. */
+let trace: string;
 
 beforeAll(async () => {
   requireRoot('the station sandbox test (namespaces, mounts, another user)');
@@ -45,6 +49,8 @@ beforeAll(async () => {
     ['unshare', 'util-linux'],
     ['setpriv', 'util-linux'],
     ['mount', 'mount'],
+    ['strace', 'strace'],
+    ['systemd-analyze', 'systemd'],
   ] as const)
     requireCommand(command, pkg);
   // The unit runs the build; `npm start` builds a stale one the same way.
@@ -69,6 +75,10 @@ beforeAll(async () => {
     chownSync(dir, UID, UID);
     chmodSync(dir, 0o700);
   }
+  // Root's: strace writes there, outside what the station may see as its own.
+  const traceDir = path.join(base, 'trace');
+  mkdirSync(traceDir, { mode: 0o700 });
+  trace = path.join(traceDir, 'syscalls');
   const config = path.join(base, 'station.config.json');
   writeFileSync(config, JSON.stringify({ dataDir: state, server: { host: '127.0.0.1', port: 0 } }));
   chmodSync(config, 0o644);
@@ -88,6 +98,7 @@ beforeAll(async () => {
     'set -e',
     `mount --bind '${state}' '${state}'`,
     `mount --bind '${cache}' '${cache}'`,
+    `mount --bind '${traceDir}' '${traceDir}'`,
     // Every other path read-only: the root is one mount here, the data and cache folders their own.
     'mount -o remount,bind,ro /',
     'mount -t tmpfs -o mode=1777,nosuid,nodev tmpfs /tmp',
@@ -97,7 +108,8 @@ beforeAll(async () => {
     'umask 077',
     'ulimit -c 0',
     `cd '${ROOT}'`,
-    `exec setpriv --reuid=${UID} --regid=${UID} --clear-groups --no-new-privs --bounding-set=-all --inh-caps=-all ` +
+    // strace records every system call of the station and its children (the embedded central, ffmpeg).
+    `exec strace -f -qq -o '${trace}' setpriv --reuid=${UID} --regid=${UID} --clear-groups --no-new-privs --bounding-set=-all --inh-caps=-all ` +
       `env -i PATH=/usr/bin:/bin HOME=/nonexistent ${unitEnv.map((e) => `'${e}'`).join(' ')} ` +
       `'${ROOT}/scripts/with-runtime' node --enable-source-maps '${ROOT}/dist/station/main.js'`,
   ].join('\n');
@@ -130,16 +142,62 @@ beforeAll(async () => {
   });
 }, 240_000);
 
+/** The processes below `pid` (every thread's children), depth first. */
+function descendants(pid: number): number[] {
+  const found: number[] = [];
+  let tasks: string[] = [];
+  try {
+    tasks = readdirSync(`/proc/${pid}/task`);
+  } catch {
+    return found;
+  }
+  for (const task of tasks) {
+    let children = '';
+    try {
+      children = readFileSync(`/proc/${pid}/task/${task}/children`, 'utf8').trim();
+    } catch {
+      continue;
+    }
+    for (const child of children.split(/\s+/).filter((c) => c !== '')) {
+      found.push(Number(child));
+      found.push(...descendants(Number(child)));
+    }
+  }
+  return found;
+}
+
 /**
- * Sends SIGTERM to the station itself (unshare's child; setpriv clears the parent-death signal
- * --kill-child would send) and resolves unshare's exit code, which is the station's, once its output
- * has ended.
+ * Sends SIGTERM to the station itself (below unshare and strace, which would not pass it on) and
+ * resolves unshare's exit code, which is strace's, which is the station's, once its output has ended.
  */
 async function stopStation(): Promise<number | null> {
   const closed = new Promise<number | null>((resolve) => station.once('close', (code) => resolve(code)));
-  const children = readFileSync(`/proc/${station.pid}/task/${station.pid}/children`, 'utf8').trim();
-  for (const pid of children.split(/\s+/).filter((p) => p !== '')) process.kill(Number(pid), 'SIGTERM');
+  const pids = descendants(station.pid ?? 0).filter((pid) => {
+    try {
+      const argv = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
+      return argv[0] === 'node' && argv.includes(`${ROOT}/dist/station/main.js`);
+    } catch {
+      return false;
+    }
+  });
+  if (pids.length !== 1) throw new Error(`expected one station process below unshare, found ${pids.length}`);
+  process.kill(pids[0] ?? 0, 'SIGTERM');
   return closed;
+}
+
+/** The system calls a filter group or name stands for (systemd-analyze syscall-filter, groups expanded). */
+function syscallsOf(item: string, seen = new Set<string>()): Set<string> {
+  if (!item.startsWith('@')) return new Set([item]);
+  if (seen.has(item)) return new Set();
+  seen.add(item);
+  const listed = spawnSync('systemd-analyze', ['syscall-filter', item], { encoding: 'utf8' });
+  if (listed.status !== 0) throw new Error(`systemd-analyze syscall-filter ${item} failed: ${listed.stderr}`);
+  const names = new Set<string>();
+  for (const line of listed.stdout.split('\n').slice(1)) {
+    const word = line.replace(/#.*$/, '').trim();
+    if (word !== '') for (const name of syscallsOf(word, seen)) names.add(name);
+  }
+  return names;
 }
 
 afterAll(async () => {
@@ -190,4 +248,36 @@ describe("the compiled station under the unit's restrictions", () => {
     expect(await stopStation()).toBe(0);
     expect(output).toMatch(/"msg":"stopped"/);
   }, 30_000);
+
+  it("made only system calls the unit's SystemCallFilter allows, from start to stop", () => {
+    // The unit's own lines: allow lists, then `~` deny lists (systemd.exec(5)).
+    const allowed = new Set<string>();
+    const denied = new Set<string>();
+    for (const line of readFileSync(UNIT, 'utf8').split('\n')) {
+      const value = /^SystemCallFilter=(.*)$/.exec(line)?.[1];
+      if (value === undefined) continue;
+      const deny = value.startsWith('~');
+      for (const item of value
+        .replace(/^~/, '')
+        .split(/\s+/)
+        .filter((w) => w !== ''))
+        for (const name of syscallsOf(item)) (deny ? denied : allowed).add(name);
+    }
+    expect(allowed.size).toBeGreaterThan(300);
+    // From the exec of ExecStart's command on: before it, setpriv and env stand in for systemd.
+    const lines = readFileSync(trace, 'utf8').split('\n');
+    const start = lines.findIndex((l) => l.includes(`execve("${ROOT}/scripts/with-runtime"`));
+    expect(start).toBeGreaterThanOrEqual(0);
+    const used = new Map<string, number>();
+    for (const line of lines.slice(start)) {
+      const name = /^\d+\s+([a-z0-9_]+)\(/.exec(line)?.[1];
+      if (name !== undefined) used.set(name, (used.get(name) ?? 0) + 1);
+    }
+    expect(used.size).toBeGreaterThan(40);
+    const refused = [...used.keys()].filter((name) => !allowed.has(name) || denied.has(name)).sort();
+    process.stderr.write(
+      `station sandbox: ${used.size} distinct system calls, ${refused.length} outside the filter\n`,
+    );
+    expect(refused).toEqual([]);
+  });
 });
