@@ -280,4 +280,19 @@ describe("the compiled station under the unit's restrictions", () => {
     );
     expect(refused).toEqual([]);
   });
+
+  it('opened only sockets of the address families the unit allows', () => {
+    const allowed = readFileSync(UNIT, 'utf8')
+      .split('\n')
+      .flatMap((line) => /^RestrictAddressFamilies=(.*)$/.exec(line)?.[1]?.split(/\s+/) ?? []);
+    const lines = readFileSync(trace, 'utf8').split('\n');
+    const start = lines.findIndex((l) => l.includes(`execve("${ROOT}/scripts/with-runtime"`));
+    const families = new Set<string>();
+    for (const line of lines.slice(start))
+      for (const match of line.matchAll(/\bsocket(?:pair)?\((AF_[A-Z0-9]+)/g))
+        if (match[1]) families.add(match[1]);
+    // The HTTP socket and central's connection at least, whatever else.
+    expect([...families]).toEqual(expect.arrayContaining(['AF_INET']));
+    expect([...families].filter((family) => !allowed.includes(family))).toEqual([]);
+  });
 });
