@@ -12,7 +12,7 @@ set -euo pipefail
 mode=run
 case "${1:-}" in
   "") ;;
-  --test) mode=test ;;
+  --test) mode='test' ;;
   -h|--help) sed -n '2,8p' "$0"; exit 0 ;;
   *) echo "setup-system: unknown option '$1' (expected --test or nothing)" >&2; exit 2 ;;
 esac
@@ -35,9 +35,12 @@ if [ "$mode" = test ]; then
   # vpcd: the virtual reader our simulated card plugs into; opensc/pcsc-tools: opensc-tool checks;
   # socat: pty pairs for serial modules; softhsm2: the PKCS#11 token the station-key tests generate
   # keys in and sign with (a production station uses its token's module); poppler-utils: pdftotext
-  # reads the printed reports back in tests; chromium and fonts-noto-core (every Vietnamese glyph):
-  # the officer's screen tested end to end in a real browser (test/e2e, playwright-core drives it).
-  packages+=(vsmartcard-vpcd opensc pcsc-tools socat procps iproute2 softhsm2 poppler-utils chromium fonts-noto-core)
+  # reads the printed reports back in tests; chromium with fonts-noto-core (Vietnamese glyphs): the
+  # browser tests (playwright-core drives Debian's chromium, no browser download); shellcheck,
+  # systemd (systemd-analyze verify/security/syscall-filter, systemd-sysusers --root) and strace (the
+  # station's system calls against its unit's filter): the deployment kit's checks.
+  packages+=(vsmartcard-vpcd opensc pcsc-tools socat procps iproute2 softhsm2 poppler-utils
+    chromium fonts-noto-core shellcheck systemd strace)
 fi
 
 missing=()

@@ -29,7 +29,8 @@ export PATH="$runtime_bin:$PATH"
 runtime_version="$(node --version)"
 # node-gyp compiles pcsclite (NAN, ABI-specific) against the headers of the runtime that will load
 # it, never the system's and never downloaded. The other addons load N-API prebuilds.
-export npm_config_nodedir="$(dirname "$runtime_bin")"
+npm_config_nodedir="$(dirname "$runtime_bin")"
+export npm_config_nodedir
 
 # node_modules is current when both the lockfile and the runtime it was built for are unchanged; a
 # runtime change rebuilds every addon (npm ci starts from an empty node_modules).
