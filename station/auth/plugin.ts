@@ -49,7 +49,7 @@ declare module 'fastify' {
 export const SESSION_COOKIE = '__Host-cccd-session';
 
 export const CONTENT_SECURITY_POLICY =
-  "default-src 'self'; script-src 'self'; object-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'";
+  "default-src 'self'; script-src 'self'; img-src 'self' blob: data:; object-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'";
 
 export interface AuthPluginOptions {
   readonly service: AuthService;

@@ -8,16 +8,14 @@ import { ApiError, api } from './api.ts';
 import { ConnectionBanner } from './components/connection-banner.tsx';
 import { StatusBar } from './components/status-bar.tsx';
 import { initialLang, type Lang, rememberLang, translator } from './i18n/index.ts';
-import { Home, type Job } from './screens/home.tsx';
+import { JOBS } from './jobs.ts';
+import { Home } from './screens/home.tsx';
 import { Lock } from './screens/lock.tsx';
 import { SignIn } from './screens/sign-in.tsx';
 import { type HealthView, type SessionView, type Shared, SharedContext } from './state.ts';
 
 /** How often the status bar asks /health, ms. */
 const HEALTH_EVERY_MS = 2000;
-
-/** The jobs of the screen, in the order the home screen offers them. */
-const JOBS: readonly Job[] = [];
 
 function useHash(): string {
   const [hash, setHash] = useState(location.hash.replace(/^#/, '') || '/');
@@ -81,6 +79,8 @@ export function App() {
   else if (session === undefined) screen = <SignIn />;
   else if (session.session.state === 'locked') screen = <Lock session={session} />;
   else if (job === undefined) screen = <Home jobs={JOBS} />;
+  else if (!job.roles.some((role) => session.account.roles.includes(role))) screen = <Home jobs={JOBS} />;
+  else screen = <job.component path={route.slice(job.route.length)} />;
   return (
     <SharedContext.Provider value={shared}>
       <a class="skip-link" href="#main">

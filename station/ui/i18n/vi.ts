@@ -1,64 +1,13 @@
 /**
  * The officer's words in Vietnamese: the screen's default language. Every string the screen shows
- * comes from here or from en.ts, which must have the same keys (the type below and a test check it).
- * `{name}` marks a value filled in at run time.
+ * comes from one catalogue per language, made of one part per area of the screen (the shell, each
+ * job's screens); en.ts must have the same keys (its type and a test check it). `{name}` marks a
+ * value filled in at run time.
  */
+import { shellVi } from './shell.vi.ts';
+
 export const vi = {
-  'app.title': 'Trạm cấp và xác thực Căn cước',
-  'app.skipToContent': 'Chuyển đến nội dung chính',
-  'lang.switch': 'English',
-  'lang.switchLabel': 'Chuyển sang tiếng Anh',
-  'conn.lost': 'Mất kết nối với trạm. Đang thử kết nối lại…',
-  'conn.back': 'Đã kết nối lại với trạm.',
-  'conn.starting': 'Trạm đang khởi động…',
-  'devices.label': 'Thiết bị',
-  'devices.status.ready': 'sẵn sàng',
-  'devices.status.opening': 'đang mở',
-  'devices.status.disconnected': 'mất kết nối',
-  'devices.status.error': 'lỗi',
-  'devices.status.closed': 'đã đóng',
-  'devices.family.fingerprint-hid': 'Máy quét vân tay',
-  'devices.family.fingerprint-serial': 'Mô-đun vân tay',
-  'devices.family.camera': 'Camera',
-  'devices.family.card-reader': 'Đầu đọc thẻ',
-  'devices.family.barcode': 'Máy quét mã QR',
-  'devices.family.hotplug': 'Cổng USB',
-  'devices.simulated': 'mô phỏng',
-  'outbox.label': 'Hàng đợi gửi',
-  'outbox.depth': '{count} hồ sơ chờ gửi',
-  'outbox.empty': 'Đã gửi hết',
-  'outbox.central.ok': 'Trung tâm: đã kết nối',
-  'outbox.central.offline': 'Trung tâm: mất kết nối',
-  'outbox.central.unknown': 'Trung tâm: chưa kiểm tra',
-  'signin.title': 'Đăng nhập',
-  'signin.account': 'Tên tài khoản',
-  'signin.password': 'Mật khẩu',
-  'signin.submit': 'Đăng nhập',
-  'signin.busy': 'Đang đăng nhập…',
-  'signin.required': 'Vui lòng nhập {field}.',
-  'signin.wait': 'Có thể thử lại sau {seconds} giây.',
-  'home.greeting': 'Xin chào, {name}',
-  'home.roles': 'Vai trò: {roles}',
-  'home.choose': 'Chọn công việc',
-  'home.enrollment': 'Cấp Căn cước',
-  'home.enrollment.hint': 'Cấp mới, cấp đổi, cấp lại, điều chỉnh thông tin',
-  'home.eid': 'Định danh điện tử mức 2',
-  'home.eid.hint': 'Đăng ký tài khoản định danh điện tử',
-  'home.verification': 'Xác thực thẻ',
-  'home.verification.hint': 'Kiểm tra thẻ thật và người giữ thẻ',
-  'home.admin': 'Quản trị',
-  'home.admin.hint': 'Thiết bị, hàng đợi, tài khoản, nhật ký',
-  'home.signout': 'Đăng xuất',
-  'home.notYet': 'Màn hình này đang được xây dựng; dùng API của trạm.',
-  'role.officer': 'cán bộ tiếp nhận',
-  'role.supervisor': 'lãnh đạo duyệt',
-  'role.notary': 'công chứng viên',
-  'role.admin': 'quản trị',
-  'lock.title': 'Màn hình đã khóa',
-  'lock.hint': 'Nhập lại mật khẩu để tiếp tục.',
-  'lock.unlock': 'Mở khóa',
-  'error.generic': 'Đã có lỗi: {message}',
-  'error.fieldsTitle': 'Vui lòng sửa các mục sau:',
+  ...shellVi,
 } as const;
 
 export type MessageKey = keyof typeof vi;

@@ -1,16 +1,8 @@
 /** After sign-in: who is signed in, and the jobs their roles allow. */
 import { api } from '../api.ts';
 import { useAction } from '../components/use-action.ts';
-import type { MessageKey } from '../i18n/index.ts';
-import { type Role, useShared } from '../state.ts';
-
-/** A job the screen offers: its route, who may do it, and its title and hint. */
-export interface Job {
-  readonly route: string;
-  readonly roles: readonly Role[];
-  readonly title: MessageKey;
-  readonly hint: MessageKey;
-}
+import type { Job } from '../jobs.ts';
+import { useShared } from '../state.ts';
 
 export function Home({ jobs }: { jobs: readonly Job[] }) {
   const { t, session, setSession } = useShared();
