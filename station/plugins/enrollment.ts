@@ -6,6 +6,7 @@
  *   GET  /enrollments/:id             the draft: stage, version, every field, score and finding
  *   POST /enrollments/:id/steps       { version, step: { kind, ... } }                 200 outcome
  *   GET  /enrollments/:id/receipt     the citizen's receipt of a queued one            200 PDF
+ *   GET  /enrollments/:id/portrait    the kept portrait, for the officer's review      200 JPEG
  *
  * A step sent at an old version is answered with its first outcome when it is the same request (a
  * double click, a retry after a lost answer), else 409 VERSION_CONFLICT with the current version.
@@ -328,6 +329,38 @@ export function enrollmentRoutes(options: EnrollmentRoutesOptions) {
           );
           if (answer.ok) return answer;
           return reply.code(answer.status).send(stepRefusalBody(answer.refusal));
+        } catch (error) {
+          return draftFailure(reply, error);
+        }
+      },
+    );
+
+    app.get<{ Params: { id: string } }>(
+      '/enrollments/:id/portrait',
+      {
+        schema: {
+          ...doc("The draft's kept portrait (the ICAO capture), for the officer's review", {
+            200: binary('the portrait, JPEG', 'image/jpeg'),
+          }),
+          params: PARAMS,
+        },
+      },
+      async (request, reply) => {
+        if (officer(request, reply) === undefined) return reply;
+        try {
+          const jpeg = await service.portrait(request.params.id);
+          if (jpeg === undefined)
+            return reply.code(404).send({
+              error: {
+                code: 'PORTRAIT_NOT_TAKEN',
+                message: 'No portrait has been taken in this enrollment yet',
+                messages: { vi: 'Chưa chụp ảnh chân dung.', en: 'No portrait has been taken yet.' },
+              },
+            });
+          return reply
+            .type('image/jpeg')
+            .header('cache-control', 'no-store')
+            .send(Buffer.from(jpeg.buffer, jpeg.byteOffset, jpeg.byteLength));
         } catch (error) {
           return draftFailure(reply, error);
         }

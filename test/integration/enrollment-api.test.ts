@@ -12,7 +12,7 @@
  * and address typed in it reach no log line (trace level) and no file the station keeps in the clear.
  */
 import { execFileSync } from 'node:child_process';
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -155,9 +155,23 @@ describe('enrollment through the API', () => {
       body: { error: { code: 'WRONG_STAGE', expected: { stages: ['review'] } } },
     });
 
+    const before = await station.inject({
+      url: `/enrollments/${id}/portrait`,
+      headers: await headers('off-1'),
+    });
+    expect(before.statusCode).toBe(404);
+    expect(before.json().error.code).toBe('PORTRAIT_NOT_TAKEN');
     r = await step(id, 2, { kind: 'capture-portrait' });
     expect(r.status, JSON.stringify(r.body)).toBe(200);
     expect(r.body.outcome.stage).toBe('fingerprints');
+    // The kept portrait, for the review screen: the JPEG whose hash the draft shows.
+    const portrait = await station.inject({
+      url: `/enrollments/${id}/portrait`,
+      headers: await headers('off-1'),
+    });
+    expect(portrait.statusCode).toBe(200);
+    expect(portrait.headers['content-type']).toBe('image/jpeg');
+    expect(createHash('sha256').update(portrait.rawPayload).digest('hex')).toBe(r.body.draft.portrait.sha256);
     r = await step(id, 3, { kind: 'capture-slap', hand: 'right' });
     expect(r.status, JSON.stringify(r.body)).toBe(200);
     expect(r.body.draft.slaps[0]).toMatchObject({ hand: 'right', attempts: 1 });

@@ -318,6 +318,14 @@ export class EnrollmentService {
     return viewOf(await this.#options.store.load(id));
   }
 
+  /**
+   * The kept portrait's JPEG (the ICAO capture), for the officer's review; undefined before one is taken.
+   * @throws {DraftError} DRAFT_NOT_FOUND, DRAFT_TAMPERED, DRAFT_INVALID.
+   */
+  async portrait(id: string): Promise<Uint8Array | undefined> {
+    return (await this.#options.store.load(id)).portrait?.capture.jpeg;
+  }
+
   /** The open drafts (id and last change), e.g. to resume after a restart. */
   async list(): Promise<{ id: string; updatedAt: string }[]> {
     return (await this.#options.store.list()).map((d) => ({
