@@ -92,6 +92,7 @@ export async function composeScanners(
       ...credentials,
       ...(options.usb === undefined ? {} : { usb: options.usb }),
       ...(options.printRenderer === undefined ? {} : { renderer: options.printRenderer }),
+      ...(hid.simulatedFingerDelayMs === undefined ? {} : { fingerDelayMs: hid.simulatedFingerDelayMs }),
     });
     simulators.push(device);
     scanners.push(

@@ -36,6 +36,11 @@ export interface StationConfig {
       reportSize: number;
       /** PEM file of the device CA certificates whose scanners are trusted (hardware). */
       trustAnchors?: string;
+      /**
+       * Simulated: how long after a capture starts the finger lands on the glass, ms; preview frames
+       * stream meanwhile (about 20 a second), as while an officer positions a hand. Default 120.
+       */
+      simulatedFingerDelayMs?: number;
     };
     /** The R30x-family serial module (mobile kits; verification only). */
     fingerprintSerial: {
@@ -264,6 +269,7 @@ export const configSchema = {
             path: { type: 'string', minLength: 1 },
             reportSize: { type: 'integer', minimum: 64, maximum: 1024, default: 1024 },
             trustAnchors: { type: 'string', minLength: 1 },
+            simulatedFingerDelayMs: { type: 'integer', minimum: 0, maximum: 10000 },
           },
         },
         fingerprintSerial: {

@@ -53,6 +53,19 @@ export function isConnected(): boolean {
   return connected;
 }
 
+type SessionLostListener = () => void;
+const sessionLost = new Set<SessionLostListener>();
+
+/**
+ * Tells `listener` when the station no longer knows the browser's session (a 401 AUTH_SESSION_*:
+ * the station restarted, or the session ended elsewhere), so the screen asks to sign in again and
+ * then goes on where it was.
+ */
+export function onSessionLost(listener: SessionLostListener): () => void {
+  sessionLost.add(listener);
+  return () => sessionLost.delete(listener);
+}
+
 const FALLBACK: Bilingual = {
   vi: 'Trạm trả lời không như mong đợi.',
   en: 'The station answered in an unexpected way.',
@@ -98,6 +111,8 @@ export async function api<T>(method: string, path: string, body?: unknown, signa
   const error = (parsed as { error?: Record<string, unknown> } | undefined)?.error ?? {};
   const messages = asBilingual(error.messages) ?? asBilingual(error.officer) ?? FALLBACK;
   const problems = Array.isArray(error.problems) ? (error.problems as FieldProblem[]) : [];
+  if (response.status === 401 && typeof error.code === 'string' && error.code.startsWith('AUTH_SESSION'))
+    for (const listener of [...sessionLost]) listener();
   throw new ApiError(
     response.status,
     typeof error.code === 'string' ? error.code : `HTTP_${response.status}`,

@@ -4,7 +4,7 @@
  * browser refresh stays where it was and the station serves one page.
  */
 import { useCallback, useEffect, useMemo, useState } from 'preact/hooks';
-import { ApiError, api } from './api.ts';
+import { ApiError, api, onSessionLost } from './api.ts';
 import { ConnectionBanner } from './components/connection-banner.tsx';
 import { StatusBar } from './components/status-bar.tsx';
 import { initialLang, type Lang, rememberLang, translator } from './i18n/index.ts';
@@ -49,6 +49,9 @@ export function App() {
       })
       .finally(() => setChecked(true));
   }, []);
+
+  // A session the station no longer knows (it restarted): sign in again, then carry on where the hash says.
+  useEffect(() => onSessionLost(() => setSession(undefined)), []);
 
   // The status bar's devices, queue and central, and the connection banner's "back again".
   useEffect(() => {

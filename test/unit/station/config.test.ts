@@ -156,6 +156,22 @@ describe('configuration', () => {
     ]);
   });
 
+  it("keeps the simulated scanner's finger delay and bounds it", () => {
+    const config = parseConfig(
+      { devices: { fingerprintHid: { simulatedFingerDelayMs: 1500 } } },
+      { baseDir: tmp.dir },
+    );
+    expect(config.devices.fingerprintHid).toEqual({
+      mode: 'simulated',
+      reportSize: 1024,
+      simulatedFingerDelayMs: 1500,
+    });
+    const { problems } = problemsOf(() =>
+      parseConfig({ devices: { fingerprintHid: { simulatedFingerDelayMs: 20_000 } } }, { baseDir: tmp.dir }),
+    );
+    expect(problems[0]?.key).toBe('/devices/fingerprintHid/simulatedFingerDelayMs');
+  });
+
   it('lists the allowed values of an enumerated key', () => {
     const { problems } = problemsOf(() =>
       parseConfig({ environment: 'staging', devices: { hotplug: { mode: 'fake' } } }, { baseDir: tmp.dir }),
