@@ -133,7 +133,13 @@ export async function openStartupGate(
   };
 
   let closing = false;
+  /** Live event streams (EventSource asks with Accept: text/event-stream): they never end by themselves. */
+  const streams = new Set<ServerResponse>();
   const handle: RequestListener = (request, response) => {
+    if (!closing && (request.headers.accept ?? '').includes('text/event-stream')) {
+      streams.add(response);
+      response.once('close', () => streams.delete(response));
+    }
     if (closing) {
       // Asked on a kept-alive connection during shutdown: answered, and that connection ends.
       response.shouldKeepAlive = false;
@@ -188,6 +194,10 @@ export async function openStartupGate(
         closing = true;
         server.close(() => resolve());
         server.closeIdleConnections();
+        // The drain waits for requests in flight, and an open event stream would hold it until the
+        // grace period ran out (leaving the embedded central behind): streams end now, and the
+        // browser's EventSource connects again to the next start.
+        for (const stream of streams) stream.end();
       }),
   };
 }

@@ -156,4 +156,43 @@ describe('startup gate', () => {
     await closing;
     expect(gate.server.listening).toBe(false);
   });
+
+  it('ends open event streams when it closes, so the drain does not wait for them', async () => {
+    gate = await openStartupGate('127.0.0.1', 0, { version: '1', environment: 'test', stationId: 's' });
+    const port = portOf(gate);
+    let slowAnswer: (() => void) | undefined;
+    gate.handOver((request, response) => {
+      if (request.url === '/stream') {
+        response.writeHead(200, { 'content-type': 'text/event-stream' });
+        response.write('event: tick\ndata: {}\n\n');
+      } else slowAnswer = () => response.end('{}');
+    }, createServer());
+    const get = (path: string, accept: string) =>
+      new Promise<string>((resolve, reject) => {
+        const req = httpRequest({ host: '127.0.0.1', port, path, headers: { accept } }, (response) => {
+          let text = '';
+          response.on('data', (chunk: Buffer) => {
+            text += chunk.toString();
+          });
+          response.on('end', () => resolve(text));
+        });
+        req.on('error', reject);
+        req.end();
+      });
+    const stream = get('/stream', 'text/event-stream');
+    const slow = get('/slow', 'application/json');
+    while (slowAnswer === undefined) await new Promise((resolve) => setTimeout(resolve, 5));
+    let closed = false;
+    const closing = gate.close().then(() => {
+      closed = true;
+    });
+    // The stream ends at once with what it sent; an ordinary request in flight is still waited for.
+    expect(await stream).toBe('event: tick\ndata: {}\n\n');
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(closed).toBe(false);
+    slowAnswer();
+    await slow;
+    await closing;
+    expect(gate.server.listening).toBe(false);
+  });
 });
