@@ -103,7 +103,11 @@ export async function captureSlap(
   attempt = 1,
 ): Promise<{ frames: number; fps: number }> {
   await page.getByRole('button', { name: HAND_BUTTON[hand] }).click();
-  await page.locator(`li[data-hand="${hand}"][data-attempts="${attempt}"]`).waitFor({ timeout: 60_000 });
+  const done = page.locator(`li[data-hand="${hand}"][data-attempts="${attempt}"]`);
+  const refused = page.locator('.enr-capture .form-error');
+  await done.or(refused).first().waitFor({ timeout: 60_000 });
+  if (!(await done.isVisible()))
+    throw new Error(`the ${hand} capture was refused: ${await refused.textContent()}`);
   const preview = page.locator('.enr-preview');
   return {
     frames: Number(await preview.getAttribute('data-preview-frames')),
@@ -113,4 +117,16 @@ export async function captureSlap(
 
 export async function noSeriousViolations(page: Page): Promise<void> {
   expect(await seriousViolations(page)).toEqual([]);
+}
+
+/** From home: a new first-issue draft with the details typed and the portrait taken; answers its id. */
+export async function firstIssueToFingerprints(page: Page, name: string): Promise<string> {
+  const id = await openNewDraft(page);
+  await page.getByRole('button', { name: /^Cấp mới/ }).click();
+  await atStage(page, 'demographics');
+  await fillDetails(page, { name });
+  await page.getByRole('button', { name: 'Lưu và tiếp tục' }).click();
+  await atStage(page, 'portrait');
+  await takePortrait(page);
+  return id;
 }

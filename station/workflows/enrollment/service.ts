@@ -517,6 +517,8 @@ export class EnrollmentService {
 
     let command: Command;
     let packet: { packetId: string; state: string; sha256: string } | undefined;
+    /** A four-finger slap whose geometry shows the other hand (the right hand again on the left slap). */
+    let otherHand: 'left' | 'right' | undefined;
     switch (request.kind) {
       case 'choose-type':
         command = { kind: 'choose-type', type: request.type };
@@ -600,6 +602,12 @@ export class EnrollmentService {
         const key = sha(captured.slap.wsq);
         this.#templates.set(key, captured.templates);
         if (captured.handSeen !== undefined) this.#handSeen.set(key, captured.handSeen);
+        if (
+          request.hand !== 'thumbs' &&
+          captured.handSeen !== undefined &&
+          captured.handSeen !== request.hand
+        )
+          otherHand = captured.handSeen;
         command = { kind: 'slap', capture: captured.slap };
         break;
       }
@@ -657,6 +665,14 @@ export class EnrollmentService {
         break;
     }
     const step = apply(draft, command, seenVersion, actor, options);
+    // The other hand on the glass loses a finger to segmentation: say what the officer must change.
+    if (!step.ok && step.refusal.code === 'FINGER_MISSING' && otherHand !== undefined)
+      return problem(
+        422,
+        'WRONG_HAND',
+        `Bàn tay trên máy quét là tay ${otherHand === 'right' ? 'phải' : 'trái'}, không phải tay ${otherHand === 'right' ? 'trái' : 'phải'}: mời đặt tay ${otherHand === 'right' ? 'trái' : 'phải'} rồi lấy lại.`,
+        `The hand on the scanner is the ${otherHand} hand, not the ${otherHand === 'right' ? 'left' : 'right'}: place the ${otherHand === 'right' ? 'left' : 'right'} hand and capture again.`,
+      );
     if (!step.ok) return { ok: false, status: 409, refusal: step.refusal };
     const stage = step.draft.stage;
     // The capture that completes the set runs its checks (in the pool) before it answers.

@@ -295,6 +295,41 @@ describe('EnrollmentService', () => {
     expect((await service.view(id)).stage).toBe('review');
   });
 
+  it('names the wrong hand when the other hand on the glass lost a finger, and keeps nothing', async () => {
+    const { service, make } = await setup();
+    const { id } = await service.start('off-1');
+    await walk(service, id, CAPTURE.slice(0, 4));
+    const base = fakePorts().ports;
+    // The right hand again on the left slap: segmentation finds three fingers, the geometry the right hand.
+    const wrong = make({
+      async captureSlap(hand, options) {
+        const captured = await base.captureSlap(hand, options);
+        if (!captured.ok) return captured;
+        const fingers = captured.slap.fingers.slice(0, 3);
+        return { ...captured, slap: { ...captured.slap, fingers }, handSeen: 'right' };
+      },
+    });
+    const version = (await wrong.view(id)).version;
+    const refused = await wrong.step(id, version, { kind: 'capture-slap', hand: 'left' }, OFFICER);
+    expect(refused).toMatchObject({ ok: false, status: 422, refusal: { code: 'WRONG_HAND' } });
+    expect(refused.ok ? '' : refused.refusal.message.en).toMatch(/the right hand, not the left/);
+    expect((await wrong.view(id)).slaps.map((s) => s.hand)).toEqual(['right']);
+    // The same three fingers with the left hand's geometry are the machine's missing finger.
+    const missing = make({
+      async captureSlap(hand, options) {
+        const captured = await base.captureSlap(hand, options);
+        if (!captured.ok) return captured;
+        return {
+          ...captured,
+          slap: { ...captured.slap, fingers: captured.slap.fingers.slice(0, 3) },
+          handSeen: 'left',
+        };
+      },
+    });
+    const plain = await missing.step(id, version, { kind: 'capture-slap', hand: 'left' }, OFFICER);
+    expect(plain).toMatchObject({ ok: false, refusal: { code: 'FINGER_MISSING' } });
+  });
+
   it('a blocking finding keeps the set at fingerprints with the slaps to recapture', async () => {
     const finding: SetFinding = {
       code: 'SAME_HAND_TWICE',
