@@ -56,8 +56,14 @@ describe('a first-issue enrollment', () => {
     await scenario(page, 'scanner-hid', 'good');
     await scenario(page, 'camera', 'good');
 
-    // The queue, then a new draft: a double click opens one.
-    await page.getByRole('link', { name: /Cấp Căn cước/ }).click();
+    // The queue, loaded afresh: usable (its first button enabled, the device bar filled) soon after navigation.
+    await page.goto('about:blank');
+    const started = performance.now();
+    await page.goto(`${station.url}/ui/#/enrollment`);
+    await page.locator('button.enr-big:not([disabled])').waitFor();
+    await page.locator('[data-device="scanner-hid"]').waitFor();
+    const usableMs = performance.now() - started;
+    process.stdout.write(`e2e: enrollment queue usable ${usableMs.toFixed(0)} ms after navigation\n`);
     await page.getByRole('heading', { name: 'Hồ sơ cấp Căn cước' }).waitFor();
     await noSeriousViolations(page);
     await screenshot(page, FLOW, '01-queue');
