@@ -3,7 +3,8 @@
  * printed on the old card, the station reads the chip (PACE, Passive Authentication) and looks the
  * citizen up in the population database; the details form opens filled in, the old card number
  * carried over; the officer changes the residence and the screen lists what differs from the
- * records, as the station does once the details are saved.
+ * records, as the station does once the details are saved. Then the citizen leaves and the draft
+ * is abandoned with a reason, typed in Telex.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { atStage, fromPage, noSeriousViolations, openNewDraft, signIn } from './enrollment-flow.ts';
@@ -85,5 +86,22 @@ describe('a renewal', () => {
         },
       ]),
     );
+
+    // The citizen leaves: abandoning asks for a reason (Enter submits the dialog) and wipes the draft.
+    await page.getByRole('button', { name: 'Hủy hồ sơ' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Hủy hồ sơ này?' });
+    await dialog.waitFor();
+    await page.keyboard.press('Enter');
+    expect(await dialog.locator('#enr-abandon-reason-error').textContent()).toBe('Chưa nhập thông tin này.');
+    await dialog.getByLabel('Lý do hủy').pressSequentially('Coong daan veef truwowcs');
+    expect(await dialog.getByLabel('Lý do hủy').inputValue()).toBe('Công dân về trước');
+    await noSeriousViolations(page);
+    await screenshot(page, FLOW, '04-abandon');
+    await page.keyboard.press('Enter');
+    await page.getByRole('heading', { name: 'Hồ sơ cấp Căn cước' }).waitFor();
+    await page.locator('.enr-queue, .enr-queue ~ p, main p.note').first().waitFor();
+    expect(await page.locator(`li[data-draft="${id}"]`).count()).toBe(0);
+    const gone = await page.evaluate(async (path) => (await fetch(path)).status, `/enrollments/${id}`);
+    expect(gone).toBe(404);
   }, 200_000);
 });

@@ -46,7 +46,8 @@ const CORRECTABLE = [
 
 const TELEX_KEY = 'cccd-station.telex';
 
-function telexRemembered(): boolean {
+/** Whether the officer left Telex typing on (the default) on this browser. */
+export function telexRemembered(): boolean {
   try {
     return globalThis.localStorage?.getItem(TELEX_KEY) !== 'off';
   } catch {

@@ -8,7 +8,7 @@ import { useCallback, useEffect, useRef, useState } from 'preact/hooks';
 import { ApiError, officerMessage } from '../../api.ts';
 import { useAction } from '../../components/use-action.ts';
 import { useShared } from '../../state.ts';
-import { DemographicsPanel } from './demographics.tsx';
+import { DemographicsPanel, telexRemembered } from './demographics.tsx';
 import { Dialog } from './dialog.tsx';
 import { FingerprintsPanel } from './fingerprints.tsx';
 import {
@@ -24,6 +24,7 @@ import { PortraitPanel } from './portrait.tsx';
 import { PrefillPanel } from './prefill.tsx';
 import { ReviewPanel } from './review.tsx';
 import { ApprovalPanel, QueuedPanel } from './submit.tsx';
+import { TextField } from './text-field.tsx';
 import { TypePanel } from './type.tsx';
 
 /** Sends one step of the shown draft; resolves to the station's answer (the draft already updated). */
@@ -260,21 +261,14 @@ function AbandonDialog(props: {
         }}
       >
         <p>{t('enr.abandon.hint')}</p>
-        <div class={`field${missing ? ' field-invalid' : ''}`}>
-          <label for="enr-abandon-reason">{t('enr.abandon.reason')}</label>
-          <input
-            id="enr-abandon-reason"
-            value={reason}
-            aria-invalid={missing ? 'true' : 'false'}
-            aria-describedby={missing ? 'enr-abandon-reason-error' : undefined}
-            onInput={(event) => setReason((event.currentTarget as HTMLInputElement).value)}
-          />
-          {missing ? (
-            <p id="enr-abandon-reason-error" class="field-error">
-              {t('enr.required')}
-            </p>
-          ) : null}
-        </div>
+        <TextField
+          id="enr-abandon-reason"
+          label={t('enr.abandon.reason')}
+          value={reason}
+          onValue={setReason}
+          telex={telexRemembered()}
+          error={missing ? t('enr.required') : undefined}
+        />
         {props.error ? (
           <p class="form-error" role="alert">
             {props.error}
