@@ -11,7 +11,8 @@
  *   POST /verifications/:id/finger            { version, skip?, scanner?, finger? }
  *   POST /verifications/:id/verdict           { version }
  *   POST /verifications/:id/report            { version }  signs the report (a signing grant is asked)
- *   GET  /verifications/:id/report.json | report.p7s | report.pdf
+ *   GET  /verifications/:id/portrait          the chip portrait (JPEG) until the verdict wipes it
+ *   GET  /verifications/:id/report.json | report.p7s | report.pdf[?print=true]
  *
  * Every step answers `{ sessionId, step, state, version, next, result, replayed }`; refusals are
  * `{ error: { code, message, officer: { vi, en }, ... } }` with a stable code (session.ts), a request
@@ -33,6 +34,7 @@ import { type Clock, localToday } from '../clock.ts';
 import { DeviceInUseError, type DeviceLeases, type LeasePurpose } from '../devices/leases.ts';
 import { RequestInvalidError } from '../errors.ts';
 import type { Hotpath } from '../hotpath/hotpath.ts';
+import { sniffImageKind } from '../imaging/sniff.ts';
 import type { LazyFaceEngine } from '../portrait/engine-provider.ts';
 import { PdfRenderer, PdfRendererError, printFailure } from '../reports/renderer.ts';
 import { VerificationError } from '../workflows/verification/session.ts';
@@ -89,6 +91,11 @@ const params = {
   required: ['id'],
   additionalProperties: false,
   properties: { id: ID },
+} as const;
+const PRINT_QUERY = {
+  type: 'object',
+  additionalProperties: false,
+  properties: { print: { type: 'boolean', description: 'inline, for printing from the station screen' } },
 } as const;
 const versionOnly = {
   type: 'object',
@@ -150,6 +157,23 @@ function invalid(reply: FastifyReply, request: FastifyRequest) {
       problems,
     },
   });
+}
+
+/**
+ * DG2's image as a JPEG a browser shows: a JPEG as it is, JPEG 2000 (most chips) decoded and
+ * encoded again. @throws {VerificationError} VERIFICATION_PORTRAIT_UNREADABLE when it does not decode.
+ */
+async function browserJpeg(bytes: Uint8Array): Promise<Uint8Array> {
+  if (sniffImageKind(bytes) === 'jpeg') return bytes;
+  const { decodeAnyPortrait } = await import('../imaging/jpeg2000.ts');
+  const decoded = await decodeAnyPortrait(bytes);
+  if (!decoded.ok)
+    throw new VerificationError('VERIFICATION_PORTRAIT_UNREADABLE', 422, {
+      vi: 'Không hiển thị được ảnh chân dung của chip (định dạng ảnh không đọc được).',
+      en: 'The chip portrait cannot be shown (its image format could not be decoded).',
+    });
+  const { encodeJpeg } = await import('../imaging/sharp-images.ts');
+  return encodeJpeg(decoded.value, { quality: 90 });
 }
 
 export const verificationRoutes: FastifyPluginAsync<VerificationRoutesOptions> = async (app, options) => {
@@ -486,12 +510,37 @@ export const verificationRoutes: FastifyPluginAsync<VerificationRoutesOptions> =
     },
   );
 
+  app.get<WithId>(
+    '/verifications/:id/portrait',
+    {
+      attachValidation: true,
+      schema: {
+        ...doc("The chip portrait (DG2) as JPEG, for the notary's screen; wiped at the verdict", {
+          200: binary('the chip portrait', 'image/jpeg'),
+        }),
+        params,
+      },
+    },
+    async (request, reply) => {
+      if (request.validationError) return invalid(reply, request);
+      try {
+        const bytes = workflow.portrait(request.params.id, officerOf(request));
+        return reply
+          .header('content-type', 'image/jpeg')
+          .header('cache-control', 'no-store')
+          .send(Buffer.from(await browserJpeg(bytes)));
+      } catch (error) {
+        return send(reply, error);
+      }
+    },
+  );
+
   for (const [suffix, type] of [
     ['report.json', 'application/json; charset=utf-8'],
     ['report.p7s', 'application/pkcs7-mime; smime-type=signed-data'],
     ['report.pdf', 'application/pdf'],
   ] as const)
-    app.get<WithId>(
+    app.get<WithId & { Querystring: { print?: boolean } }>(
       `/verifications/:id/${suffix}`,
       {
         attachValidation: true,
@@ -503,12 +552,20 @@ export const verificationRoutes: FastifyPluginAsync<VerificationRoutesOptions> =
             },
           ),
           params,
+          // The PDF with ?print=true is shown inline, framed by the station's own page only (its
+          // screen prints it from a hidden frame: the kiosk saves no downloads).
+          ...(suffix === 'report.pdf' ? { querystring: PRINT_QUERY } : {}),
         },
       },
       async (request, reply) => {
         if (request.validationError) return invalid(reply, request);
         try {
           const signed = workflow.report(request.params.id, officerOf(request));
+          const inline = suffix === 'report.pdf' && request.query.print === true;
+          if (inline)
+            reply
+              .header('content-security-policy', "default-src 'none'; frame-ancestors 'self'")
+              .header('x-frame-options', 'SAMEORIGIN');
           const bytes =
             suffix === 'report.json'
               ? signed.json
@@ -519,7 +576,7 @@ export const verificationRoutes: FastifyPluginAsync<VerificationRoutesOptions> =
             .header('content-type', type)
             .header(
               'content-disposition',
-              `attachment; filename="${signed.report.reportId}.${suffix.slice(7)}"`,
+              `${inline ? 'inline' : 'attachment'}; filename="${signed.report.reportId}.${suffix.slice(7)}"`,
             )
             .header('cache-control', 'no-store')
             .send(Buffer.from(bytes));

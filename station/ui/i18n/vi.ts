@@ -5,9 +5,11 @@
  * value filled in at run time.
  */
 import { shellVi } from './shell.vi.ts';
+import { verificationVi } from './verification.vi.ts';
 
 export const vi = {
   ...shellVi,
+  ...verificationVi,
 } as const;
 
 export type MessageKey = keyof typeof vi;
