@@ -80,7 +80,7 @@ export async function readCardWithCan(page: Page, can: string): Promise<void> {
 
 /** Every check's outcome on the screen, by check id (access, pa, ca, aa, status, face, finger). */
 export async function checkOutcomes(page: Page): Promise<Record<string, string>> {
-  const items = page.locator('.ver-checks li[data-check]').last().locator('..').locator('li[data-check]');
+  const items = page.locator('.ver-checks li[data-check]');
   const found: Record<string, string> = {};
   for (const item of await items.all()) {
     const id = (await item.getAttribute('data-check')) ?? '';
