@@ -2,10 +2,15 @@
  * The notary's verifications that must not pass, in a real Chromium against the built station, each
  * with its card put in through /sim/card: a card whose chip data was altered after signing (PA fails),
  * a cloned chip (the data copied onto a chip without the issuer's keys: CA and AA fail), and a genuine
- * card that central has on file as reported lost. The screen shows the failing check as it runs and
- * the verdict in plain words.
+ * card that central has on file as reported lost, and a genuine card presented by someone else (a
+ * real photograph held up to the simulated camera through /sim/camera: the face engine tells real
+ * faces apart, not the simulator's procedural ones; the photograph is read from the shared fixtures
+ * at run time). The screen shows the failing check as it runs and the verdict in plain words.
  */
+import { readFile } from 'node:fs/promises';
+import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { fixture } from '../support/fixtures.ts';
 import {
   type Browsing,
   openBrowser,
@@ -19,6 +24,7 @@ import {
   insertCard,
   readCardWithCan,
   signInAsNotary,
+  sim,
   simulatedCard,
   toVerdict,
 } from './verification-support.ts';
@@ -78,4 +84,43 @@ describe('notary verifications that must not pass', () => {
     expect(verdict.text).toMatch(/^Thẻ đã được báo mất/);
     await insertCard(station, 'valid');
   }, 60_000);
+
+  it('a face that does not match: someone else before the camera, the verdict says the person does not match', async () => {
+    const { page } = browsing;
+    await insertCard(station, 'valid');
+    const card = await simulatedCard(station);
+    // A real person's photograph, of the camera's frame size, held up to the lens.
+    const photo = await sharp(await readFile(fixture('faces/biden__biden.jpg')))
+      .rotate()
+      .resize(640, 480, { fit: 'contain', background: { r: 200, g: 200, b: 200 } })
+      .jpeg({ quality: 85 })
+      .toBuffer();
+    await sim(station, 'POST', '/sim/camera/actions/photo', { jpeg: photo.toString('base64') });
+    try {
+      await page.goto(`${station.url}/ui/#/`);
+      await readCardWithCan(page, card.can);
+      await page.locator('img[data-portrait="live"]').waitFor({ timeout: 15_000 });
+      expect(await seriousViolations(page)).toEqual([]);
+      await screenshot(page, 'verification-face-mismatch', '01-person');
+      await page.getByRole('button', { name: 'So khớp khuôn mặt' }).click();
+      const face = page.locator('[data-face]');
+      await face.waitFor({ timeout: 60_000 });
+      expect(await face.getAttribute('data-face')).toBe('different');
+      expect(await face.textContent()).toMatch(/^Khuôn mặt KHÔNG khớp với ảnh trong chip/);
+      expect(await seriousViolations(page)).toEqual([]);
+      await screenshot(page, 'verification-face-mismatch', '02-face-different');
+      const verdict = await toVerdict(page);
+      await screenshot(page, 'verification-face-mismatch', '03-verdict');
+      expect(verdict.code).toBe('person-does-not-match');
+      expect(verdict.text).toMatch(/^Người xuất trình không khớp với chủ thẻ/);
+      expect(await checkOutcomes(page)).toMatchObject({
+        pa: 'passed',
+        ca: 'passed',
+        aa: 'passed',
+        face: 'failed',
+      });
+    } finally {
+      await sim(station, 'POST', '/sim/camera/actions/photo', {});
+    }
+  }, 90_000);
 });
