@@ -1,4 +1,5 @@
 /** The officer's words in English, key for key with vi.ts (the type makes a missing key an error). */
+import { eidEn } from './eid.en.ts';
 import { shellEn } from './shell.en.ts';
 import { verificationEn } from './verification.en.ts';
 import type { MessageKey } from './vi.ts';
@@ -6,4 +7,5 @@ import type { MessageKey } from './vi.ts';
 export const en: Readonly<Record<MessageKey, string>> = {
   ...shellEn,
   ...verificationEn,
+  ...eidEn,
 };

@@ -4,12 +4,14 @@
  * job's screens); en.ts must have the same keys (its type and a test check it). `{name}` marks a
  * value filled in at run time.
  */
+import { eidVi } from './eid.vi.ts';
 import { shellVi } from './shell.vi.ts';
 import { verificationVi } from './verification.vi.ts';
 
 export const vi = {
   ...shellVi,
   ...verificationVi,
+  ...eidVi,
 } as const;
 
 export type MessageKey = keyof typeof vi;

@@ -11,7 +11,7 @@ import { useShared } from '../../state.ts';
 import type { CardRead, FaceResult, FingerResult, VerificationSession } from './api.ts';
 
 /** The camera's preview frames as data: URLs (the stream's `frame` events), while mounted. */
-function useLiveFrame(cameraId: string | undefined): string | undefined {
+export function useLiveFrame(cameraId: string | undefined): string | undefined {
   const [frame, setFrame] = useState<string | undefined>(undefined);
   useEffect(() => {
     if (cameraId === undefined) return;
