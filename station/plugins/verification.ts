@@ -34,7 +34,6 @@ import { type Clock, localToday } from '../clock.ts';
 import { DeviceInUseError, type DeviceLeases, type LeasePurpose } from '../devices/leases.ts';
 import { RequestInvalidError } from '../errors.ts';
 import type { Hotpath } from '../hotpath/hotpath.ts';
-import { sniffImageKind } from '../imaging/sniff.ts';
 import type { LazyFaceEngine } from '../portrait/engine-provider.ts';
 import { PdfRenderer, PdfRendererError, printFailure } from '../reports/renderer.ts';
 import { VerificationError } from '../workflows/verification/session.ts';
@@ -50,6 +49,7 @@ import {
   type VerificationPorts,
   VerificationWorkflow,
 } from '../workflows/verification/workflow.ts';
+import { portraitAsJpeg } from './portrait-jpeg.ts';
 
 export interface VerificationRoutesOptions {
   readonly stationId: string;
@@ -159,21 +159,15 @@ function invalid(reply: FastifyReply, request: FastifyRequest) {
   });
 }
 
-/**
- * DG2's image as a JPEG a browser shows: a JPEG as it is, JPEG 2000 (most chips) decoded and
- * encoded again. @throws {VerificationError} VERIFICATION_PORTRAIT_UNREADABLE when it does not decode.
- */
+/** @throws {VerificationError} VERIFICATION_PORTRAIT_UNREADABLE when DG2 does not decode. */
 async function browserJpeg(bytes: Uint8Array): Promise<Uint8Array> {
-  if (sniffImageKind(bytes) === 'jpeg') return bytes;
-  const { decodeAnyPortrait } = await import('../imaging/jpeg2000.ts');
-  const decoded = await decodeAnyPortrait(bytes);
-  if (!decoded.ok)
+  const jpeg = await portraitAsJpeg(bytes);
+  if (jpeg === undefined)
     throw new VerificationError('VERIFICATION_PORTRAIT_UNREADABLE', 422, {
       vi: 'Không hiển thị được ảnh chân dung của chip (định dạng ảnh không đọc được).',
       en: 'The chip portrait cannot be shown (its image format could not be decoded).',
     });
-  const { encodeJpeg } = await import('../imaging/sharp-images.ts');
-  return encodeJpeg(decoded.value, { quality: 90 });
+  return jpeg;
 }
 
 export const verificationRoutes: FastifyPluginAsync<VerificationRoutesOptions> = async (app, options) => {

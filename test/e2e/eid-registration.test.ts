@@ -1,7 +1,7 @@
 /**
  * An e-ID level-2 registration in a real Chromium against the built station: the officer opens a
  * registration, reads the simulated CCCD with its CAN (PACE, PA, CA, AA, central's status), compares
- * the live camera with the chip portrait, types a landline and a malformed e-mail (each refused under
+ * the live camera with the chip portrait (both on screen), types a landline and a malformed e-mail (each refused under
  * its field, in Vietnamese, by the station), forgets a consent, then gives a mobile number and an
  * e-mail with the three consents, signs with the password again, and the application is queued and
  * acknowledged by the embedded central. A refresh on the way resumes the registration from its URL.
@@ -58,6 +58,8 @@ describe('an e-ID level-2 registration', () => {
       .getByRole('heading', { name: 'Đối chiếu khuôn mặt với ảnh trong chip' })
       .waitFor({ timeout: 30_000 });
     await expect(page.locator('[data-holder="name"]').textContent()).resolves.toBe('Nguyễn Văn An');
+    // The chip portrait beside the live camera.
+    await page.locator('img[data-portrait="chip"]').waitFor();
     await page.locator('img[data-portrait="live"]').waitFor({ timeout: 15_000 });
     expect(await seriousViolations(page)).toEqual([]);
     await screenshot(page, FLOW, '03-face');

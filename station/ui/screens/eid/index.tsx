@@ -152,7 +152,7 @@ export function EidScreen({ path }: { path: string }) {
             {stage === 'started' || stage === 'card-key' ? (
               <CardStep step={step} cameraId={camera?.id} scannerId={barcode?.id} />
             ) : null}
-            {stage === 'card-read' ? <FaceStep step={step} cameraId={camera?.id} /> : null}
+            {stage === 'card-read' ? <FaceStep step={step} id={view.id} cameraId={camera?.id} /> : null}
             {stage === 'face-matched' ? <ContactStep step={step} view={view} /> : null}
             {stage === 'contact' || stage === 'signed' ? <SignStep step={step} view={view} /> : null}
             {stage === 'queued' ? <Queued view={view} /> : null}
@@ -233,9 +233,32 @@ function CardStep(props: { step: Step; cameraId: string | undefined; scannerId: 
   );
 }
 
-function FaceStep(props: { step: Step; cameraId: string | undefined }) {
+/** The chip portrait of a registration as an object URL while mounted (undefined before it loads). */
+function useChipPortrait(id: string): string | undefined {
+  const [url, setUrl] = useState<string | undefined>(undefined);
+  useEffect(() => {
+    let made: string | undefined;
+    let stopped = false;
+    void fetch(`/eid-registrations/${id}/portrait`, { credentials: 'same-origin' })
+      .then(async (response) => (response.ok ? response.blob() : undefined))
+      .then((blob) => {
+        if (blob === undefined || stopped) return;
+        made = URL.createObjectURL(blob);
+        setUrl(made);
+      })
+      .catch(() => undefined);
+    return () => {
+      stopped = true;
+      if (made !== undefined) URL.revokeObjectURL(made);
+    };
+  }, [id]);
+  return url;
+}
+
+function FaceStep(props: { step: Step; id: string; cameraId: string | undefined }) {
   const { t, lang } = useShared();
   const live = useLiveFrame(props.cameraId);
+  const chip = useChipPortrait(props.id);
   const compare = useAction(async () => {
     await props.step({
       kind: 'compare-face',
@@ -246,14 +269,24 @@ function FaceStep(props: { step: Step; cameraId: string | undefined }) {
     <section class="card eid-face">
       <h2>{t('eid.face.title')}</h2>
       <p class="note">{t('eid.face.hint')}</p>
-      <figure class="eid-live">
-        {live ? (
-          <img src={live} alt={t('ver.person.liveAlt')} data-portrait="live" />
-        ) : (
-          <p class="note">{t('ver.person.noCamera')}</p>
-        )}
-        <figcaption>{t('ver.person.live')}</figcaption>
-      </figure>
+      <div class="eid-faces">
+        <figure class="eid-live">
+          {chip ? (
+            <img src={chip} alt={t('ver.person.chipAlt')} data-portrait="chip" />
+          ) : (
+            <p class="note">{t('ver.person.noChipPortrait')}</p>
+          )}
+          <figcaption>{t('ver.person.chip')}</figcaption>
+        </figure>
+        <figure class="eid-live">
+          {live ? (
+            <img src={live} alt={t('ver.person.liveAlt')} data-portrait="live" />
+          ) : (
+            <p class="note">{t('ver.person.noCamera')}</p>
+          )}
+          <figcaption>{t('ver.person.live')}</figcaption>
+        </figure>
+      </div>
       {compare.error ? (
         <p class="form-error" role="alert">
           {officerMessage(compare.error, lang)}
