@@ -77,6 +77,18 @@ describe('a notary verifies a genuine card with its holder', () => {
     await screenshot(page, FLOW, '03-key-qr');
     await page.getByLabel('Số CAN (6 chữ số)', { exact: true }).check();
 
+    // A mistyped CAN: the chip refuses it, the screen says so, and the same session takes the right one.
+    await page.getByLabel(/^Số CAN \(6 chữ số in/).fill(card.can === '000000' ? '111111' : '000000');
+    await page.getByRole('button', { name: 'Đọc thẻ' }).click();
+    const refusal = page.locator('.ver > .ver-grid .form-error[data-code]');
+    await refusal.waitFor({ timeout: 30_000 });
+    expect(await refusal.getAttribute('data-code')).toMatch(/^[A-Z_]+$/);
+    expect(await page.locator('[data-check="access"] [data-outcome]').getAttribute('data-outcome')).toBe(
+      'pending',
+    );
+    expect(await seriousViolations(page)).toEqual([]);
+    await screenshot(page, FLOW, '04-wrong-can');
+
     // Enter reads the card (a double Enter reads it once).
     await page.getByLabel(/^Số CAN \(6 chữ số in/).fill(card.can);
     await page.getByLabel(/^Số CAN \(6 chữ số in/).press('Enter');
@@ -85,7 +97,8 @@ describe('a notary verifies a genuine card with its holder', () => {
       .press('Enter')
       .catch(() => undefined);
     await page.getByRole('heading', { name: 'Đối chiếu người xuất trình' }).waitFor({ timeout: 30_000 });
-    expect(requests.filter((r) => r.endsWith('/card-read'))).toHaveLength(1);
+    expect(requests.filter((r) => r.endsWith('/card-read'))).toHaveLength(2);
+    expect(requests.filter((r) => r === 'POST /verifications')).toHaveLength(1);
     expect(await checkOutcomes(page)).toEqual({
       access: 'passed',
       pa: 'passed',
@@ -103,7 +116,7 @@ describe('a notary verifies a genuine card with its holder', () => {
       .evaluate((img) => (img as unknown as { naturalWidth: number }).naturalWidth);
     expect(chipWidth).toBeGreaterThan(0);
     expect(await seriousViolations(page)).toEqual([]);
-    await screenshot(page, FLOW, '04-person');
+    await screenshot(page, FLOW, '05-person');
 
     await page.getByRole('button', { name: 'So khớp khuôn mặt' }).click();
     await expect(
@@ -116,7 +129,7 @@ describe('a notary verifies a genuine card with its holder', () => {
     await page.locator('[data-finger]').waitFor({ timeout: 30_000 });
     expect(await page.locator('[data-finger]').getAttribute('data-finger')).toBe('match');
     expect(await seriousViolations(page)).toEqual([]);
-    await screenshot(page, FLOW, '05-face-finger');
+    await screenshot(page, FLOW, '06-face-finger');
 
     const verdict = await toVerdict(page);
     expect(verdict).toEqual({
@@ -124,14 +137,14 @@ describe('a notary verifies a genuine card with its holder', () => {
       text: 'Thẻ thật và người xuất trình đúng là chủ thẻ.',
     });
     expect(await checkOutcomes(page)).toMatchObject({ face: 'passed', finger: 'passed' });
-    await screenshot(page, FLOW, '06-verdict');
+    await screenshot(page, FLOW, '07-verdict');
 
     // Signing asks for the password again; a wrong one is refused in Vietnamese.
     await page.getByLabel('Mật khẩu').fill('not the password');
     await page.getByRole('button', { name: 'Ký biên bản' }).click();
     await page.locator('.ver-report .form-error').waitFor();
     expect(await seriousViolations(page)).toEqual([]);
-    await screenshot(page, FLOW, '07-sign-refused');
+    await screenshot(page, FLOW, '08-sign-refused');
     await page.getByLabel('Mật khẩu').fill(PASSWORD);
     // After a failure the station slows the next attempt; the button waits as long as it asks.
     await page.locator('.ver-report button[type=submit]:not([disabled])').waitFor({ timeout: 15_000 });
@@ -160,7 +173,7 @@ describe('a notary verifies a genuine card with its holder', () => {
     // (The double click selected the words around the button; the screenshot shows the screen itself.)
     await page.evaluate('getSelection().removeAllRanges()');
     expect(await seriousViolations(page)).toEqual([]);
-    await screenshot(page, FLOW, '08-print-preview');
+    await screenshot(page, FLOW, '09-print-preview');
     await page.getByRole('button', { name: 'Đóng bản xem trước' }).click();
     // Save: the signed JSON, the report the screen named.
     const href =
@@ -172,12 +185,18 @@ describe('a notary verifies a genuine card with its holder', () => {
       officer: { id: 'not-1', authenticated: true, signingMethod: 'password' },
     });
     expect(await seriousViolations(page)).toEqual([]);
-    await screenshot(page, FLOW, '09-report-signed');
+    await screenshot(page, FLOW, '10-report-signed');
+
+    // The same screen at 1920 x 1080.
+    await page.setViewportSize({ width: 1920, height: 1080 });
+    expect(await seriousViolations(page)).toEqual([]);
+    await screenshot(page, FLOW, '11-report-1920');
+    await page.setViewportSize({ width: 1280, height: 800 });
 
     await page.getByRole('button', { name: 'English' }).click();
     await page.getByText('The card is genuine and its holder is present.').waitFor();
     expect(await seriousViolations(page)).toEqual([]);
-    await screenshot(page, FLOW, '10-verdict-en');
+    await screenshot(page, FLOW, '12-verdict-en');
     await page.getByRole('button', { name: 'Tiếng Việt' }).click();
 
     // Another card: Esc (or the button) starts again on the card screen.
