@@ -2,8 +2,8 @@
  * The notary's verifications that must not pass, in a real Chromium against the built station, each
  * with its card put in through /sim/card: a card whose chip data was altered after signing (PA fails),
  * a cloned chip (the data copied onto a chip without the issuer's keys: CA and AA fail), and a genuine
- * card that central has on file as reported lost, and a genuine card presented by someone else (a
- * real photograph held up to the simulated camera through /sim/camera: the face engine tells real
+ * card that central has on file as reported lost, and a genuine card presented by someone else (its
+ * key from its QR code through the barcode scanner; a real photograph held up to the simulated camera through /sim/camera: the face engine tells real
  * faces apart, not the simulator's procedural ones; the photograph is read from the shared fixtures
  * at run time). The screen shows the failing check as it runs and the verdict in plain words.
  */
@@ -97,8 +97,18 @@ describe('notary verifications that must not pass', () => {
       .toBuffer();
     await sim(station, 'POST', '/sim/camera/actions/photo', { jpeg: photo.toString('base64') });
     try {
+      // This time the access key comes from the card's QR code, read by the barcode scanner.
       await page.goto(`${station.url}/ui/#/`);
-      await readCardWithCan(page, card.can);
+      await page.getByRole('link', { name: /Xác thực thẻ/ }).click();
+      await page.getByLabel('Mã QR trên thẻ').check();
+      await page.getByRole('button', { name: 'Quét bằng máy quét mã' }).click();
+      await page.getByText('Đang chờ mã QR…').waitFor();
+      await sim(station, 'POST', '/sim/barcode/actions/scan-card', {});
+      await page.getByText(`Đã đọc mã QR của thẻ số ${card.id12}.`).waitFor({ timeout: 15_000 });
+      expect(await seriousViolations(page)).toEqual([]);
+      await screenshot(page, 'verification-face-mismatch', '00-key-qr-scanned');
+      await page.getByRole('button', { name: 'Đọc thẻ' }).click();
+      await page.getByRole('heading', { name: 'Đối chiếu người xuất trình' }).waitFor({ timeout: 30_000 });
       await page.locator('img[data-portrait="live"]').waitFor({ timeout: 15_000 });
       expect(await seriousViolations(page)).toEqual([]);
       await screenshot(page, 'verification-face-mismatch', '01-person');

@@ -104,7 +104,7 @@ export function EidScreen({ path }: { path: string }) {
         <h1 tabIndex={-1} ref={heading}>
           {t('eid.title')}
         </h1>
-        <a class="button-link secondary" href="#/">
+        <a class="eid-link" href="#/">
           {t('eid.home')}
         </a>
       </div>

@@ -158,7 +158,7 @@ export function VerificationScreen() {
         <h1 tabIndex={-1} ref={heading}>
           {t('ver.title')}
         </h1>
-        <a class="button-link secondary" href="#/">
+        <a class="ver-link" href="#/">
           {t('ver.home')}
         </a>
       </div>

@@ -101,7 +101,7 @@ export function ReportPanel(props: {
         <button type="button" class="primary" onClick={() => setPrinting(Date.now())}>
           {t('ver.report.print')}
         </button>
-        <a class="button-link secondary" href={props.session.reportUrl('json')} download>
+        <a class="ver-link" href={props.session.reportUrl('json')} download>
           {t('ver.report.save')}
         </a>
       </div>
