@@ -11,7 +11,7 @@ import type { CardReaderDevice } from '../drivers/smartcard/card-reader.ts';
 import type { TrustStore } from '../protocol/icao9303/pa.ts';
 import type { TerminalCredentials } from '../protocol/icao9303/terminal-auth.ts';
 import { NO_QUERY, openObject, responses } from './api-schema.ts';
-import { authPlugin, requireSession } from './auth/plugin.ts';
+import { authPlugin, requireSession, sessionStillActive } from './auth/plugin.ts';
 import type { AuthService } from './auth/service.ts';
 import { compareFingers, scannerFinder } from './cards/verify-finger.ts';
 import type { CentralLink } from './central/link.ts';
@@ -306,7 +306,9 @@ export async function buildStation(deps: StationDeps): Promise<FastifyInstance> 
     ...(deps.hotpath === undefined ? {} : { hotpath: deps.hotpath }),
     ...(portraits === undefined ? {} : { portraits }),
     ...(deps.storeAndForward === undefined ? {} : { uploader: deps.storeAndForward.uploader }),
-    ...(deps.auth === undefined ? {} : { preHandler: requireSession(deps.auth) }),
+    ...(deps.auth === undefined
+      ? {}
+      : { preHandler: requireSession(deps.auth), stillAllowed: sessionStillActive(deps.auth) }),
   });
   if (deps.eid) await app.register(eidRoutes(deps.eid));
   if (config.environment === 'test' && config.simulators.routes) {
