@@ -133,15 +133,8 @@ export class DraftStore {
 
   /** The digests of a draft's blobs on disk. */
   async #blobsOnDisk(id: string): Promise<string[]> {
-    let names: string[];
-    try {
-      names = await fs.readdir(this.dir);
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
-      throw error;
-    }
     const prefix = `${id}.`;
-    return names
+    return (await this.#names())
       .filter((name) => name.startsWith(prefix) && name.endsWith('.blob'))
       .map((name) => name.slice(prefix.length, -'.blob'.length))
       .filter((sha) => SHA256_HEX.test(sha));
@@ -343,16 +336,19 @@ export class DraftStore {
     return this.#files('.draft');
   }
 
-  async #files(suffix: string): Promise<DraftSummary[]> {
-    let names: string[];
+  /** The names in the drafts' folder (none before the first draft made it). */
+  async #names(): Promise<string[]> {
     try {
-      names = await fs.readdir(this.dir);
+      return await fs.readdir(this.dir);
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
       throw error;
     }
+  }
+
+  async #files(suffix: string): Promise<DraftSummary[]> {
     const out: DraftSummary[] = [];
-    for (const name of names) {
+    for (const name of await this.#names()) {
       const id = name.endsWith(suffix) ? name.slice(0, -suffix.length) : '';
       if (!ID.test(id)) continue;
       try {
