@@ -71,7 +71,7 @@ export const adminEn: Readonly<Record<keyof typeof adminVi, string>> = {
   'admin.outbox.exportedAt': 'Exported to USB at {time}',
   'admin.outbox.retry': 'Send again',
   'admin.outbox.sendNow': 'Send now',
-  'admin.outbox.retryLabel': 'Send packet {id} now',
+  'admin.outbox.retryLabel': '{action}: packet {id}',
   'admin.export.title': 'Export waiting packets to USB',
   'admin.export.hint':
     'When the network is down for long: the waiting packets are copied into a new folder on the USB stick to take to central. They stay queued until their receipts come back.',

@@ -69,7 +69,7 @@ export const adminVi = {
   'admin.outbox.exportedAt': 'Đã xuất ra USB lúc {time}',
   'admin.outbox.retry': 'Gửi lại',
   'admin.outbox.sendNow': 'Gửi ngay',
-  'admin.outbox.retryLabel': 'Gửi gói {id} ngay',
+  'admin.outbox.retryLabel': '{action}: gói {id}',
   'admin.export.title': 'Xuất hồ sơ chờ gửi ra USB',
   'admin.export.hint':
     'Khi mất mạng lâu: các gói chờ gửi được chép vào một thư mục mới trên ổ USB để mang về trung tâm. Gói vẫn ở trong hàng đợi cho tới khi có biên nhận.',

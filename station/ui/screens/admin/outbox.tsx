@@ -188,6 +188,7 @@ function PacketRow({
     await onChanged();
   });
   const share = progress === undefined ? undefined : percent(progress);
+  const retryText = entry.state === 'dead-letter' ? t('admin.outbox.retry') : t('admin.outbox.sendNow');
   return (
     <tr data-packet={entry.packetId} data-state={entry.state}>
       <th scope="row">
@@ -222,10 +223,10 @@ function PacketRow({
             type="button"
             class="secondary"
             disabled={retry.busy}
-            aria-label={t('admin.outbox.retryLabel', { id: entry.packetId.slice(0, 8) })}
+            aria-label={t('admin.outbox.retryLabel', { action: retryText, id: entry.packetId.slice(0, 8) })}
             onClick={() => void retry.run()}
           >
-            {entry.state === 'dead-letter' ? t('admin.outbox.retry') : t('admin.outbox.sendNow')}
+            {retryText}
           </button>
         ) : null}
         {retry.error === undefined ? null : (
