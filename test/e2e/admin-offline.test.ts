@@ -127,9 +127,9 @@ describe('offline with packets queued, exported to a folder, then back online', 
     expect(sealed.map((s) => s.result.state)).toEqual(['queued', 'queued']);
     process.stdout.write(`e2e: two applicants sealed in ${(performance.now() - started).toFixed(0)} ms\n`);
     await page.locator('[data-online="false"]').waitFor({ timeout: 30_000 });
-    await expect(page.locator('.admin-central').textContent()).resolves.toMatch(
-      /^Trung tâm: mất kết nối từ \d{2}:\d{2} \(\d+ phút\)/,
-    );
+    await expect
+      .poll(() => page.locator('.admin-central').textContent())
+      .toMatch(/^Trung tâm: mất kết nối từ \d{2}:\d{2} \(\d+ phút\)/);
     // The uploader's last problem, in Vietnamese: not central's answer (the captive portal).
     await page.locator('[data-problem]').waitFor();
     // The status bar's indicator says the same, with the queue depth.
@@ -197,14 +197,15 @@ describe('offline with packets queued, exported to a folder, then back online', 
     await page.locator('header .outbox-sending progress').first().waitFor({ timeout: 15_000 });
     await page.locator('tr[data-state="uploading"] progress').first().waitFor({ timeout: 15_000 });
     // Real progress: some bytes of a packet are through (its bar past 0) before it is acknowledged.
-    await page.waitForFunction(
-      () =>
-        [...document.querySelectorAll('header .outbox-sending progress')].some(
-          (bar) => Number((bar as HTMLProgressElement).value) > 0,
-        ),
-      undefined,
-      { timeout: 15_000 },
-    );
+    await expect
+      .poll(
+        () =>
+          page
+            .locator('header .outbox-sending progress')
+            .evaluateAll((bars) => bars.some((bar) => Number(bar.getAttribute('value')) > 0)),
+        { timeout: 15_000, interval: 50 },
+      )
+      .toBe(true);
     expect(await seriousViolations(page)).toEqual([]);
     await screenshot(page, FLOW, '05-uploading');
 

@@ -179,7 +179,8 @@ describe('the administrator’s devices and audit screens', () => {
     await scanner.getByLabel('Kịch bản', { exact: true }).selectOption('dry');
     await scanner.getByRole('button', { name: 'Chuyển kịch bản' }).click();
     await scanner.getByRole('status').filter({ hasText: 'Đã chuyển sang kịch bản dry.' }).waitFor();
-    await expect(scanner.locator('[data-current-scenario]').textContent()).resolves.toBe('dry');
+    // The card re-reads /sim/ after the switch: its current scenario follows.
+    await expect.poll(() => scanner.locator('[data-current-scenario]').textContent()).toBe('dry');
     // The card's scenario applies to the next card put in, and the screen says so.
     const card = page.locator('li[data-simulator="card"]');
     await card.getByLabel('Kịch bản', { exact: true }).selectOption('tampered-dg');
@@ -213,5 +214,12 @@ describe('the administrator’s devices and audit screens', () => {
     await page.getByRole('heading', { name: 'Audit trail' }).waitFor();
     expect(await seriousViolations(page)).toEqual([]);
     await screenshot(page, FLOW, '08-audit-en');
+    // The larger of the two screens the station must work at: the accounts in English.
+    await page.setViewportSize({ width: 1920, height: 1080 });
+    await page.keyboard.press('Alt+3');
+    await page.getByRole('heading', { name: "Officers' accounts" }).waitFor();
+    await page.locator('tr[data-account="off-2"] [data-account-state="disabled"]').waitFor();
+    expect(await seriousViolations(page)).toEqual([]);
+    await screenshot(page, FLOW, '09-accounts-en-1920');
   });
 });

@@ -285,43 +285,60 @@ function AccountRow({
         </span>
       </td>
       <td>{clockTime(Date.parse(account.passwordChangedAt), lang)}</td>
-      <td class="admin-actions">
-        {self ? null : account.disabled ? (
-          <button type="button" class="secondary" disabled={act.busy} onClick={() => void act.run('enable')}>
-            {t('admin.users.enable')}
-          </button>
-        ) : (
-          <button type="button" class="secondary" disabled={act.busy} onClick={() => void act.run('disable')}>
-            {t('admin.users.disable')}
-          </button>
-        )}
-        {account.locked === null ? null : (
-          <button type="button" class="secondary" disabled={act.busy} onClick={() => void act.run('unlock')}>
-            {t('admin.users.unlock')}
-          </button>
-        )}
-        {self ? (
-          <span class="note">{t('admin.users.self')}</span>
-        ) : (
-          <>
-            <button type="button" class="secondary" disabled={act.busy} onClick={() => onReset(account)}>
-              {t('admin.users.reset')}
-            </button>
+      <td>
+        <div class="admin-actions">
+          {self ? null : account.disabled ? (
             <button
               type="button"
               class="secondary"
               disabled={act.busy}
-              onClick={() => void act.run('logout-all')}
+              onClick={() => void act.run('enable')}
             >
-              {t('admin.users.logoutAll')}
+              {t('admin.users.enable')}
             </button>
-          </>
-        )}
-        {act.error === undefined ? null : (
-          <p class="form-error" role="alert">
-            {officerMessage(act.error, lang)}
-          </p>
-        )}
+          ) : (
+            <button
+              type="button"
+              class="secondary"
+              disabled={act.busy}
+              onClick={() => void act.run('disable')}
+            >
+              {t('admin.users.disable')}
+            </button>
+          )}
+          {account.locked === null ? null : (
+            <button
+              type="button"
+              class="secondary"
+              disabled={act.busy}
+              onClick={() => void act.run('unlock')}
+            >
+              {t('admin.users.unlock')}
+            </button>
+          )}
+          {self ? (
+            <span class="note">{t('admin.users.self')}</span>
+          ) : (
+            <>
+              <button type="button" class="secondary" disabled={act.busy} onClick={() => onReset(account)}>
+                {t('admin.users.reset')}
+              </button>
+              <button
+                type="button"
+                class="secondary"
+                disabled={act.busy}
+                onClick={() => void act.run('logout-all')}
+              >
+                {t('admin.users.logoutAll')}
+              </button>
+            </>
+          )}
+          {act.error === undefined ? null : (
+            <p class="form-error" role="alert">
+              {officerMessage(act.error, lang)}
+            </p>
+          )}
+        </div>
       </td>
     </tr>
   );
