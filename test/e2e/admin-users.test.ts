@@ -120,6 +120,16 @@ describe('the administrator’s accounts screen', () => {
     await page.goto(`${station.url}/ui/#/admin/users`);
     await page.getByRole('heading', { name: 'Xin chào, Đỗ Thị Hà' }).waitFor();
     expect(await page.getByRole('heading', { name: 'Tài khoản cán bộ' }).count()).toBe(0);
+    // Nor does the station answer an officer's session on the administrator's routes.
+    const refused = await page.evaluate(async () =>
+      Promise.all(
+        [
+          ['GET', '/auth/accounts'],
+          ['POST', '/audit/verify'],
+        ].map(async ([method, route]) => (await fetch(route ?? '', { method })).status),
+      ),
+    );
+    expect(refused).toEqual([403, 403]);
     await signOut(page);
   });
 
