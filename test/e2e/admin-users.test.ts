@@ -36,7 +36,8 @@ async function signOut(page: Page): Promise<void> {
 }
 
 beforeAll(async () => {
-  station = await startStation();
+  // Three wrong passwords lock an account here (ten by default), so the unlock is quick to reach.
+  station = await startStation({ auth: { required: true, maxFailures: 3 } });
   browsing = await openBrowser();
 }, 120_000);
 
@@ -172,6 +173,40 @@ describe('the administrator’s accounts screen', () => {
     expect(login.status).toBeGreaterThanOrEqual(400);
     expect(((await login.json()) as { error: { code: string } }).error.code).toBe('AUTH_ACCOUNT_DISABLED');
   });
+  it('lifts the lock that repeated wrong passwords put on an account', async () => {
+    const { page } = browsing;
+    const login = (password: string) =>
+      fetch(`${station.url}/auth/login`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ account: 'off-1', password }),
+      });
+    /** Tries until the station's delay after a failure has passed; the code it answered. */
+    const attempt = async (password: string): Promise<string> => {
+      for (;;) {
+        const answer = await login(password);
+        if (answer.ok) return 'OK';
+        const code = ((await answer.json()) as { error: { code: string } }).error.code;
+        if (code !== 'AUTH_TOO_MANY_ATTEMPTS') return code;
+        await new Promise((resolve) =>
+          setTimeout(resolve, Number(answer.headers.get('retry-after') ?? 1) * 1000),
+        );
+      }
+    };
+    expect(await attempt('not the password at all')).toBe('AUTH_LOGIN_FAILED');
+    expect(await attempt('still not the password')).toBe('AUTH_LOGIN_FAILED');
+    expect(await attempt('nor is this one')).toBe('AUTH_ACCOUNT_LOCKED');
+    expect(await attempt(PASSWORD)).toBe('AUTH_ACCOUNT_LOCKED');
+    await page.reload();
+    const row = page.locator('tr[data-account="off-1"]');
+    await row.locator('[data-account-state="locked"]').waitFor();
+    expect(await seriousViolations(page)).toEqual([]);
+    await screenshot(page, FLOW, '06-account-locked');
+    await row.getByRole('button', { name: 'Mở khóa' }).click();
+    await row.locator('[data-account-state="active"]').waitFor();
+    await page.getByRole('status').filter({ hasText: 'Đã mở khóa tài khoản off-1.' }).waitFor();
+    expect(await attempt(PASSWORD)).toBe('OK');
+  }, 60_000);
 });
 
 describe('the administrator’s devices and audit screens', () => {
@@ -202,7 +237,7 @@ describe('the administrator’s devices and audit screens', () => {
     expect(sims.simulators.find((s) => s.name === 'scanner-hid')?.scenario).toBe('dry');
     expect(sims.simulators.find((s) => s.name === 'card')?.scenario).toBe('tampered-dg');
     expect(await seriousViolations(page)).toEqual([]);
-    await screenshot(page, FLOW, '06-devices');
+    await screenshot(page, FLOW, '07-devices');
   });
 
   it('verifies the audit trail on request', async () => {
@@ -219,17 +254,17 @@ describe('the administrator’s devices and audit screens', () => {
     expect(await report.getAttribute('data-intact')).toBe('true');
     expect(await report.textContent()).toMatch(/Nhật ký nguyên vẹn: \d+ mục\./);
     expect(await seriousViolations(page)).toEqual([]);
-    await screenshot(page, FLOW, '07-audit');
+    await screenshot(page, FLOW, '08-audit');
     await page.getByRole('button', { name: 'English' }).click();
     await page.getByRole('heading', { name: 'Audit trail' }).waitFor();
     expect(await seriousViolations(page)).toEqual([]);
-    await screenshot(page, FLOW, '08-audit-en');
+    await screenshot(page, FLOW, '09-audit-en');
     // The larger of the two screens the station must work at: the accounts in English.
     await page.setViewportSize({ width: 1920, height: 1080 });
     await page.keyboard.press('Alt+3');
     await page.getByRole('heading', { name: "Officers' accounts" }).waitFor();
     await page.locator('tr[data-account="off-2"] [data-account-state="disabled"]').waitFor();
     expect(await seriousViolations(page)).toEqual([]);
-    await screenshot(page, FLOW, '09-accounts-en-1920');
+    await screenshot(page, FLOW, '10-accounts-en-1920');
   });
 });
