@@ -4,6 +4,7 @@
  * media, receipts back); officer accounts; the audit trail's verification. One tab bar over them;
  * Alt+1..4 switch tabs from anywhere in the area.
  */
+import type { ComponentType } from 'preact';
 import { useEffect } from 'preact/hooks';
 import type { MessageKey } from '../../i18n/index.ts';
 import type { Job } from '../../jobs.ts';
@@ -19,7 +20,7 @@ const ROUTE = '/admin';
 interface Tab {
   readonly path: string;
   readonly label: MessageKey;
-  readonly screen: () => preact.JSX.Element;
+  readonly screen: ComponentType;
 }
 
 const TABS: readonly Tab[] = [

@@ -109,6 +109,12 @@ function Stat({ label, value, name }: { label: string; value: string | number; n
   );
 }
 
+/**
+ * Where the kiosk mounts a USB stick for exports (deploy/: the service may write there and nowhere
+ * else removable), so the form starts there.
+ */
+const MEDIA_FOLDER = '/media/cccd-export';
+
 function FolderForm(props: {
   id: string;
   legend: string;
@@ -117,7 +123,7 @@ function FolderForm(props: {
   run: (folder: string) => Promise<string>;
 }) {
   const { t, lang } = useShared();
-  const [folder, setFolder] = useState('');
+  const [folder, setFolder] = useState(MEDIA_FOLDER);
   const [missing, setMissing] = useState(false);
   const [done, setDone] = useState<string | undefined>(undefined);
   const action = useAction(async () => {
