@@ -24,6 +24,7 @@ import type { Hotpath } from './hotpath/hotpath.ts';
 import { installErrorAnswers } from './http-errors.ts';
 import { lazySerializerFactory, lazyValidatorFactory } from './lazy-compilers.ts';
 import type { OutboxStatus } from './outbox/status.ts';
+import { type AuditRoutesOptions, auditRoutes } from './plugins/audit.ts';
 import { cardRoutes } from './plugins/cards.ts';
 import { deviceRoutes } from './plugins/devices.ts';
 import { type EidRoutesOptions, eidRoutes } from './plugins/eid.ts';
@@ -82,6 +83,8 @@ export interface StationDeps {
    */
   /** The e-ID level-2 registration and who the officer of a request is (mounted only with both). */
   readonly eid?: EidRoutesOptions;
+  /** The audit trail's head and its verification (GET /audit, POST /audit/verify); administrators only. */
+  readonly audit?: Pick<AuditRoutesOptions, 'head' | 'verify'>;
   /** Which session holds which device (station/devices/leases.ts); default: a registry of this app's own. */
   readonly leases?: DeviceLeases;
   readonly verification?: Pick<
@@ -311,6 +314,13 @@ export async function buildStation(deps: StationDeps): Promise<FastifyInstance> 
       : { preHandler: requireSession(deps.auth), stillAllowed: sessionStillActive(deps.auth) }),
   });
   if (deps.eid) await app.register(eidRoutes(deps.eid));
+  if (deps.audit)
+    await app.register(
+      auditRoutes({
+        ...deps.audit,
+        ...(deps.auth === undefined ? {} : { preHandler: requireSession(deps.auth, 'admin') }),
+      }),
+    );
   if (config.environment === 'test' && config.simulators.routes) {
     await app.register(simulatorRoutes(deps.simulators ?? []), { prefix: '/sim' });
   }

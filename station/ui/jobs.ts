@@ -5,6 +5,7 @@
  */
 import type { ComponentType } from 'preact';
 import type { MessageKey } from './i18n/index.ts';
+import { adminJob } from './screens/admin/index.tsx';
 import type { Role } from './state.ts';
 
 export interface Job {
@@ -17,4 +18,4 @@ export interface Job {
 }
 
 /** In the order the home screen offers them. */
-export const JOBS: readonly Job[] = [];
+export const JOBS: readonly Job[] = [adminJob];

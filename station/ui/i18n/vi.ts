@@ -4,10 +4,12 @@
  * job's screens); en.ts must have the same keys (its type and a test check it). `{name}` marks a
  * value filled in at run time.
  */
+import { adminVi } from './admin.vi.ts';
 import { shellVi } from './shell.vi.ts';
 
 export const vi = {
   ...shellVi,
+  ...adminVi,
 } as const;
 
 export type MessageKey = keyof typeof vi;
