@@ -5,6 +5,7 @@
  */
 import type { ComponentType } from 'preact';
 import type { MessageKey } from './i18n/index.ts';
+import { adminJob } from './screens/admin/index.tsx';
 import { eidJob } from './screens/eid/index.tsx';
 import { verificationJob } from './screens/verification/index.tsx';
 import type { Role } from './state.ts';
@@ -19,4 +20,4 @@ export interface Job {
 }
 
 /** In the order the home screen offers them. */
-export const JOBS: readonly Job[] = [eidJob, verificationJob];
+export const JOBS: readonly Job[] = [eidJob, verificationJob, adminJob];

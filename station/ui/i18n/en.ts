@@ -1,4 +1,5 @@
 /** The officer's words in English, key for key with vi.ts (the type makes a missing key an error). */
+import { adminEn } from './admin.en.ts';
 import { eidEn } from './eid.en.ts';
 import { shellEn } from './shell.en.ts';
 import { verificationEn } from './verification.en.ts';
@@ -8,4 +9,5 @@ export const en: Readonly<Record<MessageKey, string>> = {
   ...shellEn,
   ...verificationEn,
   ...eidEn,
+  ...adminEn,
 };

@@ -4,6 +4,7 @@
  * job's screens); en.ts must have the same keys (its type and a test check it). `{name}` marks a
  * value filled in at run time.
  */
+import { adminVi } from './admin.vi.ts';
 import { eidVi } from './eid.vi.ts';
 import { shellVi } from './shell.vi.ts';
 import { verificationVi } from './verification.vi.ts';
@@ -12,6 +13,7 @@ export const vi = {
   ...shellVi,
   ...verificationVi,
   ...eidVi,
+  ...adminVi,
 } as const;
 
 export type MessageKey = keyof typeof vi;
