@@ -105,7 +105,7 @@ function bundleUi(out, log) {
     target: ['chrome110'],
     jsx: 'automatic',
     jsxImportSource: 'preact',
-    sourcemap: 'external',
+    sourcemap: 'linked',
     legalComments: 'linked',
     outdir: target,
     logLevel: 'error',

@@ -11,7 +11,7 @@ import type { CardReaderDevice } from '../drivers/smartcard/card-reader.ts';
 import type { TrustStore } from '../protocol/icao9303/pa.ts';
 import type { TerminalCredentials } from '../protocol/icao9303/terminal-auth.ts';
 import { NO_QUERY, openObject, responses } from './api-schema.ts';
-import { authPlugin, requireSession } from './auth/plugin.ts';
+import { authPlugin, requireSession, sessionStillActive } from './auth/plugin.ts';
 import type { AuthService } from './auth/service.ts';
 import { compareFingers, scannerFinder } from './cards/verify-finger.ts';
 import type { CentralLink } from './central/link.ts';
@@ -24,6 +24,7 @@ import type { Hotpath } from './hotpath/hotpath.ts';
 import { installErrorAnswers } from './http-errors.ts';
 import { lazySerializerFactory, lazyValidatorFactory } from './lazy-compilers.ts';
 import type { OutboxStatus } from './outbox/status.ts';
+import { type AuditRoutesOptions, auditRoutes } from './plugins/audit.ts';
 import { cardRoutes } from './plugins/cards.ts';
 import { deviceRoutes } from './plugins/devices.ts';
 import { type EidRoutesOptions, eidRoutes } from './plugins/eid.ts';
@@ -82,6 +83,8 @@ export interface StationDeps {
    */
   /** The e-ID level-2 registration and who the officer of a request is (mounted only with both). */
   readonly eid?: EidRoutesOptions;
+  /** The audit trail's head and its verification (GET /audit, POST /audit/verify); administrators only. */
+  readonly audit?: Pick<AuditRoutesOptions, 'head' | 'verify'>;
   /** Which session holds which device (station/devices/leases.ts); default: a registry of this app's own. */
   readonly leases?: DeviceLeases;
   readonly verification?: Pick<
@@ -306,9 +309,18 @@ export async function buildStation(deps: StationDeps): Promise<FastifyInstance> 
     ...(deps.hotpath === undefined ? {} : { hotpath: deps.hotpath }),
     ...(portraits === undefined ? {} : { portraits }),
     ...(deps.storeAndForward === undefined ? {} : { uploader: deps.storeAndForward.uploader }),
-    ...(deps.auth === undefined ? {} : { preHandler: requireSession(deps.auth) }),
+    ...(deps.auth === undefined
+      ? {}
+      : { preHandler: requireSession(deps.auth), stillAllowed: sessionStillActive(deps.auth) }),
   });
   if (deps.eid) await app.register(eidRoutes(deps.eid));
+  if (deps.audit)
+    await app.register(
+      auditRoutes({
+        ...deps.audit,
+        ...(deps.auth === undefined ? {} : { preHandler: requireSession(deps.auth, 'admin') }),
+      }),
+    );
   if (config.environment === 'test' && config.simulators.routes) {
     await app.register(simulatorRoutes(deps.simulators ?? []), { prefix: '/sim' });
   }

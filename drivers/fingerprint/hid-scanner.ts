@@ -116,6 +116,8 @@ export const DEFAULT_WATCH_MS = 500;
 
 /** Read slice: reads wait at most this long, so an abort is noticed within it, ms. */
 const READ_SLICE_MS = 50;
+/** Longest stretch of reassembly before the event loop gets a turn, ms. */
+const YIELD_EVERY_MS = 4;
 
 export class HidFingerprintScanner implements FingerprintScanner {
   readonly id: string;
@@ -345,8 +347,16 @@ export class HidFingerprintScanner implements FingerprintScanner {
     const port = this.#requirePort();
     let state: Reassembly = IDLE;
     let waited = 0;
+    let ranSince = performance.now();
     for (;;) {
       throwIfAborted(signal);
+      // Reports already waiting (a fast link's burst, or a simulator) resolve at once, one after
+      // another without a turn of the event loop: an image of thousands of reports would hold it
+      // for tens of milliseconds. Let the loop turn every few milliseconds of reassembly.
+      if (performance.now() - ranSince > YIELD_EVERY_MS) {
+        await new Promise<void>((resolve) => setImmediate(resolve));
+        ranSince = performance.now();
+      }
       const limit = state.status === 'receiving' ? this.#timeouts.reportMs : silenceMs;
       const slice = Math.min(READ_SLICE_MS, Math.max(1, limit - waited));
       const report = await port.read(slice);

@@ -78,8 +78,13 @@ export interface SimulatedCamera {
   readonly personSeed: string;
   /** Switches the scenario from the next frame on. @throws {SimulatedCameraError} for an unknown name. */
   setScenario(name: string): void;
-  /** Puts another person in front of the camera from the next frame on. */
+  /** Puts another person in front of the camera from the next frame on (and takes a photo away). */
   setPerson(personSeed: string): void;
+  /**
+   * Holds a photograph up to the lens from the next frame on: every frame is `jpeg` as it is (a JPEG
+   * of the camera's size, which the caller checks), until undefined or another person takes it away.
+   */
+  setPhoto(jpeg: Uint8Array | undefined): void;
   setCardImage(image: RgbImage | undefined): void;
   /** Frame `n` of the current scenario and person (deterministic: the same n, the same bytes). */
   frameAt(n: number): Promise<SimulatedFrame>;
@@ -132,6 +137,7 @@ export function createSimulatedCamera(options: SimulatedCameraOptions): Simulate
   const loopFrames = Math.round(loopSeconds * fps);
   /** Rendered frames of the current loop by their place in it; emptied when the picture changes. */
   const loop = new Map<string, Promise<RenderedFrame>>();
+  let photo: Uint8Array | undefined;
 
   const frameAt = async (n: number): Promise<SimulatedFrame> => {
     if (!(Number.isInteger(n) && n >= 0))
@@ -139,6 +145,17 @@ export function createSimulatedCamera(options: SimulatedCameraOptions): Simulate
     const s = scenario;
     const p = personSeed;
     const place = loopFrames > 0 ? n % loopFrames : n;
+    if (photo !== undefined)
+      return {
+        frame: place,
+        jpeg: photo,
+        faces: [],
+        renderMs: 0,
+        encodeMs: 0,
+        timestampMs: origin + n * period,
+        scenario: s,
+        personSeed: p,
+      };
     const key = `${s}\u0000${p}\u0000${place}`;
     let rendering = loopFrames > 0 ? loop.get(key) : undefined;
     if (rendering === undefined) {
@@ -209,7 +226,11 @@ export function createSimulatedCamera(options: SimulatedCameraOptions): Simulate
     },
     setPerson(seed) {
       personSeed = seed;
+      photo = undefined;
       loop.clear();
+    },
+    setPhoto(jpeg) {
+      photo = jpeg;
     },
     setCardImage(image) {
       renderer.setCardImage(image);

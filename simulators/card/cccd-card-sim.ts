@@ -113,6 +113,12 @@ export const CARD_SCENARIOS = [
   'ta-no-dg3-right',
   /** A card without fingerprints: EF.COM and EF.SOD do not list DG3. */
   'dg3-missing',
+  /**
+   * A genuine card of another citizen (079190001234, Trần Thị Bích Ngọc), whose card central's
+   * population data has as reported lost since 2025-09-20: the notary's "reported lost" at the
+   * status step. Its printed numbers differ: see GET /sim/card.
+   */
+  'reported-lost',
 ] as const;
 
 export type CardScenario = (typeof CARD_SCENARIOS)[number];
@@ -149,6 +155,35 @@ export function simulatedCardAccess(): { bytes: Uint8Array; info: PaceInfo } {
   return { bytes, info };
 }
 
+/**
+ * The citizen of the reported-lost scenario: the card central's population data (simulators/central/
+ * citizens.ts) has as reported lost, with the sample citizen's other fields.
+ */
+const REPORTED_LOST_PERSON: PersonRecord = {
+  ...SAMPLE_PERSON,
+  id12: '079190001234',
+  surname: 'Trần',
+  givenNames: 'Thị Bích Ngọc',
+  sex: 'F',
+  dateOfBirth: '1990-07-14',
+  dateOfExpiry: '2030-07-14',
+  dg13: SAMPLE_PERSON.dg13.map((f) =>
+    f.fieldNo === 1
+      ? { fieldNo: 1, value: '079190001234' }
+      : f.fieldNo === 2
+        ? { fieldNo: 2, value: 'Trần Thị Bích Ngọc' }
+        : f.fieldNo === 3
+          ? { fieldNo: 3, value: '14/07/1990' }
+          : f.fieldNo === 4
+            ? { fieldNo: 4, value: 'Nữ' }
+            : f.fieldNo === 11
+              ? { fieldNo: 11, value: '15/04/2021' }
+              : f.fieldNo === 12
+                ? { fieldNo: 12, value: '14/07/2030' }
+                : f,
+  ),
+};
+
 /** The APDU during which card-pulled-mid-read pulls the card (1-based; mid-way through DG1/DG2). */
 const PULL_AT_APDU = 12;
 
@@ -161,6 +196,7 @@ const DATA_SCENARIOS = [
   'dg13-missing-fields',
   'aa-rsa',
   'expired-card',
+  'reported-lost',
 ];
 
 function ecPrivateScalar(key: KeyObject): bigint {
@@ -437,6 +473,7 @@ export class CccdCardSimulator implements SimulatorControl {
    */
   #cardHolder(): PersonRecord {
     const person = this.person;
+    if (this.#scenario === 'reported-lost') return REPORTED_LOST_PERSON;
     if (this.#scenario !== 'expired-card') return person;
     const birthYear = Number(person.dateOfBirth.slice(0, 4));
     const issued = `01/03/${birthYear + 17}`;

@@ -26,4 +26,10 @@ export {
   type OpenAuditTrailOptions,
   openAuditTrail,
 } from './trail.ts';
-export { type AuditLogVerification, storeCertificates, verifyAuditLogFile } from './verify.ts';
+export {
+  type AuditLogVerification,
+  type StationAuditReport,
+  storeCertificates,
+  verifyAuditLogFile,
+  verifyStationAudit,
+} from './verify.ts';

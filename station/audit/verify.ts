@@ -8,9 +8,10 @@ import { createReadStream, promises as fs } from 'node:fs';
 import path from 'node:path';
 import { checkpointOf, checkpointSigningInput } from '../../protocol/audit/checkpoint.ts';
 import type { AuditAnchor } from '../../protocol/audit/entry.ts';
-import { type ChainVerification, verifyChain } from '../../protocol/audit/verify.ts';
+import { type ChainBreak, type ChainVerification, verifyChain } from '../../protocol/audit/verify.ts';
 import { readCertificateFile } from '../keys/certificate.ts';
-import { nodeSha256 } from './trail.ts';
+import { readAnchorFile } from './anchor.ts';
+import { nodeSha256, readMarkFile } from './trail.ts';
 
 /** The station certificates of a key store folder: station.crt and history/*.crt (DER each). */
 export async function storeCertificates(keyStore: string): Promise<Uint8Array[]> {
@@ -77,4 +78,60 @@ export async function verifyAuditLogFile(
     chain = await run([]);
   }
   return { chain, signaturesChecked: checked, signaturesUnchecked: unchecked };
+}
+
+/** What `POST /audit/verify` answers: `station audit verify`'s checks on the station's own log. */
+export interface StationAuditReport {
+  /** The chain, the checkpoint signatures, central's anchor and the station's own mark all hold. */
+  readonly intact: boolean;
+  /** Entries in the verified chain (its head's seq). */
+  readonly entries: number;
+  readonly head: AuditAnchor;
+  /** Central's latest echoed anchor and whether the log still holds it; null before any receipt. */
+  readonly anchor: { readonly seq: number; readonly head: string; readonly held: boolean } | null;
+  readonly checkpoints: {
+    readonly signed: number;
+    readonly unsigned: number;
+    readonly signaturesChecked: number;
+    readonly signaturesUnchecked: number;
+  };
+  /** The station's own verified mark and whether the log still reaches it. */
+  readonly verifiedMark: { readonly seq: number; readonly held: boolean } | null;
+  /** The first break (line, kind, detail), when the chain does not hold. */
+  readonly break?: ChainBreak;
+  /** A torn last line (a power cut mid-append): reported, not a break. */
+  readonly tornTail?: { readonly line: number; readonly length: number };
+}
+
+/**
+ * Verifies the audit log of the data folder `dataDir` as `station audit verify` does with its
+ * defaults: the hash chain, signed checkpoints against the key store's certificates, the anchor
+ * central echoed (`anchor.json`), and the station's verified mark (`verified.json`).
+ * @throws I/O errors other than a missing log; {TypeError} for a key-store certificate that does not parse.
+ */
+export async function verifyStationAudit(dataDir: string): Promise<StationAuditReport> {
+  const dir = path.join(dataDir, 'audit');
+  const anchor = await readAnchorFile(path.join(dir, 'anchor.json'));
+  const certificates = await storeCertificates(path.join(dataDir, 'keys'));
+  const { chain, signaturesChecked, signaturesUnchecked } = await verifyAuditLogFile(
+    path.join(dir, 'audit.log'),
+    { anchor, certificates },
+  );
+  const mark = await readMarkFile(path.join(dir, 'verified.json'));
+  const markHeld = mark === undefined || !chain.ok || chain.head.seq >= mark.seq;
+  return {
+    intact: chain.ok && markHeld,
+    entries: chain.head.seq,
+    head: chain.head,
+    anchor:
+      anchor === undefined
+        ? null
+        : { seq: anchor.seq, head: anchor.head, held: chain.ok && chain.anchorHeld },
+    checkpoints: { ...chain.checkpoints, signaturesChecked, signaturesUnchecked },
+    verifiedMark: mark === undefined ? null : { seq: mark.seq, held: markHeld },
+    ...(chain.ok ? {} : { break: chain.break }),
+    ...(chain.tornTail === undefined
+      ? {}
+      : { tornTail: { line: chain.tornTail.line, length: chain.tornTail.length } }),
+  };
 }

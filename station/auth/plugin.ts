@@ -144,6 +144,23 @@ export function requireSession(service: AuthService, ...roles: Role[]): preHandl
   };
 }
 
+/**
+ * Whether the session a request came with is still open and unlocked (without touching it: a stream
+ * that keeps running is not the officer's activity). For long-lived answers such as live streams,
+ * which must end when the screen locks, the officer logs out, or the session expires.
+ */
+export function sessionStillActive(service: AuthService): (request: FastifyRequest) => Promise<boolean> {
+  return async (request) => {
+    try {
+      await service.authenticate(sessionToken(request.headers.cookie), { touch: false });
+      return true;
+    } catch (error) {
+      if (error instanceof AuthError) return false;
+      throw error;
+    }
+  };
+}
+
 const ACCOUNT_ID = { type: 'string', pattern: ACCOUNT_ID_PATTERN, maxLength: 64 } as const;
 const PASSWORD = { type: 'string', minLength: 1, maxLength: 256 } as const;
 const PIN = { type: 'string', pattern: '^[0-9]{6,12}$' } as const;

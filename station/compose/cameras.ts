@@ -43,6 +43,8 @@ export interface SimulatedFeed {
   frames(): AsyncIterable<Uint8Array>;
   setScenario(name: string): void;
   setPerson(seed: string): void;
+  /** Every frame this JPEG (of the feed's size) until undefined or setPerson; optional. */
+  setPhoto?(jpeg: Uint8Array | undefined): void;
   close(): Promise<void>;
 }
 
@@ -115,6 +117,21 @@ export class StationCamera extends CameraDevice {
     this.#personSeed = seed;
   }
 
+  /**
+   * Simulated only: a photograph held up to the lens (a JPEG of the camera's frame size), or none.
+   * @throws {SimulatorActionError} SIM_CAMERA_NOT_SIMULATED on hardware, SIM_CAMERA_NO_PHOTO when the
+   *   feed cannot show one.
+   */
+  setPhoto(jpeg: Uint8Array | undefined): void {
+    const feed = this.#simulated();
+    if (feed.setPhoto === undefined)
+      throw new SimulatorActionError(
+        'SIM_CAMERA_NO_PHOTO',
+        `Camera ${this.id}'s simulated feed shows no photographs`,
+      );
+    feed.setPhoto(jpeg);
+  }
+
   override async close(): Promise<void> {
     await super.close();
     await this.#feed?.close().catch(() => undefined);
@@ -151,9 +168,14 @@ async function cameraAt(device: string, cameras: readonly V4l2Camera[]): Promise
   return cameras.find((c) => c.device === target || c.device === device);
 }
 
+/** A photograph for `/sim/camera/actions/photo`, base64 (within the station's 1 MB body limit). */
+const MAX_PHOTO_BASE64 = 1_000_000;
+
 /**
- * The camera's /sim/ control: `PUT /sim/camera/scenario { scenario }` switches the scene and
- * `POST /sim/camera/actions/person { seed }` puts another person in front of the lens.
+ * The camera's /sim/ control: `PUT /sim/camera/scenario { scenario }` switches the scene,
+ * `POST /sim/camera/actions/person { seed }` puts another person in front of the lens, and
+ * `POST /sim/camera/actions/photo { jpeg }` holds a photograph up to it (someone who is not the
+ * procedural citizen: the face engine tells real faces apart, not procedural ones).
  */
 export function cameraSimulatorControl(
   camera: StationCamera,
@@ -180,6 +202,40 @@ export function cameraSimulatorControl(
           const { seed } = input as { seed: string };
           camera.setPerson(seed);
           return { personSeed: seed };
+        },
+      },
+      {
+        name: 'photo',
+        description:
+          "Hold a photograph up to the lens (a JPEG of the camera's frame size, base64), or take it away (no jpeg); another person takes it away too",
+        input: {
+          type: 'object',
+          additionalProperties: false,
+          properties: { jpeg: { type: 'string', minLength: 4, maxLength: MAX_PHOTO_BASE64 } },
+        },
+        run: async (input) => {
+          const { jpeg } = input as { jpeg?: string };
+          if (jpeg === undefined) {
+            camera.setPhoto(undefined);
+            return { photo: false };
+          }
+          const bytes = new Uint8Array(Buffer.from(jpeg, 'base64'));
+          const { width, height } = camera.settings();
+          // sharp loads only when a tester holds a photo up (the station starts without it).
+          const { readImageMetadata } = await import('../imaging/sharp-images.ts');
+          const meta = await readImageMetadata(bytes);
+          if (
+            !meta.ok ||
+            meta.value.format !== 'jpeg' ||
+            meta.value.width !== width ||
+            meta.value.height !== height
+          )
+            throw new SimulatorActionError(
+              'SIM_CAMERA_BAD_PHOTO',
+              `the photo must be a ${width}x${height} JPEG (the camera's frame size)${meta.ok ? `; it is a ${meta.value.width}x${meta.value.height} ${meta.value.format}` : `; ${meta.error.message}`}`,
+            );
+          camera.setPhoto(bytes);
+          return { photo: true, bytes: bytes.length };
         },
       },
     ],

@@ -19,7 +19,7 @@ import { SimulatedUsbBus } from '../../simulators/hotplug/simulated-hotplug.ts';
 import { SIM_SLAP_SCANNER } from '../../simulators/scanner/hid-scanner-sim.ts';
 import { createWorkerPrintRenderer } from '../../simulators/scanner/print-render.ts';
 import type { StationDeps } from '../app.ts';
-import { openAuditTrail, openCheckpointSigner } from '../audit/index.ts';
+import { openAuditTrail, openCheckpointSigner, verifyStationAudit } from '../audit/index.ts';
 import { AuthError } from '../auth/errors.ts';
 import { requireSession } from '../auth/plugin.ts';
 import { AuthService } from '../auth/service.ts';
@@ -350,6 +350,7 @@ async function composeRest(
     ...(eid === undefined ? {} : { eid }),
     leases,
     auth,
+    audit: { head: () => audit.head(), verify: () => verifyStationAudit(config.dataDir) },
     verification: {
       centralGet,
       signer: async () => store.credentials.signer,

@@ -40,6 +40,7 @@ import {
   type EnrollmentAudit,
   type EnrollmentPorts,
   EnrollmentService,
+  type EnrollmentServiceOptions,
   type SigningGrantCheck,
 } from '../workflows/enrollment/service.ts';
 import { VerificationError } from '../workflows/verification/session.ts';
@@ -291,9 +292,27 @@ export async function composeEnrollment(options: EnrollmentCompositionOptions): 
     stationId: config.stationId,
     environment: config.environment,
     signingGrant: options.signingGrant,
+    ...enrollmentRules(config),
     ...(options.audit === undefined ? {} : { audit: options.audit }),
     ...(options.leases === undefined ? {} : { leases: options.leases }),
   });
+}
+
+/** The office's rules from the configuration: attempts, idle wipe, approval and the receipt's calendar. */
+export function enrollmentRules(
+  config: StationConfig,
+): Pick<EnrollmentServiceOptions, 'limits' | 'idleMs' | 'policy' | 'receipt'> {
+  const { enrollment } = config;
+  return {
+    limits: { maxAttempts: enrollment.maxAttempts },
+    idleMs: enrollment.idleWipeMinutes * 60_000,
+    policy: { ...enrollment.approval },
+    receipt: {
+      workingDays: enrollment.receipt.workingDays,
+      holidays: [...enrollment.receipt.holidays],
+      keepMs: enrollment.receipt.keepHours * 3_600_000,
+    },
+  };
 }
 
 async function firstResult(scanner: FingerprintScanner, mode: CaptureModeName, signal?: AbortSignal) {

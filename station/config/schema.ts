@@ -187,6 +187,34 @@ export interface StationConfig {
      */
     allowedHosts: string[];
   };
+  /** The enrollment workflow's rules (station/workflows/enrollment). */
+  enrollment: {
+    /** Captures allowed per slap and for the portrait; the best is kept. */
+    maxAttempts: number;
+    /** Minutes without a step after which an open draft is wiped. */
+    idleWipeMinutes: number;
+    /** When a supervisor other than the signer must approve before the packet is queued. */
+    approval: {
+      /** Any finger declared not captured (amputated, bandaged, unprintable). */
+      onExceptions: boolean;
+      /** Any kept finger scoring below this NFIQ 2 score (0: never). */
+      belowScore: number;
+      /** Corrections of data. */
+      onCorrection: boolean;
+    };
+    /** The citizen's receipt. */
+    receipt: {
+      /** Working days from submission to the date the card can be collected. */
+      workingDays: number;
+      /**
+       * Public holidays (YYYY-MM-DD, Vietnam's calendar) that are not working days: the calendar
+       * changes yearly by decree (Tết, 30/4, 1/5, 2/9 and their days off), so the office sets it.
+       */
+      holidays: string[];
+      /** Hours a queued enrollment's receipt can be printed again. */
+      keepHours: number;
+    };
+  };
   /** The fingerprint hot path's worker pool. */
   hotpath: {
     /** Worker threads; 0 = one per core. */
@@ -439,6 +467,45 @@ export const configSchema = {
             type: 'string',
             pattern: '^([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)(\\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$',
             description: 'a lowercase host name or IPv4 address, without port',
+          },
+        },
+      },
+    },
+    enrollment: {
+      type: 'object',
+      additionalProperties: false,
+      default: {},
+      properties: {
+        maxAttempts: { type: 'integer', minimum: 1, maximum: 10, default: 3 },
+        idleWipeMinutes: { type: 'integer', minimum: 5, maximum: 1440, default: 120 },
+        approval: {
+          type: 'object',
+          additionalProperties: false,
+          default: {},
+          properties: {
+            onExceptions: { type: 'boolean', default: true },
+            belowScore: { type: 'integer', minimum: 0, maximum: 100, default: 40 },
+            onCorrection: { type: 'boolean', default: true },
+          },
+        },
+        receipt: {
+          type: 'object',
+          additionalProperties: false,
+          default: {},
+          properties: {
+            workingDays: { type: 'integer', minimum: 0, maximum: 90, default: 7 },
+            holidays: {
+              type: 'array',
+              maxItems: 400,
+              uniqueItems: true,
+              default: [],
+              items: {
+                type: 'string',
+                pattern: '^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$',
+                description: 'a date, YYYY-MM-DD',
+              },
+            },
+            keepHours: { type: 'integer', minimum: 1, maximum: 720, default: 24 },
           },
         },
       },

@@ -3,6 +3,7 @@
  *
  *   POST /eid-registrations                 open one (the officer from the session)       201 view
  *   GET  /eid-registrations/:id             the registration: stage, version, card, face, contact
+ *   GET  /eid-registrations/:id/portrait    the chip portrait (JPEG) from the card read until it ends
  *   POST /eid-registrations/:id/steps       { version, step: { kind, ... } }              200 outcome
  *
  * Steps: `card-key` (the printed numbers, the QR text or the CAN, as the notary's verification
@@ -16,7 +17,7 @@
  * with the device's holder, 422 CONTACT_INVALID with each field's problem.
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { NO_BODY, NO_QUERY, openObject, responses } from '../api-schema.ts';
+import { binary, NO_BODY, NO_QUERY, openObject, responses } from '../api-schema.ts';
 import type { Clock } from '../clock.ts';
 import { localToday } from '../clock.ts';
 import { requestAborted } from '../devices/leases.ts';
@@ -28,6 +29,7 @@ import {
   cardKeyInputOf,
 } from '../workflows/verification/station-ports.ts';
 import type { Officer } from './enrollment.ts';
+import { portraitAsJpeg } from './portrait-jpeg.ts';
 
 export interface EidRoutesOptions {
   readonly service: EidService;
@@ -170,6 +172,46 @@ export function eidRoutes(options: EidRoutesOptions) {
         if (who === undefined) return reply;
         try {
           return await service.view(request.params.id, actor(who));
+        } catch (error) {
+          return failure(reply, error);
+        }
+      },
+    );
+
+    app.get<{ Params: { id: string } }>(
+      '/eid-registrations/:id/portrait',
+      {
+        schema: {
+          ...doc(
+            "The chip portrait (DG2) as JPEG for the officer's screen, from the card read until the registration ends",
+            {
+              200: binary('the chip portrait', 'image/jpeg'),
+            },
+          ),
+          params,
+        },
+      },
+      async (request, reply) => {
+        const who = officer(request, reply);
+        if (who === undefined) return reply;
+        try {
+          const bytes = await service.portrait(request.params.id, actor(who));
+          const jpeg = bytes === undefined ? undefined : await portraitAsJpeg(bytes);
+          if (jpeg === undefined)
+            return reply.code(409).send({
+              error: {
+                code: 'EID_NO_PORTRAIT',
+                message: 'No chip portrait to show: the card is not read yet, or the registration has ended',
+                messages: {
+                  vi: 'Không có ảnh chân dung từ chip: chưa đọc thẻ, hoặc hồ sơ đã kết thúc.',
+                  en: 'No chip portrait: the card is not read yet, or the registration has ended.',
+                },
+              },
+            });
+          return reply
+            .header('content-type', 'image/jpeg')
+            .header('cache-control', 'no-store')
+            .send(Buffer.from(jpeg));
         } catch (error) {
           return failure(reply, error);
         }

@@ -8,6 +8,7 @@
  *                                     (streams/sse.ts: a slow reader gets the newest of each, never a backlog)
  *   GET  /outbox/:packetId            one packet: state, digest, upload URL, receipt (as central signed it)
  *   POST /outbox/:packetId/retry      a dead-lettered packet back to the queue, or a waiting one now
+ *   POST /outbox/probe                offline: ask central now, not after the back-off (network back)
  *   POST /outbox/export               { folder, packetIds? } waiting packets to removable media
  *   POST /outbox/import               { folder } central's statements back from removable media
  *   GET  /central/packets/:packetId/status   central's production status of a packet
@@ -34,7 +35,7 @@ import type { Uploader } from '../uploader/index.ts';
 
 export interface OutboxRoutesOptions {
   readonly outbox: Outbox;
-  readonly uploader: Pick<Uploader, 'snapshot' | 'subscribe' | 'wake'>;
+  readonly uploader: Pick<Uploader, 'snapshot' | 'subscribe' | 'wake' | 'probeNow'>;
   readonly clock: Clock;
   readonly stationId: string;
   readonly environment: string;
@@ -235,6 +236,31 @@ export function outboxRoutes(options: OutboxRoutesOptions): FastifyPluginAsync {
         } catch (error) {
           return sendOutboxError(reply, error);
         }
+      },
+    );
+
+    app.post(
+      '/outbox/probe',
+      {
+        schema: {
+          ...doc("Ask central now whether it answers, instead of after the uploader's back-off", {
+            200: {
+              type: 'object',
+              additionalProperties: false,
+              required: ['uploader'],
+              properties: {
+                uploader: openObject("the uploader's state when asked (the answer comes as events)"),
+              },
+            },
+          }),
+          body: NO_BODY,
+        },
+      },
+      async (request) => {
+        uploader.probeNow();
+        uploader.wake();
+        request.log.info('central probed now on request');
+        return { uploader: uploader.snapshot() };
       },
     );
 

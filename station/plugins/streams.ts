@@ -50,6 +50,14 @@ export interface StreamRoutesOptions {
   readonly uploader?: Pick<Uploader, 'snapshot' | 'subscribe'>;
   /** Runs before every stream (station/auth's requireSession). */
   readonly preHandler?: (request: FastifyRequest, reply: FastifyReply) => Promise<unknown>;
+  /**
+   * Whether the session a stream was opened with is still open and unlocked (station/auth's
+   * sessionStillActive); asked every `recheckMs`, and a stream whose session locked, expired or
+   * logged out ends with an `ended` event (reason `session-ended`). Absent: streams run until closed.
+   */
+  readonly stillAllowed?: (request: FastifyRequest) => Promise<boolean>;
+  /** How often `stillAllowed` is asked, ms (default 5,000). */
+  readonly recheckMs?: number;
   /** Most streams open at once (default 32); one more is answered 503 STREAMS_BUSY. */
   readonly maxClients?: number;
   /** Per client: the waiting events and the keep-alive (streams/sse.ts). */
@@ -85,8 +93,30 @@ export const streamRoutes: FastifyPluginAsync<StreamRoutesOptions> = async (app,
   const { devices, captures, hotpath, uploader } = options;
   const byId = new Map(devices.map((d) => [d.id, d]));
   const maxClients = options.maxClients ?? 32;
-  const open = new Map<SseChannel, { path: string; openedAt: number }>();
+  const open = new Map<SseChannel, { path: string; openedAt: number; request: FastifyRequest }>();
   if (options.preHandler !== undefined) app.addHook('preHandler', options.preHandler);
+
+  // A locked screen shows no live camera or finger: each stream's session is asked again, and a
+  // stream whose session is no longer open and unlocked ends.
+  const { stillAllowed } = options;
+  if (stillAllowed !== undefined) {
+    let checking = false;
+    const recheck = setInterval(() => {
+      if (checking || open.size === 0) return;
+      checking = true;
+      void Promise.all(
+        [...open].map(async ([channel, { request }]) => {
+          if (await stillAllowed(request).catch(() => true)) return;
+          channel.push('ended', { reason: 'session-ended' });
+          channel.close();
+        }),
+      ).finally(() => {
+        checking = false;
+      });
+    }, options.recheckMs ?? 5000);
+    recheck.unref();
+    app.addHook('onClose', async () => clearInterval(recheck));
+  }
 
   // Before the server stops taking connections: an open stream would otherwise hold it open.
   app.addHook('preClose', async () => {
@@ -119,7 +149,7 @@ export const streamRoutes: FastifyPluginAsync<StreamRoutesOptions> = async (app,
         cleanup();
       },
     });
-    open.set(channel, { path: request.url, openedAt: options.clock.now() });
+    open.set(channel, { path: request.url, openedAt: options.clock.now(), request });
     return channel;
   };
 

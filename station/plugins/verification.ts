@@ -11,7 +11,8 @@
  *   POST /verifications/:id/finger            { version, skip?, scanner?, finger? }
  *   POST /verifications/:id/verdict           { version }
  *   POST /verifications/:id/report            { version }  signs the report (a signing grant is asked)
- *   GET  /verifications/:id/report.json | report.p7s | report.pdf
+ *   GET  /verifications/:id/portrait          the chip portrait (JPEG) until the verdict wipes it
+ *   GET  /verifications/:id/report.json | report.p7s | report.pdf[?print=true]
  *
  * Every step answers `{ sessionId, step, state, version, next, result, replayed }`; refusals are
  * `{ error: { code, message, officer: { vi, en }, ... } }` with a stable code (session.ts), a request
@@ -48,6 +49,7 @@ import {
   type VerificationPorts,
   VerificationWorkflow,
 } from '../workflows/verification/workflow.ts';
+import { portraitAsJpeg } from './portrait-jpeg.ts';
 
 export interface VerificationRoutesOptions {
   readonly stationId: string;
@@ -89,6 +91,11 @@ const params = {
   required: ['id'],
   additionalProperties: false,
   properties: { id: ID },
+} as const;
+const PRINT_QUERY = {
+  type: 'object',
+  additionalProperties: false,
+  properties: { print: { type: 'boolean', description: 'inline, for printing from the station screen' } },
 } as const;
 const versionOnly = {
   type: 'object',
@@ -150,6 +157,17 @@ function invalid(reply: FastifyReply, request: FastifyRequest) {
       problems,
     },
   });
+}
+
+/** @throws {VerificationError} VERIFICATION_PORTRAIT_UNREADABLE when DG2 does not decode. */
+async function browserJpeg(bytes: Uint8Array): Promise<Uint8Array> {
+  const jpeg = await portraitAsJpeg(bytes);
+  if (jpeg === undefined)
+    throw new VerificationError('VERIFICATION_PORTRAIT_UNREADABLE', 422, {
+      vi: 'Không hiển thị được ảnh chân dung của chip (định dạng ảnh không đọc được).',
+      en: 'The chip portrait cannot be shown (its image format could not be decoded).',
+    });
+  return jpeg;
 }
 
 export const verificationRoutes: FastifyPluginAsync<VerificationRoutesOptions> = async (app, options) => {
@@ -486,12 +504,37 @@ export const verificationRoutes: FastifyPluginAsync<VerificationRoutesOptions> =
     },
   );
 
+  app.get<WithId>(
+    '/verifications/:id/portrait',
+    {
+      attachValidation: true,
+      schema: {
+        ...doc("The chip portrait (DG2) as JPEG, for the notary's screen; wiped at the verdict", {
+          200: binary('the chip portrait', 'image/jpeg'),
+        }),
+        params,
+      },
+    },
+    async (request, reply) => {
+      if (request.validationError) return invalid(reply, request);
+      try {
+        const bytes = workflow.portrait(request.params.id, officerOf(request));
+        return reply
+          .header('content-type', 'image/jpeg')
+          .header('cache-control', 'no-store')
+          .send(Buffer.from(await browserJpeg(bytes)));
+      } catch (error) {
+        return send(reply, error);
+      }
+    },
+  );
+
   for (const [suffix, type] of [
     ['report.json', 'application/json; charset=utf-8'],
     ['report.p7s', 'application/pkcs7-mime; smime-type=signed-data'],
     ['report.pdf', 'application/pdf'],
   ] as const)
-    app.get<WithId>(
+    app.get<WithId & { Querystring: { print?: boolean } }>(
       `/verifications/:id/${suffix}`,
       {
         attachValidation: true,
@@ -503,12 +546,20 @@ export const verificationRoutes: FastifyPluginAsync<VerificationRoutesOptions> =
             },
           ),
           params,
+          // The PDF with ?print=true is shown inline, framed by the station's own page only (its
+          // screen prints it from a hidden frame: the kiosk saves no downloads).
+          ...(suffix === 'report.pdf' ? { querystring: PRINT_QUERY } : {}),
         },
       },
       async (request, reply) => {
         if (request.validationError) return invalid(reply, request);
         try {
           const signed = workflow.report(request.params.id, officerOf(request));
+          const inline = suffix === 'report.pdf' && request.query.print === true;
+          if (inline)
+            reply
+              .header('content-security-policy', "default-src 'none'; frame-ancestors 'self'")
+              .header('x-frame-options', 'SAMEORIGIN');
           const bytes =
             suffix === 'report.json'
               ? signed.json
@@ -519,7 +570,7 @@ export const verificationRoutes: FastifyPluginAsync<VerificationRoutesOptions> =
             .header('content-type', type)
             .header(
               'content-disposition',
-              `attachment; filename="${signed.report.reportId}.${suffix.slice(7)}"`,
+              `${inline ? 'inline' : 'attachment'}; filename="${signed.report.reportId}.${suffix.slice(7)}"`,
             )
             .header('cache-control', 'no-store')
             .send(Buffer.from(bytes));

@@ -77,20 +77,35 @@ function asBilingual(value: unknown): Bilingual | undefined {
   return typeof vi === 'string' && typeof en === 'string' ? { vi, en } : undefined;
 }
 
+export interface ApiOptions {
+  /**
+   * A request the screen makes by itself (a refresh on a timer), not the officer's action: the
+   * station does not count it as activity, so the idle lock still comes.
+   */
+  readonly background?: boolean;
+}
+
 /**
  * Sends `method path` with an optional JSON body; resolves to the parsed JSON answer.
  * @throws {ApiError} for any answer other than 2xx; {ConnectionLostError} when the station is unreachable.
  */
-export async function api<T>(method: string, path: string, body?: unknown, signal?: AbortSignal): Promise<T> {
+export async function api<T>(
+  method: string,
+  path: string,
+  body?: unknown,
+  signal?: AbortSignal,
+  options: ApiOptions = {},
+): Promise<T> {
   let response: Response;
   try {
     response = await fetch(path, {
       method,
       credentials: 'same-origin',
-      headers:
-        body === undefined
-          ? { accept: 'application/json' }
-          : { 'content-type': 'application/json', accept: 'application/json' },
+      headers: {
+        accept: 'application/json',
+        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+        ...(options.background === true ? { 'x-cccd-background': '1' } : {}),
+      },
       ...(body === undefined ? {} : { body: JSON.stringify(body) }),
       ...(signal === undefined ? {} : { signal }),
     });

@@ -5,7 +5,10 @@
  */
 import type { ComponentType } from 'preact';
 import type { MessageKey } from './i18n/index.ts';
+import { adminJob } from './screens/admin/index.tsx';
+import { eidJob } from './screens/eid/index.tsx';
 import { enrollmentJob } from './screens/enrollment/index.tsx';
+import { verificationJob } from './screens/verification/index.tsx';
 import type { Role } from './state.ts';
 
 export interface Job {
@@ -18,4 +21,4 @@ export interface Job {
 }
 
 /** In the order the home screen offers them. */
-export const JOBS: readonly Job[] = [enrollmentJob];
+export const JOBS: readonly Job[] = [enrollmentJob, eidJob, verificationJob, adminJob];

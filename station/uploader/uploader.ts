@@ -198,6 +198,8 @@ export class Uploader {
   #lastSuccessAt: number | null = null;
   #probeAttempts = 0;
   #probing: Promise<void> | undefined;
+  /** Cuts the offline probe's back-off wait short (probeNow). */
+  #probeNap: AbortController | undefined;
   #claimLock: Promise<unknown> = Promise.resolve();
   #wakeUp: () => void = () => {};
   #wakeSignal: Promise<void>;
@@ -267,6 +269,18 @@ export class Uploader {
   /** A packet was enqueued (or a retry was asked for): look at the outbox now. */
   wake(): void {
     this.#wake();
+  }
+
+  /**
+   * While offline: ask central's health now instead of after the probe's back-off (an
+   * administrator says the network is back), and start the back-off again from its first step.
+   * Online or stopped, it does nothing. Returns at once; the outcome comes as events.
+   */
+  probeNow(): void {
+    if (!this.#running || this.#online) return;
+    this.#probeAttempts = 0;
+    this.#probeNap?.abort();
+    this.#ensureProbing();
   }
 
   // ---- loop ---------------------------------------------------------------------------------
@@ -566,10 +580,15 @@ export class Uploader {
       const wait = backoffDelay(this.#probeAttempts, this.#settings.probeBackoff, this.#random);
       this.#emitProblem(undefined, found.code, found.message, found.detail, wait);
       this.#emitState();
+      const nap = new AbortController();
+      this.#probeNap = nap;
       try {
-        await this.#sleep(wait, signal);
+        await this.#sleep(wait, AbortSignal.any([signal, nap.signal]));
       } catch {
-        return;
+        if (signal.aborted || !this.#running) return;
+        // probeNow(): probe again at once.
+      } finally {
+        this.#probeNap = undefined;
       }
     }
   }

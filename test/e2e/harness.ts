@@ -11,21 +11,13 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
+import { CHROMIUM_PATH, HEADLESS_FLAGS } from '../support/chromium.ts';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
 export const ARTIFACTS = path.join(ROOT, 'test/e2e/artifacts');
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-/** The flags this machine's headless Chromium needs (no GPU, no shared memory, a closed network). */
-const CHROMIUM_ARGS = [
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-dev-shm-usage',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--disable-quic',
-  '--no-first-run',
-];
+const CHROMIUM = CHROMIUM_PATH;
+/** The flags this machine's headless Chromium needs, and no first-run or QUIC probes. */
+const CHROMIUM_ARGS = [...HEADLESS_FLAGS, '--disable-quic', '--no-first-run'];
 
 export const PASSWORD = 'e2e officer password';
 

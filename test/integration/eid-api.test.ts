@@ -174,6 +174,20 @@ describe('e-ID level-2 registration through the API', () => {
     });
     expect(r.body.outcome).toMatchObject({ version: 2, stage: 'card-read' });
 
+    // The chip portrait for the officer's screen, from the read until the registration ends.
+    const portrait = await app.inject({
+      url: `/eid-registrations/${id}/portrait`,
+      headers: { ...HOST, 'x-test-officer': 'off-1' },
+    });
+    expect(portrait.statusCode, portrait.body).toBe(200);
+    expect(portrait.headers['content-type']).toBe('image/jpeg');
+    expect(new Uint8Array(portrait.rawPayload)).toEqual(holderCard.lds().portraitJpeg);
+    const elsewhere = await app.inject({
+      url: `/eid-registrations/${id}/portrait`,
+      headers: { ...HOST, 'x-test-officer': 'off-2' },
+    });
+    expect(elsewhere.statusCode).toBe(403);
+
     r = await step(id, 2, { kind: 'compare-face' });
     expect(r.status, JSON.stringify(r.body)).toBe(200);
     expect(r.body.outcome.stage).toBe('face-matched');
@@ -218,6 +232,12 @@ describe('e-ID level-2 registration through the API', () => {
     expect(r.status, JSON.stringify(r.body)).toBe(200);
     const { packetId } = r.body.registration;
     expect(r.body).toMatchObject({ outcome: { stage: 'queued' }, packet: { packetId, state: 'queued' } });
+    const ended = await app.inject({
+      url: `/eid-registrations/${id}/portrait`,
+      headers: { ...HOST, 'x-test-officer': 'off-1' },
+    });
+    expect(ended.statusCode).toBe(409);
+    expect(ended.json().error.code).toBe('EID_NO_PORTRAIT');
     const replay = await step(id, 5, { kind: 'submit' });
     expect(replay).toMatchObject({ status: 200, body: { replayed: true, outcome: { stage: 'queued' } } });
 

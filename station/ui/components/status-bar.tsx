@@ -1,6 +1,7 @@
 /** The top bar: every device with its state, the upload queue and central, and the language switch. */
 import type { MessageKey } from '../i18n/index.ts';
 import { type DeviceView, useShared } from '../state.ts';
+import { clockTime, minutesSince, percent, useUploads } from './uploads.ts';
 
 const STATUS_KEYS: Readonly<Record<string, MessageKey>> = {
   ready: 'devices.status.ready',
@@ -41,16 +42,56 @@ function DeviceChip({ device }: { device: DeviceView }) {
   );
 }
 
+/**
+ * The upload indicator: packets waiting (the stream's count once it arrives, /health's before),
+ * central's state with since when it is offline, and each packet being sent with its progress.
+ */
+function UploadIndicator() {
+  const { t, lang, health, session } = useShared();
+  const uploads = useUploads(session?.session.state === 'active');
+  const depth = uploads.state?.queueDepth ?? health?.outbox?.depth;
+  const offlineSince = uploads.state?.offlineSince ?? null;
+  const reachable = uploads.state === undefined ? health?.central?.reachable : uploads.state.online;
+  const central =
+    offlineSince !== null
+      ? t('outbox.central.offlineSince', {
+          time: clockTime(offlineSince, lang),
+          minutes: minutesSince(offlineSince),
+        })
+      : reachable === undefined
+        ? t('outbox.central.unknown')
+        : reachable
+          ? t('outbox.central.ok')
+          : t('outbox.central.offline');
+  const sending = [...uploads.progress].slice(0, 2);
+  return (
+    <div
+      class="outbox"
+      role="status"
+      aria-label={t('outbox.label')}
+      data-outbox-depth={depth ?? ''}
+      data-central={reachable === undefined ? '' : reachable ? 'online' : 'offline'}
+    >
+      <span>
+        {depth === undefined ? '' : depth === 0 ? t('outbox.empty') : t('outbox.depth', { count: depth })}
+      </span>
+      <span class={reachable === false ? 'central-offline' : 'central'}>{central}</span>
+      {sending.map(([packetId, progress]) => (
+        <span key={packetId} class="outbox-sending">
+          <progress
+            max={100}
+            value={percent(progress)}
+            aria-label={t('outbox.sending', { id: packetId.slice(0, 8), percent: percent(progress) })}
+          />
+          {t('outbox.sending', { id: packetId.slice(0, 8), percent: percent(progress) })}
+        </span>
+      ))}
+    </div>
+  );
+}
+
 export function StatusBar() {
   const { t, lang, setLang, health } = useShared();
-  const depth = health?.outbox?.depth;
-  const reachable = health?.central?.reachable;
-  const central =
-    reachable === undefined
-      ? t('outbox.central.unknown')
-      : reachable
-        ? t('outbox.central.ok')
-        : t('outbox.central.offline');
   return (
     <header class="status-bar">
       <div class="brand">{t('app.title')}</div>
@@ -61,12 +102,7 @@ export function StatusBar() {
           ))}
         </ul>
       </nav>
-      <div class="outbox" role="status" aria-label={t('outbox.label')} data-outbox-depth={depth ?? ''}>
-        <span>
-          {depth === undefined ? '' : depth === 0 ? t('outbox.empty') : t('outbox.depth', { count: depth })}
-        </span>
-        <span class={reachable === false ? 'central-offline' : 'central'}>{central}</span>
-      </div>
+      <UploadIndicator />
       <button
         type="button"
         class="lang-switch"

@@ -28,6 +28,8 @@ export const shellEn: Readonly<Record<keyof typeof shellVi, string>> = {
   'outbox.central.ok': 'Central: connected',
   'outbox.central.offline': 'Central: offline',
   'outbox.central.unknown': 'Central: not checked yet',
+  'outbox.central.offlineSince': 'Central: offline since {time} ({minutes} min)',
+  'outbox.sending': 'Sending {id}…: {percent}%',
   'signin.title': 'Sign in',
   'signin.account': 'Account name',
   'signin.password': 'Password',

@@ -26,6 +26,8 @@ export const shellVi = {
   'outbox.central.ok': 'Trung tâm: đã kết nối',
   'outbox.central.offline': 'Trung tâm: mất kết nối',
   'outbox.central.unknown': 'Trung tâm: chưa kiểm tra',
+  'outbox.central.offlineSince': 'Trung tâm: mất kết nối từ {time} ({minutes} phút)',
+  'outbox.sending': 'Đang gửi {id}…: {percent}%',
   'signin.title': 'Đăng nhập',
   'signin.account': 'Tên tài khoản',
   'signin.password': 'Mật khẩu',

@@ -292,6 +292,17 @@ export class EidService {
     return viewOf((await this.#owned(id, actor)).registration);
   }
 
+  /**
+   * The chip portrait (DG2's bytes) for the officer's screen, from the card read until the
+   * registration ends (queued, refused or abandoned: its bytes are wiped then); undefined otherwise.
+   * @throws {EidError} as view().
+   */
+  async portrait(id: string, actor: EidActor): Promise<Uint8Array | undefined> {
+    const session = await this.#owned(id, actor);
+    const ended = ['queued', 'refused', 'abandoned'].includes(session.registration.stage);
+    return ended ? undefined : session.chip?.portrait;
+  }
+
   readonly #loading = new Map<string, Promise<Session | undefined>>();
 
   /** The session in memory, or read back from the store (after a restart). */

@@ -12,6 +12,15 @@
  * key in its key store (`<dataDir>/keys/draft.key`, owner-only, created on first use). Losing it
  * loses the open drafts, never a queued packet.
  *
+ * The images (slaps, fingers, portrait: every byte array of 4 KiB or more) are kept beside the
+ * draft, each once, in `<id>.<sha-256>.blob` ("CCCDBLOB01" ‖ IV ‖ ciphertext ‖ tag, the additional
+ * data binding the session id and the digest), and the draft holds `{ "$blob": digest }` in their
+ * place. A step after the captures then rewrites a few kilobytes instead of a megabyte of images
+ * (its fsync is most of a step's time), and an image is written once, when it is captured. A blob
+ * is checked against its digest when the draft loads: a changed, swapped or missing one refuses
+ * the draft like an edited draft file. Blobs no draft version refers to any more (a recapture's
+ * replaced image) are deleted at the next save; wiping a draft deletes its blobs.
+ *
  * A queued enrollment's receipt for the citizen (`<id>.receipt`, "CCCDRCPT01" ‖ IV ‖ ciphertext ‖
  * tag, the same scheme under its own magic) is kept so the officer can print it again, until the
  * service's sweep wipes it.
@@ -19,7 +28,7 @@
  * Wiping deletes the file. What remains on the disk's free blocks is ciphertext under the station's
  * draft key; rotating that key (delete it when no draft is open) makes it unreadable for good.
  */
-import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
+import { createCipheriv, createDecipheriv, createHash, randomBytes } from 'node:crypto';
 import { constants, promises as fs } from 'node:fs';
 import path from 'node:path';
 import type { Draft } from './machine.ts';
@@ -29,6 +38,11 @@ import { isReceiptData, type ReceiptData } from './receipt.ts';
 const MAGIC = new TextEncoder().encode('CCCDDRAFT1');
 /** The receipt file's magic: the same length as the draft's. */
 const RECEIPT_MAGIC = new TextEncoder().encode('CCCDRCPT01');
+/** An image blob's magic: the same length as the draft's. */
+const BLOB_MAGIC = new TextEncoder().encode('CCCDBLOB01');
+/** Byte arrays this long or longer are kept as blobs beside the draft. */
+const BLOB_MIN_BYTES = 4096;
+const SHA256_HEX = /^[0-9a-f]{64}$/;
 const IV_BYTES = 12;
 const TAG_BYTES = 16;
 /** Largest draft file read (three slaps, ten fingers and a portrait are about 1 MB). */
@@ -83,15 +97,60 @@ export class DraftStore {
     return path.join(this.dir, `${id}.draft`);
   }
 
-  /** Encrypts and writes `draft`, replacing the previous version atomically. */
-  async save(draft: Draft): Promise<void> {
-    // The file's time is the draft's last change on the station's clock, so the idle sweep needs
-    // no decryption (and follows the clock the service runs on).
-    await this.#writeSealed(this.file(draft.id), aad(MAGIC, draft.id), serialize(draft), draft.updatedAt);
+  /** The blobs each draft's last save referred to (in memory: a restart's first save lists them). */
+  readonly #blobsOf = new Map<string, ReadonlySet<string>>();
+
+  private blobFile(id: string, sha: string): string {
+    return path.join(this.dir, `${id}.${sha}.blob`);
   }
 
-  /** Writes `plain` encrypted, atomically: temp file, fsync, rename, folder fsync. */
-  async #writeSealed(file: string, additional: Uint8Array, plain: Buffer, time: string): Promise<void> {
+  /**
+   * Encrypts and writes `draft`, replacing the previous version atomically; its new images are
+   * written first (each once), and images it no longer refers to are deleted after.
+   */
+  async save(draft: Draft): Promise<void> {
+    const file = this.file(draft.id);
+    const blobs = new Map<string, Uint8Array>();
+    const plain = serialize(draft, blobs);
+    const before = this.#blobsOf.get(draft.id) ?? new Set(await this.#blobsOnDisk(draft.id));
+    for (const [sha, bytes] of blobs)
+      if (!before.has(sha))
+        // The draft's own folder fsync (below) makes these renames durable too.
+        await this.#writeSealed(
+          this.blobFile(draft.id, sha),
+          blobAad(draft.id, sha),
+          Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength),
+          draft.updatedAt,
+          { syncFolder: false },
+        );
+    // The file's time is the draft's last change on the station's clock, so the idle sweep needs
+    // no decryption (and follows the clock the service runs on).
+    await this.#writeSealed(file, aad(MAGIC, draft.id), plain, draft.updatedAt);
+    const now = new Set(blobs.keys());
+    this.#blobsOf.set(draft.id, now);
+    for (const sha of before) if (!now.has(sha)) await fs.rm(this.blobFile(draft.id, sha), { force: true });
+  }
+
+  /** The digests of a draft's blobs on disk. */
+  async #blobsOnDisk(id: string): Promise<string[]> {
+    const prefix = `${id}.`;
+    return (await this.#names())
+      .filter((name) => name.startsWith(prefix) && name.endsWith('.blob'))
+      .map((name) => name.slice(prefix.length, -'.blob'.length))
+      .filter((sha) => SHA256_HEX.test(sha));
+  }
+
+  /**
+   * Writes `plain` encrypted, atomically: temp file, fsync, rename, folder fsync (left to the
+   * caller's next write in the same folder with `syncFolder: false`).
+   */
+  async #writeSealed(
+    file: string,
+    additional: Uint8Array,
+    plain: Buffer,
+    time: string,
+    options: { readonly syncFolder?: boolean } = {},
+  ): Promise<void> {
     await fs.mkdir(this.dir, { recursive: true, mode: 0o700 });
     const iv = randomBytes(IV_BYTES);
     const cipher = createCipheriv('aes-256-gcm', this.key, iv);
@@ -110,6 +169,7 @@ export class DraftStore {
       await handle.close();
     }
     await fs.rename(temp, file);
+    if (options.syncFolder === false) return;
     const dirHandle = await fs.open(this.dir, constants.O_RDONLY);
     try {
       await dirHandle.sync();
@@ -173,7 +233,18 @@ export class DraftStore {
   async load(id: string): Promise<Draft> {
     const plain = await this.#readSealed(this.file(id), aad(MAGIC, id), id, 'draft');
     if (plain === undefined) throw new DraftError('DRAFT_NOT_FOUND', `no enrollment draft ${id}`, id);
-    return deserialize(plain, id);
+    const blobs = new Map<string, Uint8Array>();
+    for (const sha of blobsNamed(plain, id)) {
+      const bytes = await this.#readSealed(this.blobFile(id, sha), blobAad(id, sha), id, 'draft image');
+      if (bytes === undefined || createHash('sha256').update(bytes).digest('hex') !== sha)
+        throw new DraftError(
+          'DRAFT_TAMPERED',
+          `draft ${id} refers to an image (${sha.slice(0, 12)}…) that is missing or not the one it was; the draft is not loaded`,
+          id,
+        );
+      blobs.set(sha, new Uint8Array(bytes));
+    }
+    return deserialize(plain, id, blobs);
   }
 
   /**
@@ -226,9 +297,11 @@ export class DraftStore {
     return wiped;
   }
 
-  /** Deletes a draft (completed, abandoned or idle); a missing one is already gone. */
+  /** Deletes a draft (completed, abandoned or idle) with its images; a missing one is already gone. */
   async wipe(id: string): Promise<void> {
     await fs.rm(this.file(id), { force: true });
+    for (const sha of await this.#blobsOnDisk(id)) await fs.rm(this.blobFile(id, sha), { force: true });
+    this.#blobsOf.delete(id);
   }
 
   /**
@@ -263,16 +336,19 @@ export class DraftStore {
     return this.#files('.draft');
   }
 
-  async #files(suffix: string): Promise<DraftSummary[]> {
-    let names: string[];
+  /** The names in the drafts' folder (none before the first draft made it). */
+  async #names(): Promise<string[]> {
     try {
-      names = await fs.readdir(this.dir);
+      return await fs.readdir(this.dir);
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
       throw error;
     }
+  }
+
+  async #files(suffix: string): Promise<DraftSummary[]> {
     const out: DraftSummary[] = [];
-    for (const name of names) {
+    for (const name of await this.#names()) {
       const id = name.endsWith(suffix) ? name.slice(0, -suffix.length) : '';
       if (!ID.test(id)) continue;
       try {
@@ -289,25 +365,60 @@ function aad(magic: Uint8Array, id: string): Buffer {
   return Buffer.concat([magic, Buffer.from(id, 'ascii')]);
 }
 
-/** JSON with byte arrays as `{ "$b64": "..." }`. */
-function serialize(draft: Draft): Buffer {
+function blobAad(id: string, sha: string): Buffer {
+  return Buffer.concat([BLOB_MAGIC, Buffer.from(`${id}.${sha}`, 'ascii')]);
+}
+
+/**
+ * JSON with small byte arrays as `{ "$b64": "..." }` and large ones as `{ "$blob": sha-256 hex }`,
+ * their bytes put in `blobs`.
+ */
+function serialize(draft: Draft, blobs: Map<string, Uint8Array>): Buffer {
   return Buffer.from(
-    JSON.stringify(draft, (_key, value: unknown) =>
-      value instanceof Uint8Array ? { $b64: Buffer.from(value).toString('base64') } : value,
-    ),
+    JSON.stringify(draft, (_key, value: unknown) => {
+      if (!(value instanceof Uint8Array)) return value;
+      if (value.length < BLOB_MIN_BYTES) return { $b64: Buffer.from(value).toString('base64') };
+      const sha = createHash('sha256').update(value).digest('hex');
+      blobs.set(sha, value);
+      return { $blob: sha };
+    }),
     'utf8',
   );
 }
 
-function deserialize(plain: Buffer, id: string): Draft {
+/** The object `v` is `{ $b64 }` or `{ $blob }` alone: its one key's value, else undefined. */
+function bytesMarker(v: unknown, key: '$b64' | '$blob'): string | undefined {
+  if (v === null || typeof v !== 'object' || Array.isArray(v)) return undefined;
+  const value = (v as Record<string, unknown>)[key];
+  return typeof value === 'string' && Object.keys(v).length === 1 ? value : undefined;
+}
+
+/** The blob digests a decrypted draft refers to. */
+function blobsNamed(plain: Buffer, id: string): Set<string> {
+  const named = new Set<string>();
+  try {
+    JSON.parse(plain.toString('utf8'), (_key, v: unknown) => {
+      const sha = bytesMarker(v, '$blob');
+      if (sha !== undefined) {
+        if (!SHA256_HEX.test(sha)) throw new Error('bad digest');
+        named.add(sha);
+      }
+      return v;
+    });
+  } catch {
+    throw new DraftError('DRAFT_INVALID', `draft ${id} decrypts to text that is not a draft's JSON`, id);
+  }
+  return named;
+}
+
+function deserialize(plain: Buffer, id: string, blobs: ReadonlyMap<string, Uint8Array>): Draft {
   let value: unknown;
   try {
     value = JSON.parse(plain.toString('utf8'), (_key, v: unknown) => {
-      if (v !== null && typeof v === 'object' && !Array.isArray(v)) {
-        const keys = Object.keys(v);
-        const b64 = (v as { $b64?: unknown }).$b64;
-        if (keys.length === 1 && typeof b64 === 'string') return new Uint8Array(Buffer.from(b64, 'base64'));
-      }
+      const b64 = bytesMarker(v, '$b64');
+      if (b64 !== undefined) return new Uint8Array(Buffer.from(b64, 'base64'));
+      const sha = bytesMarker(v, '$blob');
+      if (sha !== undefined) return blobs.get(sha) ?? v;
       return v;
     });
   } catch {

@@ -70,7 +70,9 @@ export type VerificationErrorCode =
   | 'VERIFICATION_BUSY'
   | 'VERIFICATION_TOO_MANY'
   | 'VERIFICATION_FORBIDDEN'
-  | 'VERIFICATION_NO_REPORT';
+  | 'VERIFICATION_NO_REPORT'
+  | 'VERIFICATION_NO_PORTRAIT'
+  | 'VERIFICATION_PORTRAIT_UNREADABLE';
 
 /** A refused step: a stable code, the HTTP status, the officer's message and structured fields. */
 export class VerificationError extends Error {

@@ -243,6 +243,27 @@ export class VerificationWorkflow {
     };
   }
 
+  /**
+   * The chip portrait (DG2's image bytes, JPEG or JPEG 2000) for the notary's screen, held only until
+   * the verdict wipes it. @throws {VerificationError} NOT_FOUND, FORBIDDEN, or VERIFICATION_NO_PORTRAIT
+   * when no card was read, the chip had no portrait, or the verdict already wiped it.
+   */
+  portrait(id: string, officer: Officer): Uint8Array {
+    const record = this.#owned(id, officer);
+    const portrait = record.data.verdict === undefined ? record.data.read?.portrait : undefined;
+    if (portrait === undefined)
+      throw new VerificationError(
+        'VERIFICATION_NO_PORTRAIT',
+        409,
+        {
+          vi: 'Không có ảnh chân dung từ chip: chưa đọc thẻ, chip không có ảnh, hoặc ảnh đã được xóa sau kết luận.',
+          en: 'No chip portrait: no card read yet, the chip has none, or it was wiped after the verdict.',
+        },
+        { state: record.state },
+      );
+    return portrait;
+  }
+
   /** The signed report's parts, once the report step ran. @throws {VerificationError} NO_REPORT. */
   report(id: string, officer: Officer): NonNullable<SessionData['report']> {
     const record = this.#owned(id, officer);

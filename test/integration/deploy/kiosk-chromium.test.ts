@@ -23,18 +23,11 @@ import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { type BrowserContext, chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CHROMIUM_PATH, HEADLESS_FLAGS } from '../../support/chromium.ts';
 import { fakeBuiltCheckout, ROOT, requireCommand, requireRoot, runInstall } from '../../support/deploy.ts';
 import { tempDir } from '../../support/station.ts';
 
-const CHROMIUM = '/usr/bin/chromium';
-const HEADLESS_FLAGS = [
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-dev-shm-usage',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
+const CHROMIUM = CHROMIUM_PATH;
 /** Keys chromium 156 reports as deprecated but still applies (no replacement covers addresses and cards). */
 const DEPRECATED_KEPT = ['AutofillAddressEnabled', 'AutofillCreditCardEnabled'];
 

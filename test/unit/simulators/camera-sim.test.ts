@@ -100,6 +100,28 @@ describe('frames', () => {
     expect(frame.faces[0]?.person).toBe('2');
   });
 
+  it('show a photograph held up to the lens, as it is, until it is taken away or another person steps up', async () => {
+    const camera = open({ personSeed: '1', clock: fakeClock() });
+    const drawn = await camera.frameAt(5);
+    const photo = new Uint8Array(
+      await sharp({ create: { width: 640, height: 480, channels: 3, background: '#808080' } })
+        .jpeg()
+        .toBuffer(),
+    );
+    camera.setPhoto(photo);
+    const held = await camera.frameAt(5);
+    expect(held.jpeg).toBe(photo);
+    expect(held.faces).toEqual([]);
+    expect(held.timestampMs).toBe(drawn.timestampMs);
+    camera.setPhoto(undefined);
+    expect(sha256((await camera.frameAt(5)).jpeg)).toBe(sha256(drawn.jpeg));
+    camera.setPhoto(photo);
+    camera.setPerson('2');
+    const next = await camera.frameAt(5);
+    expect(next.jpeg).not.toBe(photo);
+    expect(next.faces[0]?.person).toBe('2');
+  });
+
   it('reject an unknown scenario and a bad size with typed errors', () => {
     const camera = open({ personSeed: '1', clock: fakeClock() });
     expect(() => camera.setScenario('sideways')).toThrow(SimulatedCameraError);

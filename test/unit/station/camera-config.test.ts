@@ -2,6 +2,7 @@
  * `devices.camera`: its defaults in test and production, the values it refuses with the key named,
  * and what composeCamera builds (or refuses) from it. Nothing here starts ffmpeg.
  */
+import sharp from 'sharp';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { V4l2Camera } from '../../../drivers/camera/native-v4l2.ts';
 import {
@@ -191,7 +192,40 @@ describe('composeCamera', () => {
     expect(camera).toMatchObject({ id: CAMERA_ID, family: 'camera', mode: 'simulated' });
     expect(simulator).toMatchObject({ name: 'camera', scenarios: ['good', 'dark'] });
     expect(simulator?.scenario()).toBe('dark');
-    expect(simulator?.actions.map((a) => a.name)).toEqual(['person']);
+    expect(simulator?.actions.map((a) => a.name)).toEqual(['person', 'photo']);
+  });
+
+  it("/sim/camera's photo: a JPEG of the frame size is held up to the lens; another size or format is refused, no jpeg takes it away", async () => {
+    const shown: (Uint8Array | undefined)[] = [];
+    const { simulator } = await composeCamera(config({ mode: 'simulated', width: 640, height: 480 }), {
+      simulatedFeed: () => ({ ...idleFeed(), setPhoto: (jpeg) => shown.push(jpeg) }),
+      simulatedScenarios: ['good'],
+    });
+    const photo = simulator?.actions.find((a) => a.name === 'photo');
+    if (photo === undefined) throw new Error('no photo action');
+    const jpeg = (width: number, height: number) =>
+      sharp({ create: { width, height, channels: 3, background: { r: 90, g: 120, b: 150 } } })
+        .jpeg()
+        .toBuffer();
+    const right = await jpeg(640, 480);
+    await expect(photo.run({ jpeg: right.toString('base64') })).resolves.toEqual({
+      photo: true,
+      bytes: right.length,
+    });
+    expect(shown).toEqual([new Uint8Array(right)]);
+    await expect(photo.run({ jpeg: (await jpeg(480, 640)).toString('base64') })).rejects.toMatchObject({
+      code: 'SIM_CAMERA_BAD_PHOTO',
+      message: expect.stringContaining('must be a 640x480 JPEG'),
+    });
+    const png = await sharp({ create: { width: 640, height: 480, channels: 3, background: '#000' } })
+      .png()
+      .toBuffer();
+    await expect(photo.run({ jpeg: png.toString('base64') })).rejects.toMatchObject({
+      code: 'SIM_CAMERA_BAD_PHOTO',
+    });
+    await expect(photo.run({})).resolves.toEqual({ photo: false });
+    expect(shown).toHaveLength(2);
+    expect(shown[1]).toBeUndefined();
   });
 
   it('uses the first UVC capture node found, with its USB ids; the metadata node and the order do not fool it', async () => {

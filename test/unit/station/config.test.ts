@@ -81,6 +81,12 @@ describe('configuration', () => {
         lockoutMinutes: 15,
         allowedHosts: [],
       },
+      enrollment: {
+        maxAttempts: 3,
+        idleWipeMinutes: 120,
+        approval: { onExceptions: true, belowScore: 40, onCorrection: true },
+        receipt: { workingDays: 7, holidays: [], keepHours: 24 },
+      },
     });
   });
 

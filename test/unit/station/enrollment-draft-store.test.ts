@@ -2,7 +2,7 @@
  * Enrollment drafts on disk (station/workflows/enrollment/draft-store.ts): encrypted, resumed
  * whole, and refused whole when anything about the file is wrong.
  */
-import { readFileSync, statSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { loadOrCreateSymmetricKey } from '../../../station/keys/symmetric.ts';
@@ -90,6 +90,71 @@ describe('DraftStore', () => {
     });
     expect((await store.load(ID)).id).toBe(ID);
     await expect(store.load('../../etc/passwd')).rejects.toMatchObject({ code: 'DRAFT_NOT_FOUND' });
+  });
+
+  it('keeps large images beside the draft, each once: a later step rewrites only the small draft', async () => {
+    const { dir, key } = await setup();
+    const store = new DraftStore(dir, key);
+    const image = new Uint8Array(200_000).map((_, i) => (i * 7) & 0xff);
+    const base = draftWithPortrait();
+    const draft = {
+      ...base,
+      portrait: { ...base.portrait, capture: { ...base.portrait.capture, jpeg: image } },
+    };
+    await store.save(draft);
+    const blobs = () => readdirSync(dir).filter((name) => name.endsWith('.blob'));
+    expect(blobs()).toHaveLength(1);
+    const draftFile = path.join(dir, `${ID}.draft`);
+    expect(statSync(draftFile).size).toBeLessThan(8192);
+    // The image is not in the clear in its blob either.
+    expect(readFileSync(path.join(dir, blobs()[0] ?? '')).includes(Buffer.from(image.subarray(0, 64)))).toBe(
+      false,
+    );
+    const blobTime = statSync(path.join(dir, blobs()[0] ?? '')).mtimeMs;
+    // A later version with the same image writes the draft alone.
+    await store.save({ ...draft, version: draft.version + 1 });
+    expect(blobs()).toHaveLength(1);
+    expect(statSync(path.join(dir, blobs()[0] ?? '')).mtimeMs).toBe(blobTime);
+    expect(await new DraftStore(dir, key).load(ID)).toEqual({ ...draft, version: draft.version + 1 });
+    // A replaced image (a recapture) leaves no orphan behind; wiping deletes the rest.
+    const other = image.map((b) => b ^ 0x55);
+    await store.save({
+      ...draft,
+      portrait: { ...draft.portrait, capture: { ...draft.portrait.capture, jpeg: other } },
+    });
+    expect(blobs()).toHaveLength(1);
+    expect((await store.load(ID)).portrait?.capture.jpeg).toEqual(other);
+    await store.wipe(ID);
+    expect(readdirSync(dir)).toEqual([]);
+  });
+
+  it('refuses a draft whose image blob was changed, removed or taken from another draft', async () => {
+    const { dir, key } = await setup();
+    const store = new DraftStore(dir, key);
+    const image = new Uint8Array(50_000).fill(9);
+    const base = draftWithPortrait();
+    const draft = {
+      ...base,
+      portrait: { ...base.portrait, capture: { ...base.portrait.capture, jpeg: image } },
+    };
+    await store.save(draft);
+    const name = readdirSync(dir).find((n) => n.endsWith('.blob')) ?? '';
+    const blob = path.join(dir, name);
+    const good = readFileSync(blob);
+    const bad = Buffer.from(good);
+    bad[40] = (bad[40] ?? 0) ^ 1;
+    writeFileSync(blob, bad);
+    await expect(store.load(ID)).rejects.toMatchObject({ code: 'DRAFT_TAMPERED' });
+    unlinkSync(blob);
+    await expect(store.load(ID)).rejects.toMatchObject({ code: 'DRAFT_TAMPERED' });
+    // Another draft's blob of the same image, put under this draft's name: bound to its own session.
+    const otherId = 'ffffffff-1111-4222-8333-444455556666';
+    await store.save({ ...draft, id: otherId });
+    const otherBlob = readdirSync(dir).find((n) => n.startsWith(otherId) && n.endsWith('.blob')) ?? '';
+    writeFileSync(blob, readFileSync(path.join(dir, otherBlob)));
+    await expect(store.load(ID)).rejects.toMatchObject({ code: 'DRAFT_TAMPERED' });
+    writeFileSync(blob, good);
+    expect((await store.load(ID)).portrait?.capture.jpeg).toEqual(image);
   });
 
   it('the draft key: created 0600 once, the same on every load, a damaged one refused', async () => {

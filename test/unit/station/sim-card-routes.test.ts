@@ -30,7 +30,9 @@ async function station() {
   return { app: s.app, read, scenario, until };
 }
 
-describe('/sim/card and /sim/pcsc', () => {
+// Each test boots a whole embedded station whose simulated card renders its fingerprints first: on
+// a loaded two-core machine that is more than the default 20 s.
+describe('/sim/card and /sim/pcsc', { timeout: 60_000 }, () => {
   it('a card scenario says it applies at the next insertion; the card in the reader keeps behaving as before', async () => {
     const { read, scenario } = await station();
     const answer = await scenario({ scenario: 'tampered-dg' });

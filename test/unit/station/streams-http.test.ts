@@ -4,7 +4,7 @@
  */
 import type { AddressInfo } from 'node:net';
 import { setImmediate as tick } from 'node:timers/promises';
-import Fastify, { type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
 import { afterEach, describe, expect, it } from 'vitest';
 import { installErrorAnswers } from '../../../station/http-errors.ts';
 import { streamRoutes } from '../../../station/plugins/streams.ts';
@@ -37,7 +37,13 @@ afterEach(async () => {
   while (apps.length > 0) await apps.pop()?.close();
 });
 
-async function start(options: { maxPending?: number; maxClients?: number } = {}) {
+async function start(
+  options: {
+    maxPending?: number;
+    maxClients?: number;
+    stillAllowed?: (request: FastifyRequest) => Promise<boolean>;
+  } = {},
+) {
   const uploader = new FakeUploader();
   const app = Fastify({ logger: false });
   installErrorAnswers(app);
@@ -47,6 +53,7 @@ async function start(options: { maxPending?: number; maxClients?: number } = {})
     captures: new CaptureTap(),
     uploader,
     ...(options.maxClients === undefined ? {} : { maxClients: options.maxClients }),
+    ...(options.stillAllowed === undefined ? {} : { stillAllowed: options.stillAllowed, recheckMs: 50 }),
     channel: { maxPending: options.maxPending ?? 8 },
   });
   await app.listen({ host: '127.0.0.1', port: 0 });
@@ -143,6 +150,26 @@ describe('GET /streams/outbox over HTTP', () => {
     expect(uploader.listeners.size).toBe(1);
     expect((await streams()).streams).toHaveLength(1);
     clients[2]?.close();
+  });
+
+  it('ends a stream whose session locked or ended, and keeps the others', async () => {
+    // Sessions by the cookie the stream was opened with; the test locks one of them.
+    const active = new Set(['session=a', 'session=b']);
+    const started = await start({
+      stillAllowed: async (request) => active.has(String(request.headers.cookie)),
+    });
+    const a = await SseClient.open(started.base, '/streams/outbox', { cookie: 'session=a' });
+    const b = await SseClient.open(started.base, '/streams/outbox', { cookie: 'session=b' });
+    await Promise.all([a.next('state'), b.next('state')]);
+    active.delete('session=a');
+    const ended = await a.next('ended', 5000);
+    expect(ended.data).toEqual({ reason: 'session-ended' });
+    await a.until(() => a.ended, 5000).catch(() => undefined);
+    // The other stream still gets its events.
+    started.uploader.emit(progress('pkt-b', 1));
+    await b.next('progress', 5000);
+    expect((await started.streams()).streams).toHaveLength(1);
+    b.close();
   });
 
   it('ends open streams when the app closes, and refuses one too many with STREAMS_BUSY', async () => {

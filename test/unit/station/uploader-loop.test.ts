@@ -105,8 +105,15 @@ afterEach(async () => {
   for (const u of running.splice(0)) await u.stop();
 });
 
-/** Virtual time: every sleep moves both clocks forward by its length (and yields for 1 ms). */
-async function harness(settings: Partial<UploaderSettings> = {}, random = () => 0.5): Promise<Harness> {
+/**
+ * Virtual time: every sleep moves both clocks forward by its length (and yields for 1 ms); a sleep
+ * of `hangFromMs` or more never ends by itself (only an abort ends it).
+ */
+async function harness(
+  settings: Partial<UploaderSettings> = {},
+  random = () => 0.5,
+  hangFromMs = Number.POSITIVE_INFINITY,
+): Promise<Harness> {
   const clock = { wall: T0, mono: 0 };
   const outbox = await OutboxWithUrls.open({ now: () => clock.wall, monotonic: () => clock.mono });
   const deadLetters: string[] = [];
@@ -132,6 +139,7 @@ async function harness(settings: Partial<UploaderSettings> = {}, random = () => 
         if (signal?.aborted) return reject(signal.reason);
         sleeps.push(ms);
         const timer = setTimeout(() => {
+          if (ms >= hangFromMs) return;
           clock.mono += ms;
           clock.wall += ms;
           resolve();
@@ -372,6 +380,34 @@ describe('uploader: backoff and connectivity', () => {
     await wait(() => expect(stateOf(h, c.id)).toBe('acknowledged'));
     await wait(() => expect(stateOf(h, d.id)).toBe('acknowledged'));
     expect(h.uploader.snapshot()).toMatchObject({ online: true, offlineSince: null, queueDepth: 0 });
+  });
+
+  it('probes at once when asked (probeNow) instead of sleeping out the back-off', async () => {
+    // Probe waits of a minute never end here: only probeNow can bring the uploader back.
+    const probeBackoff = { baseMs: 60_000, maxMs: 60_000, factor: 1 };
+    const h = await harness({ probeBackoff }, () => 0.999, 30_000);
+    h.central.healthy = false;
+    const a = await enqueue(h, 13);
+    h.uploader.start();
+    await wait(() => expect(problems(h, 'UPLOAD_OFFLINE').length).toBeGreaterThanOrEqual(1));
+    await wait(() => expect(h.sleeps.some((ms) => ms >= 30_000)).toBe(true));
+    const healthBefore = h.central.calls.filter((call) => call === 'health').length;
+    // Still down: one more probe, then the back-off again (from its first step).
+    h.uploader.probeNow();
+    await wait(() =>
+      expect(h.central.calls.filter((call) => call === 'health').length).toBe(healthBefore + 1),
+    );
+    expect(h.uploader.snapshot().online).toBe(false);
+    expect(stateOf(h, a.id)).toBe('queued');
+    h.central.healthy = true;
+    h.uploader.probeNow();
+    await wait(() => expect(stateOf(h, a.id)).toBe('acknowledged'));
+    expect(h.uploader.snapshot()).toMatchObject({ online: true, offlineSince: null, queueDepth: 0 });
+    // Online, it does nothing.
+    const calls = h.central.calls.length;
+    h.uploader.probeNow();
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(h.central.calls.length).toBe(calls);
   });
 
   it('counts central serving the other environment as not usable', async () => {

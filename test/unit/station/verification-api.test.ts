@@ -412,6 +412,65 @@ describe('notary verification through the API', () => {
     expect(normalized).toContain('The card is genuine and its holder is present.');
   }, 60_000);
 
+  it('the chip portrait is served for the screen until the verdict wipes it; the PDF prints inline, framed by the station only', async () => {
+    await scenario('valid');
+    const created = await post('/verifications');
+    const id: string = created.json().sessionId;
+    const none = await app.inject(`/verifications/${id}/portrait`);
+    expect(none.statusCode).toBe(409);
+    expect(none.json().error.code).toBe('VERIFICATION_NO_PORTRAIT');
+    let version = 0;
+    const step = async (name: string, body: Record<string, unknown> = {}) => {
+      const r = await post(`/verifications/${id}/${name}`, { version, ...body });
+      expect(r.statusCode, `${name}: ${r.body}`).toBe(200);
+      version = r.json().version;
+    };
+    await step('card-key', CARD);
+    await step('card-read', { waitMs: 5000 });
+    const portrait = await app.inject(`/verifications/${id}/portrait`);
+    expect(portrait.statusCode).toBe(200);
+    expect(portrait.headers['content-type']).toBe('image/jpeg');
+    expect(new Uint8Array(portrait.rawPayload)).toEqual(holderJpeg());
+    await step('status');
+    await step('face', { skip: 'no camera at this desk' });
+    await step('finger', { skip: true });
+    await step('verdict');
+    const wiped = await app.inject(`/verifications/${id}/portrait`);
+    expect(wiped.statusCode).toBe(409);
+    expect(wiped.json().error.code).toBe('VERIFICATION_NO_PORTRAIT');
+    await step('report');
+    const download = await app.inject(`/verifications/${id}/report.pdf`);
+    expect(download.headers['content-disposition']).toMatch(/^attachment;/);
+    expect(download.headers['x-frame-options']).toBe('DENY');
+    const print = await app.inject(`/verifications/${id}/report.pdf?print=true`);
+    expect(print.statusCode).toBe(200);
+    expect(print.headers['content-type']).toBe('application/pdf');
+    expect(print.headers['content-disposition']).toMatch(/^inline;/);
+    expect(print.headers['x-frame-options']).toBe('SAMEORIGIN');
+    expect(print.headers['content-security-policy']).toBe("default-src 'none'; frame-ancestors 'self'");
+    expect(print.rawPayload.subarray(0, 5).toString('latin1')).toBe('%PDF-');
+    const unknown = await app.inject(`/verifications/${id}/report.pdf?inline=true`);
+    expect(unknown.statusCode).toBe(400);
+  }, 60_000);
+
+  it("the simulated card's reported-lost scenario: a genuine chip of the citizen central has as reported lost", async () => {
+    await scenario('reported-lost');
+    try {
+      const key = card.access();
+      expect(key.id12).toBe('079190001234');
+      const run = await verify({ key: { can: key.can }, face: 'skip', report: false });
+      expect(run.read.result).toMatchObject({
+        passiveAuthentication: { verdict: 'valid' },
+        chip: { verdict: 'genuine-chip' },
+        holder: { id12: '079190001234', fullName: 'Trần Thị Bích Ngọc' },
+      });
+      expect(run.status.result).toMatchObject({ checked: true, status: 'reported-lost' });
+      expect(run.verdict.result.code).toBe('reported-lost');
+    } finally {
+      await scenario('valid');
+    }
+  }, 60_000);
+
   it('a chip with RSA Active Authentication (ISO 9796-2): its report verifies, the AA redo included', async () => {
     await scenario('aa-rsa');
     try {
