@@ -16,7 +16,12 @@ export interface Holder {
 export interface CardRead {
   readonly accessMethod: string;
   readonly holder: Holder | null;
-  readonly validity: { readonly kind: string; readonly message?: Bilingual };
+  readonly validity: {
+    readonly kind: string;
+    readonly message?: Bilingual;
+    /** yyyy-mm-dd (the chip's DG13, or DG1's date with its century resolved); null when none. */
+    readonly dateOfExpiry?: string | null;
+  };
   readonly passiveAuthentication: { readonly verdict: string; readonly message?: Bilingual };
   readonly chip: {
     readonly verdict: string;

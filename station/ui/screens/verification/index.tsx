@@ -333,11 +333,22 @@ function VerdictBanner({ verdict }: { verdict: VerdictResult }) {
   );
 }
 
-/** YYMMDD → dd/mm/yy as printed (the century is not in the chip's key). */
-function printed(yymmdd: string): string {
-  return /^\d{6}$/.test(yymmdd)
-    ? `${yymmdd.slice(4, 6)}/${yymmdd.slice(2, 4)}/${yymmdd.slice(0, 2)}`
-    : yymmdd;
+/** yyyy-mm-dd → dd/mm/yyyy, as the card prints dates. */
+function printedIso(iso: string): string {
+  return /^\d{4}-\d{2}-\d{2}$/.test(iso) ? `${iso.slice(8, 10)}/${iso.slice(5, 7)}/${iso.slice(0, 4)}` : iso;
+}
+
+/**
+ * A date of birth (YYMMDD, as DG1 carries it) with its century from the 12-digit personal ID: its
+ * fourth digit is the century and sex code (0/1: 1900s, 2/3: 2000s, 4/5: 2100s, 6/7: 2200s,
+ * 8/9: 1800s). Without the ID the date stays as DG1 gives it.
+ */
+function printedBirth(yymmdd: string, id12: string | null | undefined): string {
+  if (!/^\d{6}$/.test(yymmdd)) return yymmdd;
+  const code = id12 !== null && id12 !== undefined && /^\d{12}$/.test(id12) ? Number(id12[3]) : undefined;
+  if (code === undefined) return `${yymmdd.slice(4, 6)}/${yymmdd.slice(2, 4)}/${yymmdd.slice(0, 2)}`;
+  const century = [1900, 1900, 2000, 2000, 2100, 2100, 2200, 2200, 1800, 1800][code] ?? 1900;
+  return `${yymmdd.slice(4, 6)}/${yymmdd.slice(2, 4)}/${century + Number(yymmdd.slice(0, 2))}`;
 }
 
 function Holder({ read }: { read: CardRead }) {
@@ -353,9 +364,11 @@ function Holder({ read }: { read: CardRead }) {
         <dt>{t('ver.holder.id12')}</dt>
         <dd data-holder="id12">{holder.id12 ?? holder.documentNumber}</dd>
         <dt>{t('ver.holder.dob')}</dt>
-        <dd>{printed(holder.dateOfBirth)}</dd>
+        <dd data-holder="birth">{printedBirth(holder.dateOfBirth, holder.id12)}</dd>
         <dt>{t('ver.holder.doe')}</dt>
-        <dd>{printed(holder.dateOfExpiry)}</dd>
+        <dd data-holder="expiry">
+          {read.validity.dateOfExpiry ? printedIso(read.validity.dateOfExpiry) : holder.dateOfExpiry}
+        </dd>
       </dl>
     </section>
   );
