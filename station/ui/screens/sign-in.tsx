@@ -1,7 +1,8 @@
 /** Sign-in: account name and password; the station's refusal (wrong password, slowed down, disabled) in the officer's language. */
-import { useEffect, useState } from 'preact/hooks';
+import { useState } from 'preact/hooks';
 import { ApiError, api, officerMessage } from '../api.ts';
 import { Field } from '../components/field.tsx';
+import { useRetryWait } from '../components/retry-wait.ts';
 import { useAction } from '../components/use-action.ts';
 import { type SessionView, useShared } from '../state.ts';
 
@@ -10,15 +11,9 @@ export function SignIn() {
   const [account, setAccount] = useState('');
   const [password, setPassword] = useState('');
   const [missing, setMissing] = useState<{ account?: boolean; password?: boolean }>({});
-  // After failed attempts the station asks to wait (Retry-After): the button waits as long, counting down.
-  const [waitUntil, setWaitUntil] = useState(0);
-  const [now, setNow] = useState(Date.now());
-  useEffect(() => {
-    if (waitUntil <= Date.now()) return;
-    const timer = setInterval(() => setNow(Date.now()), 250);
-    return () => clearInterval(timer);
-  }, [waitUntil]);
-  const waitSeconds = Math.max(0, Math.ceil((waitUntil - now) / 1000));
+  // After a wrong password the station asks to wait: the button waits as long, counting down.
+  const wait = useRetryWait();
+  const waitSeconds = wait.seconds;
   const login = useAction(async () => {
     const empty = { account: account.trim() === '', password: password === '' };
     setMissing(empty);
@@ -27,11 +22,7 @@ export function SignIn() {
     try {
       view = await api<SessionView>('POST', '/auth/login', { account: account.trim(), password });
     } catch (error) {
-      const retry = error instanceof ApiError ? retryAfterSeconds(error.body) : undefined;
-      if (retry !== undefined) {
-        setWaitUntil(Date.now() + retry * 1000);
-        setNow(Date.now());
-      }
+      wait.note(error);
       throw error;
     }
     setPassword('');
@@ -90,10 +81,4 @@ export function SignIn() {
       </form>
     </main>
   );
-}
-
-/** The seconds the station asks to wait before the next attempt, from its error body. */
-function retryAfterSeconds(body: unknown): number | undefined {
-  const value = (body as { error?: { retryAfterSeconds?: unknown } } | undefined)?.error?.retryAfterSeconds;
-  return typeof value === 'number' && value > 0 && value < 3600 ? value : undefined;
 }

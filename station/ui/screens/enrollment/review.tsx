@@ -4,8 +4,9 @@
  * then the officer signs by entering the password again (POST /auth/reauth gives a one-use grant,
  * the `sign` step consumes it). The signature is the station key's, with the officer's id in it.
  */
-import { useEffect, useState } from 'preact/hooks';
-import { ApiError, api, officerMessage } from '../../api.ts';
+import { useState } from 'preact/hooks';
+import { api, officerMessage } from '../../api.ts';
+import { useRetryWait } from '../../components/retry-wait.ts';
 import { useAction } from '../../components/use-action.ts';
 import type { MessageKey } from '../../i18n/index.ts';
 import { pick } from '../../i18n/index.ts';
@@ -184,15 +185,9 @@ export function ReviewPanel({
   const { t, lang } = useShared();
   const [password, setPassword] = useState('');
   const [missing, setMissing] = useState(false);
-  // After a wrong password the station asks to wait (as at sign-in): the button waits as long.
-  const [waitUntil, setWaitUntil] = useState(0);
-  const [now, setNow] = useState(Date.now());
-  useEffect(() => {
-    if (waitUntil <= Date.now()) return;
-    const timer = setInterval(() => setNow(Date.now()), 250);
-    return () => clearInterval(timer);
-  }, [waitUntil]);
-  const waitSeconds = Math.max(0, Math.ceil((waitUntil - now) / 1000));
+  // After a wrong password the station asks to wait: the button waits as long, counting down.
+  const wait = useRetryWait();
+  const waitSeconds = wait.seconds;
   const sign = useAction(async () => {
     if (password === '') {
       setMissing(true);
@@ -203,11 +198,7 @@ export function ReviewPanel({
     try {
       grant = await api<{ grantId: string }>('POST', '/auth/reauth', { password });
     } catch (error) {
-      const retry = error instanceof ApiError ? retryAfterSeconds(error.body) : undefined;
-      if (retry !== undefined) {
-        setWaitUntil(Date.now() + retry * 1000);
-        setNow(Date.now());
-      }
+      wait.note(error);
       throw error;
     } finally {
       setPassword('');
@@ -268,10 +259,4 @@ export function ReviewPanel({
       </form>
     </>
   );
-}
-
-/** The seconds the station asks to wait before the next attempt, from its error body. */
-function retryAfterSeconds(body: unknown): number | undefined {
-  const value = (body as { error?: { retryAfterSeconds?: unknown } } | undefined)?.error?.retryAfterSeconds;
-  return typeof value === 'number' && value > 0 && value < 3600 ? value : undefined;
 }

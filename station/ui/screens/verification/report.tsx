@@ -4,9 +4,10 @@
  * kiosk prints straight to its printer and saves no downloads; a print() called on the framed viewer
  * crashed headless Chromium), and its signed JSON can be saved where downloads are allowed.
  */
-import { useEffect, useState } from 'preact/hooks';
-import { ApiError, api, officerMessage } from '../../api.ts';
+import { useState } from 'preact/hooks';
+import { api, officerMessage } from '../../api.ts';
 import { Field } from '../../components/field.tsx';
+import { useRetryWait } from '../../components/retry-wait.ts';
 import { useAction } from '../../components/use-action.ts';
 import { useShared } from '../../state.ts';
 import type { VerificationSession } from './api.ts';
@@ -20,15 +21,9 @@ export function ReportPanel(props: {
   const [password, setPassword] = useState('');
   const [missing, setMissing] = useState(false);
   const [printing, setPrinting] = useState<number | undefined>(undefined);
-  // After a wrong password the station asks to wait (Retry-After): the button waits as long.
-  const [waitUntil, setWaitUntil] = useState(0);
-  const [now, setNow] = useState(Date.now());
-  useEffect(() => {
-    if (waitUntil <= Date.now()) return;
-    const timer = setInterval(() => setNow(Date.now()), 250);
-    return () => clearInterval(timer);
-  }, [waitUntil]);
-  const waitSeconds = Math.max(0, Math.ceil((waitUntil - now) / 1000));
+  // After a wrong password the station asks to wait: the button waits as long, counting down.
+  const wait = useRetryWait();
+  const waitSeconds = wait.seconds;
   const sign = useAction(async () => {
     if (password === '') {
       setMissing(true);
@@ -39,14 +34,7 @@ export function ReportPanel(props: {
     try {
       grant = await api<{ grantId: string }>('POST', '/auth/reauth', { password });
     } catch (error) {
-      const retry = (error instanceof ApiError ? error.body : undefined) as
-        | { error?: { retryAfterSeconds?: unknown } }
-        | undefined;
-      const seconds = retry?.error?.retryAfterSeconds;
-      if (typeof seconds === 'number' && seconds > 0 && seconds < 3600) {
-        setWaitUntil(Date.now() + seconds * 1000);
-        setNow(Date.now());
-      }
+      wait.note(error);
       throw error;
     }
     setPassword('');
