@@ -23,8 +23,12 @@ import { type Comparison, MCC_FORMAT, type MccTemplate } from './types.ts';
 export const CONSOLIDATION_PARAMETERS = {
   /** Two cylinders are compared only when their minutiae's directions differ by at most this. */
   maxRotation: Math.PI / 2,
-  /** ... and at least this share of the disc's cells is valid in both. */
-  minMatchableCells: 0.6,
+  /**
+   * ... and at least this share of the disc's cells is valid in both (the paper: 0.6). Lowered
+   * with mcc.ts's minValidCells, to the same value: a cylinder kept with fewer valid cells than
+   * this could never pair with anything.
+   */
+  minMatchableCells: 0.4,
   /** Pairs averaged into the score: from minPairs to maxPairs as the smaller template grows (sigmoid). */
   minPairs: 4,
   maxPairs: 12,
