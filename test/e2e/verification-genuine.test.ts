@@ -110,7 +110,9 @@ describe('a notary verifies a genuine card with its holder', () => {
     await expect(page.locator('[data-holder="id12"]').textContent()).resolves.toBe(card.id12);
     // Dates as the card prints them, with four-digit years (the century from the personal ID and DG13).
     await expect(page.locator('[data-holder="birth"]').textContent()).resolves.toBe('01/01/1999');
-    await expect(page.locator('[data-holder="expiry"]').textContent()).resolves.toMatch(/^\d{2}\/\d{2}\/20\d{2}$/);
+    await expect(page.locator('[data-holder="expiry"]').textContent()).resolves.toMatch(
+      /^\d{2}\/\d{2}\/20\d{2}$/,
+    );
     // The chip portrait beside the live camera.
     await page.locator('img[data-portrait="chip"]').waitFor();
     await page.locator('img[data-portrait="live"]').waitFor({ timeout: 15_000 });
