@@ -159,7 +159,7 @@ export function simulatedCardAccess(): { bytes: Uint8Array; info: PaceInfo } {
  * The citizen of the reported-lost scenario: the card central's population data (simulators/central/
  * citizens.ts) has as reported lost, with the sample citizen's other fields.
  */
-const REPORTED_LOST_PERSON: PersonRecord = {
+export const REPORTED_LOST_PERSON: PersonRecord = {
   ...SAMPLE_PERSON,
   id12: '079190001234',
   surname: 'Trần',

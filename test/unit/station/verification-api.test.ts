@@ -16,7 +16,7 @@ import fc from 'fast-check';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FaceDescriptor, RgbImage } from '../../../protocol/face/types.ts';
-import { CccdCardSimulator } from '../../../simulators/card/cccd-card-sim.ts';
+import { CccdCardSimulator, REPORTED_LOST_PERSON } from '../../../simulators/card/cccd-card-sim.ts';
 import type { InProcessPcsc } from '../../../simulators/card/in-process-pcsc.ts';
 import { encodeGreyJpeg, SAMPLE_PERSON, syntheticPortrait } from '../../../simulators/card/lds-builder.ts';
 import { writeTrustStoreFolder } from '../../../simulators/pki/csca.ts';
@@ -70,28 +70,8 @@ const standInEngine: FaceEngine = {
 };
 
 const CARD = { id12: SAMPLE_PERSON.id12, dateOfBirth: '990101', dateOfExpiry: '390101' };
-const LOST_PERSON = {
-  ...SAMPLE_PERSON,
-  id12: '079190001234',
-  surname: 'Trần',
-  givenNames: 'Thị Bích Ngọc',
-  sex: 'F' as const,
-  dateOfBirth: '1990-07-14',
-  dateOfExpiry: '2030-07-14',
-  dg13: SAMPLE_PERSON.dg13.map((f) =>
-    f.fieldNo === 1
-      ? { fieldNo: 1, value: '079190001234' }
-      : f.fieldNo === 2
-        ? { fieldNo: 2, value: 'Trần Thị Bích Ngọc' }
-        : f.fieldNo === 3
-          ? { fieldNo: 3, value: '14/07/1990' }
-          : f.fieldNo === 4
-            ? { fieldNo: 4, value: 'Nữ' }
-            : f.fieldNo === 12
-              ? { fieldNo: 12, value: '14/07/2030' }
-              : f,
-  ),
-};
+/** Central's reported-lost citizen (simulators/central/citizens.ts), as the card simulator's scenario has it. */
+const LOST_PERSON = REPORTED_LOST_PERSON;
 const LOST_CARD = { id12: LOST_PERSON.id12, dateOfBirth: '900714', dateOfExpiry: '300714' };
 
 let app: FastifyInstance;
