@@ -108,11 +108,11 @@ export function EidScreen({ path }: { path: string }) {
           {t('eid.home')}
         </a>
       </div>
-      <ol class="eid-steps" aria-label={t('eid.steps')}>
+      <ol class="steps" aria-label={t('eid.steps')}>
         {STEPS.map(([label], index) => (
           <li
             key={label}
-            class={index === current ? 'eid-step-on' : index < current ? 'eid-step-done' : ''}
+            class={index === current ? 'step-on' : index < current ? 'step-done' : ''}
             aria-current={index === current ? 'step' : undefined}
           >
             {t(label)}

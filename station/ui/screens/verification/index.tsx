@@ -162,13 +162,9 @@ export function VerificationScreen() {
           {t('ver.home')}
         </a>
       </div>
-      <ol class="ver-steps" aria-label={t('ver.steps')}>
+      <ol class="steps" aria-label={t('ver.steps')}>
         {steps.map(([id, label]) => (
-          <li
-            key={id}
-            class={phase === id ? 'ver-step-on' : ''}
-            aria-current={phase === id ? 'step' : undefined}
-          >
+          <li key={id} class={phase === id ? 'step-on' : ''} aria-current={phase === id ? 'step' : undefined}>
             {label}
           </li>
         ))}
