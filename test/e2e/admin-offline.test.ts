@@ -16,11 +16,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   type Browsing,
   openBrowser,
-  PASSWORD,
   type RunningStation,
   screenshot,
   seriousViolations,
   startStation,
+  submitSignIn,
 } from './harness.ts';
 
 const FLOW = 'admin-offline';
@@ -94,9 +94,7 @@ describe('offline with packets queued, exported to a folder, then back online', 
   it('shows the outbox online and empty to the administrator', async () => {
     const { page } = browsing;
     await page.goto(station.url);
-    await page.getByLabel('Tên tài khoản').fill('adm-1');
-    await page.getByLabel('Mật khẩu').fill(PASSWORD);
-    await page.getByRole('button', { name: 'Đăng nhập' }).click();
+    await submitSignIn(page, 'adm-1');
     await page.getByRole('heading', { name: 'Xin chào, Phạm Quốc Dũng' }).waitFor();
     await page.getByRole('link', { name: /Quản trị/ }).click();
     await page.keyboard.press('Alt+2');

@@ -15,6 +15,7 @@ import {
   screenshot,
   seriousViolations,
   startStation,
+  submitSignIn,
 } from './harness.ts';
 
 const FLOW = 'admin-users';
@@ -23,11 +24,7 @@ const NEW_PASSWORD = 'mật khẩu mới của Hà 2026';
 let station: RunningStation;
 let browsing: Browsing;
 
-async function signIn(page: Page, account: string, password: string): Promise<void> {
-  await page.getByLabel('Tên tài khoản').fill(account);
-  await page.getByLabel('Mật khẩu').fill(password);
-  await page.getByRole('button', { name: 'Đăng nhập' }).click();
-}
+const signIn = submitSignIn;
 
 async function signOut(page: Page): Promise<void> {
   await page.goto(`${station.url}/ui/#/`);

@@ -14,6 +14,7 @@ import {
   type RunningStation,
   screenshot,
   seriousViolations,
+  signIn,
   startStation,
 } from './harness.ts';
 import { insertCard, simulatedCard } from './verification-support.ts';
@@ -39,9 +40,7 @@ describe('an e-ID level-2 registration', () => {
     await insertCard(station, 'valid');
     const card = await simulatedCard(station);
     await page.goto(station.url);
-    await page.getByLabel('Tên tài khoản').fill('off-1');
-    await page.getByLabel('Mật khẩu').fill(PASSWORD);
-    await page.getByRole('button', { name: 'Đăng nhập' }).click();
+    await signIn(page, 'off-1');
     await page.getByRole('link', { name: /Định danh điện tử mức 2/ }).click();
     await page.getByRole('heading', { name: 'Đăng ký định danh điện tử mức 2' }).waitFor();
     expect(await seriousViolations(page)).toEqual([]);

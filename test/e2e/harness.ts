@@ -187,6 +187,19 @@ export async function openBrowser(viewport = { width: 1280, height: 800 }): Prom
   };
 }
 
+/** Fills and sends the sign-in screen shown now (without waiting for its outcome: it may be refused). */
+export async function submitSignIn(page: Page, account: string, password = PASSWORD): Promise<void> {
+  await page.getByLabel('Tên tài khoản').fill(account);
+  await page.getByLabel('Mật khẩu').fill(password);
+  await page.getByRole('button', { name: 'Đăng nhập' }).click();
+}
+
+/** Signs `account` in on the sign-in screen shown now, and waits for its home screen. */
+export async function signIn(page: Page, account: string): Promise<void> {
+  await submitSignIn(page, account);
+  await page.getByRole('heading', { name: /^Xin chào/ }).waitFor();
+}
+
 /** Saves a screenshot of `page` as artifacts/<flow>/<name>.png; returns its path under the repo. */
 export async function screenshot(page: Page, flow: string, name: string): Promise<string> {
   const dir = path.join(ARTIFACTS, flow);

@@ -4,7 +4,7 @@
  */
 import type { Page } from 'playwright-core';
 import { expect } from 'vitest';
-import { PASSWORD, type RunningStation, seriousViolations } from './harness.ts';
+import { PASSWORD, type RunningStation, seriousViolations, signIn } from './harness.ts';
 
 const cookies = new WeakMap<RunningStation, string>();
 
@@ -63,10 +63,7 @@ export async function insertCard(station: RunningStation, scenario: string): Pro
 /** Signs in as the notary (the sign-in screen, then the home screen's tile). */
 export async function signInAsNotary(page: Page, station: RunningStation): Promise<void> {
   await page.goto(station.url);
-  await page.getByLabel('Tên tài khoản').fill('not-1');
-  await page.getByLabel('Mật khẩu').fill(PASSWORD);
-  await page.getByRole('button', { name: 'Đăng nhập' }).click();
-  await page.getByRole('heading', { name: /^Xin chào/ }).waitFor();
+  await signIn(page, 'not-1');
 }
 
 /** From the home screen: the verification tile, the CAN typed, the card read; waits for the person step. */
